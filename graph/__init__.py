@@ -1,0 +1,15 @@
+"""govkg: a bilingual knowledge graph of grassroots-governance mechanisms."""
+
+from .build import BuildReport, build, build_graph, compile_graph, load_graph, serialize, write_atomic
+from .errors import DataError, GovkgError, NotFoundError, Problem, QueryError, ValidationError
+from .model import Dataset, Entry, load_data, load_file
+from .namespace import GK, ID, KIND, UNIT
+from .slug import slugify
+
+__all__ = [
+    "BuildReport", "build", "build_graph", "compile_graph", "load_graph", "serialize", "write_atomic",
+    "DataError", "GovkgError", "NotFoundError", "Problem", "QueryError", "ValidationError",
+    "Dataset", "Entry", "load_data", "load_file",
+    "GK", "ID", "KIND", "UNIT", "slugify",
+]
+__version__ = "0.1.0"

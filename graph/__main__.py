@@ -1,0 +1,5 @@
+"""``python -m govkg``: the same as the ``govkg`` command."""
+
+from .cli import main
+
+main()

@@ -1,0 +1,69 @@
+"""Exceptions raised by govkg; every error the library raises is a ``GovkgError``."""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+from pathlib import Path
+
+__all__ = ["GovkgError", "Problem", "DataError", "QueryError", "NotFoundError", "ValidationError"]
+
+
+class GovkgError(Exception):
+    """Base class of every error raised by govkg."""
+
+
+@dataclass(frozen=True)
+class Problem:
+    """One mistake in a data file: where it is and what is wrong.
+
+    Examples
+    --------
+    >>> str(Problem("data/sites/x.yaml", 12, "unit", "unknown unit 'jin'"))
+    "data/sites/x.yaml:12: field 'unit': unknown unit 'jin'"
+    """
+
+    file: str
+    line: int | None
+    field: str | None
+    message: str
+
+    def __str__(self) -> str:
+        where = self.file if self.line is None else f"{self.file}:{self.line}"
+        what = f" field '{self.field}':" if self.field else ""
+        return f"{where}:{what} {self.message}"
+
+
+class DataError(GovkgError):
+    """One or more problems in the data files; ``problems`` lists each with file, line and field."""
+
+    def __init__(self, problems: list[Problem]):
+        self.problems = list(problems)
+        n = len(self.problems)
+        head = f"{n} problem{'s' if n != 1 else ''} in the data:"
+        super().__init__("\n".join([head, *(f"  {p}" for p in self.problems)]))
+
+    @classmethod
+    def single(cls, file: str | Path, line: int | None, field: str | None, message: str) -> "DataError":
+        """A ``DataError`` holding a single problem."""
+        return cls([Problem(str(file), line, field, message)])
+
+
+class QueryError(GovkgError):
+    """A SPARQL query that cannot be run: a syntax error (with its position) or an update."""
+
+
+class NotFoundError(GovkgError):
+    """A name that matches no site, mechanism or kind; ``suggestions`` holds the closest labels."""
+
+    def __init__(self, what: str, name: str, suggestions: list[str]):
+        self.what, self.name, self.suggestions = what, name, list(suggestions)
+        hint = f" Did you mean: {', '.join(self.suggestions)}?" if self.suggestions else ""
+        super().__init__(f"No {what} matches {name!r}.{hint}")
+
+
+class ValidationError(GovkgError):
+    """The graph violates the SHACL shapes or a quality rule; ``report`` holds the violations."""
+
+    def __init__(self, report):
+        self.report = report
+        super().__init__(str(report))

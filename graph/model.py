@@ -1,0 +1,461 @@
+"""The data-file schema: load and check the YAML files, with file, line and field in every error."""
+
+from __future__ import annotations
+
+import datetime as _dt
+from dataclasses import dataclass, field
+from pathlib import Path
+from typing import Any
+
+from .errors import DataError, Problem
+from .slug import is_slug, slugify
+
+__all__ = ["Entry", "Source", "Dataset", "load_file", "load_source", "load_data", "SECTIONS"]
+
+#: Sections of a data file and the id space (for references) each belongs to.
+SECTIONS = {
+    "site": "place",
+    "areas": "place",
+    "organizations": "org",
+    "mechanisms": "mechanism",
+    "outcomes": "outcome",
+    "responses": "response",
+    "events": "event",
+}
+
+PLACE_TYPES = (
+    "city", "district", "development-zone", "subdistrict", "town",
+    "community", "village", "village-committee", "natural-village",
+)
+SITE_TYPES = ("community", "village", "village-committee", "natural-village")
+ORG_TYPES = (
+    "party-organization", "government-body", "company", "community-company",
+    "research-institute", "school", "association", "resident-group",
+    "volunteer-team", "mediation-team", "alliance", "news-outlet",
+)
+COMPARATORS = ("exactly", "more-than", "approximately")
+MEASURES = ("level", "change")
+EVENT_TYPES = ("meeting", "typhoon")
+
+_COMMON = {"id", "zh", "en", "evidence", "note"}
+# field -> kind of value; "ref:<space>" is an id in that space, "refs:<space>" a list of them.
+_FIELDS: dict[str, dict[str, str]] = {
+    "site": {"type": "enum:site", "within": "ref:place", "headline": "text2"},
+    "areas": {"type": "enum:place", "within": "ref:place"},
+    "organizations": {
+        "type": "enum:org", "members": "refs:org", "part_of": "ref:org",
+        "active_at": "refs:place", "description": "text2",
+    },
+    "mechanisms": {
+        "kinds": "kinds", "realized_by": "refs:org", "description": "text2", "use": "ref:mechanism",
+    },
+    "outcomes": {
+        "value": "number", "unit": "unit", "comparator": "enum:comparator", "measure": "enum:measure",
+        "mechanism": "ref:mechanism", "subject": "ref:subject", "event": "ref:event", "period": "text2",
+    },
+    "responses": {"event": "ref:event"},
+    "events": {
+        "type": "enum:event", "date": "date", "date_as_stated": "str", "date_basis": "str",
+        "visited": "refs:place",
+    },
+}
+_REQUIRED = {
+    "site": ("type", "within"),
+    "areas": ("type",),
+    "organizations": ("type",),
+    "mechanisms": ("kinds",),
+    "outcomes": ("value", "unit"),
+    "responses": ("event",),
+    "events": ("type",),
+}
+_ENUMS = {
+    "site": SITE_TYPES, "place": PLACE_TYPES, "org": ORG_TYPES,
+    "comparator": COMPARATORS, "measure": MEASURES, "event": EVENT_TYPES,
+}
+
+
+@dataclass(frozen=True)
+class Entry:
+    """One entry of a data file (a site, an area, an outcome …) with where it was written.
+
+    ``values`` holds plain Python values; ``lines`` maps each field to its 1-based line.
+    ``use`` entries (a mechanism defined in another file, used at this file's site) have
+    ``is_use`` set and only ``use`` and ``evidence`` among their values.
+    """
+
+    section: str
+    id: str
+    values: dict[str, Any]
+    file: str
+    line: int
+    lines: dict[str, int]
+    site: str | None = None
+    source: str | None = None
+
+    @property
+    def space(self) -> str:
+        """The id space of this entry (``place``, ``org``, ``mechanism`` …)."""
+        return SECTIONS[self.section]
+
+    @property
+    def is_use(self) -> bool:
+        return "use" in self.values
+
+    @property
+    def evidence(self) -> list[str]:
+        ev = self.values.get("evidence")
+        return [ev] if isinstance(ev, str) else list(ev or [])
+
+    def line_of(self, name: str) -> int:
+        """The line of field ``name``, or of the entry when the field is absent."""
+        return self.lines.get(name, self.line)
+
+    def problem(self, name: str | None, message: str) -> Problem:
+        """A ``Problem`` located at field ``name`` of this entry."""
+        return Problem(self.file, self.line_of(name) if name else self.line, name, message)
+
+
+@dataclass(frozen=True)
+class Source:
+    """A report: metadata from ``data/sources/<id>.yaml`` (its text is not kept in the repo)."""
+
+    id: str
+    values: dict[str, Any]
+    file: str
+    line: int
+    lines: dict[str, int]
+
+
+@dataclass(frozen=True)
+class Dataset:
+    """Everything loaded from a data folder."""
+
+    entries: tuple[Entry, ...]
+    sources: tuple[Source, ...]
+    files: tuple[str, ...] = field(default=())
+
+    def by_space(self, space: str) -> dict[str, Entry]:
+        """Defining entries of one id space, by id (``use`` entries left out)."""
+        return {e.id: e for e in self.entries if e.space == space and not e.is_use}
+
+
+def _yaml():
+    from ruamel.yaml import YAML
+
+    y = YAML(typ="rt")
+    y.allow_duplicate_keys = False
+    return y
+
+
+def _read_yaml(path: Path, shown: str):
+    from ruamel.yaml.error import MarkedYAMLError, YAMLError
+
+    try:
+        text = path.read_text(encoding="utf-8")
+    except UnicodeDecodeError as exc:
+        raise DataError.single(shown, None, None, f"not UTF-8 text ({exc.reason} at byte {exc.start})") from None
+    except OSError as exc:
+        raise DataError.single(shown, None, None, f"cannot read: {exc.strerror}") from None
+    try:
+        return _yaml().load(text)
+    except MarkedYAMLError as exc:
+        mark = exc.problem_mark or exc.context_mark
+        line = mark.line + 1 if mark is not None else None
+        msg = " ".join(str(p) for p in (exc.context, exc.problem) if p)
+        raise DataError.single(shown, line, None, f"malformed YAML: {msg}") from None
+    except YAMLError as exc:
+        raise DataError.single(shown, None, None, f"malformed YAML: {exc}") from None
+
+
+def _line(mapping, key) -> int:
+    try:
+        return mapping.lc.key(key)[0] + 1
+    except (AttributeError, KeyError, TypeError):
+        return _entry_line(mapping)
+
+
+def _entry_line(obj) -> int:
+    try:
+        return obj.lc.line + 1
+    except AttributeError:
+        return 0
+
+
+def _plain(value):
+    """ruamel's round-trip containers and scalars as plain Python values."""
+    if isinstance(value, dict):
+        return {str(k): _plain(v) for k, v in value.items()}
+    if isinstance(value, list):
+        return [_plain(v) for v in value]
+    if isinstance(value, bool) or value is None:
+        return value
+    if isinstance(value, int):
+        return int(value)
+    if isinstance(value, float):
+        return float(value)
+    if isinstance(value, (_dt.date, _dt.datetime)):
+        return value
+    return str(value)
+
+
+def _check_value(kind: str, name: str, value, where) -> str | None:
+    """Return a message when ``value`` is not a valid ``kind``; None when it is."""
+    if kind.startswith("enum:"):
+        allowed = _ENUMS[kind[5:]]
+        if value not in allowed:
+            return f"{value!r} is not one of: {', '.join(allowed)}"
+    elif kind.startswith("ref:") or kind == "unit":
+        if not isinstance(value, str) or not is_slug(value):
+            return f"expected an id (lower-case letters, digits, '-'), got {value!r}"
+    elif kind.startswith("refs:") or kind == "kinds":
+        if isinstance(value, str):
+            value = [value]
+        if not isinstance(value, list) or not value or not all(isinstance(v, str) and is_slug(v) for v in value):
+            return f"expected a list of ids, got {value!r}"
+    elif kind == "number":
+        if isinstance(value, bool) or not isinstance(value, (int, float)):
+            return f"expected a number, got {value!r}"
+    elif kind == "text2":
+        if not isinstance(value, dict) or set(value) != {"zh", "en"} or not all(
+            isinstance(v, str) and v.strip() for v in value.values()
+        ):
+            return "expected a mapping with non-empty 'zh' and 'en' texts"
+    elif kind == "date":
+        if not isinstance(value, _dt.date):
+            return f"expected an ISO date (YYYY-MM-DD), got {value!r}"
+    elif kind == "str":
+        if not isinstance(value, str) or not value.strip():
+            return "expected a non-empty text"
+    return None
+
+
+def _entry(section: str, raw, index: int | None, shown: str, file_source, site_id, problems) -> Entry | None:
+    line = _entry_line(raw)
+    where = f"{section}[{index}]" if index is not None else section
+    if not hasattr(raw, "items"):
+        problems.append(Problem(shown, line or None, where, "expected a mapping of fields"))
+        return None
+    lines = {str(k): _line(raw, k) for k in raw}
+    values = {str(k): _plain(v) for k, v in raw.items()}
+    allowed = _COMMON | set(_FIELDS[section])
+    bad = False
+    for name in values:
+        if name not in allowed:
+            problems.append(Problem(shown, lines[name], name, f"unknown field in {section} (allowed: {', '.join(sorted(allowed))})"))
+            bad = True
+    if "use" in values:
+        extra = set(values) - {"use", "evidence", "note"}
+        if section != "mechanisms":
+            problems.append(Problem(shown, lines["use"], "use", "'use' is only for mechanisms"))
+            return None
+        if extra:
+            problems.append(Problem(shown, lines[sorted(extra)[0]], sorted(extra)[0], "a 'use' entry takes only 'use' and 'evidence' (labels and kinds stay where the mechanism is defined)"))
+            return None
+        required = ("use",)
+    else:
+        required = ("zh", "en", *_REQUIRED[section])
+    for name in required:
+        if name not in values or values[name] in (None, ""):
+            problems.append(Problem(shown, line, name, f"missing required field '{name}' in {where}"))
+            bad = True
+    for name in ("zh", "en"):
+        if name in values and (not isinstance(values[name], str) or not values[name].strip()):
+            problems.append(Problem(shown, lines[name], name, "expected a non-empty text"))
+            bad = True
+    ev = values.get("evidence")
+    if ev is None or ev == "" or ev == []:
+        problems.append(Problem(shown, lines.get("evidence", line), "evidence", "missing evidence sentence (quote the source verbatim)"))
+        bad = True
+    elif not (isinstance(ev, str) or (isinstance(ev, list) and all(isinstance(s, str) and s.strip() for s in ev))):
+        problems.append(Problem(shown, lines["evidence"], "evidence", "expected a sentence or a list of sentences"))
+        bad = True
+    for name, kind in _FIELDS[section].items():
+        if name in values:
+            msg = _check_value(kind, name, values[name], where)
+            if msg:
+                problems.append(Problem(shown, lines[name], name, msg))
+                bad = True
+    if section == "outcomes" and "id" not in values and "use" not in values:
+        problems.append(Problem(shown, line, "id", "outcomes need an explicit 'id' (e.g. '<site>-<what>')"))
+        bad = True
+    if "id" in values and not (isinstance(values["id"], str) and is_slug(values["id"])):
+        problems.append(Problem(shown, lines["id"], "id", f"not a slug (lower-case a-z, 0-9, '-'): {values['id']!r}"))
+        bad = True
+    if bad:
+        return None
+    for name in ("members", "active_at", "realized_by", "kinds", "visited"):
+        if isinstance(values.get(name), str):
+            values[name] = [values[name]]
+    ident = values.get("use") or values.get("id") or slugify(values["zh"])
+    if not ident:
+        problems.append(Problem(shown, lines.get("zh", line), "zh", "cannot make an id from this label; give an 'id'"))
+        return None
+    return Entry(section, ident, values, shown, line, lines, site=site_id, source=file_source)
+
+
+def load_file(path: str | Path, *, root: str | Path | None = None) -> list[Entry]:
+    """Load one data file and check its fields.
+
+    Parameters
+    ----------
+    path : str or Path
+        A YAML data file (see ``data/README.md``).
+    root : str or Path, optional
+        Paths in errors are shown relative to this folder.
+
+    Returns
+    -------
+    list of Entry
+
+    Raises
+    ------
+    DataError
+        Listing every problem with its file, line and field.
+
+    Examples
+    --------
+    >>> import tempfile, pathlib
+    >>> p = pathlib.Path(tempfile.mkdtemp()) / "x.yaml"
+    >>> _ = p.write_text("source: s\\nareas:\\n  - zh: 海口市\\n    en: Haikou\\n    type: metropolis\\n    evidence: x\\n", encoding="utf-8")
+    >>> try:
+    ...     load_file(p, root=p.parent)
+    ... except DataError as e:
+    ...     print(e.problems[0])
+    x.yaml:5: field 'type': 'metropolis' is not one of: city, district, development-zone, subdistrict, town, community, village, village-committee, natural-village
+    """
+    path = Path(path)
+    shown = _shown(path, root)
+    doc = _read_yaml(path, shown)
+    if doc is None:
+        return []
+    if not hasattr(doc, "items"):
+        raise DataError.single(shown, 1, None, "expected a mapping at the top level (keys: source, site, areas, …)")
+    problems: list[Problem] = []
+    for key in doc:
+        if key not in SECTIONS and key != "source":
+            problems.append(Problem(shown, _line(doc, key), str(key), f"unknown section (allowed: source, {', '.join(SECTIONS)})"))
+    file_source = doc.get("source")
+    if file_source is not None and not (isinstance(file_source, str) and is_slug(file_source)):
+        problems.append(Problem(shown, _line(doc, "source"), "source", f"expected a source id, got {file_source!r}"))
+        file_source = None
+    site_id = None
+    entries: list[Entry] = []
+    if "site" in doc:
+        e = _entry("site", doc["site"], None, shown, file_source, None, problems)
+        if e is not None:
+            site_id = e.id
+            entries.append(Entry(e.section, e.id, e.values, e.file, e.line, e.lines, site=e.id, source=file_source))
+    for section in SECTIONS:
+        if section == "site" or section not in doc:
+            continue
+        items = doc[section]
+        if items is None:
+            continue
+        if not isinstance(items, list):
+            problems.append(Problem(shown, _line(doc, section), section, "expected a list of entries (each starting with '- ')"))
+            continue
+        for i, raw in enumerate(items):
+            e = _entry(section, raw, i, shown, file_source, site_id, problems)
+            if e is not None:
+                entries.append(e)
+    needs_site = [e for e in entries if e.section in ("mechanisms", "outcomes", "responses") and site_id is None]
+    for e in needs_site:
+        problems.append(e.problem(None, f"{e.section} belong to a site file (one with a 'site:' section)"))
+    if file_source is None and any(e.evidence for e in entries) and "source" not in {p.field for p in problems}:
+        problems.append(Problem(shown, 1, "source", "missing 'source': the id of the report the evidence quotes"))
+    if problems:
+        raise DataError(problems)
+    return entries
+
+
+_SOURCE_FIELDS = {"id", "zh", "en", "publisher", "compiler", "language", "file", "about", "rights", "url", "note"}
+
+
+def load_source(path: str | Path, *, root: str | Path | None = None) -> Source:
+    """Load the metadata of one report from ``data/sources/<id>.yaml``.
+
+    Raises
+    ------
+    DataError
+        When a field is missing, unknown or malformed.
+    """
+    path = Path(path)
+    shown = _shown(path, root)
+    doc = _read_yaml(path, shown)
+    if not hasattr(doc, "items"):
+        raise DataError.single(shown, 1, None, "expected a mapping of fields")
+    problems = []
+    values = {str(k): _plain(v) for k, v in doc.items()}
+    lines = {str(k): _line(doc, k) for k in doc}
+    for name in values:
+        if name not in _SOURCE_FIELDS:
+            problems.append(Problem(shown, lines[name], name, f"unknown field (allowed: {', '.join(sorted(_SOURCE_FIELDS))})"))
+    for name in ("id", "zh", "en", "publisher", "language"):
+        if not values.get(name):
+            problems.append(Problem(shown, 1, name, f"missing required field '{name}'"))
+    if values.get("id") and not is_slug(str(values["id"])):
+        problems.append(Problem(shown, lines["id"], "id", f"not a slug: {values['id']!r}"))
+    for name in ("publisher", "compiler"):
+        v = values.get(name)
+        if v is not None and not (isinstance(v, dict) and v.get("zh") and v.get("en")):
+            problems.append(Problem(shown, lines[name], name, "expected a mapping with 'zh' and 'en' (and optionally 'id')"))
+    if problems:
+        raise DataError(problems)
+    return Source(str(values["id"]), values, shown, 1, lines)
+
+
+def load_data(data_dir: str | Path) -> Dataset:
+    """Load every data file under ``data_dir`` and check ids are unique within their space.
+
+    ``data_dir/sources/*.yaml`` are reports; every other ``*.yaml`` below ``data_dir`` is a
+    data file. All problems of all files are collected before raising.
+
+    Raises
+    ------
+    DataError
+        Listing every problem with its file, line and field.
+    """
+    data_dir = Path(data_dir)
+    if not data_dir.is_dir():
+        raise DataError.single(str(data_dir), None, None, "data folder not found")
+    root = data_dir.parent
+    problems: list[Problem] = []
+    sources: list[Source] = []
+    entries: list[Entry] = []
+    files = sorted(p for p in data_dir.rglob("*.yaml") if p.is_file())
+    for p in files:
+        try:
+            if p.parent.name == "sources" and p.parent.parent == data_dir:
+                sources.append(load_source(p, root=root))
+            else:
+                entries.extend(load_file(p, root=root))
+        except DataError as exc:
+            problems.extend(exc.problems)
+    seen: dict[tuple[str, str], Entry] = {}
+    for e in entries:
+        if e.is_use:
+            continue
+        key = (e.space, e.id)
+        if key in seen:
+            first = seen[key]
+            problems.append(e.problem("id" if "id" in e.lines else "zh",
+                                      f"duplicate id '{e.id}' ({e.space}); first defined at {first.file}:{first.line}"))
+        else:
+            seen[key] = e
+    src_seen: dict[str, Source] = {}
+    for s in sources:
+        if s.id in src_seen:
+            problems.append(Problem(s.file, s.lines.get("id", 1), "id", f"duplicate source id '{s.id}'; first at {src_seen[s.id].file}"))
+        src_seen[s.id] = s
+    if problems:
+        raise DataError(problems)
+    return Dataset(tuple(entries), tuple(sources), tuple(_shown(p, root) for p in files))
+
+
+def _shown(path: Path, root) -> str:
+    if root is not None:
+        try:
+            return str(Path(path).resolve().relative_to(Path(root).resolve()))
+        except ValueError:
+            pass
+    return str(path)

@@ -1,0 +1,53 @@
+"""Stable, readable IRI slugs: the pinyin of a Chinese label."""
+
+from __future__ import annotations
+
+import re
+
+__all__ = ["slugify", "is_slug"]
+
+_SLUG = re.compile(r"^[a-z0-9]+(?:-[a-z0-9]+)*$")
+
+
+def slugify(text: str) -> str:
+    """Return the pinyin slug of ``text``: syllables joined, other runs become ``-``.
+
+    Chinese characters become toneless pinyin with the syllables of a word run together;
+    ASCII letters and digits are kept (lower-cased); everything else (quotes, spaces,
+    punctuation) separates words with a single hyphen.
+
+    Parameters
+    ----------
+    text : str
+        A label, typically the ``zh`` label of an entity.
+
+    Returns
+    -------
+    str
+        Lower-case ASCII letters, digits and single hyphens.
+
+    Examples
+    --------
+    >>> slugify("高新社区")
+    'gaoxinshequ'
+    >>> slugify("“椰智荟”议事堂")
+    'yezhihui-yishitang'
+    >>> slugify("Route 66")
+    'route-66'
+    """
+    from pypinyin import Style, lazy_pinyin
+
+    parts = lazy_pinyin(text, style=Style.NORMAL, errors=lambda chars: [f" {chars} "])
+    joined = "".join(parts).lower().replace("ü", "v")
+    return re.sub(r"[^a-z0-9]+", "-", joined).strip("-")
+
+
+def is_slug(text: str) -> bool:
+    """Whether ``text`` is a valid slug.
+
+    Examples
+    --------
+    >>> is_slug("gaoxinshequ"), is_slug("Gaoxin shequ")
+    (True, False)
+    """
+    return bool(_SLUG.match(text))

@@ -1,0 +1,1 @@
+"""The govkg ontology, mechanism kinds, units, SHACL shapes, quality checks and example queries."""
