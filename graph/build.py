@@ -11,14 +11,14 @@ from pathlib import Path
 from rdflib import OWL, RDF, RDFS, XSD, Graph, Literal, URIRef
 from rdflib.namespace import DCTERMS, ORG, PROV, SKOS
 
-from .errors import DataError, GovkgError, Problem
+from .errors import DataError, GovkgError, Problem, ValidationError
 from .model import Dataset, Entry, load_data
 from .namespace import GK, ID, KIND, SCHEMA, SOSA, UNIT
 from .resources import ONTOLOGY_FILES, bind_prefixes, ontology_graph
 
 __all__ = [
     "BuildReport", "default_data_dir", "default_sources_dirs", "compile_graph", "build_graph",
-    "build", "write_atomic", "serialize", "load_graph", "is_fresh", "FORMATS",
+    "build", "write_atomic", "serialize", "load_graph", "load_store", "is_fresh", "FORMATS",
 ]
 
 #: Output formats: name -> (rdflib format, file suffix).
@@ -441,11 +441,13 @@ def write_atomic(path: str | Path, data: bytes | str) -> Path:
     return path
 
 
-def build(data_dir: str | Path | None = None, out_dir: str | Path | None = None, *, sources_dirs=None) -> BuildReport:
-    """Compile ontology + data and write ``govkg.ttl`` and ``govkg.nt`` into ``out_dir``.
+def build(data_dir: str | Path | None = None, out_dir: str | Path | None = None, *, sources_dirs=None,
+          check: bool = True) -> BuildReport:
+    """Compile ontology + data, validate, and write ``govkg.ttl`` and ``govkg.nt`` into ``out_dir``.
 
-    Everything is compiled and serialized in memory first; files are replaced only then,
-    each atomically, so a data error leaves the previous build untouched.
+    Everything is compiled, validated (SHACL shapes and quality rules, unless ``check`` is
+    false) and serialized in memory first; files are replaced only then, each atomically, so
+    invalid data leaves the previous build untouched.
 
     Parameters
     ----------
@@ -457,10 +459,23 @@ def build(data_dir: str | Path | None = None, out_dir: str | Path | None = None,
     Returns
     -------
     BuildReport
+
+    Raises
+    ------
+    DataError
+        A data file has a problem (file, line and field are named).
+    ValidationError
+        The compiled graph violates a SHACL shape or a quality rule.
     """
     data_dir = Path(data_dir) if data_dir is not None else default_data_dir()
     out_dir = Path(out_dir) if out_dir is not None else data_dir.parent / "build"
     graph, report = _build(data_dir, sources_dirs)
+    if check:
+        from .validate import validate
+
+        result = validate(graph)
+        if not result.conforms:
+            raise ValidationError(result)
     blobs = {out_dir / "govkg.ttl": serialize(graph, "turtle"), out_dir / _FAST: serialize(graph, "nt")}
     report.outputs = [write_atomic(p, b) for p, b in blobs.items()]
     return report
@@ -485,6 +500,21 @@ def is_fresh(build_dir: str | Path, data_dir: str | Path) -> bool:
         return all(p.stat().st_mtime <= built for p in _inputs(Path(data_dir)))
     except OSError:
         return False
+
+
+def load_store(data_dir: str | Path | None = None, build_dir: str | Path | None = None):
+    """The whole graph in an Oxigraph store (for SPARQL): the fresh prebuilt N-Triples, else built in memory."""
+    import pyoxigraph as ox
+
+    data_dir = Path(data_dir) if data_dir is not None else default_data_dir()
+    build_dir = Path(build_dir) if build_dir is not None else data_dir.parent / "build"
+    if is_fresh(build_dir, data_dir):
+        store = ox.Store()
+        store.bulk_load(path=str(build_dir / _FAST), format=ox.RdfFormat.N_TRIPLES)
+        return store
+    from .query import to_store
+
+    return to_store(build_graph(data_dir))
 
 
 def load_graph(data_dir: str | Path | None = None, build_dir: str | Path | None = None) -> Graph:

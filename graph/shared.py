@@ -206,7 +206,7 @@ def shared_mechanisms(graph: Graph, name: str | None = None, *, kind: bool = Fal
     >>> from govkg import build_graph
     >>> res = shared_mechanisms(build_graph(), "椰智荟")
     >>> [s["label"]["zh"] for s in res["mechanisms"][0]["sites"]]
-    ['江源村', '高新社区']
+    ['高新社区', '江源村']
     """
     mech_inc = incidence(graph, "mechanism")
     kind_inc = incidence(graph, "kind")
