@@ -1,0 +1,171 @@
+"""Building the graph: outputs, determinism, atomic writes, and bad input named by file, line and field."""
+
+from __future__ import annotations
+
+import os
+import re
+
+import pytest
+from rdflib import Graph
+from rdflib.compare import isomorphic
+
+import govkg
+from govkg.build import build, build_graph, is_fresh, load_graph, load_store, write_atomic
+from govkg.errors import DataError, ValidationError
+
+
+def test_build_writes_turtle_and_ntriples_that_are_the_same_graph(data_copy, sources_dirs, graph):
+    out = data_copy.parent / "build"
+    report = build(data_copy, out, sources_dirs=sources_dirs)
+    assert sorted(p.name for p in report.outputs) == ["govkg.nt", "govkg.ttl"]
+    ttl = Graph().parse(out / "govkg.ttl", format="turtle")
+    nt = Graph().parse(out / "govkg.nt", format="nt")
+    assert isomorphic(ttl, nt)
+    assert isomorphic(ttl, graph)
+    assert report.triples == len(graph)
+    assert report.entries["site"] == 8
+
+
+def test_build_is_deterministic(data_copy, sources_dirs):
+    out = data_copy.parent / "build"
+    build(data_copy, out, sources_dirs=sources_dirs)
+    first = (out / "govkg.nt").read_bytes()
+    build(data_copy, out, sources_dirs=sources_dirs)
+    assert isomorphic(Graph().parse(data=first, format="nt"), Graph().parse(out / "govkg.nt", format="nt"))
+
+
+def test_load_graph_uses_fresh_build_and_falls_back_when_stale(data_copy, sources_dirs, graph):
+    out = data_copy.parent / "build"
+    assert not is_fresh(out, data_copy)
+    build(data_copy, out, sources_dirs=sources_dirs)
+    assert is_fresh(out, data_copy)
+    assert isomorphic(load_graph(data_copy, out), graph)
+    assert len(load_store(data_copy, out)) == len(graph)
+    site = data_copy / "sites" / "gaoxinshequ.yaml"
+    site.write_text(site.read_text(encoding="utf-8").replace("en: Gaoxin Community", "en: Gaoxin Neighbourhood"),
+                    encoding="utf-8")
+    stamp = (out / "govkg.nt").stat().st_mtime
+    os.utime(site, (stamp + 5, stamp + 5))
+    assert not is_fresh(out, data_copy)
+    assert "Gaoxin Neighbourhood" in load_graph(data_copy, out).serialize(format="nt")
+
+
+def test_write_atomic_keeps_previous_file_when_writing_fails(tmp_path):
+    target = tmp_path / "out.txt"
+    write_atomic(target, "old")
+
+    with pytest.raises(TypeError):
+        write_atomic(target, 12345)  # not bytes: fails before the rename
+    assert target.read_text() == "old"
+    assert [p.name for p in tmp_path.iterdir()] == ["out.txt"]
+
+
+# --- bad input -------------------------------------------------------------------------
+
+def _break(path, old, new):
+    text = path.read_text(encoding="utf-8")
+    assert old in text, f"fixture text {old!r} not in {path}"
+    path.write_text(text.replace(old, new, 1), encoding="utf-8")
+    return text[: text.index(old)].count("\n") + 1  # line of the change
+
+
+def _problem(exc_info):
+    assert exc_info.value.problems, "DataError without problems"
+    return exc_info.value.problems[0]
+
+
+@pytest.mark.parametrize("old, new, field, message", [
+    ("type: community", "type: metropolis", "type", "is not one of"),
+    ("kinds: [yishitangyishihui]", "kinds: [no-such-kind]", "kinds", "unknown kind 'no-such-kind'"),
+    ("within: xiuyingjiedao", "within: nowhere", "within", "unknown site or area id 'nowhere'"),
+    ("unit: jian", "unit: jin", "unit", "unknown unit 'jin'"),
+    ("value: 24", "value: twenty-four", "value", "expected a number"),
+    ("en: Gaoxin Community", "english: Gaoxin Community", "english", "unknown field"),
+])
+def test_bad_field_names_file_line_and_field(data_copy, sources_dirs, old, new, field, message):
+    f = data_copy / "sites" / "gaoxinshequ.yaml"
+    line = _break(f, old, new)
+    with pytest.raises(DataError) as exc_info:
+        build_graph(data_copy, sources_dirs=sources_dirs)
+    p = _problem(exc_info)
+    assert p.file == "data/sites/gaoxinshequ.yaml"
+    assert p.line == line
+    assert p.field == field
+    assert message in p.message
+    assert f"data/sites/gaoxinshequ.yaml:{line}: field '{field}'" in str(exc_info.value)
+
+
+def test_malformed_yaml_names_file_and_line(data_copy):
+    f = data_copy / "sites" / "gaoxinshequ.yaml"
+    line = _break(f, "  type: community", "  type: [community")
+    with pytest.raises(DataError) as exc_info:
+        build_graph(data_copy, sources_dirs=[])
+    p = _problem(exc_info)
+    assert p.file == "data/sites/gaoxinshequ.yaml"
+    assert "malformed YAML" in p.message
+    assert p.line is not None and line <= p.line <= line + 2
+
+
+def test_duplicate_id_names_both_places(data_copy):
+    f = data_copy / "sites" / "jiangyuancun.yaml"
+    _break(f, "  - use: yezhihuiyishitang", "  - id: yezhihuiyishitang\n    zh: 椰智荟\n    en: Yezhihui\n    kinds: [yishitangyishihui]")
+    with pytest.raises(DataError) as exc_info:
+        build_graph(data_copy, sources_dirs=[])
+    p = _problem(exc_info)
+    assert p.file == "data/sites/jiangyuancun.yaml" and p.field == "id"
+    assert "duplicate id 'yezhihuiyishitang'" in p.message and "data/sites/gaoxinshequ.yaml:" in p.message
+
+
+def test_missing_evidence_is_refused(data_copy):
+    f = data_copy / "areas.yaml"
+    text = f.read_text(encoding="utf-8")
+    f.write_text(re.sub(r"\n    evidence: 海口不断推进[^\n]*", "", text, count=1), encoding="utf-8")
+    with pytest.raises(DataError) as exc_info:
+        build_graph(data_copy, sources_dirs=[])
+    p = _problem(exc_info)
+    assert (p.file, p.field) == ("data/areas.yaml", "evidence")
+    assert "missing evidence" in p.message
+
+
+def test_evidence_not_in_source_is_refused(data_copy, sources_dirs, source_text):
+    f = data_copy / "areas.yaml"
+    line = _break(f, "evidence: 海口不断推进城乡基层治理创新发展", "evidence: 海口不断推进城乡基层治理的创新发展")
+    with pytest.raises(DataError) as exc_info:
+        build_graph(data_copy, sources_dirs=sources_dirs)
+    p = _problem(exc_info)
+    assert (p.file, p.line, p.field) == ("data/areas.yaml", line, "evidence")
+    assert "not found verbatim" in p.message
+
+
+def test_number_must_occur_in_its_evidence(data_copy):
+    f = data_copy / "sites" / "gaoxinshequ.yaml"
+    line = _break(f, "value: 24", "value: 25")
+    with pytest.raises(DataError) as exc_info:
+        build_graph(data_copy, sources_dirs=[])
+    assert (_problem(exc_info).line, _problem(exc_info).field) == (line, "value")
+
+
+def test_failed_build_leaves_previous_output_untouched(data_copy, sources_dirs):
+    out = data_copy.parent / "build"
+    build(data_copy, out, sources_dirs=sources_dirs)
+    before = {p.name: p.read_bytes() for p in out.iterdir()}
+    _break(data_copy / "sites" / "gaoxinshequ.yaml", "unit: jian", "unit: jin")
+    with pytest.raises(DataError):
+        build(data_copy, out, sources_dirs=sources_dirs)
+    assert {p.name: p.read_bytes() for p in out.iterdir()} == before
+
+
+def test_build_refuses_graph_that_violates_a_quality_rule(data_copy, sources_dirs):
+    # Valid YAML the loader accepts, but the graph breaks a rule: the same mechanism written
+    # twice under two ids (the second site should `use:` the first one's id).
+    out = data_copy.parent / "build"
+    build(data_copy, out, sources_dirs=sources_dirs)
+    before = {p.name: p.read_bytes() for p in out.iterdir()}
+    _break(data_copy / "sites" / "jiangyuancun.yaml", "  - use: yezhihuiyishitang",
+           "  - id: jiangyuan-yezhihui\n    zh: “椰智荟”议事堂\n    en: Yezhihui Deliberation Hall\n"
+           "    kinds: [yishitangyishihui]")
+    with pytest.raises(ValidationError) as exc_info:
+        build(data_copy, out, sources_dirs=sources_dirs)
+    rules = {v.rule for v in exc_info.value.report.violations}
+    assert rules == {"duplicate-mechanism"}
+    assert {p.name: p.read_bytes() for p in out.iterdir()} == before
