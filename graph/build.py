@@ -187,6 +187,10 @@ def compile_graph(dataset: Dataset, *, sources_dirs=None, ontology: Graph | None
                 continue
             if e.site:
                 g.add((node, GK.usedAt, places[e.site]))
+            for o_id in v.get("realized_by", []):
+                o = ref(e, "realized_by", "org", o_id)
+                if o is not None:
+                    g.add((node, GK.realizedBy, o))
         else:
             node = _iri(e, places)
             g.add((node, RDFS.label, Literal(v["zh"], lang="zh")))
@@ -520,13 +524,14 @@ def load_store(data_dir: str | Path | None = None, build_dir: str | Path | None 
 def load_graph(data_dir: str | Path | None = None, build_dir: str | Path | None = None) -> Graph:
     """The whole graph: the prebuilt ``build/`` output when it is newer than its inputs, else built in memory.
 
-    The prebuilt file is parsed with Oxigraph's N-Triples parser (through oxrdflib) into
-    rdflib's default store. Nothing is written.
+    The prebuilt N-Triples file is parsed into rdflib's default store (for a graph of this
+    size rdflib's own N-Triples parser is the fastest: 0.12 s against 0.24 s through oxrdflib,
+    whose literals also come back with an explicit xsd:string). Nothing is written.
     """
     data_dir = Path(data_dir) if data_dir is not None else default_data_dir()
     build_dir = Path(build_dir) if build_dir is not None else data_dir.parent / "build"
     if is_fresh(build_dir, data_dir):
         g = bind_prefixes(Graph())
-        g.parse(build_dir / _FAST, format="ox-ntriples")
+        g.parse(build_dir / _FAST, format="nt")
         return g
     return build_graph(data_dir)

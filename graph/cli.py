@@ -74,7 +74,7 @@ def build(ctx, out_dir):
     report = run_build(ctx.obj["data_dir"], out_dir or ctx.obj["build_dir"])
     for p in report.outputs:
         click.echo(f"wrote {p}")
-    parts = ", ".join(f"{n} {k}" for k, n in sorted(report.entries.items()))
+    parts = ", ".join(f"{n} {'sites' if k == 'site' else k}" for k, n in sorted(report.entries.items()))
     click.echo(f"{report.triples} triples ({parts})")
     click.echo(f"{report.evidence_checked} evidence sentences checked verbatim against their source")
     for s in report.evidence_unchecked:

@@ -132,6 +132,7 @@ class UNIT(DefinedNamespace):
     ge: URIRef
     gongli: URIRef
     hu: URIRef
+    ji: URIRef
     jia: URIRef
     jian: URIRef
     ming: URIRef

@@ -1,0 +1,90 @@
+"""Read-only SPARQL: predeclared prefixes, bound values, syntax errors with position, result formats."""
+
+from __future__ import annotations
+
+import csv
+import io
+import json
+
+import pytest
+from rdflib import Literal, URIRef
+
+from govkg.errors import QueryError
+from govkg.query import QueryResult, format_csv, format_json, format_table, run_query
+from govkg.resources import example_queries
+
+
+def test_prefixes_are_predeclared(store):
+    r = run_query(store, "SELECT (COUNT(?s) AS ?n) WHERE { ?s a gk:DemonstrationSite }")
+    assert r.rows[0][0].toPython() == 8
+
+
+def test_values_are_bound_not_pasted(store):
+    q = "SELECT ?s ?name WHERE { ?s a gk:DemonstrationSite ; rdfs:label ?name }"
+    r = run_query(store, q, bindings={"name": Literal("江源村", lang="zh")})
+    assert [str(s) for s, _ in r.rows] == ["https://w3id.org/govkg/id/site/jiangyuancun"]
+    hostile = '江源村"@zh } UNION { ?s ?p ?name'
+    assert run_query(store, q, bindings={"name": Literal(hostile, lang="zh")}).rows == ()
+
+
+def test_syntax_error_shows_line_and_column(store):
+    with pytest.raises(QueryError, match=r"line 2, column \d+"):
+        run_query(store, "SELECT ?s\nWHERE { ?s ?p }")
+
+
+@pytest.mark.parametrize("update", [
+    "INSERT DATA { <urn:a> <urn:b> <urn:c> }",
+    "DELETE WHERE { ?s ?p ?o }",
+    "CLEAR DEFAULT",
+    "PREFIX x: <urn:x#> DELETE { ?s ?p ?o } INSERT { ?s x:p 1 } WHERE { ?s ?p ?o }",
+])
+def test_updates_are_refused(store, update):
+    n = len(store)
+    with pytest.raises(QueryError, match="read-only"):
+        run_query(store, update)
+    assert len(store) == n
+
+
+def test_ask_and_construct(store):
+    assert run_query(store, "ASK { site:gaoxinshequ a gk:DemonstrationSite }").boolean is True
+    g = run_query(store, "CONSTRUCT { ?s rdfs:label ?l } WHERE { ?s a gk:DemonstrationSite ; rdfs:label ?l }").graph
+    assert len(g) == 16
+
+
+def test_json_is_sparql_results_json(store):
+    r = run_query(store, "SELECT ?s ?l WHERE { site:jiangyuancun rdfs:label ?l BIND(site:jiangyuancun AS ?s) } ORDER BY ?l")
+    doc = json.loads(format_json(r))
+    assert doc["head"]["vars"] == ["s", "l"]
+    b = doc["results"]["bindings"]
+    assert b[0]["s"] == {"type": "uri", "value": "https://w3id.org/govkg/id/site/jiangyuancun"}
+    assert {x["l"]["xml:lang"]: x["l"]["value"] for x in b} == {"zh": "江源村", "en": "Jiangyuan Village"}
+    assert json.loads(format_json(QueryResult("ask", boolean=False))) == {"head": {}, "boolean": False}
+
+
+def test_csv_round_trips(store):
+    r = run_query(store, "SELECT ?site WHERE { ?s a gk:DemonstrationSite ; rdfs:label ?site FILTER(LANG(?site)='zh') }")
+    rows = list(csv.reader(io.StringIO(format_csv(r))))
+    assert rows[0] == ["site"] and len(rows) == 9 and ["高新社区"] in rows
+
+
+def test_table_lines_up_cjk_text():
+    from wcwidth import wcswidth
+
+    r = QueryResult("select", ("site", "n"), ((Literal("高新社区"), Literal(1)), (Literal("Gaoxin"), Literal(22)),
+                                              (URIRef("https://w3id.org/govkg/id/site/jiangyuancun"), None)))
+    lines = format_table(r).splitlines()
+    bars = {wcswidth(line[: line.index("|")]) for line in lines if "|" in line}
+    assert len(bars) == 1, lines
+    assert "site:jiangyuancun" in format_table(r)
+    assert lines[-1] == "(3 rows)"
+
+
+def test_long_cells_are_shortened_only_in_tables():
+    r = QueryResult("select", ("t",), ((Literal("很" * 100),),))
+    assert "…" in format_table(r, max_width=20) and "…" not in format_table(r, max_width=None)
+
+
+@pytest.mark.parametrize("name", sorted(example_queries()))
+def test_example_queries_run_and_answer(store, name):
+    r = run_query(store, example_queries()[name])
+    assert r.kind == "select" and r.rows, f"example {name} returned nothing"
