@@ -82,6 +82,15 @@ def build(ctx, out_dir):
                    f"(set GOVKG_SOURCES to the folder holding it)", err=True)
 
 
+@cli.command()
+@click.argument("text", nargs=-1, required=True)
+def slug(text):
+    """Print the pinyin slug (IRI id) of a label, e.g. govkg slug 高新社区 → gaoxinshequ."""
+    from .slug import slugify
+
+    click.echo(slugify(" ".join(text)))
+
+
 def _register_plugins() -> None:
     """Commands that live in their own modules register themselves here."""
     import importlib

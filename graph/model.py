@@ -139,16 +139,43 @@ class Dataset:
         return {e.id: e for e in self.entries if e.space == space and not e.is_use}
 
 
-def _yaml():
-    from ruamel.yaml import YAML
+class _Map(dict):
+    """A YAML mapping that remembers its line and the line of each key (1-based)."""
 
-    y = YAML(typ="rt")
-    y.allow_duplicate_keys = False
-    return y
+    line = 0
+    key_lines: dict
+
+
+class _Seq(list):
+    """A YAML sequence that remembers its line (1-based)."""
+
+    line = 0
+
+
+def _located(node, constructor, shown: str):
+    import yaml
+
+    if isinstance(node, yaml.MappingNode):
+        m = _Map()
+        m.line, m.key_lines = node.start_mark.line + 1, {}
+        for key_node, value_node in node.value:
+            key = constructor.construct_object(key_node, deep=True)
+            if key in m:
+                raise DataError.single(shown, key_node.start_mark.line + 1, str(key),
+                                       f"duplicate key '{key}' (first on line {m.key_lines[key]})")
+            m[key] = _located(value_node, constructor, shown)
+            m.key_lines[key] = key_node.start_mark.line + 1
+        return m
+    if isinstance(node, yaml.SequenceNode):
+        seq = _Seq(_located(v, constructor, shown) for v in node.value)
+        seq.line = node.start_mark.line + 1
+        return seq
+    return constructor.construct_object(node, deep=True)
 
 
 def _read_yaml(path: Path, shown: str):
-    from ruamel.yaml.error import MarkedYAMLError, YAMLError
+    """Parse a YAML file (PyYAML, libyaml when available) into values that know their lines."""
+    import yaml
 
     try:
         text = path.read_text(encoding="utf-8")
@@ -156,33 +183,34 @@ def _read_yaml(path: Path, shown: str):
         raise DataError.single(shown, None, None, f"not UTF-8 text ({exc.reason} at byte {exc.start})") from None
     except OSError as exc:
         raise DataError.single(shown, None, None, f"cannot read: {exc.strerror}") from None
+    loader_cls = getattr(yaml, "CSafeLoader", yaml.SafeLoader)
     try:
-        return _yaml().load(text)
-    except MarkedYAMLError as exc:
+        node = yaml.compose(text, Loader=loader_cls)
+        if node is None:
+            return None
+        return _located(node, yaml.SafeLoader(""), shown)
+    except yaml.MarkedYAMLError as exc:
         mark = exc.problem_mark or exc.context_mark
         line = mark.line + 1 if mark is not None else None
         msg = " ".join(str(p) for p in (exc.context, exc.problem) if p)
         raise DataError.single(shown, line, None, f"malformed YAML: {msg}") from None
-    except YAMLError as exc:
+    except yaml.YAMLError as exc:
         raise DataError.single(shown, None, None, f"malformed YAML: {exc}") from None
 
 
 def _line(mapping, key) -> int:
-    try:
-        return mapping.lc.key(key)[0] + 1
-    except (AttributeError, KeyError, TypeError):
-        return _entry_line(mapping)
+    lines = getattr(mapping, "key_lines", None)
+    if lines and key in lines:
+        return lines[key]
+    return _entry_line(mapping)
 
 
 def _entry_line(obj) -> int:
-    try:
-        return obj.lc.line + 1
-    except AttributeError:
-        return 0
+    return getattr(obj, "line", 0)
 
 
 def _plain(value):
-    """ruamel's round-trip containers and scalars as plain Python values."""
+    """Located containers and scalars as plain Python values."""
     if isinstance(value, dict):
         return {str(k): _plain(v) for k, v in value.items()}
     if isinstance(value, list):

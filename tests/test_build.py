@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import os
 import re
+from pathlib import Path
 
 import pytest
 from rdflib import Graph
@@ -169,3 +170,32 @@ def test_build_refuses_graph_that_violates_a_quality_rule(data_copy, sources_dir
     rules = {v.rule for v in exc_info.value.report.violations}
     assert rules == {"duplicate-mechanism"}
     assert {p.name: p.read_bytes() for p in out.iterdir()} == before
+
+
+def test_duplicate_yaml_key_names_its_line(data_copy):
+    f = data_copy / "sites" / "gaoxinshequ.yaml"
+    line = _break(f, "  en: Gaoxin Community\n", "  en: Gaoxin Community\n  en: Gaoxin again\n") + 1
+    with pytest.raises(DataError) as exc_info:
+        build_graph(data_copy, sources_dirs=[])
+    p = _problem(exc_info)
+    assert (p.file, p.line, p.field) == ("data/sites/gaoxinshequ.yaml", line, "en")
+    assert "duplicate key" in p.message
+
+
+def test_missing_id_defaults_to_pinyin_of_zh(data_copy):
+    f = data_copy / "sites" / "wenshancun.yaml"
+    _break(f, "  id: wenshancun\n", "")
+    g = build_graph(data_copy, sources_dirs=[])
+    from govkg.namespace import GK, ID
+    from rdflib import RDF
+    assert (ID["site/wenshancun"], RDF.type, GK.DemonstrationSite) in g
+
+
+def test_bundled_data_writes_every_id_out():
+    from govkg.model import load_data
+    from govkg.slug import is_slug
+
+    ds = load_data(Path(__file__).resolve().parent.parent / "data")
+    missing = [f"{e.file}:{e.line}" for e in ds.entries if not e.is_use and "id" not in e.values]
+    assert not missing
+    assert all(is_slug(e.id) for e in ds.entries)
