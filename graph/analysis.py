@@ -226,28 +226,35 @@ def index_from_triples(triples) -> SiteIndex:
     >>> index_from_triples(t).kinds.matrix.toarray().tolist()
     [[1]]
     """
-    P_TYPE, P_USED, P_KIND, P_BROADER = str(RDF.type), str(GK.usedAt), str(GK.mechanismKind), str(SKOS.broader)
-    P_REAL, P_HASSITE, P_MEMBER, P_LABEL = str(GK.realizedBy), str(ORG.hasSite), str(ORG.hasMember), str(RDFS.label)
+    names = {str(RDF.type): "type", str(GK.usedAt): "used", str(GK.mechanismKind): "kind",
+             str(SKOS.broader): "broader", str(GK.realizedBy): "real", str(ORG.hasSite): "hassite",
+             str(ORG.hasMember): "member", str(RDFS.label): "label"}
     SITE = str(GK.DemonstrationSite)
     sites, used, mkind, broader_e, real, hassite, members, labs = set(), [], [], {}, [], [], [], []
+    keys: dict = {}  # predicate term -> name or None: terms are compared as they come, strings made once
     for s, p, o in triples:
-        p = getattr(p, "value", None) or str(p)
-        if p == P_USED:
+        try:
+            name = keys[p]
+        except KeyError:
+            name = keys[p] = names.get(getattr(p, "value", None) or str(p))
+        if name is None:
+            continue
+        if name == "used":
             used.append((_iri(s), _iri(o)))
-        elif p == P_LABEL:
-            labs.append((_iri(s), o))
-        elif p == P_TYPE:
+        elif name == "label":
+            labs.append((s, o))
+        elif name == "type":
             if (getattr(o, "value", None) or str(o)) == SITE:
                 sites.add(_iri(s))
-        elif p == P_KIND:
+        elif name == "kind":
             mkind.append((_iri(s), _iri(o)))
-        elif p == P_BROADER:
+        elif name == "broader":
             broader_e.setdefault(_iri(s), set()).add(_iri(o))
-        elif p == P_REAL:
+        elif name == "real":
             real.append((_iri(s), _iri(o)))
-        elif p == P_HASSITE:
+        elif name == "hassite":
             hassite.append((_iri(s), _iri(o)))
-        elif p == P_MEMBER:
+        else:
             members.append((_iri(s), _iri(o)))
     broader = _closure(broader_e)
     site_list = sorted(sites)
@@ -270,7 +277,8 @@ def index_from_triples(triples) -> SiteIndex:
     mech_inc = _Inc(site_list, mechs, _matrix(((s, m) for m, s in used), row, mcol))
     kind_inc = _Inc(site_list, kinds, _matrix(site_kind, row, kcol))
     org_inc = _Inc(site_list, orgs, _matrix(links, row, {o: j for j, o in enumerate(orgs)}))
-    labels = _label_dict((s, _Lit(o)) for s, o in labs)
+    wanted = set(site_list) | set(mechs) | set(kinds) | set(orgs)
+    labels = _label_dict((i, _Lit(o)) for s, o in labs if (i := _iri(s)) in wanted)
     return SiteIndex(site_list, mech_inc, kind_inc, org_inc, _matrix(mk, mcol, kcol), broader, labels)
 
 
@@ -488,9 +496,10 @@ def shared_pairs(graph, min_shared: int = 3, level: str = "mechanism", *, block_
     """All pairs of sites sharing at least ``min_shared`` mechanisms (or kinds, or organizations).
 
     Computes the upper triangle of B·Bᵀ (B the sparse 0/1 incidence) block by block of
-    rows, keeping from each block only the entries ≥ ``min_shared``: the full product is
-    never held in memory, so time is at most that of the bare product and peak memory is
-    that of the kept pairs plus one block.
+    rows (each block against the sites from its first row on, so only half the product is
+    computed), keeping from each block only the entries ≥ ``min_shared``: the full product
+    is never held in memory, so time is about that of the bare product and peak memory is
+    that of the kept pairs plus one block (``block_rows``, default n/16, at least 256).
 
     Returns
     -------
@@ -509,24 +518,23 @@ def shared_pairs(graph, min_shared: int = 3, level: str = "mechanism", *, block_
     if min_shared < 1:
         raise GovkgError("min_shared must be at least 1")
     B = _inc(index, level).matrix.tocsr()
-    B.sum_duplicates()
     n = B.shape[0]
     if block_rows is None:
-        avg = max(1.0, B.nnz / max(n, 1))
-        block_rows = int(max(64, min(n, 4_000_000 // max(1, int(avg * 50)))))
-    BT = B.T.tocsr()
+        block_rows = max(256, -(-n // 16))
     keep_i, keep_j, keep_c = [], [], []
     for start in range(0, n, block_rows):
         stop = min(n, start + block_rows)
-        C = (B[start:stop] @ BT[:, start:]).tocsr()  # rows start..stop × columns start..n
-        counts = np.diff(C.indptr)
-        rows = np.repeat(np.arange(start, stop, dtype=np.int32), counts)
-        cols = C.indices.astype(np.int32) + start
-        mask = (C.data >= min_shared) & (cols > rows)
-        keep_i.append(rows[mask])
-        keep_j.append(cols[mask])
-        keep_c.append(C.data[mask].astype(np.int32))
-        del C, rows, cols, mask
+        # rows start..stop against sites start..n only: the upper triangle, half the work
+        C = B[start:stop] @ B[start:].T
+        kept = np.flatnonzero(C.data >= min_shared)
+        rows = (np.searchsorted(C.indptr, kept, side="right") - 1).astype(np.int32)
+        cols = C.indices[kept].astype(np.int32)
+        counts = C.data[kept].astype(np.int32)
+        del C, kept
+        upper = cols > rows  # both block-local: row r is site start + r, column c is site start + c
+        keep_i.append(rows[upper] + start)
+        keep_j.append(cols[upper] + start)
+        keep_c.append(counts[upper])
     cat = (lambda xs: np.concatenate(xs) if xs else np.zeros(0, dtype=np.int32))
     i, j, c = cat(keep_i), cat(keep_j), cat(keep_c)
     order = np.lexsort((j, i))

@@ -187,10 +187,6 @@ def compile_graph(dataset: Dataset, *, sources_dirs=None, ontology: Graph | None
                 continue
             if e.site:
                 g.add((node, GK.usedAt, places[e.site]))
-            for o_id in v.get("realized_by", []):
-                o = ref(e, "realized_by", "org", o_id)
-                if o is not None:
-                    g.add((node, GK.realizedBy, o))
         else:
             node = _iri(e, places)
             g.add((node, RDFS.label, Literal(v["zh"], lang="zh")))
@@ -431,6 +427,9 @@ def write_atomic(path: str | Path, data: bytes | str) -> Path:
         data = data.encode("utf-8")
     fd, tmp = tempfile.mkstemp(prefix=f".{path.name}.", suffix=".tmp", dir=path.parent)
     try:
+        umask = os.umask(0)
+        os.umask(umask)
+        os.fchmod(fd, 0o666 & ~umask)  # mkstemp makes 0600; give the file the usual mode
         with os.fdopen(fd, "wb") as f:
             f.write(data)
             f.flush()

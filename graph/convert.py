@@ -6,7 +6,7 @@ from decimal import Decimal
 
 import networkx as nx
 from rdflib import RDF, RDFS, BNode, Graph, Literal, URIRef
-from rdflib.namespace import ORG, PROV, SKOS
+from rdflib.namespace import ORG
 
 from .namespace import GK, ID, KIND, PREFIXES, SCHEMA, UNIT
 

@@ -80,7 +80,7 @@ class Entry:
 
     ``values`` holds plain Python values; ``lines`` maps each field to its 1-based line.
     ``use`` entries (a mechanism defined in another file, used at this file's site) have
-    ``is_use`` set and only ``use``, ``evidence`` and ``realized_by`` among their values.
+    ``is_use`` set and only ``use`` and ``evidence`` among their values.
     """
 
     section: str
@@ -272,12 +272,12 @@ def _entry(section: str, raw, index: int | None, shown: str, file_source, site_i
             problems.append(Problem(shown, lines[name], name, f"unknown field in {section} (allowed: {', '.join(sorted(allowed))})"))
             bad = True
     if "use" in values:
-        extra = set(values) - {"use", "evidence", "note", "realized_by"}
+        extra = set(values) - {"use", "evidence", "note"}
         if section != "mechanisms":
             problems.append(Problem(shown, lines["use"], "use", "'use' is only for mechanisms"))
             return None
         if extra:
-            problems.append(Problem(shown, lines[sorted(extra)[0]], sorted(extra)[0], "a 'use' entry takes only 'use', 'evidence' and 'realized_by' (labels and kinds stay where the mechanism is defined)"))
+            problems.append(Problem(shown, lines[sorted(extra)[0]], sorted(extra)[0], "a 'use' entry takes only 'use' and 'evidence' (labels, kinds and organizations stay where the mechanism is defined)"))
             return None
         required = ("use",)
     else:

@@ -170,8 +170,7 @@ def similarity_figure(sites: list[dict], matrix, lang: str = "zh") -> bytes:
         shown = np.ma.masked_where(np.eye(n, dtype=bool), S) if n else np.ma.zeros((1, 1))
         off = S[~np.eye(n, dtype=bool)] if n > 1 else np.zeros(1)
         vmax = float(off.max()) if off.size and off.max() > 0 else 1.0
-        cmap = plt.get_cmap("Blues").copy()
-        cmap.set_bad("#dddddd")
+        cmap = plt.get_cmap("Blues").with_extremes(bad="#dddddd")
         im = ax.imshow(shown, cmap=cmap, vmin=0, vmax=vmax)
         ax.set_xticks(range(n), names, rotation=60, ha="right")
         ax.set_yticks(range(n), names)
