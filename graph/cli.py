@@ -40,6 +40,9 @@ def cli(ctx, data_dir, build_dir):
     govkg query 'SELECT …'           SPARQL with our prefixes predeclared
     govkg shared --json              mechanisms used at two or more sites
     govkg similar 高新社区            sites ranked by mechanisms shared
+    govkg analyze / suggest / report network analysis and a readable report
+    govkg viz / figure               interactive HTML graph, static figure
+    govkg export --format FORMAT     turtle json-ld nt trig graphml gexf csv qca
     """
     from .build import default_data_dir
 
@@ -91,21 +94,16 @@ def slug(text):
     click.echo(slugify(" ".join(text)))
 
 
-def _register_plugins() -> None:
-    """Commands that live in their own modules register themselves here."""
-    import importlib
+def _register_commands() -> None:
+    """Commands that live in their own modules add themselves to the group."""
+    from . import cli_analysis, cli_query
+    from govkg.visualize import cli as cli_visualize
 
-    for mod in ("govkg.cli_query", "govkg.cli_analysis", "govkg.visualize.cli"):
-        try:
-            m = importlib.import_module(mod)
-        except ModuleNotFoundError as exc:
-            if exc.name != mod:
-                raise
-            continue
-        m.register(cli)
+    for module in (cli_query, cli_analysis, cli_visualize):
+        module.register(cli)
 
 
-_register_plugins()
+_register_commands()
 
 
 def main(argv=None) -> None:

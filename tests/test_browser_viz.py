@@ -1,0 +1,260 @@
+"""Browser tests of the govkg viz page: Debian chromium driven by Playwright, every network request blocked.
+
+These run by default (``.ci/run`` installs chromium); they fail, not skip, when it is missing.
+"""
+
+from __future__ import annotations
+
+import os
+from pathlib import Path
+
+import pytest
+
+import govkg
+from govkg.namespace import ID
+from govkg.visualize import html, views
+
+pytestmark = pytest.mark.browser
+
+CHROMIUM = "/usr/bin/chromium"
+ARGS = ["--no-sandbox", "--disable-gpu", "--disable-background-networking", "--disable-component-update",
+        "--no-first-run", "--disable-sync"]
+FIXTURES = Path(__file__).parent / "fixtures" / "viz"
+YEZHIHUI = str(ID["mechanism/yezhihuiyishitang"])
+GAOXIN, JIANGYUAN = str(ID["site/gaoxinshequ"]), str(ID["site/jiangyuancun"])
+XSS_SITE = str(ID["site/xss-site"])
+XSS_LABEL = "<img src=x onerror=alert(1)>"
+
+
+@pytest.fixture(scope="module")
+def graph():
+    return govkg.build_graph(FIXTURES / "data", sources_dirs=[])
+
+
+@pytest.fixture(scope="module")
+def pages(graph, tmp_path_factory):
+    """The three views of the fixture data and the XSS page, written as files, with their view graphs."""
+    d = tmp_path_factory.mktemp("viz")
+    out = {}
+    for v in views.VIEWS:
+        res = html.write_viz(graph, d / f"{v}.html", view=v)
+        out[v] = (res.path, views.view_graph(graph, v))
+    xg = govkg.build_graph(FIXTURES / "xss", sources_dirs=[])
+    res = html.write_viz(xg, d / "xss.html", view="full")
+    out["xss"] = (res.path, views.view_graph(xg, "full"))
+    return out
+
+
+@pytest.fixture(scope="module")
+def browser():
+    if not os.path.exists(CHROMIUM):
+        pytest.fail(f"{CHROMIUM} not found: the browser tests need Debian's chromium (apt-get install chromium; "
+                    f"see .ci/run)")
+    from playwright.sync_api import sync_playwright
+
+    with sync_playwright() as p:
+        b = p.chromium.launch(executable_path=CHROMIUM, args=ARGS)
+        yield b
+        b.close()
+
+
+class Opened:
+    """A page opened from file:// with the network cut; records console errors, dialogs and blocked requests."""
+
+    def __init__(self, browser, path: Path):
+        self.context = browser.new_context(viewport={"width": 1400, "height": 900})
+        self.blocked: list[str] = []
+        self.errors: list[str] = []
+        self.dialogs: list[str] = []
+
+        def route(r):
+            if r.request.url.startswith("file://"):
+                r.continue_()
+            else:
+                self.blocked.append(r.request.url)
+                r.abort()
+
+        self.context.route("**/*", route)
+        self.page = self.context.new_page()
+        self.page.on("console", lambda m: self.errors.append(m.text) if m.type in ("error", "warning") else None)
+        self.page.on("pageerror", lambda e: self.errors.append(str(e)))
+        self.page.on("dialog", lambda d: (self.dialogs.append(d.message), d.dismiss()))
+        self.page.goto(path.resolve().as_uri())
+        self.page.wait_for_function("window.govkg && window.govkg.stabilized", timeout=60_000)
+
+    def js(self, expr, arg=None):
+        return self.page.evaluate(expr, arg)
+
+    def node_xy(self, node_id: str):
+        """Where the node is drawn, in page coordinates (physics frozen first)."""
+        self.js("window.govkg.freeze(true)")
+        return self.js("""id => { const n = window.govkg.network; const p = n.getPositions([id])[id];
+                               const d = n.canvasToDOM(p); const r = document.getElementById('mynetwork').getBoundingClientRect();
+                               return [r.left + d.x, r.top + d.y]; }""", node_id)
+
+    def click_node(self, node_id: str):
+        """A real mouse click on the node as drawn on the canvas."""
+        x, y = self.node_xy(node_id)
+        self.page.mouse.click(x, y)
+
+    def hover_node(self, node_id: str) -> str:
+        """Move the mouse onto the node; returns the text of the tooltip that appears."""
+        x, y = self.node_xy(node_id)
+        self.page.mouse.move(x - 30, y - 30)
+        self.page.mouse.move(x, y, steps=3)
+        self.page.wait_for_selector("#govkg-tooltip", state="visible", timeout=5000)
+        return self.page.text_content("#govkg-tooltip")
+
+    def close(self):
+        self.context.close()
+
+
+@pytest.fixture
+def open_page(browser):
+    opened = []
+
+    def _open(path):
+        o = Opened(browser, path)
+        opened.append(o)
+        return o
+
+    yield _open
+    for o in opened:
+        o.close()
+
+
+@pytest.mark.parametrize("view", views.VIEWS)
+def test_loads_offline_without_errors_and_counts_match(pages, open_page, view):
+    path, G = pages[view]
+    o = open_page(path)
+    assert o.errors == [] and o.blocked == [] and o.dialogs == []
+    assert o.js("window.govkg.counts()") == {"nodes": G.number_of_nodes(), "edges": G.number_of_edges()}
+    assert o.js("window.govkg.rendered()") == {"nodes": G.number_of_nodes(), "edges": G.number_of_edges()}
+    assert o.js("typeof vis") == "object"
+
+
+def test_search_finds_mediation_in_both_languages(pages, open_page):
+    path, G = pages["full"]
+    o = open_page(path)
+    expected = {n for n, d in G.nodes(data=True) if "调解" in d["label_zh"]}
+    assert len(expected) >= 2  # the mediation team and the mediation mechanism
+    o.page.fill("#govkg-search", "调解")
+    ids = o.page.eval_on_selector_all("#govkg-results button", "bs => bs.map(b => b.dataset.id)")
+    assert set(ids) == expected
+    o.page.fill("#govkg-search", "mediation")
+    ids_en = o.page.eval_on_selector_all("#govkg-results button", "bs => bs.map(b => b.dataset.id)")
+    assert set(ids_en) == expected
+    # choosing a result selects and highlights it
+    o.page.click("#govkg-results button >> nth=0")
+    assert o.js("window.govkg.network.getSelectedNodes()") == [ids_en[0]]
+    assert o.page.text_content("#govkg-details")
+
+
+def test_clicking_the_shared_mechanism_lights_up_both_sites(pages, open_page):
+    path, _ = pages["mechanisms"]
+    o = open_page(path)
+    o.click_node(YEZHIHUI)
+    lit = set(o.js("window.govkg.highlighted()"))
+    assert {GAOXIN, JIANGYUAN} <= lit
+    assert o.js("window.govkg.network.getSelectedNodes()") == [YEZHIHUI]
+    # the others are greyed out, the neighbours keep their colour
+    colors = o.js("Object.fromEntries(window.govkg.nodes.get().map(n => [n.id, n.color]))")
+    assert colors[GAOXIN] != colors[str(ID["site/guangyangshequ"])]
+    assert "200,200,200" in str(colors[str(ID["site/guangyangshequ"])])
+    assert "高新社区" in o.page.text_content("#govkg-details") or "椰智荟" in o.page.text_content("#govkg-details")
+    # clicking empty canvas clears it
+    box = o.page.locator("#mynetwork").bounding_box()
+    o.page.mouse.click(box["x"] + 3, box["y"] + 3)
+    assert o.js("window.govkg.highlighted()") == []
+
+
+def test_hover_shows_labels_outcomes_and_evidence(pages, open_page):
+    path, _ = pages["mechanisms"]
+    o = open_page(path)
+    tip = o.hover_node(YEZHIHUI)
+    assert "“椰智荟”议事堂" in tip and "Yezhihui Deliberation Hall" in tip
+    assert "运用议事堂处置问题件数:28件" in tip and "more than 13 items" in tip
+    assert "江源村党支部牵头成立“椰智荟”议事堂" in tip and "测试用报道" in tip
+    assert "议事堂议事会" in tip  # its kind
+    o.page.mouse.move(2, 2)
+
+
+def test_language_toggle_relabels_every_node(pages, open_page):
+    path, G = pages["full"]
+    o = open_page(path)
+    zh = {n: d["label_zh"] for n, d in G.nodes(data=True)}
+    en = {n: d["label_en"] for n, d in G.nodes(data=True)}
+    labels = lambda: o.js("Object.fromEntries(window.govkg.nodes.get().map(n => [n.id, n.label]))")  # noqa: E731
+    assert labels() == zh
+    o.page.click("#govkg-lang-en")
+    assert labels() == en
+    assert o.page.get_attribute("#govkg-lang-en", "aria-pressed") == "true"
+    assert "Legend" in o.page.text_content("#govkg-panel")
+    o.page.click("#govkg-lang-zh")
+    assert labels() == zh
+    assert "图例" in o.page.text_content("#govkg-panel")
+
+
+def test_filters_hide_nodes_and_their_edges(pages, open_page):
+    path, G = pages["full"]
+    o = open_page(path)
+    n_kinds = sum(1 for _, d in G.nodes(data=True) if d["cls"] == "kind")
+    o.page.uncheck("input[data-class=kind]")
+    assert o.js("window.govkg.rendered().nodes") == G.number_of_nodes() - n_kinds
+    o.page.check("input[data-class=kind]")
+    assert o.js("window.govkg.rendered()") == {"nodes": G.number_of_nodes(), "edges": G.number_of_edges()}
+    meilan = str(ID["area/meilanqu"])
+    o.page.select_option("#govkg-district", meilan)
+    shown = set(o.js("window.govkg.nodes.get({filter: n => !n.hidden}).map(n => n.id)"))
+    assert GAOXIN not in shown and JIANGYUAN in shown
+    o.page.select_option("#govkg-district", "")
+    o.page.select_option("#govkg-kind", str(govkg.KIND["yishitangyishihui"]))
+    shown = set(o.js("window.govkg.nodes.get({filter: n => !n.hidden}).map(n => n.id)"))
+    assert {YEZHIHUI, GAOXIN, JIANGYUAN} <= shown and str(ID["site/guangyangshequ"]) not in shown
+
+
+def test_physics_can_be_frozen(pages, open_page):
+    path, _ = pages["mechanisms"]
+    o = open_page(path)
+    assert o.js("window.govkg.frozen()") is False
+    o.page.click("#govkg-freeze")
+    assert o.js("window.govkg.frozen()") is True
+    assert o.js("window.govkg.network.physics.options.enabled") is False
+    o.page.click("#govkg-freeze")
+    assert o.js("window.govkg.network.physics.options.enabled") is True
+
+
+def test_xss_label_stays_text(pages, open_page):
+    path, _ = pages["xss"]
+    o = open_page(path)
+    o.page.fill("#govkg-search", "<img")
+    o.page.click("#govkg-results button >> nth=0")
+    o.click_node(XSS_SITE)
+    o.page.hover("#govkg-panel")
+    details = o.page.text_content("#govkg-details")
+    assert XSS_LABEL in details and "<script>alert(2)</script>证据\"&" in details
+    assert o.js("id => window.govkg.nodes.get(id).label", XSS_SITE) == XSS_LABEL
+    assert o.js("document.querySelectorAll('img').length") == 0
+    assert o.js("document.querySelectorAll('b[onmouseover], [onerror]').length") == 0
+    # the tooltip holds the label as text
+    o.page.mouse.click(5, 5)
+    assert XSS_LABEL in o.hover_node(XSS_SITE)
+    assert o.js("document.querySelectorAll('#govkg-tooltip *').length") > 0
+    assert o.js("document.querySelectorAll('img, [onerror]').length") == 0
+    o.page.wait_for_timeout(300)
+    assert o.dialogs == [] and o.errors == [] and o.blocked == []
+
+
+def test_screenshot_is_not_blank(pages, open_page, tmp_path):
+    from matplotlib.image import imread
+
+    path, _ = pages["mechanisms"]
+    o = open_page(path)
+    o.js("window.govkg.freeze(true)")
+    shot = tmp_path / "mechanisms.png"
+    o.page.screenshot(path=str(shot))
+    img = imread(str(shot))[:, 320:, :3]  # the graph, right of the side panel
+    non_white = (img.min(axis=2) < 0.9).mean()
+    colours = {tuple(px) for px in (img[::7, ::7] * 255).astype(int).reshape(-1, 3)}
+    assert non_white > 0.005, f"only {non_white:.2%} of the graph area is drawn ({shot})"
+    assert len(colours) > 20

@@ -1,0 +1,65 @@
+"""The ``govkg viz`` and ``govkg figure`` commands (registered on the ``govkg`` group by ``register``)."""
+
+from __future__ import annotations
+
+from pathlib import Path
+
+import click
+
+__all__ = ["register"]
+
+
+@click.command()
+@click.option("-o", "--out", "out", type=click.Path(dir_okay=False, path_type=Path),
+              help="HTML file to write (default: <build folder>/govkg-<view>.html).")
+@click.option("--view", type=click.Choice(["full", "mechanisms", "similarity"]), default="mechanisms",
+              show_default=True, help="What to show.")
+@click.option("--focus", metavar="NAME", help="Keep the neighbourhood of this site, mechanism or kind (zh/en label or id).")
+@click.option("--depth", type=click.IntRange(min=0), default=1, show_default=True, help="Hops kept around --focus.")
+@click.option("--lang", type=click.Choice(["zh", "en"]), default="zh", show_default=True, help="Initial label language.")
+@click.option("--open", "open_", is_flag=True, help="Open the page in the web browser.")
+@click.pass_context
+def viz(ctx, out, view, focus, depth, lang, open_):
+    """Write the interactive graph as ONE self-contained HTML file (works offline, from file://).
+
+    \b
+    govkg viz                               sites, mechanisms and kinds
+    govkg viz --view full -o graph.html     everything: areas, organizations, outcomes, events
+    govkg viz --view similarity             sites linked by what they share
+    govkg viz --focus 椰智荟 --depth 2       one mechanism and its neighbourhood
+    """
+    from govkg.cli import graph_from
+
+    from .html import default_viz_path, write_viz
+
+    path = out if out is not None else default_viz_path(ctx.obj["build_dir"], view)
+    result = write_viz(graph_from(ctx), path, view=view, focus=focus, depth=depth, lang=lang)
+    for w in result.warnings:
+        click.echo(f"warning: {w}", err=True)
+    click.echo(f"wrote {result.path} ({result.nodes} nodes, {result.edges} edges)")
+    if open_:
+        import webbrowser
+
+        webbrowser.open(result.path.resolve().as_uri())
+
+
+@click.command()
+@click.option("-o", "--out", "out", type=click.Path(dir_okay=False, path_type=Path), required=True,
+              help="Figure file: .png or .svg.")
+@click.option("--dpi", type=click.IntRange(min=50, max=600), default=200, show_default=True, help="Resolution of a PNG.")
+@click.pass_context
+def figure(ctx, out, dpi):
+    """Write a static figure: the site × mechanism-kind matrix (sites grouped by district, kinds by
+    broader kind) beside a bar chart of how many sites use each kind."""
+    from govkg.cli import graph_from
+
+    from .figures import write_figure
+
+    path = write_figure(graph_from(ctx), out, dpi=dpi)
+    click.echo(f"wrote {path}")
+
+
+def register(cli) -> None:
+    """Add the ``viz`` and ``figure`` commands to the ``govkg`` group ``cli``."""
+    cli.add_command(viz)
+    cli.add_command(figure)
