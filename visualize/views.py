@@ -255,9 +255,8 @@ def _annotate(b: _Builder) -> None:
         G.nodes[s]["outcomes"].sort(key=lambda d: d["zh"])
 
 
-def _full(graph: Graph) -> nx.DiGraph:
-    b = _Builder(graph)
-    g = graph
+def _add_mechanism_layer(b, g: Graph):
+    """Add the site, mechanism and kind nodes to builder ``b``; return the three lists."""
     sites, mechs, kinds = _mechanism_parts(g)
     for s in sites:
         b.add_node(s, site_class(g, s))
@@ -265,6 +264,13 @@ def _full(graph: Graph) -> nx.DiGraph:
         b.add_node(m, "mechanism")
     for k in kinds:
         b.add_node(k, "kind")
+    return sites, mechs, kinds
+
+
+def _full(graph: Graph) -> nx.DiGraph:
+    b = _Builder(graph)
+    g = graph
+    sites, mechs, kinds = _add_mechanism_layer(b, g)
     for a in sorted(set(g.subjects(RDF.type, SCHEMA.AdministrativeArea))):
         if not set(_types(g, a)) & {GK.DemonstrationSite}:
             b.add_node(a, "area")
@@ -329,13 +335,7 @@ def _full(graph: Graph) -> nx.DiGraph:
 def _mechanisms(graph: Graph) -> nx.DiGraph:
     b = _Builder(graph)
     g = graph
-    sites, mechs, kinds = _mechanism_parts(g)
-    for s in sites:
-        b.add_node(s, site_class(g, s))
-    for m in mechs:
-        b.add_node(m, "mechanism")
-    for k in kinds:
-        b.add_node(k, "kind")
+    sites, mechs, kinds = _add_mechanism_layer(b, g)
     _annotate(b)
     for m in mechs:
         shared = b.G.nodes[str(m)]["shared"]
