@@ -10,6 +10,7 @@ from rdflib.namespace import ORG, PROV, SKOS
 
 from .errors import GovkgError, NotFoundError
 from .namespace import GK, SCHEMA, SOSA
+from .shared import Incidence
 
 __all__ = [
     "SiteIndex", "Pairs", "site_index", "index_from_triples", "index_from_file", "find_site",
@@ -20,15 +21,6 @@ __all__ = [
 
 #: The seed of every randomized algorithm here (Louvain, sampled betweenness): results are reproducible.
 SEED = 42
-
-
-@dataclass(frozen=True)
-class _Inc:
-    """A sparse 0/1 sites × columns matrix (same fields as ``govkg.shared.Incidence``)."""
-
-    sites: list
-    columns: list
-    matrix: object
 
 
 @dataclass(frozen=True)
@@ -172,7 +164,10 @@ def _org_sites(site_set, has_site, realized, used_at, members) -> set:
 
 
 def site_index(graph) -> SiteIndex:
-    """The ``SiteIndex`` of an rdflib graph (built on ``govkg.shared.incidence``); an index is returned as is.
+    """The ``SiteIndex`` of an rdflib graph; an index is returned as is.
+
+    Reads only the predicates the index needs (``graph.triples((None, p, None))`` for each)
+    and assembles them exactly as ``index_from_triples`` does.
 
     Examples
     --------
@@ -184,29 +179,29 @@ def site_index(graph) -> SiteIndex:
         return graph
     if not isinstance(graph, Graph):
         raise GovkgError(f"expected an rdflib Graph or a SiteIndex, not {type(graph).__name__}")
-    from .shared import incidence
+    buckets: dict = {name: [] for name in _PREDICATES.values()}
+    for iri, name in _PREDICATES.items():
+        p = URIRef(iri)
+        if name == "type":
+            buckets["type"] = [str(s) for s in graph.subjects(RDF.type, GK.DemonstrationSite)]
+        elif name == "label":
+            buckets["label"] = [(str(s), o) for s, o in graph.subject_objects(p)]
+        else:
+            buckets[name] = [(str(s), str(o)) for s, o in graph.subject_objects(p)]
+    return _index_from_buckets(buckets)
 
-    mech, kinds = incidence(graph, "mechanism"), incidence(graph, "kind")
-    broader = _closure({k: set(graph.objects(k, SKOS.broader)) for k in graph.subjects(SKOS.broader)})
-    used_at: dict = {}
-    for m, s in graph.subject_objects(GK.usedAt):
-        used_at.setdefault(m, set()).add(s)
-    site_set = set(mech.sites)
-    links = _org_sites(site_set, graph.subject_objects(ORG.hasSite), graph.subject_objects(GK.realizedBy),
-                       used_at, graph.subject_objects(ORG.hasMember))
-    orgs = sorted({o for _, o in links})
-    row = {s: i for i, s in enumerate(mech.sites)}
-    org_inc = _Inc(mech.sites, orgs, _matrix(links, row, {o: j for j, o in enumerate(orgs)}))
-    kcol = {k: j for j, k in enumerate(kinds.columns)}
-    mrow = {m: i for i, m in enumerate(mech.columns)}
-    mk = set()
-    for m in mech.columns:
-        for k in graph.objects(m, GK.mechanismKind):
-            for kk in {k} | broader.get(k, frozenset()):
-                if kk in kcol:
-                    mk.add((m, kk))
-    labels = _label_dict(graph.subject_objects(RDFS.label))
-    return SiteIndex(mech.sites, mech, kinds, org_inc, _matrix(mk, mrow, kcol), broader, labels)
+
+_PREDICATES = {
+    str(RDF.type): "type", str(GK.usedAt): "used", str(GK.mechanismKind): "kind",
+    str(SKOS.broader): "broader", str(GK.realizedBy): "real", str(ORG.hasSite): "hassite",
+    str(ORG.hasMember): "member", str(RDFS.label): "label",
+}
+
+
+def _term_text(term) -> str:
+    """The IRI or lexical form of a term from rdflib (``str``) or pyoxigraph (``.value``)."""
+    v = getattr(term, "value", None)
+    return v if isinstance(v, str) and not isinstance(term, (URIRef, Literal)) else str(term)
 
 
 def index_from_triples(triples) -> SiteIndex:
@@ -226,60 +221,71 @@ def index_from_triples(triples) -> SiteIndex:
     >>> index_from_triples(t).kinds.matrix.toarray().tolist()
     [[1]]
     """
-    names = {str(RDF.type): "type", str(GK.usedAt): "used", str(GK.mechanismKind): "kind",
-             str(SKOS.broader): "broader", str(GK.realizedBy): "real", str(ORG.hasSite): "hassite",
-             str(ORG.hasMember): "member", str(RDFS.label): "label"}
-    SITE = str(GK.DemonstrationSite)
-    sites, used, mkind, broader_e, real, hassite, members, labs = set(), [], [], {}, [], [], [], []
-    keys: dict = {}  # predicate term -> name or None: terms are compared as they come, strings made once
+    buckets: dict = {name: [] for name in _PREDICATES.values()}
+    site = str(GK.DemonstrationSite)
+    keys: dict = {}  # predicate term -> bucket name or None, so each predicate is looked at once
     for s, p, o in triples:
         try:
             name = keys[p]
         except KeyError:
-            name = keys[p] = names.get(getattr(p, "value", None) or str(p))
+            name = keys[p] = _PREDICATES.get(_term_text(p))
         if name is None:
             continue
-        if name == "used":
-            used.append((_iri(s), _iri(o)))
+        if name == "type":
+            if _term_text(o) == site:
+                buckets["type"].append(_term_text(s))
         elif name == "label":
-            labs.append((s, o))
-        elif name == "type":
-            if (getattr(o, "value", None) or str(o)) == SITE:
-                sites.add(_iri(s))
-        elif name == "kind":
-            mkind.append((_iri(s), _iri(o)))
-        elif name == "broader":
-            broader_e.setdefault(_iri(s), set()).add(_iri(o))
-        elif name == "real":
-            real.append((_iri(s), _iri(o)))
-        elif name == "hassite":
-            hassite.append((_iri(s), _iri(o)))
+            buckets["label"].append((_term_text(s), o))
         else:
-            members.append((_iri(s), _iri(o)))
+            buckets[name].append((_term_text(s), _term_text(o)))
+    return _index_from_buckets(buckets)
+
+
+def _index_from_buckets(b: dict) -> SiteIndex:
+    """Assemble a ``SiteIndex`` from IRI strings grouped by predicate (see ``index_from_triples``).
+
+    Works on plain strings and integer positions (hashing and sorting ``str`` is done in C,
+    ``URIRef`` in Python), rolls kinds up with one sparse product, and makes ``URIRef``s only
+    for the rows, columns and labels it keeps.
+    """
+    from scipy import sparse
+
+    broader_e: dict = {}
+    for k, parent in b["broader"]:
+        broader_e.setdefault(k, set()).add(parent)
     broader = _closure(broader_e)
-    site_list = sorted(sites)
+    site_list = sorted(set(b["type"]))
     row = {s: i for i, s in enumerate(site_list)}
-    used = [(m, s) for m, s in used if s in row]
+    used = [(m, s) for m, s in b["used"] if s in row]
     used_at: dict = {}
     for m, s in used:
         used_at.setdefault(m, set()).add(s)
     mechs = sorted(used_at)
     mcol = {m: j for j, m in enumerate(mechs)}
     mk_raw: dict = {}
-    for m, k in mkind:
-        mk_raw.setdefault(m, set()).update({k} | broader.get(k, frozenset()))
-    site_kind = {(s, k) for m, s in used for k in mk_raw.get(m, ())}
-    kinds = sorted({k for _, k in site_kind})
+    for m, k in b["kind"]:
+        if m in mcol:
+            mk_raw.setdefault(m, set()).update({k} | broader.get(k, frozenset()))
+    kinds = sorted({k for ks in mk_raw.values() for k in ks})
     kcol = {k: j for j, k in enumerate(kinds)}
-    mk = {(m, k) for m in mechs for k in mk_raw.get(m, ()) if k in kcol}
-    links = _org_sites(sites, hassite, real, used_at, members)
+    mk = _matrix(((m, k) for m, ks in mk_raw.items() for k in ks), mcol, kcol)
+    mech_matrix = _matrix(((s, m) for m, s in used), row, mcol)
+    kind_matrix = sparse.csr_matrix(mech_matrix @ mk)
+    kind_matrix.data[:] = 1
+    kind_matrix.eliminate_zeros()
+    links = _org_sites(row, b["hassite"], b["real"], used_at, b["member"])
     orgs = sorted({o for _, o in links})
-    mech_inc = _Inc(site_list, mechs, _matrix(((s, m) for m, s in used), row, mcol))
-    kind_inc = _Inc(site_list, kinds, _matrix(site_kind, row, kcol))
-    org_inc = _Inc(site_list, orgs, _matrix(links, row, {o: j for j, o in enumerate(orgs)}))
+    org_matrix = _matrix(links, row, {o: j for j, o in enumerate(orgs)})
+
+    def iris(values):
+        return [URIRef(v) for v in values]
+
+    sites_u, mechs_u, kinds_u, orgs_u = iris(site_list), iris(mechs), iris(kinds), iris(orgs)
     wanted = set(site_list) | set(mechs) | set(kinds) | set(orgs)
-    labels = _label_dict((i, _Lit(o)) for s, o in labs if (i := _iri(s)) in wanted)
-    return SiteIndex(site_list, mech_inc, kind_inc, org_inc, _matrix(mk, mcol, kcol), broader, labels)
+    labels = {URIRef(k): v for k, v in _label_dict((s, _Lit(o)) for s, o in b["label"] if s in wanted).items()}
+    broader_u = {URIRef(k): frozenset(URIRef(x) for x in v) for k, v in broader.items()}
+    return SiteIndex(sites_u, Incidence(sites_u, mechs_u, mech_matrix), Incidence(sites_u, kinds_u, kind_matrix),
+                     Incidence(sites_u, orgs_u, org_matrix), mk, broader_u, labels)
 
 
 class _Lit(str):
@@ -291,15 +297,12 @@ class _Lit(str):
         return obj
 
 
-def _iri(term) -> URIRef:
-    v = getattr(term, "value", None)
-    return URIRef(v if isinstance(v, str) and not isinstance(term, URIRef) else str(term))
-
-
 def index_from_file(path, format: str | None = None) -> SiteIndex:
     """A ``SiteIndex`` from an RDF file parsed with Oxigraph's parser (no RDF store in between).
 
-    ``format``: ``"turtle"`` or ``"nt"`` (default: from the file suffix).
+    ``format``: ``"turtle"`` or ``"nt"`` (default: from the file suffix). Only the
+    predicates the index reads are turned into Python strings; every other triple is
+    skipped on its (Rust-side) predicate.
     """
     import pyoxigraph as ox
 
@@ -308,8 +311,22 @@ def index_from_file(path, format: str | None = None) -> SiteIndex:
     key = (format or str(path).rsplit(".", 1)[-1]).lower()
     if key not in fmt:
         raise GovkgError(f"unknown RDF format {key!r}; use 'turtle' or 'nt'")
-    quads = ox.parse(path=str(path), format=fmt[key])
-    return index_from_triples((q.subject, q.predicate, q.object) for q in quads)
+    names = {ox.NamedNode(iri): name for iri, name in _PREDICATES.items()}
+    site = ox.NamedNode(str(GK.DemonstrationSite))
+    buckets: dict = {name: [] for name in _PREDICATES.values()}
+    types, labels = buckets["type"], buckets["label"]
+    for q in ox.parse(path=str(path), format=fmt[key]):
+        name = names.get(q.predicate)
+        if name is None:
+            continue
+        if name == "type":
+            if q.object == site:
+                types.append(q.subject.value)
+        elif name == "label":
+            labels.append((q.subject.value, q.object))
+        else:
+            buckets[name].append((q.subject.value, q.object.value))
+    return _index_from_buckets(buckets)
 
 
 def _entry(index: SiteIndex, iri, **extra) -> dict:
@@ -720,7 +737,6 @@ def suggest(graph, site, *, neighbors: int = 3, top: int = 10) -> dict:
     >>> s["label"]["en"], s["explanation"]["en"]
     ('mutual-aid elderly care', 'used by Yi Village, which shares 6 kinds with you')
     """
-    import numpy as np
 
     index = site_index(graph)
     i = find_site(index, site)

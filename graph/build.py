@@ -9,7 +9,7 @@ from decimal import Decimal
 from pathlib import Path
 
 from rdflib import OWL, RDF, RDFS, XSD, Graph, Literal, URIRef
-from rdflib.namespace import DCTERMS, ORG, PROV, SKOS
+from rdflib.namespace import DCTERMS, ORG, PROV
 
 from .errors import DataError, GovkgError, Problem, ValidationError
 from .model import Dataset, Entry, load_data

@@ -5,11 +5,11 @@ from __future__ import annotations
 import difflib
 from dataclasses import dataclass
 
-from rdflib import RDF, RDFS, Graph, URIRef
+from rdflib import RDF, RDFS, Graph
 from rdflib.namespace import SKOS
 
 from .errors import NotFoundError
-from .namespace import GK, ID
+from .namespace import GK
 
 __all__ = [
     "Incidence", "incidence", "labels", "label", "sites", "find_site", "find_terms",
@@ -78,6 +78,7 @@ def incidence(graph: Graph, level: str = "mechanism") -> Incidence:
     Returns
     -------
     Incidence
+        Rows are the sites (sorted by IRI); columns the mechanisms or kinds in use.
 
     Examples
     --------
@@ -86,35 +87,12 @@ def incidence(graph: Graph, level: str = "mechanism") -> Incidence:
     >>> len(inc.sites), inc.matrix.shape[0]
     (8, 8)
     """
-    import numpy as np
-    from scipy import sparse
+    from .analysis import site_index
 
     if level not in ("mechanism", "kind"):
         raise ValueError(f"level must be 'mechanism' or 'kind', not {level!r}")
-    site_list = sites(graph)
-    row = {s: i for i, s in enumerate(site_list)}
-    pairs: set = set()
-    if level == "mechanism":
-        for m, s in graph.subject_objects(GK.usedAt):
-            if s in row:
-                pairs.add((s, m))
-    else:
-        closure: dict = {}
-        for m, s in graph.subject_objects(GK.usedAt):
-            if s not in row:
-                continue
-            for k in graph.objects(m, GK.mechanismKind):
-                if k not in closure:
-                    closure[k] = _broader_closure(graph, k)
-                for kk in closure[k]:
-                    pairs.add((s, kk))
-    columns = sorted({c for _, c in pairs})
-    col = {c: j for j, c in enumerate(columns)}
-    rows = np.fromiter((row[s] for s, _ in pairs), dtype=np.int32, count=len(pairs))
-    cols = np.fromiter((col[c] for _, c in pairs), dtype=np.int32, count=len(pairs))
-    data = np.ones(len(pairs), dtype=np.int32)
-    matrix = sparse.csr_matrix((data, (rows, cols)), shape=(len(site_list), len(columns)))
-    return Incidence(site_list, columns, matrix)
+    index = site_index(graph)
+    return index.mechanisms if level == "mechanism" else index.kinds
 
 
 def _entry(graph: Graph, iri, extra=None) -> dict:

@@ -12,6 +12,7 @@ import govkg
 from govkg import analysis as A
 from govkg.cli import cli
 from govkg.errors import NotFoundError
+from govkg.shared import Incidence
 from govkg.namespace import GK, ID, KIND
 
 FIXTURE = Path(__file__).parent / "fixtures" / "analysis"
@@ -71,7 +72,7 @@ def test_shared_pairs_matches_bare_product_and_blocks():
     M.data[:] = 1
     M = M.astype(np.int32)
     sites = [ID[f"site/s{i}"] for i in range(300)]
-    inc = A._Inc(sites, [ID[f"mechanism/m{j}"] for j in range(40)], M)
+    inc = Incidence(sites, [ID[f"mechanism/m{j}"] for j in range(40)], M)
     idx = A.SiteIndex(sites, inc, inc, inc, sparse.csr_matrix((40, 40)), {}, {})
     C = sparse.triu(M @ M.T, k=1).tocoo()
     want = sorted((int(a), int(b), int(c)) for a, b, c in zip(C.row, C.col, C.data) if c >= 3)

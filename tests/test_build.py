@@ -10,7 +10,6 @@ import pytest
 from rdflib import Graph
 from rdflib.compare import isomorphic
 
-import govkg
 from govkg.build import build, build_graph, is_fresh, load_graph, load_store, write_atomic
 from govkg.errors import DataError, ValidationError
 
