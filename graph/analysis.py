@@ -14,7 +14,7 @@ from .shared import Incidence
 
 __all__ = [
     "SiteIndex", "Pairs", "site_index", "index_from_triples", "index_from_file", "find_site",
-    "shared_columns", "sites_sharing", "similarity_matrix", "similar_to", "shared_pairs",
+    "shared_columns", "sites_sharing", "similarity_scores", "similarity_matrix", "similar_to", "shared_pairs",
     "centrality", "bridging_organizations", "communities", "kind_cooccurrence", "suggest",
     "site_outcomes", "analyze", "SEED",
 ]
@@ -339,6 +339,8 @@ def _entry(index: SiteIndex, iri, **extra) -> dict:
 def find_site(graph, name) -> int:
     """The row of the site whose id, IRI or zh/en label matches ``name`` (exact, else prefix, else substring).
 
+    ``name`` is compared as a value (see ``govkg.shared.match_score``); it never becomes query text.
+
     Raises
     ------
     NotFoundError
@@ -352,28 +354,23 @@ def find_site(graph, name) -> int:
     >>> find_site(idx, "乙")
     1
     """
+    from .shared import best_matches
+
     index = site_index(graph)
-    if isinstance(name, URIRef) or (isinstance(name, str) and name in index.row):
-        if name in index.row:
-            return index.row[URIRef(name)]
-    n = str(name).strip().casefold()
-    best, found = 0, []
-    for i, s in enumerate(index.sites):
-        lab = index.labels.get(s, {})
-        texts = [t.casefold() for t in lab.values() if t]
-        slug = str(s).rsplit("/", 1)[-1]
-        score = 3 if (n in texts or n == slug) else 2 if any(t.startswith(n) for t in texts) else \
-            1 if (n and any(n in t for t in texts)) else 0
-        if score > best:
-            best, found = score, [i]
-        elif score == best and score:
-            found.append(i)
+    if str(name) in {str(s) for s in index.sites}:
+        return index.row[URIRef(str(name))]
+
+    def labels_of(s):
+        d = index.labels.get(s, {})
+        return {"zh": d.get("zh", ""), "en": d.get("en", "")}
+
+    found = best_matches(str(name), index.sites, labels_of)
     if len(found) == 1:
-        return found[0]
+        return index.row[found[0]]
     if not found:
         names = [t for s in index.sites for t in index.labels.get(s, {}).values() if t]
         raise NotFoundError("site", str(name), difflib.get_close_matches(str(name), names, n=5, cutoff=0.3) or names[:5])
-    raise NotFoundError("single site", str(name), [index.label(index.sites[i]) for i in found])
+    raise NotFoundError("single site", str(name), [index.label(s) for s in found])
 
 
 def shared_columns(graph, level: str = "mechanism", *, min_sites: int = 2) -> list[dict]:
@@ -421,8 +418,17 @@ def sites_sharing(graph, site, level: str = "mechanism") -> list:
     return [index.sites[r] for r in rows if r != i]
 
 
-def _scores(X, x, metric: str):
-    """Similarity of every row of 0/1 ``X`` with the dense 0/1 vector ``x``."""
+def similarity_scores(X, x, metric: str):
+    """Similarity of every row of 0/1 ``X`` with the dense 0/1 vector ``x``: (scores, intersections).
+
+    Examples
+    --------
+    >>> import numpy as np
+    >>> from scipy import sparse
+    >>> s, inter = similarity_scores(sparse.csr_matrix([[1, 1, 0], [0, 1, 1]]), np.array([1.0, 1.0, 1.0]), "jaccard")
+    >>> s.round(3).tolist(), inter.tolist()
+    ([0.667, 0.667], [2.0, 2.0])
+    """
     import numpy as np
 
     inter = np.asarray(X @ x).ravel().astype(float)
@@ -468,7 +474,7 @@ def similar_to(graph, site, k: int = 10, *, metric: str = "jaccard") -> list[dic
     X = index.combined
     x = np.zeros(X.shape[1])
     x[X.indices[X.indptr[i]:X.indptr[i + 1]]] = 1.0
-    s, inter = _scores(X, x, metric)
+    s, inter = similarity_scores(X, x, metric)
     s[i] = -1.0
     cand = np.nonzero(s > 0)[0]
     if len(cand) > k:

@@ -12,7 +12,7 @@ from .errors import NotFoundError
 from .namespace import GK
 
 __all__ = [
-    "Incidence", "incidence", "labels", "label", "sites", "find_site", "find_terms",
+    "Incidence", "incidence", "labels", "label", "sites", "find_site", "match_score", "best_matches",
     "shared_mechanisms", "similar_sites",
 ]
 
@@ -101,36 +101,49 @@ def _entry(graph: Graph, iri, extra=None) -> dict:
     return d
 
 
-def _match_score(name: str, ls: dict, iri) -> int:
-    """3: exact label or id; 2: label starts with name; 1: name inside label; 0: no match."""
+def match_score(name: str, ls: dict, iri) -> int:
+    """How well ``name`` matches a term with labels ``ls`` and IRI ``iri``.
+
+    3: an exact label or the id (the IRI's last segment); 2: a label starts with it; 1: a
+    label contains it; 0: no match. Case is ignored.
+
+    Examples
+    --------
+    >>> ls = {"zh": "高新社区", "en": "Gaoxin Community"}
+    >>> [match_score(n, ls, "urn:x/gaoxinshequ") for n in ("gaoxinshequ", "高新", "community", "江源")]
+    [3, 2, 1, 0]
+    """
     n = name.strip().casefold()
-    texts = [ls["zh"].casefold(), ls["en"].casefold()]
+    if not n:
+        return 0
+    texts = [t.casefold() for t in (ls.get("zh", ""), ls.get("en", "")) if t]
     slug = str(iri).rsplit("/", 1)[-1]
-    if n in texts or n == slug:
+    if n in texts or n == slug.casefold():
         return 3
-    if any(t.startswith(n) for t in texts if t):
+    if any(t.startswith(n) for t in texts):
         return 2
-    if any(n in t for t in texts if t):
+    if any(n in t for t in texts):
         return 1
     return 0
+
+
+def best_matches(name: str, candidates, labels_of) -> list:
+    """The candidates matching ``name`` best (see ``match_score``), sorted; empty when none does.
+
+    ``labels_of(candidate)`` gives ``{"zh", "en"}``. ``name`` is compared as a value in
+    Python; it never becomes query text.
+    """
+    scored = [(match_score(name, labels_of(c), c), c) for c in candidates]
+    best = max((sc for sc, _ in scored), default=0)
+    return sorted(c for sc, c in scored if sc == best and sc > 0)
 
 
 def _closest(name: str, candidates: list[str]) -> list[str]:
     return difflib.get_close_matches(name, candidates, n=5, cutoff=0.3)
 
 
-def find_terms(graph: Graph, name: str, candidates) -> list:
-    """The candidates whose zh/en label or id matches ``name`` (best matches only).
-
-    ``name`` is compared as a value in Python; it never becomes query text.
-    """
-    scored = [(_match_score(name, labels(graph, c), c), c) for c in candidates]
-    best = max((s for s, _ in scored), default=0)
-    return sorted(c for s, c in scored if s == best and s > 0)
-
-
 def find_site(graph: Graph, name: str):
-    """The one site whose id or zh/en label matches ``name``.
+    """The IRI of the one site whose id or zh/en label matches ``name`` (see ``govkg.analysis.find_site``).
 
     Raises
     ------
@@ -143,14 +156,10 @@ def find_site(graph: Graph, name: str):
     >>> str(find_site(build_graph(), "Gaoxin Community")).rsplit("/", 1)[-1]
     'gaoxinshequ'
     """
-    all_sites = sites(graph)
-    found = find_terms(graph, name, all_sites)
-    if len(found) == 1:
-        return found[0]
-    names = [t for s in all_sites for t in labels(graph, s).values() if t]
-    if not found:
-        raise NotFoundError("site", name, _closest(name, names) or names[:5])
-    raise NotFoundError("single site", name, [label(graph, s) for s in found])
+    from .analysis import find_site as find_row, site_index
+
+    index = site_index(graph)
+    return index.sites[find_row(index, name)]
 
 
 def shared_mechanisms(graph: Graph, name: str | None = None, *, kind: bool = False, min_sites: int | None = None) -> dict:
@@ -193,7 +202,7 @@ def shared_mechanisms(graph: Graph, name: str | None = None, *, kind: bool = Fal
     mechs, kinds = mech_inc.columns, kind_inc.columns
     if name is not None:
         pool = ([] if kind else mechs) + kinds
-        found = set(find_terms(graph, name, pool))
+        found = set(best_matches(name, pool, lambda c: labels(graph, c)))
         if not found:
             names = [t for c in pool for t in labels(graph, c).values() if t]
             raise NotFoundError("kind" if kind else "mechanism or kind", name, _closest(name, names))
@@ -231,8 +240,9 @@ def similar_sites(graph: Graph, site: str, *, top: int | None = None) -> dict:
     """The other sites ranked by the mechanisms they share with ``site``.
 
     Similarity is the Jaccard index |A ∩ B| / |A ∪ B| over the union of a site's named
-    mechanisms and its kinds (rolled up along ``skos:broader``), computed from the sparse
-    incidence matrices; ties are broken by the number of shared named mechanisms, then IRI.
+    mechanisms and its kinds (rolled up along ``skos:broader``) — ``govkg.analysis``'s
+    measure, one sparse matrix–vector product; ties are broken by the number of shared named
+    mechanisms, then IRI. Every other site is listed, those sharing nothing last.
 
     Parameters
     ----------
@@ -252,34 +262,35 @@ def similar_sites(graph: Graph, site: str, *, top: int | None = None) -> dict:
     --------
     >>> from govkg import build_graph
     >>> res = similar_sites(build_graph(), "高新社区")
-    >>> len(res["similar"])
-    7
+    >>> len(res["similar"]), res["similar"][0]["label"]["zh"]
+    (7, '江源村')
     """
-    from scipy import sparse
+    import numpy as np
 
-    target = find_site(graph, site)
-    mi, ki = incidence(graph, "mechanism"), incidence(graph, "kind")
-    B = sparse.hstack([mi.matrix, ki.matrix]).tocsr()
-    columns = mi.columns + ki.columns
-    n_mech = len(mi.columns)
-    i = mi.sites.index(target)
-    inter = (B @ B[i].T).toarray().ravel()
-    sizes = B.getnnz(axis=1)
-    union = sizes + sizes[i] - inter
-    own = set(B[i].indices)
+    from .analysis import similarity_scores, find_site as find_row, site_index
+
+    index = site_index(graph)
+    i = find_row(index, site)
+    X = index.combined
+    columns = index.mechanisms.columns + index.kinds.columns
+    n_mech = len(index.mechanisms.columns)
+    x = np.zeros(X.shape[1])
+    own = X.indices[X.indptr[i]:X.indptr[i + 1]]
+    x[own] = 1.0
+    jaccard, inter = similarity_scores(X, x, "jaccard")
+    own = set(own.tolist())
     out = []
-    for j, s in enumerate(mi.sites):
+    for j, s in enumerate(index.sites):
         if j == i:
             continue
-        common = sorted(own & set(B[j].indices))
-        shared_m = [_entry(graph, columns[c]) for c in common if c < n_mech]
-        shared_k = [_entry(graph, columns[c]) for c in common if c >= n_mech]
+        common = sorted(own & set(X.indices[X.indptr[j]:X.indptr[j + 1]].tolist()))
         out.append(_entry(graph, s, {
-            "jaccard": round(float(inter[j] / union[j]) if union[j] else 0.0, 4),
+            "jaccard": round(float(jaccard[j]), 4),
             "shared_count": int(inter[j]),
-            "shared": {"mechanisms": shared_m, "kinds": shared_k},
+            "shared": {"mechanisms": [_entry(graph, columns[c]) for c in common if c < n_mech],
+                       "kinds": [_entry(graph, columns[c]) for c in common if c >= n_mech]},
         }))
     out.sort(key=lambda d: (-d["jaccard"], -len(d["shared"]["mechanisms"]), d["iri"]))
     if top is not None:
         out = out[:top]
-    return {"site": _entry(graph, target), "similar": out}
+    return {"site": _entry(graph, index.sites[i]), "similar": out}
