@@ -357,8 +357,9 @@ def find_site(graph, name) -> int:
     from .shared import best_matches
 
     index = site_index(graph)
-    if str(name) in {str(s) for s in index.sites}:
-        return index.row[URIRef(str(name))]
+    row = index.row.get(URIRef(str(name)))
+    if row is not None:
+        return row
 
     def labels_of(s):
         d = index.labels.get(s, {})
