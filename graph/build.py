@@ -14,6 +14,7 @@ from rdflib.namespace import DCTERMS, ORG, PROV
 from .errors import DataError, GovkgError, Problem, ValidationError
 from .model import Dataset, Entry, load_data
 from .namespace import GK, ID, KIND, SCHEMA, SOSA, UNIT
+from .slug import slugify
 from .resources import ONTOLOGY_FILES, bind_prefixes, ontology_graph
 
 __all__ = [
@@ -317,7 +318,7 @@ def _add_source(g: Graph, s, events, problems) -> None:
     for name, prop, cls, path in (("publisher", SCHEMA.publisher, GK.NewsOutlet, "org"), ("compiler", GK.compiler, SCHEMA.Person, "person")):
         if name in v:
             who = v[name]
-            o = ID[f"{path}/{who.get('id') or who['en'].lower().replace(' ', '')}"]
+            o = ID[f"{path}/{who.get('id') or slugify(who['zh'])}"]
             g.add((node, prop, o))
             g.add((o, RDF.type, cls))
             if cls == GK.NewsOutlet:
