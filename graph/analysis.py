@@ -10,7 +10,7 @@ from rdflib.namespace import ORG, PROV, SKOS
 
 from .errors import GovkgError, NotFoundError
 from .namespace import GK, SCHEMA, SOSA
-from .shared import Incidence
+from .shared import Incidence, labels as term_labels
 
 __all__ = [
     "SiteIndex", "Pairs", "site_index", "index_from_triples", "index_from_file", "find_site",
@@ -830,7 +830,7 @@ def site_outcomes(graph: Graph, site) -> list[dict]:
         ref = {}
         for key, prop in (("mechanism", GK.attributedTo), ("event", GK.inResponseTo), ("subject", SOSA.hasFeatureOfInterest)):
             o = next(iter(graph.objects(x, prop)), None)
-            ref[key] = None if o is None else _entry(index, o) if o in index.labels else {"iri": str(o), "label": _glabels(graph, o)}
+            ref[key] = None if o is None else _entry(index, o) if o in index.labels else {"iri": str(o), "label": term_labels(graph, o)}
         period = {lang: str(p) for lang in ("zh", "en") if (p := _lit(graph, x, GK.period, lang)) is not None}
         comp = next(iter(graph.objects(x, GK.comparator)), None)
         meas = next(iter(graph.objects(x, GK.measureType)), None)
@@ -841,10 +841,6 @@ def site_outcomes(graph: Graph, site) -> list[dict]:
                         measure=None if meas is None else str(meas).rsplit("#", 1)[-1],
                         period=period or None, evidence=ev, **ref))
     return out
-
-
-def _glabels(graph: Graph, iri) -> dict:
-    return {lang: str(_lit(graph, iri, RDFS.label, lang) or "") for lang in ("zh", "en")}
 
 
 def analyze(graph, *, top: int = 10, neighbors: int = 3) -> dict:

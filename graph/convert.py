@@ -87,16 +87,9 @@ def label_map(graph: Graph) -> dict:
     >>> label_map(g)[x]["zh"]
     '甲'
     """
-    out: dict = {}
-    for s, o in graph.subject_objects(RDFS.label):
-        if isinstance(o, Literal):
-            lang = (o.language or "").lower()
-            d = out.setdefault(s, {})
-            if lang.startswith("zh"):
-                d.setdefault("zh", str(o))
-            elif lang.startswith("en") or not lang:
-                d.setdefault("en", str(o))
-    return out
+    from .analysis import _label_dict
+
+    return _label_dict((s, o) for s, o in graph.subject_objects(RDFS.label) if isinstance(o, Literal))
 
 
 def _value(lit: Literal):
