@@ -17,7 +17,7 @@ sys.path.insert(0, str(Path(__file__).resolve().parent))
 
 from viz_synthetic import synthetic_view  # noqa: E402
 
-from govkg.build import write_atomic  # noqa: E402
+from govkg.writers import write_atomic  # noqa: E402
 from govkg.visualize.html import LARGE_GRAPH, render_html, size_warnings  # noqa: E402
 
 CHROMIUM = "/usr/bin/chromium"

@@ -9,8 +9,9 @@ import click
 
 __all__ = ["register"]
 
-_RDF_FORMATS = ("turtle", "json-ld", "nt", "trig")
-_NETWORK_FORMATS = ("graphml", "gexf", "csv", "qca")
+from .exports import FORMATS as _NETWORK_FORMATS, RDF_FORMATS
+
+_RDF_FORMATS = tuple(RDF_FORMATS)
 
 
 def _parse_binding(text: str):
@@ -116,7 +117,8 @@ def register(cli: click.Group) -> None:
         govkg export --format json-ld -o govkg.jsonld
         govkg export --format graphml -o govkg.graphml
         """
-        from .build import serialize, write_atomic
+        from .exports import serialize
+        from .writers import write_atomic
 
         graph = graph_from(ctx)
         if fmt in _RDF_FORMATS:

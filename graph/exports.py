@@ -9,13 +9,44 @@ from pathlib import Path
 from rdflib import Graph
 from rdflib.namespace import SKOS
 
-from .build import write_atomic
+from .writers import write_atomic
 from .errors import GovkgError
+from .namespace import ID
 
-__all__ = ["FORMATS", "export", "to_graphml", "to_gexf", "to_csv", "to_qca"]
+__all__ = ["RDF_FORMATS", "serialize", "FORMATS", "export", "to_graphml", "to_gexf", "to_csv", "to_qca"]
 
-#: Formats of ``export`` (the RDF formats are ``govkg.build.serialize``'s).
+#: Network and table formats of ``export`` (the RDF formats are ``RDF_FORMATS``, written by ``serialize``).
 FORMATS = ("graphml", "gexf", "csv", "qca")
+
+#: Output formats: name -> (rdflib format, file suffix).
+RDF_FORMATS = {
+    "turtle": ("turtle", ".ttl"),
+    "nt": ("nt", ".nt"),
+    "json-ld": ("json-ld", ".jsonld"),
+    "trig": ("trig", ".trig"),
+}
+
+def serialize(graph: Graph, fmt: str) -> bytes:
+    """``graph`` in one of ``RDF_FORMATS`` as bytes (UTF-8)."""
+    if fmt not in RDF_FORMATS:
+        raise GovkgError(f"unknown format {fmt!r}; choose from {', '.join(RDF_FORMATS)}")
+    rdf_format = RDF_FORMATS[fmt][0]
+    if rdf_format == "trig":
+        from rdflib import Dataset as RDFDataset
+
+        ds = RDFDataset()
+        named = ds.graph(ID["graph"])
+        for t in graph:
+            named.add(t)
+        for prefix, ns in graph.namespaces():
+            ds.bind(prefix, ns)
+        return ds.serialize(format="trig", encoding="utf-8")
+    if rdf_format == "json-ld":
+        ctx = {p: str(ns) for p, ns in graph.namespaces() if p}
+        return graph.serialize(format="json-ld", context=ctx, encoding="utf-8")
+    return graph.serialize(format=rdf_format, encoding="utf-8")
+
+
 
 #: Node columns of the CSV node list, in order (other attributes follow, sorted).
 _NODE_COLUMNS = ("id", "cls", "label", "label_zh", "label_en", "types")

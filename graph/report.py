@@ -9,7 +9,7 @@ from pathlib import Path
 from rdflib import RDF, RDFS, Graph
 from rdflib.namespace import DCTERMS
 
-from .build import write_atomic
+from .writers import write_atomic
 from .errors import GovkgError
 from .namespace import SCHEMA
 

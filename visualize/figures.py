@@ -237,7 +237,7 @@ def write_figure(graph: Graph, path: str | Path, *, dpi: int = 200) -> Path:
     GovkgError
         For another suffix, or when no CJK font is installed.
     """
-    from govkg.build import write_atomic
+    from govkg.writers import write_atomic
 
     path = Path(path)
     fmt = _FORMATS.get(path.suffix.lower())

@@ -380,7 +380,7 @@ def write_viz(graph, path: str | Path, *, view: str = "mechanisms", focus: str |
     VizResult
         ``warnings`` suggests ``--focus`` or the ``mechanisms`` view above ``LARGE_GRAPH`` nodes.
     """
-    from govkg.build import write_atomic
+    from govkg.writers import write_atomic
 
     from .views import view_graph
 
