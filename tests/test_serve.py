@@ -194,6 +194,20 @@ def test_service_refused_and_syntax_errors_say_where(server):
     assert status == 400 and b"line 2, column" in body
 
 
+def test_page_views_and_report_are_served(server):
+    status, h, body = get(server)
+    page = body.decode("utf-8")
+    assert status == 200 and "/static/yasgui/yasgui.min.js" in page and "numbers-with-evidence" in page
+    for href in ("/views/mechanisms.html", "/views/full.html", "/views/similarity.html", "/report.html",
+                 "/report.en.html", "/static/yasgui/LICENSE.txt"):
+        assert f'href="{href}"' in page
+    status, h, body = get(f"{server}views/similarity.html")
+    assert status == 200 and h["Content-Type"].startswith("text/html") and b"govkg" in body
+    status, h, body = get(f"{server}report.en.html")
+    assert status == 200 and h["Content-Type"].startswith("text/html") and b"<html" in body[:400].lower()
+    assert "http://" not in " ".join(l for l in page.splitlines() if "src=" in l or "stylesheet" in l)
+
+
 # --- runaway queries -----------------------------------------------------------------------
 
 def _alive(pid: int) -> bool:
@@ -233,16 +247,21 @@ def test_runaway_queries_get_503_and_others_are_served(server):
     assert busy == []
 
 
-def test_memory_cap_answers_503(tmp_path):
-    p, url = start_server(tmp_path, "--timeout", "20", "--workers", "1", "--memory", "200")
-    try:
+def test_memory_cap_stops_the_query_and_the_pool_goes_on(store):
+    """The worker pool behind the server, with the endpoint's own handler and a 200 MiB cap per worker."""
+    from govkg.guard import WorkerDied
+    from govkg.pool import WorkerPool
+    from govkg.serve import answer
+
+    job = {"query": ORDER_CROSS, "accept": None, "format": None, "max_rows": None}
+    with WorkerPool(store, answer, size=1, memory=200 << 20) as pool:
+        first = pool.pids[0]
         t = time.monotonic()
-        status, _, body = get(q(url, ORDER_CROSS))
-        assert status == 503 and b"memory cap" in body and time.monotonic() - t < 20
-        status, _, body = get(q(url, "ASK { site:gaoxinshequ a gk:DemonstrationSite }"))
-        assert status == 200
-    finally:
-        stop_server(p)
+        with pytest.raises(WorkerDied, match="memory cap"):
+            pool.run(job, timeout=30)
+        assert time.monotonic() - t < 30 and not _alive(first) and pool.pids != [first]
+        status, _, body = pool.run({**job, "query": "ASK { site:gaoxinshequ a gk:DemonstrationSite }"}, timeout=10)
+        assert status == 200 and json.loads(body)["boolean"] is True
 
 
 def test_public_host_warns(tmp_path):
