@@ -50,3 +50,43 @@ def register(cli: click.Group) -> None:
         click.echo(f"govkg: {server.triples:,} triples, {workers} workers; query page {server.url} ; "
                    f"SPARQL endpoint {server.url}sparql (Ctrl-C stops)", )
         run_server(server, echo=click.echo)
+
+    @cli.command()
+    @click.argument("url")
+    @click.option("--graph", "graph_iri", metavar="IRI", default=None,
+                  help="The named graph to replace (default: https://w3id.org/govkg/graph).")
+    @click.option("--method", type=click.Choice(["gsp", "update"]), default="gsp", show_default=True,
+                  help="gsp: one Graph Store Protocol PUT; update: DROP SILENT GRAPH + INSERT DATA in chunks.")
+    @click.option("--query-url", metavar="URL", help="The store's SPARQL query endpoint for the check (default: URL).")
+    @click.option("--user", metavar="NAME", help="User name for HTTP authentication.")
+    @click.option("--password-env", metavar="VAR", help="Name of the environment variable holding the password "
+                  "(never on the command line).")
+    @click.option("--chunk", type=click.IntRange(min=1), default=5000, show_default=True,
+                  help="Triples per INSERT DATA request (--method update).")
+    @click.pass_context
+    def publish(ctx, url, graph_iri, method, query_url, user, password_env, chunk):
+        """Replace one named graph in an existing triple store with the graph, then check the count there.
+
+        \b
+        govkg publish http://localhost:7878/store --query-url http://localhost:7878/query
+        govkg publish http://host:8890/sparql-graph-crud-auth --query-url http://host:8890/sparql \\
+              --user dba --password-env VIRTUOSO_PASSWORD
+        govkg publish http://host:9999/blazegraph/sparql --method update
+
+        Publishing twice leaves the same count. Exit status 1 if the store refuses or counts differently.
+        """
+        from .cli import graph_from
+        from .errors import GovkgError
+        from .publish import DEFAULT_GRAPH, publish as run_publish
+
+        password = None
+        if password_env:
+            if user is None:
+                raise click.UsageError("--password-env needs --user")
+            if password_env not in os.environ:
+                raise GovkgError(f"environment variable {password_env} is not set (it should hold the password)")
+            password = os.environ[password_env]
+        res = run_publish(graph_from(ctx), url, graph_iri=graph_iri or DEFAULT_GRAPH, method=method,
+                          query_url=query_url, user=user, password=password, chunk=chunk)
+        click.echo(f"published {res.sent:,} triples into <{res.graph}> at {res.url} ({res.method}, "
+                   f"{res.requests} requests); the store counts {res.counted:,}")
