@@ -61,7 +61,7 @@ def register(cli: click.Group) -> None:
     @click.option("--user", metavar="NAME", help="User name for HTTP authentication.")
     @click.option("--password-env", metavar="VAR", help="Name of the environment variable holding the password "
                   "(never on the command line).")
-    @click.option("--chunk", type=click.IntRange(min=1), default=5000, show_default=True,
+    @click.option("--chunk", type=click.IntRange(min=1), default=1000, show_default=True,
                   help="Triples per INSERT DATA request (--method update).")
     @click.pass_context
     def publish(ctx, url, graph_iri, method, query_url, user, password_env, chunk):

@@ -2,12 +2,9 @@
 
 from __future__ import annotations
 
-import base64
 import json
 import re
-import urllib.error
 import urllib.parse
-import urllib.request
 from dataclasses import dataclass
 
 from rdflib import BNode, Graph
@@ -56,49 +53,66 @@ def check_graph_iri(iri: str) -> str:
     return iri
 
 
-def _opener(url: str, user: str | None, password: str | None):
-    handlers = []
-    if user is not None:
-        mgr = urllib.request.HTTPPasswordMgrWithDefaultRealm()
-        mgr.add_password(None, url, user, password or "")
-        handlers += [urllib.request.HTTPDigestAuthHandler(mgr)]
-    return urllib.request.build_opener(*handlers)
-
-
 class _Client:
+    """HTTP through ``requests``; credentials go the way the store asks (Digest, as Virtuoso does, or Basic).
+
+    With credentials, a body-less request first learns the store's challenge, so that a large
+    upload carries its Authorization header from the start (a store that answers 401 before
+    reading the body would otherwise cut the upload).
+    """
+
     def __init__(self, user, password, timeout):
+        import requests
+
+        self.session = requests.Session()
+        self.session.trust_env = False  # no proxy from the environment: the store is where the URL says
         self.user, self.password, self.timeout = user, password, timeout
+        self.auth = None
         self.requests = 0
+
+    def _who(self) -> str:
+        return f"user {self.user!r}" if self.user is not None else "no credentials (give --user and --password-env)"
+
+    def _login(self, url: str) -> None:
+        from requests.auth import HTTPBasicAuth, HTTPDigestAuth
+
+        if self.user is None or self.auth is not None:
+            return
+        r = self._do("HEAD", url)
+        challenge = r.headers.get("WWW-Authenticate", "")
+        if r.status_code == 401 and challenge.lower().startswith("digest"):
+            self.auth = HTTPDigestAuth(self.user, self.password or "")
+            r = self._do("HEAD", url)  # answers the challenge; the nonce is then reused
+        else:
+            self.auth = HTTPBasicAuth(self.user, self.password or "")
+            r = self._do("HEAD", url) if r.status_code == 401 else r
+        if r.status_code in (401, 403):
+            raise PublishError(f"{url} refused the credentials of {self._who()} (HTTP {r.status_code})")
+
+    def _do(self, method, url, **kw):
+        import requests
+
+        self.requests += 1
+        try:
+            return self.session.request(method, url, auth=self.auth, timeout=self.timeout, **kw)
+        except requests.RequestException as exc:
+            raise PublishError(f"cannot reach {url}: {exc}") from None
 
     def send(self, url: str, *, method: str, body: bytes | None = None, ctype: str | None = None,
              accept: str | None = None) -> bytes:
+        self._login(url)
         headers = {}
         if ctype:
             headers["Content-Type"] = ctype
         if accept:
             headers["Accept"] = accept
-        if self.user is not None:  # Basic up front; a Digest challenge is answered by the opener
-            token = base64.b64encode(f"{self.user}:{self.password or ''}".encode("utf-8")).decode("ascii")
-            headers["Authorization"] = f"Basic {token}"
-        req = urllib.request.Request(url, data=body, headers=headers, method=method)
-        self.requests += 1
-        try:
-            with _opener(url, self.user, self.password).open(req, timeout=self.timeout) as r:
-                return r.read()
-        except urllib.error.HTTPError as exc:
-            try:
-                detail = exc.read(2000).decode("utf-8", "replace").strip()
-            except (AttributeError, OSError, ValueError):  # urllib's own "digest auth failed" has no body
-                detail = ""
-            if exc.code in (401, 403):
-                who = f"user {self.user!r}" if self.user is not None else "no credentials (give --user and --password-env)"
-                raise PublishError(f"{url} refused the request (HTTP {exc.code}) with {who}: "
-                                   f"{detail[:300] or exc.reason}") from None
-            raise PublishError(f"{method} {url} failed: HTTP {exc.code} {exc.reason}: {detail[:500]}") from None
-        except urllib.error.URLError as exc:
-            raise PublishError(f"cannot reach {url}: {exc.reason}") from None
-        except OSError as exc:
-            raise PublishError(f"cannot reach {url}: {exc}") from None
+        r = self._do(method, url, data=body, headers=headers)
+        if r.status_code in (401, 403):
+            raise PublishError(f"{url} refused the request (HTTP {r.status_code}) with {self._who()}: "
+                               f"{r.text.strip()[:300] or r.reason}")
+        if r.status_code >= 400:
+            raise PublishError(f"{method} {url} failed: HTTP {r.status_code} {r.reason}: {r.text.strip()[:500]}")
+        return r.content
 
     def update(self, url: str, text: str) -> None:
         self.send(url, method="POST", body=urllib.parse.urlencode({"update": text}).encode("utf-8"),
@@ -126,7 +140,7 @@ def _nt_lines(graph: Graph) -> tuple[list[str], list[str]]:
 
 def publish(graph: Graph, url: str, *, graph_iri: str = DEFAULT_GRAPH, method: str = "gsp",
             query_url: str | None = None, user: str | None = None, password: str | None = None,
-            chunk: int = 5000, timeout: float = 120) -> Published:
+            chunk: int = 1000, timeout: float = 120) -> Published:
     """Replace the named graph ``graph_iri`` in the store at ``url`` with ``graph``, then count it there.
 
     Parameters
@@ -138,11 +152,12 @@ def publish(graph: Graph, url: str, *, graph_iri: str = DEFAULT_GRAPH, method: s
         Fuseki ``/ds/data``, Virtuoso ``/sparql-graph-crud-auth``); the graph is sent in one
         ``PUT ?graph=…`` as N-Triples. ``method="update"``: its SPARQL Update endpoint; the graph
         is replaced by ``DROP SILENT GRAPH`` then ``INSERT DATA`` in chunks of ``chunk`` triples
-        (for stores without the Graph Store Protocol, e.g. Blazegraph).
+        (for stores without the Graph Store Protocol, e.g. Blazegraph; Virtuoso refuses an
+        INSERT DATA much above 1,000 triples: "generated SQL text has exceeded 10000 lines").
     query_url : str, optional
         The store's SPARQL query endpoint for the count (default: ``url``).
     user, password : str, optional
-        HTTP Basic credentials (Digest when the store asks for it).
+        Credentials, sent when the store asks for them (HTTP Digest or Basic challenge).
 
     Returns
     -------
