@@ -117,7 +117,7 @@ def _collect(store, text, bindings, max_rows, send=None):
         limit = None if max_rows is None else max_rows + 1
         if isinstance(res, ox.QuerySolutions):
             variables = tuple(v.value for v in res.variables)
-            rows = [tuple(_from_ox(sol[v]) for v in variables) for sol in itertools.islice(res, limit)]
+            rows = [tuple(_from_ox(t) for t in sol) for sol in itertools.islice(res, limit)]
             cut = max_rows is not None and len(rows) > max_rows
             return ("select", variables, tuple(rows[:max_rows] if cut else rows), cut)
         triples = [(_from_ox(t.subject), _from_ox(t.predicate), _from_ox(t.object))
