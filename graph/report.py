@@ -78,11 +78,12 @@ def _both(entry: dict, lang: str) -> str:
 
 
 def _value(o: dict, lang: str) -> str:
-    pre = _COMPARATOR.get(o.get("comparator") or "Exactly", ("", ""))[0 if lang == "zh" else 1]
+    comp = (o.get("comparator") or {}).get("iri", "").rsplit("#", 1)[-1] or "Exactly"
+    pre = _COMPARATOR.get(comp, ("", ""))[0 if lang == "zh" else 1]
     v = o.get("value_text") if o.get("value_text") is not None else o.get("value")
     sep = "" if lang == "zh" else " "
-    text = f"{pre}{v}{sep}{o.get('unit', '')}".strip()
-    if o.get("measure") == "Change":
+    text = f"{pre}{v}{sep}{(o.get('unit') or {}).get('text', '')}".strip()
+    if (o.get("measure") or {}).get("iri", "").endswith("Change"):
         text += "（变化量）" if lang == "zh" else " (change)"
     return text
 
@@ -104,7 +105,9 @@ def summary_text(res: dict, lang: str = "zh") -> str:
         rows = res[key] or []
         out += [f"  {d['site_count']}  {_both(d, lang)}: {', '.join(_lab(s, lang) for s in d['sites'])}" for d in rows] or [f"  {_t('none', lang)}"]
     out += ["", _t("communities", lang) + ":"]
-    out += [f"  {c['id']}. {', '.join(_lab(s, lang) for s in c['sites'])}" for c in res["communities"]] or [f"  {_t('none', lang)}"]
+    com = res["communities"]
+    out += ([f"  {c['id']}. {', '.join(_lab(s, lang) for s in c['sites'])}" for c in com["communities"]]
+            if com["meaningful"] else [f"  {com['reason'][lang]}"])
     for lvl in ("mechanism", "kind", "organization"):
         rows = res["centrality"][lvl][:5]
         out += ["", f"{_t('centrality', lang)} ({_t(lvl, lang)}):"]
@@ -127,7 +130,7 @@ def suggestions_text(res: dict, lang: str = "zh") -> str:
     --------
     >>> from govkg.analysis import suggest, _example_graph
     >>> print(suggestions_text(suggest(_example_graph(), "甲社区"), "en").splitlines()[1])
-      0.82  Yi Village
+      0.64  Yi Village
     """
     out = [_t("similar_to", lang, site=_both(res["site"], lang)) + ":"]
     out += [f"  {n['similarity']:.2f}  {_lab(n, lang)}" for n in res["neighbors"]] or [f"  {_t('none', lang)}"]
@@ -232,8 +235,10 @@ def report_blocks(graph, lang: str = "zh", *, neighbors: int = 3, top: int = 10)
               _t("similarity", lang)))
 
     B += [("h2", _t("communities", lang)), ("p", _t("comm_note", lang))]
+    com = res["communities"]
     B.append(("table", ["#", _t("sites", lang)],
-              [[_t("community", lang, id=c["id"]), ", ".join(_lab(s, lang) for s in c["sites"])] for c in res["communities"]]))
+              [[_t("community", lang, id=c["id"]), ", ".join(_lab(s, lang) for s in c["sites"])] for c in com["communities"]])
+             if com["meaningful"] else ("p", com["reason"][lang]))
 
     B += [("h2", _t("centrality", lang)), ("p", _t("cent_note", lang))]
     for lvl in ("mechanism", "kind", "organization"):
@@ -264,7 +269,7 @@ def report_blocks(graph, lang: str = "zh", *, neighbors: int = 3, top: int = 10)
     for s in index.sites:
         B.append(("h3", _both({"iri": str(s), "label": index.labels.get(s, {})}, lang)))
         outs = site_outcomes(rdf, s) if rdf is not None else []
-        rows = [[_lab(o, lang), _value(o, lang), " / ".join(o["evidence"])] for o in outs]
+        rows = [[_lab(o, lang), _value(o, lang), " / ".join(e["text"] for e in o["evidence"])] for o in outs]
         B.append(("table", [_t("what", lang), _t("value", lang), _t("evidence", lang)], rows) if rows else ("p", _t("none", lang)))
     if rdf is not None:
         notes = _source_notes(rdf, lang)
