@@ -109,8 +109,10 @@ def register(cli: click.Group) -> None:
                   show_default=True, help="RDF (turtle, json-ld, nt, trig) or network/table formats.")
     @click.option("-o", "--output", type=click.Path(dir_okay=False, path_type=Path),
                   help="Output file (written atomically); RDF formats print to stdout without it.")
+    @click.option("--bom/--no-bom", default=True, show_default=True,
+                  help="csv, qca: start each CSV file with a UTF-8 byte-order mark (Excel on Windows needs it).")
     @click.pass_context
-    def export(ctx, fmt, output):
+    def export(ctx, fmt, output, bom):
         """Export the whole graph (ontology + data).
 
         \b
@@ -132,7 +134,7 @@ def register(cli: click.Group) -> None:
             raise click.UsageError(f"--format {fmt} writes files: give -o FILE")
         from .exports import export as export_network
 
-        for p in export_network(graph, fmt, output):
+        for p in export_network(graph, fmt, output, bom=bom):
             click.echo(f"wrote {p}")
 
     from .analysis.similarity import BY, FORMULA, WEIGHTS
