@@ -15,19 +15,11 @@ _RDF_FORMATS = tuple(RDF_FORMATS)
 
 
 def _parse_binding(text: str):
-    """``name=value``: ``<iri>`` binds an IRI, ``text@zh`` a language-tagged literal, else a plain literal."""
-    from rdflib import Literal, URIRef
-
+    """``name=value``: the value is read by ``govkg.query.binding_terms`` (``<iri>``, ``text@zh``, plain text)."""
     name, sep, value = text.partition("=")
     if not sep or not name.strip():
         raise click.BadParameter(f"expected NAME=VALUE, got {text!r}", param_hint="--bind")
-    value = value.strip()
-    if value.startswith("<") and value.endswith(">"):
-        return name.strip().lstrip("?$"), URIRef(value[1:-1])
-    head, at, lang = value.rpartition("@")
-    if at and lang in ("zh", "en"):
-        return name.strip().lstrip("?$"), Literal(head, lang=lang)
-    return name.strip().lstrip("?$"), Literal(value)
+    return name.strip().lstrip("?$"), value.strip()
 
 
 def register(cli: click.Group) -> None:
