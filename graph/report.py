@@ -78,8 +78,8 @@ def _join(items, lang: str) -> str:
 def amount(value, unit: dict | None, lang: str = "en", comparator: dict | None = None) -> str:
     """A number with its unit and comparator for a reader: ``超过 120人``, ``more than 120 persons``.
 
-    Uses ``govkg.units.format_amount`` when it is there (``606万元``, ``6.06 million yuan``);
-    otherwise the unit's label in ``lang`` (its note in brackets dropped).
+    Uses ``govkg.units.format_amount`` (``606万元``, ``6.06 million yuan``); a unit it does not
+    know is written by its label in ``lang`` (its note in brackets dropped).
 
     Examples
     --------
@@ -87,26 +87,24 @@ def amount(value, unit: dict | None, lang: str = "en", comparator: dict | None =
     ...        {"label": {"zh": "超过", "en": "more than"}, "iri": "https://w3id.org/govkg/ontology#MoreThan"})
     'more than 120 persons'
     """
-    comp = ""
-    if comparator and not comparator.get("iri", "").endswith("#Exactly"):
-        comp = pick(comparator.get("label", {}), lang) + ("" if lang == "zh" else " ")
     unit = unit or {}
-    text = None
     if unit.get("iri") and value is not None:
         try:
             from .units import format_amount
-        except ImportError:
+        except ImportError:  # pragma: no cover - govkg.units ships with govkg
             format_amount = None
         if format_amount is not None:
             try:
-                text = format_amount(value, unit["iri"], lang=lang)
-            except Exception:  # noqa: BLE001 - a unit it cannot format falls back to the label
-                text = None
-    if text is None:
-        num = "" if value is None else (f"{value:,}" if lang == "en" and isinstance(value, int) else str(value))
-        name = pick(unit.get("label", {}), lang) or unit.get("text", "")
-        name = re.sub(r"\s*\(.*\)$", "", name) if lang == "en" else name
-        text = f"{num}{'' if lang == 'zh' or name == '%' else ' '}{name}".strip()
+                return format_amount(value, unit["iri"], lang=lang, comparator=(comparator or {}).get("iri"))
+            except GovkgError:
+                pass  # a unit it cannot convert falls back to the label
+    comp = ""
+    if comparator and not comparator.get("iri", "").endswith("#Exactly"):
+        comp = pick(comparator.get("label", {}), lang) + ("" if lang == "zh" else " ")
+    num = "" if value is None else (f"{value:,}" if lang == "en" and isinstance(value, int) else str(value))
+    name = pick(unit.get("label", {}), lang) or unit.get("text", "")
+    name = re.sub(r"\s*\(.*\)$", "", name) if lang == "en" else name
+    text = f"{num}{'' if lang == 'zh' or name == '%' else ' '}{name}".strip()
     return f"{comp}{text}"
 
 

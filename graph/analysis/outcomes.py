@@ -16,7 +16,7 @@ __all__ = ["COLUMNS", "outcomes", "site_outcomes", "sources", "evidence_of"]
 COLUMNS = ("site", "mechanism", "kind", "measure", "subject", "direction", "value", "comparator", "unit",
            "value_base", "base_unit", "period", "evidence", "source")
 
-_CLAIM = GK._NS["Claim"]  # schema v2: a claim without a number (same links as gk:Outcome)
+_CLAIM = GK.Claim  # schema v2: a claim without a number (same links as gk:Outcome)
 
 
 def _one(graph: Graph, s, p):
@@ -165,7 +165,7 @@ def outcomes(graph: Graph, *, site: str | None = None, mechanism: str | None = N
             "iri": str(x), "label": labels(graph, x), "site": _ref(graph, s), "mechanism": _ref(graph, m),
             "kind": [_ref(graph, k) for k in direct], "measure": _ref(graph, _one(graph, x, GK.measureType)),
             "subject": _ref(graph, _one(graph, x, SOSA.hasFeatureOfInterest)),
-            "direction": _ref(graph, _one(graph, x, GK._NS["direction"])), "value": value,
+            "direction": _ref(graph, _one(graph, x, GK.direction)), "value": value,
             "value_text": None if v is None else str(v), "comparator": _ref(graph, _one(graph, x, GK.comparator)),
             "unit": None if unit is None and unit_text is None else dict(
                 _ref(graph, unit) or {"iri": None, "label": {"zh": "", "en": ""}},

@@ -9,8 +9,8 @@ from .outcomes import evidence_of, sources
 
 __all__ = ["link_evidence"]
 
-_USE = GK._NS["MechanismUse"]  # schema v2: the qualified use of a mechanism at a site
-_MECHANISM = GK._NS["mechanism"]
+_USE = GK.MechanismUse  # schema v2: the qualified use of a mechanism at a site
+_MECHANISM = GK.mechanism
 
 
 def link_evidence(graph: Graph) -> dict:
