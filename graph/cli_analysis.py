@@ -137,7 +137,7 @@ def register(cli: click.Group) -> None:
             from .query import QueryResult, format_table
             from rdflib import Literal
 
-            cols = ("site", "measure", "value", "comparator", "unit", "mechanism", "evidence")
+            cols = ("site", "measure", "direction", "value", "comparator", "unit", "mechanism", "evidence")
             rows = tuple(tuple(Literal("" if r[c] is None else str(r[c])) for c in cols) for r in recs)
             text = format_table(QueryResult("select", cols, rows)) + "\n"
         if output is None:

@@ -60,7 +60,7 @@ def test_cli_json_csv_table():
     rows = list(csv.DictReader(io.StringIO(out.lstrip("\ufeff"))))
     assert rows[0].keys() == set(COLUMNS) and {r["site"] for r in rows} == {"Jia Community"}  # --lang auto: English
     code, out, _ = run("outcomes")
-    assert code == 0 and "处置问题件数" in out and "(3 rows)" in out
+    assert code == 0 and "处置问题件数" in out and "(4 rows)" in out and "上升" in out  # 3 numbers, 1 claim
 
 
 def test_cli_writes_a_file_and_errors_cleanly(tmp_path):
@@ -81,3 +81,23 @@ def test_csv_cells_cannot_become_formulas(tmp_path):
     rows[0]["measure"] = "=HYPERLINK(\"http://evil\")"
     text = csv_text([[r[c] for c in COLUMNS] for r in rows], list(COLUMNS))
     assert "'=HYPERLINK" in text
+
+
+def test_claims_and_directions_are_rows_too(graph):
+    fixture = govkg.build_graph(FIXTURE, sources_dirs=[])
+    claim = next(r for r in outcomes(fixture, site="乙村") if r["claim"])
+    assert claim["value"] is None and claim["direction"]["label"]["en"] == "increase"
+    assert claim["mechanism"]["label"]["zh"] == "互助养老点" and claim["evidence"][0]["text"] == "村民满意度不断提升。"
+    fall = next(r for r in outcomes(graph, site="高新社区") if r["label"]["zh"] == "投诉下降率")
+    assert fall["direction"]["label"]["en"] == "decrease" and fall["value"] == 33
+    code, out, _ = run("outcomes", "--site", "Yi Village", "-f", "json")
+    rec = next(d for d in json.loads(out) if d["measure"] == "villagers' satisfaction rose")
+    assert rec["direction"] == "increase" and rec["value"] is None
+
+
+def test_report_shows_directions(graph, tmp_path):
+    from govkg.report import write_report
+
+    md = write_report(graph, tmp_path / "r.md", lang="en")[-1].read_text(encoding="utf-8")
+    row = next(line for line in md.splitlines() if line.startswith("| Fall in complaints"))
+    assert "33%" in row and "(decrease)" in row
