@@ -126,3 +126,30 @@ def test_unknown_site_suggests_closest(graph):
         similar_sites(graph, "高兴社区")
     assert exc_info.value.suggestions[0] == "高新社区"
     assert "Did you mean" in str(exc_info.value)
+
+
+def test_no_rdflib_warning_leaks(graph, caplog, recwarn):
+    import logging
+
+    with caplog.at_level(logging.DEBUG):
+        res = similar_sites(graph, "Guangyang Community")
+        shared_mechanisms(graph, "Community Partners")
+    assert res["site"]["label"]["zh"] == "光阳社区"
+    assert not [r for r in caplog.records if r.levelno >= logging.WARNING]
+    assert not [w for w in recwarn if "rdflib" in str(w.filename) or "URI" in str(w.message)]
+
+
+def test_answer_language_follows_the_question(data_copy):
+    from click.testing import CliRunner
+
+    from govkg.cli import cli
+
+    r = CliRunner()
+    en = r.invoke(cli, ["--data", str(data_copy), "similar", "Guangyang Community", "--top", "1"]).stdout
+    zh = r.invoke(cli, ["--data", str(data_copy), "similar", "光阳社区", "--top", "1"]).stdout
+    assert en.startswith("Sites most like Guangyang Community") and "Poxiang Community" in en
+    assert zh.startswith("与光阳社区最相似的示范点") and "坡巷社区" in zh
+    both = r.invoke(cli, ["--data", str(data_copy), "similar", "光阳社区", "--lang", "en", "--top", "1"]).stdout
+    assert both.startswith("Sites most like Guangyang Community")
+    help_text = r.invoke(cli, ["similar", "--help"]).stdout
+    assert "1 + ln(n / df(f))" in " ".join(help_text.split())
