@@ -26,7 +26,8 @@ def outcome_records(rows: list[dict], lang: str = "en") -> list[dict]:
     out = []
     for o in rows:
         src = o.get("source") or {}
-        source = "; ".join(x for x in (lab(src), src.get("date") or "", src.get("url") or "") if x)
+        date = src.get("date") or (f"≥ {src['date_earliest']}" if src.get("date_earliest") else "")
+        source = "; ".join(x for x in (lab(src), date, src.get("url") or "") if x)
         unit = o.get("unit") or {}
         rec = {
             "site": lab(o["site"]), "mechanism": lab(o["mechanism"]), "kind": "; ".join(lab(k) for k in o["kind"]),

@@ -52,6 +52,7 @@ _T = {
     "nothing": ("无。", "Nothing."),
     "figure_missing": ("（未安装 matplotlib，未绘制相似度图。）", "(matplotlib is not installed: no similarity figure.)"),
     "published": ("发布", "published"), "rights": ("版权", "rights"),
+    "published_after": ("发布于 {d} 或之后", "published on or after {d}"),
 }
 
 
@@ -130,6 +131,8 @@ def _source_text(src: dict | None, lang: str) -> str:
         parts.append(pick(src["publisher"], lang))
     if src.get("date"):
         parts.append(f"{_t('published', lang)} {src['date']}")
+    elif src.get("date_earliest"):
+        parts.append(_t("published_after", lang, d=src["date_earliest"]))
     if src.get("url"):
         parts.append(src["url"])
     return ("，" if lang == "zh" else ", ").join(p for p in parts if p)
@@ -193,7 +196,7 @@ def summary_text(res: dict, lang: str = "zh") -> str:
         out.append("  " + com["reason"][lang])
     out += ["", _t("centrality", lang) + ":"] + note("centrality")
     for lvl in ("mechanism", "kind", "organization"):
-        out.append(f"  {_t(lvl, lang)} — {_t('rank', lang)} | {_t('n_sites', lang)} | {_t('degree', lang)} | {_t('betweenness', lang)}:")
+        out.append(f"  {_t(lvl, lang)} — {_t('rank', lang)} | {_t('degree', lang)} | {_t('betweenness', lang)} | ({_t('n_sites', lang)}):")
         rows = _centrality_rows(res["centrality"][lvl], lang, 5)
         out += [f"    {r[0]:4} {r[3]}  {r[4]}  ({r[2]})  {r[1]}" for r in rows] or [f"    {_t('none', lang)}"]
     out += ["", _t("bridging", lang) + ":"]
@@ -225,7 +228,7 @@ def suggestions_text(res: dict, lang: str = "zh") -> str:
     out += [f"  {n['similarity']:.2f}{'=' if n.get('tied') else ''}  {_lab(n, lang)}" for n in res["neighbors"]] or [f"  {_t('none', lang)}"]
     out += ["", _t("suggestions", lang)]
     for x in res["suggestions"]:
-        out.append(f"  {x['score']:.2f}  {_both(x, lang)} — {x['explanation'][lang]}")
+        out.append(f"  {x['score']:.2f}{'=' if x.get('tied') else ' '} {_both(x, lang)} — {x['explanation'][lang]}")
         for u in x["used_by"]:
             if u["mechanisms"]:
                 out.append(f"        {_lab(u, lang)}: {_join([_lab(m, lang) for m in u['mechanisms']], lang)}")
@@ -336,7 +339,7 @@ def report_blocks(graph, lang: str = "zh", *, neighbors: int = 3, top: int = 10,
     B += [("h2", _t("suggestions", lang))] + _note_blocks(notes["suggestions"], lang)
     for s in res["suggestions"].values():
         B.append(("h3", _both(s["site"], lang)))
-        rows = [[_both(x, lang), f"{x['score']:.2f}", x["explanation"][lang],
+        rows = [[_both(x, lang), f"{x['score']:.2f}{'=' if x.get('tied') else ''}", x["explanation"][lang],
                  "; ".join(f"{_lab(u, lang)}: " + _join([_lab(m, lang) for m in u["mechanisms"]], lang) for u in x["used_by"] if u["mechanisms"])]
                 for x in s["suggestions"]]
         B.append(("table", [_t("kind", lang), _t("score", lang), _t("why", lang), _t("examples", lang)], rows)

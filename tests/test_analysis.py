@@ -166,7 +166,9 @@ def test_suggest_explains_each_score_in_words(graph):
     assert top["score"] == pytest.approx(round(sims["yi"] / total, 4))
     en = top["explanation"]["en"]
     assert en.startswith("Of the 2 sites most like Jia Community, Yi Village (similarity")
-    assert f"score {top['score']:.2f} = {sims['yi']:.2f} ÷ {total:.2f}" in en
+    assert f"score {top['score']:.2f} = {sims['yi']:.3f} ÷ {total:.3f}" in en
+    scores = [x["score"] for x in res["suggestions"]]
+    assert all(x["tied"] == (scores.count(x["score"]) > 1) for x in res["suggestions"])
     assert "乙村" in top["explanation"]["zh"] and "得分" in top["explanation"]["zh"]
     assert [slug(m["iri"]) for m in top["used_by"][0]["mechanisms"]] == ["huzhu"]
     # bing: sites like it also use deliberation (jia and yi)

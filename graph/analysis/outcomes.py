@@ -31,7 +31,8 @@ def sources(graph: Graph) -> dict:
     """``{source IRI: {"iri", "label", "date", "url", "publisher", "rights"}}`` of every report in ``graph``.
 
     ``date`` is ``schema:datePublished`` (or ``dcterms:issued``) as text when the data gives
-    it, ``url`` ``schema:url``; both ``None`` when unknown.
+    it, ``date_earliest`` ``gk:earliestDate`` (published on or after) when only that is known,
+    ``url`` ``schema:url``; each ``None`` when unknown.
     """
     out = {}
     for s in set(graph.subjects(RDF.type, SCHEMA.NewsArticle)):
@@ -39,7 +40,9 @@ def sources(graph: Graph) -> dict:
         url = _one(graph, s, SCHEMA.url)
         pub = _one(graph, s, SCHEMA.publisher)
         rights = _one(graph, s, DCTERMS.rights)
+        earliest = _one(graph, s, GK.earliestDate)
         out[s] = {"iri": str(s), "label": labels(graph, s), "date": None if date is None else str(date),
+                  "date_earliest": None if earliest is None else str(earliest),
                   "url": None if url is None else str(url), "publisher": None if pub is None else labels(graph, pub),
                   "rights": None if rights is None else str(rights)}
     return out

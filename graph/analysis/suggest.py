@@ -42,8 +42,9 @@ def suggest(graph, site, *, neighbors: int = 3, top: int = 10, by: str = "kinds"
     -------
     dict
         ``{"site": {"iri", "label"}, "neighbors": [...], "suggestions": [{"iri", "label",
-        "score", "used_by": [{"iri", "label", "similarity", "mechanisms"}],
-        "explanation": {"zh", "en"}}], "message": {"zh", "en"} (only when empty)}``.
+        "score", "tied", "used_by": [{"iri", "label", "similarity", "mechanisms"}],
+        "explanation": {"zh", "en"}}], "message": {"zh", "en"} (only when empty)}``; ``tied``:
+        another kind has the same score.
 
     Raises
     ------
@@ -57,7 +58,7 @@ def suggest(graph, site, *, neighbors: int = 3, top: int = 10, by: str = "kinds"
     >>> s["label"]["en"], s["score"]
     ('mutual-aid elderly care', 0.75)
     >>> print(s["explanation"]["en"])
-    Of the 2 sites most like Jia Community, Yi Village (similarity 0.75) uses it; score 0.75 = 0.75 ÷ 1.00, the summed similarity of all 2.
+    Of the 2 sites most like Jia Community, Yi Village (similarity 0.750) uses it; score 0.75 = 0.750 ÷ 1.000, the summed similarity of all 2.
     """
     if neighbors < 1:
         raise GovkgError("neighbors must be at least 1")
@@ -94,17 +95,20 @@ def suggest(graph, site, *, neighbors: int = 3, top: int = 10, by: str = "kinds"
         part = sum(n["similarity"] for n, _ in voters)
         score = part / total if total else 0.0
         k = len(near)
-        who = {"zh": join_names([f"{index.label(index.sites[r], 'zh')}(相似度 {n['similarity']:.2f})" for n, r in voters], "zh"),
-               "en": join_names([f"{index.label(index.sites[r], 'en')} (similarity {n['similarity']:.2f})" for n, r in voters], "en")}
+        who = {"zh": join_names([f"{index.label(index.sites[r], 'zh')}(相似度 {n['similarity']:.3f})" for n, r in voters], "zh"),
+               "en": join_names([f"{index.label(index.sites[r], 'en')} (similarity {n['similarity']:.3f})" for n, r in voters], "en")}
         verb = "uses" if len(voters) == 1 else "use"
         en = (f"Of the {k} sites most like {me['en']}, {who['en']} {verb} it; "
-              + (f"score {score:.2f} = {part:.2f} ÷ {total:.2f}, the summed similarity of all {k}." if len(voters) < k
+              + (f"score {score:.2f} = {part:.3f} ÷ {total:.3f}, the summed similarity of all {k}." if len(voters) < k
                  else f"score {score:.2f}: all {k} use it."))
         zh = (f"与{me['zh']}最相似的 {k} 个示范点中,{who['zh']}使用此类机制;"
-              + (f"得分 {score:.2f} = {part:.2f} ÷ {total:.2f}(全部 {k} 个的相似度之和)。" if len(voters) < k
+              + (f"得分 {score:.2f} = {part:.3f} ÷ {total:.3f}(全部 {k} 个的相似度之和)。" if len(voters) < k
                  else f"得分 {score:.2f}:{k} 个都在使用。"))
         out.append(entry(index, cols[c], score=round(score, 4), used_by=used_by, explanation={"zh": zh, "en": en}))
     out.sort(key=lambda d: (-d["score"], -len(d["used_by"]), d["iri"]))
+    scores = [d["score"] for d in out]
+    for d in out:
+        d["tied"] = scores.count(d["score"]) > 1
     res["suggestions"] = out[:top]
     if not out:
         res["message"] = ({"zh": "没有与本点相似的示范点。", "en": "No other site is similar to this one."}
