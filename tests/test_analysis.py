@@ -247,3 +247,42 @@ def test_cli_analyze_suggest(tmp_path):
     assert res.exit_code == 0 and "Yi Village (similarity" in res.output
     res = r.invoke(cli, ["--data", str(FIXTURE), "suggest", "丁社区"])
     assert res.exit_code == 1 and "Did you mean" in res.output
+
+
+def test_analysis_package_has_no_import_cycle():
+    """govkg.analysis never imports back the modules built on it, and its modules import in one direction."""
+    import ast
+
+    root = Path(A.__file__).parent
+    deps = {}
+    for f in root.glob("*.py"):
+        names = set()
+        for node in ast.walk(ast.parse(f.read_text(encoding="utf-8"))):
+            if isinstance(node, ast.ImportFrom) and node.level:
+                base = node.module or ""
+                if node.level == 1:
+                    names |= {base} if base else {a.name for a in node.names}
+                else:
+                    names.add("../" + base)
+        deps[f.stem] = {n.split(".")[0] for n in names}
+    for mod, ds in deps.items():
+        assert not ds & {"../shared", "../report", "../exports", "../cli", "../cli_analysis", "../cli_query", "../convert"}, mod
+    seen, stack = set(), []
+
+    def visit(m):
+        assert m not in stack, f"import cycle: {' -> '.join(stack + [m])}"
+        if m in seen:
+            return
+        stack.append(m)
+        for d in deps.get(m, ()):
+            if d in deps and d != "__init__":
+                visit(d)
+        stack.pop()
+        seen.add(m)
+
+    for m in deps:
+        if m != "__init__":
+            visit(m)
+    from govkg import shared
+
+    assert shared.find_site is A.find_site  # one find_site

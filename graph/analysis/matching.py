@@ -7,6 +7,7 @@ import re
 import unicodedata
 
 from ..errors import NotFoundError
+from .index import site_index
 
 __all__ = ["normalize", "match_score", "rank_matches", "best_matches", "closest", "find_site", "text_lang"]
 
@@ -119,8 +120,6 @@ def find_site(graph, name):
     >>> [str(find_site(idx, n)).rsplit("/", 1)[1] for n in ("乙村", "Jia", "乙")]
     ['b', 'a', 'b']
     """
-    from .index import site_index
-
     index = site_index(graph)
     row = index.row_by_text.get(str(name).strip())
     if row is not None:
