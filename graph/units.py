@@ -15,6 +15,7 @@ from rdflib.namespace import SKOS
 
 from .errors import GovkgError
 from .namespace import GK, SCHEMA, UNIT
+from .vocab import COMPARATORS
 
 __all__ = ["to_base", "format_amount", "QUDT"]
 
@@ -57,11 +58,16 @@ def _one(graph, s, p, lang=None):
 
 
 @lru_cache(maxsize=1)
-def _units() -> dict[str, _Unit]:
-    """Every unit of ``ontology/units.ttl`` keyed by IRI, slug and text as written."""
+def _ontology():
     from .resources import ontology_graph
 
-    g = ontology_graph()
+    return ontology_graph()
+
+
+@lru_cache(maxsize=1)
+def _units() -> dict[str, _Unit]:
+    """Every unit of ``ontology/units.ttl`` keyed by IRI, slug and text as written."""
+    g = _ontology()
     table: dict[str, _Unit] = {}
     for iri in sorted(g.subjects(RDF.type, GK.Unit)):
         mult = _one(g, iri, QUDT.conversionMultiplier)
@@ -149,27 +155,27 @@ def to_base(value, unit) -> tuple[int | float, URIRef]:
     return _plain(_number(value) * u.factor), u.base
 
 
-_COMPARATORS = {"exactly": GK.Exactly, "morethan": GK.MoreThan, "approximately": GK.Approximately}
+def _key(name: str) -> str:
+    return name.replace("-", "").replace("_", "").replace(" ", "").casefold()
+
+
+#: Comparators by their YAML name (``more-than``) and by the local name of their IRI (``MoreThan``).
+_COMPARATORS = {_key(k): v for k, v in COMPARATORS.items()} | {_key(str(v)[len(str(GK._NS)):]): v for v in COMPARATORS.values()}
 
 
 def _comparator(comparator) -> URIRef | None:
     if comparator is None:
         return None
-    key = str(comparator)
-    if key.startswith(str(GK._NS)):
-        key = key[len(str(GK._NS)):]
-    found = _COMPARATORS.get(key.replace(" ", "").replace("_", "").replace("-", "").casefold())
+    found = _COMPARATORS.get(_key(str(comparator)[len(str(GK._NS)):] if str(comparator).startswith(str(GK._NS)) else str(comparator)))
     if found is None:
-        raise GovkgError(f"Unknown comparator {comparator!r}: use Exactly, MoreThan or Approximately (or None)")
+        raise GovkgError(f"Unknown comparator {comparator!r}: use one of {', '.join(COMPARATORS)} (or None)")
     return found
 
 
 @lru_cache(maxsize=1)
 def _comparator_words() -> dict:
-    from .resources import ontology_graph
-
-    g = ontology_graph()
-    return {c: str(_one(g, c, RDFS.label, "en")) for c in _COMPARATORS.values()}
+    g = _ontology()
+    return {c: str(_one(g, c, RDFS.label, "en")) for c in COMPARATORS.values()}
 
 
 def _zh_number(x: Fraction) -> str:
@@ -208,8 +214,10 @@ def format_amount(value, unit, lang: str = "en", comparator=None) -> str:
         A unit of ``ontology/units.ttl``: IRI, id (``"mu"``) or text (``"亩"``).
     lang : {"en", "zh"}
     comparator : None, str or URIRef
-        ``None`` or ``Exactly`` (the number as such), ``MoreThan`` (余, 多, 超过) or
-        ``Approximately`` (约, 近); the ``gk:`` IRIs are accepted too.
+        ``None`` or ``exactly`` (the number as such), ``more-than`` (余, 多, 超过) or
+        ``approximately`` (约, 近), as in the YAML data; the local names of the ``gk:``
+        individuals (``MoreThan``, as ``site_outcomes`` gives them) and their IRIs are
+        accepted too.
 
     Returns
     -------

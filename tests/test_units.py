@@ -152,6 +152,8 @@ def test_format_amount_english_forms():
     assert format_amount(12345.6789, "万元") == "123,456,789 yuan"
     assert format_amount(50, "人", comparator=GK.Approximately) == "approximately 50 people"
     assert format_amount(90, "%", lang="zh", comparator="MoreThan") == "超过90%"
+    assert format_amount(1500, "mu", comparator="more-than") == format_amount(1500, UNIT.mu, comparator=GK.MoreThan) == "more than 1,500 mu"
+    assert format_amount(20, "场", lang="zh", comparator="more-than") == "20余场"
     assert format_amount(Literal("11.5", datatype=URIRef("http://www.w3.org/2001/XMLSchema#decimal")), "gongli", lang="zh") == "11.5公里"
 
 
