@@ -39,7 +39,7 @@ _T = {
     "source": ("资料来源", "Source"),
     "none": ("（无）", "(none)"),
     "mechanism": ("机制", "Mechanism"), "kind": ("类型", "Kind"), "organization": ("组织", "Organization"),
-    "sites": ("示范点", "Sites"), "n_sites": ("点数", "Sites"), "site": ("示范点", "Site"),
+    "sites": ("示范点", "Sites"), "n_sites": ("点数", "Number of sites"), "site": ("示范点", "Site"),
     "rank": ("名次", "Rank"), "degree": ("度中心性", "Degree"), "betweenness": ("介数中心性", "Betweenness"),
     "support": ("支持度", "Support"), "lift": ("提升度", "Lift"), "score": ("得分", "Score"),
     "why": ("得分说明", "What the score means"), "examples": ("它们的做法", "Their mechanisms"),
