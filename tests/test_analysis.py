@@ -136,6 +136,8 @@ def test_communities_come_with_modularity_and_a_verdict(graph):
 def test_real_communities_left_out(real):
     c = A.communities(real)
     assert c["meaningful"] is False and c["modularity"] < 0.3 and "8 sites" in c["reason"]["en"]
+    shown = A.analyze(real)["communities"]
+    assert shown["communities"] == [] and shown["reason"] == c["reason"]  # no groups handed out that mean nothing
 
 
 def test_kind_cooccurrence(graph):

@@ -98,6 +98,11 @@ def limits(n: int) -> list[dict]:
     ]
 
 
+def _shown(com: dict) -> dict:
+    """``communities`` as shown: the groups are left out (``[]``) when they mean nothing."""
+    return com if com["meaningful"] else dict(com, communities=[])
+
+
 def analyze(graph, *, top: int = 10, neighbors: int = 3, by: str = "kinds", weight: str = "idf") -> dict:
     """A summary of the whole analysis, as plain data (what ``govkg analyze --json`` prints).
 
@@ -107,7 +112,7 @@ def analyze(graph, *, top: int = 10, neighbors: int = 3, by: str = "kinds", weig
         ``counts``, ``shared_mechanisms``, ``shared_kinds``, ``similarity`` (formula, by,
         weight, sites, matrix), ``centrality`` (mechanism, kind, organization; ``top`` each,
         ties kept), ``bridging_organizations``, ``communities`` (with modularity and whether
-        it means anything), ``cooccurrence`` (lift > 1, ``top``), ``suggestions`` (per site,
+        it means anything; the groups left out when it does not), ``cooccurrence`` (lift > 1, ``top``), ``suggestions`` (per site,
         ``top`` each), ``notes`` (what each statistic measures, when it means nothing),
         ``limits`` (what the data can and cannot tell) and ``messages`` (what is empty and why).
 
@@ -130,7 +135,7 @@ def analyze(graph, *, top: int = 10, neighbors: int = 3, by: str = "kinds", weig
                        "sites": [entry(index, s) for s in sites], "matrix": [[round(float(v), 4) for v in r] for r in S]},
         "centrality": {lvl: centrality(index, lvl, top=top) for lvl in ("mechanism", "kind", "organization")},
         "bridging_organizations": bridging_organizations(index),
-        "communities": communities(index, by=by, weight=weight),
+        "communities": _shown(communities(index, by=by, weight=weight)),
         "cooccurrence": kind_cooccurrence(index)[:top],
         "suggestions": {},
         "notes": notes(n),
