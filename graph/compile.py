@@ -54,7 +54,8 @@ _EMIT: dict[str, dict[str, tuple]] = {
         "subject": (SOSA.hasFeatureOfInterest, "ref:subject"), "event": (GK.inResponseTo, "ref:event"),
         "period": (GK.period, "text2"),
     },
-    "responses": {"event": (GK.inResponseTo, "ref:event"), "kinds": (GK.mechanismKind, "kinds")},
+    "responses": {"event": (GK.inResponseTo, "ref:event"), "kinds": (GK.mechanismKind, "kinds"),
+                  "description": (DCTERMS.description, "text2")},
     "events": {
         "date": (SCHEMA.startDate, "date"), "date_as_stated": (GK.dateAsStated, "zh"),
         "date_basis": (GK.dateBasis, "en"), "visited": (GK.visitedSite, "refs:place"),

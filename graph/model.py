@@ -53,7 +53,7 @@ _FIELDS: dict[str, dict[str, str]] = {
         "direction": "enum:direction", "mechanism": "ref:mechanism", "subject": "ref:subject",
         "event": "ref:event", "period": "text2",
     },
-    "responses": {"event": "ref:event", "kinds": "kinds", "kind_basis": "kindmap"},
+    "responses": {"event": "ref:event", "kinds": "kinds", "kind_basis": "kindmap", "description": "text2"},
     "events": {
         "type": "enum:event", "date": "date", "date_as_stated": "str", "date_basis": "str",
         "visited": "refs:place",
