@@ -284,8 +284,9 @@ def _check_value(kind: str, name: str, value, where) -> str | None:
     return None
 
 
-def _entry(section: str, raw, index: int | None, shown: str, file_source, site_id, problems) -> Entry | None:
-    line = _entry_line(raw)
+def _entry(section: str, raw, index: int | None, shown: str, file_source, site_id, problems,
+           near: int = 0) -> Entry | None:
+    line = _entry_line(raw) or near
     where = f"{section}[{index}]" if index is not None else section
     if not hasattr(raw, "items"):
         problems.append(Problem(shown, line or None, where, "expected a mapping of fields"))
@@ -436,7 +437,7 @@ def load_file(path: str | Path, *, root: str | Path | None = None) -> list[Entry
             problems.append(Problem(shown, _line(doc, section), section, "expected a list of entries (each starting with '- ')"))
             continue
         for i, raw in enumerate(items):
-            e = _entry(section, raw, i, shown, file_source, site_id, problems)
+            e = _entry(section, raw, i, shown, file_source, site_id, problems, near=_entry_line(items))
             if e is not None:
                 entries.append(e)
     needs_site = [e for e in entries if e.section in _SITE_FACTS and site_id is None]
