@@ -344,6 +344,8 @@ class _Compiler:
             g.add((node, GK.confidence, _number(float(v["confidence"]))))
         for alias in v.get("aka", []):
             g.add((node, SKOS.altLabel, Literal(alias, lang="zh")))
+        if "label_note" in v:
+            g.add((node, SKOS.editorialNote, Literal(" ".join(v["label_note"].split()), lang="en")))
 
     # --- entries -------------------------------------------------------------------------------
 

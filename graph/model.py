@@ -28,9 +28,9 @@ SECTIONS = {
 }
 
 #: Fields every entry may carry (besides its section's own).
-_COMMON = {"id", "zh", "en", "evidence", "note", "source", "status", "confidence", "inferred", "aka"}
+_COMMON = {"id", "zh", "en", "evidence", "note", "source", "status", "confidence", "inferred", "aka", "label_note"}
 _COMMON_KINDS = {"source": "ref:source", "status": "enum:status", "confidence": "confidence",
-                 "inferred": "str", "aka": "strs"}
+                 "inferred": "str", "aka": "strs", "label_note": "str"}
 # field -> kind of value; "ref:<space>" is an id in that space, "refs:<space>" a list of them.
 _FIELDS: dict[str, dict[str, str]] = {
     "site": {"type": "enum:site", "within": "ref:place", "headline": "text2", "use": "ref:place"},

@@ -186,3 +186,13 @@ def test_kind_basis_is_compiled_as_a_scope_note(graph):
 
     notes = [str(n) for n in graph.objects(ID["mechanism/poxiang-yimazhendi"], SKOS.scopeNote)]
     assert notes and "解决矛盾诉求" in notes[0]
+
+
+def test_labels_of_unnamed_things_are_marked_as_ours(graph):
+    """Names the report does not give (the two party-building alliances, descriptive practice labels) say so."""
+    from rdflib.namespace import SKOS
+
+    for iri in ("org/jiangyuan-dangjianlianmeng", "org/yunjiao-dangjianlianmeng", "mechanism/yunjiao-dangjianlianmeng-lianjie"):
+        assert "no name" in str(graph.value(ID[iri], SKOS.editorialNote)), iri
+    labels = {str(o) for o in graph.objects(None, RDFS.label)}
+    assert not {"江源村党建联盟", "云蛟村委会党建联盟"} & labels  # the invented names are gone
