@@ -12,7 +12,7 @@ from .errors import DataError, Problem
 from .slug import is_slug, slugify
 from .vocab import ENUMS as _ENUMS
 
-__all__ = ["Entry", "Source", "Dataset", "load_file", "load_source", "load_data", "SECTIONS"]
+__all__ = ["SECTIONS", "Dataset", "Entry", "Source", "load_data", "load_file", "load_source"]
 
 #: Sections of a data file and the id space (for references) each belongs to.
 SECTIONS = {

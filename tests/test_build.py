@@ -7,11 +7,10 @@ import re
 from pathlib import Path
 
 import pytest
-from rdflib import RDF, Graph
-from rdflib.compare import isomorphic
-
 from govkg.build import build, build_graph, is_fresh, load_graph, load_store, write_atomic
 from govkg.errors import DataError, ValidationError
+from rdflib import RDF, Graph
+from rdflib.compare import isomorphic
 
 
 def test_build_writes_turtle_and_ntriples_that_are_the_same_graph(data_copy, sources_dirs, graph):
@@ -203,10 +202,9 @@ def test_bundled_data_writes_every_id_out():
 
 def test_iris_of_schema_v1_stay_or_are_redirected(graph):
     """Every IRI of the data before schema v2 is still a node, or is listed in data/redirects.yaml."""
+    from govkg.namespace import ID
     from rdflib import OWL
     from rdflib.namespace import DCTERMS
-
-    from govkg.namespace import ID
 
     listed = Path(__file__).resolve().parent / "fixtures" / "migration" / "ids-schema-v1.txt"
     old = [ID[line] for line in listed.read_text(encoding="utf-8").splitlines() if line and not line.startswith("#")]
