@@ -5,7 +5,8 @@ starts any thread. The zygote forks each worker on request (the store's memory i
 copy-on-write) and hands it one end of a socket pair whose other end the serving process
 keeps. A worker answers jobs one at a time with ``handler(store, job)``. When a job passes its
 deadline the serving process kills that worker (SIGKILL: Oxigraph's engine cannot be
-cancelled from inside) and asks the zygote for a new one; the other workers go on serving.
+cancelled from inside) and asks the zygote for a new one; the other workers go on serving. A
+query running longer than ``LONG`` seconds gets a lower CPU priority meanwhile.
 """
 
 from __future__ import annotations
@@ -21,7 +22,11 @@ from multiprocessing.connection import Connection
 
 from .guard import QueryTimeout, WorkerDied, limit_memory
 
-__all__ = ["WorkerPool"]
+__all__ = ["WorkerPool", "LONG"]
+
+#: Seconds after which a running query counts as long: its worker's CPU priority is lowered
+#: (nice 15) so that short queries on the other workers keep their latency.
+LONG = 0.25
 
 
 def _die_with_parent() -> None:
@@ -84,10 +89,10 @@ def _zygote(ctrl: socket.socket, store, handler, memory) -> None:
 
 
 class _Worker:
-    __slots__ = ("pid", "conn", "pidfd")
+    __slots__ = ("pid", "conn", "pidfd", "niced")
 
     def __init__(self, pid: int, conn: Connection):
-        self.pid, self.conn = pid, conn
+        self.pid, self.conn, self.niced = pid, conn, False
         try:  # a handle on the process itself (Linux ≥ 5.3): no pid-reuse race, and we can wait for its end
             self.pidfd = os.pidfd_open(pid)
         except (AttributeError, OSError):
@@ -183,10 +188,17 @@ class WorkerPool:
         self._workers.pop(w.pid, None)
 
     def _replace(self, w: _Worker) -> None:
+        """Kill ``w`` (waiting for its end) and start a new worker in the background."""
         self._kill(w)
         self.replaced += 1
         if not self._closed:
+            threading.Thread(target=self._respawn, daemon=True).start()
+
+    def _respawn(self) -> None:
+        try:
             self._idle.put(self._spawn())
+        except (OSError, WorkerDied):
+            pass  # the pool is closing
 
     def run(self, job, timeout: float):
         """The worker's reply to ``job``, or ``QueryTimeout`` after ``timeout`` seconds (waiting included).
@@ -206,6 +218,8 @@ class WorkerPool:
         done = False
         try:
             w.conn.send(job)
+            if not w.conn.poll(max(0.0, min(LONG, deadline - time.monotonic()))):
+                self._nice(w, 15)  # a long query yields the CPU to the short ones
             if not w.conn.poll(max(0.0, deadline - time.monotonic())):
                 raise QueryTimeout(f"it ran past the deadline of {timeout:g} s, and the worker running it was "
                                    f"killed and replaced")
@@ -216,10 +230,21 @@ class WorkerPool:
             raise WorkerDied("the worker running the query stopped without an answer (most likely it "
                              "reached the memory cap per query)") from None
         finally:
+            if done and w.niced and not self._nice(w, 0):
+                done = False  # cannot raise its priority again (not root): a fresh worker instead
             if done:
                 self._idle.put(w)
             else:
                 self._replace(w)
+
+    @staticmethod
+    def _nice(w: _Worker, value: int) -> bool:
+        try:
+            os.setpriority(os.PRIO_PROCESS, w.pid, value)
+        except (OSError, AttributeError):
+            return False
+        w.niced = value > 0
+        return True
 
     def close(self) -> None:
         """Kill every worker and the zygote."""

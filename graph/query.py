@@ -12,8 +12,8 @@ from rdflib import BNode, Graph, Literal, URIRef
 from .errors import QueryError
 from .namespace import PREFIXES
 
-__all__ = ["QueryResult", "to_store", "run_query", "stream_query", "format_table", "format_csv", "format_json",
-           "FORMATS"]
+__all__ = ["QueryResult", "to_store", "run_query", "stream_query", "binding_terms", "format_table", "format_csv",
+           "format_json", "FORMATS"]
 
 FORMATS = ("table", "csv", "tsv", "json")
 
@@ -85,6 +85,36 @@ def _from_ox(term):
     return Literal(str(term))
 
 
+_LANGS = ("zh", "en")
+
+
+def binding_terms(value) -> list:
+    """The RDF terms a binding value stands for (rdflib terms are themselves).
+
+    ``"<https://…>"`` is an IRI; ``"高新社区@zh"`` a literal tagged ``zh`` (also ``@en``); other
+    text matches a label in any language: a plain literal, or the text tagged ``zh`` or ``en``.
+
+    Examples
+    --------
+    >>> [t.language for t in binding_terms("高新社区")], binding_terms("高新社区@zh")[0].language
+    ([None, 'zh', 'en'], 'zh')
+    """
+    if isinstance(value, (URIRef, BNode, Literal)):
+        return [value]
+    if not isinstance(value, str):
+        raise QueryError(f"cannot bind a value of type {type(value).__name__}")
+    v = value.strip()
+    if v.startswith("<") and v.endswith(">"):
+        iri = v[1:-1]
+        if not iri or any(c in iri for c in ' <>"{}|^`\\') or ":" not in iri:
+            raise QueryError(f"not an IRI: {v!r} (write <https://…> without spaces)")
+        return [URIRef(iri)]
+    head, at, lang = value.rpartition("@")
+    if at and head and lang in _LANGS:
+        return [Literal(head, lang=lang)]
+    return [Literal(value)] + [Literal(value, lang=lg) for lg in _LANGS]
+
+
 def _evaluate(store, text: str, bindings: dict | None):
     """Oxigraph's answer to a read-only query; ``QueryError`` for SERVICE, an update or a syntax error."""
     import pyoxigraph as ox
@@ -152,9 +182,12 @@ def run_query(graph_or_store, text: str, *, bindings: dict | None = None, timeou
         A SELECT, ASK, CONSTRUCT or DESCRIBE query. ``SERVICE`` (a request to another
         endpoint) is refused.
     bindings : dict, optional
-        ``{variable name: value}``; values (str, rdflib terms) are bound as RDF terms before
-        evaluation (SPARQL SEP-0007 substitution), never pasted into the query text; a str
-        becomes a plain literal. A bound variable must be in the SELECT projection.
+        ``{variable name: value}``; values are bound as RDF terms before evaluation (SPARQL
+        SEP-0007 substitution), never pasted into the query text. An rdflib term is bound as
+        it is; text is read as ``govkg query --bind`` reads it (see ``binding_terms``):
+        ``<iri>``, ``text@zh``, ``text@en``, or plain text, which matches a plain literal or
+        a label in either language (the query runs once per reading; the answers are
+        merged, each row once). A bound variable must be in the SELECT projection.
     timeout : float, optional
         Seconds; the query then runs in a forked child process that is killed at the
         deadline (or on Ctrl-C), since Oxigraph's engine cannot be cancelled from inside.
@@ -181,6 +214,9 @@ def run_query(graph_or_store, text: str, *, bindings: dict | None = None, timeou
     >>> r = run_query(g, "SELECT ?s ?name WHERE { ?s rdfs:label ?name }", bindings={"name": Literal("高新社区", lang="zh")})
     >>> [str(s) for s, _ in r.rows]
     ['https://w3id.org/govkg/id/site/gaoxinshequ']
+    >>> [str(s) for s, _ in run_query(g, "SELECT ?s ?name WHERE { ?s rdfs:label ?name }",
+    ...                               bindings={"name": "Gaoxin Community"}).rows]
+    ['https://w3id.org/govkg/id/site/gaoxinshequ']
     >>> try:
     ...     run_query(g, "SELECT ?s WHERE { ?s ?p }")
     ... except QueryError as e:
@@ -192,11 +228,46 @@ def run_query(graph_or_store, text: str, *, bindings: dict | None = None, timeou
     import pyoxigraph as ox
 
     store = graph_or_store if isinstance(graph_or_store, ox.Store) else to_store(graph_or_store)
+    readings = _readings(bindings)
+    if len(readings) > 1:
+        parts = [run_query(store, text, bindings=r, timeout=timeout, max_rows=max_rows, isolated=isolated)
+                 for r in readings]
+        return _merge(parts, max_rows)
+    bindings = readings[0]
     if timeout is None and not isolated:
         return _as_result(_collect(store, text, bindings, max_rows))
     from .guard import run_in_child
 
     return _as_result(run_in_child(lambda send: _collect(store, text, bindings, max_rows), timeout=timeout))
+
+
+def _readings(bindings: dict | None) -> list[dict]:
+    """Each reading of text bindings (see ``binding_terms``) as ``{name: rdflib term}``."""
+    import itertools
+
+    names = list(bindings or {})
+    choices = [binding_terms(bindings[k]) for k in names]
+    return [dict(zip(names, r)) for r in itertools.product(*choices)] if names else [{}]
+
+
+def _merge(parts: list, max_rows: int | None = None) -> QueryResult:
+    """One answer from the answers to each reading of the bindings: rows in order, each once."""
+    first = parts[0]
+    cut = any(p.truncated for p in parts)
+    if first.kind == "ask":
+        return QueryResult("ask", boolean=any(p.boolean for p in parts))
+    if first.kind == "select":
+        rows = tuple(dict.fromkeys(row for p in parts for row in p.rows))
+        if max_rows is not None and len(rows) > max_rows:
+            rows, cut = rows[:max_rows], True
+        return QueryResult("select", first.variables, rows, truncated=cut)
+    g = Graph()
+    for prefix, ns in PREFIXES.items():
+        g.bind(prefix, ns)
+    for p in parts:
+        for t in p.graph:
+            g.add(t)
+    return QueryResult("construct", graph=g, truncated=cut)
 
 
 def stream_query(store, text: str, fmt: str, write, *, bindings: dict | None = None, timeout: float | None = None,
@@ -218,7 +289,17 @@ def stream_query(store, text: str, fmt: str, write, *, bindings: dict | None = N
     (3, True, 4)
     """
     from .guard import run_in_child
-    from .results import write_result
+    from .results import SOLUTION_TYPES, Written, write_result
+
+    readings = _readings(bindings)
+    if len(readings) > 1:  # several readings of a text value: merged answers, collected first
+        r = run_query(store, text, bindings=bindings, timeout=timeout, max_rows=max_rows, isolated=True)
+        if r.kind != "select" or fmt not in ("csv", "tsv"):
+            raise QueryError("a text value with several readings streams as csv or tsv from a SELECT; "
+                             "write it as text@zh, text@en or <iri>")
+        write((format_csv(r).replace("\n", "\r\n") if fmt == "csv" else _format_tsv(r)).encode("utf-8"))
+        return Written("select", fmt, SOLUTION_TYPES[fmt], len(r.rows), r.truncated)
+    bindings = readings[0]
 
     def child(send):
         res = _evaluate(store, text, bindings)
@@ -228,6 +309,12 @@ def stream_query(store, text: str, fmt: str, write, *, bindings: dict | None = N
             raise QueryError(str(exc)) from None
 
     return run_in_child(child, timeout=timeout, on_message=write)
+
+
+def _format_tsv(result: QueryResult) -> str:
+    lines = ["\t".join(f"?{v}" for v in result.variables)]
+    lines += ["\t".join("" if t is None else t.n3() for t in row) for row in result.rows]
+    return "\n".join(lines) + "\n"
 
 
 def _short(term, ns_pairs) -> str:
