@@ -172,7 +172,7 @@ def draft_text(text: str, *, source: dict, gazetteer: Gazetteer | None = None,
             return place_ids[p.zh], {}
         ident = ids.make("place", known.id if known else slugify(p.zh))
         place_ids[p.zh] = ident
-        extra = {"en": known.en, "type": known.type or p.type, "note": f"linked to curated {known.id} ({known.where})"} if known else {}
+        extra = {"en": known.en, "type": known.type or p.type, "note": f"linked to curated {known.id} ({known.where.rsplit(':', 1)[0]})"} if known else {}
         return ident, extra
 
     for sec in sections:
@@ -258,7 +258,7 @@ def _draft_sentence(s: Sentence, sec: Section, sd: SiteDraft, sid: str, others, 
         if known:
             ident = ids.make("org", known.id)
             en, typ = known.en, known.type
-            notes = [f"linked to curated {known.id} ({known.where})"]
+            notes = [f"linked to curated {known.id} ({known.where.rsplit(':', 1)[0]})"]
         else:
             ident = ids.make("org", slugify(o.text))
             en, translated = _english(o.text, _ORG_EN)
@@ -282,7 +282,7 @@ def _draft_sentence(s: Sentence, sec: Section, sd: SiteDraft, sid: str, others, 
         if known:
             ident = ids.make("mechanism", known.id)
             en, kinds = known.en, list(known.kinds)
-            notes = [f"linked to curated {known.id} ({known.where})"]
+            notes = [f"linked to curated {known.id} ({known.where.rsplit(':', 1)[0]})"]
         else:
             ident = ids.make("mechanism", slugify(m.text))
             en, translated = _english(m.text, _MECH_EN)

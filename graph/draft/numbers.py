@@ -199,7 +199,7 @@ def find_amounts(sentence: str, vocab: Vocabulary) -> tuple[list[Amount], list[S
             stop += len(post[0])
         confidence = 0.9
         if not digits:
-            notes.append(f"Chinese numeral {num} read as {value}")
+            notes.append(f"Chinese numeral {num}: check the value")
             confidence = 0.8
         slogan = sentence[start - 1:start] == "+" or sentence[stop:stop + 1] == "+"
         if slogan:
@@ -225,7 +225,7 @@ def find_amounts(sentence: str, vocab: Vocabulary) -> tuple[list[Amount], list[S
             names = [r[-3:] if len(r) > 3 and r.startswith(("实现", "达到")) else r for r in rates.group(1).split("、")]
             names = [re.sub(r"^(实现|达到|确保)", "", n) for n in names]
             labels = [f"{n}{sentence[lo:stop]}" for n in names]
-            notes.append(f"one figure stated for {len(names)} rates ({'、'.join(names)})")
+            notes.append(f"one figure stated for several rates ({'、'.join(names)}): one outcome each")
             confidence = min(confidence, 0.8)
         for label in labels:
             found.append(Amount(value, vocab.units[unit_text], sentence[lo:stop], lo, stop, label,
