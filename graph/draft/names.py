@@ -7,14 +7,14 @@ from dataclasses import dataclass, field
 
 from .vocab import Vocabulary
 
-__all__ = ["Name", "quoted_spans", "name_start", "find_mechanisms", "propose_kinds", "strip_quotes",
+__all__ = ["Name", "slogan_parts", "quoted_spans", "name_start", "find_mechanisms", "propose_kinds", "strip_quotes",
            "MECHANISM_SUFFIXES", "PRACTICE_VERBS"]
 
 _CJK = "\u4e00-\u9fff"
 #: Endings of an unquoted mechanism name (落实直通联办工作机制, 建立月度居民代表协商会).
 MECHANISM_SUFFIXES = (
     "工作机制", "机制", "工作法", "模式", "议事堂", "议事会", "协商会", "议事厅", "调解室", "工作室",
-    "管理体系", "体系", "工程", "行动", "驿站", "书屋", "小程序", "服务站", "服务中心", "联盟",
+    "管理体系", "体系", "工程", "行动", "驿站", "书屋", "小程序", "服务站", "服务中心", "联盟", "改革", "食堂",
 )
 #: Endings allowed right after a quoted name (“椰智荟”议事堂, “三进”工作, “净美绿”建设).
 _QUOTE_SUFFIXES = MECHANISM_SUFFIXES + ("工作", "理念", "建设", "活动", "项目", "制度")
@@ -237,6 +237,35 @@ def find_mechanisms(sentence: str, vocab: Vocabulary, *, taken: list[tuple[int, 
             out.append(Name(text, start, end, f"name ending in {suf}", 0.7 if verb else 0.5, kinds, None, (note,)))
     out += _list_mates(sentence, out, vocab, free)
     return sorted(out, key=lambda n: n.start)
+
+
+def slogan_parts(sentences: list[str]) -> list[tuple[int, str, int]]:
+    """Parts of a quoted “A+B” slogan that the section also writes unquoted (通过头雁领航、协会赋能).
+
+    Returns ``(sentence index, part, offset)`` for each part of at least three characters found
+    outside quotation marks in a sentence of the section, at its first such place.
+
+    Examples
+    --------
+    >>> slogan_parts(["“头雁领航+协会赋能”打造和美乡村", "该村通过头雁领航、协会赋能,打造宜业乡村。"])
+    [(1, '头雁领航', 4), (1, '协会赋能', 9)]
+    """
+    parts = []
+    for s in sentences:
+        for a, b in quoted_spans(s):
+            inner = s[a + 1:b - 1]
+            if "+" in inner:
+                parts += [p for p in inner.split("+") if len(p) >= 3 and not re.search(r"\d", p)]
+    out = []
+    for part in dict.fromkeys(parts):
+        for i, s in enumerate(sentences):
+            pos = s.find(part)
+            while pos >= 0 and _in_quotes(s, pos):
+                pos = s.find(part, pos + 1)
+            if pos >= 0:
+                out.append((i, part, pos))
+                break
+    return out
 
 
 def _list_mates(sentence: str, found: list[Name], vocab: Vocabulary, free) -> list[Name]:

@@ -166,6 +166,9 @@ def find_amounts(sentence: str, vocab: Vocabulary) -> tuple[list[Amount], list[S
             continue
         if not digits and (after.startswith("之一") or before in "之"):
             continue
+        if not digits and _in_quotes(sentence, start):
+            skipped.append(Skipped(num, start, end, "a Chinese numeral inside a quoted phrase (a slogan or saying)"))
+            continue
         # A multiplier 万/亿 written apart from the unit (1.2万人 is the unit 万人, 1.5亿元 needs 亿元).
         pos = end
         comparator, notes = "exactly", []
