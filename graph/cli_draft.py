@@ -45,6 +45,60 @@ def draft(ctx, report, out_dir, source_id, title, publisher, date, url, copy_tex
     click.echo(f"next: govkg review {out_dir} --serve")
 
 
+@click.command()
+@click.argument("data_dir", type=click.Path(file_okay=False, path_type=Path))
+@click.option("-o", "--out", type=click.Path(dir_okay=False, path_type=Path),
+              help="Where to write the page (default: DATA_DIR/review.html).")
+@click.option("--open", "open_", is_flag=True, help="Open the page in the web browser.")
+@click.option("--serve", is_flag=True, help="Serve the page on 127.0.0.1 and save decisions into the YAML (Ctrl-C stops).")
+@click.option("--port", type=int, default=0, show_default=True, help="Port for --serve (0: a free one).")
+@click.option("--apply", "apply_file", type=click.Path(dir_okay=False, exists=True, path_type=Path),
+              help="Apply a decisions.json exported from the page, then stop.")
+@click.option("--text", "text_path", type=click.Path(dir_okay=False, path_type=Path),
+              help="The report's text (default: the source's file in DATA_DIR/sources/ or $GOVKG_SOURCES).")
+def review(data_dir, out, open_, serve, port, apply_file, text_path):
+    """Review a drafted data folder: the report with every drafted fact highlighted, accept / edit / reject.
+
+    \b
+    govkg review DIR                  write DIR/review.html (decisions exported as decisions.json)
+    govkg review DIR --apply FILE     apply exported decisions to the YAML
+    govkg review DIR --serve --open   a loopback server: decisions saved straight into the YAML
+    """
+    import json
+    import webbrowser
+
+    from .draft.review import ReviewServer, apply_decisions, write_review
+    from .errors import GovkgError
+
+    if apply_file is not None:
+        try:
+            body = json.loads(apply_file.read_text(encoding="utf-8"))
+        except (ValueError, UnicodeDecodeError) as exc:
+            raise GovkgError(f"{apply_file}: not a decisions JSON file ({exc})") from None
+        r = apply_decisions(data_dir, body)
+        click.echo(f"{r['accepted']} accepted, {r['edited']} edited, {r['rejected']} rejected; "
+                   f"changed {', '.join(r['files']) or 'nothing'}")
+        return
+    if serve:
+        server = ReviewServer(data_dir, port=port, text_path=text_path)
+        url = server.start()
+        click.echo(f"reviewing {data_dir} at {url} (Ctrl-C stops)")
+        if open_:
+            webbrowser.open(url)
+        try:
+            server.thread.join()
+        except KeyboardInterrupt:
+            pass
+        finally:
+            server.stop()
+        return
+    path = write_review(data_dir, out or Path(data_dir) / "review.html", text_path=text_path)
+    click.echo(f"wrote {path}")
+    if open_:
+        webbrowser.open(path.resolve().as_uri())
+
+
 def register(group: click.Group) -> None:
     """Add the commands of this module to the ``govkg`` group."""
     group.add_command(draft)
+    group.add_command(review)
