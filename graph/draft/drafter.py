@@ -237,7 +237,7 @@ def _guess_single_site(sentences: list[Sentence]) -> list[Section]:
     from .places import parse_places
 
     names = Counter(m.group(0) for s in sentences
-                    for m in re.finditer(r"[\u4e00-\u9fff]{2,4}?(?:社区|村委会|村)", s.text))
+                    for m in re.finditer(r"[\u4e00-\u9fff]{1,4}?(?:社区|村委会|村)", s.text))
     for name, _ in names.most_common():
         chain = parse_places(name)
         if chain and len(chain) == 1:

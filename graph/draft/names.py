@@ -29,7 +29,7 @@ _BOUNDARY = "，,；;：:。！？!?、（）()——“”\"' \t"
 #: Words a name never runs across: function words and verbs of handing, joining or using.
 STOP_WORDS = ("将", "把", "向", "对", "为", "与", "给", "在", "由", "被", "该", "其", "按照", "参照", "上缴", "拨付",
               "汇聚", "整合", "配备", "提供", "联动", "带动", "发动", "加入", "利用", "围绕", "通过")
-_LEADING = re.compile(rf"^(?:[{_CJK}]{{0,4}}?(?:全国|全省|全市|全区|省|市|区|县))?(?:首个|首家|第一个|一个|一家)")
+_LEADING = re.compile(rf"^(?:(?:[{_CJK}]{{0,4}}?(?:全国|全省|全市|全区|省|市|区|县))?(?:首个|首家|第一个)|(?:\d+|[一二两三四五六七八九十]+)[支家个位名所批])")
 
 
 @dataclass(frozen=True)

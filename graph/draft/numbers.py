@@ -220,7 +220,8 @@ def find_amounts(sentence: str, vocab: Vocabulary) -> tuple[list[Amount], list[S
         elif any(w in head for w in _INCREASE):
             direction = "increase"
         measure = "change" if direction else "level"
-        period = next(((zh, en) for zh, en in PERIODS if zh in sentence[:lo]), None)
+        period = next(((zh, en) for zh, en in PERIODS if zh in sentence[:lo]
+                       and not re.search(f"[较比与]{zh}", sentence[:lo])), None)
         # One figure stated for several rates: 实现办结率、满意率100%.
         rates = re.search(r"((?:[\u4e00-\u9fff]{1,4}率、)+[\u4e00-\u9fff]{1,4}率)(?:均|都|达到|达)?$", sentence[ca:lo])
         labels = [clause]

@@ -99,7 +99,7 @@ def find_organizations(sentence: str) -> list[Name]:
             if start > m.start() or _in_quotes(sentence, start) or (suf == "商会" and sentence[m.start() - 1:m.start()] == "协"):
                 continue
             lead = _LEADING.match(sentence[start:end])
-            if lead and lead.end() < end - start - len(suf):
+            if lead and lead.end() <= end - start - len(suf):
                 start += lead.end()
             text = sentence[start:end]
             bare = len(text) <= len(suf)
