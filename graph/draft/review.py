@@ -318,8 +318,8 @@ def apply_decisions(data_dir: str | Path, decisions) -> dict:
 
 
 def _check(data_dir: Path, texts: dict[Path, str]) -> None:
-    """Load a scratch copy of the folder with the new texts: any problem stops the write."""
-    from ..model import load_data
+    """Compile a scratch copy of the folder with the new texts (drafts included): any problem stops the write."""
+    from ..build import build_graph
 
     with tempfile.TemporaryDirectory() as tmp:
         copy = Path(tmp) / data_dir.name
@@ -327,7 +327,7 @@ def _check(data_dir: Path, texts: dict[Path, str]) -> None:
         for p, t in texts.items():
             (copy / p.relative_to(data_dir)).write_text(t, encoding="utf-8")
         try:
-            load_data(copy, include_drafts=True)
+            build_graph(copy, sources_dirs=[], include_drafts=True)
         except DataError as exc:
             raise GovkgError("the decisions would leave the data invalid; nothing was written:\n" + str(exc).replace(str(copy), str(data_dir))) from None
 
