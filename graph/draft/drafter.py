@@ -181,7 +181,7 @@ def draft_text(text: str, *, source: dict, gazetteer: Gazetteer | None = None,
         for p in sec.chain[:-1]:
             pid, extra = place_id(p)
             if pid not in areas:
-                en, _ = _english(p.zh, {}) if False else (f"{_pinyin(p.zh[: -len(_suffix(p))])} {p.en_type}", True)
+                en = f"{_pinyin(p.zh[: -len(_suffix(p))])} {p.en_type}"
                 v = _entry(p.zh, extra.get("en", en), ev_head, 0.9 if not guessed_site else 0.5,
                            [extra.get("note"), f"type {p.type} read from the ending of the name"],
                            id=pid, type=extra.get("type", p.type), within=parent)
@@ -328,8 +328,6 @@ def _draft_sentence(s: Sentence, sec: Section, sd: SiteDraft, sid: str, others, 
         if credited:
             notes.append("credited to the mechanism its clause names")
         period = {"zh": a.period[0], "en": a.period[1]} if a.period else None
-        if a.direction:
-            notes.append(f"direction: {a.direction}")
         ident = ids.make("outcome", f"{sid}-{slugify(a.label)[:40]}")
         sd.outcomes.append(_entry(a.label, _amount_en(a, vocab), text, a.confidence, notes, id=ident,
                                   value=a.value, unit=a.unit,

@@ -177,7 +177,7 @@ def _extend_quote(sentence: str, b: int) -> int:
         i = tail.find(suf)
         while i >= 0:
             cand = i + len(suf)
-            if "的" not in tail[:cand] and cand > best and (cand == len(tail) or True):
+            if "的" not in tail[:cand] and cand > best:
                 best = cand
             i = tail.find(suf, i + 1)
     return b + best

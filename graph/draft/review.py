@@ -86,8 +86,6 @@ def review_payload(data_dir: str | Path, *, text_path=None) -> dict:
         rel = path.relative_to(data_dir).as_posix()
         for section in _SECTIONS:
             items = [doc[section]] if section == "site" and isinstance(doc.get("site"), dict) else doc.get(section) or []
-            if section == "site":
-                pass
             for v in items if isinstance(items, list) else []:
                 if not isinstance(v, dict):
                     continue

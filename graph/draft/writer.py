@@ -9,7 +9,7 @@ from ..errors import GovkgError
 from ..writers import write_atomic
 from .drafter import Draft
 
-__all__ = ["write_draft", "dump_yaml", "fit_fields"]
+__all__ = ["write_draft", "dump_yaml", "fit_fields", "source_record"]
 
 _HEADER = ("# Drafted by `govkg draft` from {file}. Every entry is `status: draft` with a `confidence` until a\n"
            "# curator accepts, edits or removes it (`govkg review DIR`). Notes say what was guessed.\n")
