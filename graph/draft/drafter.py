@@ -115,7 +115,14 @@ def _entry(zh, en, evidence, confidence, notes, **fields) -> dict:
 def _amount_en(a: Amount, vocab: Vocabulary) -> str:
     comp = {"more-than": "more than ", "approximately": "about "}.get(a.comparator, "")
     change = {"decrease": " (fall)", "increase": " (rise)"}.get(a.direction or "", "")
-    return f"{comp}{a.value:g} {vocab.unit_en.get(a.unit, a.unit)}{change}"
+    from ..errors import GovkgError
+    from ..units import format_amount
+
+    try:
+        amount = format_amount(a.value, a.unit, lang="en")
+    except (GovkgError, KeyError, ValueError):
+        amount = f"{a.value:g} {vocab.unit_en.get(a.unit, a.unit)}"
+    return f"{comp}{amount}{change}"
 
 
 def draft_text(text: str, *, source: dict, gazetteer: Gazetteer | None = None,
