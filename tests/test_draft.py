@@ -235,3 +235,10 @@ def test_cli_bad_input_is_a_clean_error(tmp_path, args, message):
     args = [a.format(tmp=tmp_path, bad=bad) for a in args]
     r = CliRunner().invoke(cli, args)
     assert r.exit_code == 1 and message in r.output and "Traceback" not in r.output
+
+
+def test_several_numbers_of_a_clause_get_their_own_labels():
+    found, _ = find_amounts("辖内4个村庄、2个产业园、41家企业,合作开展技能培训12期共312人参加。", vocabulary())
+    assert [a.label for a in found] == ["辖内4个村庄", "2个产业园", "41家企业", "合作开展技能培训12期", "312人参加"]
+    s = "辖内4个村庄、2个产业园、41家企业,合作开展技能培训12期共312人参加。"
+    assert all(a.label in s for a in found)  # labels are verbatim parts of the sentence

@@ -234,4 +234,31 @@ def find_amounts(sentence: str, vocab: Vocabulary) -> tuple[list[Amount], list[S
         for label in labels:
             found.append(Amount(value, vocab.units[unit_text], sentence[lo:stop], lo, stop, label,
                                 comparator, measure, direction, period, confidence, tuple(notes)))
-    return found, skipped
+    return _own_labels(sentence, found), skipped
+
+
+_SEPARATORS = "、和及与共并+"
+
+
+def _own_labels(sentence: str, found: list[Amount]) -> list[Amount]:
+    """Give each of several numbers of one clause its own part of it as label (12名博士、10名研究员)."""
+    from dataclasses import replace
+
+    out = []
+    for n, a in enumerate(found):
+        ca, cb = clause_of(sentence, a.start, a.end)
+        if a.label != sentence[ca:cb]:
+            out.append(a)
+            continue
+        prev = [b.end for b in found[:n] if b.end <= a.start and b.end > ca]
+        nxt = [b.start for b in found[n + 1:] if b.start >= a.end and b.start < cb]
+        lo = max(prev) if prev else ca
+        hi = min(nxt) if nxt else cb
+        if prev:
+            cut = max(sentence.rfind(c, lo, a.start) for c in _SEPARATORS)
+            lo = cut + 1 if cut >= 0 else lo
+        if nxt:
+            cuts = [i for i in (sentence.find(c, a.end, hi) for c in _SEPARATORS) if i >= 0]
+            hi = min(cuts) if cuts else hi
+        out.append(replace(a, label=sentence[lo:hi]))
+    return out
