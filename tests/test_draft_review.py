@@ -42,8 +42,11 @@ def test_payload_locates_every_fact_on_its_sentence(drafted):
     o = next(f for f in p["facts"] if f["section"] == "outcomes" and f["fields"]["value"] == 45)
     (w,) = o["evidence"]
     s = p["sentences"][w["sentence"]]["text"]
-    assert s[w["start"]:w["end"]] == "45"
+    assert s[w["start"]:w["end"]] == "45件"
     assert all(f["evidence"] and all(w["sentence"] is not None for w in f["evidence"]) for f in facts.values())
+    o20 = next(f for f in p["facts"] if f["section"] == "outcomes" and f["fields"]["value"] == 20)
+    w = o20["evidence"][0]
+    assert p["sentences"][w["sentence"]]["text"][w["start"]:w["end"]] == "二十余户"  # a Chinese numeral is found as written
     assert any(k["reason"].startswith("a decade") for k in p["skipped"])
 
 

@@ -94,9 +94,7 @@ def review_payload(data_dir: str | Path, *, text_path=None) -> dict:
                 where = []
                 for e in evs:
                     i = index.get(e)
-                    anchor = _anchor(section, v)
-                    pos = e.find(anchor) if (i is not None and anchor) else -1
-                    where.append({"sentence": i, "start": pos, "end": pos + len(anchor) if pos >= 0 else -1})
+                    where.append({"sentence": i, **_locate(section, v, e if i is not None else None)})
                 facts.append({
                     "file": rel, "section": section, "id": v.get("use") or v.get("id"), "use": "use" in v,
                     "status": v.get("status", "accepted"), "confidence": v.get("confidence"),
@@ -112,6 +110,19 @@ def review_payload(data_dir: str | Path, *, text_path=None) -> dict:
             skipped.append({"sentence": s.index, "start": k.start, "end": k.end, "reason": k.reason})
     return {"report": name, "sentences": [{"i": s.index, "text": s.text, "line": s.line} for s in sentences],
             "facts": facts, "skipped": skipped, "units": sorted(vocab.unit_en), "kinds": sorted(vocab.kind_words)}
+
+
+def _locate(section: str, v: dict, sentence: str | None) -> dict:
+    """Where an entry's number (as written: 二十余户, 60余宗) or label sits in its sentence; -1 when not found."""
+    if sentence is None:
+        return {"start": -1, "end": -1}
+    if section == "outcomes" and "value" in v:
+        for a in find_amounts(sentence, vocabulary())[0]:
+            if a.unit == v.get("unit") and float(a.value) == float(v["value"]):
+                return {"start": a.start, "end": a.end}
+    anchor = _anchor(section, v)
+    pos = sentence.find(anchor) if anchor else -1
+    return {"start": pos, "end": pos + len(anchor) if pos >= 0 else -1}
 
 
 def _anchor(section: str, v: dict) -> str:
