@@ -42,6 +42,7 @@ _FIELDS: dict[str, dict[str, str]] = {
     "mechanisms": {
         "kinds": "kinds", "realized_by": "refs:org", "description": "text2", "use": "ref:mechanism",
         "parts": "refs:mechanism", "led_by": "refs:org", "run_by": "refs:org", "role": "text2", "since": "str",
+        "area_served": "refs:place", "use_inferred": "str", "kind_basis": "kindmap",
     },
     "outcomes": {
         "value": "number", "unit": "unit", "comparator": "enum:comparator", "measure": "enum:measure",
@@ -52,7 +53,7 @@ _FIELDS: dict[str, dict[str, str]] = {
         "direction": "enum:direction", "mechanism": "ref:mechanism", "subject": "ref:subject",
         "event": "ref:event", "period": "text2",
     },
-    "responses": {"event": "ref:event", "kinds": "kinds"},
+    "responses": {"event": "ref:event", "kinds": "kinds", "kind_basis": "kindmap", "description": "text2"},
     "events": {
         "type": "enum:event", "date": "date", "date_as_stated": "str", "date_basis": "str",
         "visited": "refs:place",
@@ -73,7 +74,7 @@ _REQUIRED = {
 #: Fields a ``use`` entry (a mechanism or site defined in another file) may carry.
 _USE_FIELDS = {
     "mechanisms": {"use", "evidence", "note", "source", "status", "confidence", "inferred",
-                   "led_by", "run_by", "role", "since"},
+                   "led_by", "run_by", "role", "since", "parts", "area_served"},
     "site": {"use", "evidence", "note", "source", "status", "confidence", "inferred"},
 }
 #: Sections whose entries are facts of a site (the file needs a ``site:``).
@@ -273,14 +274,19 @@ def _check_value(kind: str, name: str, value, where) -> str | None:
             value = [value]
         if not isinstance(value, list) or not value or not all(isinstance(v, str) and v.strip() for v in value):
             return "expected a text or a list of texts"
+    elif kind == "kindmap":
+        if not isinstance(value, dict) or not value or not all(
+                isinstance(k, str) and is_slug(k) and isinstance(v, str) and v.strip() for k, v in value.items()):
+            return "expected a mapping of kind id to the words of the report that justify it"
     elif kind == "confidence":
         if isinstance(value, bool) or not isinstance(value, (int, float)) or not 0 <= value <= 1:
             return f"expected a number between 0 and 1, got {value!r}"
     return None
 
 
-def _entry(section: str, raw, index: int | None, shown: str, file_source, site_id, problems) -> Entry | None:
-    line = _entry_line(raw)
+def _entry(section: str, raw, index: int | None, shown: str, file_source, site_id, problems,
+           near: int = 0) -> Entry | None:
+    line = _entry_line(raw) or near
     where = f"{section}[{index}]" if index is not None else section
     if not hasattr(raw, "items"):
         problems.append(Problem(shown, line or None, where, "expected a mapping of fields"))
@@ -353,7 +359,7 @@ def _entry(section: str, raw, index: int | None, shown: str, file_source, site_i
         bad = True
     if bad:
         return None
-    for name in ("members", "active_at", "realized_by", "kinds", "visited", "parts", "led_by", "run_by", "aka"):
+    for name in ("members", "active_at", "realized_by", "kinds", "visited", "parts", "led_by", "run_by", "aka", "area_served"):
         if isinstance(values.get(name), str):
             values[name] = [values[name]]
     if section == "redirects":
@@ -431,7 +437,7 @@ def load_file(path: str | Path, *, root: str | Path | None = None) -> list[Entry
             problems.append(Problem(shown, _line(doc, section), section, "expected a list of entries (each starting with '- ')"))
             continue
         for i, raw in enumerate(items):
-            e = _entry(section, raw, i, shown, file_source, site_id, problems)
+            e = _entry(section, raw, i, shown, file_source, site_id, problems, near=_entry_line(items))
             if e is not None:
                 entries.append(e)
     needs_site = [e for e in entries if e.section in _SITE_FACTS and site_id is None]
