@@ -80,8 +80,11 @@ def test_direction_period_and_shared_figures():
     assert found[0].direction == "decrease" and found[0].period is None  # 较去年 is the baseline, not the period
 
 
-def test_slogans_with_units_are_kept_but_flagged():
-    found, _ = find_amounts("通过“1人+N户”包点形式管理。", vocabulary())
+def test_slogans_quoted_are_left_out_unquoted_are_flagged():
+    found, skipped = find_amounts("通过“1人+N户”包点形式,发挥“1个党组织+2个群众团体”作用。", vocabulary())
+    assert found == [] and [k.text for k in skipped] == ["1人", "1个", "2个"]
+    assert all("slogan" in k.reason for k in skipped)
+    found, _ = find_amounts("按1人+N户包点管理。", vocabulary())
     assert [(a.value, a.unit) for a in found] == [(1, "ren")]
     assert found[0].confidence <= 0.5 and any("slogan" in n for n in found[0].notes)
 

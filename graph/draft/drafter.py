@@ -315,7 +315,11 @@ def _draft_sentence(s: Sentence, sec: Section, sd: SiteDraft, sid: str, others, 
             if not translated:
                 notes.append(_TRANSLATE)
         mech_defined[key] = ident
-        sd.mechanisms.append(_entry(m.text, en, text, m.confidence, notes, id=ident, kinds=kinds))
+        basis = {k: ("kind of the curated mechanism it is linked to" if known else
+                     "a guess of govkg draft: no word of this kind is in the sentence; check or replace it")
+                 for k in kinds if not any(w in text for w in vocab.kind_words.get(k, ()))}
+        sd.mechanisms.append(_entry(m.text, en, text, m.confidence, notes, id=ident, kinds=kinds,
+                                    kind_basis=basis or None))
         anchors[("mechanism", ident)] = m.text
     amounts, skip = find_amounts(text, vocab)
     skipped.extend((text, k) for k in skip)

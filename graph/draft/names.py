@@ -235,6 +235,14 @@ def find_mechanisms(sentence: str, vocab: Vocabulary, *, taken: list[tuple[int, 
                 continue
             kinds, note = propose_kinds(text, _clause(sentence, start, end), vocab)
             out.append(Name(text, start, end, f"name ending in {suf}", 0.7 if verb else 0.5, kinds, None, (note,)))
+    # A practice with an epithet in quotes after a verb: 用好党建引领“实招”, 用好社区法律顾问“硬招”.
+    for m in re.finditer(rf"“[{_CJK}]{{1,4}}”(?=[，,；;。])", sentence):
+        start, verb = name_start(sentence, m.end(), m.start())
+        if verb is None or m.start() - start < 2 or not free(start, m.end()) or _blocked_before(sentence, start):
+            continue
+        text = sentence[start:m.end()]
+        kinds, note = propose_kinds(text, _clause(sentence, start, m.end()), vocab)
+        out.append(Name(text, start, m.end(), f"a practice with a quoted epithet after {verb}", 0.5, kinds, None, (note,)))
     out += _list_mates(sentence, out, vocab, free)
     return sorted(out, key=lambda n: n.start)
 

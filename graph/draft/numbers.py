@@ -105,6 +105,15 @@ def _prefix(sentence: str, pos: int, options) -> tuple[str, str, int] | None:
     return None
 
 
+def _quote_around(sentence: str, pos: int) -> str:
+    """The quotation “…” holding ``pos``, or '' when it is not quoted."""
+    if not _in_quotes(sentence, pos):
+        return ""
+    a = sentence.rfind("“", 0, pos)
+    b = sentence.find("”", pos)
+    return sentence[a:b + 1] if b >= 0 else sentence[a:]
+
+
 def _in_quotes(sentence: str, pos: int) -> bool:
     return sentence.count("“", 0, pos) > sentence.count("”", 0, pos)
 
@@ -205,6 +214,10 @@ def find_amounts(sentence: str, vocab: Vocabulary) -> tuple[list[Amount], list[S
             notes.append(f"Chinese numeral {num}: check the value")
             confidence = 0.8
         slogan = sentence[start - 1:start] == "+" or sentence[stop:stop + 1] == "+"
+        quote = _quote_around(sentence, start)
+        if (slogan or "+" in quote) and quote:
+            skipped.append(Skipped(sentence[start:stop], start, stop, "part of a quoted slogan (“1人+N户”): a pattern, not a count"))
+            continue
         if slogan:
             notes.append("part of a slogan (…+…): a pattern, check that it is a count")
             confidence = 0.5
@@ -231,6 +244,12 @@ def find_amounts(sentence: str, vocab: Vocabulary) -> tuple[list[Amount], list[S
             labels = [f"{n}{sentence[lo:stop]}" for n in names]
             notes.append(f"one figure stated for several rates ({'、'.join(names)}): one outcome each")
             confidence = min(confidence, 0.8)
+        elif sentence[max(0, lo - 1):lo] in ("双", "均", "都") and comparator != "exactly":
+            # 签约率双超90%: both of two figures are above it (双); 均超: each of several.
+            labels = [clause, clause] if sentence[lo - 1] == "双" else [clause]
+            notes.append(f"{sentence[lo - 1:lo]}{sentence[lo:lo + 1]}: the figure holds for "
+                         + ("two measures: one outcome each, name them" if sentence[lo - 1] == "双" else "each of several measures"))
+            confidence = min(confidence, 0.7)
         for label in labels:
             found.append(Amount(value, vocab.units[unit_text], sentence[lo:stop], lo, stop, label,
                                 comparator, measure, direction, period, confidence, tuple(notes)))
