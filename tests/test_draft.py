@@ -246,3 +246,22 @@ def test_several_numbers_of_a_clause_get_their_own_labels():
     assert [a.label for a in found] == ["辖内4个村庄", "2个产业园", "41家企业", "合作开展技能培训12期", "312人参加"]
     s = "辖内4个村庄、2个产业园、41家企业,合作开展技能培训12期共312人参加。"
     assert all(a.label in s for a in found)  # labels are verbatim parts of the sentence
+
+
+def test_no_rule_names_a_curated_entity():
+    """The drafter's code (rules, examples, comments) never names a site, area, organization or mechanism of
+    the curated data: the benchmark on the Haikou report measures rules, not a list of its answers."""
+    import re
+
+    labels = set()
+    for e in load_data(ROOT / "data").entries:
+        if e.is_use or e.section not in ("site", "areas", "organizations", "mechanisms"):
+            continue
+        zh = e.values["zh"]
+        labels.add(re.sub("[“”]", "", zh))
+        labels.update(re.findall(r"“([^”]{3,})”", zh))
+    labels = {x for x in labels if len(x) >= 3}
+    code = {p.name: p.read_text(encoding="utf-8") for p in (ROOT / "graph" / "draft").iterdir()
+            if p.suffix in (".py", ".js", ".css")}
+    found = sorted((name, x) for name, text in code.items() for x in labels if x in text)
+    assert found == []

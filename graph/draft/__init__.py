@@ -39,10 +39,10 @@ def draft_report(path: str | Path, *, source_id: str | None = None, title: str |
     --------
     >>> import tempfile, pathlib
     >>> p = pathlib.Path(tempfile.mkdtemp()) / "report.txt"
-    >>> _ = p.write_text("甲区乙镇丙村:\\n丙村组建“帮帮团”,服务村民200余人。\\n", encoding="utf-8")
+    >>> _ = p.write_text("甲区乙镇丙村:\\n丙村组建“睦邻团”,服务村民200余人。\\n", encoding="utf-8")
     >>> d = draft_report(p, source_id="demo", publisher="某报/Some Daily")
     >>> d.source["file"], [o["zh"] for o in d.sites["bingcun"].organizations]
-    ('report.txt', ['“帮帮团”'])
+    ('report.txt', ['“睦邻团”'])
     """
     p = Path(path)
     text = read_report(p)

@@ -51,7 +51,7 @@ def gazetteer_from_data(data_dir: str | Path | None, *, exclude_sources=()) -> G
 
     Examples
     --------
-    >>> gazetteer_from_data(None).find("org", "淮山协会") is None
+    >>> gazetteer_from_data(None).find("org", "柳树村果蔬协会") is None
     True
     """
     g = Gazetteer()

@@ -11,14 +11,14 @@ __all__ = ["Name", "slogan_parts", "quoted_spans", "name_start", "find_mechanism
            "MECHANISM_SUFFIXES", "PRACTICE_VERBS"]
 
 _CJK = "\u4e00-\u9fff"
-#: Endings of an unquoted mechanism name (落实直通联办工作机制, 建立月度居民代表协商会).
+#: Endings of an unquoted mechanism name (落实接诉即办工作机制, 建立季度楼栋协商会).
 MECHANISM_SUFFIXES = (
     "工作机制", "机制", "工作法", "模式", "议事堂", "议事会", "协商会", "议事厅", "调解室", "工作室",
     "管理体系", "体系", "工程", "行动", "驿站", "书屋", "小程序", "服务站", "服务中心", "联盟", "改革", "食堂",
 )
-#: Endings allowed right after a quoted name (“椰智荟”议事堂, “三进”工作, “净美绿”建设).
+#: Endings allowed right after a quoted name (“清泉夜话”议事会, “三进”工作, “洁净家园”建设).
 _QUOTE_SUFFIXES = MECHANISM_SUFFIXES + ("工作", "理念", "建设", "活动", "项目", "制度")
-#: Verbs that introduce a practice the site runs (探索“网格入企、企业入格”, 创新“百姓微实事”).
+#: Verbs that introduce a practice the site runs (探索“积分超市”, 创新“邻里守望”).
 PRACTICE_VERBS = (
     "探索推进", "探索", "创新", "打造", "创立", "创建", "建立", "构建", "推行", "推进", "落实", "实施", "开展",
     "发展", "践行", "孵化", "用好", "运用", "依托", "推广", "深化", "发挥", "设立", "以", "加强", "完善", "坚持",
@@ -55,8 +55,8 @@ def strip_quotes(text: str) -> str:
 
     Examples
     --------
-    >>> strip_quotes("“椰智荟”议事堂")
-    '椰智荟议事堂'
+    >>> strip_quotes("“清泉夜话”议事会")
+    '清泉夜话议事会'
     """
     return re.sub(r"[“”\"'‘’「」『』]", "", text)
 
@@ -66,9 +66,9 @@ def quoted_spans(sentence: str) -> list[tuple[int, int]]:
 
     Examples
     --------
-    >>> s = "探索“三众”机制和“互助养老”模式"
+    >>> s = "探索“三众”机制和“积分超市”模式"
     >>> [s[a:b] for a, b in quoted_spans(s)]
-    ['“三众”', '“互助养老”']
+    ['“三众”', '“积分超市”']
     """
     return [(m.start(), m.end()) for m in re.finditer(r"“[^“”]{1,30}”", sentence)]
 
@@ -76,7 +76,7 @@ def quoted_spans(sentence: str) -> list[tuple[int, int]]:
 def name_start(sentence: str, end: int, lo: int, *, verbs=PRACTICE_VERBS, lists: bool = False) -> tuple[int, str | None]:
     """Where a name ending before ``lo`` … starts: after the last verb, stop word, list mark or clause mark.
 
-    With ``lists`` a name may hold list marks (社区、小区、楼栋、居民四级管理体系) when a verb
+    With ``lists`` a name may hold list marks (街区、小区、楼栋三级管理体系) when a verb
     starts it. Returns the start offset and the verb found (None when the name starts at a mark).
     """
     if lists:
@@ -107,7 +107,7 @@ def name_start(sentence: str, end: int, lo: int, *, verbs=PRACTICE_VERBS, lists:
     for w in ("了", "出"):  # 组建了…, 孵化出…
         if sentence.startswith(w, best) and verb:
             best += 1
-    for w in ("单位",):  # 党建联盟单位云龙产业园
+    for w in ("单位",):  # 共建单位青山产业园
         i = sentence.rfind(w, best, lo)
         if i >= 0:
             best = i + len(w)
@@ -137,7 +137,7 @@ def propose_kinds(name: str, context: str, vocab: Vocabulary, *, most: int = 2) 
     Examples
     --------
     >>> from govkg.draft.vocab import vocabulary
-    >>> propose_kinds("月度居民代表协商会", "", vocabulary())[0][0]
+    >>> propose_kinds("季度楼栋协商会", "", vocabulary())[0][0]
     'juminxieshanghui'
     """
     scores: dict[str, tuple[int, list[str]]] = {}
@@ -169,7 +169,7 @@ def propose_kinds(name: str, context: str, vocab: Vocabulary, *, most: int = 2) 
 
 
 def _extend_quote(sentence: str, b: int) -> int:
-    """End of a quoted name with its ending (“椰智荟”议事堂), or ``b`` when none follows."""
+    """End of a quoted name with its ending (“清泉夜话”议事会), or ``b`` when none follows."""
     m = re.match(rf"[{_CJK}]{{0,8}}", sentence[b:])
     tail = m.group(0) if m else ""
     best = 0
@@ -191,9 +191,9 @@ def find_mechanisms(sentence: str, vocab: Vocabulary, *, taken: list[tuple[int, 
     Examples
     --------
     >>> from govkg.draft.vocab import vocabulary
-    >>> s = "该社区探索“五老调解”机制,落实直通联办工作机制,实现“两降两升”。"
+    >>> s = "该社区探索“银龄调解”机制,落实接诉即办工作机制,实现“两降两升”。"
     >>> [n.text for n in find_mechanisms(s, vocabulary())]
-    ['“五老调解”机制', '直通联办工作机制']
+    ['“银龄调解”机制', '接诉即办工作机制']
     """
     out: list[Name] = []
 
@@ -235,7 +235,7 @@ def find_mechanisms(sentence: str, vocab: Vocabulary, *, taken: list[tuple[int, 
                 continue
             kinds, note = propose_kinds(text, _clause(sentence, start, end), vocab)
             out.append(Name(text, start, end, f"name ending in {suf}", 0.7 if verb else 0.5, kinds, None, (note,)))
-    # A practice with an epithet in quotes after a verb: 用好党建引领“实招”, 用好社区法律顾问“硬招”.
+    # A practice with an epithet in quotes after a verb: 用好党建引领“实招”, 用好驻村律师“快招”.
     for m in re.finditer(rf"“[{_CJK}]{{1,4}}”(?=[，,；;。])", sentence):
         start, verb = name_start(sentence, m.end(), m.start())
         if verb is None or m.start() - start < 2 or not free(start, m.end()) or _blocked_before(sentence, start):
@@ -248,15 +248,15 @@ def find_mechanisms(sentence: str, vocab: Vocabulary, *, taken: list[tuple[int, 
 
 
 def slogan_parts(sentences: list[str]) -> list[tuple[int, str, int]]:
-    """Parts of a quoted “A+B” slogan that the section also writes unquoted (通过头雁领航、协会赋能).
+    """Parts of a quoted “A+B” slogan that the section also writes unquoted (通过党员带头、乡贤助力).
 
     Returns ``(sentence index, part, offset)`` for each part of at least three characters found
     outside quotation marks in a sentence of the section, at its first such place.
 
     Examples
     --------
-    >>> slogan_parts(["“头雁领航+协会赋能”打造和美乡村", "该村通过头雁领航、协会赋能,打造宜业乡村。"])
-    [(1, '头雁领航', 4), (1, '协会赋能', 9)]
+    >>> slogan_parts(["“党员带头+乡贤助力”打造和美乡村", "该村通过党员带头、乡贤助力,打造宜业乡村。"])
+    [(1, '党员带头', 4), (1, '乡贤助力', 9)]
     """
     parts = []
     for s in sentences:

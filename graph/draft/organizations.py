@@ -15,7 +15,7 @@ ORG_SUFFIXES = (
     ("有限公司", "company", True), ("发展公司", "community-company", True), ("公司", "company", True),
     ("联合会", "association", True), ("协会", "association", True), ("商会", "association", True),
     ("合作社", "association", True), ("研究所", "research-institute", True), ("研究院", "research-institute", True),
-    ("农科院", "research-institute", True), ("学院", "school", True), ("大学", "school", True),
+    ("科学院", "research-institute", True), ("科院", "research-institute", True), ("学院", "school", True), ("大学", "school", True),
     ("高校", "school", True), ("学校", "school", False), ("政府", "government-body", True),
     ("委员会", "government-body", True), ("控制中心", "government-body", True), ("中心", "government-body", False),
     ("志愿服务平台", "volunteer-team", True), ("志愿服务队", "volunteer-team", True), ("服务队", "volunteer-team", True),
@@ -48,18 +48,18 @@ def find_organizations(sentence: str) -> list[Name]:
 
     Examples
     --------
-    >>> s = "江源村党支部联合省农科院、新海府餐饮管理有限公司等单位成立党建联盟,组建“巷先锋”“义警队”2支志愿服务队。"
+    >>> s = "柳树村党支部联合省林科院、青禾农业发展有限公司等单位成立共建联盟,组建“红马甲”“护河队”2支志愿服务队。"
     >>> [(n.text, n.org_type) for n in find_organizations(s)]  # doctest: +NORMALIZE_WHITESPACE
-    [('江源村党支部', 'party-organization'), ('省农科院', 'research-institute'),
-     ('新海府餐饮管理有限公司', 'company'), ('党建联盟', 'alliance'),
-     ('“巷先锋”志愿服务队', 'volunteer-team'), ('“义警队”志愿服务队', 'volunteer-team')]
+    [('柳树村党支部', 'party-organization'), ('省林科院', 'research-institute'),
+     ('青禾农业发展有限公司', 'company'), ('共建联盟', 'alliance'),
+     ('“红马甲”志愿服务队', 'volunteer-team'), ('“护河队”志愿服务队', 'volunteer-team')]
     """
     out: list[Name] = []
 
     def free(a, b):
         return all(b <= n.start or a >= n.end for n in out)
 
-    # A run of quoted names before a count and a team word: “巷先锋”“巷天使”4支志愿服务队.
+    # A run of quoted names before a count and a team word: “红马甲”“护河队”2支志愿服务队.
     for m in re.finditer(rf"((?:“[^“”]{{1,12}}”[、和及]?){{2,}})(?:\d+|[一二两三四五六七八九十]+)[支个家](?P<what>[{_CJK}]{{1,8}})", sentence):
         what = m.group("what")
         t = _type_of(what)
@@ -70,7 +70,7 @@ def find_organizations(sentence: str) -> list[Name]:
             start = m.start(1) + a
             out.append(Name(q + what, start, start + len(q), "quoted names before a count of teams", 0.7,
                             org_type=t[1], notes=(f"type {t[1]} guessed from the ending {t[0]}", f"name composed: {q} + {what}")))
-    # A quoted name with an organization ending inside or right after: “老爸团”, “和事源”矛盾纠纷调解队.
+    # A quoted name with an organization ending inside or right after: “睦邻团”, “睦邻源”矛盾纠纷调解队.
     for a, b in quoted_spans(sentence):
         if not free(a, b):
             continue

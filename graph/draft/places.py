@@ -63,9 +63,9 @@ def parse_places(text: str) -> tuple[Place, ...] | None:
 
     Examples
     --------
-    >>> [(p.zh, p.type) for p in parse_places("琼山区云龙镇云蛟村委会角布村")]
-    [('琼山区', 'district'), ('云龙镇', 'town'), ('云蛟村委会', 'village-committee'), ('角布村', 'village')]
-    >>> parse_places("桂林洋经济开发区昌炳社区")[0].type
+    >>> [(p.zh, p.type) for p in parse_places("青山区白石镇柳河村委会柳树村")]
+    [('青山区', 'district'), ('白石镇', 'town'), ('柳河村委会', 'village-committee'), ('柳树村', 'village')]
+    >>> parse_places("蓝湖经济开发区星河社区")[0].type
     'development-zone'
     >>> parse_places("好经验好做法") is None
     True
@@ -90,7 +90,7 @@ def find_sections(sentences: list[Sentence]) -> tuple[list[Sentence], list[Secti
     """Split a report into its preamble and one section per site heading.
 
     A heading is a line of its own (no end mark) that consists only of place names and ends
-    in a 社区, 村 or 村委会 (``秀英区秀英街道高新社区:``); the line after it, when it is also a
+    in a 社区, 村 or 村委会 (``青山区翠竹街道清泉社区:``); the line after it, when it is also a
     line without end mark, is the site's headline.
 
     Returns

@@ -20,8 +20,8 @@ def dump_yaml(doc) -> str:
 
     Examples
     --------
-    >>> print(dump_yaml({"zh": "高新社区", "evidence": "甲:乙。"}), end="")
-    zh: 高新社区
+    >>> print(dump_yaml({"zh": "清泉社区", "evidence": "甲:乙。"}), end="")
+    zh: 清泉社区
     evidence: 甲:乙。
     """
     import yaml
