@@ -5,10 +5,9 @@ from __future__ import annotations
 import shutil
 
 import pytest
-from rdflib import OWL, RDF, XSD, Graph, Literal
-
 from govkg.namespace import ID
 from govkg.resources import ontology_graph
+from rdflib import OWL, RDF, XSD, Graph, Literal
 
 pytestmark = pytest.mark.skipif(shutil.which("java") is None, reason="HermiT needs a java runtime (apt: default-jre-headless)")
 
