@@ -13,6 +13,7 @@ import pytest
 import govkg
 from govkg.namespace import ID
 from govkg.visualize import html, views
+from govkg.visualize.layout import short_label
 
 pytestmark = pytest.mark.browser
 
@@ -129,6 +130,11 @@ def test_loads_offline_without_errors_and_counts_match(pages, open_page, view):
     o = open_page(path)
     assert o.errors == [] and o.blocked == [] and o.dialogs == []
     assert o.js("window.govkg.counts()") == {"nodes": G.number_of_nodes(), "edges": G.number_of_edges()}
+    if view == "full":  # starts collapsed: the sites and one node per other class
+        n_sites = sum(1 for _, d in G.nodes(data=True) if d["cls"].endswith("site"))
+        n_classes = len({d["cls"] for _, d in G.nodes(data=True)} - {"urban-site", "rural-site"})
+        assert o.js("window.govkg.rendered().nodes") == n_sites + n_classes
+        o.js("window.govkg.expandAll()")
     assert o.js("window.govkg.rendered()") == {"nodes": G.number_of_nodes(), "edges": G.number_of_edges()}
     assert o.js("typeof vis") == "object"
 
@@ -182,9 +188,9 @@ def test_hover_shows_labels_outcomes_and_evidence(pages, open_page):
 def test_language_toggle_relabels_every_node(pages, open_page):
     path, G = pages["full"]
     o = open_page(path)
-    zh = {n: d["label_zh"] for n, d in G.nodes(data=True)}
-    en = {n: d["label_en"] for n, d in G.nodes(data=True)}
-    labels = lambda: o.js("Object.fromEntries(window.govkg.nodes.get().map(n => [n.id, n.label]))")  # noqa: E731
+    zh = {n: html._short(d, "zh") for n, d in G.nodes(data=True)}
+    en = {n: html._short(d, "en") for n, d in G.nodes(data=True)}
+    labels = lambda: o.js("Object.fromEntries(window.govkg.nodes.get({filter: n => !n.proxy}).map(n => [n.id, n.label]))")  # noqa: E731
     assert labels() == zh
     o.page.click("#govkg-lang-en")
     assert labels() == en
@@ -198,6 +204,7 @@ def test_language_toggle_relabels_every_node(pages, open_page):
 def test_filters_hide_nodes_and_their_edges(pages, open_page):
     path, G = pages["full"]
     o = open_page(path)
+    o.page.click("#govkg-expand")
     n_kinds = sum(1 for _, d in G.nodes(data=True) if d["cls"] == "kind")
     o.page.uncheck("input[data-class=kind]")
     assert o.js("window.govkg.rendered().nodes") == G.number_of_nodes() - n_kinds
@@ -213,15 +220,38 @@ def test_filters_hide_nodes_and_their_edges(pages, open_page):
     assert {YEZHIHUI, GAOXIN, JIANGYUAN} <= shown and str(ID["site/guangyangshequ"]) not in shown
 
 
+def test_clicking_a_class_node_expands_the_class(pages, open_page):
+    path, G = pages["full"]
+    o = open_page(path)
+    assert "mechanism" in o.js("window.govkg.collapsed()")
+    assert o.js("id => window.govkg.nodes.get(id).hidden", YEZHIHUI) is True
+    o.click_node("govkg-group-mechanism")
+    assert "mechanism" not in o.js("window.govkg.collapsed()")
+    assert o.js("id => window.govkg.nodes.get(id).hidden", YEZHIHUI) is False
+    assert o.js("window.govkg.nodes.get('govkg-group-mechanism').hidden") is True
+    # its uses are drawn, and lines to the classes still collapsed stand for theirs
+    shown_edges = o.js("window.govkg.edges.get({filter: e => !e.hidden}).map(e => [e.from, e.to])")
+    assert [YEZHIHUI, GAOXIN] in shown_edges
+    assert [YEZHIHUI, "govkg-group-kind"] in shown_edges or ["govkg-group-kind", YEZHIHUI] in shown_edges
+    o.page.click("#govkg-collapse")
+    assert o.js("id => window.govkg.nodes.get(id).hidden", YEZHIHUI) is True
+    # searching for a node of a collapsed class expands it
+    o.page.fill("#govkg-search", "椰智荟")
+    o.page.click("#govkg-results button >> nth=0")
+    assert o.js("id => window.govkg.nodes.get(id).hidden", YEZHIHUI) is False
+
+
 def test_physics_can_be_frozen(pages, open_page):
     path, _ = pages["mechanisms"]
     o = open_page(path)
-    assert o.js("window.govkg.frozen()") is False
-    o.page.click("#govkg-freeze")
+    # a small graph is laid out in Python and drawn without physics; the button lets physics run
     assert o.js("window.govkg.frozen()") is True
     assert o.js("window.govkg.network.physics.options.enabled") is False
     o.page.click("#govkg-freeze")
+    assert o.js("window.govkg.frozen()") is False
     assert o.js("window.govkg.network.physics.options.enabled") is True
+    o.page.click("#govkg-freeze")
+    assert o.js("window.govkg.network.physics.options.enabled") is False
 
 
 def test_xss_label_stays_text(pages, open_page):
@@ -233,7 +263,8 @@ def test_xss_label_stays_text(pages, open_page):
     o.page.hover("#govkg-panel")
     details = o.page.text_content("#govkg-details")
     assert XSS_LABEL in details and "<script>alert(2)</script>证据\"&" in details
-    assert o.js("id => window.govkg.nodes.get(id).label", XSS_SITE) == XSS_LABEL
+    assert o.js("id => window.govkg.nodes.get(id).label_zh", XSS_SITE) == XSS_LABEL
+    assert o.js("id => window.govkg.nodes.get(id).label", XSS_SITE) == short_label(XSS_LABEL, "zh", width=8)
     assert o.js("document.querySelectorAll('img').length") == 0
     assert o.js("document.querySelectorAll('b[onmouseover], [onerror]').length") == 0
     # the tooltip holds the label as text
