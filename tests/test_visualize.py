@@ -291,6 +291,11 @@ def test_cli_viz_options(tmp_path):
     result, _ = run(["viz", "-o", str(tmp_path / "s.html"), "--view", "similarity", "--lang", "en"], tmp_path)
     assert result.exit_code == 0, result.output
     assert "3 nodes" in result.output
+    result, _ = run(["viz", "-o", str(tmp_path / "s1.html"), "--view", "similarity", "--top-k", "1"], tmp_path)
+    assert result.exit_code == 0, result.output
+    assert "3 nodes, 2 edges" in result.output
+    result, _ = run(["viz", "-o", str(tmp_path / "s0.html"), "--view", "similarity", "--top-k", "0"], tmp_path)
+    assert result.exit_code == 2 and "--top-k" in result.output
     result, _ = run(["viz", "-o", str(tmp_path / "f.html"), "--focus", "椰智荟", "--depth", "2"], tmp_path)
     assert result.exit_code == 0, result.output
 

@@ -86,6 +86,8 @@ FONT = {"site": 28, "default": 24, "other": 14}
 MIN_LABEL_PX = 12
 #: The fit-to-window scale the fixed layouts aim at in a 1100 × 900 px graph area.
 TARGET_SCALE = 0.7
+#: The largest site label font of an expanded full view (``expanded_font``).
+EXPANDED_FONT_MAX = 40
 FONT_FACE = "Noto Sans CJK SC, Noto Sans SC, Microsoft YaHei, PingFang SC, sans-serif"
 
 
@@ -252,7 +254,9 @@ def fixed_layout(H: nx.DiGraph, groups: list[dict] | None = None) -> dict:
         ring_nodes, gaps = order, starts
     n_ring = max(len(ring_nodes), 1)
     start = max(160.0, n_ring * 150 / (2 * math.pi))
-    pinned = ring_without_overlap(ring_nodes, radius, labels, fonts, start_radius=start, gaps=gaps) if ring_nodes else {}
+    grow = EXPANDED_FONT_MAX / FONT["site"] if groups else 1.0
+    ring_fonts = {v: f * grow if v in labels else f for v, f in fonts.items()}  # room for the expanded font
+    pinned = ring_without_overlap(ring_nodes, radius, labels, ring_fonts, start_radius=start, gaps=gaps) if ring_nodes else {}
     L = nx.Graph()
     L.add_nodes_from(attrs)
     # a node linked to a site stays close to it: its pull is stronger than that of other links
@@ -260,7 +264,10 @@ def fixed_layout(H: nx.DiGraph, groups: list[dict] | None = None) -> dict:
     dense = und.number_of_edges() > 2 * max(len(sites), 1) * 10
     pull = 2.0 if dense else 4.0
     L.add_edges_from((u, v, {"weight": pull if u in pinned or v in pinned else 1.0}) for u, v in und.edges())
-    pos = anchored_layout(L, pinned, radius, labels=labels, sizes=fonts, spacing=90.0 if dense else 70.0)
+    # with class groups (a full view), the sites' labels get room for a larger font, used when every class is
+    # expanded (the drawing is larger then: see expanded_font)
+    room = {v: (f * grow if v in labels else f) for v, f in fonts.items()}
+    pos = anchored_layout(L, pinned, radius, labels=labels, sizes=room, spacing=90.0 if dense else 70.0)
     # spread (never shrink: shrinking could bring an edge onto a node) to reach the target scale
     shown = [v for v in pos if not groups or v in pinned]
     xs, ys = [], []
@@ -279,6 +286,35 @@ def fixed_layout(H: nx.DiGraph, groups: list[dict] | None = None) -> dict:
         if f > 1:
             pos = {v: (round(x * f, 1), round(y * f, 1)) for v, (x, y) in pos.items()}
     return pos
+
+
+def expanded_font(H: nx.DiGraph, pos: dict) -> int:
+    """The font size of the site labels of a full view with every class expanded (the other default
+    labels grow in proportion): large enough for every default label to be ``MIN_LABEL_PX`` high at
+    fit-to-window (1100 × 900 px), at most ``EXPANDED_FONT_MAX`` (the room ``fixed_layout`` keeps).
+
+    Examples
+    --------
+    >>> G = nx.DiGraph(); G.add_node("s", cls="urban-site", label_zh="甲", label_en="A")
+    >>> expanded_font(G, {"s": (0, 0)})
+    28
+    """
+    from .layout import label_box
+
+    und = H.to_undirected(as_view=True)
+    xs, ys = [], []
+    for v, d in H.nodes(data=True):
+        x, y = pos[v]
+        r = _size(d, und.degree(v), "")
+        xs += [x - r, x + r]
+        ys += [y - r, y + r]
+        if default_labelled(d):
+            b = label_box(x, y, r, _wider(d), _font(d) * EXPANDED_FONT_MAX / FONT["site"])
+            xs += [b[0], b[2]]
+            ys += [b[3]]
+    scale = min(1.0, 1100 / 1.1 / max(max(xs) - min(xs), 1), 900 / 1.1 / max(max(ys) - min(ys), 1))
+    smallest = min(FONT["default"], FONT["site"]) / FONT["site"]
+    return int(min(EXPANDED_FONT_MAX, max(FONT["site"], math.ceil((MIN_LABEL_PX + 0.5) / scale / smallest))))
 
 
 def _iterations(n: int) -> int:
@@ -442,6 +478,8 @@ def render_html(G: nx.DiGraph, *, lang: str = "zh", title: str | None = None) ->
         "kinds": _kind_options(H),
         "districts": _district_options(H),
         "groups": groups,
+        "expandedFont": expanded_font(H, pos) if groups and fixed else None,
+        "siteFont": FONT["site"],
         "edgeLegend": G.graph.get("edge_legend") or None,
         "counts": {"nodes": n, "edges": H.number_of_edges()},
     }
@@ -524,7 +562,7 @@ def default_viz_path(build_dir: str | Path, view: str) -> Path:
 
 
 def write_viz(graph, path: str | Path, *, view: str = "mechanisms", focus: str | None = None,
-              depth: int = 1, lang: str = "zh") -> VizResult:
+              depth: int = 1, lang: str = "zh", top_k: int = 3) -> VizResult:
     """Build the view graph of ``graph``, render it and write the page to ``path`` atomically.
 
     Parameters
@@ -532,7 +570,7 @@ def write_viz(graph, path: str | Path, *, view: str = "mechanisms", focus: str |
     graph : rdflib.Graph
     path : path
         The HTML file to write (its folder is created).
-    view, focus, depth
+    view, focus, depth, top_k
         See ``views.view_graph``.
     lang : {"zh", "en"}
 
@@ -545,7 +583,7 @@ def write_viz(graph, path: str | Path, *, view: str = "mechanisms", focus: str |
 
     from .views import view_graph
 
-    G = view_graph(graph, view, focus=focus, depth=depth)
+    G = view_graph(graph, view, focus=focus, depth=depth, top_k=top_k)
     title = {"full": "govkg · 全图 full graph", "mechanisms": "govkg · 示范点与机制 sites & mechanisms",
              "similarity": "govkg · 示范点相似度 site similarity"}[view]
     if focus:

@@ -157,6 +157,9 @@
                default_label: true, kinds: [], districts: [],
                info: { "class": { zh: T.groupCls.zh, en: T.groupCls.en } } };
     }));
+    // the sites stay last (drawn last, their labels on top)
+    var siteItems = N.get({ filter: function (n) { return (n.cls || "").slice(-4) === "site"; } });
+    N.remove(siteItems.map(function (n) { return n.id; })); N.add(siteItems);
   }
   var all = N.get(), allEdges = E.get();
   var fontOf = {}; all.forEach(function (n) { fontOf[n.id] = n.font || {}; });
@@ -182,10 +185,23 @@
                label_zh: T.nLinks.zh.replace("{n}", x.n), label_en: T.nLinks.en.replace("{n}", x.n), info: {} };
     }));
   }
+  var baseFont = {};
+  function siteFonts() {
+    // every class expanded: the drawing is larger, so the site labels get the larger font kept room for
+    if (!cfg.expandedFont) return;
+    var allOpen = Object.keys(groupOf).every(function (c) { return !collapsed[c]; });
+    var size = allOpen ? cfg.expandedFont : null;
+    N.update(all.filter(function (n) { return n.default_label && !n.proxy; }).map(function (n) {
+      if (!(n.id in baseFont)) baseFont[n.id] = fontOf[n.id].size;
+      var big = Math.round(baseFont[n.id] * cfg.expandedFont / cfg.siteFont);
+      fontOf[n.id] = Object.assign({}, fontOf[n.id], { size: size ? big : baseFont[n.id] });
+      return { id: n.id, font: Object.assign({}, fontOf[n.id], { color: "#222222" }) };
+    }));
+  }
   function expand(cls, open) {
     if (!groupOf[cls]) return false;
     collapsed[cls] = !open;
-    regroup(); applyFilters();
+    regroup(); applyFilters(); siteFonts();
     return true;
   }
   regroup();
@@ -255,7 +271,7 @@
     var grow = el("div", { "class": "govkg-row" });
     var bCollapse = tr(el("button", { type: "button", id: "govkg-collapse" }), "collapse");
     var bExpand = tr(el("button", { type: "button", id: "govkg-expand" }), "expandAll");
-    bCollapse.addEventListener("click", function () { Object.keys(groupOf).forEach(function (c) { collapsed[c] = true; }); regroup(); applyFilters(); });
+    bCollapse.addEventListener("click", function () { Object.keys(groupOf).forEach(function (c) { collapsed[c] = true; }); regroup(); applyFilters(); siteFonts(); });
     bExpand.addEventListener("click", function () { api.expandAll(); });
     grow.appendChild(bExpand); grow.appendChild(bCollapse); panel.appendChild(grow);
   }
@@ -446,7 +462,7 @@
                edges: E.get({ filter: function (e) { return !e.proxy; } }).length };
     },
     expand: function (cls) { return expand(cls, true); }, collapse: function (cls) { return expand(cls, false); },
-    expandAll: function () { Object.keys(groupOf).forEach(function (c) { collapsed[c] = false; }); regroup(); applyFilters(); },
+    expandAll: function () { Object.keys(groupOf).forEach(function (c) { collapsed[c] = false; }); regroup(); applyFilters(); siteFonts(); },
     collapsed: function () { return Object.keys(collapsed).filter(function (c) { return collapsed[c]; }).sort(); },
     rendered: rendered,
     setLang: setLang, lang: function () { return lang; },
