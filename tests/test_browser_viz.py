@@ -307,7 +307,8 @@ MEASURE = """() => {
   });
   const edges = net.body.edgeIndices.map(id => [net.body.edges[id].fromId, net.body.edges[id].toId]);
   const c = document.getElementById("mynetwork").getBoundingClientRect();
-  return { scale, nodes, edges, canvas: [c.width, c.height] };
+  return { scale, nodes, edges, canvas: [c.width, c.height],
+           threshold: net.body.nodes[net.body.nodeIndices[0]].options.scaling.label.drawThreshold };
 }"""
 
 
@@ -342,6 +343,8 @@ def check_legible(m: dict, *, where: str) -> dict:
     assert {n["id"] for n in drawn} == {n["id"] for n in m["nodes"] if n["def"] and n["label"]}, where
     for n in drawn:
         assert n["font"] * scale >= MIN_PX, f"{where}: {n['label']!r} is {n['font'] * scale:.1f} px"
+        # and opaque: vis-network fades a label out over the last pixel above its threshold
+        assert n["font"] * scale >= m["threshold"], f"{where}: {n['label']!r} is drawn faded"
     for i, a in enumerate(drawn):
         for b in drawn[i + 1:]:
             A, B = a["box"], b["box"]

@@ -314,7 +314,7 @@ def expanded_font(H: nx.DiGraph, pos: dict) -> int:
             ys += [b[3]]
     scale = min(1.0, 1100 / 1.1 / max(max(xs) - min(xs), 1), 900 / 1.1 / max(max(ys) - min(ys), 1))
     smallest = min(FONT["default"], FONT["site"]) / FONT["site"]
-    return int(min(EXPANDED_FONT_MAX, max(FONT["site"], math.ceil((MIN_LABEL_PX + 0.5) / scale / smallest))))
+    return int(min(EXPANDED_FONT_MAX, max(FONT["site"], math.ceil((MIN_LABEL_PX + 3) / scale / smallest))))
 
 
 def _iterations(n: int) -> int:
