@@ -86,8 +86,8 @@ FONT = {"site": 28, "default": 24, "other": 14}
 MIN_LABEL_PX = 12
 #: The fit-to-window scale the fixed layouts aim at in a 1100 × 900 px graph area.
 TARGET_SCALE = 0.7
-#: The largest site label font of an expanded full view (``expanded_font``).
-EXPANDED_FONT_MAX = 40
+#: How much the default labels may grow in a large drawing (``font_growth``).
+GROW = 48 / 28
 FONT_FACE = "Noto Sans CJK SC, Noto Sans SC, Microsoft YaHei, PingFang SC, sans-serif"
 
 
@@ -254,8 +254,8 @@ def fixed_layout(H: nx.DiGraph, groups: list[dict] | None = None) -> dict:
         ring_nodes, gaps = order, starts
     n_ring = max(len(ring_nodes), 1)
     start = max(160.0, n_ring * 150 / (2 * math.pi))
-    grow = EXPANDED_FONT_MAX / FONT["site"] if groups else 1.0
-    ring_fonts = {v: f * grow if v in labels else f for v, f in fonts.items()}  # room for the expanded font
+    # room for the default labels to grow (font_growth) when the drawing is large
+    ring_fonts = {v: f * GROW if v in labels else f for v, f in fonts.items()}
     pinned = ring_without_overlap(ring_nodes, radius, labels, ring_fonts, start_radius=start, gaps=gaps) if ring_nodes else {}
     L = nx.Graph()
     L.add_nodes_from(attrs)
@@ -264,9 +264,7 @@ def fixed_layout(H: nx.DiGraph, groups: list[dict] | None = None) -> dict:
     dense = und.number_of_edges() > 2 * max(len(sites), 1) * 10
     pull = 2.0 if dense else 4.0
     L.add_edges_from((u, v, {"weight": pull if u in pinned or v in pinned else 1.0}) for u, v in und.edges())
-    # with class groups (a full view), the sites' labels get room for a larger font, used when every class is
-    # expanded (the drawing is larger then: see expanded_font)
-    room = {v: (f * grow if v in labels else f) for v, f in fonts.items()}
+    room = ring_fonts
     pos = anchored_layout(L, pinned, radius, labels=labels, sizes=room, spacing=90.0 if dense else 70.0)
     # spread (never shrink: shrinking could bring an edge onto a node) to reach the target scale
     shown = [v for v in pos if not groups or v in pinned]
@@ -288,33 +286,37 @@ def fixed_layout(H: nx.DiGraph, groups: list[dict] | None = None) -> dict:
     return pos
 
 
-def expanded_font(H: nx.DiGraph, pos: dict) -> int:
-    """The font size of the site labels of a full view with every class expanded (the other default
-    labels grow in proportion): large enough for every default label to be ``MIN_LABEL_PX`` high at
-    fit-to-window (1100 × 900 px), at most ``EXPANDED_FONT_MAX`` (the room ``fixed_layout`` keeps).
+def font_growth(H: nx.DiGraph, pos: dict, groups: list[dict] | None = None, shown=None) -> float:
+    """How much the default labels (``FONT``) grow so that every one of them is at least
+    ``MIN_LABEL_PX`` (+ 3) high at fit-to-window in a 1100 × 900 px area: 1 to ``GROW`` (the room
+    ``fixed_layout`` keeps for them). ``shown``: the nodes drawn (default: all, and the groups).
 
     Examples
     --------
     >>> G = nx.DiGraph(); G.add_node("s", cls="urban-site", label_zh="甲", label_en="A")
-    >>> expanded_font(G, {"s": (0, 0)})
-    28
+    >>> font_growth(G, {"s": (0, 0)})
+    1.0
     """
     from .layout import label_box
 
     und = H.to_undirected(as_view=True)
+    attrs = {v: H.nodes[v] for v in H} | {g["id"]: g for g in groups or []}
     xs, ys = [], []
-    for v, d in H.nodes(data=True):
+    for v in (shown if shown is not None else attrs):
+        d = attrs[v]
         x, y = pos[v]
-        r = _size(d, und.degree(v), "")
+        r = _size(d, und.degree(v) if v in H else 0, "")
         xs += [x - r, x + r]
         ys += [y - r, y + r]
         if default_labelled(d):
-            b = label_box(x, y, r, _wider(d), _font(d) * EXPANDED_FONT_MAX / FONT["site"])
+            b = label_box(x, y, r, _wider(d), _font(d) * GROW)
             xs += [b[0], b[2]]
             ys += [b[3]]
+    if not xs:
+        return 1.0
     scale = min(1.0, 1100 / 1.1 / max(max(xs) - min(xs), 1), 900 / 1.1 / max(max(ys) - min(ys), 1))
-    smallest = min(FONT["default"], FONT["site"]) / FONT["site"]
-    return int(min(EXPANDED_FONT_MAX, max(FONT["site"], math.ceil((MIN_LABEL_PX + 3) / scale / smallest))))
+    need = (MIN_LABEL_PX + 3) / scale / min(FONT["default"], FONT["site"])
+    return round(min(GROW, max(1.0, need)), 3)
 
 
 def _iterations(n: int) -> int:
@@ -420,6 +422,14 @@ def render_html(G: nx.DiGraph, *, lang: str = "zh", title: str | None = None) ->
     fixed = n <= AUTO_FREEZE
     groups = _groups(H) if view == "full" and not G.graph.get("focus") else []
     pos = fixed_layout(H, groups) if fixed else _layout(H)
+    k = 1.0
+    if fixed:  # the default labels grow with the drawing (the others appear on zoom)
+        shown = [v for v, d in H.nodes(data=True) if d["cls"].endswith("site")] + [g["id"] for g in groups] \
+            if groups else None
+        k = font_growth(H, pos, groups, shown)
+    def font_of(d):
+        return round(_font(d) * k) if default_labelled(d) else _font(d)
+
     net = Network(height="100vh", width="100%", directed=view != "similarity", cdn_resources="in_line",
                   heading="")
     und = H.to_undirected(as_view=True)
@@ -442,7 +452,7 @@ def render_html(G: nx.DiGraph, *, lang: str = "zh", title: str | None = None) ->
         net.add_node(
             node, label=short[lang], shape=st["shape"],
             color=extra.pop("color", st["color"]), size=round(_size(d, und.degree(node), view), 1),
-            font={"size": _font(d)}, cls=cls, label_zh=d.get("label_zh", ""), label_en=d.get("label_en", ""),
+            font={"size": font_of(d)}, cls=cls, label_zh=d.get("label_zh", ""), label_en=d.get("label_en", ""),
             short_zh=short["zh"], short_en=short["en"], default_label=default_labelled(d),
             kinds=d.get("kinds", []), districts=d.get("districts", []), shared=bool(d.get("shared")),
             info=_node_info(d), **extra,
@@ -462,7 +472,7 @@ def render_html(G: nx.DiGraph, *, lang: str = "zh", title: str | None = None) ->
     page = net.generate_html()
 
     for g in groups:
-        g.update(x=pos[g["id"]][0], y=pos[g["id"]][1], size=_size(g, 0, view), font=FONT["default"],
+        g.update(x=pos[g["id"]][0], y=pos[g["id"]][1], size=_size(g, 0, view), font=font_of(g),
                  short_zh=_short(g, "zh"), short_en=_short(g, "en"))
     config = {
         "lang": lang,
@@ -478,8 +488,8 @@ def render_html(G: nx.DiGraph, *, lang: str = "zh", title: str | None = None) ->
         "kinds": _kind_options(H),
         "districts": _district_options(H),
         "groups": groups,
-        "expandedFont": expanded_font(H, pos) if groups and fixed else None,
-        "siteFont": FONT["site"],
+        # every class expanded: the drawing is larger, the default labels grow by this much more
+        "expandedScale": round(font_growth(H, pos) / k, 3) if groups and fixed else None,
         "edgeLegend": G.graph.get("edge_legend") or None,
         "counts": {"nodes": n, "edges": H.number_of_edges()},
     }

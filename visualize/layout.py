@@ -63,13 +63,13 @@ def label_box(x: float, y: float, r: float, label: str, size: float) -> tuple[fl
     Examples
     --------
     >>> label_box(0, 0, 10, "ab", 10)
-    (-10.2, 10, 10.2, 27.0)
+    (-10.2, 10, 10.2, 30.0)
     """
     lines = label.split("\n") if label else []
     if not lines:
         return (x, y + r, x, y + r)
     w = max(text_width(s, size) for s in lines) + 8
-    h = len(lines) * size * 1.3 + 4
+    h = len(lines) * size * 1.4 + 6
     return (x - w / 2, y + r, x + w / 2, y + r + h)
 
 

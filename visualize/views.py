@@ -90,15 +90,26 @@ def district_of(graph: Graph, place):
 def _source(graph: Graph, src) -> dict:
     """A source as plain text: title (zh, en), publication date and URL ("" when the data has none)."""
     if src is None:
-        return {"source": {"zh": "", "en": ""}, "date": "", "url": ""}
+        return {"source": {"zh": "", "en": ""}, "date": "", "date_en": "", "url": ""}
     url = next(iter(graph.objects(src, SCHEMA.url)), None)
-    date = next((d for p in (DCTERMS.issued, SCHEMA.datePublished, DCTERMS.date) for d in graph.objects(src, p)), None)
-    return {"source": _labels(graph, src), "date": str(date) if date is not None else "",
-            "url": str(url) if url is not None else ""}
+    title = {lit.language: str(lit) for lit in graph.objects(src, SCHEMA.headline)}
+    names = _labels(graph, src)
+    date = next(iter(graph.objects(src, SCHEMA.datePublished)), None)
+    earliest = next(iter(graph.objects(src, GK.earliestDate)), None)
+    if date is not None:
+        zh = en = str(date)
+    elif earliest is not None:  # the text carries no date: what the data can say
+        zh, en = f"不早于 {earliest}", f"on or after {earliest}"
+    else:
+        zh = en = ""
+    return {"source": {"zh": title.get("zh") or names["zh"], "en": title.get("en") or names["en"]},
+            "date": zh, "date_en": en, "url": str(url) if url is not None else ""}
 
 
 def evidence_of(graph: Graph, node) -> list[dict]:
-    """The evidence sentences of ``node``: ``[{"text", "source": {"zh", "en"}, "date", "url"}]`` (plain text).
+    """The evidence sentences of ``node``: ``[{"text", "source": {"zh", "en"}, "date", "date_en", "url"}]``
+    (plain text; the source's title, its publication date, or the earliest it can be, and its URL, ""
+    when the data has none).
 
     Examples
     --------
@@ -140,10 +151,9 @@ def link_evidence(graph: Graph, mechanism, site) -> dict:
 
 
 def _uses(graph: Graph, mechanism, site) -> list:
-    """The qualified uses (schema v2 ``gk:MechanismUse``) of ``mechanism`` at ``site``, if the data has them."""
-    use_cls, p_mech, p_site = (URIRef(str(GK) + n) for n in ("MechanismUse", "mechanism", "site"))
-    return sorted(u for u in graph.subjects(p_mech, mechanism)
-                  if (u, RDF.type, use_cls) in graph and (u, p_site, site) in graph)
+    """The qualified uses (``gk:MechanismUse``) of ``mechanism`` at ``site``."""
+    return sorted(u for u in graph.subjects(GK.mechanism, mechanism)
+                  if (u, RDF.type, GK.MechanismUse) in graph and (u, GK.site, site) in graph)
 
 
 def _number(lit) -> str:

@@ -120,7 +120,8 @@
     return box;
   }
   function sourceLine(x) {
-    var parts = [both(x.source), x.date || "", x.url || ""].filter(function (s) { return s; });
+    var date = lang === "zh" ? x.date : (x.date_en || x.date);
+    var parts = [both(x.source), date || "", x.url || ""].filter(function (s) { return s; });
     return parts.join(" \u00B7 ");
   }
   function evidenceList(box, ev, max, site) {
@@ -188,12 +189,12 @@
   var baseFont = {};
   function siteFonts() {
     // every class expanded: the drawing is larger, so the site labels get the larger font kept room for
-    if (!cfg.expandedFont) return;
+    if (!cfg.expandedScale) return;
     var allOpen = Object.keys(groupOf).every(function (c) { return !collapsed[c]; });
-    var size = allOpen ? cfg.expandedFont : null;
+    var size = allOpen;
     N.update(all.filter(function (n) { return n.default_label && !n.proxy; }).map(function (n) {
       if (!(n.id in baseFont)) baseFont[n.id] = fontOf[n.id].size;
-      var big = Math.round(baseFont[n.id] * cfg.expandedFont / cfg.siteFont);
+      var big = Math.round(baseFont[n.id] * cfg.expandedScale);
       fontOf[n.id] = Object.assign({}, fontOf[n.id], { size: size ? big : baseFont[n.id] });
       return { id: n.id, font: Object.assign({}, fontOf[n.id], { color: "#222222" }) };
     }));
