@@ -438,3 +438,11 @@ def test_full_view_starts_collapsed_by_class(real):
     F = views.view_graph(real, "full", focus="椰智荟")
     cfg = json.loads(re.search(r'id="govkg-config">(.*?)</script>', html.render_html(F), re.S).group(1))
     assert cfg["groups"] == []
+
+
+def test_large_full_view_is_collapsed_and_laid_out_by_the_browser(graph, monkeypatch):
+    monkeypatch.setattr(html, "AUTO_FREEZE", 5)
+    page = html.render_html(views.view_graph(graph, "full"))
+    cfg = json.loads(re.search(r'id="govkg-config">(.*?)</script>', page, re.S).group(1))
+    assert cfg["fixedLayout"] is False and cfg["groups"]
+    assert all(isinstance(g["x"], float) for g in cfg["groups"])

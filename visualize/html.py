@@ -422,6 +422,11 @@ def render_html(G: nx.DiGraph, *, lang: str = "zh", title: str | None = None) ->
     fixed = n <= AUTO_FREEZE
     groups = _groups(H) if view == "full" and not G.graph.get("focus") else []
     pos = fixed_layout(H, groups) if fixed else _layout(H)
+    if groups and not fixed:  # the class groups on a ring just outside the drawing
+        from .layout import ring
+
+        R = 1.15 * max((math.hypot(*p) for p in pos.values()), default=100.0)
+        pos.update(ring([g["id"] for g in groups], R, start=-math.pi / 2 + math.pi / len(groups)))
     k = 1.0
     if fixed:  # the default labels grow with the drawing (the others appear on zoom)
         shown = [v for v, d in H.nodes(data=True) if d["cls"].endswith("site")] + [g["id"] for g in groups] \
