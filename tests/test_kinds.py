@@ -15,15 +15,6 @@ from govkg.namespace import GK, ID, KIND
 from govkg.resources import ontology_graph
 
 
-class _Kinds:
-    """Kind IRIs by slug, including kinds newer than the closed ``KIND`` namespace."""
-
-    def __getattr__(self, slug):
-        return KIND._NS[slug]
-
-
-K = _Kinds()
-
 
 @pytest.fixture(scope="module")
 def onto():
@@ -112,13 +103,13 @@ def test_audit_placements(onto):
     def broader(k):
         return set(onto.transitive_objects(k, SKOS.broader)) - {k}
 
-    assert K.maodunjiufenhuajie not in broader(K.zhengcexuanjiang)
-    assert K.xieshangyishi not in broader(K.zhongchougongjian)
-    assert K.jingxihuaguanli not in broader(K.suqiuzhibanjizhi)
-    assert K.bianminfuwu not in broader(K.jiuyefuwu)
-    assert broader(K.zhianlianfang) == {K.pinganjianshe}
-    assert broader(K.zhengqiandongyuan) == {K.chengshigengxin}
-    assert (K.juminzizhi, SKOS.topConceptOf, GK.MechanismKinds) in onto
+    assert KIND.maodunjiufenhuajie not in broader(KIND.zhengcexuanjiang)
+    assert KIND.xieshangyishi not in broader(KIND.zhongchougongjian)
+    assert KIND.jingxihuaguanli not in broader(KIND.suqiuzhibanjizhi)
+    assert KIND.bianminfuwu not in broader(KIND.jiuyefuwu)
+    assert broader(KIND.zhianlianfang) == {KIND.pinganjianshe}
+    assert broader(KIND.zhengqiandongyuan) == {KIND.chengshigengxin}
+    assert (KIND.juminzizhi, SKOS.topConceptOf, GK.MechanismKinds) in onto
 
 
 def test_keywords_find_the_kinds_in_report_wording(onto):
@@ -133,18 +124,18 @@ def test_keywords_find_the_kinds_in_report_wording(onto):
         return {k for label, k in index.items() if label in sentence}
 
     # invented sentences, in the style of a report
-    assert K.yingjixiangying in kinds_in("抗击台风过程中,村民小组打通村内道路。")
-    assert K.yishitangyishihui in kinds_in("打造议事堂,完善议事规则。")
-    assert K.zhengqiandongyuan in kinds_in("党员入户做工作,消除动迁障碍。")
-    assert K.juminzizhi in kinds_in("逐渐形成居民自我管理、自我服务的模式。")
-    assert K.pinganjianshe in kinds_in("监控接入镇综治平台。")
+    assert KIND.yingjixiangying in kinds_in("抗击台风过程中,村民小组打通村内道路。")
+    assert KIND.yishitangyishihui in kinds_in("打造议事堂,完善议事规则。")
+    assert KIND.zhengqiandongyuan in kinds_in("党员入户做工作,消除动迁障碍。")
+    assert KIND.juminzizhi in kinds_in("逐渐形成居民自我管理、自我服务的模式。")
+    assert KIND.pinganjianshe in kinds_in("监控接入镇综治平台。")
 
 
 def test_emergency_response_definition_is_general(onto):
-    en = _by_lang(onto, K.yingjixiangying, SKOS.definition)["en"][0]
-    zh = _by_lang(onto, K.yingjixiangying, SKOS.definition)["zh"][0]
+    en = _by_lang(onto, KIND.yingjixiangying, SKOS.definition)["en"][0]
+    zh = _by_lang(onto, KIND.yingjixiangying, SKOS.definition)["zh"][0]
     assert "typhoon" in en and "台风" in zh
-    assert _by_lang(onto, K.yingjixiangying, SKOS.prefLabel) == {"zh": ["应急响应"], "en": ["emergency response"]}
+    assert _by_lang(onto, KIND.yingjixiangying, SKOS.prefLabel) == {"zh": ["应急响应"], "en": ["emergency response"]}
 
 
 def test_comprehensive_governance_is_the_english_of_zongzhi(onto):
