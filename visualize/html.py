@@ -438,6 +438,7 @@ def render_html(G: nx.DiGraph, *, lang: str = "zh", title: str | None = None) ->
     net = Network(height="100vh", width="100%", directed=view != "similarity", cdn_resources="in_line",
                   heading="")
     und = H.to_undirected(as_view=True)
+    collapsed = {g["of"] for g in groups}
     present = []
     # drawing order = stacking order of the labels: sites last, so that their labels are on top
     rank = {"group": 3, "urban-site": 4, "rural-site": 4}
@@ -451,6 +452,8 @@ def render_html(G: nx.DiGraph, *, lang: str = "zh", title: str | None = None) ->
         extra = {}
         if node in pos:
             extra.update(x=pos[node][0], y=pos[node][1])
+        if cls in collapsed:  # collapsed from the start (not laid out by the browser first)
+            extra["hidden"] = True
         if d.get("shared"):
             extra.update(borderWidth=3, color={"background": st["color"], "border": "#8c4a00"})
         short = {lg: _short(d, lg) for lg in _LANGS}
@@ -469,6 +472,8 @@ def render_html(G: nx.DiGraph, *, lang: str = "zh", title: str | None = None) ->
         einfo = {"shared_mechanisms": d.get("shared_mechanisms", []), "shared_kinds": d.get("shared_kinds", []),
                  "link": d.get("link"), "score": d.get("score")}
         kw = {}
+        if {H.nodes[a]["cls"], H.nodes[b]["cls"]} & collapsed:
+            kw["hidden"] = True
         if d.get("emphasis"):
             kw["color"] = {"color": SHARED_COLOR if view != "similarity" else "#c05a00", "highlight": "#8c4a00"}
         net.add_edge(a, b, label_zh=d.get("label_zh", ""), label_en=d.get("label_en", ""), width=round(width, 2),

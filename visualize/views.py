@@ -465,7 +465,17 @@ def _similarity(graph: Graph, top_k: int = 3) -> nx.DiGraph:
         e["shared_mechanisms"] = [_labels(g, mi.columns[x]) for x in common_m]
         e["shared_kinds"] = [_labels(g, ki.columns[x]) for x in common_k]
     b.G.graph["top_k"] = top_k
-    b.G.graph["edge_legend"] = {lg: SIMILARITY_LEGEND[lg].format(k=top_k) for lg in ("zh", "en")}
+    from govkg import analysis
+
+    # the definition written once by govkg.analysis when it has one (issue 9: "one similarity, defined once")
+    formula = getattr(analysis, "FORMULA", None)
+    if formula:
+        b.G.graph["edge_legend"] = {
+            "zh": f"连线:两个示范点的相似度,线越粗越相似;每个示范点只画出与它最相似的 {top_k} 条连线(--top-k)。{formula['zh']}",
+            "en": f"Lines: similarity of two sites, thicker is more similar; only each site's {top_k} strongest links "
+                  f"are drawn (--top-k). {formula['en']}"}
+    else:
+        b.G.graph["edge_legend"] = {lg: SIMILARITY_LEGEND[lg].format(k=top_k) for lg in ("zh", "en")}
     return b.G
 
 

@@ -429,9 +429,18 @@
     return true;
   }
   function applyFilters() {
-    var show = {};
-    N.update(all.map(function (n) { var v = visible(n); show[n.id] = v; return { id: n.id, hidden: !v }; }));
-    E.update(E.get().map(function (e) { return { id: e.id, hidden: !(show[e.from] && show[e.to]) }; }));
+    // update only what changes: every update makes vis-network re-process the item
+    var show = {}, nu = [], eu = [];
+    N.get({ fields: ["id", "hidden", "cls", "of", "proxy", "kinds", "districts"] }).forEach(function (n) {
+      var v = visible(n); show[n.id] = v;
+      if (!!n.hidden === v) nu.push({ id: n.id, hidden: !v });
+    });
+    E.get({ fields: ["id", "from", "to", "hidden"] }).forEach(function (e) {
+      var h = !(show[e.from] && show[e.to]);
+      if (!!e.hidden !== h) eu.push({ id: e.id, hidden: h });
+    });
+    if (nu.length) N.update(nu);
+    if (eu.length) E.update(eu);
     updateStatus();
   }
 
