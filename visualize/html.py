@@ -452,8 +452,8 @@ def render_html(G: nx.DiGraph, *, lang: str = "zh", title: str | None = None) ->
         extra = {}
         if node in pos:
             extra.update(x=pos[node][0], y=pos[node][1])
-        if cls in collapsed:  # collapsed from the start (not laid out by the browser first)
-            extra["hidden"] = True
+        if cls in collapsed:  # collapsed from the start: hidden, and out of the physics until expanded
+            extra.update(hidden=True, physics=False)
         if d.get("shared"):
             extra.update(borderWidth=3, color={"background": st["color"], "border": "#8c4a00"})
         short = {lg: _short(d, lg) for lg in _LANGS}

@@ -433,7 +433,8 @@
     var show = {}, nu = [], eu = [];
     N.get({ fields: ["id", "hidden", "cls", "of", "proxy", "kinds", "districts"] }).forEach(function (n) {
       var v = visible(n); show[n.id] = v;
-      if (!!n.hidden === v) nu.push({ id: n.id, hidden: !v });
+      // a node of a collapsed class stays out of the physics (vis-network simulates hidden nodes too)
+      if (!!n.hidden === v) nu.push({ id: n.id, hidden: !v, physics: !collapsed[n.cls] });
     });
     E.get({ fields: ["id", "from", "to", "hidden"] }).forEach(function (e) {
       var h = !(show[e.from] && show[e.to]);
