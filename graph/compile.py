@@ -18,7 +18,7 @@ from .resources import bind_prefixes, ontology_graph
 from .slug import slugify
 from .vocab import ENUMS, PERIODS
 
-__all__ = ["BuildReport", "compile_graph", "number_in", "number_tokens", "names_entity", "sentence_problem"]
+__all__ = ["BuildReport", "compile_graph", "names_entity", "number_in", "number_tokens", "sentence_problem"]
 
 TIME = Namespace("http://www.w3.org/2006/time#")
 
@@ -344,6 +344,8 @@ class _Compiler:
             g.add((node, GK.confidence, _number(float(v["confidence"]))))
         for alias in v.get("aka", []):
             g.add((node, SKOS.altLabel, Literal(alias, lang="zh")))
+        if "label_note" in v:
+            g.add((node, SKOS.editorialNote, Literal(" ".join(v["label_note"].split()), lang="en")))
 
     # --- entries -------------------------------------------------------------------------------
 

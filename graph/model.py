@@ -12,7 +12,7 @@ from .errors import DataError, Problem
 from .slug import is_slug, slugify
 from .vocab import ENUMS as _ENUMS
 
-__all__ = ["Entry", "Source", "Dataset", "load_file", "load_source", "load_data", "SECTIONS"]
+__all__ = ["SECTIONS", "Dataset", "Entry", "Source", "load_data", "load_file", "load_source"]
 
 #: Sections of a data file and the id space (for references) each belongs to.
 SECTIONS = {
@@ -28,9 +28,9 @@ SECTIONS = {
 }
 
 #: Fields every entry may carry (besides its section's own).
-_COMMON = {"id", "zh", "en", "evidence", "note", "source", "status", "confidence", "inferred", "aka"}
+_COMMON = {"id", "zh", "en", "evidence", "note", "source", "status", "confidence", "inferred", "aka", "label_note"}
 _COMMON_KINDS = {"source": "ref:source", "status": "enum:status", "confidence": "confidence",
-                 "inferred": "str", "aka": "strs"}
+                 "inferred": "str", "aka": "strs", "label_note": "str"}
 # field -> kind of value; "ref:<space>" is an id in that space, "refs:<space>" a list of them.
 _FIELDS: dict[str, dict[str, str]] = {
     "site": {"type": "enum:site", "within": "ref:place", "headline": "text2", "use": "ref:place"},

@@ -9,7 +9,6 @@ from pathlib import Path
 
 import pytest
 import yaml
-
 from govkg.query import run_query
 
 CQ = Path(__file__).resolve().parent / "cq"
@@ -65,7 +64,6 @@ def _example(*args):
     import io
 
     from click.testing import CliRunner
-
     from govkg.cli import cli
 
     data = Path(__file__).resolve().parent.parent / "data"

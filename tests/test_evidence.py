@@ -5,11 +5,9 @@ from __future__ import annotations
 import re
 
 import pytest
-
+from govkg.namespace import GK, ID, SCHEMA
 from rdflib import RDF, RDFS, Literal
 from rdflib.namespace import ORG, PROV
-
-from govkg.namespace import GK, ID, SCHEMA
 
 FACT_CLASSES = (GK.DemonstrationSite, GK.Mechanism, GK.Outcome, SCHEMA.AdministrativeArea, SCHEMA.Event,
                 GK.EventResponse)
@@ -117,8 +115,8 @@ def test_numbers_are_whole_tokens_and_chinese_numerals_count():
 
 
 def test_fragment_evidence_is_refused_with_file_line_field(data_copy, sources_dirs, source_text):
-    from govkg.errors import DataError
     from govkg.build import build_graph
+    from govkg.errors import DataError
 
     f = data_copy / "sites" / "maiyingshequ.yaml"
     text = f.read_text(encoding="utf-8")
@@ -133,8 +131,8 @@ def test_fragment_evidence_is_refused_with_file_line_field(data_copy, sources_di
 
 
 def test_number_inside_a_longer_number_is_refused(data_copy):
-    from govkg.errors import DataError
     from govkg.build import build_graph
+    from govkg.errors import DataError
 
     f = data_copy / "sites" / "gaoxinshequ.yaml"
     text = f.read_text(encoding="utf-8")
@@ -149,8 +147,8 @@ def test_number_inside_a_longer_number_is_refused(data_copy):
 
 
 def test_evidence_naming_neither_the_entity_is_refused(data_copy, sources_dirs, source_text):
-    from govkg.errors import DataError
     from govkg.build import build_graph
+    from govkg.errors import DataError
 
     f = data_copy / "sites" / "maiyingshequ.yaml"
     text = f.read_text(encoding="utf-8")
@@ -166,8 +164,8 @@ def test_evidence_naming_neither_the_entity_is_refused(data_copy, sources_dirs, 
 
 
 def test_kind_not_named_by_the_words_needs_a_basis(data_copy, sources_dirs, source_text):
-    from govkg.errors import DataError
     from govkg.build import build_graph
+    from govkg.errors import DataError
 
     f = data_copy / "sites" / "guangyangshequ.yaml"
     text = f.read_text(encoding="utf-8")
@@ -186,3 +184,13 @@ def test_kind_basis_is_compiled_as_a_scope_note(graph):
 
     notes = [str(n) for n in graph.objects(ID["mechanism/poxiang-yimazhendi"], SKOS.scopeNote)]
     assert notes and "解决矛盾诉求" in notes[0]
+
+
+def test_labels_of_unnamed_things_are_marked_as_ours(graph):
+    """Names the report does not give (the two party-building alliances, descriptive practice labels) say so."""
+    from rdflib.namespace import SKOS
+
+    for iri in ("org/jiangyuan-dangjianlianmeng", "org/yunjiao-dangjianlianmeng", "mechanism/yunjiao-dangjianlianmeng-lianjie"):
+        assert "no name" in str(graph.value(ID[iri], SKOS.editorialNote)), iri
+    labels = {str(o) for o in graph.objects(None, RDFS.label)}
+    assert not {"江源村党建联盟", "云蛟村委会党建联盟"} & labels  # the invented names are gone

@@ -5,7 +5,6 @@ from __future__ import annotations
 import textwrap
 
 import pytest
-
 from govkg.errors import DataError
 from govkg.model import load_data, load_file, load_source
 
@@ -110,7 +109,7 @@ def test_duplicate_key(tmp_path):
 
 
 def test_not_utf8(tmp_path):
-    (p,) = _problems(tmp_path, "source: s\n".encode() + "区".encode("gbk"))
+    (p,) = _problems(tmp_path, b"source: s\n" + "区".encode("gbk"))
     assert (p.file, p.line, p.field) == ("x.yaml", None, None) and "not UTF-8 text" in p.message
 
 

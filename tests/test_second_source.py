@@ -8,15 +8,14 @@ from pathlib import Path
 
 import pytest
 from click.testing import CliRunner
-from rdflib import RDF, Literal, XSD
-from rdflib.namespace import PROV
-
 from govkg.build import build_graph
 from govkg.cli import cli
 from govkg.errors import DataError
 from govkg.namespace import GK, ID, SCHEMA, SOSA
 from govkg.query import run_query
 from govkg.validate import validate
+from rdflib import RDF, XSD, Literal
+from rdflib.namespace import PROV
 
 FIXTURE = Path(__file__).resolve().parent / "fixtures" / "second-source"
 FIRST = ID["source/haikou-jicengzhili-shifandian-2024"]
@@ -79,7 +78,7 @@ def test_conflicting_number_is_kept_twice_and_listed_for_review(graph2, source_t
 
 
 def test_validate_command_prints_the_conflict_and_succeeds(two_reports, monkeypatch, source_text):
-    data, dirs = two_reports
+    data, _dirs = two_reports
     monkeypatch.setenv("GOVKG_SOURCES", str(FIXTURE / "texts"))
     r = CliRunner().invoke(cli, ["--data", str(data), "validate"], catch_exceptions=False)
     assert r.exit_code == 0, r.output
@@ -111,7 +110,7 @@ def test_drafts_are_left_out_unless_asked_for(two_reports, source_text):
 
 
 def test_build_command_include_drafts(two_reports, monkeypatch, tmp_path, source_text):
-    data, dirs = two_reports
+    data, _dirs = two_reports
     monkeypatch.setenv("GOVKG_SOURCES", str(FIXTURE / "texts"))
     out = tmp_path / "out"
     runner = CliRunner()
