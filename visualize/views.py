@@ -13,7 +13,7 @@ from govkg.namespace import GK, SCHEMA, SOSA
 
 from .style import class_names
 
-__all__ = ["VIEWS", "SIMILARITY_LEGEND", "view_graph", "focus_graph", "site_class", "district_of", "evidence_of",
+__all__ = ["VIEWS", "view_graph", "focus_graph", "site_class", "district_of", "evidence_of",
            "link_evidence"]
 
 #: The views ``view_graph`` builds.
@@ -413,35 +413,20 @@ def _mechanisms(graph: Graph) -> nx.DiGraph:
     return b.G
 
 
-#: What the similarity view's lines measure (shown in the page's edge legend).
-SIMILARITY_LEGEND = {
-    "zh": ("连线:两个示范点的相似度(0 至 1,与 govkg similar 相同:Jaccard 系数 = 共有特征数 ÷ 两点特征总数,"
-           "特征为具体机制及其机制类型);线越粗越相似,橙色表示共用同一具体机制。每个示范点只画出与它最相似的 {k} 条连线"
-           "(--top-k)。悬停连线可见共有的机制与类型。仅 8 个示范点时,这只是描述,不是统计推断。"),
-    "en": ("Lines: similarity of two sites (0 to 1, as govkg similar computes it: the Jaccard index = features "
-           "shared ÷ features of either site; features are named mechanisms and their kinds). Thicker is more "
-           "similar; orange: the two sites share a named mechanism. Only each site's {k} strongest links are "
-           "drawn (--top-k). Hover a line for what the two sites share. With 8 sites this describes, it does not "
-           "infer."),
-}
-
-
 def _similarity(graph: Graph, top_k: int = 3) -> nx.DiGraph:
-    from govkg.analysis import similarity_matrix
-    from govkg.shared import incidence
+    from govkg.analysis import FORMULA, features, similarity_matrix
 
     if top_k < 1:
         raise GovkgError(f"--top-k must be 1 or more, not {top_k}")
     b = _Builder(graph)
     g = graph
-    mi, ki = incidence(g, "mechanism"), incidence(g, "kind")
-    for s in mi.sites:
+    sites, S = similarity_matrix(g)
+    for s in sites:
         b.add_node(s, site_class(g, s))
     _annotate(b)
-    sites, S = similarity_matrix(g)
-    row = {s: i for i, s in enumerate(sites)}
-    M, K = mi.matrix.tocsr(), ki.matrix.tocsr()
-    mrow = {s: i for i, s in enumerate(mi.sites)}
+    # what two sites share, counted as the similarity counts it (same rows as similarity_matrix)
+    M, mcols = features(g, "mechanisms")
+    K, kcols = features(g, "kinds")
     n = len(sites)
     keep = set()
     for i in range(n):
@@ -450,11 +435,10 @@ def _similarity(graph: Graph, top_k: int = 3) -> nx.DiGraph:
         keep |= {(min(i, j), max(i, j)) for j in others[:top_k]}
     for i, j in sorted(keep):
         a, c = sites[i], sites[j]
-        mi_a, mi_c = mrow[a], mrow[c]
-        common_m = sorted(set(M[mi_a].indices) & set(M[mi_c].indices))
-        common_k = sorted(set(K[mi_a].indices) & set(K[mi_c].indices))
+        common_m = sorted(set(M[i].indices) & set(M[j].indices))
+        common_k = sorted(set(K[i].indices) & set(K[j].indices))
         nm, nk = len(common_m), len(common_k)
-        score = float(S[row[a], row[c]])
+        score = float(S[i, j])
         zh = f"相似度 {score:.2f}:{nm} 个共用机制、{nk} 个共同机制类型"
         en = (f"similarity {score:.2f}: {nm} shared mechanism{'s' if nm != 1 else ''}, "
               f"{nk} shared kind{'s' if nk != 1 else ''}")
@@ -462,20 +446,15 @@ def _similarity(graph: Graph, top_k: int = 3) -> nx.DiGraph:
         e = b.G.edges[str(a), str(c)]
         e["score"] = round(score, 2)
         e["emphasis"] = nm > 0
-        e["shared_mechanisms"] = [_labels(g, mi.columns[x]) for x in common_m]
-        e["shared_kinds"] = [_labels(g, ki.columns[x]) for x in common_k]
+        e["shared_mechanisms"] = [_labels(g, mcols[x]) for x in common_m]
+        e["shared_kinds"] = [_labels(g, kcols[x]) for x in common_k]
     b.G.graph["top_k"] = top_k
-    from govkg import analysis
-
-    # the definition written once by govkg.analysis when it has one (issue 9: "one similarity, defined once")
-    formula = getattr(analysis, "FORMULA", None)
-    if formula:
-        b.G.graph["edge_legend"] = {
-            "zh": f"连线:两个示范点的相似度,线越粗越相似;每个示范点只画出与它最相似的 {top_k} 条连线(--top-k)。{formula['zh']}",
-            "en": f"Lines: similarity of two sites, thicker is more similar; only each site's {top_k} strongest links "
-                  f"are drawn (--top-k). {formula['en']}"}
-    else:
-        b.G.graph["edge_legend"] = {lg: SIMILARITY_LEGEND[lg].format(k=top_k) for lg in ("zh", "en")}
+    # the definition is written once, by govkg.analysis
+    b.G.graph["edge_legend"] = {
+        "zh": f"连线:两个示范点的相似度,线越粗越相似;每个示范点只画出与它最相似的 {top_k} 条连线(--top-k);"
+              f"悬停连线可见两点共有的机制和类型。{FORMULA['zh']}",
+        "en": f"Lines: similarity of two sites, thicker is more similar; only each site's {top_k} strongest links "
+              f"are drawn (--top-k); hover a line for what the two sites share. {FORMULA['en']}"}
     return b.G
 
 
@@ -496,8 +475,8 @@ def view_graph(graph: Graph, view: str = "mechanisms", *, focus: str | None = No
     view : {"full", "mechanisms", "similarity"}
         ``full``: sites, areas, organizations, mechanisms, kinds, outcomes, events;
         ``mechanisms``: site – mechanism – kind; ``similarity``: sites only, each linked to its
-        ``top_k`` most similar sites (edge ``weight`` = the Jaccard similarity of ``govkg similar``,
-        the graph's ``edge_legend`` says so in zh and en).
+        ``top_k`` most similar sites (edge ``weight`` = the similarity of ``govkg similar``,
+        ``govkg.analysis.similarity_matrix``; the graph's ``edge_legend`` gives its definition in zh and en).
     focus : str, optional
         Keep only the neighbourhood of the site, mechanism or kind with this label or id.
     depth : int
