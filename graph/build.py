@@ -12,7 +12,7 @@ from .errors import ValidationError
 from .exports import serialize
 from .model import load_data
 from .resources import ONTOLOGY_FILES, bind_prefixes, ontology_graph
-from .writers import write_atomic
+from .writers import write_atomic, write_set
 
 __all__ = [
     "BuildReport", "default_data_dir", "default_sources_dirs", "compile_graph", "build_graph",
@@ -118,7 +118,7 @@ def build(data_dir: str | Path | None = None, out_dir: str | Path | None = None,
         if not result.conforms:
             raise ValidationError(result)
     blobs = {out_dir / "govkg.ttl": serialize(graph, "turtle"), out_dir / _FAST: serialize(graph, "nt")}
-    report.outputs = [write_atomic(p, b) for p, b in blobs.items()]
+    report.outputs = write_set(blobs)
     return report
 
 

@@ -14,13 +14,21 @@ __all__ = ["main", "cli"]
 
 
 class _Group(click.Group):
-    """Turns every ``GovkgError`` into a clean message and exit code 1 (no traceback)."""
+    """Turns every ``GovkgError`` into a clean message and exit code 1 (no traceback).
+
+    An ``OSError`` that reaches the command line (a file the user named that cannot be read
+    or written) is shown the same way, with its path and reason.
+    """
 
     def invoke(self, ctx):
         try:
             return super().invoke(ctx)
         except GovkgError as exc:
             click.echo(f"Error: {exc}", err=True)
+            ctx.exit(1)
+        except OSError as exc:
+            where = f"{exc.filename}: " if getattr(exc, "filename", None) else ""
+            click.echo(f"Error: {where}{exc.strerror or exc}", err=True)
             ctx.exit(1)
 
 

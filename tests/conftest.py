@@ -44,6 +44,21 @@ def data_copy(tmp_path):
     return dst
 
 
+@pytest.fixture(scope="session")
+def built_data(tmp_path_factory):
+    """A scratch copy of the data folder with a fresh build beside it (commands load the build
+    instead of compiling). Commands run on it must not change it."""
+    from click.testing import CliRunner
+
+    from govkg.cli import cli
+
+    dst = tmp_path_factory.mktemp("built") / "data"
+    shutil.copytree(DATA, dst)
+    r = CliRunner().invoke(cli, ["--data", str(dst), "build"])
+    assert r.exit_code == 0, r.output
+    return dst
+
+
 @pytest.fixture
 def sources_dirs():
     """Where the build looks for source texts in tests."""
