@@ -12,6 +12,7 @@ from .errors import ValidationError
 from .exports import serialize
 from .model import load_data
 from .resources import ONTOLOGY_FILES, bind_prefixes, ontology_graph
+from .structure import check_structure, duplicate_label_warnings
 from .writers import write_atomic, write_set
 
 __all__ = [
@@ -75,7 +76,9 @@ def _build(data_dir, sources_dirs):
         sources_dirs = default_sources_dirs(data_dir)
     onto = ontology_graph()
     dataset = load_data(data_dir)
+    check_structure(dataset)
     data, report = compile_graph(dataset, sources_dirs=sources_dirs, ontology=onto)
+    report.warnings = duplicate_label_warnings(dataset)
     full = onto + data
     bind_prefixes(full)
     report.triples = len(full)

@@ -88,6 +88,8 @@ def build(ctx, out_dir):
     parts = ", ".join(f"{n} {'sites' if k == 'site' else k}" for k, n in sorted(report.entries.items()))
     click.echo(f"{report.triples} triples ({parts})")
     click.echo(f"{report.evidence_checked} evidence sentences checked verbatim against their source")
+    for w in report.warnings:
+        click.echo(f"warning: {w}", err=True)
     for s in report.evidence_unchecked:
         click.echo(f"warning: source text of '{s}' not found; its evidence was not checked "
                    f"(set GOVKG_SOURCES to the folder holding it)", err=True)
