@@ -16,7 +16,7 @@ from .structure import check_structure, duplicate_label_warnings
 from .writers import write_atomic, write_set
 
 __all__ = [
-    "BuildReport", "default_data_dir", "default_sources_dirs", "compile_graph", "build_graph",
+    "BuildReport", "bundled_data_dir", "default_data_dir", "default_sources_dirs", "compile_graph", "build_graph",
     "build", "write_atomic", "serialize", "load_graph", "load_store", "is_fresh",
 ]
 
@@ -24,15 +24,33 @@ __all__ = [
 _FAST = "govkg.nt"
 
 
+def bundled_data_dir() -> Path:
+    """The data folder shipped with govkg (package data ``govkg.data``, found through
+    ``importlib.resources``): ``data/`` of the checkout in an editable install, else
+    ``site-packages/govkg/data``."""
+    from importlib.resources import files
+
+    try:
+        return Path(str(files("govkg.data")))
+    except ModuleNotFoundError:  # an editable install made before govkg.data existed
+        return Path(__file__).resolve().parent.parent / "data"
+
+
 def default_data_dir() -> Path:
-    """The data folder: ``$GOVKG_DATA``, else ``./data`` when it holds sites, else the bundled ``data/``."""
+    """The data folder: ``$GOVKG_DATA``, else ``./data`` when it holds sites, else the bundled data.
+
+    Examples
+    --------
+    >>> (default_data_dir() / "sites").is_dir()
+    True
+    """
     env = os.environ.get("GOVKG_DATA")
     if env:
         return Path(env)
     cwd = Path.cwd() / "data"
     if (cwd / "sites").is_dir():
         return cwd
-    return Path(__file__).resolve().parent.parent / "data"
+    return bundled_data_dir()
 
 
 def default_sources_dirs(data_dir: str | Path) -> list[Path]:

@@ -153,6 +153,9 @@ def similarity_figure(sites: list[dict], matrix, lang: str = "zh") -> bytes:
     """
     import io
 
+    from .extras import require
+
+    require("matplotlib", "the report's similarity figure")
     import matplotlib
 
     matplotlib.use("Agg", force=False)
