@@ -62,7 +62,7 @@ def default_sources_dirs(data_dir: str | Path) -> list[Path]:
     return dirs
 
 
-def build_graph(data_dir: str | Path | None = None, *, sources_dirs=None) -> Graph:
+def build_graph(data_dir: str | Path | None = None, *, sources_dirs=None, include_drafts: bool = False) -> Graph:
     """The whole graph: ontology plus the compiled data of ``data_dir``.
 
     Parameters
@@ -71,6 +71,8 @@ def build_graph(data_dir: str | Path | None = None, *, sources_dirs=None) -> Gra
         Default: ``default_data_dir()``.
     sources_dirs : list of paths, optional
         Where source texts are looked up to check evidence (default: ``default_sources_dirs``).
+    include_drafts : bool, default False
+        Also compile the entries marked ``status: draft``.
 
     Raises
     ------
@@ -85,15 +87,15 @@ def build_graph(data_dir: str | Path | None = None, *, sources_dirs=None) -> Gra
     >>> len(set(g.subjects(RDF.type, GK.DemonstrationSite)))
     8
     """
-    return _build(data_dir, sources_dirs)[0]
+    return _build(data_dir, sources_dirs, include_drafts)[0]
 
 
-def _build(data_dir, sources_dirs):
+def _build(data_dir, sources_dirs, include_drafts=False):
     data_dir = Path(data_dir) if data_dir is not None else default_data_dir()
     if sources_dirs is None:
         sources_dirs = default_sources_dirs(data_dir)
     onto = ontology_graph()
-    dataset = load_data(data_dir)
+    dataset = load_data(data_dir, include_drafts=include_drafts)
     check_structure(dataset)
     data, report = compile_graph(dataset, sources_dirs=sources_dirs, ontology=onto)
     report.warnings = duplicate_label_warnings(dataset)
@@ -104,7 +106,7 @@ def _build(data_dir, sources_dirs):
 
 
 def build(data_dir: str | Path | None = None, out_dir: str | Path | None = None, *, sources_dirs=None,
-          check: bool = True) -> BuildReport:
+          check: bool = True, include_drafts: bool = False) -> BuildReport:
     """Compile ontology + data, validate, and write ``govkg.ttl`` and ``govkg.nt`` into ``out_dir``.
 
     Everything is compiled, validated (SHACL shapes and quality rules, unless ``check`` is
@@ -117,6 +119,8 @@ def build(data_dir: str | Path | None = None, out_dir: str | Path | None = None,
         Default: ``default_data_dir()``.
     out_dir : path, optional
         Default: ``build/`` beside the data folder.
+    include_drafts : bool, default False
+        Also compile the entries marked ``status: draft``.
 
     Returns
     -------
@@ -131,7 +135,7 @@ def build(data_dir: str | Path | None = None, out_dir: str | Path | None = None,
     """
     data_dir = Path(data_dir) if data_dir is not None else default_data_dir()
     out_dir = Path(out_dir) if out_dir is not None else data_dir.parent / "build"
-    graph, report = _build(data_dir, sources_dirs)
+    graph, report = _build(data_dir, sources_dirs, include_drafts)
     if check:
         from .validate import validate
 

@@ -7,7 +7,7 @@ from dataclasses import dataclass, field
 from rdflib import Graph, URIRef
 from rdflib.namespace import SH
 
-from .resources import checks, shapes_graph
+from .resources import checks, shapes_graph, warnings
 
 __all__ = ["Violation", "ValidationReport", "validate", "run_checks", "run_shacl"]
 
@@ -32,6 +32,8 @@ class ValidationReport:
 
     violations: list[Violation] = field(default_factory=list)
     rules_run: list[str] = field(default_factory=list)
+    #: Findings to review (``checks/<rule>-warning.rq``), e.g. conflicting values; never a failure.
+    warnings: list[Violation] = field(default_factory=list)
 
     @property
     def conforms(self) -> bool:
@@ -40,11 +42,15 @@ class ValidationReport:
     def __str__(self) -> str:
         head = (f"conforms: {len(self.rules_run)} rules (SHACL shapes + quality checks), no violation"
                 if self.conforms else f"{len(self.violations)} violation(s):")
-        return "\n".join([head, *(f"  {v}" for v in self.violations)])
+        lines = [head, *(f"  {v}" for v in self.violations)]
+        if self.warnings:
+            lines += [f"{len(self.warnings)} warning(s) to review (not failures):", *(f"  {w}" for w in self.warnings)]
+        return "\n".join(lines)
 
     def as_dict(self) -> dict:
         return {"conforms": self.conforms, "rules": self.rules_run,
-                "violations": [v.__dict__ for v in self.violations]}
+                "violations": [v.__dict__ for v in self.violations],
+                "warnings": [w.__dict__ for w in self.warnings]}
 
 
 def _short(graph: Graph, term) -> str:
@@ -109,6 +115,8 @@ def validate(graph: Graph) -> ValidationReport:
     True
     """
     rules = checks()
-    report = ValidationReport(run_shacl(graph) + run_checks(graph, rules))
-    report.rules_run = ["shacl:ontology/shapes.ttl", *(f"checks/{n}-violation.rq" for n in rules)]
+    review = warnings()
+    report = ValidationReport(run_shacl(graph) + run_checks(graph, rules), warnings=run_checks(graph, review))
+    report.rules_run = ["shacl:ontology/shapes.ttl", *(f"checks/{n}-violation.rq" for n in rules),
+                        *(f"checks/{n}-warning.rq" for n in review)]
     return report
