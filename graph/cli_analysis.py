@@ -1,42 +1,72 @@
-"""The ``analyze``, ``suggest`` and ``report`` commands, and the network export formats for ``govkg export``."""
+"""The ``analyze``, ``suggest``, ``outcomes`` and ``report`` commands."""
 
 from __future__ import annotations
 
+import json
 from pathlib import Path
 
 import click
 
-__all__ = ["register", "export_formats", "export"]
+__all__ = ["register", "outcome_records"]
 
 
-def export_formats() -> tuple:
-    """The formats ``govkg export`` routes to ``export`` (``graphml``, ``gexf``, ``csv``, ``qca``)."""
-    from .exports import FORMATS
+def outcome_records(rows: list[dict], lang: str = "en") -> list[dict]:
+    """Outcome rows (``govkg.analysis.outcomes``) as flat records, one per outcome, keys ``COLUMNS``.
 
-    return FORMATS
+    Labels in ``lang`` (the other language when missing); ``kind`` joins several kinds with
+    ``; ``; ``evidence`` joins the sentences with `` / ``; ``source`` is the report's title
+    with its date and URL when known. Values stay numbers.
+    """
+    from .analysis.labels import pick
+    from .analysis.outcomes import COLUMNS
 
+    def lab(d):
+        return "" if not d else pick(d.get("label", {}), lang)
 
-def export(graph, fmt: str, path) -> list[Path]:
-    """Write ``graph`` as ``fmt`` (see ``govkg.exports.export``); returns the files written."""
-    from .exports import export as run
-
-    return run(graph, fmt, path)
+    out = []
+    for o in rows:
+        src = o.get("source") or {}
+        date = src.get("date") or (f"≥ {src['date_earliest']}" if src.get("date_earliest") else "")
+        source = "; ".join(x for x in (lab(src), date, src.get("url") or "") if x)
+        unit = o.get("unit") or {}
+        rec = {
+            "site": lab(o["site"]), "mechanism": lab(o["mechanism"]), "kind": "; ".join(lab(k) for k in o["kind"]),
+            "measure": pick(o["label"], lang), "subject": lab(o["subject"]), "direction": lab(o["direction"]),
+            "value": o["value"], "comparator": lab(o["comparator"]),
+            "unit": pick(unit.get("label", {}), lang) or unit.get("text", ""),
+            "value_base": o["value_base"], "base_unit": lab(o["base_unit"]),
+            "period": pick(o["period"], lang) if o.get("period") else "",
+            "evidence": " / ".join(e["text"] for e in o["evidence"]), "source": source,
+        }
+        out.append({k: rec[k] for k in COLUMNS})
+    return out
 
 
 def register(cli: click.Group) -> None:
-    """Add ``analyze``, ``suggest`` and ``report`` to the ``govkg`` command group."""
+    """Add ``analyze``, ``suggest``, ``outcomes`` and ``report`` to the ``govkg`` command group."""
+    from .analysis.similarity import BY, FORMULA, WEIGHTS
     from .cli import echo_json, graph_from
 
-    @cli.command()
+    by_opt = click.option("--by", type=click.Choice(BY), default="kinds", show_default=True,
+                          help="Features the similarity compares: most specific kinds, or named mechanisms.")
+    weight_opt = click.option("--weight", type=click.Choice(WEIGHTS), default="idf", show_default=True,
+                              help="idf: a rare shared feature counts more; none: plain Jaccard.")
+
+    @cli.command(help=f"""Shared mechanisms and kinds, site similarity, centrality, groups of sites,
+        kinds found together, and what sites like each one also use — each statistic with what it
+        measures and when it means nothing (8 sites: communities are not shown).
+
+        {FORMULA["en"]}""")
     @click.option("--json", "as_json", is_flag=True, help="Print the full result as JSON.")
     @click.option("--lang", type=click.Choice(["zh", "en"]), default="zh", show_default=True, help="Language of the text output.")
-    @click.option("--top", type=click.IntRange(min=1), default=10, show_default=True, help="Entries per table.")
+    @click.option("--top", type=click.IntRange(min=1), default=10, show_default=True, help="Entries per table (ties kept).")
+    @by_opt
+    @weight_opt
     @click.pass_context
-    def analyze(ctx, as_json, lang, top):
-        """Shared mechanisms and kinds, site similarity, centrality, communities, co-occurring kinds, suggestions."""
+    def analyze(ctx, as_json, lang, top, by, weight):
         from .analysis import analyze as run
 
-        res = run(graph_from(ctx), top=top)
+        res = run(graph_from(ctx), top=top, by=by, weight=weight)
         if as_json:
             echo_json(res)
         else:
@@ -44,33 +74,90 @@ def register(cli: click.Group) -> None:
 
             click.echo(summary_text(res, lang=lang))
 
-    @cli.command()
+    @cli.command(help=f"""Sites like SITE also use …: kinds of mechanism that SITE's most similar sites
+        use and SITE does not, each score explained in words. A description of peers, not advice.
+
+        SITE is an id or a zh/en name. The score of a kind is the summed similarity of the
+        neighbours using it over the summed similarity of all the neighbours (1.0: all use it).
+
+        {FORMULA["en"]}""")
     @click.argument("site")
     @click.option("--json", "as_json", is_flag=True, help="Print the result as JSON.")
-    @click.option("--lang", type=click.Choice(["zh", "en"]), default="zh", show_default=True)
+    @click.option("--lang", type=click.Choice(["auto", "zh", "en"]), default="auto", show_default=True,
+                  help="Language of the answer; auto: the language SITE is written in.")
     @click.option("--neighbors", type=click.IntRange(min=1), default=3, show_default=True,
                   help="Number of most similar sites that vote.")
+    @by_opt
+    @weight_opt
     @click.pass_context
-    def suggest(ctx, site, as_json, lang, neighbors):
-        """Kinds of mechanism SITE's most similar sites use and SITE lacks (id or zh/en name)."""
+    def suggest(ctx, site, as_json, lang, neighbors, by, weight):
         from .analysis import suggest as run
+        from .analysis.matching import text_lang
 
-        res = run(graph_from(ctx), site, neighbors=neighbors)
+        res = run(graph_from(ctx), site, neighbors=neighbors, by=by, weight=weight)
         if as_json:
             echo_json(res)
         else:
             from .report import suggestions_text
 
-            click.echo(suggestions_text(res, lang=lang))
+            click.echo(suggestions_text(res, lang=text_lang(site) if lang == "auto" else lang))
+
+    @cli.command()
+    @click.option("--site", help="Only this site (id or zh/en name).")
+    @click.option("--mechanism", help="Only outcomes credited to mechanisms matching this name.")
+    @click.option("--kind", help="Only outcomes credited to mechanisms of kinds matching this name (or narrower).")
+    @click.option("-f", "--format", "fmt", type=click.Choice(["table", "csv", "json"]), default="table", show_default=True)
+    @click.option("--lang", type=click.Choice(["auto", "zh", "en"]), default="auto", show_default=True,
+                  help="Language of the labels; auto: the language of the names given (zh without any).")
+    @click.option("--bom/--no-bom", default=False, show_default=True,
+                  help="Start CSV with a UTF-8 byte-order mark (for Excel on Windows).")
+    @click.option("-o", "--output", type=click.Path(dir_okay=False, path_type=Path),
+                  help="Write to this file (atomically) instead of printing.")
+    @click.pass_context
+    def outcomes(ctx, site, mechanism, kind, fmt, lang, bom, output):
+        """One tidy row per outcome: site, mechanism, kind, measure, direction, value, comparator,
+        unit, value in base unit, period, evidence, source.
+
+        \b
+        govkg outcomes --site 高新社区
+        govkg outcomes --mechanism 椰智荟 --format json
+        govkg outcomes --kind mediation --format csv -o outcomes.csv
+        """
+        from .analysis.matching import text_lang
+        from .analysis.outcomes import COLUMNS, outcomes as run
+        from .exports import csv_text
+
+        if lang == "auto":
+            lang = text_lang(" ".join(x for x in (site, mechanism, kind) if x))
+        recs = outcome_records(run(graph_from(ctx), site=site, mechanism=mechanism, kind=kind), lang)
+        if fmt == "json":
+            text = json.dumps(recs, ensure_ascii=False, indent=2) + "\n"
+        elif fmt == "csv":
+            text = csv_text([[r[c] if r[c] is not None else "" for c in COLUMNS] for r in recs], list(COLUMNS), bom=bom)
+        else:
+            from .query import QueryResult, format_table
+            from rdflib import Literal
+
+            cols = ("site", "measure", "direction", "value", "comparator", "unit", "mechanism", "evidence")
+            rows = tuple(tuple(Literal("" if r[c] is None else str(r[c])) for c in cols) for r in recs)
+            text = format_table(QueryResult("select", cols, rows)) + "\n"
+        if output is None:
+            click.echo(text, nl=False)
+        else:
+            from .writers import write_atomic
+
+            click.echo(f"wrote {write_atomic(output, text)}")
 
     @cli.command()
     @click.option("-o", "--out", "out", required=True, type=click.Path(dir_okay=False, path_type=Path),
                   help="report.html (self-contained) or report.md (figure written beside it).")
     @click.option("--lang", type=click.Choice(["zh", "en"]), default="zh", show_default=True)
+    @by_opt
+    @weight_opt
     @click.pass_context
-    def report(ctx, out, lang):
+    def report(ctx, out, lang, by, weight):
         """Write a readable report (HTML or Markdown, by the file suffix), atomically."""
         from .report import write_report
 
-        for p in write_report(graph_from(ctx), out, lang=lang):
+        for p in write_report(graph_from(ctx), out, lang=lang, by=by, weight=weight):
             click.echo(f"wrote {p}")

@@ -15,28 +15,14 @@ _RDF_FORMATS = tuple(RDF_FORMATS)
 
 
 def _parse_binding(text: str):
-    """``name=value``: ``<iri>`` binds an IRI, ``text@zh`` a language-tagged literal, else a plain literal."""
-    from rdflib import Literal, URIRef
-
+    """``name=value``: the value is read by ``govkg.query.binding_terms`` (``<iri>``, ``text@zh``, plain text)."""
     name, sep, value = text.partition("=")
     name = name.strip().lstrip("?$")
     if not sep or not name:
         raise click.BadParameter(f"expected NAME=VALUE, got {text!r}", param_hint="--bind")
     if not name.replace("_", "a").isalnum():
         raise click.BadParameter(f"{name!r} is not a SPARQL variable name (letters, digits, '_')", param_hint="--bind")
-    value = value.strip()
-    if value.startswith("<") and value.endswith(">"):
-        import pyoxigraph as ox
-
-        try:
-            ox.NamedNode(value[1:-1])
-        except ValueError as exc:
-            raise click.BadParameter(f"{value} is not an IRI: {exc}", param_hint="--bind") from None
-        return name, URIRef(value[1:-1])
-    head, at, lang = value.rpartition("@")
-    if at and lang in ("zh", "en"):
-        return name, Literal(head, lang=lang)
-    return name, Literal(value)
+    return name, value.strip()
 
 
 def register(cli: click.Group) -> None:
@@ -126,8 +112,10 @@ def register(cli: click.Group) -> None:
                   show_default=True, help="RDF (turtle, json-ld, nt, trig) or network/table formats.")
     @click.option("-o", "--output", type=click.Path(dir_okay=False, path_type=Path),
                   help="Output file (written atomically); RDF formats print to stdout without it.")
+    @click.option("--bom/--no-bom", default=True, show_default=True,
+                  help="csv, qca: start each CSV file with a UTF-8 byte-order mark (Excel on Windows needs it).")
     @click.pass_context
-    def export(ctx, fmt, output):
+    def export(ctx, fmt, output, bom):
         """Export the whole graph (ontology + data).
 
         \b
@@ -149,67 +137,131 @@ def register(cli: click.Group) -> None:
             raise click.UsageError(f"--format {fmt} writes files: give -o FILE")
         from .exports import export as export_network
 
-        for p in export_network(graph, fmt, output):
+        for p in export_network(graph, fmt, output, bom=bom):
             click.echo(f"wrote {p}")
+
+    from .analysis.similarity import BY, FORMULA, WEIGHTS
 
     @cli.command()
     @click.argument("name", required=False)
     @click.option("--kind", is_flag=True, help="Match NAME against mechanism kinds only.")
     @click.option("--min-sites", type=click.IntRange(min=1), help="Keep entries used at this many sites or more "
                   "(default 2; 1 when NAME is given).")
-    @click.option("--json", "as_json", is_flag=True, help='Print {"mechanisms": [...], "kinds": [...]}.')
-    @click.option("--lang", type=click.Choice(["zh", "en"]), default="zh", show_default=True)
+    @click.option("--json", "as_json", is_flag=True, help='Print {"mechanisms": [...], "kinds": [...]} with the '
+                  "evidence of each site–mechanism link.")
+    @click.option("--lang", type=click.Choice(["auto", "zh", "en"]), default="auto", show_default=True,
+                  help="Language of the answer; auto: the language NAME is written in (zh without NAME).")
     @click.pass_context
     def shared(ctx, name, kind, min_sites, as_json, lang):
-        """Mechanisms and kinds used at two or more sites, or the sites using NAME.
+        """Mechanisms and kinds used at two or more sites, or the ones matching NAME.
 
-        NAME is matched against the zh and en labels (exact, then prefix, then substring).
+        NAME is matched against the zh and en labels: every exact, prefix and substring hit,
+        in that order (quotes and case ignored). Each site of a named mechanism is shown
+        with the sentence that puts the mechanism there and its source.
 
         \b
         govkg shared                      named mechanisms and kinds shared by sites
         govkg shared 椰智荟               the sites running the Yezhihui hall
         govkg shared mediation --kind     sites with a mediation kind
         """
+        from .analysis.matching import text_lang
         from .shared import shared_mechanisms
 
         result = shared_mechanisms(graph_from(ctx), name, kind=kind, min_sites=min_sites)
         if as_json:
             echo_json(result)
             return
-        for title, key in (("Named mechanisms", "mechanisms"), ("Kinds", "kinds")):
-            entries = result[key]
-            click.echo(f"{title} ({len(entries)}):")
-            if not entries:
-                click.echo("  none")
-            for e in entries:
-                sites = "、".join(s["label"][lang] for s in e["sites"]) if lang == "zh" else ", ".join(
-                    s["label"][lang] for s in e["sites"])
-                click.echo(f"  {e['label'][lang]} — {e['site_count']} sites: {sites}")
+        click.echo(shared_text(result, text_lang(name) if lang == "auto" else lang))
 
-    @cli.command()
-    @click.argument("site")
-    @click.option("--top", type=click.IntRange(min=1), help="Show only the N most similar sites.")
-    @click.option("--json", "as_json", is_flag=True)
-    @click.option("--lang", type=click.Choice(["zh", "en"]), default="zh", show_default=True)
-    @click.pass_context
-    def similar(ctx, site, top, as_json, lang):
-        """The other sites ranked by mechanisms shared with SITE (Jaccard over kinds and instances).
+    @cli.command(help=f"""The other sites ranked by similarity to SITE, with what they share.
 
         SITE is an id or a zh/en label, e.g. 高新社区 or "Gaoxin Community".
-        """
+
+        {FORMULA["en"]}
+
+        Ties are marked "=". Each shared named mechanism is shown with the sentence that puts
+        it at each site.""")
+    @click.argument("site")
+    @click.option("--top", type=click.IntRange(min=1), help="Show only the N most similar sites.")
+    @click.option("--by", type=click.Choice(BY), default="kinds", show_default=True,
+                  help="Features compared: most specific kinds, or named mechanisms.")
+    @click.option("--weight", type=click.Choice(WEIGHTS), default="idf", show_default=True,
+                  help="idf: a rare shared feature counts more; none: plain Jaccard.")
+    @click.option("--json", "as_json", is_flag=True)
+    @click.option("--lang", type=click.Choice(["auto", "zh", "en"]), default="auto", show_default=True,
+                  help="Language of the answer; auto: the language SITE is written in.")
+    @click.pass_context
+    def similar(ctx, site, top, by, weight, as_json, lang):
+        from .analysis.matching import text_lang
         from .shared import similar_sites
 
-        result = similar_sites(graph_from(ctx), site, top=top)
+        result = similar_sites(graph_from(ctx), site, top=top, by=by, weight=weight)
         if as_json:
             echo_json(result)
             return
-        click.echo(f"Sites most like {result['site']['label'][lang]}:")
-        sep = "、" if lang == "zh" else ", "
-        for i, s in enumerate(result["similar"], 1):
-            shared_m = sep.join(m["label"][lang] for m in s["shared"]["mechanisms"])
-            kinds = sep.join(k["label"][lang] for k in s["shared"]["kinds"])
-            click.echo(f"{i:2}. {s['label'][lang]}  jaccard={s['jaccard']:.3f}  shared={s['shared_count']}")
-            if shared_m:
-                click.echo(f"    mechanisms: {shared_m}")
-            if kinds:
-                click.echo(f"    kinds: {kinds}")
+        click.echo(similar_text(result, text_lang(site) if lang == "auto" else lang))
+
+
+def _name(e: dict, lang: str) -> str:
+    from .analysis.labels import pick
+
+    return pick(e.get("label", {}), lang, "?")
+
+
+def _evidence_lines(evidence: list, lang: str, indent: str) -> list[str]:
+    out = []
+    for ev in evidence:
+        src = ev.get("source") or {}
+        date = src.get("date") or (f"≥ {src['date_earliest']}" if src.get("date_earliest") else "")
+        where = ", ".join(x for x in (_name(src, lang) if src else "", date, src.get("url") or "") if x)
+        out.append(f"{indent}“{' '.join(ev['text'].split())}”" + (f" — {where}" if where else ""))
+    return out
+
+
+def shared_text(result: dict, lang: str = "zh") -> str:
+    """The ``govkg shared`` answer as text: labels only (no IRI), each link with its evidence."""
+    sep = "、" if lang == "zh" else ", "
+    titles = {"mechanisms": ("具体机制", "Named mechanisms"), "kinds": ("机制类型", "Kinds")}
+    out = []
+    for key in ("mechanisms", "kinds"):
+        entries = result[key]
+        out.append(f"{titles[key][lang == 'en']} ({len(entries)}):")
+        if not entries:
+            out.append("  无" if lang == "zh" else "  none")
+        for e in entries:
+            n = e["site_count"]
+            count = f"{n} 个示范点" if lang == "zh" else f"{n} site{'s' if n != 1 else ''}"
+            out.append(f"  {_name(e, lang)} — {count}: {sep.join(_name(s, lang) for s in e['sites'])}")
+            for s in e["sites"]:
+                if s.get("evidence"):
+                    out.append(f"      {_name(s, lang)}:")
+                    out += _evidence_lines(s["evidence"], lang, "        ")
+    return "\n".join(out)
+
+
+def similar_text(result: dict, lang: str = "zh") -> str:
+    """The ``govkg similar`` answer as text: rank ("=" for a tie), similarity, shared features and their evidence."""
+    sep = "、" if lang == "zh" else ", "
+    me = result["site"]
+    head = (f"与{_name(me, 'zh')}最相似的示范点(加权 Jaccard,特征:{'机制类型' if result['by'] == 'kinds' else '具体机制'},"
+            f"权重:{result['weight']}):" if lang == "zh" else
+            f"Sites most like {_name(me, 'en')} (weighted Jaccard over {result['by']}, weight {result['weight']}):")
+    out = [head]
+    prev, rank = None, 0
+    for i, s in enumerate(result["similar"], 1):
+        if s["similarity"] != prev:
+            rank, prev = i, s["similarity"]
+        mark = "=" if s.get("tied") else "."
+        shared_word = "共有" if lang == "zh" else "shared"
+        out.append(f"{rank:2}{mark} {_name(s, lang)}  {s['similarity']:.3f}  {shared_word} {s['shared_count']}")
+        if s["shared"]["mechanisms"]:
+            out.append(("    具体机制: " if lang == "zh" else "    mechanisms: ")
+                       + sep.join(_name(m, lang) for m in s["shared"]["mechanisms"]))
+            for m in s["shared"]["mechanisms"]:
+                for site_iri, ev in m["evidence"].items():
+                    who = me if site_iri == me["iri"] else s
+                    out.append(f"      {_name(m, lang)} @ {_name(who, lang)}:")
+                    out += _evidence_lines(ev, lang, "        ")
+        if s["shared"]["kinds"]:
+            out.append(("    机制类型: " if lang == "zh" else "    kinds: ") + sep.join(_name(k, lang) for k in s["shared"]["kinds"]))
+    return "\n".join(out)

@@ -18,7 +18,7 @@ from .resources import bind_prefixes, ontology_graph
 from .slug import slugify
 from .vocab import ENUMS, PERIODS
 
-__all__ = ["BuildReport", "compile_graph", "number_in", "sentence_problem"]
+__all__ = ["BuildReport", "compile_graph", "names_entity", "number_in", "number_tokens", "sentence_problem"]
 
 TIME = Namespace("http://www.w3.org/2006/time#")
 
@@ -54,7 +54,8 @@ _EMIT: dict[str, dict[str, tuple]] = {
         "subject": (SOSA.hasFeatureOfInterest, "ref:subject"), "event": (GK.inResponseTo, "ref:event"),
         "period": (GK.period, "text2"),
     },
-    "responses": {"event": (GK.inResponseTo, "ref:event"), "kinds": (GK.mechanismKind, "kinds")},
+    "responses": {"event": (GK.inResponseTo, "ref:event"), "kinds": (GK.mechanismKind, "kinds"),
+                  "description": (DCTERMS.description, "text2")},
     "events": {
         "date": (SCHEMA.startDate, "date"), "date_as_stated": (GK.dateAsStated, "zh"),
         "date_basis": (GK.dateBasis, "en"), "visited": (GK.visitedSite, "refs:place"),
@@ -63,7 +64,7 @@ _EMIT: dict[str, dict[str, tuple]] = {
 #: Fields of a mechanism's use at a site (on the ``gk:MechanismUse`` node).
 _USE_EMIT = {
     "led_by": (GK.ledBy, "refs:org"), "run_by": (GK.runBy, "refs:org"),
-    "role": (GK.roleAtSite, "text2"), "since": (GK.since, "zh"),
+    "role": (GK.roleAtSite, "text2"), "since": (GK.since, "zh"), "area_served": (SCHEMA.areaServed, "refs:place"),
 }
 #: Values used when a field is left out.
 _DEFAULTS = {"outcomes": {"comparator": "exactly", "measure": "level"}}
@@ -149,6 +150,25 @@ def number_in(value, sentences) -> bool:
     """
     target = Decimal(repr(value)) if isinstance(value, float) else Decimal(value)
     return any(n == target for s in sentences for n in number_tokens(s))
+
+
+#: Sections whose evidence must name the entry (outcomes must hold their number instead).
+_NAMED = ("site", "areas", "organizations", "mechanisms", "events")
+_QUOTED = re.compile(r"[“「『\"]([^”」』\"]+)[”」』\"]")
+
+
+def names_entity(label: str, aliases, sentences) -> bool:
+    """Whether one of ``sentences`` names the entity: its label, a quoted part of it, or an alias.
+
+    Examples
+    --------
+    >>> names_entity("“四大实招”打造社企融合社区", [], ["以“四大实招”为抓手"])
+    True
+    >>> names_entity("党建联盟链接社会资源", [], ["链接党建联盟单位云龙产业园"])
+    False
+    """
+    names = [label, *_QUOTED.findall(label), *aliases]
+    return any(n and n in s for n in names for s in sentences)
 
 
 _ENDS = "。！？!?"
@@ -326,6 +346,8 @@ class _Compiler:
             g.add((node, GK.confidence, _number(float(v["confidence"]))))
         for alias in v.get("aka", []):
             g.add((node, SKOS.altLabel, Literal(alias, lang="zh")))
+        if "label_note" in v:
+            g.add((node, SKOS.editorialNote, Literal(" ".join(v["label_note"].split()), lang="en")))
 
     # --- entries -------------------------------------------------------------------------------
 
@@ -361,8 +383,44 @@ class _Compiler:
         if e.section == "mechanisms" or (e.section == "responses" and "kinds" in v):
             if e.section == "responses":
                 g.add((node, RDF.type, GK.Mechanism))
-            nodes.append(self.mechanism_use(e, node))
+            u = self.mechanism_use(e, node)
+            nodes.append(u)
+            if "use_inferred" in v:
+                g.add((u, GK.inferred, Literal(True)))
+                g.add((u, GK.inferenceReason, Literal(" ".join(v["use_inferred"].split()), lang="en")))
         self.evidence(e, nodes, f"evidence/{_PATH[e.section]}/{e.id}")
+        if "kinds" in v:
+            self.kind_basis(e, node)
+        if not self.checkable(e):
+            return  # the words of a source that is not at hand are not checked
+        if e.section in _NAMED and e.evidence and not names_entity(v["zh"], v.get("aka", []), e.evidence):
+            self.problems.append(e.problem("evidence", f"no evidence sentence names '{v['zh']}' (by its label, a quoted part "
+                                                       "of it or an 'aka' name): quote the sentence that states this fact"))
+
+    def checkable(self, e: Entry) -> bool:
+        """Whether the text of the entry's source is at hand (its words can be checked)."""
+        return e.source in self.texts
+
+    def kind_basis(self, e: Entry, node: URIRef) -> None:
+        """Each kind of a mechanism is named by the report's words for it, or justified in ``kind_basis``."""
+        v = e.values
+        basis = v.get("kind_basis", {})
+        words = [v["zh"], *e.evidence, *(v.get("description") or {}).values(), *v.get("aka", [])]
+        for k in v.get("kinds", []):
+            if k in basis:
+                label = self.onto.value(KIND[k], RDFS.label) or k
+                self.g.add((node, SKOS.scopeNote, Literal(f"kind {label}: {' '.join(basis[k].split())}", lang="en")))
+            elif k in self.kinds and self.checkable(e) and not any(n in w for n in self.kind_names(k) for w in words):
+                self.problems.append(e.problem("kinds", f"kind '{k}' is not named by the report's words for this mechanism "
+                                                        f"({'/'.join(self.kind_names(k))}): justify it in 'kind_basis'"))
+        for k in basis:
+            if k not in v.get("kinds", []):
+                self.problems.append(e.problem("kind_basis", f"'{k}' is not one of this entry's kinds"))
+
+    def kind_names(self, k: str) -> list[str]:
+        """The Chinese names of kind ``k`` (labels and alternative labels)."""
+        return sorted({str(o) for p in (RDFS.label, SKOS.prefLabel, SKOS.altLabel)
+                       for o in self.onto.objects(KIND[k], p) if getattr(o, "language", None) == "zh"})
 
     def use(self, e: Entry) -> None:
         if e.section == "site":
@@ -375,6 +433,8 @@ class _Compiler:
         if node is None:
             return
         u = self.mechanism_use(e, node)
+        if "parts" in e.values:
+            self.emit(e, u, "parts", (DCTERMS.hasPart, "refs:mechanism"), e.values["parts"])
         self.marks(e, u)
         self.evidence(e, [node, u], f"evidence/use/{e.site}/{e.id}")
 

@@ -87,9 +87,9 @@ def label_map(graph: Graph) -> dict:
     >>> label_map(g)[x]["zh"]
     '甲'
     """
-    from .analysis import _label_dict
+    from .analysis.labels import label_dict
 
-    return _label_dict((s, o) for s, o in graph.subject_objects(RDFS.label) if isinstance(o, Literal))
+    return label_dict((s, o) for s, o in graph.subject_objects(RDFS.label) if isinstance(o, Literal))
 
 
 def _value(lit: Literal):

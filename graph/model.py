@@ -12,7 +12,7 @@ from .errors import DataError, Problem
 from .slug import is_slug, slugify
 from .vocab import ENUMS as _ENUMS
 
-__all__ = ["Entry", "Source", "Dataset", "load_file", "load_source", "load_data", "SECTIONS"]
+__all__ = ["SECTIONS", "Dataset", "Entry", "Source", "load_data", "load_file", "load_source"]
 
 #: Sections of a data file and the id space (for references) each belongs to.
 SECTIONS = {
@@ -28,9 +28,9 @@ SECTIONS = {
 }
 
 #: Fields every entry may carry (besides its section's own).
-_COMMON = {"id", "zh", "en", "evidence", "note", "source", "status", "confidence", "inferred", "aka"}
+_COMMON = {"id", "zh", "en", "evidence", "note", "source", "status", "confidence", "inferred", "aka", "label_note"}
 _COMMON_KINDS = {"source": "ref:source", "status": "enum:status", "confidence": "confidence",
-                 "inferred": "str", "aka": "strs"}
+                 "inferred": "str", "aka": "strs", "label_note": "str"}
 # field -> kind of value; "ref:<space>" is an id in that space, "refs:<space>" a list of them.
 _FIELDS: dict[str, dict[str, str]] = {
     "site": {"type": "enum:site", "within": "ref:place", "headline": "text2", "use": "ref:place"},
@@ -42,6 +42,7 @@ _FIELDS: dict[str, dict[str, str]] = {
     "mechanisms": {
         "kinds": "kinds", "realized_by": "refs:org", "description": "text2", "use": "ref:mechanism",
         "parts": "refs:mechanism", "led_by": "refs:org", "run_by": "refs:org", "role": "text2", "since": "str",
+        "area_served": "refs:place", "use_inferred": "str", "kind_basis": "kindmap",
     },
     "outcomes": {
         "value": "number", "unit": "unit", "comparator": "enum:comparator", "measure": "enum:measure",
@@ -52,7 +53,7 @@ _FIELDS: dict[str, dict[str, str]] = {
         "direction": "enum:direction", "mechanism": "ref:mechanism", "subject": "ref:subject",
         "event": "ref:event", "period": "text2",
     },
-    "responses": {"event": "ref:event", "kinds": "kinds"},
+    "responses": {"event": "ref:event", "kinds": "kinds", "kind_basis": "kindmap", "description": "text2"},
     "events": {
         "type": "enum:event", "date": "date", "date_as_stated": "str", "date_basis": "str",
         "visited": "refs:place",
@@ -73,7 +74,7 @@ _REQUIRED = {
 #: Fields a ``use`` entry (a mechanism or site defined in another file) may carry.
 _USE_FIELDS = {
     "mechanisms": {"use", "evidence", "note", "source", "status", "confidence", "inferred",
-                   "led_by", "run_by", "role", "since"},
+                   "led_by", "run_by", "role", "since", "parts", "area_served"},
     "site": {"use", "evidence", "note", "source", "status", "confidence", "inferred"},
 }
 #: Sections whose entries are facts of a site (the file needs a ``site:``).
@@ -288,7 +289,7 @@ def _read_yaml(path: Path, shown: str):
     try:
         size = path.stat().st_size
         if not path.is_file():
-            raise DataError.single(shown, None, None, "not a regular file")
+            raise DataError.single(shown, None, None, "cannot read: not a regular file")
         if size > MAX_FILE_BYTES:
             raise DataError.single(shown, None, None, f"file too large ({size} bytes; the limit is {MAX_FILE_BYTES})")
         text = path.read_text(encoding="utf-8")
@@ -369,14 +370,19 @@ def _check_value(kind: str, name: str, value, where) -> str | None:
             value = [value]
         if not isinstance(value, list) or not value or not all(isinstance(v, str) and v.strip() for v in value):
             return "expected a text or a list of texts"
+    elif kind == "kindmap":
+        if not isinstance(value, dict) or not value or not all(
+                isinstance(k, str) and is_slug(k) and isinstance(v, str) and v.strip() for k, v in value.items()):
+            return "expected a mapping of kind id to the words of the report that justify it"
     elif kind == "confidence":
         if isinstance(value, bool) or not isinstance(value, (int, float)) or not 0 <= value <= 1:
             return f"expected a number between 0 and 1, got {value!r}"
     return None
 
 
-def _entry(section: str, raw, index: int | None, shown: str, file_source, site_id, problems) -> Entry | None:
-    line = _entry_line(raw)
+def _entry(section: str, raw, index: int | None, shown: str, file_source, site_id, problems,
+           near: int = 0) -> Entry | None:
+    line = _entry_line(raw) or near
     where = f"{section}[{index}]" if index is not None else section
     if not hasattr(raw, "items"):
         problems.append(Problem(shown, line or None, where, "expected a mapping of fields"))
@@ -449,7 +455,7 @@ def _entry(section: str, raw, index: int | None, shown: str, file_source, site_i
         bad = True
     if bad:
         return None
-    for name in ("members", "active_at", "realized_by", "kinds", "visited", "parts", "led_by", "run_by", "aka"):
+    for name in ("members", "active_at", "realized_by", "kinds", "visited", "parts", "led_by", "run_by", "aka", "area_served"):
         if isinstance(values.get(name), str):
             values[name] = [values[name]]
     if section == "redirects":
@@ -527,7 +533,7 @@ def load_file(path: str | Path, *, root: str | Path | None = None) -> list[Entry
             problems.append(Problem(shown, _line(doc, section), section, "expected a list of entries (each starting with '- ')"))
             continue
         for i, raw in enumerate(items):
-            e = _entry(section, raw, i, shown, file_source, site_id, problems)
+            e = _entry(section, raw, i, shown, file_source, site_id, problems, near=_entry_line(items))
             if e is not None:
                 entries.append(e)
     needs_site = [e for e in entries if e.section in _SITE_FACTS and site_id is None]
@@ -626,7 +632,7 @@ def _source_value_problems(values: dict, lines: dict, shown: str) -> list[Proble
     if isinstance(url, str):
         parts = urlsplit(url) if not (_IRI_FORBIDDEN & set(url)) and url.isprintable() else None
         if parts is None or parts.scheme not in ("http", "https") or not parts.netloc:
-            problems.append(Problem(shown, lines["url"], "url", f"expected an http(s) address without spaces, got {url!r}"))
+            problems.append(Problem(shown, lines["url"], "url", f"expected an http(s) URL without spaces, got {url!r}"))
     about = values.get("about")
     if isinstance(about, str) and not is_slug(about):
         problems.append(Problem(shown, lines["about"], "about", f"expected an event id, got {about!r}"))

@@ -3,7 +3,7 @@
 from rdflib import Namespace, URIRef
 from rdflib.namespace import DefinedNamespace
 
-__all__ = ["GK", "KIND", "UNIT", "ID", "ONTOLOGY", "SCHEMA", "SOSA", "PREFIXES"]
+__all__ = ["GK", "ID", "KIND", "ONTOLOGY", "PREFIXES", "SCHEMA", "SOSA", "UNIT"]
 
 
 class GK(DefinedNamespace):
@@ -97,7 +97,7 @@ class _Open(Namespace):
     the data is compiled). ``_NS`` is the namespace itself, as on a ``DefinedNamespace``."""
 
     @property
-    def _NS(self) -> Namespace:  # noqa: N802 - the DefinedNamespace spelling
+    def _NS(self) -> Namespace:
         return Namespace(str(self))
 
 

@@ -12,7 +12,7 @@ from rdflib import BNode, Graph, Literal, URIRef
 from .errors import QueryError
 from .namespace import PREFIXES
 
-__all__ = ["QueryResult", "to_store", "run_query", "format_table", "format_csv", "format_json", "FORMATS"]
+__all__ = ["QueryResult", "to_store", "run_query", "binding_terms", "format_table", "format_csv", "format_json", "FORMATS"]
 
 FORMATS = ("table", "csv", "json")
 
@@ -82,6 +82,36 @@ def _from_ox(term):
     return Literal(str(term))
 
 
+_LANGS = ("zh", "en")
+
+
+def binding_terms(value) -> list:
+    """The RDF terms a binding value stands for (rdflib terms are themselves).
+
+    ``"<https://…>"`` is an IRI; ``"高新社区@zh"`` a literal tagged ``zh`` (also ``@en``); other
+    text matches a label in any language: a plain literal, or the text tagged ``zh`` or ``en``.
+
+    Examples
+    --------
+    >>> [t.language for t in binding_terms("高新社区")], binding_terms("高新社区@zh")[0].language
+    ([None, 'zh', 'en'], 'zh')
+    """
+    if isinstance(value, (URIRef, BNode, Literal)):
+        return [value]
+    if not isinstance(value, str):
+        raise QueryError(f"cannot bind a value of type {type(value).__name__}")
+    v = value.strip()
+    if v.startswith("<") and v.endswith(">"):
+        iri = v[1:-1]
+        if not iri or any(c in iri for c in ' <>"{}|^`\\') or ":" not in iri:
+            raise QueryError(f"not an IRI: {v!r} (write <https://…> without spaces)")
+        return [URIRef(iri)]
+    head, at, lang = value.rpartition("@")
+    if at and head and lang in _LANGS:
+        return [Literal(head, lang=lang)]
+    return [Literal(value)] + [Literal(value, lang=lg) for lg in _LANGS]
+
+
 def _is_update(text: str) -> bool:
     from rdflib.plugins.sparql.parser import parseUpdate
 
@@ -101,9 +131,12 @@ def run_query(graph_or_store, text: str, *, bindings: dict | None = None) -> Que
     text : str
         A SELECT, ASK, CONSTRUCT or DESCRIBE query.
     bindings : dict, optional
-        ``{variable name: value}``; values (str, rdflib terms) are bound as RDF terms before
-        evaluation (SPARQL SEP-0007 substitution), never pasted into the query text; a str
-        becomes a plain literal. A bound variable must be in the SELECT projection.
+        ``{variable name: value}``; values are bound as RDF terms before evaluation (SPARQL
+        SEP-0007 substitution), never pasted into the query text. An rdflib term is bound as
+        it is; text is read as ``govkg query --bind`` reads it (see ``binding_terms``):
+        ``<iri>``, ``text@zh``, ``text@en``, or plain text, which matches a plain literal or
+        a label in either language (the query runs once per reading; the answers are
+        merged, each row once). A bound variable must be in the SELECT projection.
 
     Returns
     -------
@@ -121,6 +154,9 @@ def run_query(graph_or_store, text: str, *, bindings: dict | None = None) -> Que
     >>> r = run_query(g, "SELECT ?s ?name WHERE { ?s rdfs:label ?name }", bindings={"name": Literal("高新社区", lang="zh")})
     >>> [str(s) for s, _ in r.rows]
     ['https://w3id.org/govkg/id/site/gaoxinshequ']
+    >>> [str(s) for s, _ in run_query(g, "SELECT ?s ?name WHERE { ?s rdfs:label ?name }",
+    ...                               bindings={"name": "Gaoxin Community"}).rows]
+    ['https://w3id.org/govkg/id/site/gaoxinshequ']
     >>> try:
     ...     run_query(g, "SELECT ?s WHERE { ?s ?p }")
     ... except QueryError as e:
@@ -129,8 +165,16 @@ def run_query(graph_or_store, text: str, *, bindings: dict | None = None) -> Que
     """
     import pyoxigraph as ox
 
+    import itertools
+
     store = graph_or_store if isinstance(graph_or_store, ox.Store) else to_store(graph_or_store)
-    subs = {ox.Variable(k): _to_ox(v) for k, v in (bindings or {}).items()}
+    names = list(bindings or {})
+    choices = [binding_terms(bindings[k]) for k in names]
+    readings = list(itertools.product(*choices)) if names else [()]
+    if len(readings) > 1:
+        parts = [run_query(store, text, bindings=dict(zip(names, r))) for r in readings]
+        return _merge(parts)
+    subs = {ox.Variable(k): _to_ox(v) for k, v in zip(names, readings[0])}
     try:
         res = store.query(text, prefixes=PREFIXES, substitutions=subs or None)
     except RuntimeError as exc:
@@ -160,6 +204,23 @@ def run_query(graph_or_store, text: str, *, bindings: dict | None = None) -> Que
         return QueryResult("construct", graph=g)
     except (RuntimeError, OSError, ValueError, SyntaxError) as exc:
         raise QueryError(f"the query failed while its results were read: {exc}") from None
+
+
+def _merge(parts: list) -> QueryResult:
+    """One answer from the answers to each reading of the bindings: rows in order, each once."""
+    first = parts[0]
+    if first.kind == "ask":
+        return QueryResult("ask", boolean=any(p.boolean for p in parts))
+    if first.kind == "select":
+        rows = tuple(dict.fromkeys(row for p in parts for row in p.rows))
+        return QueryResult("select", first.variables, rows)
+    g = Graph()
+    for prefix, ns in PREFIXES.items():
+        g.bind(prefix, ns)
+    for p in parts:
+        for t in p.graph:
+            g.add(t)
+    return QueryResult("construct", graph=g)
 
 
 def _short(term, ns_pairs) -> str:

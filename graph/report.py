@@ -1,94 +1,172 @@
-"""A readable bilingual report of the analysis (HTML or Markdown), and the text output of the CLI."""
+"""A readable bilingual report of the analysis (HTML or Markdown), and the text output of ``analyze`` and ``suggest``."""
 
 from __future__ import annotations
 
 import base64
 import html
+import re
 from pathlib import Path
 
-from rdflib import RDF, RDFS, Graph
-from rdflib.namespace import DCTERMS
+from rdflib import Graph
 
-from .writers import write_atomic, write_set
+from .analysis.labels import pick
 from .errors import GovkgError
-from .namespace import SCHEMA
+from .writers import write_atomic, write_set
 
-__all__ = ["summary_text", "suggestions_text", "similarity_figure", "report_blocks", "render_markdown",
-           "render_html", "write_report", "CJK_FONT"]
-
-#: The font of every figure (Debian ``fonts-noto-cjk``), so that Chinese labels render.
-CJK_FONT = "Noto Sans CJK SC"
+__all__ = ["summary_text", "suggestions_text", "outcomes_table", "report_blocks", "render_markdown", "render_html",
+           "write_report", "md_escape", "amount"]
 
 _T = {
     "title": ("海口市基层治理示范点：机制网络分析报告", "Haikou grassroots-governance demonstration sites: network analysis of mechanisms"),
     "overview": ("概况", "Overview"),
     "counts": ("示范点 {sites} 个，具体机制 {mechanisms} 项，机制类型 {kinds} 个（含上位类型），组织 {organizations} 个。",
                "{sites} sites, {mechanisms} named mechanisms, {kinds} kinds of mechanism (broader kinds included), {organizations} organizations."),
+    "limits": ("这些数据能说明什么、不能说明什么", "What this data can and cannot tell you"),
+    "measures": ("度量内容：", "What it measures: "),
+    "caveat": ("何时没有意义：", "When it means nothing: "),
     "shared": ("共用机制", "Shared mechanisms"),
     "shared_m": ("被两个及以上示范点共用的具体机制", "Named mechanisms used at two or more sites"),
     "shared_k": ("被两个及以上示范点共用的机制类型", "Kinds of mechanism used at two or more sites"),
     "similarity": ("示范点相似度", "Site similarity"),
-    "sim_note": ("相似度为 Jaccard 系数：两点共有的具体机制与机制类型（沿 skos:broader 上卷）数，除以两点合计的数目。",
-                 "Similarity is the Jaccard index over each site's named mechanisms and kinds (rolled up along skos:broader): shared features over all features of the two sites."),
-    "communities": ("示范点社群", "Communities of sites"),
-    "comm_note": ("在以相似度加权的示范点网络上运行 Louvain 社群发现（固定随机种子，结果可复现）。",
-                  "Louvain community detection on the site network weighted by similarity (fixed seed, reproducible)."),
+    "most_like": ("最相似的示范点", "Most similar sites"),
+    "communities": ("示范点分组", "Groups of sites"),
+    "modularity": ("Louvain 分组，模块度 {q:.3f}。", "Louvain communities, modularity {q:.3f}."),
     "centrality": ("中心性", "Centrality"),
-    "cent_note": ("在投影网络中（两个机制、类型或组织出现在同一示范点即相连）计算度中心性与介数中心性。",
-                  "Degree and betweenness centrality in the projections (two mechanisms, kinds or organizations are linked when they occur at a common site)."),
     "bridging": ("跨示范点的组织", "Organizations linking several sites"),
-    "cooc": ("常同时出现的机制类型", "Kinds that go together"),
-    "cooc_note": ("支持度 = 同时具有两类型的示范点占比；提升度 > 1 表示两者同时出现的频率高于随机。",
-                  "Support = share of sites with both kinds; lift > 1 means they co-occur more often than chance."),
-    "suggestions": ("可借鉴的机制类型", "What each site could adopt"),
-    "sugg_note": ("对每个示范点，取最相似的 {n} 个示范点，列出它们使用而本点尚无的机制类型；得分为使用该类型的相似点的相似度之和占比。",
-                  "For each site, the kinds its {n} most similar sites use and it lacks; the score is the share of the neighbours' similarity held by the sites using the kind."),
+    "cooc": ("常同时出现的机制类型", "Kinds found together more often than chance"),
+    "suggestions": ("与之相似的示范点还在使用……", "Sites like this one also use …"),
     "outcomes": ("各示范点成效数据", "Outcomes of each site"),
     "source": ("资料来源", "Source"),
     "none": ("（无）", "(none)"),
     "mechanism": ("机制", "Mechanism"), "kind": ("类型", "Kind"), "organization": ("组织", "Organization"),
-    "sites": ("示范点", "Sites"), "n_sites": ("点数", "Sites"), "site": ("示范点", "Site"),
-    "degree": ("度中心性", "Degree"), "betweenness": ("介数中心性", "Betweenness"),
+    "sites": ("示范点", "Sites"), "n_sites": ("点数", "Number of sites"), "site": ("示范点", "Site"),
+    "rank": ("名次", "Rank"), "degree": ("度中心性", "Degree"), "betweenness": ("介数中心性", "Betweenness"),
     "support": ("支持度", "Support"), "lift": ("提升度", "Lift"), "score": ("得分", "Score"),
-    "why": ("理由", "Why"), "examples": ("可参考的做法", "Practices to look at"),
+    "why": ("得分说明", "What the score means"), "examples": ("它们的做法", "Their mechanisms"),
     "what": ("度量内容", "What is measured"), "value": ("数值", "Value"), "evidence": ("原文依据", "Evidence"),
-    "community": ("社群 {id}", "Community {id}"),
+    "credited": ("归因机制", "Credited to"), "similarity_col": ("相似度", "Similarity"),
+    "community": ("第 {id} 组", "Group {id}"),
+    "tied": ("{n} 项并列", "{n} tied"),
+    "of_n": ("{k}/{n}", "{k} of {n}"),
     "similar_to": ("与 {site} 最相似", "Most similar to {site}"),
-    "nothing": ("无可建议。", "Nothing to suggest."),
+    "nothing": ("无。", "Nothing."),
+    "figure_missing": ("（未安装 matplotlib，未绘制相似度图；安装：pip install 'govkg[viz]'。）",
+                       "(matplotlib is not installed: no similarity figure; pip install 'govkg[viz]' draws it.)"),
+    "published": ("发布", "published"), "rights": ("版权", "rights"),
+    "published_after": ("发布于 {d} 或之后", "published on or after {d}"),
 }
-_COMPARATOR = {"MoreThan": ("超过 ", "more than "), "Approximately": ("约 ", "about "), "Exactly": ("", "")}
 
 
 def _t(key: str, lang: str, **kw) -> str:
     return _T[key][0 if lang == "zh" else 1].format(**kw)
 
 
-def _lab(entry: dict, lang: str) -> str:
-    lab = entry.get("label", {})
-    other = "en" if lang == "zh" else "zh"
-    return lab.get(lang) or lab.get(other) or entry.get("iri", "")
+def _lab(entry: dict | None, lang: str) -> str:
+    """The label of an ``{"iri", "label"}`` entry in ``lang`` (never its IRI)."""
+    return pick((entry or {}).get("label", {}), lang, "?")
 
 
 def _both(entry: dict, lang: str) -> str:
     """``高新社区 (Gaoxin Community)`` — the chosen language first, the other in brackets."""
     lab = entry.get("label", {})
-    other = "en" if lang == "zh" else "zh"
-    a, b = lab.get(lang), lab.get(other)
-    return f"{a} ({b})" if a and b else (a or b or entry.get("iri", ""))
+    a, b = lab.get(lang), lab.get("en" if lang == "zh" else "zh")
+    return f"{a} ({b})" if a and b and a != b else (a or b or "?")
 
 
-def _value(o: dict, lang: str) -> str:
-    pre = _COMPARATOR.get(o.get("comparator") or "Exactly", ("", ""))[0 if lang == "zh" else 1]
-    v = o.get("value_text") if o.get("value_text") is not None else o.get("value")
-    sep = "" if lang == "zh" else " "
-    text = f"{pre}{v}{sep}{o.get('unit', '')}".strip()
-    if o.get("measure") == "Change":
-        text += "（变化量）" if lang == "zh" else " (change)"
+def _join(items, lang: str) -> str:
+    return ("、" if lang == "zh" else ", ").join(items)
+
+
+def amount(value, unit: dict | None, lang: str = "en", comparator: dict | None = None) -> str:
+    """A number with its unit and comparator for a reader: ``超过 120人``, ``more than 120 persons``.
+
+    Uses ``govkg.units.format_amount`` (``606万元``, ``6.06 million yuan``); a unit it does not
+    know is written by its label in ``lang`` (its note in brackets dropped).
+
+    Examples
+    --------
+    >>> amount(120, {"iri": "x", "label": {"zh": "人", "en": "persons"}, "text": "人"}, "en",
+    ...        {"label": {"zh": "超过", "en": "more than"}, "iri": "https://w3id.org/govkg/ontology#MoreThan"})
+    'more than 120 persons'
+    """
+    unit = unit or {}
+    if unit.get("iri") and value is not None:
+        try:
+            from .units import format_amount
+        except ImportError:  # pragma: no cover - govkg.units ships with govkg
+            format_amount = None
+        if format_amount is not None:
+            try:
+                return format_amount(value, unit["iri"], lang=lang, comparator=(comparator or {}).get("iri"))
+            except GovkgError:
+                pass  # a unit it cannot convert falls back to the label
+    comp = ""
+    if comparator and not comparator.get("iri", "").endswith("#Exactly"):
+        comp = pick(comparator.get("label", {}), lang) + ("" if lang == "zh" else " ")
+    num = "" if value is None else (f"{value:,}" if lang == "en" and isinstance(value, int) else str(value))
+    name = pick(unit.get("label", {}), lang) or unit.get("text", "")
+    name = re.sub(r"\s*\(.*\)$", "", name) if lang == "en" else name
+    text = f"{num}{'' if lang == 'zh' or name == '%' else ' '}{name}".strip()
+    return f"{comp}{text}"
+
+
+def _outcome_value(o: dict, lang: str) -> str:
+    if o.get("value") is None:
+        text = pick((o.get("direction") or {}).get("label", {}), lang) or ("（无数值）" if lang == "zh" else "(no number)")
+    else:
+        text = amount(o["value"], o.get("unit"), lang, o.get("comparator"))
+        if (o.get("measure") or {}).get("iri", "").endswith("Change"):
+            d = pick((o.get("direction") or {}).get("label", {}), lang)
+            text += f"（{d or '变化量'}）" if lang == "zh" else f" ({d or 'change'})"
+    if o.get("period"):
+        p = pick(o["period"], lang)
+        text += f"，{p}" if lang == "zh" else f", {p}"
     return text
+
+
+def _source_text(src: dict | None, lang: str) -> str:
+    if not src:
+        return ""
+    parts = [_lab(src, lang)]
+    if src.get("publisher"):
+        parts.append(pick(src["publisher"], lang))
+    if src.get("date"):
+        parts.append(f"{_t('published', lang)} {src['date']}")
+    elif src.get("date_earliest"):
+        parts.append(_t("published_after", lang, d=src["date_earliest"]))
+    if src.get("url"):
+        parts.append(src["url"])
+    return ("，" if lang == "zh" else ", ").join(p for p in parts if p)
+
+
+def _evidence_text(evidence: list, lang: str) -> str:
+    return " / ".join(f"“{' '.join(e['text'].split())}”" for e in evidence)
+
+
+def _note_blocks(note: dict, lang: str) -> list[tuple]:
+    return [("p", _t("measures", lang) + note["measures"][lang]), ("p", _t("caveat", lang) + note["caveat"][lang])]
+
+
+def _centrality_rows(rows: list[dict], lang: str, n_show: int | None = None) -> list[list]:
+    from .analysis.centrality import tie_groups
+
+    out = []
+    for group in tie_groups(rows)[:n_show]:
+        d = group[0]
+        names = _join([_lab(x, lang) for x in group], lang)
+        if len(group) > 1:
+            names = f"{_t('tied', lang, n=len(group))}: {names}"
+        sites = sorted({x["sites"] for x in group})
+        out.append([f"{d['rank']}{'=' if len(group) > 1 else ''}", names, "/".join(map(str, sites)),
+                    f"{d['degree']:.3f}", f"{d['betweenness']:.3f}"])
+    return out
 
 
 def summary_text(res: dict, lang: str = "zh") -> str:
     """The ``govkg analyze`` summary as plain text (``res`` from ``govkg.analysis.analyze``).
+
+    Every statistic comes with what it measures and when it means nothing; ties are listed
+    as ties; labels only, never IRIs.
 
     Examples
     --------
@@ -96,115 +174,95 @@ def summary_text(res: dict, lang: str = "zh") -> str:
     >>> print(summary_text(analyze(_example_graph()), "en").splitlines()[0])
     3 sites, 6 named mechanisms, 9 kinds of mechanism (broader kinds included), 1 organizations.
     """
+    notes = res["notes"]
+    n = res["counts"]["sites"]
     out = [_t("counts", lang, **res["counts"])]
-    for m in res.get("messages", []):
-        out.append(m[lang])
+    out += [m[lang] for m in res.get("messages", [])]
+    out += ["", _t("limits", lang) + ":"] + [f"  - {x[lang]}" for x in res["limits"]]
+
+    def note(key):
+        return [f"  {_t('measures', lang)}{notes[key]['measures'][lang]}", f"  {_t('caveat', lang)}{notes[key]['caveat'][lang]}"]
+
     for key, title in (("shared_mechanisms", "shared_m"), ("shared_kinds", "shared_k")):
         out += ["", _t(title, lang) + ":"]
         rows = res[key] or []
-        out += [f"  {d['site_count']}  {_both(d, lang)}: {', '.join(_lab(s, lang) for s in d['sites'])}" for d in rows] or [f"  {_t('none', lang)}"]
-    out += ["", _t("communities", lang) + ":"]
-    out += [f"  {c['id']}. {', '.join(_lab(s, lang) for s in c['sites'])}" for c in res["communities"]] or [f"  {_t('none', lang)}"]
+        out += [f"  {d['site_count']}  {_both(d, lang)}: {_join([_lab(s, lang) for s in d['sites']], lang)}" for d in rows] or [f"  {_t('none', lang)}"]
+    out += ["", _t("similarity", lang) + ":"] + note("similarity")
+    com = res["communities"]
+    out += ["", _t("communities", lang) + ":"] + note("communities")
+    if com["meaningful"]:
+        out.append("  " + _t("modularity", lang, q=com["modularity"]))
+        out += [f"  {_t('community', lang, id=c['id'])}: {_join([_lab(s, lang) for s in c['sites']], lang)}" for c in com["communities"]]
+    else:
+        out.append("  " + com["reason"][lang])
+    out += ["", _t("centrality", lang) + ":"] + note("centrality")
     for lvl in ("mechanism", "kind", "organization"):
-        rows = res["centrality"][lvl][:5]
-        out += ["", f"{_t('centrality', lang)} ({_t(lvl, lang)}):"]
-        out += [f"  {d['betweenness']:.3f}  {d['degree']:.3f}  {_lab(d, lang)}" for d in rows] or [f"  {_t('none', lang)}"]
+        out.append(f"  {_t(lvl, lang)} — {_t('rank', lang)} | {_t('degree', lang)} | {_t('betweenness', lang)} | ({_t('n_sites', lang)}):")
+        rows = _centrality_rows(res["centrality"][lvl], lang, 5)
+        out += [f"    {r[0]:4} {r[3]}  {r[4]}  ({r[2]})  {r[1]}" for r in rows] or [f"    {_t('none', lang)}"]
     out += ["", _t("bridging", lang) + ":"]
     out += [f"  {d['site_count']}  {_lab(d, lang)}" for d in res["bridging_organizations"]] or [f"  {_t('none', lang)}"]
-    out += ["", _t("cooc", lang) + ":"]
-    out += [f"  {r['sites']}  lift {r['lift']:.2f}  {_lab(r['a'], lang)} + {_lab(r['b'], lang)}" for r in res["cooccurrence"]] or [f"  {_t('none', lang)}"]
-    out += ["", _t("suggestions", lang) + ":"]
+    out += ["", _t("cooc", lang) + ":"] + note("cooccurrence")
+    out += [f"  {_t('lift', lang)} {r['lift']:.2f}, {_t('support', lang)} {r['support']:.2f} "
+            f"({_t('of_n', lang, k=r['sites'], n=n)}): {_lab(r['a'], lang)} + {_lab(r['b'], lang)}"
+            for r in res["cooccurrence"]] or [f"  {_t('none', lang)}"]
+    out += ["", _t("suggestions", lang)] + note("suggestions")
     for s in res["suggestions"].values():
-        top = ", ".join(f"{_lab(x, lang)} ({x['score']:.2f})" for x in s["suggestions"][:3]) or s.get("message", {}).get(lang, "")
+        top = _join([f"{_lab(x, lang)} ({x['score']:.2f})" for x in s["suggestions"][:3]], lang) or s.get("message", {}).get(lang, "")
         out.append(f"  {_lab(s['site'], lang)}: {top}")
     return "\n".join(out)
 
 
 def suggestions_text(res: dict, lang: str = "zh") -> str:
-    """The ``govkg suggest`` result as plain text (``res`` from ``govkg.analysis.suggest``).
+    """The ``govkg suggest`` result as plain text: "sites like yours also use …", each score explained.
 
     Examples
     --------
     >>> from govkg.analysis import suggest, _example_graph
     >>> print(suggestions_text(suggest(_example_graph(), "甲社区"), "en").splitlines()[1])
-      0.82  Yi Village
+      0.64  Yi Village
     """
+    from .analysis.summary import notes
+
+    note = notes(0)["suggestions"]
     out = [_t("similar_to", lang, site=_both(res["site"], lang)) + ":"]
-    out += [f"  {n['similarity']:.2f}  {_lab(n, lang)}" for n in res["neighbors"]] or [f"  {_t('none', lang)}"]
-    out += ["", _t("suggestions", lang) + ":"]
+    out += [f"  {n['similarity']:.2f}{'=' if n.get('tied') else ''}  {_lab(n, lang)}" for n in res["neighbors"]] or [f"  {_t('none', lang)}"]
+    out += ["", _t("suggestions", lang)]
     for x in res["suggestions"]:
-        out.append(f"  {x['score']:.2f}  {_both(x, lang)} — {x['explanation'][lang]}")
+        out.append(f"  {x['score']:.2f}{'=' if x.get('tied') else ' '} {_both(x, lang)} — {x['explanation'][lang]}")
         for u in x["used_by"]:
             if u["mechanisms"]:
-                out.append(f"        {_lab(u, lang)}: {', '.join(_lab(m, lang) for m in u['mechanisms'])}")
+                out.append(f"        {_lab(u, lang)}: {_join([_lab(m, lang) for m in u['mechanisms']], lang)}")
     if not res["suggestions"]:
         out.append("  " + res.get("message", {}).get(lang, _t("nothing", lang)))
+    out += ["", note["caveat"][lang]]
     return "\n".join(out)
 
 
-def similarity_figure(sites: list[dict], matrix, lang: str = "zh") -> bytes:
-    """A heat map of the site × site similarity as PNG bytes (matplotlib Agg, CJK font ``CJK_FONT``).
-
-    Examples
-    --------
-    >>> png = similarity_figure([{"label": {"zh": "甲"}}, {"label": {"zh": "乙"}}], [[1, .5], [.5, 1]])
-    >>> png[:4] == b"\\x89PNG"
-    True
-    """
-    import io
-
-    from .extras import require
-
-    require("matplotlib", "the report's similarity figure")
-    import matplotlib
-
-    matplotlib.use("Agg", force=False)
-    import matplotlib.pyplot as plt
-    import numpy as np
-    from matplotlib import font_manager
-
-    S = np.asarray(matrix, dtype=float)
-    n = len(sites)
-    names = [_lab(s, lang) for s in sites]
-    family = [CJK_FONT] if any(f.name == CJK_FONT for f in font_manager.fontManager.ttflist) else ["sans-serif"]
-    with plt.rc_context({"font.family": family, "font.sans-serif": [*family, "DejaVu Sans"], "axes.unicode_minus": False}):
-        size = max(4.0, 0.55 * n + 2.5)
-        fig, ax = plt.subplots(figsize=(size + 1.2, size), dpi=110)
-        shown = np.ma.masked_where(np.eye(n, dtype=bool), S) if n else np.ma.zeros((1, 1))
-        off = S[~np.eye(n, dtype=bool)] if n > 1 else np.zeros(1)
-        vmax = float(off.max()) if off.size and off.max() > 0 else 1.0
-        cmap = plt.get_cmap("Blues").with_extremes(bad="#dddddd")
-        im = ax.imshow(shown, cmap=cmap, vmin=0, vmax=vmax)
-        ax.set_xticks(range(n), names, rotation=60, ha="right")
-        ax.set_yticks(range(n), names)
-        if n <= 30:
-            for a in range(n):
-                for b in range(n):
-                    ax.text(b, a, "—" if a == b else f"{S[a, b]:.2f}", ha="center", va="center", fontsize=7,
-                            color="white" if a != b and S[a, b] > 0.6 * vmax else "black")
-        ax.set_title("示范点相似度（Jaccard，对角线略去）" if lang == "zh" else "Site similarity (Jaccard; diagonal omitted)")
-        fig.colorbar(im, ax=ax, fraction=0.046, pad=0.04)
-        fig.tight_layout()
-        buf = io.BytesIO()
-        fig.savefig(buf, format="png")
-        plt.close(fig)
-    return buf.getvalue()
+def outcomes_table(rows: list[dict], lang: str = "zh") -> tuple[list[str], list[list[str]]]:
+    """``(header, rows)`` of outcomes (``govkg.analysis.outcomes``) for a reader: labels, amounts, evidence."""
+    header = [_t("site", lang), _t("what", lang), _t("value", lang), _t("credited", lang), _t("evidence", lang)]
+    body = [[_lab(o["site"], lang), pick(o["label"], lang, "?"), _outcome_value(o, lang),
+             _lab(o["mechanism"], lang) if o.get("mechanism") else "", _evidence_text(o["evidence"], lang)] for o in rows]
+    return header, body
 
 
-def _source_notes(graph: Graph, lang: str) -> list[str]:
-    notes = []
-    for s in sorted(graph.subjects(RDF.type, SCHEMA.NewsArticle)):
-        labs = {getattr(o, "language", None): str(o) for o in graph.objects(s, RDFS.label)}
-        text = labs.get(lang) or labs.get("zh") or labs.get("en") or str(s)
-        url = next(iter(graph.objects(s, SCHEMA.url)), None)
-        rights = next(iter(graph.objects(s, DCTERMS.rights)), None)
-        notes.append(" ".join(x for x in (text, str(url) if url else "", f"({rights})" if rights else "") if x))
-    return notes
+def _similarity_figure(res: dict, lang: str):
+    try:
+        from govkg.visualize.figures import similarity_figure
+    except ImportError:
+        return None
+    try:
+        return similarity_figure(res["similarity"]["sites"], res["similarity"]["matrix"], lang)
+    except ImportError:
+        return None
 
 
-def report_blocks(graph, lang: str = "zh", *, neighbors: int = 3, top: int = 10) -> list[tuple]:
-    """The report as a list of blocks, each ``("h1"|"h2"|"h3"|"p", text)``, ``("table", header, rows)``
-    or ``("figure", png_bytes, caption)``; rendered by ``render_markdown`` and ``render_html``.
+def report_blocks(graph, lang: str = "zh", *, neighbors: int = 3, top: int = 10, by: str = "kinds",
+                  weight: str = "idf") -> list[tuple]:
+    """The report as a list of blocks, each ``("h1"|"h2"|"h3"|"p", text)``, ``("ul", [texts])``,
+    ``("table", header, rows)`` or ``("figure", png_bytes, caption)``; rendered by
+    ``render_markdown`` and ``render_html``. All text is plain (the renderers escape it).
 
     Examples
     --------
@@ -213,75 +271,127 @@ def report_blocks(graph, lang: str = "zh", *, neighbors: int = 3, top: int = 10)
     >>> blocks[0][0], sum(b[0] == "figure" for b in blocks)
     ('h1', 1)
     """
-    from .analysis import analyze, site_index, site_outcomes
+    from .analysis import analyze, site_index
+    from .analysis.outcomes import outcomes, sources
+    from .analysis.provenance import link_evidence
 
     if lang not in ("zh", "en"):
         raise GovkgError(f"lang must be 'zh' or 'en', not {lang!r}")
     index = site_index(graph)
-    res = analyze(index, top=top, neighbors=neighbors)
+    rdf = graph if isinstance(graph, Graph) else None
+    res = analyze(index, top=top, neighbors=neighbors, by=by, weight=weight)
+    notes, n = res["notes"], res["counts"]["sites"]
     B: list[tuple] = [("h1", _t("title", lang)), ("h2", _t("overview", lang)), ("p", _t("counts", lang, **res["counts"]))]
     B += [("p", m[lang]) for m in res["messages"]]
+    B += [("h2", _t("limits", lang)), ("ul", [x[lang] for x in res["limits"]])]
 
-    B.append(("h2", _t("shared", lang)))
-    for key, title, extra in (("shared_mechanisms", "shared_m", "kinds"), ("shared_kinds", "shared_k", None)):
-        B.append(("h3", _t(title, lang)))
-        rows = [[_both(d, lang), d["site_count"], "、".join(_lab(s, lang) for s in d["sites"]) if lang == "zh"
-                 else ", ".join(_lab(s, lang) for s in d["sites"])] for d in res[key]]
-        B.append(("table", [_t("mechanism" if extra else "kind", lang), _t("n_sites", lang), _t("sites", lang)], rows)
-                 if rows else ("p", _t("none", lang)))
+    B += [("h2", _t("shared", lang))] + _note_blocks(notes["shared"], lang)
+    evidence = link_evidence(rdf) if rdf is not None else {}
+    from rdflib import URIRef
 
-    B += [("h2", _t("similarity", lang)), ("p", _t("sim_note", lang))]
-    B.append(("figure", similarity_figure(res["similarity"]["sites"], res["similarity"]["matrix"], lang),
-              _t("similarity", lang)))
+    B.append(("h3", _t("shared_m", lang)))
+    rows = []
+    for d in res["shared_mechanisms"]:
+        for s in d["sites"]:
+            ev = evidence.get((URIRef(d["iri"]), URIRef(s["iri"])), [])
+            rows.append([_both(d, lang), _lab(s, lang), _evidence_text(ev, lang)])
+    B.append(("table", [_t("mechanism", lang), _t("site", lang), _t("evidence", lang)], rows) if rows else ("p", _t("none", lang)))
+    B.append(("h3", _t("shared_k", lang)))
+    rows = [[_both(d, lang), d["site_count"], _join([_lab(s, lang) for s in d["sites"]], lang)] for d in res["shared_kinds"]]
+    B.append(("table", [_t("kind", lang), _t("n_sites", lang), _t("sites", lang)], rows) if rows else ("p", _t("none", lang)))
 
-    B += [("h2", _t("communities", lang)), ("p", _t("comm_note", lang))]
-    B.append(("table", ["#", _t("sites", lang)],
-              [[_t("community", lang, id=c["id"]), ", ".join(_lab(s, lang) for s in c["sites"])] for c in res["communities"]]))
+    B += [("h2", _t("similarity", lang))] + _note_blocks(notes["similarity"], lang)
+    fig = _similarity_figure(res, lang)
+    B.append(("figure", fig, _t("similarity", lang)) if fig else ("p", _t("figure_missing", lang)))
+    from .analysis.similarity import similar_to
 
-    B += [("h2", _t("centrality", lang)), ("p", _t("cent_note", lang))]
+    rows = []
+    for s in index.sites:
+        near = similar_to(index, s, k=3, by=by, weight=weight)
+        rows.append([index.label(s, lang), _join([f"{_lab(x, lang)} {x['similarity']:.2f}{'=' if x['tied'] else ''}"
+                                                  for x in near], lang) or _t("none", lang)])
+    B.append(("table", [_t("site", lang), _t("most_like", lang)], rows))
+
+    com = res["communities"]
+    B += [("h2", _t("communities", lang))] + _note_blocks(notes["communities"], lang)
+    if com["meaningful"]:
+        B.append(("p", _t("modularity", lang, q=com["modularity"])))
+        B.append(("table", ["#", _t("sites", lang)],
+                  [[_t("community", lang, id=c["id"]), _join([_lab(s, lang) for s in c["sites"]], lang)] for c in com["communities"]]))
+    else:
+        B.append(("p", com["reason"][lang]))
+
+    B += [("h2", _t("centrality", lang))] + _note_blocks(notes["centrality"], lang)
     for lvl in ("mechanism", "kind", "organization"):
-        rows = [[_both(d, lang), d["sites"], f"{d['degree']:.3f}", f"{d['betweenness']:.3f}"] for d in res["centrality"][lvl]]
+        rows = _centrality_rows(res["centrality"][lvl], lang)
         B.append(("h3", _t(lvl, lang)))
-        B.append(("table", [_t(lvl, lang), _t("n_sites", lang), _t("degree", lang), _t("betweenness", lang)], rows)
+        B.append(("table", [_t("rank", lang), _t(lvl, lang), _t("n_sites", lang), _t("degree", lang), _t("betweenness", lang)], rows)
                  if rows else ("p", _t("none", lang)))
     B.append(("h3", _t("bridging", lang)))
-    rows = [[_both(d, lang), d["site_count"], ", ".join(_lab(s, lang) for s in d["sites"])] for d in res["bridging_organizations"]]
+    rows = [[_both(d, lang), d["site_count"], _join([_lab(s, lang) for s in d["sites"]], lang)] for d in res["bridging_organizations"]]
     B.append(("table", [_t("organization", lang), _t("n_sites", lang), _t("sites", lang)], rows) if rows else ("p", _t("none", lang)))
 
-    B += [("h2", _t("cooc", lang)), ("p", _t("cooc_note", lang))]
-    rows = [[_lab(r["a"], lang), _lab(r["b"], lang), r["sites"], f"{r['support']:.2f}", f"{r['lift']:.2f}"] for r in res["cooccurrence"]]
+    B += [("h2", _t("cooc", lang))] + _note_blocks(notes["cooccurrence"], lang)
+    rows = [[_lab(r["a"], lang), _lab(r["b"], lang), _t("of_n", lang, k=r["sites"], n=n), f"{r['support']:.2f}", f"{r['lift']:.2f}"]
+            for r in res["cooccurrence"]]
     B.append(("table", [_t("kind", lang), _t("kind", lang), _t("n_sites", lang), _t("support", lang), _t("lift", lang)], rows)
              if rows else ("p", _t("none", lang)))
 
-    B += [("h2", _t("suggestions", lang)), ("p", _t("sugg_note", lang, n=neighbors))]
+    B += [("h2", _t("suggestions", lang))] + _note_blocks(notes["suggestions"], lang)
     for s in res["suggestions"].values():
         B.append(("h3", _both(s["site"], lang)))
-        rows = [[_both(x, lang), f"{x['score']:.2f}", x["explanation"][lang],
-                 "; ".join(f"{_lab(u, lang)}: " + ", ".join(_lab(m, lang) for m in u["mechanisms"]) for u in x["used_by"] if u["mechanisms"])]
+        rows = [[_both(x, lang), f"{x['score']:.2f}{'=' if x.get('tied') else ''}", x["explanation"][lang],
+                 "; ".join(f"{_lab(u, lang)}: " + _join([_lab(m, lang) for m in u["mechanisms"]], lang) for u in x["used_by"] if u["mechanisms"])]
                 for x in s["suggestions"]]
         B.append(("table", [_t("kind", lang), _t("score", lang), _t("why", lang), _t("examples", lang)], rows)
                  if rows else ("p", s.get("message", {}).get(lang, _t("nothing", lang))))
 
     B.append(("h2", _t("outcomes", lang)))
-    rdf = graph if isinstance(graph, Graph) else None
     for s in index.sites:
-        B.append(("h3", _both({"iri": str(s), "label": index.labels.get(s, {})}, lang)))
-        outs = site_outcomes(rdf, s) if rdf is not None else []
-        rows = [[_lab(o, lang), _value(o, lang), " / ".join(o["evidence"])] for o in outs]
-        B.append(("table", [_t("what", lang), _t("value", lang), _t("evidence", lang)], rows) if rows else ("p", _t("none", lang)))
+        B.append(("h3", _both({"label": index.labels.get(s, {})}, lang)))
+        outs = outcomes(rdf, site=s) if rdf is not None else []
+        header, rows = outcomes_table(outs, lang)
+        B.append(("table", header[1:], [r[1:] for r in rows]) if rows else ("p", _t("none", lang)))
     if rdf is not None:
-        notes = _source_notes(rdf, lang)
-        if notes:
-            B += [("h2", _t("source", lang))] + [("p", n) for n in notes]
+        srcs = sorted(sources(rdf).values(), key=lambda d: d["iri"])
+        if srcs:
+            B += [("h2", _t("source", lang))]
+            for src in srcs:
+                B.append(("p", _source_text(src, lang)))
+                if src.get("rights"):
+                    B.append(("p", f"{_t('rights', lang)}: {src['rights']}"))
     return B
 
 
-def _md_cell(x) -> str:
-    return str(x).replace("|", "\\|").replace("\n", " ")
+_MD_INLINE = re.compile(r"([\\`*_\[\]{}|~])")
+_MD_LINE_START = re.compile(r"^(\s*)(?:([#>+\-=])|(\d+)([.)]))")
+
+
+def md_escape(text, line_start: bool = True) -> str:
+    """``text`` safe in Markdown: HTML characters as entities, Markdown punctuation escaped, one line.
+
+    No raw HTML from the data, and a newline in a label cannot start a heading, a list or a
+    quote (newlines become spaces; a leading ``#``, ``>``, ``-``, ``+``, ``=`` or ``1.`` is escaped
+    unless ``line_start`` is false, as in a table cell).
+
+    Examples
+    --------
+    >>> md_escape("<img src=x onerror=alert(1)>\\n# x|y")
+    '&lt;img src=x onerror=alert(1)&gt; # x\\\\|y'
+    >>> md_escape("# heading")
+    '\\\\# heading'
+    """
+    t = " ".join(str(text).split())
+    t = html.escape(t, quote=False)
+    t = _MD_INLINE.sub(r"\\\1", t)
+    if not line_start:
+        return t
+    return _MD_LINE_START.sub(lambda m: m.group(1) + ("\\" + m.group(2) if m.group(2) else m.group(3) + "\\" + m.group(4)), t)
 
 
 def render_markdown(blocks: list[tuple], figure_names: list[str] | None = None) -> str:
-    """Markdown of ``blocks``; figure ``k`` is linked as ``figure_names[k]`` (written beside the file).
+    """Markdown of ``blocks`` (every text escaped with ``md_escape``); figure ``k`` is linked as
+    ``figure_names[k]`` (written beside the file).
 
     Examples
     --------
@@ -297,18 +407,20 @@ def render_markdown(blocks: list[tuple], figure_names: list[str] | None = None) 
     for b in blocks:
         kind = b[0]
         if kind in ("h1", "h2", "h3"):
-            out += ["#" * int(kind[1]) + " " + b[1], ""]
+            out += ["#" * int(kind[1]) + " " + md_escape(b[1]), ""]
         elif kind == "p":
-            out += [b[1], ""]
+            out += [md_escape(b[1]), ""]
+        elif kind == "ul":
+            out += [f"- {md_escape(x)}" for x in b[1]] + [""]
         elif kind == "table":
-            out.append("| " + " | ".join(_md_cell(h) for h in b[1]) + " |")
+            out.append("| " + " | ".join(md_escape(h, False) for h in b[1]) + " |")
             out.append("|" + "|".join("---" for _ in b[1]) + "|")
-            out += ["| " + " | ".join(_md_cell(c) for c in r) + " |" for r in b[2]]
+            out += ["| " + " | ".join(md_escape(c, False) for c in r) + " |" for r in b[2]]
             out.append("")
         elif kind == "figure":
             name = (figure_names or [])[k] if figure_names and k < len(figure_names) else None
             src = name or "data:image/png;base64," + base64.b64encode(b[1]).decode("ascii")
-            out += [f"![{b[2]}]({src})", ""]
+            out += [f"![{md_escape(b[2])}]({src})", ""]
             k += 1
     return "\n".join(out)
 
@@ -334,6 +446,8 @@ def render_html(blocks: list[tuple], lang: str = "zh") -> str:
         kind = b[0]
         if kind in ("h1", "h2", "h3", "p"):
             out.append(f"<{kind}>{e(str(b[1]))}</{kind}>")
+        elif kind == "ul":
+            out.append("<ul>" + "".join(f"<li>{e(str(x))}</li>" for x in b[1]) + "</ul>")
         elif kind == "table":
             out.append("<table><thead><tr>" + "".join(f"<th>{e(str(h))}</th>" for h in b[1]) + "</tr></thead><tbody>")
             out += ["<tr>" + "".join(f"<td>{e(str(c))}</td>" for c in r) + "</tr>" for r in b[2]]
@@ -345,9 +459,11 @@ def render_html(blocks: list[tuple], lang: str = "zh") -> str:
     return "\n".join(out)
 
 
-def write_report(graph, path, lang: str = "zh") -> list[Path]:
+def write_report(graph, path, lang: str = "zh", **options) -> list[Path]:
     """Write the report to ``path`` (``.html``: self-contained; ``.md``: Markdown with its figure
     written beside it as ``<stem>-similarity.png``); every file atomically. Returns the files written.
+
+    ``options`` go to ``report_blocks`` (``neighbors``, ``top``, ``by``, ``weight``).
 
     Examples
     --------
@@ -361,7 +477,7 @@ def write_report(graph, path, lang: str = "zh") -> list[Path]:
     suffix = path.suffix.lower()
     if suffix not in (".html", ".htm", ".md", ".markdown"):
         raise GovkgError(f"report file must end in .html or .md, not {path.name!r}")
-    blocks = report_blocks(graph, lang)
+    blocks = report_blocks(graph, lang, **options)
     if suffix in (".html", ".htm"):
         return [write_atomic(path, render_html(blocks, lang))]
     figs = [b for b in blocks if b[0] == "figure"]

@@ -1,16 +1,24 @@
-"""The data format's vocabularies, each written once: YAML value -> ontology term.
+"""The data format's vocabularies, each written once: YAML value -> ontology term."""
 
-``govkg.model`` checks YAML values against the keys of these tables and ``govkg.compile``
-turns them into the terms; ``tests/test_namespace.py`` checks every term against the ontology.
-"""
+# govkg.model checks YAML values against the keys of these tables and govkg.compile turns them
+# into the terms; tests/test_namespace.py checks every term against the ontology.
 
 from __future__ import annotations
 
 from .namespace import GK
 
 __all__ = [
-    "PLACE_TYPES", "SITE_TYPES", "ORG_TYPES", "COMPARATORS", "MEASURES", "DIRECTIONS",
-    "EVENT_TYPES", "STATUSES", "PERIODS", "Period", "ENUMS",
+    "COMPARATORS",
+    "DIRECTIONS",
+    "ENUMS",
+    "EVENT_TYPES",
+    "MEASURES",
+    "ORG_TYPES",
+    "PERIODS",
+    "PLACE_TYPES",
+    "SITE_TYPES",
+    "STATUSES",
+    "Period",
 ]
 
 #: ``type`` of an area or a site -> class.

@@ -72,7 +72,7 @@ CASES = [
          replace={SOURCE: ("file: haikou-grassroots-governance-demo-sites.zh.txt", "file: /bin/ls")}),
     Case("source-file-dotdot", ["build"], "field 'file'",
          replace={SOURCE: ("file: haikou-grassroots-governance-demo-sites.zh.txt", "file: ../../etc/passwd")}),
-    Case("source-url-space", ["build"], "field 'url': expected an http(s) address", files={},
+    Case("source-url-space", ["build"], "field 'url': expected an http(s) URL", files={},
          replace={SOURCE: ("language: zh", "language: zh\nurl: 'a b'")}),
     Case("source-url-scheme", ["build"], "field 'url'", replace={SOURCE: ("language: zh", "language: zh\nurl: 'javascript:x'")}),
     Case("source-label-list", ["build"], "field 'zh': expected a text, got list",
@@ -91,8 +91,8 @@ CASES = [
     Case("bind-no-equals", ["query", "SELECT ?a WHERE {}", "--bind", "x"], "expected NAME=VALUE"),
     Case("bind-no-name", ["query", "SELECT ?a WHERE {}", "--bind", "=v"], "expected NAME=VALUE"),
     Case("bind-bad-name", ["query", "SELECT ?a WHERE {}", "--bind", "a b=1"], "not a SPARQL variable name"),
-    Case("bind-bad-iri", ["query", "SELECT ?a WHERE {}", "--bind", "a=<not an iri>"], "is not an IRI"),
-    Case("bind-empty-iri", ["query", "SELECT ?a WHERE {}", "--bind", "a=<>"], "is not an IRI"),
+    Case("bind-bad-iri", ["query", "SELECT ?a WHERE {}", "--bind", "a=<not an iri>"], "not an IRI"),
+    Case("bind-empty-iri", ["query", "SELECT ?a WHERE {}", "--bind", "a=<>"], "not an IRI"),
     Case("bind-unprojected", ["query", "SELECT ?a WHERE {}", "--bind", "zz=1"], "zz"),
     Case("json-construct", ["query", "CONSTRUCT WHERE { ?s ?p ?o }", "-f", "json"], "JSON results are for SELECT"),
     Case("suggest-neighbors-0", ["suggest", "高新社区", "--neighbors", "0"], "0 is not in the range"),
@@ -220,14 +220,9 @@ def scratch(built_data, tmp_path_factory):
     return root / "project" / "data"
 
 
-def _invoke(args, timeout=120):
-    """Run the CLI in a thread so that a command that would block (a server) fails the test instead."""
-    box = {}
-    t = threading.Thread(target=lambda: box.setdefault("r", CliRunner().invoke(cli, args)), daemon=True)
-    t.start()
-    t.join(timeout)
-    assert "r" in box, f"govkg {' '.join(args)} did not end within {timeout} s"
-    return box["r"]
+def _invoke(args):
+    """Run the CLI in-process. Arguments are malformed, so no command gets to start a server."""
+    return CliRunner().invoke(cli, args)
 
 
 def test_every_command_is_in_the_table_or_generic_tests():

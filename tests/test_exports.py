@@ -47,30 +47,79 @@ def test_gexf_parses(graph, tmp_path):
 def test_csv_node_and_edge_lists(graph, tmp_path):
     paths = export(graph, "csv", tmp_path / "govkg.csv")
     assert [q.name for q in paths] == ["govkg-nodes.csv", "govkg-edges.csv"]
-    nodes = list(csv.DictReader(io.StringIO(paths[0].read_text(encoding="utf-8"))))
-    edges = list(csv.DictReader(io.StringIO(paths[1].read_text(encoding="utf-8"))))
+    assert paths[0].read_bytes().startswith(b"\xef\xbb\xbf")  # BOM by default: Excel reads the Chinese right
+    nodes = list(csv.DictReader(io.StringIO(paths[0].read_text(encoding="utf-8-sig"))))
+    edges = list(csv.DictReader(io.StringIO(paths[1].read_text(encoding="utf-8-sig"))))
     assert {r["id"]: r["cls"] for r in nodes}[str(ID["site/bing"])] == "site"
     assert {"source": str(ID["mechanism/wangge"]), "target": str(ID["site/yi"]), "predicate": "gk:usedAt",
             "label": "usedAt"} in edges
-    folder = export(graph, "csv", tmp_path / "out")
+    folder = export(graph, "csv", tmp_path / "out", bom=False)
     assert [q.name for q in folder] == ["nodes.csv", "edges.csv"]
+    assert folder[0].read_text(encoding="utf-8").startswith("id,")
 
 
 def test_qca_table_against_graph(graph, tmp_path):
     table, book = export(graph, "qca", tmp_path / "qca.csv")
-    rows = list(csv.DictReader(io.StringIO(table.read_text(encoding="utf-8"))))
+    assert table.suffix == ".csv" and book.name == "qca-codebook.csv"
+    rows = list(csv.DictReader(io.StringIO(table.read_text(encoding="utf-8-sig"))))
     idx = site_index(graph)
     K = idx.kinds.matrix.toarray()
-    cols = [str(k).rsplit("/", 1)[-1] for k in idx.kinds.columns]
+    top = [j for j, k in enumerate(idx.kinds.columns) if not idx.broader.get(k)]
+    cols = [str(idx.kinds.columns[j]).rsplit("/", 1)[-1] for j in top]
+    assert list(rows[0])[3:3 + len(cols)] == cols  # one level: the top kinds only
     for r in rows:
         i = idx.sites.index(ID[f"site/{r['case']}"])
-        assert [int(r[c]) for c in cols] == K[i].tolist()
+        assert [int(r[c]) for c in cols] == [int(K[i, j]) for j in top]
     yi = next(r for r in rows if r["case"] == "yi")
-    assert yi["huzhuyanglao"] == "1" and yi["zhiyuanhuzhu"] == "1" and yi["shipinjiankong"] == "0"
-    codes = {r["column"]: r for r in csv.DictReader(io.StringIO(book.read_text(encoding="utf-8")))}
-    assert book.name == "qca-codebook.csv"
-    assert codes["huzhuyanglao"]["broader"] == "zhiyuanhuzhu" and codes["huzhuyanglao"]["label_zh"] == "互助养老"
-    assert codes["wanggehuaguanli"]["sites_coded_1"] == "3"
+    assert yi["zhiyuanhuzhu"] == "1" and "huzhuyanglao" not in yi
+    codes = {r["column"]: r for r in csv.DictReader(io.StringIO(book.read_text(encoding="utf-8-sig")))}
+    assert codes["zhiyuanhuzhu"]["level"] == "top" and codes["zhiyuanhuzhu"]["label_zh"] == "志愿互助"
+    assert codes["jingxihuaguanli"]["sites_coded_1"] == "3"
+    # 3 cases: more conditions than cases is said in the codebook
+    assert ("WARNING" in codes) == (len(cols) > 3)
+
+
+def test_qca_specific_level_and_outcome(graph):
+    from govkg.exports import to_qca
+
+    table, book = to_qca(graph, level="specific", outcome="issues handled")
+    rows = list(csv.DictReader(io.StringIO(table)))
+    jia = next(r for r in rows if r["case"] == "jia")
+    assert jia["yishitangyishihui"] == "1" and "xieshangyishi" not in jia  # no broader kinds at this level
+    assert jia["outcome"] == "28" and next(r for r in rows if r["case"] == "bing")["outcome"] == ""
+    assert "not calibrated" in book
+    with pytest.raises(GovkgError):
+        to_qca(graph, level="middle")
+
+
+def test_qca_wants_a_csv_name(graph, tmp_path):
+    with pytest.raises(GovkgError, match=r"\.csv"):
+        export(graph, "qca", tmp_path / "table.qca")
+    assert not list(tmp_path.iterdir())
+
+
+def test_real_qca_warns_conditions_outnumber_cases(tmp_path):
+    real = govkg.build_graph()
+    idx = site_index(real)
+    n_top = sum(1 for k in idx.kinds.columns if not idx.broader.get(k))
+    assert n_top > 8
+    _, book = export(real, "qca", tmp_path / "q.csv")
+    text = book.read_text(encoding="utf-8-sig")
+    assert f"{n_top} conditions outnumber the 8 cases" in text
+
+
+def test_outputs_are_safe_for_spreadsheets_and_xml(tmp_path):
+    from govkg.exports import to_csv, to_gexf, to_graphml
+
+    g = govkg.build_graph(FIXTURE, sources_dirs=[])
+    from rdflib import Literal, RDFS
+
+    g.add((ID["site/jia"], RDFS.label, Literal("=HYPERLINK(\"http://x\")\x07\x1b", lang="en")))
+    nodes, _ = to_csv(g)
+    assert "'=HYPERLINK" in nodes and ",=HYPERLINK" not in nodes
+    for data, read in ((to_graphml(g), nx.read_graphml), (to_gexf(g), nx.read_gexf)):
+        assert b"\x07" not in data and b"\x1b" not in data
+        assert read(io.BytesIO(data)).nodes[str(ID["site/jia"])]["label_zh"] == "甲社区"
 
 
 def test_unknown_format_and_atomic(graph, tmp_path):

@@ -66,7 +66,6 @@ def test_bundled_data_is_found_through_importlib_resources():
 @pytest.mark.parametrize("args, module, feature", [
     (["viz", "-o", "{tmp}/v.html"], "pyvis", "govkg viz"),
     (["figure", "-o", "{tmp}/f.png"], "matplotlib", "govkg figure"),
-    (["report", "-o", "{tmp}/r.html"], "matplotlib", "similarity figure"),
 ])
 def test_missing_extra_is_a_clear_error(built_data, tmp_path, monkeypatch, args, module, feature):
     for name in list(sys.modules):
@@ -81,3 +80,16 @@ def test_missing_extra_is_a_clear_error(built_data, tmp_path, monkeypatch, args,
     assert f"needs the Python package '{module}'" in r.stderr and "pip install 'govkg[viz]'" in r.stderr
     assert feature in r.stderr
     assert not list(tmp_path.iterdir())
+
+
+def test_report_without_matplotlib_says_how_to_get_its_figure(built_data, tmp_path, monkeypatch):
+    for name in [n for n in sys.modules if n == "matplotlib" or n.startswith("matplotlib.")]:
+        monkeypatch.setitem(sys.modules, name, None)
+    monkeypatch.setitem(sys.modules, "matplotlib", None)
+    from govkg.cli import cli
+
+    out = tmp_path / "r.html"
+    r = CliRunner().invoke(cli, ["--data", str(built_data), "report", "-o", str(out), "--lang", "en"])
+    assert r.exit_code == 0, r.output
+    page = out.read_text(encoding="utf-8")
+    assert "no similarity figure" in page and "govkg[viz]" in page and "<img" not in page

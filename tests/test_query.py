@@ -88,3 +88,21 @@ def test_long_cells_are_shortened_only_in_tables():
 def test_example_queries_run_and_answer(store, name):
     r = run_query(store, example_queries()[name])
     assert r.kind == "select" and r.rows, f"example {name} returned nothing"
+
+
+def test_bindings_read_text_like_the_cli(store):
+    from govkg.errors import QueryError
+
+    q = "SELECT ?s ?name WHERE { ?s a gk:DemonstrationSite ; rdfs:label ?name }"
+    zh = run_query(store, q, bindings={"name": "江源村@zh"})
+    plain_zh = run_query(store, q, bindings={"name": "江源村"})
+    plain_en = run_query(store, q, bindings={"name": "Jiangyuan Village"})
+    assert [str(r[0]) for r in zh.rows] == [str(r[0]) for r in plain_zh.rows] == [str(r[0]) for r in plain_en.rows]
+    assert len(zh.rows) == 1 and zh.rows[0][1].language == "zh" and plain_en.rows[0][1].language == "en"
+    assert run_query(store, q, bindings={"name": "江源村@en"}).rows == ()
+    ask = run_query(store, "ASK { ?s rdfs:label ?name }", bindings={"name": "Jiangyuan Village"})
+    assert ask.boolean is True
+    with pytest.raises(QueryError):
+        run_query(store, q, bindings={"name": "<not an iri>"})
+    with pytest.raises(QueryError):
+        run_query(store, q, bindings={"name": 3.5})

@@ -22,12 +22,13 @@ def test_named_mechanisms_shared_by_two_sites(graph):
         assert set(e) >= {"iri", "label", "sites", "site_count"}
         assert set(e["label"]) == {"zh", "en"} and all(e["label"].values())
         assert e["site_count"] == len(e["sites"]) >= 2
-        assert all(set(s) == {"iri", "label"} for s in e["sites"])
+        assert all(set(s) <= {"iri", "label", "evidence"} for s in e["sites"])
 
 
 def test_kinds_are_rolled_up(graph):
     kinds = _zh(shared_mechanisms(graph)["kinds"])
-    assert kinds["议事堂议事会"] == sorted(["高新社区", "江源村", "坡巷社区", "文山村"])
+    # 文山村's 三众 deliberates and co-funds but is not a standing hall (data audit of 2026-11-26)
+    assert kinds["议事堂议事会"] == sorted(["高新社区", "江源村", "坡巷社区"])
     # a broader kind covers every site of its narrower kinds
     assert set(kinds["议事堂议事会"]) <= set(kinds["协商议事"])
     assert set(kinds["社区合伙人"]) <= set(kinds["多元共治"])
@@ -59,30 +60,66 @@ def test_min_sites_filters(graph):
     assert all(k["site_count"] >= 3 for k in three["kinds"])
 
 
-def test_similar_ranks_by_jaccard_with_shared_items(graph):
+def test_similar_ranks_by_the_one_similarity(graph):
     res = similar_sites(graph, "高新社区")
-    assert res["site"]["label"]["zh"] == "高新社区"
+    assert res["site"]["label"]["zh"] == "高新社区" and (res["by"], res["weight"]) == ("kinds", "idf")
     sims = res["similar"]
     assert len(sims) == 7 and "高新社区" not in {s["label"]["zh"] for s in sims}
-    assert [s["jaccard"] for s in sims] == sorted((s["jaccard"] for s in sims), reverse=True)
+    assert [s["similarity"] for s in sims] == sorted((s["similarity"] for s in sims), reverse=True)
     top = sims[0]
     assert top["label"]["zh"] == "江源村"
     assert [m["label"]["zh"] for m in top["shared"]["mechanisms"]] == ["“椰智荟”议事堂"]
-    assert top["shared_count"] == len(top["shared"]["mechanisms"]) + len(top["shared"]["kinds"])
+    # by kinds, the features are the most specific kinds: shared_count counts them, once each
+    assert top["shared_count"] == len(top["shared"]["kinds"])
+    for s in sims:
+        assert s["tied"] == ([x["similarity"] for x in sims].count(s["similarity"]) > 1)
 
 
-def test_similar_jaccard_matches_the_definition(graph):
-    mi, ki = incidence(graph, "mechanism"), incidence(graph, "kind")
+def test_similar_matches_the_definition(graph):
+    import math
 
-    def items(site):
-        i = mi.sites.index(site)
-        return ({mi.columns[j] for j in mi.matrix[i].indices} | {ki.columns[j] for j in ki.matrix[i].indices})
+    from govkg.analysis import features
 
-    res = similar_sites(graph, "gaoxinshequ")
-    a = items(mi.sites[[str(s) for s in mi.sites].index(res["site"]["iri"])])
-    for s in res["similar"]:
-        b = items(mi.sites[[str(x) for x in mi.sites].index(s["iri"])])
-        assert s["jaccard"] == round(len(a & b) / len(a | b), 4)
+    X, cols = features(graph)
+    sites_ = [str(s) for s in incidence(graph, "mechanism").sites]
+    n = len(sites_)
+    df = X.getnnz(axis=0)
+    w = [1 + math.log(n / d) if d else 0 for d in df]
+
+    def items(iri):
+        r = X[sites_.index(iri)]
+        return set(r.indices.tolist())
+
+    for weight in ("idf", "none"):
+        res = similar_sites(graph, "gaoxinshequ", weight=weight)
+        a = items(res["site"]["iri"])
+        for s in res["similar"]:
+            b = items(s["iri"])
+            ww = (lambda f: w[f]) if weight == "idf" else (lambda f: 1)
+            want = sum(ww(f) for f in a & b) / sum(ww(f) for f in a | b)
+            assert s["similarity"] == round(want, 4)
+
+
+def test_shared_links_carry_their_evidence(graph):
+    res = shared_mechanisms(graph, "椰智荟")
+    for site in res["mechanisms"][0]["sites"]:
+        assert site["evidence"], site
+        for e in site["evidence"]:
+            assert e["text"] and e["source"]["label"]["zh"]
+    sim = similar_sites(graph, "高新社区")["similar"][0]
+    ev = sim["shared"]["mechanisms"][0]["evidence"]
+    assert set(ev) == {"https://w3id.org/govkg/id/site/gaoxinshequ", sim["iri"]} and all(ev.values())
+
+
+def test_all_hits_ranked(graph):
+    res = shared_mechanisms(graph, "议事堂", min_sites=1)
+    names = [m["label"]["zh"] for m in res["mechanisms"]]
+    assert "“椰智荟”议事堂" in names  # a substring hit is not hidden by a prefix hit on a kind
+    order = {"exact": 0, "prefix": 1, "substring": 2}
+    for key in ("mechanisms", "kinds"):
+        ranks = [order[e["match"]] for e in res[key]]
+        assert ranks == sorted(ranks)
+    assert shared_mechanisms(graph, "椰智荟议事堂")["mechanisms"][0]["match"] == "exact"  # quotes ignored
 
 
 def test_unknown_site_suggests_closest(graph):
@@ -90,3 +127,30 @@ def test_unknown_site_suggests_closest(graph):
         similar_sites(graph, "高兴社区")
     assert exc_info.value.suggestions[0] == "高新社区"
     assert "Did you mean" in str(exc_info.value)
+
+
+def test_no_rdflib_warning_leaks(graph, caplog, recwarn):
+    import logging
+
+    with caplog.at_level(logging.DEBUG):
+        res = similar_sites(graph, "Guangyang Community")
+        shared_mechanisms(graph, "Community Partners")
+    assert res["site"]["label"]["zh"] == "光阳社区"
+    assert not [r for r in caplog.records if r.levelno >= logging.WARNING]
+    assert not [w for w in recwarn if "rdflib" in str(w.filename) or "URI" in str(w.message)]
+
+
+def test_answer_language_follows_the_question(data_copy):
+    from click.testing import CliRunner
+
+    from govkg.cli import cli
+
+    r = CliRunner()
+    en = r.invoke(cli, ["--data", str(data_copy), "similar", "Guangyang Community", "--top", "1"]).stdout
+    zh = r.invoke(cli, ["--data", str(data_copy), "similar", "光阳社区", "--top", "1"]).stdout
+    assert en.startswith("Sites most like Guangyang Community") and "Poxiang Community" in en
+    assert zh.startswith("与光阳社区最相似的示范点") and "坡巷社区" in zh
+    both = r.invoke(cli, ["--data", str(data_copy), "similar", "光阳社区", "--lang", "en", "--top", "1"]).stdout
+    assert both.startswith("Sites most like Guangyang Community")
+    help_text = r.invoke(cli, ["similar", "--help"]).stdout
+    assert "1 + ln(n / df(f))" in " ".join(help_text.split())

@@ -13,7 +13,7 @@ from rdflib.namespace import SKOS
 from govkg.errors import GovkgError
 from govkg.namespace import GK
 
-__all__ = ["CJK_FONTS", "KindMatrix", "cjk_font", "kind_matrix", "render_figure", "write_figure"]
+__all__ = ["CJK_FONTS", "KindMatrix", "cjk_font", "kind_matrix", "render_figure", "write_figure", "similarity_figure"]
 
 #: CJK fonts tried in this order (Debian's fonts-noto-cjk provides the first).
 CJK_FONTS = ("Noto Sans CJK SC", "Noto Sans SC", "Source Han Sans SC", "Noto Sans CJK JP",
@@ -249,3 +249,54 @@ def write_figure(graph: Graph, path: str | Path, *, dpi: int = 200) -> Path:
     if fmt is None:
         raise GovkgError(f"cannot tell the figure format from {path.name!r}: use a .png or .svg file name")
     return write_atomic(path, render_figure(graph, fmt, dpi=dpi))
+
+
+def similarity_figure(sites: list[dict], matrix, lang: str = "zh") -> bytes:
+    """A heat map of the site × site similarity (``govkg.analysis.similarity_matrix``) as PNG bytes.
+
+    ``sites`` are ``{"label": {"zh", "en"}}`` entries in the order of ``matrix``; the
+    diagonal is left grey. Drawn with matplotlib (Agg) in a CJK font (``cjk_font``, else the
+    default sans-serif).
+
+    Examples
+    --------
+    >>> png = similarity_figure([{"label": {"zh": "甲"}}, {"label": {"zh": "乙"}}], [[1, .5], [.5, 1]])
+    >>> png[:4] == b"\\x89PNG"
+    True
+    """
+    import matplotlib
+
+    matplotlib.use("Agg", force=False)
+    import matplotlib.pyplot as plt
+    import numpy as np
+
+    S = np.asarray(matrix, dtype=float)
+    n = len(sites)
+    other = "en" if lang == "zh" else "zh"
+    names = [s.get("label", {}).get(lang) or s.get("label", {}).get(other) or "?" for s in sites]
+    try:
+        family = [cjk_font()]
+    except GovkgError:
+        family = ["sans-serif"]
+    with plt.rc_context({"font.family": family, "font.sans-serif": [*family, "DejaVu Sans"], "axes.unicode_minus": False}):
+        size = max(4.0, 0.55 * n + 2.5)
+        fig, ax = plt.subplots(figsize=(size + 1.2, size), dpi=110)
+        shown = np.ma.masked_where(np.eye(n, dtype=bool), S) if n else np.ma.zeros((1, 1))
+        off = S[~np.eye(n, dtype=bool)] if n > 1 else np.zeros(1)
+        vmax = float(off.max()) if off.size and off.max() > 0 else 1.0
+        cmap = plt.get_cmap("Blues").with_extremes(bad="#dddddd")
+        im = ax.imshow(shown, cmap=cmap, vmin=0, vmax=vmax)
+        ax.set_xticks(range(n), names, rotation=60, ha="right")
+        ax.set_yticks(range(n), names)
+        if n <= 30:
+            for a in range(n):
+                for b in range(n):
+                    ax.text(b, a, "—" if a == b else f"{S[a, b]:.2f}", ha="center", va="center", fontsize=7,
+                            color="white" if a != b and S[a, b] > 0.6 * vmax else "black")
+        ax.set_title("示范点相似度(加权 Jaccard,对角线略去)" if lang == "zh" else "Site similarity (weighted Jaccard; diagonal omitted)")
+        fig.colorbar(im, ax=ax, fraction=0.046, pad=0.04)
+        fig.tight_layout()
+        buf = io.BytesIO()
+        fig.savefig(buf, format="png")
+        plt.close(fig)
+    return buf.getvalue()

@@ -1,0 +1,140 @@
+"""Names matched as values against zh/en labels and ids: exact, prefix and substring hits, ranked."""
+
+from __future__ import annotations
+
+import difflib
+import re
+import unicodedata
+
+from ..errors import NotFoundError
+from .index import site_index
+
+__all__ = ["normalize", "match_score", "rank_matches", "best_matches", "closest", "find_site", "text_lang"]
+
+_QUOTES = re.compile("[\"'“”‘’「」『』《》〈〉()（）]")
+
+
+def normalize(text: str) -> str:
+    """``text`` as compared: NFKC, case folded, quotes and brackets dropped, spaces collapsed.
+
+    Examples
+    --------
+    >>> normalize(" “椰智荟”议事堂 "), normalize("Gaoxin  COMMUNITY")
+    ('椰智荟议事堂', 'gaoxin community')
+    """
+    t = unicodedata.normalize("NFKC", str(text)).casefold()
+    return " ".join(_QUOTES.sub("", t).split())
+
+
+def match_score(name: str, ls: dict, iri) -> int:
+    """How well ``name`` matches a term with labels ``ls`` (``{"zh", "en"}``) and IRI ``iri``.
+
+    3: an exact label or the id (the IRI's last segment); 2: a label starts with it; 1: a
+    label contains it; 0: no match. Compared after ``normalize`` (case, quotes and
+    brackets ignored).
+
+    Examples
+    --------
+    >>> ls = {"zh": "高新社区", "en": "Gaoxin Community"}
+    >>> [match_score(n, ls, "urn:x/gaoxinshequ") for n in ("gaoxinshequ", "高新", "community", "江源")]
+    [3, 2, 1, 0]
+    >>> match_score("椰智荟议事堂", {"zh": "“椰智荟”议事堂"}, "urn:x/m")
+    3
+    """
+    n = normalize(name)
+    if not n:
+        return 0
+    texts = [normalize(t) for t in (ls.get("zh", ""), ls.get("en", "")) if t]
+    slug = str(iri).rsplit("/", 1)[-1]
+    if n in texts or n == slug.casefold():
+        return 3
+    if any(t.startswith(n) for t in texts):
+        return 2
+    if any(n in t for t in texts):
+        return 1
+    return 0
+
+
+def rank_matches(name: str, candidates, labels_of) -> list[tuple[int, object]]:
+    """Every candidate matching ``name`` as ``(score, candidate)``: exact hits, then prefix, then substring.
+
+    ``labels_of(candidate)`` gives ``{"zh", "en"}``. ``name`` is compared as a value in
+    Python; it never becomes query text. Within a score, candidates keep IRI order.
+
+    Examples
+    --------
+    >>> labs = {"a": {"zh": "议事堂议事会"}, "b": {"zh": "“椰智荟”议事堂"}, "c": {"zh": "网格"}}
+    >>> rank_matches("议事堂", sorted(labs), labs.get)
+    [(2, 'a'), (1, 'b')]
+    """
+    scored = [(match_score(name, labels_of(c) or {}, c), c) for c in candidates]
+    return sorted(((sc, c) for sc, c in scored if sc > 0), key=lambda x: (-x[0], str(x[1])))
+
+
+def best_matches(name: str, candidates, labels_of) -> list:
+    """The candidates matching ``name`` best (see ``match_score``), sorted; empty when none does."""
+    ranked = rank_matches(name, candidates, labels_of)
+    return [c for sc, c in ranked if sc == ranked[0][0]] if ranked else []
+
+
+def closest(name: str, texts: list[str], n: int = 5) -> list[str]:
+    """Up to ``n`` of ``texts`` closest to ``name`` (difflib), for "Did you mean" hints."""
+    return difflib.get_close_matches(str(name), list(dict.fromkeys(texts)), n=n, cutoff=0.3)
+
+
+def text_lang(text: str | None, default: str = "zh") -> str:
+    """``"zh"`` when ``text`` holds a CJK character, ``"en"`` when it holds Latin letters only, else ``default``.
+
+    What ``--lang auto`` answers in: the language of the name asked about.
+
+    Examples
+    --------
+    >>> text_lang("高新社区"), text_lang("Gaoxin Community"), text_lang(None, "zh")
+    ('zh', 'en', 'zh')
+    """
+    if not text:
+        return default
+    if any("\u3400" <= ch <= "\u9fff" or "\uf900" <= ch <= "\ufaff" for ch in text):
+        return "zh"
+    if any(ch.isascii() and ch.isalpha() for ch in text):
+        return "en"
+    return default
+
+
+def find_site(graph, name):
+    """The IRI of the one site whose id, IRI or zh/en label matches ``name`` (exact, else prefix, else substring).
+
+    The one site look-up of govkg: ``shared``, ``similar``, ``suggest`` and the analysis
+    all use it. ``name`` is compared as a value (see ``match_score``); it never becomes
+    query text. ``graph`` is an rdflib graph or a ``SiteIndex``.
+
+    Raises
+    ------
+    NotFoundError
+        When no site matches (the closest labels are suggested), or several match equally well.
+
+    Examples
+    --------
+    >>> from govkg.analysis import _example_graph, site_index
+    >>> idx = site_index(_example_graph())
+    >>> [str(find_site(idx, n)).rsplit("/", 1)[1] for n in ("乙村", "Jia", "乙")]
+    ['b', 'a', 'b']
+    """
+    index = site_index(graph)
+    row = index.row_by_text.get(str(name).strip())
+    if row is not None:
+        return index.sites[row]
+
+    def labels_of(s):
+        return index.labels.get(s, {})
+
+    found = best_matches(str(name), index.sites, labels_of)
+    if len(found) == 1:
+        return found[0]
+    if not found:
+        names = [t for s in index.sites for t in index.labels.get(s, {}).values() if t]
+        raise NotFoundError("site", str(name), closest(str(name), names) or names[:5])
+    labs = [index.label(s) for s in found]
+    if len(set(labs)) < len(labs):
+        labs = [f"{index.label(s)} ({str(s).rsplit('/', 1)[-1]})" for s in found]
+    raise NotFoundError("single site", str(name), labs)

@@ -1,0 +1,195 @@
+"""Outcomes as tidy rows: one per reported number (and, with schema v2, per claim), with its evidence and source."""
+
+from __future__ import annotations
+
+from rdflib import RDF, Graph
+from rdflib.namespace import DCTERMS, PROV
+
+from ..errors import GovkgError
+from ..namespace import GK, SCHEMA, SOSA
+from .labels import labels
+from .matching import closest, find_site, rank_matches
+
+__all__ = ["COLUMNS", "outcomes", "site_outcomes", "sources", "evidence_of"]
+
+#: The columns of a tidy outcome row (``govkg outcomes``), in order.
+COLUMNS = ("site", "mechanism", "kind", "measure", "subject", "direction", "value", "comparator", "unit",
+           "value_base", "base_unit", "period", "evidence", "source")
+
+_CLAIM = GK.Claim  # schema v2: a claim without a number (same links as gk:Outcome)
+
+
+def _one(graph: Graph, s, p):
+    return next(iter(graph.objects(s, p)), None)
+
+
+def _ref(graph: Graph, o) -> dict | None:
+    return None if o is None else {"iri": str(o), "label": labels(graph, o)}
+
+
+def sources(graph: Graph) -> dict:
+    """``{source IRI: {"iri", "label", "date", "url", "publisher", "rights"}}`` of every report in ``graph``.
+
+    ``date`` is ``schema:datePublished`` (or ``dcterms:issued``) as text when the data gives
+    it, ``date_earliest`` ``gk:earliestDate`` (published on or after) when only that is known,
+    ``url`` ``schema:url``; each ``None`` when unknown.
+    """
+    out = {}
+    for s in set(graph.subjects(RDF.type, SCHEMA.NewsArticle)):
+        date = _one(graph, s, SCHEMA.datePublished) or _one(graph, s, DCTERMS.issued)
+        url = _one(graph, s, SCHEMA.url)
+        pub = _one(graph, s, SCHEMA.publisher)
+        rights = _one(graph, s, DCTERMS.rights)
+        earliest = _one(graph, s, GK.earliestDate)
+        out[s] = {"iri": str(s), "label": labels(graph, s), "date": None if date is None else str(date),
+                  "date_earliest": None if earliest is None else str(earliest),
+                  "url": None if url is None else str(url), "publisher": None if pub is None else labels(graph, pub),
+                  "rights": None if rights is None else str(rights)}
+    return out
+
+
+def evidence_of(graph: Graph, node, srcs: dict | None = None) -> list[dict]:
+    """The evidence of ``node``: ``[{"text", "source": {…} or None}]`` sorted by sentence (see ``sources``)."""
+    srcs = sources(graph) if srcs is None else srcs
+    out = []
+    for e in graph.objects(node, GK.evidence):
+        text = _one(graph, e, PROV.value)
+        if text is None:
+            continue
+        src = _one(graph, e, PROV.wasQuotedFrom) or _one(graph, node, PROV.hadPrimarySource)
+        out.append({"text": str(text), "source": srcs.get(src) if src is not None else None})
+    return sorted(out, key=lambda d: d["text"])
+
+
+def _number(lit):
+    if lit is None:
+        return None
+    v = lit.toPython()
+    return v if isinstance(v, (int, float)) and not isinstance(v, bool) else float(v) if hasattr(v, "is_finite") else str(lit)
+
+
+def _base(value, unit_iri):
+    """(value in base unit, base unit IRI) through ``govkg.units.to_base`` when it exists, else as given."""
+    if value is None or unit_iri is None:
+        return value, None if unit_iri is None else str(unit_iri)
+    try:
+        from ..units import to_base
+    except ImportError:
+        return value, str(unit_iri)
+    try:
+        v, base = to_base(value, unit_iri)
+    except Exception:  # noqa: BLE001 - a unit without a conversion keeps its value
+        return value, str(unit_iri)
+    return v, str(base)
+
+
+def _kind_sets(graph: Graph, index, mech) -> tuple[list, set]:
+    """(the direct kinds of ``mech``, those kinds with their ancestors)."""
+    direct = sorted(graph.objects(mech, GK.mechanismKind))
+    up = set(direct)
+    for k in direct:
+        up |= index.broader.get(k, frozenset())
+    return direct, up
+
+
+def _match_one(name: str, candidates, labels_of, what: str) -> set:
+    hits = rank_matches(name, candidates, labels_of)
+    if not hits:
+        texts = [t for c in candidates for t in (labels_of(c) or {}).values() if t]
+        from ..errors import NotFoundError
+
+        raise NotFoundError(what, name, closest(name, texts))
+    return {c for _, c in hits}
+
+
+def outcomes(graph: Graph, *, site: str | None = None, mechanism: str | None = None, kind: str | None = None) -> list[dict]:
+    """One tidy row per outcome (a number, or with schema v2 a claim), filtered by site, mechanism or kind.
+
+    ``site`` names one site (see ``find_site``); ``mechanism`` and ``kind`` keep the
+    outcomes credited (``gk:attributedTo``) to every mechanism, or every mechanism of a
+    kind (or a narrower one), whose label matches (exact, prefix or substring).
+
+    Returns
+    -------
+    list of dict
+        Keys ``COLUMNS`` plus ``iri`` and ``label`` (what is measured, ``{"zh", "en"}``):
+        ``site``/``mechanism``/``subject`` are ``{"iri", "label"}`` (mechanism ``None`` when
+        the report credits none), ``kind`` a list of them, ``measure`` (level or change),
+        ``comparator`` and ``direction`` ``{"iri", "label"}`` or ``None``, ``value`` a number
+        (``None`` for a claim), ``unit`` ``{"iri", "label", "text"}``, ``value_base`` and
+        ``base_unit`` the value in the unit's base unit when ``govkg.units`` converts it,
+        ``period`` ``{"zh", "en"}`` or ``None``, ``evidence`` ``[{"text", "source"}]`` and
+        ``source`` the report (see ``sources``). Sorted by site, then IRI.
+
+    Examples
+    --------
+    >>> from govkg.analysis import _example_graph
+    >>> r = outcomes(_example_graph(), mechanism="议事堂")[0]
+    >>> r["label"]["en"], r["value"], r["unit"]["text"], r["evidence"][0]["text"]
+    ('issues handled', 28, '件', '今年以来处置问题28件。')
+    """
+    from .index import site_index
+
+    if not isinstance(graph, Graph):
+        raise GovkgError("outcomes need the RDF graph (outcomes are not in a SiteIndex)")
+    index = site_index(graph)
+    srcs = sources(graph)
+    only_site = find_site(index, site) if site is not None else None
+    mechs = None
+    if mechanism is not None:
+        pool = sorted(set(graph.subjects(RDF.type, GK.Mechanism)))
+        mechs = _match_one(mechanism, pool, lambda m: labels(graph, m), "mechanism")
+    kinds = None
+    if kind is not None:
+        pool = sorted(set(graph.subjects(RDF.type, GK.MechanismKind)) | set(index.kinds.columns))
+        kinds = _match_one(kind, pool, lambda k: labels(graph, k), "kind")
+    nodes = set(graph.subjects(RDF.type, GK.Outcome)) | set(graph.subjects(RDF.type, _CLAIM))
+    rows = []
+    for x in nodes:
+        s = _one(graph, x, GK.site)
+        if only_site is not None and s != only_site:
+            continue
+        m = _one(graph, x, GK.attributedTo)
+        if mechs is not None and m not in mechs:
+            continue
+        direct, up = _kind_sets(graph, index, m) if m is not None else ([], set())
+        if kinds is not None and not (up & kinds):
+            continue
+        v = _one(graph, x, SCHEMA.value)
+        unit = _one(graph, x, SCHEMA.unitCode)
+        unit_text = _one(graph, x, SCHEMA.unitText)
+        value = _number(v)
+        base_v, base_u = _base(value, unit)
+        period = {lang: str(p) for p in graph.objects(x, GK.period) for lang in ("zh", "en")
+                  if (getattr(p, "language", None) or "").startswith(lang)}
+        ev = evidence_of(graph, x, srcs)
+        src = _one(graph, x, PROV.hadPrimarySource)
+        rows.append({
+            "iri": str(x), "label": labels(graph, x), "site": _ref(graph, s), "mechanism": _ref(graph, m),
+            "kind": [_ref(graph, k) for k in direct], "measure": _ref(graph, _one(graph, x, GK.measureType)),
+            "subject": _ref(graph, _one(graph, x, SOSA.hasFeatureOfInterest)),
+            "direction": _ref(graph, _one(graph, x, GK.direction)), "value": value,
+            "value_text": None if v is None else str(v), "comparator": _ref(graph, _one(graph, x, GK.comparator)),
+            "unit": None if unit is None and unit_text is None else dict(
+                _ref(graph, unit) or {"iri": None, "label": {"zh": "", "en": ""}},
+                text="" if unit_text is None else str(unit_text)),
+            "value_base": base_v, "base_unit": _ref(graph, None if base_u is None else type(unit)(base_u)),
+            "period": period or None, "evidence": ev,
+            "source": srcs.get(src) if src is not None else (ev[0]["source"] if ev else None),
+            "claim": (x, RDF.type, _CLAIM) in graph,
+        })
+    rows.sort(key=lambda r: ((r["site"] or {}).get("iri", ""), r["iri"]))
+    return rows
+
+
+def site_outcomes(graph: Graph, site) -> list[dict]:
+    """The outcomes of ``site`` (see ``outcomes``), for the report and the viz.
+
+    Examples
+    --------
+    >>> from govkg.analysis import _example_graph
+    >>> o = site_outcomes(_example_graph(), "甲社区")[0]
+    >>> o["label"]["zh"], o["value"], [e["text"] for e in o["evidence"]]
+    ('处置问题件数', 28, ['今年以来处置问题28件。'])
+    """
+    return outcomes(graph, site=site)
