@@ -238,7 +238,8 @@ def test_unknown_option(name, scratch):
 @pytest.mark.parametrize("name", COMMANDS)
 def test_nonsense_argument(name, scratch, monkeypatch):
     monkeypatch.chdir(scratch.parent)
-    result = _invoke(["--data", str(scratch), name, "zz-\u2603-nonsense/../\u0000"])
+    # (no NUL byte: a real command line cannot carry one)
+    result = _invoke(["--data", str(scratch), name, "zz-\u2603-nonsense/../"])
     assert result.exception is None or isinstance(result.exception, SystemExit), repr(result.exception)
     assert "Traceback" not in result.output
     if result.exit_code != 0:  # some commands take any text (slug)
