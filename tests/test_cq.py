@@ -81,7 +81,8 @@ def test_example_outcomes_that_fell():
 
 def test_example_claims_of_a_site():
     rows = _example("--example", "claims-of-a-site", "--bind", "site=文山村@zh")
-    assert len(rows) == 4 and {r["site"] for r in rows} == {"文山村"}
+    assert len(rows) == 6 and {r["site"] for r in rows} == {"文山村"}
+    assert {r["claim"]: r["direction"] for r in rows}["带动村民就业增收"] == "increase"  # 荷花立体经济
     assert {r["claim"]: r["direction"] for r in rows}["村民满意度和幸福感不断增强"] == "increase"
 
 
