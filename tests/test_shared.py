@@ -37,7 +37,10 @@ def test_kinds_are_rolled_up(graph):
 def test_name_matches_zh_and_en_labels(graph):
     zh = shared_mechanisms(graph, "椰智荟")
     en = shared_mechanisms(graph, "Yezhihui Deliberation Hall")
-    assert _zh(zh["mechanisms"]) == _zh(en["mechanisms"]) == {"“椰智荟”议事堂": ["江源村", "高新社区"]}
+    # the hall first, then 高新社区's “柔招”, which the report names after the hall (“椰智荟”议事堂“柔招”)
+    assert _zh(zh["mechanisms"]) == _zh(en["mechanisms"]) == {
+        "“椰智荟”议事堂": ["江源村", "高新社区"], "“椰智荟”议事堂“柔招”": ["高新社区"]}
+    assert zh["mechanisms"][0]["label"]["zh"] == en["mechanisms"][0]["label"]["zh"] == "“椰智荟”议事堂"
     med = shared_mechanisms(graph, "mediation", kind=True)
     assert med["mechanisms"] == []
     assert "矛盾纠纷调解队" in _zh(med["kinds"])
