@@ -41,6 +41,9 @@ def test_name_matches_zh_and_en_labels(graph):
     assert _zh(zh["mechanisms"]) == _zh(en["mechanisms"]) == {
         "“椰智荟”议事堂": ["江源村", "高新社区"], "“椰智荟”议事堂“柔招”": ["高新社区"]}
     assert zh["mechanisms"][0]["label"]["zh"] == en["mechanisms"][0]["label"]["zh"] == "“椰智荟”议事堂"
+    # the exact hit ranks first; a label that merely contains the name follows, marked as such
+    assert [m["match"] for m in en["mechanisms"]][0] == "exact"
+    assert all(m["match"] != "exact" for m in en["mechanisms"][1:])
     med = shared_mechanisms(graph, "mediation", kind=True)
     assert med["mechanisms"] == []
     assert "矛盾纠纷调解队" in _zh(med["kinds"])
