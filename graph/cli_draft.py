@@ -1,0 +1,104 @@
+"""The ``govkg draft`` and ``govkg review`` commands: draft a new report's data, review it in the browser."""
+
+from __future__ import annotations
+
+from pathlib import Path
+
+import click
+
+__all__ = ["register"]
+
+
+@click.command()
+@click.argument("report", type=click.Path(dir_okay=False, path_type=Path))
+@click.option("-o", "--out", "out_dir", required=True, type=click.Path(file_okay=False, path_type=Path),
+              help="Folder to write the drafted data into (sources/, areas.yaml, sites/).")
+@click.option("--source-id", help="Id of the report (default: the slug of the file name).")
+@click.option("--title", help="The report's title (default: its first line).")
+@click.option("--publisher", help="Publisher as '中文名/English name'.")
+@click.option("--date", help="Publication date, YYYY-MM-DD.")
+@click.option("--url", help="Where the report was published.")
+@click.option("--copy-text/--no-copy-text", default=True, show_default=True,
+              help="Copy the report's text into OUT/sources/ so that build and review check the evidence.")
+@click.option("--no-gazetteer", is_flag=True, help="Do not link names to the curated data (--data).")
+@click.option("--force", is_flag=True, help="Replace files an earlier draft wrote in OUT.")
+@click.pass_context
+def draft(ctx, report, out_dir, source_id, title, publisher, date, url, copy_text, no_gazetteer, force):
+    """Draft the data of a new report: every site, area, organization, named mechanism and number,
+    each with its sentence, as status: draft entries for a curator to review (govkg review OUT)."""
+    from .draft import draft_report, gazetteer_from_data, write_draft
+
+    gaz = None
+    data_dir = ctx.obj["data_dir"]
+    if not no_gazetteer and Path(data_dir).is_dir():
+        gaz = gazetteer_from_data(data_dir)
+    d = draft_report(report, source_id=source_id, title=title, publisher=publisher, date=date, url=url, gazetteer=gaz)
+    written = write_draft(d, out_dir, text_path=report if copy_text else None, force=force)
+    for p in written:
+        click.echo(f"wrote {p}")
+    n = {s: sum(len(getattr(sd, s)) for sd in d.sites.values()) for s in ("organizations", "mechanisms", "outcomes")}
+    click.echo(f"drafted {len(d.sites)} sites, {len(d.areas)} areas, {n['organizations']} organizations, "
+               f"{n['mechanisms']} mechanisms, {n['outcomes']} outcomes; {len(d.skipped)} numbers left out "
+               f"(dates, ordinals, phone numbers …)")
+    if not copy_text:
+        click.echo(f"note: set GOVKG_SOURCES={report.resolve().parent} so that build and review find the text")
+    click.echo(f"next: govkg review {out_dir} --serve")
+
+
+@click.command()
+@click.argument("data_dir", type=click.Path(file_okay=False, path_type=Path))
+@click.option("-o", "--out", type=click.Path(dir_okay=False, path_type=Path),
+              help="Where to write the page (default: DATA_DIR/review.html).")
+@click.option("--open", "open_", is_flag=True, help="Open the page in the web browser.")
+@click.option("--serve", is_flag=True, help="Serve the page on 127.0.0.1 and save decisions into the YAML (Ctrl-C stops).")
+@click.option("--port", type=int, default=0, show_default=True, help="Port for --serve (0: a free one).")
+@click.option("--apply", "apply_file", type=click.Path(dir_okay=False, exists=True, path_type=Path),
+              help="Apply a decisions.json exported from the page, then stop.")
+@click.option("--text", "text_path", type=click.Path(dir_okay=False, path_type=Path),
+              help="The report's text (default: the source's file in DATA_DIR/sources/ or $GOVKG_SOURCES).")
+def review(data_dir, out, open_, serve, port, apply_file, text_path):
+    """Review a drafted data folder: the report with every drafted fact highlighted, accept / edit / reject.
+
+    \b
+    govkg review DIR                  write DIR/review.html (decisions exported as decisions.json)
+    govkg review DIR --apply FILE     apply exported decisions to the YAML
+    govkg review DIR --serve --open   a loopback server: decisions saved straight into the YAML
+    """
+    import json
+    import webbrowser
+
+    from .draft.review import ReviewServer, apply_decisions, write_review
+    from .errors import GovkgError
+
+    if apply_file is not None:
+        try:
+            body = json.loads(apply_file.read_text(encoding="utf-8"))
+        except (ValueError, UnicodeDecodeError) as exc:
+            raise GovkgError(f"{apply_file}: not a decisions JSON file ({exc})") from None
+        r = apply_decisions(data_dir, body)
+        click.echo(f"{r['accepted']} accepted, {r['edited']} edited, {r['rejected']} rejected; "
+                   f"changed {', '.join(r['files']) or 'nothing'}")
+        return
+    if serve:
+        server = ReviewServer(data_dir, port=port, text_path=text_path)
+        url = server.start()
+        click.echo(f"reviewing {data_dir} at {url} (Ctrl-C stops)")
+        if open_:
+            webbrowser.open(url)
+        try:
+            server.thread.join()
+        except KeyboardInterrupt:
+            pass
+        finally:
+            server.stop()
+        return
+    path = write_review(data_dir, out or Path(data_dir) / "review.html", text_path=text_path)
+    click.echo(f"wrote {path}")
+    if open_:
+        webbrowser.open(path.resolve().as_uri())
+
+
+def register(group: click.Group) -> None:
+    """Add the commands of this module to the ``govkg`` group."""
+    group.add_command(draft)
+    group.add_command(review)

@@ -1,0 +1,348 @@
+"""Draft the data of a report: sites, areas, organizations, mechanisms and outcomes, each with its sentence."""
+
+from __future__ import annotations
+
+import re
+from dataclasses import dataclass, field
+
+from ..slug import slugify
+from .gazetteer import Gazetteer
+from .names import Name, find_mechanisms, propose_kinds, slogan_parts, strip_quotes
+from .numbers import Amount, Skipped, clause_of, find_amounts
+from .organizations import ORG_SUFFIXES, find_organizations
+from .places import Place, Section, find_sections
+from .sentences import Sentence, split_sentences
+from .vocab import Vocabulary, vocabulary
+
+__all__ = ["Draft", "SiteDraft", "draft_text"]
+
+_ORG_EN = {
+    "党总支": "General Party Branch", "党支部": "Party Branch", "党委": "Party Committee", "有限公司": "Co., Ltd.",
+    "发展公司": "Development Company", "公司": "Company", "联合会": "Federation", "协会": "Association",
+    "商会": "Chamber of Commerce", "合作社": "Cooperative", "研究所": "Research Institute", "研究院": "Research Institute",
+    "学院": "College", "大学": "University", "高校": "University", "学校": "School", "政府": "Government",
+    "委员会": "Committee", "中心": "Centre", "志愿服务平台": "Volunteer Service Platform",
+    "志愿服务队": "Volunteer Service Team", "服务队": "Service Team", "调解队": "Mediation Team",
+    "先锋队": "Vanguard Team", "联盟": "Alliance", "产业园": "Industrial Park", "团": "Group", "队": "Team",
+}
+_MECH_EN = {
+    "工作机制": "Working Mechanism", "机制": "Mechanism", "工作法": "Working Method", "模式": "Model",
+    "议事堂": "Deliberation Hall", "议事会": "Deliberation Council", "协商会": "Consultation Meeting",
+    "调解室": "Mediation Room", "工作室": "Studio", "管理体系": "Management System", "体系": "System",
+    "工程": "Project", "行动": "Campaign", "驿站": "Station", "书屋": "Reading Room", "小程序": "Mini Program",
+    "工作": "Work", "理念": "Approach", "建设": "Construction", "平台": "Platform", "项目": "Project",
+}
+_TRANSLATE = "English is a transliteration: translate"
+
+
+@dataclass
+class SiteDraft:
+    """The drafted entries of one site's section (plain dicts, as they go into its YAML file)."""
+
+    site: dict
+    organizations: list[dict] = field(default_factory=list)
+    mechanisms: list[dict] = field(default_factory=list)
+    outcomes: list[dict] = field(default_factory=list)
+
+
+@dataclass
+class Draft:
+    """Everything drafted from one report.
+
+    ``anchors`` maps ``(space, id)`` of each drafted entry to the text it was read from (the
+    number or the name as written), for highlighting; ``skipped`` lists the numbers not drafted
+    with the reason, by sentence.
+    """
+
+    source: dict
+    text: str
+    areas: list[dict]
+    sites: dict[str, SiteDraft]
+    skipped: list[tuple[str, Skipped]]
+    anchors: dict[tuple[str, str], str] = field(default_factory=dict)
+
+    def entries(self):
+        """Every drafted entry as ``(section, site id or None, values)``."""
+        for a in self.areas:
+            yield "areas", None, a
+        for sid, sd in self.sites.items():
+            yield "site", sid, sd.site
+            for section in ("organizations", "mechanisms", "outcomes"):
+                for v in getattr(sd, section):
+                    yield section, sid, v
+
+
+def _pinyin(zh: str) -> str:
+    return " ".join(w.capitalize() for w in slugify(zh).split("-") if w)
+
+
+def _english(zh: str, table: dict[str, str]) -> tuple[str, bool]:
+    bare = strip_quotes(zh)
+    for suf in sorted(table, key=len, reverse=True):
+        if bare.endswith(suf) and len(bare) > len(suf):
+            return f"{_pinyin(bare[: -len(suf)])} {table[suf]}", True
+    return _pinyin(bare) or "(translate)", False
+
+
+class _Ids:
+    """Unique ids per id space, reusing curated ids for linked entries."""
+
+    def __init__(self):
+        self.used: dict[str, set[str]] = {}
+
+    def make(self, space: str, base: str) -> str:
+        base = (base or space).strip("-")[:60].strip("-") or space
+        used = self.used.setdefault(space, set())
+        ident, n = base, 2
+        while ident in used:
+            ident, n = f"{base}-{n}", n + 1
+        used.add(ident)
+        return ident
+
+
+def _entry(zh, en, evidence, confidence, notes, **fields) -> dict:
+    v = {"id": fields.pop("id")} if "id" in fields else {}
+    v.update({"zh": zh, "en": en, **{k: x for k, x in fields.items() if x is not None}})
+    v["evidence"] = evidence
+    v["status"] = "draft"
+    v["confidence"] = round(float(confidence), 2)
+    notes = [n for n in dict.fromkeys(notes) if n]
+    if notes:
+        v["note"] = "; ".join(notes)
+    return v
+
+
+def _amount_en(a: Amount, vocab: Vocabulary) -> str:
+    comp = {"more-than": "more than ", "approximately": "about "}.get(a.comparator, "")
+    change = {"decrease": " (fall)", "increase": " (rise)"}.get(a.direction or "", "")
+    from ..errors import GovkgError
+    from ..units import format_amount
+
+    try:
+        amount = format_amount(a.value, a.unit, lang="en")
+    except (GovkgError, KeyError, ValueError):
+        amount = f"{a.value:g} {vocab.unit_en.get(a.unit, a.unit)}"
+    return f"{comp}{amount}{change}"
+
+
+def draft_text(text: str, *, source: dict, gazetteer: Gazetteer | None = None,
+               vocab: Vocabulary | None = None) -> Draft:
+    """Draft the data of one report's text.
+
+    Parameters
+    ----------
+    text : str
+        The report (plain text; a line naming a site, e.g. ``某区某街道某社区:``, starts that
+        site's section).
+    source : dict
+        The source record (``id``, ``zh``, ``en``, ``publisher`` …), written as given.
+    gazetteer : Gazetteer, optional
+        Curated names: an organization, place or mechanism already curated keeps its id.
+    vocab : Vocabulary, optional
+        Units and kinds (default: read from the shipped ontology).
+
+    Returns
+    -------
+    Draft
+
+    Examples
+    --------
+    >>> d = draft_text("甲区乙街道丙社区:\\n丙社区创新“议事厅”机制,今年以来运用“议事厅”机制化解纠纷30余件。\\n",
+    ...                source={"id": "demo", "zh": "示例", "en": "Example"})
+    >>> list(d.sites), [a["zh"] for a in d.areas]
+    (['bingshequ'], ['甲区', '乙街道'])
+    >>> o = d.sites["bingshequ"].outcomes[0]
+    >>> o["value"], o["unit"], o["comparator"], o["status"]
+    (30, 'jian', 'more-than', 'draft')
+    >>> d.sites["bingshequ"].mechanisms[0]["zh"], o["mechanism"] == d.sites["bingshequ"].mechanisms[0]["id"]
+    ('“议事厅”机制', True)
+    """
+    vocab = vocab or vocabulary()
+    gaz = gazetteer or Gazetteer()
+    sentences = split_sentences(text)
+    _, sections = find_sections(sentences)
+    guessed_site = False
+    if not sections:
+        sections, guessed_site = _guess_single_site(sentences), True
+    ids = _Ids()
+    anchors: dict[tuple[str, str], str] = {}
+    areas: dict[str, dict] = {}
+    place_ids: dict[str, str] = {}
+    sites: dict[str, SiteDraft] = {}
+    mech_defined: dict[str, str] = {}  # name without quotes -> id
+    orgs_defined: dict[str, str] = {}
+    skipped: list[tuple[str, Skipped]] = []
+
+    def place_id(p: Place) -> tuple[str, dict]:
+        known = gaz.find("place", p.zh)
+        if p.zh in place_ids:
+            return place_ids[p.zh], {}
+        ident = ids.make("place", known.id if known else slugify(p.zh))
+        place_ids[p.zh] = ident
+        extra = {"en": known.en, "type": known.type or p.type, "note": f"linked to curated {known.id} ({known.where.rsplit(':', 1)[0]})"} if known else {}
+        return ident, extra
+
+    for sec in sections:
+        ev_head = sec.heading.text
+        parent = None
+        for p in sec.chain[:-1]:
+            pid, extra = place_id(p)
+            if pid not in areas:
+                en = f"{_pinyin(p.zh[: -len(_suffix(p))])} {p.en_type}"
+                v = _entry(p.zh, extra.get("en", en), ev_head, 0.9 if not guessed_site else 0.5,
+                           [extra.get("note"), f"type {p.type} read from the ending of the name"],
+                           id=pid, type=extra.get("type", p.type), within=parent)
+                areas[pid] = v
+                anchors[("place", pid)] = p.zh
+            parent = pid
+        site_place = sec.site
+        sid, extra = place_id(site_place)
+        site_notes = [extra.get("note"), f"type {site_place.type} read from the ending of the name"]
+        if guessed_site:
+            site_notes.append("the report has no heading naming a site: this site is a guess (the place named most often)")
+        headline = None
+        if sec.headline is not None:
+            headline = {"zh": sec.headline.text, "en": "(translate) " + _pinyin(sec.headline.text)[:80]}
+        site_ev = [ev_head] + ([sec.headline.text] if sec.headline is not None else [])
+        site_v = _entry(site_place.zh, extra.get("en", f"{_pinyin(site_place.zh[: -len(_suffix(site_place))])} {site_place.en_type}"),
+                        site_ev if len(site_ev) > 1 else ev_head, 0.5 if guessed_site else 0.9, site_notes,
+                        id=sid, type=extra.get("type", site_place.type), within=parent, headline=headline)
+        if parent is None:
+            site_v["note"] = "; ".join(filter(None, [site_v.get("note"), "no containing area named: fill in 'within'"]))
+        sd = SiteDraft(site_v)
+        sites[sid] = sd
+        anchors[("place", sid)] = site_place.zh
+        others = [p for p in sec.chain[:-1] if p.type in ("village-committee", "community", "village")]
+        body = list(sec.sentences)
+        parts = slogan_parts(([sec.headline.text] if sec.headline else []) + [s.text for s in body])
+        shift = 1 if sec.headline else 0
+        extra = {}
+        for i, part, pos in parts:
+            if i - shift >= 0:
+                kinds, note = propose_kinds(part, body[i - shift].text, vocab)
+                extra.setdefault(i - shift, []).append(
+                    Name(part, pos, pos + len(part), "part of a quoted slogan (A+B) also written in the text", 0.5,
+                         kinds, None, (note,)))
+        for n, s in enumerate(body):
+            _draft_sentence(s, sec, sd, sid, others, vocab, gaz, ids, anchors, mech_defined, orgs_defined, skipped,
+                            place_ids, extra.get(n, []))
+    return Draft(dict(source), text, list(areas.values()), sites, skipped, anchors)
+
+
+def _suffix(p: Place) -> str:
+    from .places import PLACE_SUFFIXES
+
+    for suf, typ in PLACE_SUFFIXES:
+        if p.zh.endswith(suf) and typ == p.type:
+            return suf
+    return ""
+
+
+def _guess_single_site(sentences: list[Sentence]) -> list[Section]:
+    from collections import Counter
+
+    from .places import parse_places
+
+    names = Counter(m.group(0) for s in sentences
+                    for m in re.finditer(r"[\u4e00-\u9fff]{1,4}?(?:社区|村委会|村)", s.text))
+    for name, _ in names.most_common():
+        chain = parse_places(name)
+        if chain and len(chain) == 1:
+            first = next(s for s in sentences if name in s.text)
+            return [Section(first, chain, None, tuple(sentences))]
+    return []
+
+
+def _draft_sentence(s: Sentence, sec: Section, sd: SiteDraft, sid: str, others, vocab, gaz, ids, anchors,
+                    mech_defined, orgs_defined, skipped, place_ids, extra_mechs=()) -> None:
+    text = s.text
+    orgs = find_organizations(text)
+    mechs = find_mechanisms(text, vocab, taken=[(o.start, o.end) for o in orgs])
+    mechs += [m for m in extra_mechs if not any(n.start < m.end and n.end > m.start for n in mechs)]
+    # A body the site set up (组建) to do something, with a name of its own, is also that practice.
+    for o in orgs:
+        if o.rule != "quoted names before a count of teams" and "组建" in text[max(0, o.start - 6):o.start]:
+            kinds, note = propose_kinds(o.text, text, vocab)
+            mechs.append(Name(o.text, o.start, o.end, "a body the site set up (组建): also drafted as its practice", 0.4,
+                              kinds, None, (note, "drafted twice, as organization and as mechanism: keep the one that fits")))
+    # Curated names the rules missed: the gazetteer finds them verbatim.
+    for space, found, maker in (("org", orgs, "org"), ("mechanism", mechs, "mechanism")):
+        for key, known in getattr(gaz, space).items():
+            if len(key) >= 3 and key in strip_quotes(text) and not any(strip_quotes(n.text) == key for n in found):
+                i = text.find(known.zh)
+                if i < 0:
+                    continue
+                found.append(Name(known.zh, i, i + len(known.zh), "gazetteer (curated name)", 0.8,
+                                  kinds=known.kinds, org_type=known.type))
+    for o in orgs:
+        key = strip_quotes(o.text)
+        if key in orgs_defined:
+            continue
+        known = gaz.find("org", o.text)
+        notes = list(o.notes) + [f"found by rule: {o.rule}"]
+        if known:
+            ident = ids.make("org", known.id)
+            en, typ = known.en, known.type
+            notes = [f"linked to curated {known.id} ({known.where.rsplit(':', 1)[0]})"]
+        else:
+            ident = ids.make("org", slugify(o.text))
+            en, translated = _english(o.text, _ORG_EN)
+            typ = o.org_type
+            if not translated:
+                notes.append(_TRANSLATE)
+        orgs_defined[key] = ident
+        sd.organizations.append(_entry(o.text, en, text, o.confidence, notes, id=ident, type=typ))
+        anchors[("org", ident)] = o.text
+    for m in mechs:
+        key = strip_quotes(m.text)
+        if key in mech_defined:
+            ident = mech_defined[key]
+            if any(v.get("use") == ident or v.get("id") == ident for v in sd.mechanisms):
+                continue
+            sd.mechanisms.append({"use": ident, "evidence": text, "status": "draft", "confidence": round(m.confidence, 2),
+                                  "note": "the same name is drafted at another site: one mechanism used at both"})
+            continue
+        known = gaz.find("mechanism", m.text)
+        notes = list(m.notes) + [f"found by rule: {m.rule}"]
+        if known:
+            ident = ids.make("mechanism", known.id)
+            en, kinds = known.en, list(known.kinds)
+            notes = [f"linked to curated {known.id} ({known.where.rsplit(':', 1)[0]})"]
+        else:
+            ident = ids.make("mechanism", slugify(m.text))
+            en, translated = _english(m.text, _MECH_EN)
+            kinds = list(m.kinds)
+            if not translated:
+                notes.append(_TRANSLATE)
+        mech_defined[key] = ident
+        basis = {k: ("kind of the curated mechanism it is linked to" if known else
+                     "a guess of govkg draft: no word of this kind is in the sentence; check or replace it")
+                 for k in kinds if not any(w in text for w in vocab.kind_words.get(k, ()))}
+        sd.mechanisms.append(_entry(m.text, en, text, m.confidence, notes, id=ident, kinds=kinds,
+                                    kind_basis=basis or None))
+        anchors[("mechanism", ident)] = m.text
+    amounts, skip = find_amounts(text, vocab)
+    skipped.extend((text, k) for k in skip)
+    for a in amounts:
+        ca, _ = clause_of(text, a.start, a.end)
+        head = text[ca:a.start]
+        credited = None
+        for key, ident in mech_defined.items():
+            if key and key in strip_quotes(head):
+                credited = ident
+        notes = list(a.notes)
+        subject = None
+        named = [p for p in others if p.zh in text and sec.site.zh not in text]
+        if named:
+            subject = place_ids.get(named[-1].zh)
+            notes.append(f"subject guessed: the sentence is about {named[-1].zh}, not the site itself")
+        if credited:
+            notes.append("credited to the mechanism its clause names")
+        period = {"zh": a.period[0], "en": a.period[1]} if a.period else None
+        ident = ids.make("outcome", f"{sid}-{slugify(a.label)[:40]}")
+        sd.outcomes.append(_entry(a.label, _amount_en(a, vocab), text, a.confidence, notes, id=ident,
+                                  value=a.value, unit=a.unit,
+                                  comparator=None if a.comparator == "exactly" else a.comparator,
+                                  measure=None if a.measure == "level" else a.measure,
+                                  direction=a.direction, mechanism=credited, subject=subject, period=period))
+        anchors[("outcome", ident)] = a.text

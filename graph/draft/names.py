@@ -1,0 +1,307 @@
+"""Named mechanisms of a sentence: quoted names and names ending in 机制, 模式, 议事堂 …, with proposed kinds."""
+
+from __future__ import annotations
+
+import re
+from dataclasses import dataclass, field
+
+from .vocab import Vocabulary
+
+__all__ = ["Name", "slogan_parts", "quoted_spans", "name_start", "find_mechanisms", "propose_kinds", "strip_quotes",
+           "MECHANISM_SUFFIXES", "PRACTICE_VERBS"]
+
+_CJK = "\u4e00-\u9fff"
+#: Endings of an unquoted mechanism name (落实接诉即办工作机制, 建立季度楼栋协商会).
+MECHANISM_SUFFIXES = (
+    "工作机制", "机制", "工作法", "模式", "议事堂", "议事会", "协商会", "议事厅", "调解室", "工作室",
+    "管理体系", "体系", "工程", "行动", "驿站", "书屋", "小程序", "服务站", "服务中心", "联盟", "改革", "食堂",
+)
+#: Endings allowed right after a quoted name (“清泉夜话”议事会, “三进”工作, “洁净家园”建设).
+_QUOTE_SUFFIXES = MECHANISM_SUFFIXES + ("工作", "理念", "建设", "活动", "项目", "制度")
+#: Verbs that introduce a practice the site runs (探索“积分超市”, 创新“邻里守望”).
+PRACTICE_VERBS = (
+    "探索推进", "探索", "创新", "打造", "创立", "创建", "建立", "构建", "推行", "推进", "落实", "实施", "开展",
+    "发展", "践行", "孵化", "用好", "运用", "依托", "推广", "深化", "发挥", "设立", "以", "加强", "完善", "坚持",
+)
+#: Words before a name that make it something else than the site's own practice.
+_NOT_PRACTICE = ("按照", "参照", "借鉴", "实现", "形成", "成为", "获评", "入选", "破解", "消除", "面对", "围绕", "向")
+_BOUNDARY = "，,；;：:。！？!?、（）()——“”\"' \t"
+#: Words a name never runs across: function words and verbs of handing, joining or using.
+STOP_WORDS = ("将", "把", "向", "对", "为", "与", "给", "在", "由", "被", "该", "其", "按照", "参照", "上缴", "拨付",
+              "汇聚", "整合", "配备", "提供", "联动", "带动", "发动", "加入", "利用", "围绕", "通过")
+_LEADING = re.compile(rf"^(?:(?:[{_CJK}]{{0,4}}?(?:全国|全省|全市|全区|省|市|区|县))?(?:首个|首家|第一个)|(?:\d+|[一二两三四五六七八九十]+)[支家个位名所批])")
+
+
+@dataclass(frozen=True)
+class Name:
+    """A name found in a sentence: ``text`` as written, at ``start``:``end``.
+
+    ``kinds`` are proposed kind ids (a guess from keywords, said in ``notes``); ``org_type`` is
+    set for an organization; ``rule`` names the rule that found it.
+    """
+
+    text: str
+    start: int
+    end: int
+    rule: str
+    confidence: float
+    kinds: tuple[str, ...] = ()
+    org_type: str | None = None
+    notes: tuple[str, ...] = field(default=())
+
+
+def strip_quotes(text: str) -> str:
+    """``text`` without quotation marks, for comparing names.
+
+    Examples
+    --------
+    >>> strip_quotes("“清泉夜话”议事会")
+    '清泉夜话议事会'
+    """
+    return re.sub(r"[“”\"'‘’「」『』]", "", text)
+
+
+def quoted_spans(sentence: str) -> list[tuple[int, int]]:
+    """Offsets of each “…” quotation (marks included).
+
+    Examples
+    --------
+    >>> s = "探索“三众”机制和“积分超市”模式"
+    >>> [s[a:b] for a, b in quoted_spans(s)]
+    ['“三众”', '“积分超市”']
+    """
+    return [(m.start(), m.end()) for m in re.finditer(r"“[^“”]{1,30}”", sentence)]
+
+
+def name_start(sentence: str, end: int, lo: int, *, verbs=PRACTICE_VERBS, lists: bool = False) -> tuple[int, str | None]:
+    """Where a name ending before ``lo`` … starts: after the last verb, stop word, list mark or clause mark.
+
+    With ``lists`` a name may hold list marks (街区、小区、楼栋三级管理体系) when a verb
+    starts it. Returns the start offset and the verb found (None when the name starts at a mark).
+    """
+    if lists:
+        start, verb = name_start(sentence, end, lo, verbs=verbs, lists=False)
+        if verb is None and sentence[start - 1:start] == "、":
+            a = start
+            while a > 0 and (sentence[a - 1] not in _BOUNDARY or sentence[a - 1] == "、") and lo - a < 24:
+                a -= 1
+            head = sentence[a:lo]
+            for v in sorted(verbs, key=len, reverse=True):
+                i = head.rfind(v)
+                if i >= 0:
+                    return a + i + len(v), v
+        return start, verb
+    a = lo
+    while a > 0 and sentence[a - 1] not in _BOUNDARY and lo - a < 20:
+        a -= 1
+    head = sentence[a:lo]
+    best, verb = a, None
+    for w in STOP_WORDS:
+        i = head.rfind(w)
+        if i >= 0 and a + i + len(w) > best:
+            best = a + i + len(w)
+    for v in verbs:
+        i = head.rfind(v)
+        if i >= 0 and a + i + len(v) > best:
+            best, verb = a + i + len(v), v
+    for w in ("了", "出"):  # 组建了…, 孵化出…
+        if sentence.startswith(w, best) and verb:
+            best += 1
+    for w in ("单位",):  # 共建单位青山产业园
+        i = sentence.rfind(w, best, lo)
+        if i >= 0:
+            best = i + len(w)
+    return best, verb
+
+
+def _verb_before(sentence: str, start: int) -> str | None:
+    head = sentence[max(0, start - 6):start]
+    for v in sorted(PRACTICE_VERBS, key=len, reverse=True):
+        if head.endswith(v) or head.endswith(v + "了"):
+            return v
+    return None
+
+
+def _blocked_before(sentence: str, start: int) -> bool:
+    head = sentence[max(0, start - 6):start]
+    return any(head.endswith(w) or head.endswith(w + "的") for w in _NOT_PRACTICE)
+
+
+def propose_kinds(name: str, context: str, vocab: Vocabulary, *, most: int = 2) -> tuple[tuple[str, ...], str]:
+    """Kinds for a mechanism from the kind scheme's labels and alternative labels.
+
+    A keyword in the name scores 2, in the sentence 1; the best ``most`` kinds are returned
+    with a note saying which keywords were matched. When no keyword matches, the kinds whose
+    labels share the most character pairs with the name are proposed and the note says so.
+
+    Examples
+    --------
+    >>> from govkg.draft.vocab import vocabulary
+    >>> propose_kinds("季度楼栋协商会", "", vocabulary())[0][0]
+    'juminxieshanghui'
+    """
+    scores: dict[str, tuple[int, list[str]]] = {}
+    bare = strip_quotes(name)
+    for kid, words in vocab.kind_words.items():
+        s, hits = 0, []
+        for w in words:
+            if len(w) < 2:
+                continue
+            if w in bare:
+                s, hits = s + 2 * len(w), hits + [w]
+            elif w in context:
+                s, hits = s + len(w), hits + [w]
+        if s:
+            scores[kid] = (s, hits)
+    if scores:
+        top = sorted(scores.items(), key=lambda kv: (-kv[1][0], kv[0]))[:most]
+        note = "kinds proposed from keywords: " + "; ".join(f"{k} ({'、'.join(h)})" for k, (_, h) in top)
+        return tuple(k for k, _ in top), note
+
+    def pairs(t: str) -> set[str]:
+        return {t[i:i + 2] for i in range(len(t) - 1)}
+
+    mine = pairs(bare) | pairs(context)
+    ranked = sorted(((len(mine & set().union(*(pairs(w) for w in words))), kid) for kid, words in vocab.kind_words.items()),
+                    key=lambda t: (-t[0], t[1]))
+    kid = ranked[0][1]
+    return (kid,), f"kind {kid} is a weak guess (no keyword of the scheme matched; nearest by shared characters)"
+
+
+def _extend_quote(sentence: str, b: int) -> int:
+    """End of a quoted name with its ending (“清泉夜话”议事会), or ``b`` when none follows."""
+    m = re.match(rf"[{_CJK}]{{0,8}}", sentence[b:])
+    tail = m.group(0) if m else ""
+    best = 0
+    for suf in _QUOTE_SUFFIXES:
+        i = tail.find(suf)
+        while i >= 0:
+            cand = i + len(suf)
+            if "的" not in tail[:cand] and cand > best:
+                best = cand
+            i = tail.find(suf, i + 1)
+    return b + best
+
+
+def find_mechanisms(sentence: str, vocab: Vocabulary, *, taken: list[tuple[int, int]] = ()) -> list[Name]:
+    """Named mechanisms in one sentence (quoted names and names with a mechanism ending).
+
+    ``taken`` are spans already read as organizations; names overlapping them are left out.
+
+    Examples
+    --------
+    >>> from govkg.draft.vocab import vocabulary
+    >>> s = "该社区探索“银龄调解”机制,落实接诉即办工作机制,实现“两降两升”。"
+    >>> [n.text for n in find_mechanisms(s, vocabulary())]
+    ['“银龄调解”机制', '接诉即办工作机制']
+    """
+    out: list[Name] = []
+
+    def free(a, b):
+        return all(b <= x or a >= y for x, y in list(taken) + [(n.start, n.end) for n in out])
+
+    for a, b in quoted_spans(sentence):
+        if not free(a, b):
+            continue
+        inner = sentence[a + 1:b - 1]
+        end = _extend_quote(sentence, b)
+        verb = _verb_before(sentence, a)
+        if _blocked_before(sentence, a):
+            continue
+        if end == b:
+            if verb is None or sentence.startswith(("相结合", "的方式"), b):
+                continue
+            if re.search(r"[难题局面目标问题]$", inner):
+                continue
+        text = sentence[a:end]
+        kinds, note = propose_kinds(text, _clause(sentence, a, end), vocab)
+        conf = 0.8 if end > b else 0.6
+        out.append(Name(text, a, end, "quoted name" + (" with a mechanism ending" if end > b else f" after {verb}"),
+                        conf, kinds, None, (note,)))
+    for suf in MECHANISM_SUFFIXES:
+        for m in re.finditer(re.escape(suf), sentence):
+            end = m.end()
+            start, verb = name_start(sentence, end, m.start(), lists=True)
+            if start >= m.start() or end - start < 3 or not free(start, end):
+                continue
+            if _blocked_before(sentence, start):
+                continue
+            text = sentence[start:end]
+            lead = _LEADING.match(text)
+            if lead and lead.end() < len(text) - 1:
+                start += lead.end()
+                text = sentence[start:end]
+            if re.search(r"\d", text) or "“" in text or "”" in text or text.startswith("的") or _in_quotes(sentence, start):
+                continue
+            kinds, note = propose_kinds(text, _clause(sentence, start, end), vocab)
+            out.append(Name(text, start, end, f"name ending in {suf}", 0.7 if verb else 0.5, kinds, None, (note,)))
+    # A practice with an epithet in quotes after a verb: 用好党建引领“实招”, 用好驻村律师“快招”.
+    for m in re.finditer(rf"“[{_CJK}]{{1,4}}”(?=[，,；;。])", sentence):
+        start, verb = name_start(sentence, m.end(), m.start())
+        if verb is None or m.start() - start < 2 or not free(start, m.end()) or _blocked_before(sentence, start):
+            continue
+        text = sentence[start:m.end()]
+        kinds, note = propose_kinds(text, _clause(sentence, start, m.end()), vocab)
+        out.append(Name(text, start, m.end(), f"a practice with a quoted epithet after {verb}", 0.5, kinds, None, (note,)))
+    out += _list_mates(sentence, out, vocab, free)
+    return sorted(out, key=lambda n: n.start)
+
+
+def slogan_parts(sentences: list[str]) -> list[tuple[int, str, int]]:
+    """Parts of a quoted “A+B” slogan that the section also writes unquoted (通过党员带头、乡贤助力).
+
+    Returns ``(sentence index, part, offset)`` for each part of at least three characters found
+    outside quotation marks in a sentence of the section, at its first such place.
+
+    Examples
+    --------
+    >>> slogan_parts(["“党员带头+乡贤助力”打造和美乡村", "该村通过党员带头、乡贤助力,打造宜业乡村。"])
+    [(1, '党员带头', 4), (1, '乡贤助力', 9)]
+    """
+    parts = []
+    for s in sentences:
+        for a, b in quoted_spans(s):
+            inner = s[a + 1:b - 1]
+            if "+" in inner:
+                parts += [p for p in inner.split("+") if len(p) >= 3 and not re.search(r"\d", p)]
+    out = []
+    for part in dict.fromkeys(parts):
+        for i, s in enumerate(sentences):
+            pos = s.find(part)
+            while pos >= 0 and _in_quotes(s, pos):
+                pos = s.find(part, pos + 1)
+            if pos >= 0:
+                out.append((i, part, pos))
+                break
+    return out
+
+
+def _list_mates(sentence: str, found: list[Name], vocab: Vocabulary, free) -> list[Name]:
+    """Items of an enumeration (甲、乙、丙等…项目) whose other items are drafted names."""
+    extra = []
+    for m in re.finditer(rf"([{_CJK}]{{2,10}}(?:、[{_CJK}]{{2,10}})+)等", sentence):
+        items, pos = [], m.start(1)
+        for it in m.group(1).split("、"):
+            items.append((pos, pos + len(it)))
+            pos += len(it) + 1
+        if not any(any(n.start <= a and n.end >= b or (n.start >= a and n.end == b) for n in found) for a, b in items):
+            continue
+        a0, b0 = items[0]
+        start, verb = name_start(sentence, b0, b0 - 1)
+        items[0] = (max(a0, start), b0)
+        for a, b in items:
+            if b - a >= 3 and free(a, b) and not any(n.start < b and n.end > a for n in found + extra):
+                kinds, note = propose_kinds(sentence[a:b], _clause(sentence, a, b), vocab)
+                extra.append(Name(sentence[a:b], a, b, "item of a list whose other items are names", 0.5, kinds, None, (note,)))
+    return extra
+
+
+def _clause(sentence: str, a: int, b: int) -> str:
+    from .numbers import clause_of
+
+    x, y = clause_of(sentence, a, b)
+    return sentence[x:y]
+
+
+def _in_quotes(sentence: str, pos: int) -> bool:
+    return sentence.count("“", 0, pos) > sentence.count("”", 0, pos)

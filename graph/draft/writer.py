@@ -1,0 +1,139 @@
+"""Write a draft as a data folder in our YAML format (sources/, areas.yaml, sites/<id>.yaml), atomically."""
+
+from __future__ import annotations
+
+import datetime as _dt
+from pathlib import Path
+
+from ..errors import GovkgError
+from ..writers import write_atomic
+from .drafter import Draft
+
+__all__ = ["write_draft", "dump_yaml", "fit_fields", "source_record"]
+
+_HEADER = ("# Drafted by `govkg draft` from {file}. Every entry is `status: draft` with a `confidence` until a\n"
+           "# curator accepts, edits or removes it (`govkg review DIR`). Notes say what was guessed.\n")
+
+
+def dump_yaml(doc) -> str:
+    """``doc`` as block-style UTF-8 YAML, keys in the order given, long sentences unwrapped.
+
+    Examples
+    --------
+    >>> print(dump_yaml({"zh": "清泉社区", "evidence": "甲:乙。"}), end="")
+    zh: 清泉社区
+    evidence: 甲:乙。
+    """
+    import yaml
+
+    class _Dumper(yaml.SafeDumper):
+        pass
+
+    return yaml.dump(doc, Dumper=_Dumper, allow_unicode=True, sort_keys=False, width=1_000_000,
+                     default_flow_style=False)
+
+
+def fit_fields(section: str, values: dict) -> dict:
+    """``values`` with the fields the loader of this version does not know moved into ``note``.
+
+    The drafter writes ``status``, ``confidence`` and ``direction`` (schema v2); with an older
+    loader they would be refused, so they are kept as text in the note instead.
+    """
+    from .. import model
+
+    allowed = set(getattr(model, "_COMMON", set())) | set(getattr(model, "_FIELDS", {}).get(section, {}))
+    if section == "source":
+        allowed = set(getattr(model, "_SOURCE_FIELDS", set()))
+    out, moved = {}, []
+    for k, v in values.items():
+        if k in allowed or k == "use" and section == "mechanisms":
+            out[k] = v
+        elif v is not None:
+            moved.append(f"{k}: {v}")
+    if moved:
+        note = "; ".join(filter(None, [out.get("note"), *moved]))
+        out["note"] = note
+    return out
+
+
+def _check_target(path: Path, force: bool) -> None:
+    if path.exists() or path.is_symlink():
+        if not path.is_file() or path.is_symlink():
+            raise GovkgError(f"{path} exists and is not a regular file; not replacing it")
+        if not force:
+            raise GovkgError(f"{path} exists; draft into a new folder or pass --force to replace the drafted files")
+
+
+def write_draft(draft: Draft, out_dir: str | Path, *, text_path: str | Path | None = None, force: bool = False) -> list[Path]:
+    """Write ``draft`` into ``out_dir`` as a data folder that ``govkg build --data`` reads.
+
+    Parameters
+    ----------
+    draft : Draft
+    out_dir : path
+        The folder to write (created when missing).
+    text_path : path, optional
+        The report's text file: copied to ``out_dir/sources/`` under the source's ``file``
+        name, so that the build and the review find it (evidence is then checked verbatim).
+    force : bool
+        Replace files a previous draft wrote; without it an existing file is an error.
+
+    Returns
+    -------
+    list of Path
+        The files written.
+    """
+    out = Path(out_dir)
+    if out.exists() and not out.is_dir():
+        raise GovkgError(f"{out} is not a folder")
+    src = draft.source
+    files: dict[Path, str] = {}
+    header = _HEADER.format(file=src.get("file") or "the report")
+    files[out / "sources" / f"{src['id']}.yaml"] = header + dump_yaml(fit_fields("source", src))
+    if draft.areas:
+        doc = {"source": src["id"], "areas": [fit_fields("areas", a) for a in draft.areas]}
+        files[out / "areas.yaml"] = header + dump_yaml(doc)
+    for sid, sd in draft.sites.items():
+        doc = {"source": src["id"], "site": fit_fields("site", sd.site)}
+        for section in ("organizations", "mechanisms", "outcomes"):
+            items = getattr(sd, section)
+            if items:
+                doc[section] = [fit_fields(section, v) for v in items]
+        files[out / "sites" / f"{sid}.yaml"] = header + dump_yaml(doc)
+    if text_path is not None and src.get("file"):
+        files[out / "sources" / src["file"]] = Path(text_path).read_text(encoding="utf-8")
+    for path in files:
+        _check_target(path, force)
+    written = []
+    for path, data in files.items():
+        written.append(write_atomic(path, data))
+    return written
+
+
+def source_record(report: Path, *, source_id: str | None, title: str | None, publisher: str | None,
+                  date: str | None, url: str | None, text: str) -> dict:
+    """The source record of a report from the command-line options (labels left to translate are marked)."""
+    from ..slug import is_slug, slugify
+    from .drafter import _pinyin
+
+    sid = source_id or slugify(report.stem)
+    if not is_slug(sid):
+        raise GovkgError(f"--source-id must be a slug (lower-case a-z, 0-9, '-'), got {sid!r}")
+    first = next((line.strip() for line in text.splitlines() if line.strip()), report.stem)
+    zh = title or first[:80]
+    rec = {"id": sid, "zh": zh, "en": f"(translate) {_pinyin(zh)[:80]}" if not title or not title.isascii() else title}
+    if publisher:
+        zh_p, _, en_p = publisher.partition("/")
+        rec["publisher"] = {"zh": zh_p.strip(), "en": (en_p.strip() or _pinyin(zh_p.strip()))}
+    else:
+        rec["publisher"] = {"zh": "未注明", "en": "not stated"}
+    rec["language"] = "zh"
+    rec["file"] = report.name
+    if url:
+        rec["url"] = url
+    if date:
+        try:
+            rec["date"] = _dt.date.fromisoformat(date)
+        except ValueError:
+            raise GovkgError(f"--date must be an ISO date (YYYY-MM-DD), got {date!r}") from None
+    return rec

@@ -1,0 +1,179 @@
+"""Browser tests of the review page: Debian chromium through Playwright, every request but the review server's blocked."""
+
+from __future__ import annotations
+
+import json
+import os
+from pathlib import Path
+
+import pytest
+import yaml
+
+from govkg.draft import draft_report, write_draft
+from govkg.draft.review import ReviewServer, apply_decisions, write_review
+from govkg.draft.sentences import split_sentences
+
+pytestmark = pytest.mark.browser
+
+CHROMIUM = "/usr/bin/chromium"
+ARGS = ["--no-sandbox", "--disable-gpu", "--disable-background-networking", "--disable-component-update",
+        "--no-first-run", "--disable-sync"]
+LANHU = Path(__file__).parent / "fixtures" / "draft" / "lanhu.txt"
+XSS = "<img src=x onerror=alert(1)>"
+
+
+@pytest.fixture(scope="module")
+def browser():
+    if not os.path.exists(CHROMIUM):
+        pytest.fail(f"{CHROMIUM} not found: the browser tests need Debian's chromium (apt-get install chromium; see .ci/run)")
+    from playwright.sync_api import sync_playwright
+
+    with sync_playwright() as p:
+        b = p.chromium.launch(executable_path=CHROMIUM, args=ARGS)
+        yield b
+        b.close()
+
+
+@pytest.fixture
+def drafted(tmp_path):
+    out = tmp_path / "lanhu" / "data"
+    write_draft(draft_report(LANHU, source_id="lanhu-test"), out, text_path=LANHU)
+    return out
+
+
+@pytest.fixture
+def served(drafted):
+    server = ReviewServer(drafted)
+    url = server.start()
+    yield drafted, url
+    server.stop()
+
+
+class Opened:
+    """A page with every request blocked except those to ``allowed`` (a URL prefix); records errors and dialogs."""
+
+    def __init__(self, browser, url: str, allowed: str, **context):
+        self.context = browser.new_context(viewport={"width": 1400, "height": 900}, **context)
+        self.blocked, self.errors, self.dialogs = [], [], []
+
+        def route(r):
+            if r.request.url.startswith(allowed):
+                r.continue_()
+            else:
+                self.blocked.append(r.request.url)
+                r.abort()
+
+        self.context.route("**/*", route)
+        self.page = self.context.new_page()
+        self.page.on("console", lambda m: self.errors.append(m.text) if m.type in ("error", "warning") else None)
+        self.page.on("pageerror", lambda e: self.errors.append(str(e)))
+        self.page.on("dialog", lambda d: (self.dialogs.append(d.message), d.dismiss()))
+        self.page.goto(url)
+
+    def card(self, key_part: str):
+        return self.page.locator(f".fact[data-key*='{key_part}']")
+
+
+@pytest.fixture
+def open_page(browser):
+    opened = []
+
+    def _open(url, allowed, **kw):
+        o = Opened(browser, url, allowed, **kw)
+        opened.append(o)
+        return o
+
+    yield _open
+    for o in opened:
+        o.context.close()
+
+
+def doc(folder):
+    return yaml.safe_load((folder / "sites" / "qingquanshequ.yaml").read_text(encoding="utf-8"))
+
+
+def test_page_shows_the_report_and_highlights_every_fact(served, open_page):
+    folder, url = served
+    o = open_page(url, url)
+    assert o.errors == [] and o.blocked == [] and o.dialogs == []
+    n_sentences = o.page.locator("#report .sentence").count()
+    assert n_sentences == len(split_sentences(LANHU.read_text(encoding="utf-8"))) == 15
+    cards = o.page.locator(".fact")
+    n_entries = sum(len(v) if isinstance(v, list) else 1
+                    for p in folder.rglob("*.yaml") if p.parent.name != "sources"
+                    for k, v in yaml.safe_load(p.read_text(encoding="utf-8")).items() if k != "source")
+    assert cards.count() == n_entries
+    # the 45 of 运用“清泉夜话”议事会化解矛盾纠纷45件 is highlighted on its sentence; clicking it selects its card
+    mark = o.page.locator("mark.outcomes", has_text="45")
+    assert mark.count() == 1
+    mark.click()
+    selected = o.page.locator(".fact.selected")
+    assert "45 jian" in selected.text_content()
+    assert o.page.locator("mark.mechanisms", has_text="“清泉夜话”议事会").count() >= 1
+    assert o.page.locator(".skipped", has_text="60").count() == 1  # 60年代 shown as left out
+    assert "a decade" in o.page.locator(".skipped", has_text="60").get_attribute("title")
+
+
+def test_accept_edit_reject_are_saved_into_the_yaml(served, open_page):
+    folder, url = served
+    d = doc(folder)
+    out98 = next(v for v in d["outcomes"] if v["value"] == 98)["id"]
+    out45 = next(v for v in d["outcomes"] if v["value"] == 45)["id"]
+    mech = next(v for v in d["mechanisms"] if v.get("zh") == "“1+N”")["id"]
+    o = open_page(url, url)
+    o.card(out98).locator("button.accept").click()
+    c = o.card(out45)
+    c.locator("button.edit").click()
+    c.locator("input[name=en]").fill("Disputes resolved by the Qingquan evening-talk council")
+    c.locator("button.apply-edit").click()
+    o.card(mech).locator("button.reject").click()
+    assert "decided-reject" in o.card(mech).get_attribute("class")
+    o.page.click("#save")
+    o.page.wait_for_selector("body[data-saved=yes]", timeout=10_000)
+    assert "1 accepted, 1 edited, 1 rejected" in o.page.text_content("#message")
+    d = doc(folder)
+    assert next(v for v in d["outcomes"] if v["id"] == out98)["status"] == "accepted"
+    e45 = next(v for v in d["outcomes"] if v["id"] == out45)
+    assert e45["en"] == "Disputes resolved by the Qingquan evening-talk council" and e45["status"] == "accepted"
+    assert not any(v.get("id") == mech for v in d["mechanisms"])
+    assert o.errors == [] and o.blocked == []
+    # a reload shows the saved state
+    o.page.reload()
+    assert "accepted" in o.card(out98).get_attribute("class")
+    assert o.card(mech).count() == 0
+
+
+def test_a_label_with_html_stays_text(drafted, open_page):
+    path = drafted / "sites" / "qingquanshequ.yaml"
+    d = yaml.safe_load(path.read_text(encoding="utf-8"))
+    d["mechanisms"][0]["en"] = XSS
+    d["organizations"] = [{"id": "xss", "zh": XSS, "en": "</script><script>alert(2)</script>", "type": "association",
+                           "evidence": d["mechanisms"][0]["evidence"], "status": "draft", "confidence": 0.1}]
+    path.write_text(yaml.safe_dump(d, allow_unicode=True, sort_keys=False), encoding="utf-8")
+    server = ReviewServer(drafted)
+    url = server.start()
+    try:
+        o = open_page(url, url)
+        assert o.dialogs == [] and o.errors == [] and o.blocked == []
+        assert o.page.locator("img").count() == 0 and o.page.locator("script").count() == 2
+        assert XSS in o.card("|xss").locator(".label").text_content()
+        assert "</script><script>alert(2)</script>" in o.card("|xss").locator(".label").text_content()
+    finally:
+        server.stop()
+
+
+def test_file_page_exports_decisions_for_apply(drafted, tmp_path, open_page):
+    page = write_review(drafted, tmp_path / "review.html")
+    o = open_page(page.resolve().as_uri(), "file://", accept_downloads=True)
+    assert o.errors == [] and o.blocked == []
+    assert "Export" in o.page.text_content("#save")
+    out98 = next(v for v in doc(drafted)["outcomes"] if v["value"] == 98)["id"]
+    o.card(out98).locator("button.reject").click()
+    with o.page.expect_download() as dl:
+        o.page.click("#save")
+    saved = tmp_path / "decisions.json"
+    dl.value.save_as(saved)
+    body = json.loads(saved.read_text(encoding="utf-8"))
+    assert body["decisions"] == [{"file": "sites/qingquanshequ.yaml", "section": "outcomes", "id": out98, "action": "reject"}]
+    assert apply_decisions(drafted, body)["rejected"] == 1
+    assert not any(v["id"] == out98 for v in doc(drafted)["outcomes"])

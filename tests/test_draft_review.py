@@ -1,0 +1,173 @@
+"""Decisions applied to a drafted folder, the review page's data, `govkg review --apply` and the review server."""
+
+from __future__ import annotations
+
+import json
+import urllib.error
+import urllib.request
+from pathlib import Path
+
+import pytest
+import yaml
+from click.testing import CliRunner
+
+from govkg.cli import cli
+from govkg.draft import draft_report, write_draft
+from govkg.draft.review import ReviewServer, apply_decisions, review_page, review_payload
+from govkg.errors import GovkgError
+from govkg.model import load_data
+
+LANHU = Path(__file__).parent / "fixtures" / "draft" / "lanhu.txt"
+
+
+@pytest.fixture
+def drafted(tmp_path):
+    out = tmp_path / "lanhu" / "data"
+    write_draft(draft_report(LANHU, source_id="lanhu-test"), out, text_path=LANHU)
+    return out
+
+
+def site_doc(folder, name="qingquanshequ"):
+    return yaml.safe_load((folder / "sites" / f"{name}.yaml").read_text(encoding="utf-8"))
+
+
+def entry(doc, section, pred):
+    return next(v for v in doc[section] if pred(v))
+
+
+def test_payload_locates_every_fact_on_its_sentence(drafted):
+    p = review_payload(drafted)
+    assert p["report"] == "lanhu.txt" and p["sentences"][0]["text"].startswith("【虚构的测试材料")
+    facts = {(f["section"], f["id"]): f for f in p["facts"]}
+    o = next(f for f in p["facts"] if f["section"] == "outcomes" and f["fields"]["value"] == 45)
+    (w,) = o["evidence"]
+    s = p["sentences"][w["sentence"]]["text"]
+    assert s[w["start"]:w["end"]] == "45件"
+    assert all(f["evidence"] and all(w["sentence"] is not None for w in f["evidence"]) for f in facts.values())
+    o20 = next(f for f in p["facts"] if f["section"] == "outcomes" and f["fields"]["value"] == 20)
+    w = o20["evidence"][0]
+    assert p["sentences"][w["sentence"]]["text"][w["start"]:w["end"]] == "二十余户"  # a Chinese numeral is found as written
+    assert any(k["reason"].startswith("a decade") for k in p["skipped"])
+
+
+def test_accept_edit_reject(drafted):
+    doc = site_doc(drafted)
+    mech = entry(doc, "mechanisms", lambda v: v.get("zh") == "“清泉夜话”议事会")
+    out45 = entry(doc, "outcomes", lambda v: v["value"] == 45)
+    out98 = entry(doc, "outcomes", lambda v: v["value"] == 98)
+    assert out45["mechanism"] == mech["id"]
+    f = "sites/qingquanshequ.yaml"
+    r = apply_decisions(drafted, {"decisions": [
+        {"file": f, "section": "outcomes", "id": out98["id"], "action": "accept"},
+        {"file": f, "section": "outcomes", "id": out45["id"], "action": "edit",
+         "values": {"zh": "运用议事会化解矛盾纠纷件数", "en": "Disputes resolved through the council", "comparator": "approximately"}},
+        {"file": f, "section": "mechanisms", "id": mech["id"], "action": "reject"},
+    ]})
+    assert r == {"accepted": 1, "edited": 1, "rejected": 1, "files": [f]}
+    doc = site_doc(drafted)
+    assert not any(v.get("id") == mech["id"] for v in doc["mechanisms"])
+    o45 = entry(doc, "outcomes", lambda v: v["id"] == out45["id"])
+    assert (o45["value"], o45["comparator"], o45["status"], o45["en"]) == (
+        45, "approximately", "accepted", "Disputes resolved through the council")
+    assert "mechanism" not in o45  # the reference to the rejected mechanism went with it
+    assert entry(doc, "outcomes", lambda v: v["id"] == out98["id"])["status"] == "accepted"
+    ds = load_data(drafted)  # accepted entries are in the default load
+    assert {e.id for e in ds.entries if e.section == "outcomes"} == {out45["id"], out98["id"]}
+    assert (drafted / "sites" / "qingquanshequ.yaml").read_text(encoding="utf-8").startswith("# Drafted by")
+
+
+@pytest.mark.parametrize("decision, message", [
+    ({"file": "../x.yaml", "section": "outcomes", "id": "a", "action": "accept"}, "outside the data folder"),
+    ({"file": "sites/qingquanshequ.yaml", "section": "outcomes", "id": "nope", "action": "accept"}, "no outcomes entry"),
+    ({"file": "sites/qingquanshequ.yaml", "section": "outcomes", "id": "{o}", "action": "burn"}, "unknown action"),
+    ({"file": "sites/qingquanshequ.yaml", "section": "outcomes", "id": "{o}", "action": "edit",
+      "values": {"value": "many"}}, "must be a number"),
+    ({"file": "sites/qingquanshequ.yaml", "section": "outcomes", "id": "{o}", "action": "edit",
+      "values": {"unit": "parsecs"}}, "unknown unit 'parsecs'"),
+    ({"file": "sites/qingquanshequ.yaml", "section": "outcomes", "id": "{o}", "action": "edit",
+      "values": {"value": "46"}}, "the number 46 is not written"),
+    ({"file": "sites/qingquanshequ.yaml", "section": "outcomes", "id": "{o}", "action": "edit",
+      "values": {"evidence": "x"}}, "cannot be edited"),
+    ({"file": "sites/qingquanshequ.yaml", "section": "site", "id": "qingquanshequ", "action": "reject"}, "delete the file"),
+    ({"file": "areas.yaml", "section": "areas", "id": "cuizhujiedao", "action": "reject"}, "cannot reject cuizhujiedao"),
+])
+def test_bad_decisions_change_nothing(drafted, decision, message):
+    before = {p: p.read_bytes() for p in drafted.rglob("*.yaml")}
+    o = entry(site_doc(drafted), "outcomes", lambda v: v["value"] == 45)["id"]
+    decision = {k: (v.format(o=o) if isinstance(v, str) else v) for k, v in decision.items()}
+    with pytest.raises(GovkgError) as exc:
+        apply_decisions(drafted, {"decisions": [decision]})
+    if message:
+        assert message in str(exc.value)
+    assert {p: p.read_bytes() for p in drafted.rglob("*.yaml")} == before
+
+
+def test_an_invalid_result_writes_nothing(drafted):
+    with pytest.raises(GovkgError, match="nothing was written"):
+        apply_decisions(drafted, {"decisions": [{"file": "sites/qingquanshequ.yaml", "section": "site",
+                                                 "id": "qingquanshequ", "action": "edit", "values": {"type": "castle"}}]})
+
+
+def test_page_keeps_html_in_labels_as_data():
+    page = review_page({"report": "r.txt", "sentences": [{"i": 0, "text": "<img src=x onerror=alert(1)>", "line": 1}],
+                        "facts": [{"fields": {"zh": "</script><script>alert(1)</script>"}}]})
+    assert "<img src=x" not in page and "</script><script>alert" not in page
+    assert "\\u003cimg src=x" in page
+
+
+def test_cli_review_writes_the_page_and_applies_decisions(drafted, tmp_path):
+    r = CliRunner().invoke(cli, ["review", str(drafted), "-o", str(tmp_path / "page.html")])
+    assert r.exit_code == 0, r.output
+    page = (tmp_path / "page.html").read_text(encoding="utf-8")
+    assert page.startswith("<!DOCTYPE html>") and "govkg-review-data" in page and "src=" not in page
+    o = entry(site_doc(drafted), "outcomes", lambda v: v["value"] == 98)["id"]
+    dec = tmp_path / "decisions.json"
+    dec.write_text(json.dumps({"decisions": [{"file": "sites/qingquanshequ.yaml", "section": "outcomes", "id": o,
+                                              "action": "accept"}]}), encoding="utf-8")
+    r = CliRunner().invoke(cli, ["review", str(drafted), "--apply", str(dec)])
+    assert r.exit_code == 0 and "1 accepted" in r.output
+    dec.write_text("{not json", encoding="utf-8")
+    r = CliRunner().invoke(cli, ["review", str(drafted), "--apply", str(dec)])
+    assert r.exit_code == 1 and "not a decisions JSON file" in r.output
+
+
+def test_review_needs_the_report_text(tmp_path):
+    out = tmp_path / "data"
+    write_draft(draft_report(LANHU, source_id="lanhu-test"), out)  # text not copied
+    r = CliRunner().invoke(cli, ["review", str(out)], env={"GOVKG_SOURCES": ""})
+    assert r.exit_code == 1 and "pass --text" in r.output
+    r = CliRunner().invoke(cli, ["review", str(out), "--text", str(LANHU)])
+    assert r.exit_code == 0
+
+
+def post(url, body, token, ctype="application/json"):
+    req = urllib.request.Request(url + "decisions", data=json.dumps(body).encode(), method="POST",
+                                 headers={"Content-Type": ctype, **({"X-Govkg-Token": token} if token else {})})
+    try:
+        with urllib.request.urlopen(req, timeout=10) as r:
+            return r.status, json.loads(r.read())
+    except urllib.error.HTTPError as e:
+        return e.code, json.loads(e.read())
+
+
+def test_server_saves_decisions_only_with_its_token(drafted):
+    server = ReviewServer(drafted)
+    url = server.start()
+    try:
+        assert url.startswith("http://127.0.0.1:")
+        with urllib.request.urlopen(url, timeout=10) as r:
+            page = r.read().decode("utf-8")
+        token = json.loads(page.split('id="govkg-review-data">')[1].split("</script>")[0])["token"]
+        o = entry(site_doc(drafted), "outcomes", lambda v: v["value"] == 98)["id"]
+        body = {"decisions": [{"file": "sites/qingquanshequ.yaml", "section": "outcomes", "id": o, "action": "reject"}]}
+        assert post(url, body, None)[0] == 403
+        assert post(url, body, "wrong")[0] == 403
+        assert post(url, body, token, ctype="text/plain")[0] == 403
+        assert entry(site_doc(drafted), "outcomes", lambda v: v["value"] == 98)
+        code, res = post(url, body, token)
+        assert code == 200 and res["rejected"] == 1
+        assert not any(v["value"] == 98 for v in site_doc(drafted)["outcomes"])
+        code, res = post(url, body, token)  # already gone
+        assert code == 400 and "no outcomes entry" in res["error"]
+    finally:
+        server.stop()
