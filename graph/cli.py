@@ -97,10 +97,10 @@ def slug(text):
 
 def _register_commands() -> None:
     """Commands that live in their own modules add themselves to the group."""
-    from . import cli_analysis, cli_draft, cli_query
+    from . import cli_analysis, cli_draft, cli_query, cli_serve
     from govkg.visualize import cli as cli_visualize
 
-    for module in (cli_query, cli_analysis, cli_visualize, cli_draft):
+    for module in (cli_query, cli_analysis, cli_serve, cli_visualize, cli_draft):
         module.register(cli)
 
 

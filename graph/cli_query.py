@@ -48,24 +48,30 @@ def register(cli: click.Group) -> None:
     @click.argument("query", required=False)
     @click.option("--example", metavar="NAME", help="Run a shipped example query (see --examples).")
     @click.option("--examples", "list_examples", is_flag=True, help="List the shipped example queries.")
-    @click.option("-f", "--format", "fmt", type=click.Choice(["table", "csv", "json"]), default="table",
-                  show_default=True, help="json = SPARQL 1.1 Query Results JSON.")
+    @click.option("-f", "--format", "fmt", type=click.Choice(["table", "csv", "tsv", "json"]), default="table",
+                  show_default=True, help="json = SPARQL 1.1 Query Results JSON; csv and tsv rows are streamed.")
+    @click.option("--timeout", type=click.FloatRange(min=0), default=60, show_default=True, metavar="SECONDS",
+                  help="Stop the query after this long (0: no limit). Ctrl-C stops it at once.")
+    @click.option("--max-rows", type=click.IntRange(min=0), metavar="N",
+                  help="Print at most N rows (or triples); a note on stderr says when more were there.")
     @click.option("--bind", "binds", multiple=True, metavar="NAME=VALUE",
                   help="Bind a projected variable to a value: <iri>, text@zh, text@en or plain text.")
     @click.option("--full", is_flag=True, help="Do not shorten long table cells.")
     @click.pass_context
-    def query(ctx, query, example, list_examples, fmt, binds, full):
+    def query(ctx, query, example, list_examples, fmt, binds, full, timeout, max_rows):
         """Run a read-only SPARQL query: QUERY is the text, a .rq file, or - for stdin.
 
         Our prefixes (gk:, kind:, unit:, site:, mech:, schema:, org:, prov:, skos:, rdfs: …)
-        are predeclared.
+        are predeclared. SERVICE (a request to another endpoint) is refused. The query runs in a
+        child process that is killed at the deadline or on Ctrl-C.
 
         \b
         govkg query 'SELECT ?s WHERE { ?s a gk:DemonstrationSite }'
         govkg query --example numbers-with-evidence --format csv
+        govkg query --timeout 5 --max-rows 1000 -f tsv 'SELECT * WHERE { ?s ?p ?o }'
         """
         from .build import load_store
-        from .query import format_csv, format_json, format_table, run_query
+        from .query import format_json, format_table, run_query, stream_query
         from .resources import example_queries, example_query
 
         if list_examples:
@@ -88,13 +94,25 @@ def register(cli: click.Group) -> None:
             text = query
         bindings = dict(_parse_binding(b) for b in binds)
         store = load_store(ctx.obj["data_dir"], ctx.obj["build_dir"])
-        result = run_query(store, text, bindings=bindings)
-        if fmt == "csv":
-            click.echo(format_csv(result), nl=False)
-        elif fmt == "json":
-            click.echo(format_json(result))
+        limit = timeout or None
+        if fmt in ("csv", "tsv"):
+            out = click.get_binary_stream("stdout")
+
+            def write(chunk: bytes) -> None:
+                out.write(chunk)
+                out.flush()
+
+            written = stream_query(store, text, fmt, write, bindings=bindings, timeout=limit, max_rows=max_rows)
+            truncated, n = written.truncated, written.rows
         else:
-            click.echo(format_table(result, max_width=None if full else 60))
+            result = run_query(store, text, bindings=bindings, timeout=limit, max_rows=max_rows, isolated=True)
+            if fmt == "json":
+                click.echo(format_json(result))
+            else:
+                click.echo(format_table(result, max_width=None if full else 60))
+            truncated, n = result.truncated, max_rows
+        if truncated:
+            click.echo(f"note: the answer was cut at {n} rows (--max-rows {max_rows}); more rows matched", err=True)
 
     @cli.command()
     @click.option("-f", "--format", "fmt", type=click.Choice(_RDF_FORMATS + _NETWORK_FORMATS), default="turtle",

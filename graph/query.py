@@ -1,4 +1,4 @@
-"""Read-only SPARQL over the graph (Oxigraph's engine) with our prefixes predeclared; results as rows, table, CSV or JSON."""
+"""Read-only, guarded SPARQL over the graph (Oxigraph's engine) with our prefixes predeclared; results as rows, table, CSV or JSON, or streamed."""
 
 from __future__ import annotations
 
@@ -12,9 +12,10 @@ from rdflib import BNode, Graph, Literal, URIRef
 from .errors import QueryError
 from .namespace import PREFIXES
 
-__all__ = ["QueryResult", "to_store", "run_query", "binding_terms", "format_table", "format_csv", "format_json", "FORMATS"]
+__all__ = ["QueryResult", "to_store", "run_query", "stream_query", "binding_terms", "format_table", "format_csv",
+           "format_json", "FORMATS"]
 
-FORMATS = ("table", "csv", "json")
+FORMATS = ("table", "csv", "tsv", "json")
 
 
 @dataclass(frozen=True)
@@ -22,7 +23,8 @@ class QueryResult:
     """The answer to a query: ``kind`` is ``select``, ``ask`` or ``construct``.
 
     For ``select``: ``variables`` and ``rows`` (tuples of rdflib terms, ``None`` where unbound);
-    for ``ask``: ``boolean``; for ``construct``/``describe``: ``graph``.
+    for ``ask``: ``boolean``; for ``construct``/``describe``: ``graph``. ``truncated`` is true
+    when the rows (or triples) were cut at ``max_rows``.
     """
 
     kind: str
@@ -30,6 +32,7 @@ class QueryResult:
     rows: tuple = ()
     boolean: bool | None = None
     graph: Graph | None = None
+    truncated: bool = False
 
     def as_dicts(self) -> list[dict]:
         """Rows as ``{variable: value}`` with plain Python strings (unbound variables left out)."""
@@ -112,24 +115,72 @@ def binding_terms(value) -> list:
     return [Literal(value)] + [Literal(value, lang=lg) for lg in _LANGS]
 
 
-def _is_update(text: str) -> bool:
-    from rdflib.plugins.sparql.parser import parseUpdate
+def _evaluate(store, text: str, bindings: dict | None):
+    """Oxigraph's answer to a read-only query; ``QueryError`` for SERVICE, an update or a syntax error."""
+    import pyoxigraph as ox
 
+    from .guard import is_update, refuse_service, syntax_error
+
+    refuse_service(text)
+    subs = {ox.Variable(k): _to_ox(v) for k, v in (bindings or {}).items()}
     try:
-        parseUpdate(text)
-    except Exception:  # noqa: BLE001 - anything unparsable as an update is not one
-        return False
-    return True
+        return store.query(text, prefixes=PREFIXES, substitutions=subs or None)
+    except RuntimeError as exc:
+        raise QueryError(str(exc)) from None
+    except SyntaxError as exc:
+        if is_update(text):
+            raise QueryError("govkg query is read-only: SPARQL UPDATE (INSERT, DELETE, LOAD, CLEAR …) "
+                             "is refused; edit the data files and run `govkg build` instead") from None
+        raise QueryError(syntax_error(exc)) from None
 
 
-def run_query(graph_or_store, text: str, *, bindings: dict | None = None) -> QueryResult:
+def _collect(store, text, bindings, max_rows, send=None):
+    """Run the query and gather its answer as plain data (picklable across a process boundary)."""
+    import itertools
+
+    import pyoxigraph as ox
+
+    res = _evaluate(store, text, bindings)
+    try:
+        if isinstance(res, ox.QueryBoolean):
+            return ("ask", bool(res))
+        limit = None if max_rows is None else max_rows + 1
+        if isinstance(res, ox.QuerySolutions):
+            variables = tuple(v.value for v in res.variables)
+            rows = [tuple(_from_ox(t) for t in sol) for sol in itertools.islice(res, limit)]
+            cut = max_rows is not None and len(rows) > max_rows
+            return ("select", variables, tuple(rows[:max_rows] if cut else rows), cut)
+        triples = [(_from_ox(t.subject), _from_ox(t.predicate), _from_ox(t.object))
+                   for t in itertools.islice(res, limit)]
+        cut = max_rows is not None and len(triples) > max_rows
+        return ("construct", triples[:max_rows] if cut else triples, cut)
+    except (RuntimeError, OSError) as exc:
+        raise QueryError(str(exc)) from None
+
+
+def _as_result(data) -> QueryResult:
+    if data[0] == "ask":
+        return QueryResult("ask", boolean=data[1])
+    if data[0] == "select":
+        return QueryResult("select", data[1], data[2], truncated=data[3])
+    g = Graph()
+    for prefix, ns in PREFIXES.items():
+        g.bind(prefix, ns)
+    for t in data[1]:
+        g.add(t)
+    return QueryResult("construct", graph=g, truncated=data[2])
+
+
+def run_query(graph_or_store, text: str, *, bindings: dict | None = None, timeout: float | None = None,
+              max_rows: int | None = None, isolated: bool = False) -> QueryResult:
     """Run a read-only SPARQL query with our prefixes (``gk:``, ``kind:``, ``site:`` …) predeclared.
 
     Parameters
     ----------
     graph_or_store : rdflib.Graph or pyoxigraph.Store
     text : str
-        A SELECT, ASK, CONSTRUCT or DESCRIBE query.
+        A SELECT, ASK, CONSTRUCT or DESCRIBE query. ``SERVICE`` (a request to another
+        endpoint) is refused.
     bindings : dict, optional
         ``{variable name: value}``; values are bound as RDF terms before evaluation (SPARQL
         SEP-0007 substitution), never pasted into the query text. An rdflib term is bound as
@@ -137,6 +188,13 @@ def run_query(graph_or_store, text: str, *, bindings: dict | None = None) -> Que
         ``<iri>``, ``text@zh``, ``text@en``, or plain text, which matches a plain literal or
         a label in either language (the query runs once per reading; the answers are
         merged, each row once). A bound variable must be in the SELECT projection.
+    timeout : float, optional
+        Seconds; the query then runs in a forked child process that is killed at the
+        deadline (or on Ctrl-C), since Oxigraph's engine cannot be cancelled from inside.
+    max_rows : int, optional
+        Keep at most this many rows (or triples); ``QueryResult.truncated`` says whether more were there.
+    isolated : bool
+        Run in a child process even without a ``timeout``, so that Ctrl-C stops the query at once.
 
     Returns
     -------
@@ -145,7 +203,9 @@ def run_query(graph_or_store, text: str, *, bindings: dict | None = None) -> Que
     Raises
     ------
     QueryError
-        On a syntax error (with its line and column) or an update (the graph is read-only).
+        On a syntax error (with its line and column), an update (the graph is read-only) or SERVICE.
+    govkg.guard.QueryTimeout
+        When ``timeout`` passed.
 
     Examples
     --------
@@ -162,62 +222,99 @@ def run_query(graph_or_store, text: str, *, bindings: dict | None = None) -> Que
     ... except QueryError as e:
     ...     print(e)
     SPARQL syntax error at line 1, column 26: expected one of LATERAL, SERVICE, [_]
+    >>> run_query(g, "SELECT ?s WHERE { ?s a gk:DemonstrationSite }", max_rows=2, timeout=10).truncated
+    True
     """
     import pyoxigraph as ox
 
+    store = graph_or_store if isinstance(graph_or_store, ox.Store) else to_store(graph_or_store)
+    readings = _readings(bindings)
+    if len(readings) > 1:
+        parts = [run_query(store, text, bindings=r, timeout=timeout, max_rows=max_rows, isolated=isolated)
+                 for r in readings]
+        return _merge(parts, max_rows)
+    bindings = readings[0]
+    if timeout is None and not isolated:
+        return _as_result(_collect(store, text, bindings, max_rows))
+    from .guard import run_in_child
+
+    return _as_result(run_in_child(lambda send: _collect(store, text, bindings, max_rows), timeout=timeout))
+
+
+def _readings(bindings: dict | None) -> list[dict]:
+    """Each reading of text bindings (see ``binding_terms``) as ``{name: rdflib term}``."""
     import itertools
 
-    store = graph_or_store if isinstance(graph_or_store, ox.Store) else to_store(graph_or_store)
     names = list(bindings or {})
     choices = [binding_terms(bindings[k]) for k in names]
-    readings = list(itertools.product(*choices)) if names else [()]
-    if len(readings) > 1:
-        parts = [run_query(store, text, bindings=dict(zip(names, r))) for r in readings]
-        return _merge(parts)
-    subs = {ox.Variable(k): _to_ox(v) for k, v in zip(names, readings[0])}
-    try:
-        res = store.query(text, prefixes=PREFIXES, substitutions=subs or None)
-    except RuntimeError as exc:
-        raise QueryError(str(exc)) from None
-    except SyntaxError as exc:
-        if _is_update(text):
-            raise QueryError("govkg query is read-only: SPARQL UPDATE (INSERT, DELETE, LOAD, CLEAR …) "
-                             "is refused; edit the data files and run `govkg build` instead") from None
-        msg = str(exc)
-        if msg.startswith("error at "):
-            pos, _, rest = msg[len("error at "):].partition(": ")
-            line, _, col = pos.partition(":")
-            msg = f"at line {line}, column {col}: {rest}"
-        raise QueryError(f"SPARQL syntax error {msg}") from None
-    if isinstance(res, ox.QueryBoolean):
-        return QueryResult("ask", boolean=bool(res))
-    if isinstance(res, ox.QuerySolutions):
-        variables = tuple(v.value for v in res.variables)
-        rows = tuple(tuple(_from_ox(sol[v]) for v in variables) for sol in res)
-        return QueryResult("select", variables, rows)
-    g = Graph()
-    for prefix, ns in PREFIXES.items():
-        g.bind(prefix, ns)
-    for t in res:
-        g.add((_from_ox(t.subject), _from_ox(t.predicate), _from_ox(t.object)))
-    return QueryResult("construct", graph=g)
+    return [dict(zip(names, r)) for r in itertools.product(*choices)] if names else [{}]
 
 
-def _merge(parts: list) -> QueryResult:
+def _merge(parts: list, max_rows: int | None = None) -> QueryResult:
     """One answer from the answers to each reading of the bindings: rows in order, each once."""
     first = parts[0]
+    cut = any(p.truncated for p in parts)
     if first.kind == "ask":
         return QueryResult("ask", boolean=any(p.boolean for p in parts))
     if first.kind == "select":
         rows = tuple(dict.fromkeys(row for p in parts for row in p.rows))
-        return QueryResult("select", first.variables, rows)
+        if max_rows is not None and len(rows) > max_rows:
+            rows, cut = rows[:max_rows], True
+        return QueryResult("select", first.variables, rows, truncated=cut)
     g = Graph()
     for prefix, ns in PREFIXES.items():
         g.bind(prefix, ns)
     for p in parts:
         for t in p.graph:
             g.add(t)
-    return QueryResult("construct", graph=g)
+    return QueryResult("construct", graph=g, truncated=cut)
+
+
+def stream_query(store, text: str, fmt: str, write, *, bindings: dict | None = None, timeout: float | None = None,
+                 max_rows: int | None = None):
+    """Run a query in a child process and hand its serialized answer to ``write(bytes)`` as it comes.
+
+    Rows are written in chunks while the query runs (nothing is collected), in ``fmt``: a
+    short name of ``govkg.results.SOLUTION_TYPES`` (``json``, ``xml``, ``csv``, ``tsv``) or
+    ``GRAPH_TYPES`` (``turtle``, ``nt``, ``json-ld``). The child is killed at the deadline and
+    on Ctrl-C. Returns a ``govkg.results.Written`` (kind, rows, whether they were cut).
+
+    Examples
+    --------
+    >>> import io
+    >>> from govkg import build_graph
+    >>> out = io.BytesIO()
+    >>> w = stream_query(to_store(build_graph()), "SELECT ?s WHERE { ?s a gk:DemonstrationSite }", "csv", out.write, max_rows=3)
+    >>> w.rows, w.truncated, out.getvalue().count(b"\\r\\n")
+    (3, True, 4)
+    """
+    from .guard import run_in_child
+    from .results import SOLUTION_TYPES, Written, write_result
+
+    readings = _readings(bindings)
+    if len(readings) > 1:  # several readings of a text value: merged answers, collected first
+        r = run_query(store, text, bindings=bindings, timeout=timeout, max_rows=max_rows, isolated=True)
+        if r.kind != "select" or fmt not in ("csv", "tsv"):
+            raise QueryError("a text value with several readings streams as csv or tsv from a SELECT; "
+                             "write it as text@zh, text@en or <iri>")
+        write((format_csv(r).replace("\n", "\r\n") if fmt == "csv" else _format_tsv(r)).encode("utf-8"))
+        return Written("select", fmt, SOLUTION_TYPES[fmt], len(r.rows), r.truncated)
+    bindings = readings[0]
+
+    def child(send):
+        res = _evaluate(store, text, bindings)
+        try:
+            return write_result(res, fmt, send, max_rows=max_rows)
+        except (RuntimeError, OSError) as exc:
+            raise QueryError(str(exc)) from None
+
+    return run_in_child(child, timeout=timeout, on_message=write)
+
+
+def _format_tsv(result: QueryResult) -> str:
+    lines = ["\t".join(f"?{v}" for v in result.variables)]
+    lines += ["\t".join("" if t is None else t.n3() for t in row) for row in result.rows]
+    return "\n".join(lines) + "\n"
 
 
 def _short(term, ns_pairs) -> str:

@@ -106,3 +106,98 @@ def test_bindings_read_text_like_the_cli(store):
         run_query(store, q, bindings={"name": "<not an iri>"})
     with pytest.raises(QueryError):
         run_query(store, q, bindings={"name": 3.5})
+
+
+# --- the guard: deadline, row cap, SERVICE refused, Ctrl-C -------------------------------
+
+RUNAWAY = "SELECT (COUNT(*) AS ?n) WHERE { ?a ?b ?c . ?d ?e ?f . ?g ?h ?i }"
+
+
+def _alive(pid: int) -> bool:
+    import psutil
+
+    try:
+        return psutil.Process(pid).status() != psutil.STATUS_ZOMBIE
+    except psutil.NoSuchProcess:
+        return False
+
+
+def test_runaway_query_is_stopped_at_the_deadline(store):
+    import time
+
+    import psutil
+
+    from govkg.guard import QueryTimeout
+
+    before = {p.pid for p in psutil.Process().children(recursive=True)}
+    t = time.monotonic()
+    with pytest.raises(QueryTimeout, match="longer than 1 s"):
+        run_query(store, RUNAWAY, timeout=1)
+    assert time.monotonic() - t < 2
+    left = [p.pid for p in psutil.Process().children(recursive=True) if p.pid not in before and _alive(p.pid)]
+    assert left == []
+
+
+def test_max_rows_cuts_and_says_so(store):
+    q = "SELECT ?s WHERE { ?s a gk:DemonstrationSite }"
+    r = run_query(store, q, max_rows=3)
+    assert len(r.rows) == 3 and r.truncated
+    r = run_query(store, q, max_rows=8)
+    assert len(r.rows) == 8 and not r.truncated
+    g = run_query(store, "CONSTRUCT WHERE { ?s a gk:DemonstrationSite }", max_rows=5)
+    assert len(g.graph) == 5 and g.truncated
+
+
+@pytest.mark.parametrize("text", [
+    "SELECT * WHERE { SERVICE <http://127.0.0.1:1/sparql> { ?s ?p ?o } }",
+    "SELECT * WHERE { ?s ?p ?o .SERVICE SILENT <http://127.0.0.1:1/sparql> { ?s ?p ?o } }",
+    "select * where {\n  service ?endpoint { ?s ?p ?o } VALUES ?endpoint { <http://127.0.0.1:1/> } }",
+])
+def test_service_is_refused(store, text):
+    with pytest.raises(QueryError, match=r"SERVICE .*line \d+, column \d+ is refused"):
+        run_query(store, text)
+
+
+def test_the_word_service_elsewhere_is_fine(store):
+    q = ('SELECT ?service WHERE { BIND("SERVICE" AS ?service) # SERVICE in a comment\n'
+         '  FILTER(?service != <http://example.org/SERVICE>) }')
+    assert run_query(store, q).rows[0][0] == Literal("SERVICE")
+
+
+def test_stream_query_writes_rows_as_they_come(store):
+    from govkg.query import stream_query
+
+    chunks = []
+    w = stream_query(store, "SELECT ?s ?l WHERE { ?s rdfs:label ?l }", "tsv", chunks.append, timeout=10)
+    assert len(chunks) > 1 and w.rows > 500 and not w.truncated
+    lines = b"".join(chunks).decode("utf-8").splitlines()
+    assert lines[0] == "?s\t?l" and len(lines) == w.rows + 1
+
+
+def test_cli_query_guard(tmp_path):
+    """--timeout, --max-rows and Ctrl-C through the real console script."""
+    import signal
+    import subprocess
+    import sys
+    import time
+    from pathlib import Path
+
+    import psutil
+
+    govkg = str(Path(sys.executable).with_name("govkg"))
+    r = subprocess.run([govkg, "query", "--timeout", "1", RUNAWAY], capture_output=True, text=True, timeout=30)
+    assert r.returncode == 1 and "longer than 1 s" in r.stderr and "Traceback" not in r.stderr
+    r = subprocess.run([govkg, "query", "-f", "csv", "--max-rows", "2", "SELECT ?s WHERE { ?s a gk:DemonstrationSite }"],
+                       capture_output=True, text=True, timeout=30)
+    assert r.returncode == 0 and len(r.stdout.splitlines()) == 3 and "cut at 2 rows" in r.stderr
+    p = subprocess.Popen([govkg, "query", "--timeout", "0", RUNAWAY], stderr=subprocess.PIPE, text=True)
+    deadline = time.monotonic() + 20
+    while not psutil.Process(p.pid).children() and time.monotonic() < deadline:
+        time.sleep(0.05)
+    child = psutil.Process(p.pid).children()[0].pid
+    time.sleep(0.3)
+    t = time.monotonic()
+    p.send_signal(signal.SIGINT)
+    assert p.wait(5) == 1
+    assert time.monotonic() - t < 1.5
+    assert "Aborted" in p.stderr.read() and not _alive(child)

@@ -9,6 +9,7 @@ from pathlib import Path
 import networkx as nx
 import pytest
 from click.testing import CliRunner
+from rdflib import URIRef
 from rdflib.compare import to_isomorphic
 
 import govkg
@@ -88,7 +89,48 @@ def test_similarity_view_weights_and_labels(graph):
     assert set(classes(G)) == {"urban-site", "rural-site"}
     e = G.edges[GAOXIN, JIANGYUAN]
     assert e["shared_mechanisms"] == [{"zh": "“椰智荟”议事堂", "en": "Yezhihui Deliberation Hall"}]
-    assert e["label_zh"].startswith("1 个机制") and e["weight"] > G.edges[GAOXIN, GUANGYANG]["weight"]
+    assert e["label_zh"].startswith("相似度 ") and "1 个共用机制" in e["label_zh"]
+    assert "1 shared mechanism," in e["label_en"]
+    # the weight is the similarity of govkg similar, and the legend gives its definition
+    from govkg.analysis import FORMULA, similarity_matrix
+
+    assert FORMULA["en"] in G.graph["edge_legend"]["en"] and FORMULA["zh"] in G.graph["edge_legend"]["zh"]
+
+    sites, S = similarity_matrix(graph)
+    i, j = sites.index(govkg.ID["site/gaoxinshequ"]), sites.index(govkg.ID["site/jiangyuancun"])
+    assert e["weight"] == pytest.approx(S[i, j])
+    assert "Jaccard" in G.graph["edge_legend"]["en"] and "3 strongest" in G.graph["edge_legend"]["en"]
+    assert G.edges[GAOXIN, JIANGYUAN]["shared_kinds"]  # the shared (most specific) kinds, as the score counts them
+    assert "Jaccard" in G.graph["edge_legend"]["zh"]
+
+
+@pytest.fixture(scope="module")
+def real():
+    return govkg.build_graph()
+
+
+def test_similarity_view_keeps_the_top_k_per_site(real):
+    from govkg.analysis import similarity_matrix
+
+    sites, S = similarity_matrix(real)
+    for k in (1, 2, 3):
+        G = views.view_graph(real, "similarity", top_k=k)
+        assert G.number_of_nodes() == 8 and G.graph["top_k"] == k
+        U = G.to_undirected()
+        kth = {}
+        for i in range(len(sites)):
+            scores = sorted((S[i, j] for j in range(len(sites)) if j != i and S[i, j] > 0), reverse=True)
+            kth[str(sites[i])] = scores[min(k, len(scores)) - 1]
+            # every site keeps its k best (ties broken by label)
+            assert sum(1 for j in U[str(sites[i])] if G.edges[tuple(sorted((str(sites[i]), j)))
+                                                           if G.has_edge(*sorted((str(sites[i]), j)))
+                                                           else (j, str(sites[i]))]["weight"] >= kth[str(sites[i])] - 1e-12) >= min(k, len(scores))
+        # nothing else is drawn: each edge is among the k best of one of its ends
+        for a, b, d in G.edges(data=True):
+            assert d["weight"] >= min(kth[a], kth[b]) - 1e-12
+    assert views.view_graph(real, "similarity").number_of_edges() < 28  # not all pairs
+    with pytest.raises(GovkgError):
+        views.view_graph(real, "similarity", top_k=0)
 
 
 def test_focus_keeps_the_neighbourhood(graph):
@@ -251,6 +293,11 @@ def test_cli_viz_options(tmp_path):
     result, _ = run(["viz", "-o", str(tmp_path / "s.html"), "--view", "similarity", "--lang", "en"], tmp_path)
     assert result.exit_code == 0, result.output
     assert "3 nodes" in result.output
+    result, _ = run(["viz", "-o", str(tmp_path / "s1.html"), "--view", "similarity", "--top-k", "1"], tmp_path)
+    assert result.exit_code == 0, result.output
+    assert "3 nodes, 2 edges" in result.output
+    result, _ = run(["viz", "-o", str(tmp_path / "s0.html"), "--view", "similarity", "--top-k", "0"], tmp_path)
+    assert result.exit_code == 2 and "--top-k" in result.output
     result, _ = run(["viz", "-o", str(tmp_path / "f.html"), "--focus", "椰智荟", "--depth", "2"], tmp_path)
     assert result.exit_code == 0, result.output
 
@@ -277,3 +324,127 @@ def test_cli_figure(tmp_path):
     assert (tmp_path / "fig.svg").is_file() and left == []
     result, _ = run(["figure", "-o", str(tmp_path / "fig.gif")], tmp_path)
     assert result.exit_code == 1 and "Error:" in result.output
+
+
+# ---------------------------------------------------------------- legibility and provenance (no browser)
+
+@pytest.mark.parametrize("view", views.VIEWS)
+def test_fixed_layout_keeps_edges_off_unrelated_nodes_and_labels_apart(real, view):
+    """The computed positions of the real data: no edge within a node's disc unless it ends there,
+    no two default labels overlap, and no disc covers a default label (estimated boxes; the browser
+    test measures the drawn ones)."""
+    from govkg.visualize import layout
+
+    G = views.view_graph(real, view)
+    groups = html._groups(G) if view == "full" else []
+    pos = html.fixed_layout(G, groups)
+    attrs = {v: G.nodes[v] for v in G} | {g["id"]: g for g in groups}
+    radius = {v: html._size(d, 0, view) for v, d in attrs.items()}
+    assert layout.conflicts(pos, G.to_undirected().edges, radius) == []
+    labels = {v: html._wider(d) for v, d in attrs.items() if html.default_labelled(d)}
+    fonts = {v: html._font(d) * html.GROW for v, d in attrs.items()}  # room for the largest labels
+    assert layout.label_overlaps(pos, radius, labels, fonts) == []
+    # the layout is deterministic
+    assert html.fixed_layout(G, groups) == pos
+
+
+def test_default_labels_are_sites_groups_and_shared_mechanisms(real):
+    G = views.view_graph(real, "mechanisms")
+    shown = {n for n, d in G.nodes(data=True) if html.default_labelled(d)}
+    assert shown == {n for n, d in G.nodes(data=True) if d["cls"].endswith("site") or d.get("shared")}
+    assert len(shown) == 10  # 8 sites and 2 shared mechanisms
+
+
+def test_long_labels_are_cut_and_kept_whole_for_the_tooltip(real):
+    page = html.render_html(views.view_graph(real, "mechanisms"), lang="en")
+    nodes = json.loads(re.search(r"nodes = new vis\.DataSet\((\[.*?\])\);", page, re.S).group(1))
+    for n in nodes:
+        for lg, width in (("zh", 11), ("en", 22)):
+            lines = n[f"short_{lg}"].split("\n")
+            assert len(lines) <= 2 and all(len(x) <= width + 1 for x in lines), n[f"short_{lg}"]
+            full = " ".join(n[f"label_{lg}"].split())
+            assert n[f"short_{lg}"].replace("\n", "" if lg == "zh" else " ").rstrip("…") in full
+    # sites are drawn last, so their labels lie on top of the others
+    classes_in_order = [n["cls"] for n in nodes]
+    first_site = min(i for i, c in enumerate(classes_in_order) if c.endswith("site"))
+    assert all(c.endswith("site") for c in classes_in_order[first_site:])
+
+
+def _texts(obj):
+    if isinstance(obj, str):
+        yield obj
+    elif isinstance(obj, dict):
+        for v in obj.values():
+            yield from _texts(v)
+    elif isinstance(obj, (list, tuple)):
+        for v in obj:
+            yield from _texts(v)
+
+
+@pytest.mark.parametrize("view", views.VIEWS)
+def test_no_iri_or_raw_id_in_tooltips_and_panel(real, view):
+    """Every text the page shows for a node or an edge (tooltip, details panel, legend, group
+    nodes): no IRI and no bare IRI id. (Ids are the DataSet keys only.)"""
+    page = html.render_html(views.view_graph(real, view), lang="en")
+    nodes = json.loads(re.search(r"nodes = new vis\.DataSet\((\[.*?\])\);", page, re.S).group(1))
+    edges = json.loads(re.search(r"edges = new vis\.DataSet\((\[.*?\])\);", page, re.S).group(1))
+    cfg = json.loads(re.search(r'id="govkg-config">(.*?)</script>', page, re.S).group(1))
+    shown = [{k: v for k, v in n.items() if k not in ("id", "kinds", "districts", "color", "shape")} for n in nodes]
+    shown += [{k: v for k, v in e.items() if k not in ("from", "to", "id", "color")} for e in edges]
+    shown += [{k: v for k, v in g.items() if k != "id"} for g in cfg["groups"]]
+    shown += [{k: v for k, v in x.items() if k != "id"} for x in cfg["kinds"] + cfg["districts"]]
+    shown.append(cfg["edgeLegend"] or {})
+    ours = (str(govkg.ID), str(govkg.KIND))
+    slugs = {str(s).rstrip("/").rsplit("/", 1)[-1] for t in real for s in t
+             if isinstance(s, URIRef) and str(s).startswith(ours)}
+    slugs = {x for x in slugs if re.fullmatch(r"[a-z0-9-]{4,}", x)}
+    assert "gaoxinshequ" in slugs
+    texts = list(_texts(shown))
+    assert texts
+    for t in texts:
+        assert "w3id.org" not in t and "urn:" not in t, t
+        if t.startswith(("http://", "https://")):
+            continue  # a source URL, shown as such
+        assert t not in slugs, f"raw id {t!r} shown"
+    # and a slug never stands in for a missing label
+    for n in nodes:
+        assert n["label_en"] not in slugs and n["label_zh"] not in slugs
+
+
+def test_mechanism_links_say_which_site_each_sentence_is_about(graph):
+    G = views.view_graph(graph, "mechanisms")
+    links = G.nodes[YEZHIHUI]["links"]
+    assert {x["site"]["zh"] for x in links} == {"高新社区", "江源村"}
+    single = [d for n, d in G.nodes(data=True) if d["cls"] == "mechanism" and not d["shared"]][0]
+    (link,) = single["links"]
+    assert link["tied"] and link["evidence"] == single["evidence"] and link["evidence"]
+    assert link["evidence"][0]["source"]["zh"] == "测试用报道"
+    assert {"text", "source", "date", "url"} <= set(link["evidence"][0])
+    # the edge of a use carries its link (shown on hover)
+    e = G.edges[YEZHIHUI, GAOXIN]
+    assert e["link"]["site"]["zh"] == "高新社区"
+    site_links = G.nodes[GAOXIN]["links"]
+    assert YEZHIHUI and any(x["mechanism"]["zh"] == "“椰智荟”议事堂" for x in site_links)
+
+
+def test_full_view_starts_collapsed_by_class(real):
+    page = html.render_html(views.view_graph(real, "full"), lang="en")
+    cfg = json.loads(re.search(r'id="govkg-config">(.*?)</script>', page, re.S).group(1))
+    got = {g["of"]: g["count"] for g in cfg["groups"]}
+    G = views.view_graph(real, "full")
+    assert got == {c: n for c, n in classes(G).items() if not c.endswith("site")}
+    n = classes(G)
+    assert {g["label_en"] for g in cfg["groups"]} >= {f"outcomes ({n['outcome']})", f"mechanisms ({n['mechanism']})"}
+    assert cfg["fixedLayout"] is True
+    # a focused full view is small: not collapsed
+    F = views.view_graph(real, "full", focus="椰智荟")
+    cfg = json.loads(re.search(r'id="govkg-config">(.*?)</script>', html.render_html(F), re.S).group(1))
+    assert cfg["groups"] == []
+
+
+def test_large_full_view_is_collapsed_and_laid_out_by_the_browser(graph, monkeypatch):
+    monkeypatch.setattr(html, "AUTO_FREEZE", 5)
+    page = html.render_html(views.view_graph(graph, "full"))
+    cfg = json.loads(re.search(r'id="govkg-config">(.*?)</script>', page, re.S).group(1))
+    assert cfg["fixedLayout"] is False and cfg["groups"]
+    assert all(isinstance(g["x"], float) for g in cfg["groups"])

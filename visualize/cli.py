@@ -16,24 +16,29 @@ __all__ = ["register"]
               show_default=True, help="What to show.")
 @click.option("--focus", metavar="NAME", help="Keep the neighbourhood of this site, mechanism or kind (zh/en label or id).")
 @click.option("--depth", type=click.IntRange(min=0), default=1, show_default=True, help="Hops kept around --focus.")
+@click.option("--top-k", "top_k", type=click.IntRange(min=1), default=3, show_default=True,
+              help="Similarity view: the links drawn for each site (to its k most similar sites).")
 @click.option("--lang", type=click.Choice(["zh", "en"]), default="zh", show_default=True, help="Initial label language.")
 @click.option("--open", "open_", is_flag=True, help="Open the page in the web browser.")
 @click.pass_context
-def viz(ctx, out, view, focus, depth, lang, open_):
+def viz(ctx, out, view, focus, depth, top_k, lang, open_):
     """Write the interactive graph as ONE self-contained HTML file (works offline, from file://).
 
     \b
     govkg viz                               sites, mechanisms and kinds
     govkg viz --view full -o graph.html     everything: areas, organizations, outcomes, events
-    govkg viz --view similarity             sites linked by what they share
+    govkg viz --view similarity --top-k 2   each site linked to its 2 most similar sites
     govkg viz --focus 椰智荟 --depth 2       one mechanism and its neighbourhood
+
+    At fit-to-window only sites, shared mechanisms and (full view) class groups are labelled;
+    zoom in or hover for the others. The full view starts collapsed: click a class to expand it.
     """
     from govkg.cli import graph_from
 
     from .html import default_viz_path, write_viz
 
     path = out if out is not None else default_viz_path(ctx.obj["build_dir"], view)
-    result = write_viz(graph_from(ctx), path, view=view, focus=focus, depth=depth, lang=lang)
+    result = write_viz(graph_from(ctx), path, view=view, focus=focus, depth=depth, lang=lang, top_k=top_k)
     for w in result.warnings:
         click.echo(f"warning: {w}", err=True)
     click.echo(f"wrote {result.path} ({result.nodes} nodes, {result.edges} edges)")

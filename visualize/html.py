@@ -18,7 +18,7 @@ from .style import CLASSES, SHARED_COLOR, style_of
 
 __all__ = [
     "LARGE_GRAPH", "AUTO_FREEZE", "VizResult", "render_html", "write_viz", "default_viz_path",
-    "script_json", "size_warnings",
+    "script_json", "size_warnings", "fixed_layout", "default_labelled", "FONT", "MIN_LABEL_PX",
 ]
 
 #: Above this many nodes the page is slow to settle: ``write_viz`` returns a warning.
@@ -79,17 +79,62 @@ def _asset(name: str) -> str:
     return files("govkg.visualize").joinpath(name).read_text(encoding="utf-8")
 
 
+#: Font sizes (canvas units): sites, other labels drawn by default (class groups, shared mechanisms), the rest.
+FONT = {"site": 28, "default": 24, "other": 14}
+#: Labels smaller than this on screen (CSS px) are not drawn: at fit-to-window only the default labels show,
+#: the others appear when zoomed in (and every label is on the tooltip).
+MIN_LABEL_PX = 12
+#: The fit-to-window scale the fixed layouts aim at in a 1100 × 900 px graph area.
+TARGET_SCALE = 0.7
+#: How much the default labels may grow in a large drawing (``font_growth``).
+GROW = 48 / 28
+FONT_FACE = "Noto Sans CJK SC, Noto Sans SC, Microsoft YaHei, PingFang SC, sans-serif"
+
+
+def default_labelled(d: dict) -> bool:
+    """Whether a node's label is drawn at fit-to-window: sites, class groups and shared mechanisms.
+
+    Examples
+    --------
+    >>> default_labelled({"cls": "rural-site"}), default_labelled({"cls": "mechanism", "shared": False})
+    (True, False)
+    """
+    return d["cls"].endswith("site") or d["cls"] == "group" or (d["cls"] == "mechanism" and bool(d.get("shared")))
+
+
+def _font(d: dict) -> int:
+    if d["cls"].endswith("site"):
+        return FONT["site"]
+    return FONT["default"] if default_labelled(d) else FONT["other"]
+
+
 def _size(d: dict, degree: int, view: str) -> float:
+    """The radius of a node (canvas units)."""
     cls = d["cls"]
-    if cls == "mechanism":
-        return 12 + 10 * math.sqrt(max(d.get("n_sites", 1), 1) - 1) + (6 if d.get("shared") else 0)
-    if cls == "kind":
-        return 10 + 4 * math.sqrt(d.get("n_sites", 0))
     if cls.endswith("site"):
-        return 18 + 3 * math.sqrt(degree)
+        return 22.0
+    if cls == "group":
+        return min(34.0, 14 + 2.5 * math.sqrt(d.get("count", 1)))
+    if cls == "mechanism":
+        return 15.0 if d.get("shared") else 8.0
     if cls in ("outcome", "response"):
-        return 7
-    return 9 + 2 * math.sqrt(degree)
+        return 6.0
+    return 8.0
+
+
+def _short(d: dict, lang: str) -> str:
+    from .layout import short_label
+
+    text = d.get(f"label_{lang}") or d.get("label_zh") or d.get("label_en") or ""
+    ring = d["cls"].endswith("site") or d["cls"] == "group"  # narrower: they sit side by side on the ring
+    return short_label(text, lang, width=(8 if lang == "zh" else 14) if ring else None)
+
+
+def _wider(d: dict) -> str:
+    from .layout import text_width
+
+    zh, en = _short(d, "zh"), _short(d, "en")
+    return max((zh, en), key=lambda s: max(text_width(x, 10) for x in s.split("\n")))
 
 
 def _node_info(d: dict) -> dict:
@@ -101,6 +146,7 @@ def _node_info(d: dict) -> dict:
         "sites": d.get("sites", []) if d["cls"] in ("mechanism", "kind") else [],
         "outcomes": [{"zh": o["zh"], "en": o["en"]} for o in d.get("outcomes", [])],
         "evidence": d.get("evidence", []),
+        "links": d.get("links", []),
     }
 
 
@@ -111,8 +157,6 @@ def _layout(G: nx.DiGraph) -> dict:
     import numpy as np
 
     n = G.number_of_nodes()
-    if n <= AUTO_FREEZE:
-        return {}
     rnd = np.random.default_rng(7)
     U = G.to_undirected(as_view=True)
     spacing = 28.0
@@ -152,50 +196,185 @@ def _layout(G: nx.DiGraph) -> dict:
     return {k: (round(v[0], 1), round(v[1], 1)) for k, v in pos.items()}
 
 
-def _iterations(n: int) -> int:
-    """Physics iterations before the page reports a stabilised layout: many for small graphs; for
-    large ones (which start from ``_layout``'s positions) a budget of about 150,000 node-steps.
+def _site_ring_order(H: nx.DiGraph, sites: list) -> tuple[list, list]:
+    """Sites grouped by district (then by label), and the indices where a new district starts."""
+    def key(v):
+        d = H.nodes[v]
+        return ((d.get("districts") or ["~"])[0], d.get("label_zh", ""), v)
+
+    order = sorted(sites, key=key)
+    starts = [i for i in range(1, len(order)) if key(order[i])[0] != key(order[i - 1])[0]]
+    return order, starts
+
+
+def fixed_layout(H: nx.DiGraph, groups: list[dict] | None = None) -> dict:
+    """Positions for a view graph of up to ``AUTO_FREEZE`` nodes, drawn without physics.
+
+    Sites (and the class groups of a collapsed full view) sit on a ring grouped by district, far
+    enough apart that no two labels overlap; every other node is placed between the sites it links
+    to and moved until no edge passes through a node it does not end at (``layout.anchored_layout``).
+    The positions are then spread, if needed, so that the default labels are at least
+    ``MIN_LABEL_PX`` high at fit-to-window in a 1100 × 900 px graph area.
 
     Examples
     --------
-    >>> _iterations(100), _iterations(300), _iterations(2000), _iterations(5000)
-    (1000, 400, 75, 30)
+    >>> G = nx.DiGraph()
+    >>> for i in range(3):
+    ...     G.add_node(f"s{i}", cls="urban-site", label_zh=f"社区{i}", label_en=f"Site {i}", districts=["d"])
+    >>> pos = fixed_layout(G)
+    >>> sorted(pos) == ["s0", "s1", "s2"]
+    True
     """
-    if n <= 150:
-        return 1000
-    if n <= AUTO_FREEZE:
-        return 400
-    return max(25, min(200, 150_000 // n))
+    from .layout import anchored_layout, label_box, ring_without_overlap
+
+    groups = groups or []
+    und = H.to_undirected(as_view=True)
+    attrs = {v: H.nodes[v] for v in H}
+    for g in groups:
+        attrs[g["id"]] = g
+    radius = {v: _size(d, und.degree(v) if v in H else 0, "") for v, d in attrs.items()}
+    fonts = {v: _font(d) for v, d in attrs.items()}
+    labels = {v: _wider(d) for v, d in attrs.items() if default_labelled(d)}
+    sites = [v for v, d in H.nodes(data=True) if d["cls"].endswith("site")]
+    order, starts = _site_ring_order(H, sites)
+    if groups:  # interleave the class groups with the districts
+        ids = [g["id"] for g in groups]
+        chunks, last = [], 0
+        for s in starts + [len(order)]:
+            chunks.append(order[last:s])
+            last = s
+        ring_nodes, gaps = [], []
+        per = max(1, math.ceil(len(ids) / max(len(chunks), 1)))
+        for c in chunks:
+            ring_nodes += c
+            ring_nodes += ids[:per]
+            ids = ids[per:]
+        ring_nodes += ids
+    else:
+        ring_nodes, gaps = order, starts
+    n_ring = max(len(ring_nodes), 1)
+    start = max(160.0, n_ring * 150 / (2 * math.pi))
+    # room for the default labels to grow (font_growth) when the drawing is large
+    ring_fonts = {v: f * GROW if v in labels else f for v, f in fonts.items()}
+    pinned = ring_without_overlap(ring_nodes, radius, labels, ring_fonts, start_radius=start, gaps=gaps) if ring_nodes else {}
+    L = nx.Graph()
+    L.add_nodes_from(attrs)
+    # a node linked to a site stays close to it: its pull is stronger than that of other links
+    # (less so in a dense graph, where the nodes around a site would crowd)
+    dense = und.number_of_edges() > 2 * max(len(sites), 1) * 10
+    pull = 2.0 if dense else 4.0
+    L.add_edges_from((u, v, {"weight": pull if u in pinned or v in pinned else 1.0}) for u, v in und.edges())
+    room = ring_fonts
+    pos = anchored_layout(L, pinned, radius, labels=labels, sizes=room, spacing=90.0 if dense else 70.0)
+    # spread (never shrink: shrinking could bring an edge onto a node) to reach the target scale
+    shown = [v for v in pos if not groups or v in pinned]
+    xs, ys = [], []
+    for v in shown:
+        x, y = pos[v]
+        xs += [x - radius[v], x + radius[v]]
+        ys += [y - radius[v], y + radius[v]]
+        if v in labels:
+            b = label_box(x, y, radius[v], labels[v], fonts[v])
+            xs += [b[0], b[2]]
+            ys += [b[3]]
+    if xs:
+        w, h = max(xs) - min(xs), max(ys) - min(ys)
+        # vis-network fits 1.1 times the drawing into the window
+        f = min(1100 / 1.1 / TARGET_SCALE / max(w, 1), 900 / 1.1 / TARGET_SCALE / max(h, 1))
+        if f > 1:
+            pos = {v: (round(x * f, 1), round(y * f, 1)) for v, (x, y) in pos.items()}
+    return pos
 
 
-def _options(n: int, view: str) -> dict:
+def font_growth(H: nx.DiGraph, pos: dict, groups: list[dict] | None = None, shown=None) -> float:
+    """How much the default labels (``FONT``) grow so that every one of them is at least
+    ``MIN_LABEL_PX`` (+ 3) high at fit-to-window in a 1100 × 900 px area: 1 to ``GROW`` (the room
+    ``fixed_layout`` keeps for them). ``shown``: the nodes drawn (default: all, and the groups).
+
+    Examples
+    --------
+    >>> G = nx.DiGraph(); G.add_node("s", cls="urban-site", label_zh="甲", label_en="A")
+    >>> font_growth(G, {"s": (0, 0)})
+    1.0
+    """
+    from .layout import label_box
+
+    und = H.to_undirected(as_view=True)
+    attrs = {v: H.nodes[v] for v in H} | {g["id"]: g for g in groups or []}
+    xs, ys = [], []
+    for v in (shown if shown is not None else attrs):
+        d = attrs[v]
+        x, y = pos[v]
+        r = _size(d, und.degree(v) if v in H else 0, "")
+        xs += [x - r, x + r]
+        ys += [y - r, y + r]
+        if default_labelled(d):
+            b = label_box(x, y, r, _wider(d), _font(d) * GROW)
+            xs += [b[0], b[2]]
+            ys += [b[3]]
+    if not xs:
+        return 1.0
+    scale = min(1.0, 1100 / 1.1 / max(max(xs) - min(xs), 1), 900 / 1.1 / max(max(ys) - min(ys), 1))
+    need = (MIN_LABEL_PX + 3) / scale / min(FONT["default"], FONT["site"])
+    return round(min(GROW, max(1.0, need)), 3)
+
+
+def _iterations(n: int) -> int:
+    """Physics iterations before the page reports a stabilised layout for graphs laid out by the
+    browser (more than ``AUTO_FREEZE`` nodes, starting from ``_layout``'s positions): a budget of
+    about 150,000 node-steps.
+
+    Examples
+    --------
+    >>> _iterations(500), _iterations(2000), _iterations(5000)
+    (200, 75, 30)
+    """
+    return max(25, min(200, 150_000 // max(n, 1)))
+
+
+def _options(n: int, view: str, fixed: bool) -> dict:
     big = n > AUTO_FREEZE
     return {
         "autoResize": True,
-        "layout": {"improvedLayout": n <= 150, "randomSeed": 7},
-        "nodes": {"font": {"size": 14, "color": "#222222", "strokeWidth": 3, "strokeColor": "#ffffff"},
-                  "borderWidth": 1},
+        "layout": {"improvedLayout": False, "randomSeed": 7},
+        "nodes": {"font": {"size": FONT["other"], "face": FONT_FACE, "color": "#222222", "strokeWidth": 4,
+                           "strokeColor": "#ffffff"},
+                  "borderWidth": 1,
+                  "scaling": {"label": {"enabled": False, "drawThreshold": MIN_LABEL_PX + 1, "maxVisible": 40}}},
         "edges": {
-            "smooth": False if big else {"enabled": True, "type": "continuous", "roundness": 0.3},
-            "color": {"color": "#a0a0a0", "highlight": "#333333", "hover": "#555555"},
+            "smooth": False,
+            "color": {"color": "#a8a8a8", "highlight": "#333333", "hover": "#555555"},
             "font": {"size": 10, "color": "#555555", "strokeWidth": 3, "strokeColor": "#ffffff", "align": "middle"},
-            "arrows": {"to": {"enabled": view != "similarity", "scaleFactor": 0.5}},
+            "arrows": {"to": {"enabled": view not in ("similarity", ""), "scaleFactor": 0.4}},
         },
         "interaction": {"hover": True, "tooltipDelay": 150, "hideEdgesOnDrag": big,
                         "hideEdgesOnZoom": big, "multiselect": False, "navigationButtons": False},
         "physics": {
-            "enabled": True,
+            "enabled": not fixed,
             "solver": "barnesHut",
-            "barnesHut": {"gravitationalConstant": -6000 if not big else -3000, "centralGravity": 0.25,
-                          "springLength": 110 if not big else 60, "springConstant": 0.04,
-                          "damping": 0.2 if big else 0.12, "avoidOverlap": 0.1 if not big else 0,
-                          "theta": 0.9 if big else 0.5},
-            "minVelocity": 1.0 if big else 0.75,
-            "adaptiveTimestep": not big,
-            "stabilization": {"enabled": True, "iterations": _iterations(n),
-                              "updateInterval": 50, "fit": True},
+            "barnesHut": {"gravitationalConstant": -3000, "centralGravity": 0.25, "springLength": 60,
+                          "springConstant": 0.04, "damping": 0.2, "avoidOverlap": 0, "theta": 0.9},
+            "minVelocity": 1.0,
+            "adaptiveTimestep": False,
+            "stabilization": {"enabled": not fixed, "iterations": _iterations(n), "updateInterval": 50, "fit": True},
         },
     }
+
+
+def _groups(H: nx.DiGraph) -> list[dict]:
+    """The class groups a full view starts collapsed into: one per class other than the sites."""
+    counts: dict = {}
+    for _, d in H.nodes(data=True):
+        if not d["cls"].endswith("site"):
+            counts[d["cls"]] = counts.get(d["cls"], 0) + 1
+    out = []
+    for cls in CLASSES:
+        if cls in counts:
+            c = CLASSES[cls]
+            out.append({"id": f"govkg-group-{cls}", "cls": "group", "of": cls, "count": counts[cls],
+                        "label_zh": f"{c['zh_pl']}({counts[cls]})", "label_en": f"{c['en_pl']} ({counts[cls]})",
+                        "color": c["color"], "shape": c["shape"]})
+    return out
 
 
 def render_html(G: nx.DiGraph, *, lang: str = "zh", title: str | None = None) -> str:
@@ -204,6 +383,12 @@ def render_html(G: nx.DiGraph, *, lang: str = "zh", title: str | None = None) ->
     vis-network and its CSS are inlined; the Bootstrap links pyvis adds are removed; the page
     holds no ``http(s)://`` reference. Every text from the data reaches the page as escaped JSON
     and is put into the DOM with ``textContent`` (never as HTML). ``G`` is not modified.
+
+    Up to ``AUTO_FREEZE`` nodes the layout is computed here (``fixed_layout``) and drawn without
+    physics; larger graphs start from ``_layout``'s positions and settle in the browser. Labels
+    are cut to two short lines (the tooltip has the full text); at fit-to-window only sites,
+    class groups and shared mechanisms are labelled. A full view starts collapsed: one node per
+    class, expanded by a click.
 
     Parameters
     ----------
@@ -234,12 +419,32 @@ def render_html(G: nx.DiGraph, *, lang: str = "zh", title: str | None = None) ->
     view = G.graph.get("view", "")
     H = G.copy()
     n = H.number_of_nodes()
-    pos = _layout(H)
+    fixed = n <= AUTO_FREEZE
+    groups = _groups(H) if view == "full" and not G.graph.get("focus") else []
+    pos = fixed_layout(H, groups) if fixed else _layout(H)
+    if groups and not fixed:  # the class groups on a ring just outside the drawing
+        from .layout import ring
+
+        R = 1.15 * max((math.hypot(*p) for p in pos.values()), default=100.0)
+        pos.update(ring([g["id"] for g in groups], R, start=-math.pi / 2 + math.pi / len(groups)))
+    k = 1.0
+    if fixed:  # the default labels grow with the drawing (the others appear on zoom)
+        shown = [v for v, d in H.nodes(data=True) if d["cls"].endswith("site")] + [g["id"] for g in groups] \
+            if groups else None
+        k = font_growth(H, pos, groups, shown)
+    def font_of(d):
+        return round(_font(d) * k) if default_labelled(d) else _font(d)
+
     net = Network(height="100vh", width="100%", directed=view != "similarity", cdn_resources="in_line",
                   heading="")
     und = H.to_undirected(as_view=True)
+    collapsed = {g["of"] for g in groups}
     present = []
-    for node, d in H.nodes(data=True):
+    # drawing order = stacking order of the labels: sites last, so that their labels are on top
+    rank = {"group": 3, "urban-site": 4, "rural-site": 4}
+    order = sorted(H.nodes, key=lambda v: (rank.get(H.nodes[v]["cls"], 1 + bool(H.nodes[v].get("shared")))))
+    for node in order:
+        d = H.nodes[node]
         cls = d["cls"]
         if cls not in present:
             present.append(cls)
@@ -247,41 +452,55 @@ def render_html(G: nx.DiGraph, *, lang: str = "zh", title: str | None = None) ->
         extra = {}
         if node in pos:
             extra.update(x=pos[node][0], y=pos[node][1])
+        if cls in collapsed:  # collapsed from the start: hidden, and out of the physics until expanded
+            extra.update(hidden=True, physics=False)
         if d.get("shared"):
             extra.update(borderWidth=3, color={"background": st["color"], "border": "#8c4a00"})
+        short = {lg: _short(d, lg) for lg in _LANGS}
         net.add_node(
-            node, label=d.get(f"label_{lang}") or d.get("label_zh") or node, shape=st["shape"],
+            node, label=short[lang], shape=st["shape"],
             color=extra.pop("color", st["color"]), size=round(_size(d, und.degree(node), view), 1),
-            cls=cls, label_zh=d.get("label_zh", ""), label_en=d.get("label_en", ""),
+            font={"size": font_of(d)}, cls=cls, label_zh=d.get("label_zh", ""), label_en=d.get("label_en", ""),
+            short_zh=short["zh"], short_en=short["en"], default_label=default_labelled(d),
             kinds=d.get("kinds", []), districts=d.get("districts", []), shared=bool(d.get("shared")),
             info=_node_info(d), **extra,
         )
+    wmax = max((float(d.get("weight", 1.0)) for *_, d in H.edges(data=True)), default=1.0) or 1.0
     for a, b, d in H.edges(data=True):
         w = float(d.get("weight", 1.0))
-        width = (1 + math.sqrt(w)) if view == "similarity" else (4 if d.get("emphasis") else 1)
-        einfo = {"shared_mechanisms": d.get("shared_mechanisms", []), "shared_kinds": d.get("shared_kinds", [])}
+        width = (1 + 7 * w / wmax) if view == "similarity" else (4 if d.get("emphasis") else 1)
+        einfo = {"shared_mechanisms": d.get("shared_mechanisms", []), "shared_kinds": d.get("shared_kinds", []),
+                 "link": d.get("link"), "score": d.get("score")}
         kw = {}
+        if {H.nodes[a]["cls"], H.nodes[b]["cls"]} & collapsed:
+            kw["hidden"] = True
         if d.get("emphasis"):
             kw["color"] = {"color": SHARED_COLOR if view != "similarity" else "#c05a00", "highlight": "#8c4a00"}
-        net.add_edge(a, b, label=d.get(f"label_{lang}", ""), label_zh=d.get("label_zh", ""),
-                     label_en=d.get("label_en", ""), width=round(width, 2), info=einfo, **kw)
-    net.options = _options(n, view)
+        net.add_edge(a, b, label_zh=d.get("label_zh", ""), label_en=d.get("label_en", ""), width=round(width, 2),
+                     info=einfo, **kw)
+    net.options = _options(n, view, fixed)
     page = net.generate_html()
 
-    kinds = _kind_options(H)
-    districts = _district_options(H)
+    for g in groups:
+        g.update(x=pos[g["id"]][0], y=pos[g["id"]][1], size=_size(g, 0, view), font=font_of(g),
+                 short_zh=_short(g, "zh"), short_en=_short(g, "en"))
     config = {
         "lang": lang,
         "view": view,
         "title": title or "",
         "focus": G.graph.get("focus") or "",
         "autoFreeze": n > AUTO_FREEZE,
+        "fixedLayout": fixed,
         "classes": [{"id": c, "color": CLASSES[c]["color"], "shape": CLASSES[c]["shape"],
                      "zh": CLASSES[c]["zh"], "en": CLASSES[c]["en"]} for c in CLASSES if c in present],
         "sharedColor": SHARED_COLOR,
         "showShared": view == "mechanisms" and any(d.get("shared") for _, d in H.nodes(data=True)),
-        "kinds": kinds,
-        "districts": districts,
+        "kinds": _kind_options(H),
+        "districts": _district_options(H),
+        "groups": groups,
+        # every class expanded: the drawing is larger, the default labels grow by this much more
+        "expandedScale": round(font_growth(H, pos) / k, 3) if groups and fixed else None,
+        "edgeLegend": G.graph.get("edge_legend") or None,
         "counts": {"nodes": n, "edges": H.number_of_edges()},
     }
     return _assemble(page, config, title or "govkg", lang)
@@ -363,7 +582,7 @@ def default_viz_path(build_dir: str | Path, view: str) -> Path:
 
 
 def write_viz(graph, path: str | Path, *, view: str = "mechanisms", focus: str | None = None,
-              depth: int = 1, lang: str = "zh") -> VizResult:
+              depth: int = 1, lang: str = "zh", top_k: int = 3) -> VizResult:
     """Build the view graph of ``graph``, render it and write the page to ``path`` atomically.
 
     Parameters
@@ -371,7 +590,7 @@ def write_viz(graph, path: str | Path, *, view: str = "mechanisms", focus: str |
     graph : rdflib.Graph
     path : path
         The HTML file to write (its folder is created).
-    view, focus, depth
+    view, focus, depth, top_k
         See ``views.view_graph``.
     lang : {"zh", "en"}
 
@@ -384,7 +603,7 @@ def write_viz(graph, path: str | Path, *, view: str = "mechanisms", focus: str |
 
     from .views import view_graph
 
-    G = view_graph(graph, view, focus=focus, depth=depth)
+    G = view_graph(graph, view, focus=focus, depth=depth, top_k=top_k)
     title = {"full": "govkg · 全图 full graph", "mechanisms": "govkg · 示范点与机制 sites & mechanisms",
              "similarity": "govkg · 示范点相似度 site similarity"}[view]
     if focus:

@@ -6,14 +6,15 @@ from decimal import Decimal
 
 import networkx as nx
 from rdflib import RDF, Graph, URIRef
-from rdflib.namespace import ORG, PROV, SKOS
+from rdflib.namespace import DCTERMS, ORG, PROV, SKOS
 
 from govkg.errors import GovkgError, NotFoundError
 from govkg.namespace import GK, SCHEMA, SOSA
 
 from .style import class_names
 
-__all__ = ["VIEWS", "view_graph", "focus_graph", "site_class", "district_of", "evidence_of"]
+__all__ = ["VIEWS", "view_graph", "focus_graph", "site_class", "district_of", "evidence_of",
+           "link_evidence"]
 
 #: The views ``view_graph`` builds.
 VIEWS = ("full", "mechanisms", "similarity")
@@ -86,8 +87,29 @@ def district_of(graph: Graph, place):
     return None
 
 
+def _source(graph: Graph, src) -> dict:
+    """A source as plain text: title (zh, en), publication date and URL ("" when the data has none)."""
+    if src is None:
+        return {"source": {"zh": "", "en": ""}, "date": "", "date_en": "", "url": ""}
+    url = next(iter(graph.objects(src, SCHEMA.url)), None)
+    title = {lit.language: str(lit) for lit in graph.objects(src, SCHEMA.headline)}
+    names = _labels(graph, src)
+    date = next(iter(graph.objects(src, SCHEMA.datePublished)), None)
+    earliest = next(iter(graph.objects(src, GK.earliestDate)), None)
+    if date is not None:
+        zh = en = str(date)
+    elif earliest is not None:  # the text carries no date: what the data can say
+        zh, en = f"不早于 {earliest}", f"on or after {earliest}"
+    else:
+        zh = en = ""
+    return {"source": {"zh": title.get("zh") or names["zh"], "en": title.get("en") or names["en"]},
+            "date": zh, "date_en": en, "url": str(url) if url is not None else ""}
+
+
 def evidence_of(graph: Graph, node) -> list[dict]:
-    """The evidence sentences of ``node``: ``[{"text", "source": {"zh", "en"}, "url"}]`` (plain text).
+    """The evidence sentences of ``node``: ``[{"text", "source": {"zh", "en"}, "date", "date_en", "url"}]``
+    (plain text; the source's title, its publication date, or the earliest it can be, and its URL, ""
+    when the data has none).
 
     Examples
     --------
@@ -99,13 +121,39 @@ def evidence_of(graph: Graph, node) -> list[dict]:
     for ev in graph.objects(node, GK.evidence):
         for text in graph.objects(ev, PROV.value):
             src = next(iter(sorted(graph.objects(ev, PROV.wasQuotedFrom))), None)
-            url = next(iter(graph.objects(src, SCHEMA.url)), None) if src is not None else None
-            out.append({
-                "text": str(text),
-                "source": _labels(graph, src) if src is not None else {"zh": "", "en": ""},
-                "url": str(url) if url is not None else "",
-            })
+            out.append({"text": str(text), **_source(graph, src)})
     return sorted(out, key=lambda d: d["text"])
+
+
+def link_evidence(graph: Graph, mechanism, site) -> dict:
+    """What says that ``mechanism`` is used at ``site``: ``{"site", "mechanism", "evidence", "tied"}``.
+
+    ``evidence`` holds the sentences about this use: those of the qualified use (a ``gk:MechanismUse``
+    of this mechanism at this site) when the data has one, else, for a mechanism used at this site
+    only, the mechanism's own sentences. ``tied`` is False when the data does not say which of a
+    shared mechanism's sentences is about which site (then ``evidence`` is empty).
+
+    Examples
+    --------
+    >>> from rdflib import Graph, URIRef
+    >>> link_evidence(Graph(), URIRef("urn:m"), URIRef("urn:s"))["tied"]
+    False
+    """
+    uses = _uses(graph, mechanism, site)
+    if uses:
+        ev = sorted((e for u in uses for e in evidence_of(graph, u)), key=lambda d: d["text"])
+        tied = True
+    elif set(graph.objects(mechanism, GK.usedAt)) == {site}:
+        ev, tied = evidence_of(graph, mechanism), True
+    else:
+        ev, tied = [], False
+    return {"site": _labels(graph, site), "mechanism": _labels(graph, mechanism), "evidence": ev, "tied": tied}
+
+
+def _uses(graph: Graph, mechanism, site) -> list:
+    """The qualified uses (``gk:MechanismUse``) of ``mechanism`` at ``site``."""
+    return sorted(u for u in graph.subjects(GK.mechanism, mechanism)
+                  if (u, RDF.type, GK.MechanismUse) in graph and (u, GK.site, site) in graph)
 
 
 def _number(lit) -> str:
@@ -165,7 +213,7 @@ class _Builder:
             str(iri), cls=cls, label_zh=ls["zh"], label_en=ls["en"],
             class_zh=class_names(cls)["zh"], class_en=class_names(cls)["en"],
             kinds=[], kind_labels=[], districts=[], outcomes=[], evidence=evidence_of(self.g, iri),
-            sites=[], n_sites=0, shared=False, details=[], **extra,
+            sites=[], n_sites=0, shared=False, details=[], links=[], **extra,
         )
 
     def add_edge(self, a, b, prop=None, *, label=None, weight=1.0):
@@ -233,10 +281,15 @@ def _annotate(b: _Builder) -> None:
             node["shared"] = len(used) >= 2
             node["districts"] = sorted({site_district.get(s, "") for s in used} - {""})
             node["outcomes"] = [_outcome_text(g, o) for o in sorted(g.subjects(GK.attributedTo, m))]
+            node["links"] = [link_evidence(g, m, s) for s in used]
             for o in g.objects(m, GK.realizedBy):
                 if str(o) in G:
                     G.nodes[str(o)]["kinds"] = sorted(set(G.nodes[str(o)]["kinds"]) | {str(k) for k in ks})
                     G.nodes[str(o)]["districts"] = sorted(set(G.nodes[str(o)]["districts"]) | set(node["districts"]))
+    for s in g.subjects(RDF.type, GK.DemonstrationSite):
+        if str(s) in G:
+            G.nodes[str(s)]["links"] = [link_evidence(g, m, s) for m in sorted(g.subjects(GK.usedAt, s))
+                                        if (m, RDF.type, GK.Mechanism) in g]
     for s, ks in site_kinds.items():
         if str(s) in G:
             G.nodes[str(s)]["kinds"] = sorted(str(k) for k in ks)
@@ -290,6 +343,7 @@ def _full(graph: Graph) -> nx.DiGraph:
     for m in mechs:
         for s in g.objects(m, GK.usedAt):
             b.add_edge(m, s, GK.usedAt)
+            _link_edge(b, m, s)
         for k in g.objects(m, GK.mechanismKind):
             b.add_edge(m, k, GK.mechanismKind)
         for o in g.objects(m, GK.realizedBy):
@@ -332,6 +386,13 @@ def _full(graph: Graph) -> nx.DiGraph:
     return G
 
 
+def _link_edge(b: _Builder, m, s) -> None:
+    """Put the evidence of the use of mechanism ``m`` at site ``s`` on their edge (shown on hover)."""
+    if b.G.has_edge(str(m), str(s)):
+        link = link_evidence(b.g, m, s)
+        b.G.edges[str(m), str(s)]["link"] = link
+
+
 def _mechanisms(graph: Graph) -> nx.DiGraph:
     b = _Builder(graph)
     g = graph
@@ -343,6 +404,7 @@ def _mechanisms(graph: Graph) -> nx.DiGraph:
             b.add_edge(m, s, GK.usedAt, weight=3.0 if shared else 1.0)
             if shared and b.G.has_edge(str(m), str(s)):
                 b.G.edges[str(m), str(s)]["emphasis"] = True
+            _link_edge(b, m, s)
         for k in g.objects(m, GK.mechanismKind):
             b.add_edge(m, k, GK.mechanismKind)
     for k in kinds:
@@ -351,42 +413,53 @@ def _mechanisms(graph: Graph) -> nx.DiGraph:
     return b.G
 
 
-def _similarity(graph: Graph) -> nx.DiGraph:
-    from govkg.shared import incidence
+def _similarity(graph: Graph, top_k: int = 3) -> nx.DiGraph:
+    from govkg.analysis import FORMULA, features, similarity_matrix
 
+    if top_k < 1:
+        raise GovkgError(f"--top-k must be 1 or more, not {top_k}")
     b = _Builder(graph)
     g = graph
-    mi, ki = incidence(g, "mechanism"), incidence(g, "kind")
-    for s in mi.sites:
+    sites, S = similarity_matrix(g)
+    for s in sites:
         b.add_node(s, site_class(g, s))
     _annotate(b)
-    M, K = mi.matrix.tocsr(), ki.matrix.tocsr()
-    shared_m = (M @ M.T).tocoo()
-    shared_k = (K @ K.T).toarray()
-    shared_m_dense = (M @ M.T).toarray()
-    del shared_m
-    n = len(mi.sites)
+    # what two sites share, counted as the similarity counts it (same rows as similarity_matrix)
+    M, mcols = features(g, "mechanisms")
+    K, kcols = features(g, "kinds")
+    n = len(sites)
+    keep = set()
     for i in range(n):
-        for j in range(i + 1, n):
-            nm, nk = int(shared_m_dense[i, j]), int(shared_k[i, j])
-            if nm == 0 and nk == 0:
-                continue
-            common_m = sorted(set(M[i].indices) & set(M[j].indices))
-            common_k = sorted(set(K[i].indices) & set(K[j].indices))
-            mlabels = [_labels(g, mi.columns[c]) for c in common_m]
-            klabels = [_labels(g, ki.columns[c]) for c in common_k]
-            zh = f"{nm} 个机制 · {nk} 个类型" if nm else f"{nk} 个类型"
-            en = f"{nm} mechanism{'s' if nm != 1 else ''} · {nk} kind{'s' if nk != 1 else ''}" if nm else f"{nk} kind{'s' if nk != 1 else ''}"
-            a, c = mi.sites[i], mi.sites[j]
-            b.add_edge(a, c, label={"zh": zh, "en": en}, weight=float(3 * nm + nk))
-            e = b.G.edges[str(a), str(c)]
-            e["emphasis"] = nm > 0
-            e["shared_mechanisms"] = mlabels
-            e["shared_kinds"] = klabels
+        others = sorted((j for j in range(n) if j != i and S[i, j] > 0),
+                        key=lambda j: (-S[i, j], _labels(g, sites[j])["zh"]))
+        keep |= {(min(i, j), max(i, j)) for j in others[:top_k]}
+    for i, j in sorted(keep):
+        a, c = sites[i], sites[j]
+        common_m = sorted(set(M[i].indices) & set(M[j].indices))
+        common_k = sorted(set(K[i].indices) & set(K[j].indices))
+        nm, nk = len(common_m), len(common_k)
+        score = float(S[i, j])
+        zh = f"相似度 {score:.2f}:{nm} 个共用机制、{nk} 个共同机制类型"
+        en = (f"similarity {score:.2f}: {nm} shared mechanism{'s' if nm != 1 else ''}, "
+              f"{nk} shared kind{'s' if nk != 1 else ''}")
+        b.add_edge(a, c, label={"zh": zh, "en": en}, weight=score)
+        e = b.G.edges[str(a), str(c)]
+        e["score"] = round(score, 2)
+        e["emphasis"] = nm > 0
+        e["shared_mechanisms"] = [_labels(g, mcols[x]) for x in common_m]
+        e["shared_kinds"] = [_labels(g, kcols[x]) for x in common_k]
+    b.G.graph["top_k"] = top_k
+    # the definition is written once, by govkg.analysis
+    b.G.graph["edge_legend"] = {
+        "zh": f"连线:两个示范点的相似度,线越粗越相似;每个示范点只画出与它最相似的 {top_k} 条连线(--top-k);"
+              f"悬停连线可见两点共有的机制和类型。{FORMULA['zh']}",
+        "en": f"Lines: similarity of two sites, thicker is more similar; only each site's {top_k} strongest links "
+              f"are drawn (--top-k); hover a line for what the two sites share. {FORMULA['en']}"}
     return b.G
 
 
-def view_graph(graph: Graph, view: str = "mechanisms", *, focus: str | None = None, depth: int = 1) -> nx.DiGraph:
+def view_graph(graph: Graph, view: str = "mechanisms", *, focus: str | None = None, depth: int = 1,
+               top_k: int = 3) -> nx.DiGraph:
     """The view graph of ``view``: a new networkx DiGraph whose nodes carry everything the page shows.
 
     Nodes are IRIs (str) with ``cls`` (a class of ``style.CLASSES``), ``label_zh``, ``label_en``,
@@ -401,17 +474,20 @@ def view_graph(graph: Graph, view: str = "mechanisms", *, focus: str | None = No
     graph : rdflib.Graph
     view : {"full", "mechanisms", "similarity"}
         ``full``: sites, areas, organizations, mechanisms, kinds, outcomes, events;
-        ``mechanisms``: site – mechanism – kind; ``similarity``: sites only, an edge for what two
-        sites share (weight = 3 × shared mechanisms + shared kinds).
+        ``mechanisms``: site – mechanism – kind; ``similarity``: sites only, each linked to its
+        ``top_k`` most similar sites (edge ``weight`` = the similarity of ``govkg similar``,
+        ``govkg.analysis.similarity_matrix``; the graph's ``edge_legend`` gives its definition in zh and en).
     focus : str, optional
         Keep only the neighbourhood of the site, mechanism or kind with this label or id.
     depth : int
         Hops kept around ``focus``.
+    top_k : int
+        The similarity view keeps, for each site, the edges to its ``top_k`` most similar sites.
 
     Raises
     ------
     GovkgError
-        For an unknown view or a negative depth.
+        For an unknown view, a negative depth or ``top_k`` below 1.
     NotFoundError
         When ``focus`` matches nothing (with the closest labels).
 
@@ -424,7 +500,7 @@ def view_graph(graph: Graph, view: str = "mechanisms", *, focus: str | None = No
     """
     if view not in VIEWS:
         raise GovkgError(f"unknown view {view!r}; choose from {', '.join(VIEWS)}")
-    G = {"full": _full, "mechanisms": _mechanisms, "similarity": _similarity}[view](graph)
+    G = _similarity(graph, top_k) if view == "similarity" else {"full": _full, "mechanisms": _mechanisms}[view](graph)
     G.graph.update(view=view, focus=focus, depth=depth)
     if focus is not None:
         G = focus_graph(G, focus, depth)

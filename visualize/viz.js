@@ -7,7 +7,12 @@
   var net = window.drawGraph(), N = window.nodes, E = window.edges;
   var tDrawn = performance.now();
   var stableAt = null;
-  net.once("stabilizationIterationsDone", function () { stableAt = performance.now(); setTimeout(onStable, 0); });
+  if (cfg.fixedLayout) {
+    // laid out in Python, drawn without physics: ready after the first drawing
+    net.once("afterDrawing", function () { stableAt = performance.now(); setTimeout(onStable, 0); });
+  } else {
+    net.once("stabilizationIterationsDone", function () { stableAt = performance.now(); setTimeout(onStable, 0); });
+  }
   var lang = cfg.lang;
   var T = {
     title: { zh: "基层治理示范点知识图谱", en: "Grassroots-governance knowledge graph" },
@@ -31,6 +36,20 @@
     outcomes: { zh: "成效数据", en: "Outcomes" },
     evidence: { zh: "证据", en: "Evidence" },
     source: { zh: "来源", en: "Source" },
+    links: { zh: "使用地点及依据", en: "Where it is used, and what says so" },
+    siteLinks: { zh: "机制及依据", en: "Mechanisms, and what says so" },
+    about: { zh: "关于", en: "About" },
+    untied: { zh: "数据未记录以下句子各自关于哪个示范点", en: "the data do not record which site each of these sentences is about" },
+    noSentence: { zh: "无单独的证据句", en: "no sentence of its own" },
+    lines: { zh: "连线", en: "Lines" },
+    linesText: { zh: "箭头:机制“应用于”示范点、机制“属于”类型、类型的“上位类型”等关系;橙色粗线:两个及以上示范点共用的机制。悬停连线可见关系及证据。",
+                 en: "Arrows: a mechanism is used at a site, is of a kind, a kind has a broader kind, and so on; thick orange: a mechanism used at two or more sites. Hover a line for the relation and its evidence." },
+    groupsText: { zh: "全图初始按类别折叠:点击带粗边框的类别节点展开。", en: "The full graph starts collapsed by class: click a class node (thick border) to expand it." },
+    collapse: { zh: "全部折叠", en: "Collapse all" },
+    expandAll: { zh: "全部展开", en: "Expand all" },
+    groupTip: { zh: "点击展开此类别的全部节点", en: "click to show every node of this class" },
+    groupCls: { zh: "类别(已折叠)", en: "class (collapsed)" },
+    nLinks: { zh: "{n} 条关系", en: "{n} links" },
     sharedM: { zh: "共用机制", en: "Shared mechanisms" },
     sharedK: { zh: "共同机制类型", en: "Shared kinds" },
     status: { zh: "节点 {n} · 边 {e}", en: "{n} nodes · {e} edges" },
@@ -77,18 +96,43 @@
       if (o.en) { li.appendChild(el("br")); li.appendChild(el("span", { "class": "c" }, o.en)); }
       return li;
     });
-    var ev = info.evidence || [];
-    if (ev.length) {
-      box.appendChild(el("div", { "class": "h" }, T.evidence.zh + " / " + T.evidence.en));
-      ev.slice(0, full ? 20 : 2).forEach(function (x) {
-        var q = el("blockquote", null, x.text);
-        var src = both(x.source) + (x.url ? " \u2014 " + x.url : "");
-        if (src) { q.appendChild(el("br")); q.appendChild(el("span", { "class": "src" }, T.source.zh + " / " + T.source.en + ": " + src)); }
-        box.appendChild(q);
+    var links = info.links || [];
+    var untied = links.filter(function (l) { return !l.tied; }).length > 0;
+    if (links.length) {
+      var isSite = (n.cls || "").slice(-4) === "site";
+      box.appendChild(el("div", { "class": "h" }, isSite ? T.siteLinks.zh + " / " + T.siteLinks.en : T.links.zh + " / " + T.links.en));
+      var max = full ? 100 : 3;
+      links.slice(0, max).forEach(function (l) {
+        var who = el("div", { "class": "lk" }, isSite ? both(l.mechanism) : both(l.site));
+        box.appendChild(who);
+        if (l.tied && !l.evidence.length) box.appendChild(el("div", { "class": "c" }, T.noSentence.zh + " / " + T.noSentence.en));
+        if (l.tied) evidenceList(box, l.evidence, full ? 20 : 1, isSite ? null : l.site);
       });
-      if (!full && ev.length > 2) box.appendChild(el("div", { "class": "c" }, "… +" + (ev.length - 2)));
+      if (links.length > max) box.appendChild(el("div", { "class": "c" }, "… +" + (links.length - max)));
     }
+    var ev = info.evidence || [];
+    if (ev.length && (!links.length || untied || (n.cls || "").slice(-4) === "site")) {
+      box.appendChild(el("div", { "class": "h" }, T.evidence.zh + " / " + T.evidence.en));
+      if (untied) box.appendChild(el("div", { "class": "c" }, both(T.untied)));
+      evidenceList(box, ev, full ? 20 : 2, null);
+    }
+    if (n.proxy) box.appendChild(el("div", { "class": "c" }, both(T.groupTip)));
     return box;
+  }
+  function sourceLine(x) {
+    var date = lang === "zh" ? x.date : (x.date_en || x.date);
+    var parts = [both(x.source), date || "", x.url || ""].filter(function (s) { return s; });
+    return parts.join(" \u00B7 ");
+  }
+  function evidenceList(box, ev, max, site) {
+    ev.slice(0, max).forEach(function (x) {
+      var q = el("blockquote", null, x.text);
+      if (site) { q.appendChild(el("br")); q.appendChild(el("span", { "class": "src" }, T.about.zh + " / " + T.about.en + ": " + both(site))); }
+      var src = sourceLine(x);
+      if (src) { q.appendChild(el("br")); q.appendChild(el("span", { "class": "src" }, T.source.zh + " / " + T.source.en + ": " + src)); }
+      box.appendChild(q);
+    });
+    if (ev.length > max) box.appendChild(el("div", { "class": "c" }, "… +" + (ev.length - max)));
   }
   function edgeInfo(e) {
     var info = e.info || {};
@@ -96,13 +140,72 @@
     box.appendChild(el("div", { "class": "t" }, both({ zh: e.label_zh, en: e.label_en })));
     section(box, T.sharedM.zh + " / " + T.sharedM.en, info.shared_mechanisms, function (m) { return el("li", null, both(m)); });
     section(box, T.sharedK.zh + " / " + T.sharedK.en, info.shared_kinds, function (k) { return el("li", null, both(k)); });
+    if (info.link) {
+      if (info.link.tied) evidenceList(box, info.link.evidence, 3, info.link.site);
+      else box.appendChild(el("div", { "class": "c" }, both(T.untied)));
+    }
     return box;
   }
 
+  // ---------- class groups (a full view starts collapsed by class) ----------
+  var collapsed = {}, groupOf = {};
+  (cfg.groups || []).forEach(function (g) { collapsed[g.of] = true; groupOf[g.of] = g; });
+  if (cfg.groups && cfg.groups.length) {
+    N.add(cfg.groups.map(function (g) {
+      return { id: g.id, label: lang === "zh" ? g.short_zh : g.short_en, short_zh: g.short_zh, short_en: g.short_en,
+               label_zh: g.label_zh, label_en: g.label_en, x: g.x, y: g.y, shape: g.shape, color: g.color,
+               size: g.size, font: { size: g.font }, borderWidth: 4, cls: "group", of: g.of, proxy: true,
+               default_label: true, kinds: [], districts: [],
+               info: { "class": { zh: T.groupCls.zh, en: T.groupCls.en } } };
+    }));
+    // the sites stay last (drawn last, their labels on top)
+    var siteItems = N.get({ filter: function (n) { return (n.cls || "").slice(-4) === "site"; } });
+    N.remove(siteItems.map(function (n) { return n.id; })); N.add(siteItems);
+  }
   var all = N.get(), allEdges = E.get();
+  var fontOf = {}; all.forEach(function (n) { fontOf[n.id] = n.font || {}; });
   var byId = {}; all.forEach(function (n) { byId[n.id] = n; });
   var orig = {}; all.forEach(function (n) { orig[n.id] = n.color; });
   var origEdge = {}; allEdges.forEach(function (e) { origEdge[e.id] = e.color || null; });
+  function rep(id) { var n = byId[id]; return (n && collapsed[n.cls] && groupOf[n.cls]) ? groupOf[n.cls].id : id; }
+  function regroup() {
+    // one grey line from a collapsed class to each node (or class) it is linked to, as wide as the links it stands for
+    E.remove(E.getIds({ filter: function (e) { return e.proxy; } }));
+    var agg = {};
+    allEdges.forEach(function (e) {
+      var a = rep(e.from), b = rep(e.to);
+      if (a === b || (a === e.from && b === e.to)) return;
+      var k = a < b ? a + "\u0001" + b : b + "\u0001" + a;
+      if (!agg[k]) agg[k] = { from: a, to: b, n: 0 };
+      agg[k].n += 1;
+    });
+    E.add(Object.keys(agg).map(function (k) {
+      var x = agg[k];
+      return { id: "govkg-agg-" + k, from: x.from, to: x.to, proxy: true, width: Math.min(8, 1 + Math.sqrt(x.n)),
+               color: { color: "#c4c4c4" }, arrows: { to: { enabled: false } },
+               label_zh: T.nLinks.zh.replace("{n}", x.n), label_en: T.nLinks.en.replace("{n}", x.n), info: {} };
+    }));
+  }
+  var baseFont = {};
+  function siteFonts() {
+    // every class expanded: the drawing is larger, so the site labels get the larger font kept room for
+    if (!cfg.expandedScale) return;
+    var allOpen = Object.keys(groupOf).every(function (c) { return !collapsed[c]; });
+    var size = allOpen;
+    N.update(all.filter(function (n) { return n.default_label && !n.proxy; }).map(function (n) {
+      if (!(n.id in baseFont)) baseFont[n.id] = fontOf[n.id].size;
+      var big = Math.round(baseFont[n.id] * cfg.expandedScale);
+      fontOf[n.id] = Object.assign({}, fontOf[n.id], { size: size ? big : baseFont[n.id] });
+      return { id: n.id, font: Object.assign({}, fontOf[n.id], { color: "#222222" }) };
+    }));
+  }
+  function expand(cls, open) {
+    if (!groupOf[cls]) return false;
+    collapsed[cls] = !open;
+    regroup(); applyFilters(); siteFonts();
+    return true;
+  }
+  regroup();
   // Tooltips: our own element, built on hover from plain text (vis-network is given no HTML title).
   var tip = el("div", { id: "govkg-tooltip", "class": "govkg-tooltip", role: "tooltip" });
   tip.style.display = "none";
@@ -158,6 +261,21 @@
     legend.appendChild(lab2);
   }
   panel.appendChild(legend);
+  // what the lines mean (the similarity view says what its weight measures)
+  panel.appendChild(tr(el("h2"), "lines"));
+  var edgeLegend = el("div", { "class": "govkg-edge-legend", id: "govkg-edge-legend" });
+  if (cfg.edgeLegend) { edgeLegend.textContent = cfg.edgeLegend[lang]; i18n.push([edgeLegend, cfg.edgeLegend]); }
+  else tr(edgeLegend, "linesText");
+  panel.appendChild(edgeLegend);
+  if (cfg.groups && cfg.groups.length) {
+    panel.appendChild(tr(el("div", { "class": "govkg-edge-legend" }), "groupsText"));
+    var grow = el("div", { "class": "govkg-row" });
+    var bCollapse = tr(el("button", { type: "button", id: "govkg-collapse" }), "collapse");
+    var bExpand = tr(el("button", { type: "button", id: "govkg-expand" }), "expandAll");
+    bCollapse.addEventListener("click", function () { Object.keys(groupOf).forEach(function (c) { collapsed[c] = true; }); regroup(); applyFilters(); siteFonts(); });
+    bExpand.addEventListener("click", function () { api.expandAll(); });
+    grow.appendChild(bExpand); grow.appendChild(bCollapse); panel.appendChild(grow);
+  }
 
   panel.appendChild(tr(el("h2"), "filters"));
   function makeSelect(id, allKey, items) {
@@ -198,11 +316,8 @@
     if (selected) showDetails(selected);
   }
   function relabel(l) {
-    N.update(N.get({ fields: ["id", "label_zh", "label_en"] }).map(function (n) {
-      return { id: n.id, label: (l === "zh" ? n.label_zh : n.label_en) || n.label_zh || n.label_en };
-    }));
-    E.update(E.get({ fields: ["id", "label_zh", "label_en"] }).map(function (e) {
-      return { id: e.id, label: (l === "zh" ? e.label_zh : e.label_en) || e.label_zh || "" };
+    N.update(N.get({ fields: ["id", "short_zh", "short_en"] }).map(function (n) {
+      return { id: n.id, label: (l === "zh" ? n.short_zh : n.short_en) || n.short_zh || n.short_en || "" };
     }));
   }
   bZh.addEventListener("click", function () { setLang("zh"); });
@@ -217,10 +332,10 @@
     net.getConnectedNodes(id).forEach(function (x) { keep[x] = true; });
     var conn = {}; net.getConnectedEdges(id).forEach(function (x) { conn[x] = true; });
     N.update(all.map(function (n) {
-      return keep[n.id] ? { id: n.id, color: orig[n.id], font: { color: "#222222" } }
-                        : { id: n.id, color: GREY, font: { color: "#bbbbbb" } };
+      return keep[n.id] ? { id: n.id, color: orig[n.id], font: Object.assign({}, fontOf[n.id], { color: "#222222" }) }
+                        : { id: n.id, color: GREY, font: Object.assign({}, fontOf[n.id], { color: "#bbbbbb" }) };
     }));
-    E.update(allEdges.map(function (e) {
+    E.update(E.get().map(function (e) {
       return conn[e.id] ? { id: e.id, color: origEdge[e.id] || { color: "#555555" } } : { id: e.id, color: { color: "rgba(200,200,200,0.3)" } };
     }));
     highlighted = Object.keys(keep).filter(function (x) { return x !== id; });
@@ -228,8 +343,8 @@
     return highlighted.slice();
   }
   function clearHighlight() {
-    N.update(all.map(function (n) { return { id: n.id, color: orig[n.id], font: { color: "#222222" } }; }));
-    E.update(allEdges.map(function (e) { return { id: e.id, color: origEdge[e.id] || { color: "#a0a0a0" } }; }));
+    N.update(all.map(function (n) { return { id: n.id, color: orig[n.id], font: Object.assign({}, fontOf[n.id], { color: "#222222" }) }; }));
+    E.update(E.get().map(function (e) { return { id: e.id, color: origEdge[e.id] || (e.proxy ? { color: "#c4c4c4" } : { color: "#a8a8a8" }) }; }));
     highlighted = []; selected = null;
     details.textContent = "";
   }
@@ -246,10 +361,19 @@
   net.on("blurEdge", hideTip);
   net.on("dragStart", hideTip); net.on("zoom", hideTip);
   net.on("click", function (p) {
-    if (p.nodes && p.nodes.length) highlight(p.nodes[0]); else clearHighlight();
+    if (p.nodes && p.nodes.length) {
+      var c = byId[p.nodes[0]];
+      if (c && c.proxy) { net.unselectAll(); clearHighlight(); expand(c.of, true); return; }
+      highlight(p.nodes[0]);
+    } else clearHighlight();
   });
   resetBtn.addEventListener("click", function () { net.unselectAll(); clearHighlight(); });
-  fitBtn.addEventListener("click", function () { net.fit({ animation: false }); });
+  function fitVisible() {
+    // vis-network's fit() also counts hidden nodes: fit the shown ones
+    var ids = N.getIds({ filter: function (n) { return !n.hidden; } });
+    net.fit({ nodes: ids, animation: false });
+  }
+  fitBtn.addEventListener("click", fitVisible);
 
   // ---------- search ----------
   function matches(q) {
@@ -257,12 +381,14 @@
     if (!q) return [];
     var order = {}; cfg.classes.forEach(function (c, i) { order[c.id] = i; });
     return all.filter(function (n) {
-      return (n.label_zh || "").toLowerCase().indexOf(q) >= 0 || (n.label_en || "").toLowerCase().indexOf(q) >= 0;
+      return !n.proxy && ((n.label_zh || "").toLowerCase().indexOf(q) >= 0 || (n.label_en || "").toLowerCase().indexOf(q) >= 0);
     }).sort(function (a, b) { return (order[a.cls] - order[b.cls]) || (a.label_zh < b.label_zh ? -1 : 1); });
   }
   function choose(id) {
     var n = N.get(id);
+    if (n && collapsed[n.cls]) { collapsed[n.cls] = false; regroup(); }
     if (n && n.hidden) { resetFilters(); }
+    else applyFilters();
     net.selectNodes([id]);
     highlight(id);
     net.focus(id, { scale: Math.max(net.getScale(), 1.0), animation: false });
@@ -294,6 +420,8 @@
     kindSel.value = ""; distSel.value = ""; applyFilters();
   }
   function visible(n) {
+    if (n.proxy) return !!collapsed[n.of] && !(classBoxes[n.of] && !classBoxes[n.of].checked);
+    if (collapsed[n.cls]) return false;
     if (classBoxes[n.cls] && !classBoxes[n.cls].checked) return false;
     var k = kindSel.value, d = distSel.value;
     if (k && (n.kinds || []).indexOf(k) < 0) return false;
@@ -301,14 +429,24 @@
     return true;
   }
   function applyFilters() {
-    var show = {};
-    N.update(all.map(function (n) { var v = visible(n); show[n.id] = v; return { id: n.id, hidden: !v }; }));
-    E.update(allEdges.map(function (e) { return { id: e.id, hidden: !(show[e.from] && show[e.to]) }; }));
+    // update only what changes: every update makes vis-network re-process the item
+    var show = {}, nu = [], eu = [];
+    N.get({ fields: ["id", "hidden", "cls", "of", "proxy", "kinds", "districts"] }).forEach(function (n) {
+      var v = visible(n); show[n.id] = v;
+      // a node of a collapsed class stays out of the physics (vis-network simulates hidden nodes too)
+      if (!!n.hidden === v) nu.push({ id: n.id, hidden: !v, physics: !collapsed[n.cls] });
+    });
+    E.get({ fields: ["id", "from", "to", "hidden"] }).forEach(function (e) {
+      var h = !(show[e.from] && show[e.to]);
+      if (!!e.hidden !== h) eu.push({ id: e.id, hidden: h });
+    });
+    if (nu.length) N.update(nu);
+    if (eu.length) E.update(eu);
     updateStatus();
   }
 
   // ---------- physics ----------
-  var frozen = false, stabilized = false;
+  var frozen = !!cfg.fixedLayout, stabilized = false;
   function updateFreeze() {
     freezeBtn.textContent = frozen ? t("resume") : t("freeze");
     freezeBtn.setAttribute("aria-pressed", String(frozen));
@@ -330,13 +468,19 @@
   var api = {
     network: net, nodes: N, edges: E, config: cfg,
     stabilized: false, stabilizedAt: null,
-    counts: function () { return { nodes: N.length, edges: E.length }; },
+    counts: function () {
+      return { nodes: N.get({ filter: function (n) { return !n.proxy; } }).length,
+               edges: E.get({ filter: function (e) { return !e.proxy; } }).length };
+    },
+    expand: function (cls) { return expand(cls, true); }, collapse: function (cls) { return expand(cls, false); },
+    expandAll: function () { Object.keys(groupOf).forEach(function (c) { collapsed[c] = false; }); regroup(); applyFilters(); siteFonts(); },
+    collapsed: function () { return Object.keys(collapsed).filter(function (c) { return collapsed[c]; }).sort(); },
     rendered: rendered,
     setLang: setLang, lang: function () { return lang; },
     search: function (q) { search.value = q; return runSearch(); },
     highlight: highlight, highlighted: function () { return highlighted.slice(); },
     clearHighlight: clearHighlight, freeze: setFrozen, frozen: function () { return frozen; },
-    tooltip: function () { return tipFor; }
+    tooltip: function () { return tipFor; }, fit: function () { fitVisible(); return net.getScale(); }
   };
   function onStable() {
     if (api.stabilized) return;
@@ -346,5 +490,7 @@
   net.once("stabilized", function () { if (stableAt === null) stableAt = performance.now(); onStable(); });
   window.govkg = api;
   setLang(lang, true);
+  applyFilters();
+  if (cfg.fixedLayout) fitVisible();
   api.timings = { scriptStart: tStart, drawn: tDrawn, ready: performance.now() };
 })();
