@@ -432,11 +432,13 @@ def load_source(path: str | Path, *, root: str | Path | None = None) -> Source:
     return Source(str(values["id"]), values, shown, 1, lines)
 
 
-def load_data(data_dir: str | Path) -> Dataset:
+def load_data(data_dir: str | Path, *, file_loader=None) -> Dataset:
     """Load every data file under ``data_dir`` and check ids are unique within their space.
 
     ``data_dir/sources/*.yaml`` are reports; every other ``*.yaml`` below ``data_dir`` is a
-    data file. All problems of all files are collected before raising.
+    data file. All problems of all files are collected before raising. ``file_loader(path,
+    root, is_source)``, when given, replaces ``load_source``/``load_file`` for one file (the
+    build's per-file cache); the checks across files always run.
 
     Raises
     ------
@@ -453,10 +455,15 @@ def load_data(data_dir: str | Path) -> Dataset:
     files = sorted(p for p in data_dir.rglob("*.yaml") if p.is_file())
     for p in files:
         try:
-            if p.parent.name == "sources" and p.parent.parent == data_dir:
-                sources.append(load_source(p, root=root))
+            is_source = p.parent.name == "sources" and p.parent.parent == data_dir
+            if file_loader is not None:
+                loaded = file_loader(p, root, is_source)
             else:
-                entries.extend(load_file(p, root=root))
+                loaded = load_source(p, root=root) if is_source else load_file(p, root=root)
+            if is_source:
+                sources.append(loaded)
+            else:
+                entries.extend(loaded)
         except DataError as exc:
             problems.extend(exc.problems)
     seen: dict[tuple[str, str], Entry] = {}
