@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import os
+import time
 from pathlib import Path
 
 from rdflib import Graph
@@ -210,22 +211,38 @@ def build(data_dir: str | Path | None = None, out_dir: str | Path | None = None,
 
     data_dir = Path(data_dir) if data_dir is not None else default_data_dir()
     out_dir = Path(out_dir) if out_dir is not None else data_dir.parent / "build"
+    clock, timings = time.perf_counter(), {}
+
+    def lap(name):
+        nonlocal clock
+        now = time.perf_counter()
+        timings[name] = now - clock
+        clock = now
+
     inputs = manifest.input_hashes(data_dir) if data_dir.is_dir() else {}
     fields = manifest.expected(data_dir, inputs=inputs)
     cache = _ParseCache(out_dir, inputs, data_dir) if incremental else None
+    lap("hash")
     graph, report = _build(data_dir, sources_dirs, cache)
+    lap("load+compile")
     nt = ntriples(graph)
+    lap("n-triples")
     if check:
         from .validate import validate
 
         result = validate(graph, ntriples=nt)
         if not result.conforms:
             raise ValidationError(result)
+        lap("validate")
     blobs = {"govkg.ttl": turtle_from_ntriples(nt), _FAST: nt}
+    lap("turtle")
     report.outputs = [write_atomic(out_dir / name, b) for name, b in blobs.items()]
     manifest.write_manifest(out_dir, fields, blobs, validated=check)
     if cache is not None:
         cache.save()
+    lap("write")
+    #: seconds per stage (for benchmarks/bench_build.py)
+    report.timings = timings
     #: data files parsed anew (the others came from the cache), for reports and tests
     report.parsed = cache.parsed if cache is not None else sorted(inputs)
     return report
