@@ -45,7 +45,7 @@ def default_sources_dirs(data_dir: str | Path) -> list[Path]:
     return dirs
 
 
-def build_graph(data_dir: str | Path | None = None, *, sources_dirs=None) -> Graph:
+def build_graph(data_dir: str | Path | None = None, *, sources_dirs=None, include_drafts: bool = False) -> Graph:
     """The whole graph: ontology plus the compiled data of ``data_dir``.
 
     Parameters
@@ -54,6 +54,8 @@ def build_graph(data_dir: str | Path | None = None, *, sources_dirs=None) -> Gra
         Default: ``default_data_dir()``.
     sources_dirs : list of paths, optional
         Where source texts are looked up to check evidence (default: ``default_sources_dirs``).
+    include_drafts : bool, default False
+        Also compile the entries marked ``status: draft``.
 
     Raises
     ------
@@ -68,15 +70,15 @@ def build_graph(data_dir: str | Path | None = None, *, sources_dirs=None) -> Gra
     >>> len(set(g.subjects(RDF.type, GK.DemonstrationSite)))
     8
     """
-    return _build(data_dir, sources_dirs)[0]
+    return _build(data_dir, sources_dirs, include_drafts)[0]
 
 
-def _build(data_dir, sources_dirs, file_loader=None):
+def _build(data_dir, sources_dirs, include_drafts=False, file_loader=None):
     data_dir = Path(data_dir) if data_dir is not None else default_data_dir()
     if sources_dirs is None:
         sources_dirs = default_sources_dirs(data_dir)
     onto = ontology_graph()
-    dataset = load_data(data_dir, file_loader=file_loader)
+    dataset = load_data(data_dir, include_drafts=include_drafts, file_loader=file_loader)
     data, report = compile_graph(dataset, sources_dirs=sources_dirs, ontology=onto)
     full = onto + data
     bind_prefixes(full)
@@ -177,7 +179,7 @@ class _ParseCache:
 
 
 def build(data_dir: str | Path | None = None, out_dir: str | Path | None = None, *, sources_dirs=None,
-          check: bool = True, incremental: bool = True) -> BuildReport:
+          check: bool = True, include_drafts: bool = False, incremental: bool = True) -> BuildReport:
     """Compile ontology + data, validate, and write ``govkg.ttl``, ``govkg.nt`` and ``manifest.json`` into ``out_dir``.
 
     Everything is compiled, validated (SHACL shapes and quality rules, unless ``check`` is
@@ -192,6 +194,8 @@ def build(data_dir: str | Path | None = None, out_dir: str | Path | None = None,
         Default: ``default_data_dir()``.
     out_dir : path, optional
         Default: ``build/`` beside the data folder.
+    include_drafts : bool, default False
+        Also compile the entries marked ``status: draft``.
     incremental : bool
         Reuse the parse of every data file whose content hash is unchanged
         (``out_dir/.parse-cache.pickle``); the checks across files run in full either way.
@@ -220,10 +224,10 @@ def build(data_dir: str | Path | None = None, out_dir: str | Path | None = None,
         clock = now
 
     inputs = manifest.input_hashes(data_dir) if data_dir.is_dir() else {}
-    fields = manifest.expected(data_dir, inputs=inputs)
+    fields = manifest.expected(data_dir, inputs=inputs, include_drafts=include_drafts)
     cache = _ParseCache(out_dir, inputs, data_dir) if incremental else None
     lap("hash")
-    graph, report = _build(data_dir, sources_dirs, cache)
+    graph, report = _build(data_dir, sources_dirs, include_drafts, cache)
     lap("load+compile")
     nt = ntriples(graph)
     lap("n-triples")

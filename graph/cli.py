@@ -65,8 +65,9 @@ def echo_json(obj) -> None:
 @cli.command()
 @click.option("-o", "--out", "out_dir", type=click.Path(file_okay=False, path_type=Path),
               help="Output folder (default: the build folder).")
+@click.option("--include-drafts", is_flag=True, help="Also compile entries marked 'status: draft'.")
 @click.pass_context
-def build(ctx, out_dir):
+def build(ctx, out_dir, include_drafts):
     """Compile the ontology and data into build/govkg.ttl and build/govkg.nt (atomically).
 
     The data is validated first; any problem is listed with file, line and field, and the
@@ -74,7 +75,7 @@ def build(ctx, out_dir):
     """
     from .build import build as run_build
 
-    report = run_build(ctx.obj["data_dir"], out_dir or ctx.obj["build_dir"])
+    report = run_build(ctx.obj["data_dir"], out_dir or ctx.obj["build_dir"], include_drafts=include_drafts)
     for p in report.outputs:
         click.echo(f"wrote {p}")
     parts = ", ".join(f"{n} {'sites' if k == 'site' else k}" for k, n in sorted(report.entries.items()))

@@ -2,41 +2,83 @@
 
 from __future__ import annotations
 
+import datetime as _dt
 import re
 from dataclasses import dataclass, field
 from decimal import Decimal
 from pathlib import Path
 
-from rdflib import OWL, RDF, RDFS, XSD, Graph, Literal, URIRef
-from rdflib.namespace import DCTERMS, ORG, PROV
+from rdflib import OWL, RDF, RDFS, XSD, Graph, Literal, Namespace, URIRef
+from rdflib.namespace import DCTERMS, ORG, PROV, SKOS
 
 from .errors import DataError, Problem
 from .model import Dataset, Entry
 from .namespace import GK, ID, KIND, SCHEMA, SOSA, UNIT
 from .resources import bind_prefixes, ontology_graph
 from .slug import slugify
+from .vocab import ENUMS, PERIODS
 
-__all__ = ["BuildReport", "compile_graph"]
+__all__ = ["BuildReport", "compile_graph", "names_entity", "number_in", "number_tokens", "sentence_problem"]
 
-_PLACE_CLASS = {
-    "city": GK.City, "district": GK.District, "development-zone": GK.DevelopmentZone,
-    "subdistrict": GK.Subdistrict, "town": GK.Town, "community": GK.Community,
-    "village": GK.Village, "village-committee": GK.VillageCommittee, "natural-village": GK.NaturalVillage,
-}
-_ORG_CLASS = {
-    "party-organization": GK.PartyOrganization, "government-body": GK.GovernmentBody,
-    "company": GK.Company, "community-company": GK.CommunityCompany,
-    "research-institute": GK.ResearchInstitute, "school": GK.School, "association": GK.Association,
-    "resident-group": GK.ResidentGroup, "volunteer-team": GK.VolunteerTeam,
-    "mediation-team": GK.MediationTeam, "alliance": GK.Alliance, "news-outlet": GK.NewsOutlet,
-}
-_COMPARATOR = {"exactly": GK.Exactly, "more-than": GK.MoreThan, "approximately": GK.Approximately}
-_MEASURE = {"level": GK.Level, "change": GK.Change}
-_EVENT_CLASS = {"meeting": GK.Meeting, "typhoon": GK.Typhoon}
+TIME = Namespace("http://www.w3.org/2006/time#")
+
+#: IRI path segment of each section's nodes: ``ID[f"{path}/{id}"]``.
 _PATH = {
     "site": "site", "areas": "area", "organizations": "org", "mechanisms": "mechanism",
-    "outcomes": "outcome", "responses": "response", "events": "event",
+    "outcomes": "outcome", "claims": "claim", "responses": "response", "events": "event",
 }
+
+#: How each plain field becomes triples: field -> (predicate, how[, inverse predicate]).
+#: ``how`` is ``ref:<space>``/``refs:<space>`` (the referenced node), ``enum:<table>`` (a term of
+#: ``govkg.vocab``), ``text2`` (zh and en literals), ``zh``/``en`` (a literal in that language),
+#: ``date`` (xsd:date).
+_EMIT: dict[str, dict[str, tuple]] = {
+    "site": {"within": (SCHEMA.containedInPlace, "ref:place"), "headline": (DCTERMS.description, "text2")},
+    "areas": {"within": (SCHEMA.containedInPlace, "ref:place")},
+    "organizations": {
+        "members": (ORG.hasMember, "refs:org", ORG.memberOf), "part_of": (ORG.subOrganizationOf, "ref:org"),
+        "active_at": (ORG.hasSite, "refs:place"), "description": (DCTERMS.description, "text2"),
+    },
+    "mechanisms": {
+        "kinds": (GK.mechanismKind, "kinds"), "realized_by": (GK.realizedBy, "refs:org"),
+        "description": (DCTERMS.description, "text2"), "parts": (DCTERMS.hasPart, "refs:mechanism", DCTERMS.isPartOf),
+    },
+    "outcomes": {
+        "comparator": (GK.comparator, "enum:comparator"), "measure": (GK.measureType, "enum:measure"),
+        "direction": (GK.direction, "enum:direction"), "mechanism": (GK.attributedTo, "ref:mechanism"),
+        "subject": (SOSA.hasFeatureOfInterest, "ref:subject"), "event": (GK.inResponseTo, "ref:event"),
+        "period": (GK.period, "text2"), "same_measure_as": (GK.sameMeasureAs, "ref:outcome", GK.sameMeasureAs),
+    },
+    "claims": {
+        "direction": (GK.direction, "enum:direction"), "mechanism": (GK.attributedTo, "ref:mechanism"),
+        "subject": (SOSA.hasFeatureOfInterest, "ref:subject"), "event": (GK.inResponseTo, "ref:event"),
+        "period": (GK.period, "text2"),
+    },
+    "responses": {"event": (GK.inResponseTo, "ref:event"), "kinds": (GK.mechanismKind, "kinds"),
+                  "description": (DCTERMS.description, "text2")},
+    "events": {
+        "date": (SCHEMA.startDate, "date"), "date_as_stated": (GK.dateAsStated, "zh"),
+        "date_basis": (GK.dateBasis, "en"), "visited": (GK.visitedSite, "refs:place"),
+    },
+}
+#: Fields of a mechanism's use at a site (on the ``gk:MechanismUse`` node).
+_USE_EMIT = {
+    "led_by": (GK.ledBy, "refs:org"), "run_by": (GK.runBy, "refs:org"),
+    "role": (GK.roleAtSite, "text2"), "since": (GK.since, "zh"), "area_served": (SCHEMA.areaServed, "refs:place"),
+}
+#: Values used when a field is left out.
+_DEFAULTS = {"outcomes": {"comparator": "exactly", "measure": "level"}}
+#: Classes of each section's nodes (besides a type read from a ``type`` field).
+_CLASSES = {
+    "site": (SCHEMA.AdministrativeArea, GK.DemonstrationSite), "areas": (SCHEMA.AdministrativeArea,),
+    "mechanisms": (GK.Mechanism,), "outcomes": (GK.Outcome,), "claims": (GK.Claim,),
+    "responses": (GK.EventResponse,), "events": (),
+    "organizations": (),
+}
+#: Sections whose ``type`` field names the node's class, and the table it is read from.
+_TYPE_TABLE = {"site": "site", "areas": "place", "organizations": "org", "events": "event"}
+#: Sections whose nodes belong to the file's site (``gk:site``) and are about it by default.
+_AT_SITE = ("outcomes", "claims", "responses")
 
 
 @dataclass
@@ -50,32 +92,145 @@ class BuildReport:
     evidence_unchecked: list[str] = field(default_factory=list)
 
 
-def _iri(entry: Entry, places: dict[str, URIRef]) -> URIRef:
-    if entry.section in ("site", "areas"):
-        return places[entry.id]
-    return ID[f"{_PATH[entry.section]}/{entry.id}"]
-
-
 def _number(value) -> Literal:
     if isinstance(value, int):
         return Literal(value, datatype=XSD.integer)
     return Literal(Decimal(repr(value)), datatype=XSD.decimal)
 
 
-_CN_DIGITS = "零一二三四五六七八九十"
-_PIECE = re.compile(r"[^\n。！？!?]+[。！？!?]?")
+_CN_DIGIT = {"零": 0, "〇": 0, "一": 1, "二": 2, "两": 2, "三": 3, "四": 4, "五": 5, "六": 6, "七": 7, "八": 8, "九": 9}
+_CN_UNIT = {"十": 10, "百": 100, "千": 1000}
+_ARABIC = re.compile(r"(?<![0-9.])[0-9]+(?:\.[0-9]+)?(?![0-9]|\.[0-9])")
+_CHINESE = re.compile(r"[零〇一二两三四五六七八九十百千]+")
 
 
-def _number_texts(value) -> list[str]:
-    """The ways the report may write ``value``: digits, and for 0–10 also a Chinese numeral (五级, 零就业)."""
-    if isinstance(value, float) and value.is_integer():
-        value = int(value)
-    texts = [str(value)]
-    if isinstance(value, int) and 0 <= value <= 10:
-        texts.append(_CN_DIGITS[value])
-        if value == 2:
-            texts.append("两")
-    return texts
+def _cn_value(text: str) -> int | None:
+    """The value of a Chinese numeral below 10,000 (五 5, 十二 12, 两百 200), None if not one."""
+    total, digit = 0, None
+    for ch in text:
+        if ch in _CN_DIGIT:
+            if digit is not None:
+                return None
+            digit = _CN_DIGIT[ch]
+        else:
+            total += (1 if digit is None else digit) * _CN_UNIT[ch]
+            digit = None
+    return total + (digit or 0)
+
+
+def number_tokens(sentence: str) -> list[Decimal]:
+    """The numbers written in ``sentence``: whole Arabic numerals and Chinese numerals.
+
+    A number is a whole token: ``12`` is not read inside ``112`` and ``1.2`` is one number.
+
+    Examples
+    --------
+    >>> [str(n) for n in number_tokens("累计开展企业互助112场次,创建五级党建联盟,现有人口1.2万人")]
+    ['112', '5', '1.2']
+    """
+    found = [(m.start(), Decimal(m.group())) for m in _ARABIC.finditer(sentence)]
+    for m in _CHINESE.finditer(sentence):
+        v = _cn_value(m.group())
+        if v is not None:
+            found.append((m.start(), Decimal(v)))
+    return [n for _, n in sorted(found, key=lambda t: t[0])]
+
+
+def number_in(value, sentences) -> bool:
+    """Whether ``value`` is written as a number token in one of ``sentences``.
+
+    Examples
+    --------
+    >>> number_in(12, ["累计开展企业互助112场次"]), number_in(12, ["开展企业互助12场次"])
+    (False, True)
+    >>> number_in(1, ["合作开展技能培训12期"]), number_in(5, ["创建五级党建联盟"]), number_in(2, ["发挥两个作用"])
+    (False, True, True)
+    """
+    target = Decimal(repr(value)) if isinstance(value, float) else Decimal(value)
+    return any(n == target for s in sentences for n in number_tokens(s))
+
+
+#: Sections whose evidence must name the entry (outcomes must hold their number instead).
+_NAMED = ("site", "areas", "organizations", "mechanisms", "events")
+_QUOTED = re.compile(r"[“「『\"]([^”」』\"]+)[”」』\"]")
+
+
+def names_entity(label: str, aliases, sentences) -> bool:
+    """Whether one of ``sentences`` names the entity: its label, a quoted part of it, or an alias.
+
+    Examples
+    --------
+    >>> names_entity("“四大实招”打造社企融合社区", [], ["以“四大实招”为抓手"])
+    True
+    >>> names_entity("党建联盟链接社会资源", [], ["链接党建联盟单位云龙产业园"])
+    False
+    """
+    names = [label, *_QUOTED.findall(label), *aliases]
+    return any(n and n in s for n in names for s in sentences)
+
+
+_ENDS = "。！？!?"
+_CLOSERS = "”’」』）)"
+
+
+def _sentence_end(text: str, i: int) -> bool:
+    """Whether a sentence (or a line) of ``text`` ends just before index ``i``."""
+    if i >= len(text) or text[i] in "\r\n":
+        return True
+    j = i - 1
+    while j >= 0 and text[j] in _CLOSERS:
+        j -= 1
+    return j >= 0 and text[j] in _ENDS and i > 0
+
+
+def sentence_problem(quote: str, text: str) -> str | None:
+    """Why ``quote`` is not whole sentences of ``text`` (None when it is).
+
+    Sentences end at 。！？ (with any closing quote after them) and at line breaks; a ；
+    does not end a sentence. A quote may hold several whole sentences in a row.
+
+    Examples
+    --------
+    >>> t = "甲说:“好。”乙来了;丙走了。\\n标题"
+    >>> sentence_problem("乙来了;丙走了。", t) is None, sentence_problem("标题", t) is None
+    (True, True)
+    >>> sentence_problem("乙来了", t)
+    'a fragment of a sentence of the source (it does not end where the sentence ends)'
+    """
+    start = text.find(quote)
+    if start < 0:
+        return "not found verbatim in the source"
+    while start >= 0:
+        head_ok = start == 0 or _sentence_end(text, start) or text[start - 1] in "\r\n"
+        tail_ok = _sentence_end(text, start + len(quote))
+        if head_ok and tail_ok:
+            return None
+        first = (head_ok, tail_ok)
+        start = text.find(quote, start + 1)
+    if not first[0]:
+        return "a fragment of a sentence of the source (it does not start where the sentence starts)"
+    return "a fragment of a sentence of the source (it does not end where the sentence ends)"
+
+
+_PIECE = re.compile(r"[^\r\n。！？!?]+[。！？!?]*[”’」』）)]*")
+
+
+def _piece_starts(text: str) -> dict[str, int]:
+    """Where each sentence-like piece of ``text`` starts: a set lookup finds most quotes without a search."""
+    starts: dict[str, int] = {}
+    for m in _PIECE.finditer(text):
+        starts.setdefault(m.group(), m.start())
+    return starts
+
+
+def _quote_problem(quote: str, text: str, starts: dict[str, int]) -> str | None:
+    """``sentence_problem``, answered in constant time when ``quote`` is a piece of ``text`` that is
+    a whole sentence there (``text.find`` per quote grows with the text: quadratic in the sites)."""
+    i = starts.get(quote)
+    if i is not None and (i == 0 or _sentence_end(text, i) or text[i - 1] in "\r\n") \
+            and _sentence_end(text, i + len(quote)):
+        return None
+    return sentence_problem(quote, text)
 
 
 def _source_texts(dataset: Dataset, sources_dirs) -> dict[str, str]:
@@ -92,12 +247,316 @@ def _source_texts(dataset: Dataset, sources_dirs) -> dict[str, str]:
     return texts
 
 
+class _Compiler:
+    """One compilation: the graph being written, the id tables and the problems found."""
+
+    def __init__(self, dataset: Dataset, onto: Graph, texts: dict[str, str]):
+        self.dataset, self.onto, self.texts = dataset, onto, texts
+        self.starts = {sid: _piece_starts(text) for sid, text in texts.items()}
+        self.kinds = {str(k)[len(str(KIND)):] for k in onto.subjects(RDF.type, GK.MechanismKind)}
+        self.units = {str(u)[len(str(UNIT)):]: u for u in onto.subjects(RDF.type, GK.Unit)}
+        self.sources = {s.id: s for s in dataset.sources}
+        self.problems: list[Problem] = []
+        self.g = bind_prefixes(Graph())
+        self.checked = 0
+        self.unchecked: set[str] = set()
+        self.ev_owner: dict[str, str] = {}
+        self.places: dict[str, URIRef] = {}
+        for e in dataset.entries:
+            if e.section in ("site", "areas") and not e.is_use:
+                self.places[e.id] = ID[f"{'site' if e.section == 'site' else 'area'}/{e.id}"]
+        self.spaces = {sp: dataset.by_space(sp) for sp in ("org", "mechanism", "event", "outcome", "claim", "response")}
+        self.labels = {self.node(e): (e.values["zh"], e.values["en"]) for e in dataset.entries
+                       if not e.is_use and e.section != "redirects"}
+
+    # --- references ---------------------------------------------------------------------------
+
+    def node(self, e: Entry) -> URIRef:
+        if e.section in ("site", "areas"):
+            return self.places[e.id]
+        return ID[f"{_PATH[e.section]}/{e.id}"]
+
+    def ref(self, e: Entry, name: str, space: str, value: str) -> URIRef | None:
+        if space == "place":
+            if value in self.places:
+                return self.places[value]
+        elif space == "subject":
+            if value in self.places:
+                return self.places[value]
+            if value in self.spaces["org"]:
+                return ID[f"org/{value}"]
+        elif value in self.spaces[space]:
+            return ID[f"{space}/{value}"]
+        what = {"place": "site or area", "subject": "site, area or organization"}.get(space, space)
+        spaces = ("place", "org") if space == "subject" else (space,)
+        if any((sp, value) in self.dataset.drafts for sp in spaces):
+            self.problems.append(e.problem(name, f"{what} '{value}' is a draft (status: draft); build with --include-drafts or accept it"))
+        else:
+            self.problems.append(e.problem(name, f"unknown {what} id '{value}'"))
+        return None
+
+    def emit(self, e: Entry, node: URIRef, name: str, rule: tuple, value) -> None:
+        pred, how = rule[0], rule[1]
+        inverse = rule[2] if len(rule) > 2 else None
+        g = self.g
+        if how == "text2":
+            for lang in ("zh", "en"):
+                g.add((node, pred, Literal(" ".join(value[lang].split()), lang=lang)))
+        elif how in ("zh", "en"):
+            g.add((node, pred, Literal(" ".join(str(value).split()), lang=how)))
+        elif how == "date":
+            g.add((node, pred, Literal(value.isoformat(), datatype=XSD.date)))
+        elif how.startswith("enum:"):
+            g.add((node, pred, ENUMS[how[5:]][value]))
+        elif how == "kinds":
+            for k in value:
+                if k in self.kinds:
+                    g.add((node, pred, KIND[k]))
+                else:
+                    self.problems.append(e.problem(name, f"unknown kind '{k}' (see ontology/mechanism-kinds.ttl)"))
+        else:
+            kind, space = how.split(":")
+            for v in (value if kind == "refs" else [value]):
+                o = self.ref(e, name, space, v)
+                if o is not None:
+                    g.add((node, pred, o))
+                    if inverse is not None:
+                        g.add((o, inverse, node))
+
+    # --- evidence and marks ---------------------------------------------------------------
+
+    def evidence(self, e: Entry, nodes: list[URIRef], base: str) -> None:
+        src = self.sources.get(e.source) if e.source else None
+        if e.source and src is None:
+            self.problems.append(e.problem("source" if "source" in e.lines else None,
+                                           f"unknown source id '{e.source}' (no data/sources/{e.source}.yaml)"))
+            return
+        if src is None:
+            return
+        owner = self.ev_owner.setdefault(base, src.id)
+        if owner != src.id:
+            base = f"{base}/{src.id}"
+        g = self.g
+        for node in nodes:
+            g.add((node, PROV.hadPrimarySource, ID[f"source/{src.id}"]))
+        text = self.texts.get(src.id)
+        for n, sentence in enumerate(e.evidence, 1):
+            if text is not None:
+                self.checked += 1
+                why = _quote_problem(sentence, text, self.starts[src.id])
+                if why:
+                    self.problems.append(e.problem("evidence", f"evidence {why} ('{src.id}'): {sentence[:40]}…"))
+            else:
+                self.unchecked.add(src.id)
+            ev = ID[f"{base}/{n}"]
+            for node in nodes:
+                g.add((node, GK.evidence, ev))
+            g.add((ev, RDF.type, GK.Evidence))
+            g.add((ev, PROV.value, Literal(sentence, lang="zh")))
+            g.add((ev, PROV.wasQuotedFrom, ID[f"source/{src.id}"]))
+
+    def marks(self, e: Entry, node: URIRef) -> None:
+        v, g = e.values, self.g
+        if "inferred" in v:
+            g.add((node, GK.inferred, Literal(True)))
+            g.add((node, GK.inferenceReason, Literal(" ".join(v["inferred"].split()), lang="en")))
+        if v.get("status") == "draft":
+            g.add((node, GK.curationStatus, GK.Draft))
+        if "confidence" in v:
+            g.add((node, GK.confidence, _number(float(v["confidence"]))))
+        for alias in v.get("aka", []):
+            g.add((node, SKOS.altLabel, Literal(alias, lang="zh")))
+        if "label_note" in v:
+            g.add((node, SKOS.editorialNote, Literal(" ".join(v["label_note"].split()), lang="en")))
+
+    # --- entries -------------------------------------------------------------------------------
+
+    def entry(self, e: Entry) -> None:
+        if e.section == "redirects":
+            return self.redirect(e)
+        if e.is_use:
+            return self.use(e)
+        v, g = e.values, self.g
+        node = self.node(e)
+        g.add((node, RDFS.label, Literal(v["zh"], lang="zh")))
+        g.add((node, RDFS.label, Literal(v["en"], lang="en")))
+        for cls in _CLASSES[e.section]:
+            g.add((node, RDF.type, cls))
+        if e.section in _TYPE_TABLE:
+            g.add((node, RDF.type, ENUMS[_TYPE_TABLE[e.section]][v["type"]]))
+        values = {**_DEFAULTS.get(e.section, {}), **v}
+        for name, rule in _EMIT[e.section].items():
+            if name in values:
+                self.emit(e, node, name, rule, values[name])
+        self.marks(e, node)
+        nodes = [node]
+        if e.section == "organizations" and "active_at" not in v and e.site:
+            self.g.add((node, ORG.hasSite, self.places[e.site]))
+        if e.section in _AT_SITE:
+            g.add((node, GK.site, self.places[e.site]))
+            if "subject" not in v:
+                g.add((node, SOSA.hasFeatureOfInterest, self.places[e.site]))
+            if "period" in v:
+                self.period(e, node)
+        if e.section == "outcomes":
+            self.outcome(e, node)
+        if e.section == "mechanisms" or (e.section == "responses" and "kinds" in v):
+            if e.section == "responses":
+                g.add((node, RDF.type, GK.Mechanism))
+            u = self.mechanism_use(e, node)
+            nodes.append(u)
+            if "use_inferred" in v:
+                g.add((u, GK.inferred, Literal(True)))
+                g.add((u, GK.inferenceReason, Literal(" ".join(v["use_inferred"].split()), lang="en")))
+        self.evidence(e, nodes, f"evidence/{_PATH[e.section]}/{e.id}")
+        if "kinds" in v:
+            self.kind_basis(e, node)
+        if not self.checkable(e):
+            return  # the words of a source that is not at hand are not checked
+        if e.section in _NAMED and e.evidence and not names_entity(v["zh"], v.get("aka", []), e.evidence):
+            self.problems.append(e.problem("evidence", f"no evidence sentence names '{v['zh']}' (by its label, a quoted part "
+                                                       "of it or an 'aka' name): quote the sentence that states this fact"))
+
+    def checkable(self, e: Entry) -> bool:
+        """Whether the text of the entry's source is at hand (its words can be checked)."""
+        return e.source in self.texts
+
+    def kind_basis(self, e: Entry, node: URIRef) -> None:
+        """Each kind of a mechanism is named by the report's words for it, or justified in ``kind_basis``."""
+        v = e.values
+        basis = v.get("kind_basis", {})
+        words = [v["zh"], *e.evidence, *(v.get("description") or {}).values(), *v.get("aka", [])]
+        for k in v.get("kinds", []):
+            if k in basis:
+                label = self.onto.value(KIND[k], RDFS.label) or k
+                self.g.add((node, SKOS.scopeNote, Literal(f"kind {label}: {' '.join(basis[k].split())}", lang="en")))
+            elif k in self.kinds and self.checkable(e) and not any(n in w for n in self.kind_names(k) for w in words):
+                self.problems.append(e.problem("kinds", f"kind '{k}' is not named by the report's words for this mechanism "
+                                                        f"({'/'.join(self.kind_names(k))}): justify it in 'kind_basis'"))
+        for k in basis:
+            if k not in v.get("kinds", []):
+                self.problems.append(e.problem("kind_basis", f"'{k}' is not one of this entry's kinds"))
+
+    def kind_names(self, k: str) -> list[str]:
+        """The Chinese names of kind ``k`` (labels and alternative labels)."""
+        return sorted({str(o) for p in (RDFS.label, SKOS.prefLabel, SKOS.altLabel)
+                       for o in self.onto.objects(KIND[k], p) if getattr(o, "language", None) == "zh"})
+
+    def use(self, e: Entry) -> None:
+        if e.section == "site":
+            node = self.ref(e, "use", "place", e.id)
+            if node is not None:
+                self.marks(e, node)
+                self.evidence(e, [node], f"evidence/site/{e.id}")
+            return
+        node = self.ref(e, "use", "mechanism", e.id)
+        if node is None:
+            return
+        u = self.mechanism_use(e, node)
+        if "parts" in e.values:
+            self.emit(e, u, "parts", (DCTERMS.hasPart, "refs:mechanism"), e.values["parts"])
+        self.marks(e, u)
+        self.evidence(e, [node, u], f"evidence/use/{e.site}/{e.id}")
+
+    def mechanism_use(self, e: Entry, mech: URIRef) -> URIRef:
+        """The ``gk:MechanismUse`` node of ``mech`` at the entry's site, and the ``gk:usedAt`` short-cut."""
+        g, site = self.g, self.places[e.site]
+        u = ID[f"use/{e.site}/{e.id}"]
+        g.add((mech, GK.usedAt, site))
+        g.add((u, RDF.type, GK.MechanismUse))
+        g.add((u, GK.mechanism, mech))
+        g.add((u, GK.site, site))
+        (mzh, men), (szh, sen) = self.labels.get(mech, (e.id, e.id)), self.labels[site]
+        g.add((u, RDFS.label, Literal(f"{mzh}({szh})", lang="zh")))
+        g.add((u, RDFS.label, Literal(f"{men} at {sen}", lang="en")))
+        for name, rule in _USE_EMIT.items():
+            if name in e.values:
+                self.emit(e, u, name, rule, e.values[name])
+        return u
+
+    def outcome(self, e: Entry, node: URIRef) -> None:
+        v, g = e.values, self.g
+        g.add((node, SCHEMA.value, _number(v["value"])))
+        if v["unit"] in self.units:
+            g.add((node, SCHEMA.unitCode, self.units[v["unit"]]))
+            for t in self.onto.objects(self.units[v["unit"]], SCHEMA.unitText):
+                g.add((node, SCHEMA.unitText, t))
+        else:
+            self.problems.append(e.problem("unit", f"unknown unit '{v['unit']}' (see ontology/units.ttl: {', '.join(sorted(self.units))})"))
+        if e.evidence and not number_in(v["value"], e.evidence):
+            self.problems.append(e.problem("value", f"the number {v['value']} is not written as a number in its evidence sentence "
+                                                    "(a number is a whole token: 12 is not read inside 112 or 12场次 as 1)"))
+
+    def period(self, e: Entry, node: URIRef) -> None:
+        """``sosa:phenomenonTime``: the period phrase as an interval relative to the report's date (derived)."""
+        p = PERIODS.get(e.values["period"]["zh"])
+        src = self.sources.get(e.source) if e.source else None
+        if p is None or src is None:
+            return
+        date = src.values.get("date") or src.values.get("date_earliest")
+        if date is None:
+            return
+        g = self.g
+        end = self.report_date(src)
+        iv = ID[f"period/{src.id}/{p.slug}"]
+        g.add((node, SOSA.phenomenonTime, end if p.instant else iv))
+        if p.instant:
+            return
+        g.add((iv, RDF.type, TIME.ProperInterval))
+        g.add((iv, RDFS.label, Literal(f"{e.values['period']['zh']}({src.values['zh']})", lang="zh")))
+        g.add((iv, RDFS.label, Literal(f"{p.en} (as of {src.values['en']})", lang="en")))
+        g.add((iv, TIME.hasEnd, end))
+        g.add((iv, GK.inferred, Literal(True)))
+        g.add((iv, GK.inferenceReason, Literal(p.reason, lang="en")))
+        if p.begin == "year-start":
+            begin = ID[f"period/{src.id}/{p.slug}/begin"]
+            first = _dt.date(date.year, 1, 1)
+            g.add((iv, TIME.hasBeginning, begin))
+            g.add((begin, RDF.type, TIME.Instant))
+            g.add((begin, TIME.inXSDDate, Literal(first.isoformat(), datatype=XSD.date)))
+            g.add((begin, RDFS.label, Literal(f"{first.year}年1月1日", lang="zh")))
+            g.add((begin, RDFS.label, Literal(f"1 January {first.year}", lang="en")))
+
+    def report_date(self, src) -> URIRef:
+        """The instant of a report's date (``time:inXSDDate``, or only ``gk:earliestDate`` when not stated)."""
+        g, v = self.g, src.values
+        end = ID[f"source/{src.id}/date"]
+        g.add((end, RDF.type, TIME.Instant))
+        g.add((end, RDFS.label, Literal(f"{v['zh']}的日期", lang="zh")))
+        g.add((end, RDFS.label, Literal(f"date of the report {v['en']}", lang="en")))
+        if "date" in v:
+            g.add((end, TIME.inXSDDate, Literal(v["date"].isoformat(), datatype=XSD.date)))
+        else:
+            g.add((end, GK.earliestDate, Literal(v["date_earliest"].isoformat(), datatype=XSD.date)))
+        return end
+
+    def redirect(self, e: Entry) -> None:
+        v, g = e.values, self.g
+        old = ID[v["from"]]
+        g.add((old, SKOS.changeNote, Literal(" ".join(v["reason"].split()), lang="en")))
+        if "to" in v:
+            g.add((old, DCTERMS.isReplacedBy, ID[v["to"]]))
+        else:
+            g.add((old, OWL.deprecated, Literal(True)))
+
+    def finish(self) -> None:
+        for e in self.dataset.entries:
+            if e.section != "redirects":
+                continue
+            if (ID[e.values["from"]], RDF.type, None) in self.g:
+                self.problems.append(e.problem("from", f"'{e.values['from']}' is still a node of the graph; a redirect is for a removed IRI"))
+            if "to" in e.values and (ID[e.values["to"]], RDFS.label, None) not in self.g:
+                self.problems.append(e.problem("to", f"'{e.values['to']}' is not a node of the graph (write it as '<kind>/<id>', e.g. 'claim/x')"))
+        for s in self.dataset.sources:
+            _add_source(self.g, s, self.spaces["event"], self.problems)
+
+
 def compile_graph(dataset: Dataset, *, sources_dirs=None, ontology: Graph | None = None) -> tuple[Graph, BuildReport]:
     """Compile a loaded dataset into RDF (the data only, ontology not included).
 
     Checks every reference, kind and unit, and — where the source text is found in
-    ``sources_dirs`` — that every evidence sentence occurs in it verbatim and that every
-    outcome's number occurs in its evidence.
+    ``sources_dirs`` — that every evidence quote is whole sentences of it, verbatim, and that
+    every outcome's number is written as a number in its evidence.
 
     Returns
     -------
@@ -109,172 +568,17 @@ def compile_graph(dataset: Dataset, *, sources_dirs=None, ontology: Graph | None
         Listing every problem with file, line and field; nothing is returned.
     """
     onto = ontology if ontology is not None else ontology_graph()
-    kinds = {str(k)[len(str(KIND._NS)):] for k in onto.subjects(RDF.type, GK.MechanismKind)}
-    units = {str(u)[len(str(UNIT._NS)):]: u for u in onto.subjects(RDF.type, GK.Unit)}
-    problems: list[Problem] = []
-    sources = {s.id: s for s in dataset.sources}
-    texts = _source_texts(dataset, sources_dirs if sources_dirs is not None else [])
-    # whole sentences of each text, so that most evidence is found by a set lookup: a substring
-    # search per sentence grows with the text (quadratic in the number of sites)
-    pieces = {sid: set(_PIECE.findall(text)) for sid, text in texts.items()}
-
-    places: dict[str, URIRef] = {}
-    for e in dataset.entries:
-        if e.section == "site":
-            places[e.id] = ID[f"site/{e.id}"]
-        elif e.section == "areas":
-            places[e.id] = ID[f"area/{e.id}"]
-    spaces = {sp: dataset.by_space(sp) for sp in ("org", "mechanism", "event", "outcome", "response")}
-
-    def ref(e: Entry, name: str, space: str, value: str) -> URIRef | None:
-        if space == "place":
-            if value in places:
-                return places[value]
-        elif space == "subject":
-            if value in places:
-                return places[value]
-            if value in spaces["org"]:
-                return ID[f"org/{value}"]
-        elif value in spaces[space]:
-            return ID[f"{space}/{value}"]
-        what = {"place": "site or area", "subject": "site, area or organization"}.get(space, space)
-        problems.append(e.problem(name, f"unknown {what} id '{value}'"))
-        return None
-
-    g = bind_prefixes(Graph())
-    checked = 0
-    unchecked: set[str] = set()
+    c = _Compiler(dataset, onto, _source_texts(dataset, sources_dirs if sources_dirs is not None else []))
     counts: dict[str, int] = {}
-
     for e in dataset.entries:
-        counts[e.section] = counts.get(e.section, 0) + (0 if e.is_use else 1)
-        src = sources.get(e.source) if e.source else None
-        if e.source and src is None:
-            problems.append(Problem(e.file, 1, "source", f"unknown source id '{e.source}' (no data/sources/{e.source}.yaml)"))
-        v = e.values
-        if e.is_use:
-            node = ref(e, "use", "mechanism", v["use"])
-            if node is None:
-                continue
-            if e.site:
-                g.add((node, GK.usedAt, places[e.site]))
-        else:
-            node = _iri(e, places)
-            g.add((node, RDFS.label, Literal(v["zh"], lang="zh")))
-            g.add((node, RDFS.label, Literal(v["en"], lang="en")))
-            for name in ("description", "headline"):
-                if name in v:
-                    for lang in ("zh", "en"):
-                        g.add((node, DCTERMS.description, Literal(v[name][lang], lang=lang)))
-        if src is not None:
-            g.add((node, PROV.hadPrimarySource, ID[f"source/{src.id}"]))
-            text = texts.get(src.id)
-            for n, sentence in enumerate(e.evidence, 1):
-                if text is not None:
-                    checked += 1
-                    if sentence not in pieces[src.id] and sentence not in text:
-                        problems.append(e.problem("evidence", f"evidence not found verbatim in source '{src.id}': {sentence[:40]}…"))
-                else:
-                    unchecked.add(src.id)
-                ev = ID[f"evidence/{_PATH[e.section]}/{e.id}/{n}" if not e.is_use else f"evidence/use/{e.site}/{e.id}/{n}"]
-                g.add((node, GK.evidence, ev))
-                g.add((ev, RDF.type, GK.Evidence))
-                g.add((ev, PROV.value, Literal(sentence, lang="zh")))
-                g.add((ev, PROV.wasQuotedFrom, ID[f"source/{src.id}"]))
-        if e.is_use:
-            continue
-
-        if e.section in ("site", "areas"):
-            g.add((node, RDF.type, _PLACE_CLASS[v["type"]]))
-            g.add((node, RDF.type, SCHEMA.AdministrativeArea))
-            if e.section == "site":
-                g.add((node, RDF.type, GK.DemonstrationSite))
-            if "within" in v:
-                parent = ref(e, "within", "place", v["within"])
-                if parent is not None:
-                    g.add((node, SCHEMA.containedInPlace, parent))
-        elif e.section == "organizations":
-            g.add((node, RDF.type, _ORG_CLASS[v["type"]]))
-            for m in v.get("members", []):
-                o = ref(e, "members", "org", m)
-                if o is not None:
-                    g.add((node, ORG.hasMember, o))
-                    g.add((o, ORG.memberOf, node))
-            if "part_of" in v:
-                o = ref(e, "part_of", "org", v["part_of"])
-                if o is not None:
-                    g.add((node, ORG.subOrganizationOf, o))
-            for p in v.get("active_at", [e.site] if e.site else []):
-                o = ref(e, "active_at", "place", p)
-                if o is not None:
-                    g.add((node, ORG.hasSite, o))
-        elif e.section == "mechanisms":
-            g.add((node, RDF.type, GK.Mechanism))
-            for k in v["kinds"]:
-                if k in kinds:
-                    g.add((node, GK.mechanismKind, KIND[k]))
-                else:
-                    problems.append(e.problem("kinds", f"unknown kind '{k}' (see ontology/mechanism-kinds.ttl)"))
-            g.add((node, GK.usedAt, places[e.site]))
-            for o_id in v.get("realized_by", []):
-                o = ref(e, "realized_by", "org", o_id)
-                if o is not None:
-                    g.add((node, GK.realizedBy, o))
-        elif e.section == "outcomes":
-            g.add((node, RDF.type, GK.Outcome))
-            g.add((node, SCHEMA.value, _number(v["value"])))
-            if v["unit"] in units:
-                g.add((node, SCHEMA.unitCode, units[v["unit"]]))
-                for t in onto.objects(units[v["unit"]], SCHEMA.unitText):
-                    g.add((node, SCHEMA.unitText, t))
-            else:
-                problems.append(e.problem("unit", f"unknown unit '{v['unit']}' (see ontology/units.ttl: {', '.join(sorted(units))})"))
-            g.add((node, GK.comparator, _COMPARATOR[v.get("comparator", "exactly")]))
-            g.add((node, GK.measureType, _MEASURE[v.get("measure", "level")]))
-            g.add((node, GK.site, places[e.site]))
-            foi = ref(e, "subject", "subject", v["subject"]) if "subject" in v else places[e.site]
-            if foi is not None:
-                g.add((node, SOSA.hasFeatureOfInterest, foi))
-            if "mechanism" in v:
-                m = ref(e, "mechanism", "mechanism", v["mechanism"])
-                if m is not None:
-                    g.add((node, GK.attributedTo, m))
-            if "event" in v:
-                ev_node = ref(e, "event", "event", v["event"])
-                if ev_node is not None:
-                    g.add((node, GK.inResponseTo, ev_node))
-            if "period" in v:
-                for lang in ("zh", "en"):
-                    g.add((node, GK.period, Literal(v["period"][lang], lang=lang)))
-            numbers = _number_texts(v["value"])
-            if e.evidence and not any(n in s for n in numbers for s in e.evidence):
-                problems.append(e.problem("value", f"the number {numbers[0]} does not occur in the evidence sentence"))
-        elif e.section == "responses":
-            g.add((node, RDF.type, GK.EventResponse))
-            g.add((node, GK.site, places[e.site]))
-            ev_node = ref(e, "event", "event", v["event"])
-            if ev_node is not None:
-                g.add((node, GK.inResponseTo, ev_node))
-        elif e.section == "events":
-            g.add((node, RDF.type, _EVENT_CLASS[v["type"]]))
-            if "date" in v:
-                g.add((node, SCHEMA.startDate, Literal(v["date"].isoformat(), datatype=XSD.date)))
-            if "date_as_stated" in v:
-                g.add((node, GK.dateAsStated, Literal(v["date_as_stated"], lang="zh")))
-            if "date_basis" in v:
-                g.add((node, GK.dateBasis, Literal(" ".join(v["date_basis"].split()), lang="en")))
-            for s in v.get("visited", []):
-                o = ref(e, "visited", "place", s)
-                if o is not None:
-                    g.add((node, GK.visitedSite, o))
-
-    for s in dataset.sources:
-        _add_source(g, s, spaces["event"], problems)
-    if problems:
-        raise DataError(problems)
-    _materialize(g, onto)
-    report = BuildReport([], len(g), counts, checked, sorted(unchecked))
-    return g, report
+        if not e.is_use and e.section != "redirects":
+            counts[e.section] = counts.get(e.section, 0) + 1
+        c.entry(e)
+    c.finish()
+    if c.problems:
+        raise DataError(c.problems)
+    _materialize(c.g, onto)
+    return c.g, BuildReport([], len(c.g), counts, c.checked, sorted(c.unchecked))
 
 
 def _add_source(g: Graph, s, events, problems) -> None:
@@ -285,7 +589,10 @@ def _add_source(g: Graph, s, events, problems) -> None:
     g.add((node, RDFS.label, Literal(v["zh"], lang="zh")))
     g.add((node, RDFS.label, Literal(v["en"], lang="en")))
     g.add((node, SCHEMA.inLanguage, Literal(v["language"])))
-    for name, prop, cls, path in (("publisher", SCHEMA.publisher, GK.NewsOutlet, "org"), ("compiler", GK.compiler, SCHEMA.Person, "person")):
+    for name, prop, cls, path in (
+        ("publisher", SCHEMA.publisher, GK.NewsOutlet, "org"), ("compiler", GK.compiler, SCHEMA.Person, "person"),
+        ("author", SCHEMA.author, SCHEMA.Person, "person"), ("photographer", GK.photographer, SCHEMA.Person, "person"),
+    ):
         if name in v:
             who = v[name]
             o = ID[f"{path}/{who.get('id') or slugify(who['zh'])}"]
@@ -295,6 +602,16 @@ def _add_source(g: Graph, s, events, problems) -> None:
                 g.add((o, RDF.type, ORG.Organization))
             g.add((o, RDFS.label, Literal(who["zh"], lang="zh")))
             g.add((o, RDFS.label, Literal(who["en"], lang="en")))
+    for name, prop in (("title", SCHEMA.headline), ("title_translation", GK.titleTranslation)):
+        for lang, text in v.get(name, {}).items():
+            g.add((node, prop, Literal(text, lang=lang)))
+    for name, prop, how in (("date", SCHEMA.datePublished, "date"), ("date_earliest", GK.earliestDate, "date"),
+                            ("date_as_stated", GK.dateAsStated, "zh"), ("date_basis", GK.dateBasis, "en"),
+                            ("label_note", SKOS.editorialNote, "en")):
+        if name in v:
+            lit = (Literal(v[name].isoformat(), datatype=XSD.date) if how == "date"
+                   else Literal(" ".join(str(v[name]).split()), lang=how))
+            g.add((node, prop, lit))
     if v.get("file"):
         g.add((node, GK.sourceFile, Literal(v["file"])))
     if v.get("rights"):
@@ -325,5 +642,4 @@ def _materialize(g: Graph, onto: Graph) -> None:
         for sp in supers(RDFS.subPropertyOf, p):
             for s, o in list(g.subject_objects(p)):
                 g.add((s, sp, o))
-
 

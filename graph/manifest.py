@@ -66,10 +66,11 @@ def govkg_version() -> str:
     return __version__
 
 
-def expected(data_dir: str | Path, *, inputs: dict[str, str] | None = None) -> dict:
+def expected(data_dir: str | Path, *, inputs: dict[str, str] | None = None, include_drafts: bool = False) -> dict:
     """The manifest fields a build of ``data_dir`` made now would have (outputs left out)."""
     return {
         "format": FORMAT,
+        "include_drafts": include_drafts,
         "govkg": govkg_version(),
         "data_dir": str(Path(data_dir).resolve()),
         "ontology": ontology_hash(),
@@ -100,6 +101,8 @@ def stale_reason(build_dir: str | Path, data_dir: str | Path) -> str | None:
         return "build made with another manifest format"
     if m.get("govkg") != govkg_version():
         return f"build made by govkg {m.get('govkg')}, this is {govkg_version()}"
+    if m.get("include_drafts") is not False:
+        return "build includes draft entries (govkg build --include-drafts)"
     if m.get("data_dir") != str(Path(data_dir).resolve()):
         return f"build made from another data folder ({m.get('data_dir')})"
     if m.get("ontology") != ontology_hash():

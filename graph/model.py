@@ -3,14 +3,16 @@
 from __future__ import annotations
 
 import datetime as _dt
+import re
 from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any
 
 from .errors import DataError, Problem
 from .slug import is_slug, slugify
+from .vocab import ENUMS as _ENUMS
 
-__all__ = ["Entry", "Source", "Dataset", "load_file", "load_source", "load_data", "SECTIONS"]
+__all__ = ["SECTIONS", "Dataset", "Entry", "Source", "load_data", "load_file", "load_source"]
 
 #: Sections of a data file and the id space (for references) each belongs to.
 SECTIONS = {
@@ -19,28 +21,19 @@ SECTIONS = {
     "organizations": "org",
     "mechanisms": "mechanism",
     "outcomes": "outcome",
+    "claims": "claim",
     "responses": "response",
     "events": "event",
+    "redirects": "redirect",
 }
 
-PLACE_TYPES = (
-    "city", "district", "development-zone", "subdistrict", "town",
-    "community", "village", "village-committee", "natural-village",
-)
-SITE_TYPES = ("community", "village", "village-committee", "natural-village")
-ORG_TYPES = (
-    "party-organization", "government-body", "company", "community-company",
-    "research-institute", "school", "association", "resident-group",
-    "volunteer-team", "mediation-team", "alliance", "news-outlet",
-)
-COMPARATORS = ("exactly", "more-than", "approximately")
-MEASURES = ("level", "change")
-EVENT_TYPES = ("meeting", "typhoon")
-
-_COMMON = {"id", "zh", "en", "evidence", "note"}
+#: Fields every entry may carry (besides its section's own).
+_COMMON = {"id", "zh", "en", "evidence", "note", "source", "status", "confidence", "inferred", "aka", "label_note"}
+_COMMON_KINDS = {"source": "ref:source", "status": "enum:status", "confidence": "confidence",
+                 "inferred": "str", "aka": "strs", "label_note": "str"}
 # field -> kind of value; "ref:<space>" is an id in that space, "refs:<space>" a list of them.
 _FIELDS: dict[str, dict[str, str]] = {
-    "site": {"type": "enum:site", "within": "ref:place", "headline": "text2"},
+    "site": {"type": "enum:site", "within": "ref:place", "headline": "text2", "use": "ref:place"},
     "areas": {"type": "enum:place", "within": "ref:place"},
     "organizations": {
         "type": "enum:org", "members": "refs:org", "part_of": "ref:org",
@@ -48,16 +41,24 @@ _FIELDS: dict[str, dict[str, str]] = {
     },
     "mechanisms": {
         "kinds": "kinds", "realized_by": "refs:org", "description": "text2", "use": "ref:mechanism",
+        "parts": "refs:mechanism", "led_by": "refs:org", "run_by": "refs:org", "role": "text2", "since": "str",
+        "area_served": "refs:place", "use_inferred": "str", "kind_basis": "kindmap",
     },
     "outcomes": {
         "value": "number", "unit": "unit", "comparator": "enum:comparator", "measure": "enum:measure",
-        "mechanism": "ref:mechanism", "subject": "ref:subject", "event": "ref:event", "period": "text2",
+        "direction": "enum:direction", "mechanism": "ref:mechanism", "subject": "ref:subject",
+        "event": "ref:event", "period": "text2", "same_measure_as": "ref:outcome",
     },
-    "responses": {"event": "ref:event"},
+    "claims": {
+        "direction": "enum:direction", "mechanism": "ref:mechanism", "subject": "ref:subject",
+        "event": "ref:event", "period": "text2",
+    },
+    "responses": {"event": "ref:event", "kinds": "kinds", "kind_basis": "kindmap", "description": "text2"},
     "events": {
         "type": "enum:event", "date": "date", "date_as_stated": "str", "date_basis": "str",
         "visited": "refs:place",
     },
+    "redirects": {"from": "str", "to": "str", "reason": "str"},
 }
 _REQUIRED = {
     "site": ("type", "within"),
@@ -65,13 +66,19 @@ _REQUIRED = {
     "organizations": ("type",),
     "mechanisms": ("kinds",),
     "outcomes": ("value", "unit"),
+    "claims": (),
     "responses": ("event",),
     "events": ("type",),
+    "redirects": ("from", "reason"),
 }
-_ENUMS = {
-    "site": SITE_TYPES, "place": PLACE_TYPES, "org": ORG_TYPES,
-    "comparator": COMPARATORS, "measure": MEASURES, "event": EVENT_TYPES,
+#: Fields a ``use`` entry (a mechanism or site defined in another file) may carry.
+_USE_FIELDS = {
+    "mechanisms": {"use", "evidence", "note", "source", "status", "confidence", "inferred",
+                   "led_by", "run_by", "role", "since", "parts", "area_served"},
+    "site": {"use", "evidence", "note", "source", "status", "confidence", "inferred"},
 }
+#: Sections whose entries are facts of a site (the file needs a ``site:``).
+_SITE_FACTS = ("mechanisms", "outcomes", "claims", "responses")
 
 
 @dataclass(frozen=True)
@@ -99,7 +106,13 @@ class Entry:
 
     @property
     def is_use(self) -> bool:
+        """Whether this entry uses a mechanism (or describes a site) defined in another file."""
         return "use" in self.values
+
+    @property
+    def is_draft(self) -> bool:
+        """Whether the entry is marked ``status: draft``."""
+        return self.values.get("status") == "draft"
 
     @property
     def evidence(self) -> list[str]:
@@ -133,6 +146,8 @@ class Dataset:
     entries: tuple[Entry, ...]
     sources: tuple[Source, ...]
     files: tuple[str, ...] = field(default=())
+    #: ``(space, id)`` of the draft entries left out (``load_data(include_drafts=False)``).
+    drafts: frozenset = field(default=frozenset())
 
     def by_space(self, space: str) -> dict[str, Entry]:
         """Defining entries of one id space, by id (``use`` entries left out)."""
@@ -254,32 +269,50 @@ def _check_value(kind: str, name: str, value, where) -> str | None:
     elif kind == "str":
         if not isinstance(value, str) or not value.strip():
             return "expected a non-empty text"
+    elif kind == "strs":
+        if isinstance(value, str):
+            value = [value]
+        if not isinstance(value, list) or not value or not all(isinstance(v, str) and v.strip() for v in value):
+            return "expected a text or a list of texts"
+    elif kind == "kindmap":
+        if not isinstance(value, dict) or not value or not all(
+                isinstance(k, str) and is_slug(k) and isinstance(v, str) and v.strip() for k, v in value.items()):
+            return "expected a mapping of kind id to the words of the report that justify it"
+    elif kind == "confidence":
+        if isinstance(value, bool) or not isinstance(value, (int, float)) or not 0 <= value <= 1:
+            return f"expected a number between 0 and 1, got {value!r}"
     return None
 
 
-def _entry(section: str, raw, index: int | None, shown: str, file_source, site_id, problems) -> Entry | None:
-    line = _entry_line(raw)
+def _entry(section: str, raw, index: int | None, shown: str, file_source, site_id, problems,
+           near: int = 0) -> Entry | None:
+    line = _entry_line(raw) or near
     where = f"{section}[{index}]" if index is not None else section
     if not hasattr(raw, "items"):
         problems.append(Problem(shown, line or None, where, "expected a mapping of fields"))
         return None
     lines = {str(k): _line(raw, k) for k in raw}
     values = {str(k): _plain(v) for k, v in raw.items()}
+    fields = {**_COMMON_KINDS, **_FIELDS[section]}
     allowed = _COMMON | set(_FIELDS[section])
+    if section == "redirects":
+        allowed = set(_FIELDS[section]) | {"note"}
     bad = False
     for name in values:
         if name not in allowed:
             problems.append(Problem(shown, lines[name], name, f"unknown field in {section} (allowed: {', '.join(sorted(allowed))})"))
             bad = True
     if "use" in values:
-        extra = set(values) - {"use", "evidence", "note"}
-        if section != "mechanisms":
-            problems.append(Problem(shown, lines["use"], "use", "'use' is only for mechanisms"))
+        if section not in _USE_FIELDS:
+            problems.append(Problem(shown, lines["use"], "use", "'use' is only for mechanisms and the site"))
             return None
+        extra = sorted(set(values) - _USE_FIELDS[section])
         if extra:
-            problems.append(Problem(shown, lines[sorted(extra)[0]], sorted(extra)[0], "a 'use' entry takes only 'use' and 'evidence' (labels, kinds and organizations stay where the mechanism is defined)"))
+            problems.append(Problem(shown, lines[extra[0]], extra[0], f"a 'use' entry takes only {', '.join(sorted(_USE_FIELDS[section]))} (labels, kinds and organizations stay where it is defined)"))
             return None
-        required = ("use",)
+        required: tuple = ("use",)
+    elif section == "redirects":
+        required = _REQUIRED[section]
     else:
         required = ("zh", "en", *_REQUIRED[section])
     for name in required:
@@ -291,34 +324,55 @@ def _entry(section: str, raw, index: int | None, shown: str, file_source, site_i
             problems.append(Problem(shown, lines[name], name, "expected a non-empty text"))
             bad = True
     ev = values.get("evidence")
-    if ev is None or ev == "" or ev == []:
+    if section == "redirects":
+        pass
+    elif ev is None or ev == "" or ev == []:
         problems.append(Problem(shown, lines.get("evidence", line), "evidence", "missing evidence sentence (quote the source verbatim)"))
         bad = True
     elif not (isinstance(ev, str) or (isinstance(ev, list) and all(isinstance(s, str) and s.strip() for s in ev))):
         problems.append(Problem(shown, lines["evidence"], "evidence", "expected a sentence or a list of sentences"))
         bad = True
-    for name, kind in _FIELDS[section].items():
+    for name, kind in fields.items():
         if name in values:
             msg = _check_value(kind, name, values[name], where)
             if msg:
                 problems.append(Problem(shown, lines[name], name, msg))
                 bad = True
-    if section == "outcomes" and "id" not in values and "use" not in values:
-        problems.append(Problem(shown, line, "id", "outcomes need an explicit 'id' (e.g. '<site>-<what>')"))
+    if isinstance(values.get("note"), str) and _DIGIT.search(values["note"]):
+        problems.append(Problem(shown, lines["note"], "note", "a note holds a number: a number the report states goes into an outcome "
+                                "(with its evidence), not into a note; write counts in words if the note must mention one"))
+        bad = True
+    if section == "outcomes" and "use" not in values:
+        if "id" not in values:
+            problems.append(Problem(shown, line, "id", "outcomes need an explicit 'id' (e.g. '<site>-<what>')"))
+            bad = True
+        if values.get("measure") == "change" and "direction" not in values:
+            problems.append(Problem(shown, lines["measure"], "direction",
+                                    "a 'measure: change' outcome needs 'direction: increase', 'decrease' or 'no-change' "
+                                    "(schema v2: a fall is a positive number with 'direction: decrease')"))
+            bad = True
+    if section == "claims" and "id" not in values:
+        problems.append(Problem(shown, line, "id", "claims need an explicit 'id' (e.g. '<site>-<what>')"))
         bad = True
     if "id" in values and not (isinstance(values["id"], str) and is_slug(values["id"])):
         problems.append(Problem(shown, lines["id"], "id", f"not a slug (lower-case a-z, 0-9, '-'): {values['id']!r}"))
         bad = True
     if bad:
         return None
-    for name in ("members", "active_at", "realized_by", "kinds", "visited"):
+    for name in ("members", "active_at", "realized_by", "kinds", "visited", "parts", "led_by", "run_by", "aka", "area_served"):
         if isinstance(values.get(name), str):
             values[name] = [values[name]]
-    ident = values.get("use") or values.get("id") or slugify(values["zh"])
+    if section == "redirects":
+        ident = str(values["from"])
+    else:
+        ident = values.get("use") or values.get("id") or slugify(values["zh"])
     if not ident:
         problems.append(Problem(shown, lines.get("zh", line), "zh", "cannot make an id from this label; give an 'id'"))
         return None
-    return Entry(section, ident, values, shown, line, lines, site=site_id, source=file_source)
+    return Entry(section, ident, values, shown, line, lines, site=site_id, source=values.get("source") or file_source)
+
+
+_DIGIT = re.compile(r"[0-9０-９]")
 
 
 def load_file(path: str | Path, *, root: str | Path | None = None) -> list[Entry]:
@@ -372,7 +426,7 @@ def load_file(path: str | Path, *, root: str | Path | None = None) -> list[Entry
         e = _entry("site", doc["site"], None, shown, file_source, None, problems)
         if e is not None:
             site_id = e.id
-            entries.append(Entry(e.section, e.id, e.values, e.file, e.line, e.lines, site=e.id, source=file_source))
+            entries.append(Entry(e.section, e.id, e.values, e.file, e.line, e.lines, site=e.id, source=e.source))
     for section in SECTIONS:
         if section == "site" or section not in doc:
             continue
@@ -383,20 +437,26 @@ def load_file(path: str | Path, *, root: str | Path | None = None) -> list[Entry
             problems.append(Problem(shown, _line(doc, section), section, "expected a list of entries (each starting with '- ')"))
             continue
         for i, raw in enumerate(items):
-            e = _entry(section, raw, i, shown, file_source, site_id, problems)
+            e = _entry(section, raw, i, shown, file_source, site_id, problems, near=_entry_line(items))
             if e is not None:
                 entries.append(e)
-    needs_site = [e for e in entries if e.section in ("mechanisms", "outcomes", "responses") and site_id is None]
+    needs_site = [e for e in entries if e.section in _SITE_FACTS and site_id is None]
     for e in needs_site:
-        problems.append(e.problem(None, f"{e.section} belong to a site file (one with a 'site:' section)"))
-    if file_source is None and any(e.evidence for e in entries) and "source" not in {p.field for p in problems}:
+        problems.append(e.problem(None, f"{e.section} belong to a site file (one with a 'site:' section, "
+                                        f"or 'site: {{use: <site id>, evidence: …}}' for a site defined in another file)"))
+    if (file_source is None and any(e.evidence and e.source is None for e in entries)
+            and "source" not in {p.field for p in problems}):
         problems.append(Problem(shown, 1, "source", "missing 'source': the id of the report the evidence quotes"))
     if problems:
         raise DataError(problems)
     return entries
 
 
-_SOURCE_FIELDS = {"id", "zh", "en", "publisher", "compiler", "language", "file", "about", "rights", "url", "note"}
+_SOURCE_FIELDS = {
+    "id", "zh", "en", "publisher", "compiler", "author", "photographer", "language", "file", "about",
+    "rights", "url", "note", "title", "title_translation", "label_note", "date", "date_as_stated",
+    "date_basis", "date_earliest",
+}
 
 
 def load_source(path: str | Path, *, root: str | Path | None = None) -> Source:
@@ -423,22 +483,42 @@ def load_source(path: str | Path, *, root: str | Path | None = None) -> Source:
             problems.append(Problem(shown, 1, name, f"missing required field '{name}'"))
     if values.get("id") and not is_slug(str(values["id"])):
         problems.append(Problem(shown, lines["id"], "id", f"not a slug: {values['id']!r}"))
-    for name in ("publisher", "compiler"):
+    for name in ("publisher", "compiler", "author", "photographer"):
         v = values.get(name)
         if v is not None and not (isinstance(v, dict) and v.get("zh") and v.get("en")):
             problems.append(Problem(shown, lines[name], name, "expected a mapping with 'zh' and 'en' (and optionally 'id')"))
+    for name in ("date", "date_earliest"):
+        if name in values and not isinstance(values[name], _dt.date):
+            problems.append(Problem(shown, lines[name], name, f"expected an ISO date (YYYY-MM-DD), got {values[name]!r}"))
+    if "date" in values and "date_earliest" in values:
+        problems.append(Problem(shown, lines["date_earliest"], "date_earliest", "give 'date' when the date is known, 'date_earliest' only when it is not"))
+    for name in ("title", "title_translation"):
+        v = values.get(name)
+        if v is not None and not (isinstance(v, dict) and v and all(isinstance(t, str) and t.strip() for t in v.values())):
+            problems.append(Problem(shown, lines[name], name, "expected a mapping of language code to title, e.g. {zh: …}"))
+    if "url" in values and not re.match(r"https?://\S+$", str(values["url"])):
+        problems.append(Problem(shown, lines["url"], "url", f"expected an http(s) URL, got {values['url']!r}"))
     if problems:
         raise DataError(problems)
     return Source(str(values["id"]), values, shown, 1, lines)
 
 
-def load_data(data_dir: str | Path, *, file_loader=None) -> Dataset:
+def load_data(data_dir: str | Path, *, include_drafts: bool = False, file_loader=None) -> Dataset:
     """Load every data file under ``data_dir`` and check ids are unique within their space.
 
     ``data_dir/sources/*.yaml`` are reports; every other ``*.yaml`` below ``data_dir`` is a
-    data file. All problems of all files are collected before raising. ``file_loader(path,
-    root, is_source)``, when given, replaces ``load_source``/``load_file`` for one file (the
-    build's per-file cache); the checks across files always run.
+    data file. All problems of all files are collected before raising.
+
+    Parameters
+    ----------
+    data_dir : str or Path
+        The data folder.
+    include_drafts : bool, default False
+        Keep entries marked ``status: draft``; by default they are left out (their ids are
+        listed in ``Dataset.drafts``, so that a reference to one can say so).
+    file_loader : callable, optional
+        ``file_loader(path, root, is_source)`` replaces ``load_source``/``load_file`` for one
+        file (the build's per-file cache); the checks across files always run.
 
     Raises
     ------
@@ -466,6 +546,9 @@ def load_data(data_dir: str | Path, *, file_loader=None) -> Dataset:
                 entries.extend(loaded)
         except DataError as exc:
             problems.extend(exc.problems)
+    drafts = frozenset((e.space, e.id) for e in entries if e.is_draft and not e.is_use)
+    if not include_drafts:
+        entries = [e for e in entries if not e.is_draft]
     seen: dict[tuple[str, str], Entry] = {}
     for e in entries:
         if e.is_use:
@@ -484,7 +567,8 @@ def load_data(data_dir: str | Path, *, file_loader=None) -> Dataset:
         src_seen[s.id] = s
     if problems:
         raise DataError(problems)
-    return Dataset(tuple(entries), tuple(sources), tuple(_shown(p, root) for p in files))
+    return Dataset(tuple(entries), tuple(sources), tuple(_shown(p, root) for p in files),
+                   frozenset() if include_drafts else drafts)
 
 
 def _shown(path: Path, root) -> str:

@@ -3,7 +3,7 @@
 from rdflib import Namespace, URIRef
 from rdflib.namespace import DefinedNamespace
 
-__all__ = ["GK", "KIND", "UNIT", "ID", "ONTOLOGY", "SCHEMA", "SOSA", "PREFIXES"]
+__all__ = ["GK", "ID", "KIND", "ONTOLOGY", "PREFIXES", "SCHEMA", "SOSA", "UNIT"]
 
 
 class GK(DefinedNamespace):
@@ -12,32 +12,42 @@ class GK(DefinedNamespace):
     _NS = Namespace("https://w3id.org/govkg/ontology#")
     _fail = True
 
+    Accepted: URIRef
     Alliance: URIRef
     Approximately: URIRef
     Association: URIRef
     Change: URIRef
     City: URIRef
+    Claim: URIRef
     Community: URIRef
     CommunityCompany: URIRef
     Company: URIRef
     Comparator: URIRef
+    CurationStatus: URIRef
+    Decrease: URIRef
     DemonstrationSite: URIRef
     DevelopmentZone: URIRef
+    Direction: URIRef
     District: URIRef
+    Draft: URIRef
     EventResponse: URIRef
     Evidence: URIRef
     Exactly: URIRef
     GovernmentBody: URIRef
+    Increase: URIRef
+    IndustrialPark: URIRef
     Level: URIRef
     MeasureType: URIRef
     Mechanism: URIRef
     MechanismKind: URIRef
     MechanismKinds: URIRef
+    MechanismUse: URIRef
     MediationTeam: URIRef
     Meeting: URIRef
     MoreThan: URIRef
     NaturalVillage: URIRef
     NewsOutlet: URIRef
+    NoChange: URIRef
     Outcome: URIRef
     PartyOrganization: URIRef
     ResearchInstitute: URIRef
@@ -54,100 +64,47 @@ class GK(DefinedNamespace):
     attributedTo: URIRef
     comparator: URIRef
     compiler: URIRef
+    confidence: URIRef
+    curationStatus: URIRef
     dateAsStated: URIRef
     dateBasis: URIRef
+    direction: URIRef
+    earliestDate: URIRef
     evidence: URIRef
     inResponseTo: URIRef
+    inferenceReason: URIRef
+    inferred: URIRef
+    ledBy: URIRef
     measureType: URIRef
+    mechanism: URIRef
     mechanismKind: URIRef
     period: URIRef
+    photographer: URIRef
     realizedBy: URIRef
+    roleAtSite: URIRef
+    runBy: URIRef
+    sameMeasureAs: URIRef
+    since: URIRef
     site: URIRef
     sourceFile: URIRef
+    titleTranslation: URIRef
     usedAt: URIRef
     visitedSite: URIRef
 
 
-class KIND(DefinedNamespace):
-    """Mechanism kinds (``ontology/mechanism-kinds.ttl``)."""
+class _Open(Namespace):
+    """An open namespace (terms are data: kinds and units are checked against the ontology when
+    the data is compiled). ``_NS`` is the namespace itself, as on a ``DefinedNamespace``."""
 
-    _NS = Namespace("https://w3id.org/govkg/kind/")
-    _fail = True
-
-    bianminfuwu: URIRef
-    canyushiyusuan: URIRef
-    chanyexiehui: URIRef
-    dangjianlianjiangongjian: URIRef
-    dangjianyinling: URIRef
-    dangyuanshifandaidong: URIRef
-    dangyuanxianfengdui: URIRef
-    duoyuangongzhi: URIRef
-    falvguwenyufalvmingbairen: URIRef
-    fenjiguanlitixi: URIRef
-    huanjingzhengzhi: URIRef
-    huzhuyanglao: URIRef
-    jingxihuaguanli: URIRef
-    jitijingjiyuchanyefazhan: URIRef
-    jiuyefuwu: URIRef
-    juminxieshanghui: URIRef
-    maodunjiufenhuajie: URIRef
-    maodunjiufentiaojiedui: URIRef
-    qiyefuwu: URIRef
-    shanghulianmeng: URIRef
-    sheqironghe: URIRef
-    shequfazhangongsi: URIRef
-    shequhehuoren: URIRef
-    shequqianrushifuwu: URIRef
-    shequyizhan: URIRef
-    shipinjiankong: URIRef
-    shuziqudao: URIRef
-    shuzizhili: URIRef
-    suqiuzhibanjizhi: URIRef
-    tesechanye: URIRef
-    wanggehuaguanli: URIRef
-    wenhuazhili: URIRef
-    xiangcunguanjia: URIRef
-    xieshangyishi: URIRef
-    yingjixiangying: URIRef
-    yishitangyishihui: URIRef
-    zhengcexuanjiang: URIRef
-    zhianlianfang: URIRef
-    zhiyuanfuwudui: URIRef
-    zhiyuanhuzhu: URIRef
-    zhongchougongjian: URIRef
+    @property
+    def _NS(self) -> Namespace:
+        return Namespace(str(self))
 
 
-class UNIT(DefinedNamespace):
-    """Units of outcome numbers (``ontology/units.ttl``)."""
-
-    _NS = Namespace("https://w3id.org/govkg/unit/")
-    _fail = True
-
-    baifenbi: URIRef
-    chang: URIRef
-    changci: URIRef
-    ci: URIRef
-    dong: URIRef
-    fen: URIRef
-    ge: URIRef
-    gongli: URIRef
-    hu: URIRef
-    ji: URIRef
-    jia: URIRef
-    jian: URIRef
-    ming: URIRef
-    mu: URIRef
-    qi: URIRef
-    ren: URIRef
-    suo: URIRef
-    tian: URIRef
-    wanren: URIRef
-    wanyuan: URIRef
-    xiang: URIRef
-    xiaoshi: URIRef
-    yuan: URIRef
-    zhi: URIRef
-    zong: URIRef
+#: Mechanism kinds (``ontology/mechanism-kinds.ttl``, kept by the kind scheme's curators).
+KIND = _Open("https://w3id.org/govkg/kind/")
+#: Units (``ontology/units.ttl``).
+UNIT = _Open("https://w3id.org/govkg/unit/")
 
 
 #: The ontology's own IRI (``rdfs:isDefinedBy`` of every term).
@@ -170,6 +127,8 @@ PREFIXES = {
     "outcome": str(ID) + "outcome/",
     "event": str(ID) + "event/",
     "src": str(ID) + "source/",
+    "use": str(ID) + "use/",
+    "claim": str(ID) + "claim/",
     "schema": str(SCHEMA),
     "sosa": str(SOSA),
     "org": "http://www.w3.org/ns/org#",
@@ -181,4 +140,5 @@ PREFIXES = {
     "owl": "http://www.w3.org/2002/07/owl#",
     "xsd": "http://www.w3.org/2001/XMLSchema#",
     "sh": "http://www.w3.org/ns/shacl#",
+    "time": "http://www.w3.org/2006/time#",
 }

@@ -9,7 +9,7 @@ from rdflib import Graph
 from .errors import GovkgError
 from .namespace import PREFIXES
 
-__all__ = ["ONTOLOGY_FILES", "ontology_graph", "shapes_graph", "checks", "example_queries", "example_query", "bind_prefixes"]
+__all__ = ["ONTOLOGY_FILES", "ontology_graph", "shapes_graph", "checks", "warnings", "example_queries", "example_query", "bind_prefixes"]
 
 #: The Turtle files that make up the ontology (terms, mechanism kinds, units).
 ONTOLOGY_FILES = ("govkg.ttl", "mechanism-kinds.ttl", "units.ttl")
@@ -56,6 +56,11 @@ def _rq_files(folder: str) -> dict[str, str]:
 def checks() -> dict[str, str]:
     """Quality rules ``ontology/checks/<rule>-violation.rq`` by rule name; any row returned is a violation."""
     return {name[: -len("-violation")]: text for name, text in _rq_files("checks").items() if name.endswith("-violation")}
+
+
+def warnings() -> dict[str, str]:
+    """Review rules ``ontology/checks/<rule>-warning.rq`` by rule name; rows are listed, never a failure."""
+    return {name[: -len("-warning")]: text for name, text in _rq_files("checks").items() if name.endswith("-warning")}
 
 
 def example_queries() -> dict[str, str]:

@@ -7,7 +7,7 @@ from dataclasses import dataclass, field
 from rdflib import Graph, URIRef
 from rdflib.namespace import SH
 
-from .resources import checks, shapes_graph
+from .resources import checks, shapes_graph, warnings
 
 __all__ = ["Violation", "ValidationReport", "validate", "run_checks", "run_shacl", "run_shacl_sparql",
            "SHACL_SPARQL_ABOVE"]
@@ -33,6 +33,8 @@ class ValidationReport:
 
     violations: list[Violation] = field(default_factory=list)
     rules_run: list[str] = field(default_factory=list)
+    #: Findings to review (``checks/<rule>-warning.rq``), e.g. conflicting values; never a failure.
+    warnings: list[Violation] = field(default_factory=list)
 
     @property
     def conforms(self) -> bool:
@@ -41,11 +43,15 @@ class ValidationReport:
     def __str__(self) -> str:
         head = (f"conforms: {len(self.rules_run)} rules (SHACL shapes + quality checks), no violation"
                 if self.conforms else f"{len(self.violations)} violation(s):")
-        return "\n".join([head, *(f"  {v}" for v in self.violations)])
+        lines = [head, *(f"  {v}" for v in self.violations)]
+        if self.warnings:
+            lines += [f"{len(self.warnings)} warning(s) to review (not failures):", *(f"  {w}" for w in self.warnings)]
+        return "\n".join(lines)
 
     def as_dict(self) -> dict:
         return {"conforms": self.conforms, "rules": self.rules_run,
-                "violations": [v.__dict__ for v in self.violations]}
+                "violations": [v.__dict__ for v in self.violations],
+                "warnings": [w.__dict__ for w in self.warnings]}
 
 
 def _short(graph: Graph, term) -> str:
@@ -136,8 +142,11 @@ def validate(graph: Graph, *, ntriples: bytes | None = None) -> ValidationReport
             shacl = None
     if shacl is None:
         shacl = run_shacl(graph)
-    report = ValidationReport(shacl + run_checks(graph, rules, store=store))
-    report.rules_run = ["shacl:ontology/shapes.ttl", *(f"checks/{n}-violation.rq" for n in rules)]
+    review = warnings()
+    report = ValidationReport(shacl + run_checks(graph, rules, store=store),
+                              warnings=run_checks(graph, review, store=store))
+    report.rules_run = ["shacl:ontology/shapes.ttl", *(f"checks/{n}-violation.rq" for n in rules),
+                        *(f"checks/{n}-warning.rq" for n in review)]
     return report
 
 
@@ -151,7 +160,8 @@ _RDF_TYPE = "<http://www.w3.org/1999/02/22-rdf-syntax-ns#type>"
 _SUBCLASS = "<http://www.w3.org/2000/01/rdf-schema#subClassOf>"
 _SUPPORTED = {SH.path, SH.minCount, SH.maxCount, SH["class"], SH.datatype, SH.minLength, SH.hasValue,
               SH["in"], SH["or"], SH.message, SH.qualifiedValueShape, SH.qualifiedMinCount,
-              SH.qualifiedMaxCount, SH.name, SH.description}
+              SH.qualifiedMaxCount, SH.name, SH.description, SH.minInclusive, SH.maxInclusive,
+              SH.minExclusive, SH.maxExclusive}
 
 
 def _nt(term) -> str:
@@ -238,6 +248,10 @@ def _shape_queries(shapes: Graph):
                 yield q(f"sh:datatype {d}", each + f"FILTER (!isLiteral(?v) || DATATYPE(?v) != {_nt(d)})")
             if (n := shapes.value(ps, SH.minLength)) is not None:
                 yield q(f"sh:minLength {n}", each + f"FILTER (isBlank(?v) || STRLEN(STR(?v)) < {int(n)})")
+            for bound, op in ((SH.minInclusive, ">="), (SH.maxInclusive, "<="), (SH.minExclusive, ">"),
+                              (SH.maxExclusive, "<")):
+                if (b := shapes.value(ps, bound)) is not None:  # not comparable counts as a violation
+                    yield q(f"{bound.split('#')[-1]} {b}", each + f"FILTER (!COALESCE(?v {op} {_nt(b)}, false))")
             if (v := shapes.value(ps, SH.hasValue)) is not None:
                 yield q(f"sh:hasValue {v}", f"FILTER NOT EXISTS {{ ?focus {p} {_nt(v)} }}")
             if (lst := shapes.value(ps, SH["in"])) is not None:
@@ -254,6 +268,7 @@ def run_shacl_sparql(store, shapes: Graph | None = None) -> list[Violation]:
     The shapes (``ontology/shapes.ttl``) stay the source of truth: their constraints are
     translated as they are read. Only the SHACL features the shapes use are translated (targets
     by class or subject-of; IRI paths; min/max count, class, datatype, minLength, hasValue, in,
+    min/max inclusive/exclusive,
     or of class/datatype, qualified counts of a languageIn shape); any other raises
     ``NotImplementedError``, and ``validate`` then falls back to pySHACL. Violations equal
     pySHACL's (rule, focus node, path) one for one; ``tests/test_validate_sparql.py`` checks it.

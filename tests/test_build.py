@@ -7,11 +7,10 @@ import re
 from pathlib import Path
 
 import pytest
-from rdflib import Graph
-from rdflib.compare import isomorphic
-
 from govkg.build import build, build_graph, is_fresh, load_graph, load_store, write_atomic
 from govkg.errors import DataError, ValidationError
+from rdflib import RDF, Graph
+from rdflib.compare import isomorphic
 
 
 def test_build_writes_turtle_and_ntriples_that_are_the_same_graph(data_copy, sources_dirs, graph):
@@ -119,7 +118,7 @@ def test_duplicate_id_names_both_places(data_copy):
 def test_missing_evidence_is_refused(data_copy):
     f = data_copy / "areas.yaml"
     text = f.read_text(encoding="utf-8")
-    f.write_text(re.sub(r"\n    evidence: 海口不断推进[^\n]*", "", text, count=1), encoding="utf-8")
+    f.write_text(re.sub(r"\n    evidence: '秀英区秀英街道高新社区:'", "", text, count=1), encoding="utf-8")
     with pytest.raises(DataError) as exc_info:
         build_graph(data_copy, sources_dirs=[])
     p = _problem(exc_info)
@@ -129,7 +128,7 @@ def test_missing_evidence_is_refused(data_copy):
 
 def test_evidence_not_in_source_is_refused(data_copy, sources_dirs, source_text):
     f = data_copy / "areas.yaml"
-    line = _break(f, "evidence: 海口不断推进城乡基层治理创新发展", "evidence: 海口不断推进城乡基层治理的创新发展")
+    line = _break(f, "evidence: '秀英区秀英街道高新社区:'", "evidence: '秀英区秀英街道的高新社区:'")
     with pytest.raises(DataError) as exc_info:
         build_graph(data_copy, sources_dirs=sources_dirs)
     p = _problem(exc_info)
@@ -195,6 +194,31 @@ def test_bundled_data_writes_every_id_out():
     from govkg.slug import is_slug
 
     ds = load_data(Path(__file__).resolve().parent.parent / "data")
-    missing = [f"{e.file}:{e.line}" for e in ds.entries if not e.is_use and "id" not in e.values]
+    missing = [f"{e.file}:{e.line}" for e in ds.entries
+               if not e.is_use and e.section != "redirects" and "id" not in e.values]
     assert not missing
-    assert all(is_slug(e.id) for e in ds.entries)
+    assert all(is_slug(e.id) for e in ds.entries if e.section != "redirects")
+
+
+def test_iris_of_schema_v1_stay_or_are_redirected(graph):
+    """Every IRI of the data before schema v2 is still a node, or is listed in data/redirects.yaml."""
+    from govkg.namespace import ID
+    from rdflib import OWL
+    from rdflib.namespace import DCTERMS
+
+    listed = Path(__file__).resolve().parent / "fixtures" / "migration" / "ids-schema-v1.txt"
+    old = [ID[line] for line in listed.read_text(encoding="utf-8").splitlines() if line and not line.startswith("#")]
+    assert len(old) > 150
+    kept = {s for s in old if (s, RDF.type, None) in graph}
+    redirected = {s for s in old if (s, DCTERMS.isReplacedBy, None) in graph or (s, OWL.deprecated, None) in graph}
+    assert set(old) == kept | redirected and not kept & redirected
+
+
+def test_old_format_is_refused_with_what_to_change(data_copy):
+    f = data_copy / "sites" / "gaoxinshequ.yaml"
+    line = _break(f, "    direction: decrease\n", "")
+    with pytest.raises(DataError) as exc_info:
+        build_graph(data_copy, sources_dirs=[])
+    p = _problem(exc_info)
+    assert (p.file, p.line, p.field) == ("data/sites/gaoxinshequ.yaml", line - 1, "direction")  # the measure line
+    assert "needs 'direction: increase', 'decrease' or 'no-change'" in p.message

@@ -9,7 +9,6 @@ from pathlib import Path
 
 import pytest
 import yaml
-
 from govkg.query import run_query
 
 CQ = Path(__file__).resolve().parent / "cq"
@@ -56,3 +55,59 @@ def test_every_question_has_an_answer_and_vice_versa():
 
 def test_enough_questions():
     assert len(QUERIES) >= 15
+
+
+# --- example queries of schema v2, run through the CLI with bound values only ----------------
+
+def _example(*args):
+    import csv
+    import io
+
+    from click.testing import CliRunner
+    from govkg.cli import cli
+
+    data = Path(__file__).resolve().parent.parent / "data"
+    r = CliRunner().invoke(cli, ["--data", str(data), "query", *args, "--format", "csv"], catch_exceptions=False)
+    assert r.exit_code == 0, r.output
+    return list(csv.DictReader(io.StringIO(r.stdout)))
+
+
+def test_example_outcomes_that_fell():
+    rows = _example("--example", "outcomes-that-fell", "--bind", "site=高新社区@zh")
+    assert {(r["what"], r["value"]) for r in rows} == {
+        ("投诉下降率", "33"), ("辖区投诉办件数不断下降", ""), ("辖区治安案件数不断下降", "")}
+    assert _example("--example", "outcomes-that-fell", "--bind", "site=文山村@zh") == []
+
+
+def test_example_claims_of_a_site():
+    rows = _example("--example", "claims-of-a-site", "--bind", "site=文山村@zh")
+    assert len(rows) == 4 and {r["site"] for r in rows} == {"文山村"}
+    assert {r["claim"]: r["direction"] for r in rows}["村民满意度和幸福感不断增强"] == "increase"
+
+
+def test_example_who_runs_yezhihui_at_each_site():
+    rows = _example("--example", "who-runs-a-mechanism", "--bind", "mechanism=“椰智荟”议事堂@zh")
+    by_site = {r["site"]: r for r in rows}
+    assert set(by_site) == {"高新社区", "江源村"}
+    assert (by_site["江源村"]["relation"], by_site["江源村"]["organization"]) == ("led by", "江源村党支部")
+    assert by_site["高新社区"]["organization"] == "" and "柔招" in by_site["高新社区"]["role"]
+
+
+def test_example_parts_of_sidashizhao():
+    rows = _example("--example", "parts-of-a-practice", "--bind", "practice=“四大实招”打造社企融合社区@zh")
+    assert {r["part"] for r in rows if r["depth"] == "1"} == {"党建引领“实招”", "协同联动“巧招”", "“柔招”", "社区法律顾问"}
+    assert len(rows) == 11
+
+
+def test_example_facts_of_a_site_leave_out_inferences():
+    rows = _example("--example", "facts-of-a-site", "--bind", "site=角布村@zh")
+    facts = {r["fact"] for r in rows}
+    assert "“净美绿”建设" in facts and "淮山协会会员人数" in facts and "全镇第一个完成道路清障的行政村" in facts
+    assert not facts & {"头雁领航", "协会赋能", "“花小钱办大事”", "村里事商量着办"}  # uses marked inferred
+
+
+def test_example_facts_per_source():
+    rows = _example("--example", "facts-per-source")
+    counts = {r["type"]: (int(r["facts"]), int(r["inferred"])) for r in rows}
+    assert counts["demonstration site"] == (8, 0) and counts["mechanism use"][1] == 4
+    assert counts["outcome"][0] >= 50 and counts["claim"][0] >= 20

@@ -7,7 +7,7 @@ from rdflib import RDF, RDFS, XSD, Literal, URIRef
 from rdflib.namespace import PROV, SKOS
 
 from govkg.namespace import GK, ID, KIND, SCHEMA
-from govkg.resources import checks
+from govkg.resources import checks, warnings
 from govkg.validate import run_checks, run_shacl, validate
 
 
@@ -15,7 +15,23 @@ def test_bundled_graph_conforms(graph):
     report = validate(graph)
     assert report.conforms, str(report)
     assert "shacl:ontology/shapes.ttl" in report.rules_run
-    assert len(report.rules_run) == 1 + len(checks())
+    assert len(report.rules_run) == 1 + len(checks()) + len(warnings())
+    assert report.warnings == []  # one report: nothing to review
+
+
+def test_warning_rules_are_listed_but_never_fail(graph):
+    g = _copy(graph)
+    other = ID["outcome/gaoxinshequ-pingtaitousu-chulijianshu-second"]
+    for p, o in graph.predicate_objects(OUTCOME):
+        g.add((other, p, o))
+    g.remove((other, SCHEMA.value, None))
+    g.add((other, SCHEMA.value, Literal(25)))
+    g.add((other, GK.sameMeasureAs, OUTCOME))
+    report = validate(g)
+    assert report.conforms, str(report)
+    assert [(w.rule, w.focus) for w in report.warnings] == [("conflicting-values", str(OUTCOME))]
+    assert "warning(s) to review" in str(report) and "25" in report.warnings[0].message
+    assert report.as_dict()["warnings"][0]["rule"] == "conflicting-values"
 
 
 def test_every_check_file_is_a_violation_rule():
@@ -33,6 +49,7 @@ def _copy(graph):
 
 SITE = ID["site/gaoxinshequ"]
 OUTCOME = ID["outcome/gaoxinshequ-pingtaitousu-chulijianshu"]
+FALL = ID["outcome/gaoxinshequ-tousuxiajianglv"]
 
 
 def _mutations():
@@ -60,6 +77,12 @@ def _mutations():
     def drop_definition(g):
         g.remove((GK.Mechanism, SKOS.definition, None))
 
+    def drop_direction(g):
+        g.remove((FALL, GK.direction, None))
+
+    def drop_reason(g):
+        g.add((OUTCOME, GK.inferred, Literal(True)))
+
     return [
         ("missing-label", drop_en_label, SITE),
         ("missing-evidence", drop_evidence, OUTCOME),
@@ -68,6 +91,8 @@ def _mutations():
         ("undeclared-term", undeclared_property, URIRef(str(GK._NS) + "populaton")),
         ("untyped-number", string_number, OUTCOME),
         ("missing-definition", drop_definition, GK.Mechanism),
+        ("change-without-direction", drop_direction, FALL),
+        ("inferred-without-reason", drop_reason, OUTCOME),
     ]
 
 

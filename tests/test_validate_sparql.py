@@ -55,6 +55,9 @@ BREAKS = {
     "member not an org": lambda g: g.add((next(g.subjects(RDF.type, ORG.Organization)), ORG.hasMember, SITE)),
     "used at a non-site": lambda g: g.add((MECH, GK.usedAt, ID["area/haikoushi"])),
     "literal class value": lambda g: g.add((MECH, GK.realizedBy, Literal("someone"))),
+    "confidence above 1": lambda g: g.add((MECH, GK.confidence, Literal("1.5", datatype=XSD.decimal))),
+    "confidence not a number": lambda g: g.add((MECH, GK.confidence, Literal("high"))),
+    "inferred without reason": lambda g: g.add((MECH, GK.inferred, Literal(True))),
 }
 
 
