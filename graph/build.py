@@ -13,10 +13,11 @@ from .errors import ValidationError
 from .exports import serialize
 from .model import load_data
 from .resources import bind_prefixes, ontology_graph
-from .writers import write_atomic
+from .structure import check_structure, duplicate_label_warnings
+from .writers import write_atomic, write_set
 
 __all__ = [
-    "BuildReport", "default_data_dir", "default_sources_dirs", "compile_graph", "build_graph",
+    "BuildReport", "bundled_data_dir", "default_data_dir", "default_sources_dirs", "compile_graph", "build_graph",
     "build", "write_atomic", "serialize", "load_graph", "load_store", "is_fresh",
     "ntriples", "turtle_from_ntriples",
 ]
@@ -25,15 +26,33 @@ __all__ = [
 _FAST = "govkg.nt"
 
 
+def bundled_data_dir() -> Path:
+    """The data folder shipped with govkg (package data ``govkg.data``, found through
+    ``importlib.resources``): ``data/`` of the checkout in an editable install, else
+    ``site-packages/govkg/data``."""
+    from importlib.resources import files
+
+    try:
+        return Path(str(files("govkg.data")))
+    except ModuleNotFoundError:  # an editable install made before govkg.data existed
+        return Path(__file__).resolve().parent.parent / "data"
+
+
 def default_data_dir() -> Path:
-    """The data folder: ``$GOVKG_DATA``, else ``./data`` when it holds sites, else the bundled ``data/``."""
+    """The data folder: ``$GOVKG_DATA``, else ``./data`` when it holds sites, else the bundled data.
+
+    Examples
+    --------
+    >>> (default_data_dir() / "sites").is_dir()
+    True
+    """
     env = os.environ.get("GOVKG_DATA")
     if env:
         return Path(env)
     cwd = Path.cwd() / "data"
     if (cwd / "sites").is_dir():
         return cwd
-    return Path(__file__).resolve().parent.parent / "data"
+    return bundled_data_dir()
 
 
 def default_sources_dirs(data_dir: str | Path) -> list[Path]:
@@ -79,7 +98,9 @@ def _build(data_dir, sources_dirs, include_drafts=False, file_loader=None):
         sources_dirs = default_sources_dirs(data_dir)
     onto = ontology_graph()
     dataset = load_data(data_dir, include_drafts=include_drafts, file_loader=file_loader)
+    check_structure(dataset)
     data, report = compile_graph(dataset, sources_dirs=sources_dirs, ontology=onto)
+    report.warnings = duplicate_label_warnings(dataset)
     full = onto + data
     bind_prefixes(full)
     report.triples = len(full)
@@ -240,8 +261,11 @@ def build(data_dir: str | Path | None = None, out_dir: str | Path | None = None,
         lap("validate")
     blobs = {"govkg.ttl": turtle_from_ntriples(nt), _FAST: nt}
     lap("turtle")
-    report.outputs = [write_atomic(out_dir / name, b) for name, b in blobs.items()]
-    manifest.write_manifest(out_dir, fields, blobs, validated=check)
+    # outputs and the manifest naming their hashes as one set (writers.write_set): after a
+    # crash all are new or all are old, and readers check the hashes in any case
+    files = {out_dir / name: b for name, b in blobs.items()}
+    files[out_dir / manifest.MANIFEST] = manifest.manifest_bytes(fields, blobs, validated=check)
+    report.outputs = write_set(files)[: len(blobs)]
     if cache is not None:
         cache.save()
     lap("write")

@@ -30,7 +30,7 @@ def register(cli: click.Group) -> None:
     @cli.command()
     @click.option("--json", "as_json", is_flag=True, help="Print the full result as JSON.")
     @click.option("--lang", type=click.Choice(["zh", "en"]), default="zh", show_default=True, help="Language of the text output.")
-    @click.option("--top", type=int, default=10, show_default=True, help="Entries per table.")
+    @click.option("--top", type=click.IntRange(min=1), default=10, show_default=True, help="Entries per table.")
     @click.pass_context
     def analyze(ctx, as_json, lang, top):
         """Shared mechanisms and kinds, site similarity, centrality, communities, co-occurring kinds, suggestions."""
@@ -48,7 +48,8 @@ def register(cli: click.Group) -> None:
     @click.argument("site")
     @click.option("--json", "as_json", is_flag=True, help="Print the result as JSON.")
     @click.option("--lang", type=click.Choice(["zh", "en"]), default="zh", show_default=True)
-    @click.option("--neighbors", type=int, default=3, show_default=True, help="Number of most similar sites that vote.")
+    @click.option("--neighbors", type=click.IntRange(min=1), default=3, show_default=True,
+                  help="Number of most similar sites that vote.")
     @click.pass_context
     def suggest(ctx, site, as_json, lang, neighbors):
         """Kinds of mechanism SITE's most similar sites use and SITE lacks (id or zh/en name)."""

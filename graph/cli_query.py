@@ -19,15 +19,24 @@ def _parse_binding(text: str):
     from rdflib import Literal, URIRef
 
     name, sep, value = text.partition("=")
-    if not sep or not name.strip():
+    name = name.strip().lstrip("?$")
+    if not sep or not name:
         raise click.BadParameter(f"expected NAME=VALUE, got {text!r}", param_hint="--bind")
+    if not name.replace("_", "a").isalnum():
+        raise click.BadParameter(f"{name!r} is not a SPARQL variable name (letters, digits, '_')", param_hint="--bind")
     value = value.strip()
     if value.startswith("<") and value.endswith(">"):
-        return name.strip().lstrip("?$"), URIRef(value[1:-1])
+        import pyoxigraph as ox
+
+        try:
+            ox.NamedNode(value[1:-1])
+        except ValueError as exc:
+            raise click.BadParameter(f"{value} is not an IRI: {exc}", param_hint="--bind") from None
+        return name, URIRef(value[1:-1])
     head, at, lang = value.rpartition("@")
     if at and lang in ("zh", "en"):
-        return name.strip().lstrip("?$"), Literal(head, lang=lang)
-    return name.strip().lstrip("?$"), Literal(value)
+        return name, Literal(head, lang=lang)
+    return name, Literal(value)
 
 
 def register(cli: click.Group) -> None:
@@ -86,12 +95,20 @@ def register(cli: click.Group) -> None:
         elif query is None:
             raise click.UsageError("give a QUERY (text, file or -) or --example NAME")
         elif query == "-":
-            text = sys.stdin.read()
+            stdin = click.get_binary_stream("stdin")
+            try:
+                text = stdin.read().decode("utf-8")
+            except UnicodeDecodeError as exc:
+                raise click.BadParameter(f"standard input is not UTF-8 text ({exc.reason} at byte {exc.start})",
+                                         param_hint="QUERY") from None
         elif query.endswith(".rq") or (len(query) < 4096 and "{" not in query and Path(query).is_file()):
             try:
                 text = Path(query).read_text(encoding="utf-8")
+            except UnicodeDecodeError as exc:
+                raise click.BadParameter(f"{query} is not UTF-8 text ({exc.reason} at byte {exc.start})",
+                                         param_hint="QUERY") from None
             except OSError as exc:
-                raise click.BadParameter(f"cannot read {query}: {exc.strerror}", param_hint="QUERY") from None
+                raise click.BadParameter(f"cannot read {query}: {exc.strerror or exc}", param_hint="QUERY") from None
         else:
             text = query
         bindings = dict(_parse_binding(b) for b in binds)

@@ -9,7 +9,7 @@ from pathlib import Path
 from rdflib import Graph
 from rdflib.namespace import SKOS
 
-from .writers import write_atomic
+from .writers import write_atomic, write_set
 from .errors import GovkgError
 from .namespace import ID
 
@@ -212,7 +212,8 @@ def export(graph: Graph, fmt: str, path) -> list[Path]:
     - ``qca``: the table at ``path`` (``.csv``) and ``<stem>-codebook.csv`` beside it (or
       ``qca.csv``/``qca-codebook.csv`` inside a folder).
 
-    Every file goes through ``govkg.build.write_atomic``: a failure leaves any previous file.
+    Files are written by ``govkg.writers.write_set``: the files of one export are replaced
+    together, and a failure leaves the previous ones.
 
     Examples
     --------
@@ -231,7 +232,7 @@ def export(graph: Graph, fmt: str, path) -> list[Path]:
         return [write_atomic(path, to_gexf(graph))]
     if fmt == "csv":
         nodes, edges = to_csv(graph)
-        return [write_atomic(_sibling(path, "-nodes"), nodes), write_atomic(_sibling(path, "-edges"), edges)]
+        return write_set({_sibling(path, "-nodes"): nodes, _sibling(path, "-edges"): edges})
     table, book = to_qca(graph)
     main = path / "qca.csv" if (path.suffix == "" or path.is_dir()) else path
-    return [write_atomic(main, table), write_atomic(main.with_name(f"{main.stem}-codebook.csv"), book)]
+    return write_set({main: table, main.with_name(f"{main.stem}-codebook.csv"): book})

@@ -10,7 +10,7 @@ from pathlib import Path
 from .writers import write_atomic
 
 __all__ = ["FORMAT", "MANIFEST", "input_hashes", "ontology_hash", "govkg_version", "expected",
-           "read_manifest", "stale_reason", "verified_bytes", "write_manifest", "digest"]
+           "read_manifest", "stale_reason", "verified_bytes", "manifest_bytes", "write_manifest", "digest"]
 
 #: Version of the manifest and of the build layout; a change makes every older build stale.
 FORMAT = 1
@@ -137,10 +137,14 @@ def verified_bytes(build_dir: str | Path, name: str, manifest: dict | None = Non
     return data if digest(data) == want else None
 
 
-def write_manifest(build_dir: str | Path, fields: dict, outputs: dict[str, bytes], **extra) -> Path:
-    """Write ``manifest.json`` (atomically) naming ``outputs`` with their hashes; call it after writing them."""
+def manifest_bytes(fields: dict, outputs: dict[str, bytes], **extra) -> bytes:
+    """The text of ``manifest.json``: ``fields`` (see ``expected``), the hash of each output, ``extra``."""
     m = dict(fields)
     m["outputs"] = {name: digest(data) for name, data in sorted(outputs.items())}
     m.update(extra)
-    return write_atomic(Path(build_dir) / MANIFEST,
-                        json.dumps(m, ensure_ascii=False, indent=1, sort_keys=True) + "\n")
+    return (json.dumps(m, ensure_ascii=False, indent=1, sort_keys=True) + "\n").encode("utf-8")
+
+
+def write_manifest(build_dir: str | Path, fields: dict, outputs: dict[str, bytes], **extra) -> Path:
+    """Write ``manifest.json`` (atomically) naming ``outputs`` with their hashes; call it after writing them."""
+    return write_atomic(Path(build_dir) / MANIFEST, manifest_bytes(fields, outputs, **extra))

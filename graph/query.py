@@ -145,18 +145,21 @@ def run_query(graph_or_store, text: str, *, bindings: dict | None = None) -> Que
             line, _, col = pos.partition(":")
             msg = f"at line {line}, column {col}: {rest}"
         raise QueryError(f"SPARQL syntax error {msg}") from None
-    if isinstance(res, ox.QueryBoolean):
-        return QueryResult("ask", boolean=bool(res))
-    if isinstance(res, ox.QuerySolutions):
-        variables = tuple(v.value for v in res.variables)
-        rows = tuple(tuple(_from_ox(sol[v]) for v in variables) for sol in res)
-        return QueryResult("select", variables, rows)
-    g = Graph()
-    for prefix, ns in PREFIXES.items():
-        g.bind(prefix, ns)
-    for t in res:
-        g.add((_from_ox(t.subject), _from_ox(t.predicate), _from_ox(t.object)))
-    return QueryResult("construct", graph=g)
+    try:  # solutions are computed while they are read: errors can come now (e.g. from a SERVICE)
+        if isinstance(res, ox.QueryBoolean):
+            return QueryResult("ask", boolean=bool(res))
+        if isinstance(res, ox.QuerySolutions):
+            variables = tuple(v.value for v in res.variables)
+            rows = tuple(tuple(_from_ox(sol[v]) for v in variables) for sol in res)
+            return QueryResult("select", variables, rows)
+        g = Graph()
+        for prefix, ns in PREFIXES.items():
+            g.bind(prefix, ns)
+        for t in res:
+            g.add((_from_ox(t.subject), _from_ox(t.predicate), _from_ox(t.object)))
+        return QueryResult("construct", graph=g)
+    except (RuntimeError, OSError, ValueError, SyntaxError) as exc:
+        raise QueryError(f"the query failed while its results were read: {exc}") from None
 
 
 def _short(term, ns_pairs) -> str:

@@ -9,7 +9,7 @@ from pathlib import Path
 from rdflib import RDF, RDFS, Graph
 from rdflib.namespace import DCTERMS
 
-from .writers import write_atomic
+from .writers import write_atomic, write_set
 from .errors import GovkgError
 from .namespace import SCHEMA
 
@@ -153,6 +153,9 @@ def similarity_figure(sites: list[dict], matrix, lang: str = "zh") -> bytes:
     """
     import io
 
+    from .extras import require
+
+    require("matplotlib", "the report's similarity figure")
     import matplotlib
 
     matplotlib.use("Agg", force=False)
@@ -363,5 +366,6 @@ def write_report(graph, path, lang: str = "zh") -> list[Path]:
         return [write_atomic(path, render_html(blocks, lang))]
     figs = [b for b in blocks if b[0] == "figure"]
     names = [f"{path.stem}-similarity.png" if k == 0 else f"{path.stem}-figure{k + 1}.png" for k in range(len(figs))]
-    written = [write_atomic(path.with_name(n), f[1]) for n, f in zip(names, figs)]
-    return written + [write_atomic(path, render_markdown(blocks, names))]
+    files = {path.with_name(n): f[1] for n, f in zip(names, figs)}
+    files[path] = render_markdown(blocks, names)
+    return write_set(files)

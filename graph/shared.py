@@ -8,7 +8,7 @@ from dataclasses import dataclass
 from rdflib import RDF, RDFS, Graph
 from rdflib.namespace import SKOS
 
-from .errors import NotFoundError
+from .errors import GovkgError, NotFoundError
 from .namespace import GK
 
 __all__ = [
@@ -90,7 +90,7 @@ def incidence(graph: Graph, level: str = "mechanism") -> Incidence:
     from .analysis import site_index
 
     if level not in ("mechanism", "kind"):
-        raise ValueError(f"level must be 'mechanism' or 'kind', not {level!r}")
+        raise GovkgError(f"level must be 'mechanism' or 'kind', not {level!r}")
     index = site_index(graph)
     return index.mechanisms if level == "mechanism" else index.kinds
 
