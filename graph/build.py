@@ -157,7 +157,7 @@ class _ParseCache:
 
     NAME = ".parse-cache.pickle"
 
-    def __init__(self, folder: Path, hashes: dict[str, str], data_dir: Path):
+    def __init__(self, folder: Path, hashes: dict[str, str], data_dir: Path, reuse: bool = True):
         from .manifest import FORMAT, govkg_version
 
         self.path = folder / self.NAME
@@ -170,6 +170,8 @@ class _ParseCache:
         try:
             import pickle
 
+            if not reuse:
+                return
             with open(self.path, "rb") as f:
                 key, table = pickle.load(f)
             if key == self.key and isinstance(table, dict):
@@ -219,7 +221,8 @@ def build(data_dir: str | Path | None = None, out_dir: str | Path | None = None,
         Also compile the entries marked ``status: draft``.
     incremental : bool
         Reuse the parse of every data file whose content hash is unchanged
-        (``out_dir/.parse-cache.pickle``); the checks across files run in full either way.
+        (``out_dir/.parse-cache.pickle``, written by every successful build); the checks
+        across files run in full either way.
 
     Returns
     -------
@@ -246,7 +249,7 @@ def build(data_dir: str | Path | None = None, out_dir: str | Path | None = None,
 
     inputs = manifest.input_hashes(data_dir) if data_dir.is_dir() else {}
     fields = manifest.expected(data_dir, inputs=inputs, include_drafts=include_drafts)
-    cache = _ParseCache(out_dir, inputs, data_dir) if incremental else None
+    cache = _ParseCache(out_dir, inputs, data_dir, reuse=incremental)
     lap("hash")
     graph, report = _build(data_dir, sources_dirs, include_drafts, cache)
     lap("load+compile")
@@ -266,13 +269,12 @@ def build(data_dir: str | Path | None = None, out_dir: str | Path | None = None,
     files = {out_dir / name: b for name, b in blobs.items()}
     files[out_dir / manifest.MANIFEST] = manifest.manifest_bytes(fields, blobs, validated=check)
     report.outputs = write_set(files)[: len(blobs)]
-    if cache is not None:
-        cache.save()
+    cache.save()
     lap("write")
     #: seconds per stage (for benchmarks/bench_build.py)
     report.timings = timings
     #: data files parsed anew (the others came from the cache), for reports and tests
-    report.parsed = cache.parsed if cache is not None else sorted(inputs)
+    report.parsed = cache.parsed
     return report
 
 
