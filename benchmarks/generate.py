@@ -134,12 +134,17 @@ def generate_realistic(out: str | Path, n_sites: int, *, seed: int = 1, per_site
     Each site file holds the site, its own village committee or subdistrict (an area within a
     town of ``out/areas.yaml``), a party branch and a volunteer team (member of the branch),
     3–6 mechanisms (defined by the first site picking one, ``use``d by the others, Zipf
-    popularity), two outcomes (one credited to a mechanism) and one evidence sentence per
+    popularity; the defining sentence names its kinds), two outcomes (one credited to a mechanism) and one evidence sentence per
     entry. Every sentence is in ``out/sources/synthetic.zh.txt``, which the build finds in
     ``data/sources/`` and checks each evidence sentence against.
     """
     import numpy as np
+    from rdflib import RDFS
 
+    from govkg.resources import ontology_graph
+
+    onto = ontology_graph()
+    kind_zh = {k: next(str(o) for o in onto.objects(KIND[k], RDFS.label) if o.language == "zh") for k in LEAF_KINDS}
     out = Path(out)
     (out / "sites").mkdir(parents=True, exist_ok=True)
     (out / "sources").mkdir(exist_ok=True)
@@ -196,7 +201,8 @@ def generate_realistic(out: str | Path, n_sites: int, *, seed: int = 1, per_site
                 defined.add(m)
                 kinds = sorted({LEAF_KINDS[m % len(LEAF_KINDS)], LEAF_KINDS[(m * 7 + 3) % len(LEAF_KINDS)]})
                 lines.append(f"  - {{id: m{m}, zh: 合成机制{m}, en: Mechanism {m}, kinds: [{', '.join(kinds)}], "
-                             f"realized_by: [o{s}, v{s}], evidence: {say(f'合成{s}{name}首创合成机制{m}。')}}}")
+                             f"realized_by: [o{s}, v{s}], evidence: "
+                             f"{say(f'合成{s}{name}首创合成机制{m}，即{chr(12289).join(kind_zh[k] for k in kinds)}。')}}}")
         v1, v2 = rng.randint(1, 500), rng.randint(501, 999)
         lines += ["outcomes:",
                   f"  - {{id: s{s}-x, zh: 处置问题件数, en: issues handled, value: {v1}, unit: jian, "
