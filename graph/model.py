@@ -289,7 +289,7 @@ def _read_yaml(path: Path, shown: str):
     try:
         size = path.stat().st_size
         if not path.is_file():
-            raise DataError.single(shown, None, None, "not a regular file")
+            raise DataError.single(shown, None, None, "cannot read: not a regular file")
         if size > MAX_FILE_BYTES:
             raise DataError.single(shown, None, None, f"file too large ({size} bytes; the limit is {MAX_FILE_BYTES})")
         text = path.read_text(encoding="utf-8")
@@ -632,7 +632,7 @@ def _source_value_problems(values: dict, lines: dict, shown: str) -> list[Proble
     if isinstance(url, str):
         parts = urlsplit(url) if not (_IRI_FORBIDDEN & set(url)) and url.isprintable() else None
         if parts is None or parts.scheme not in ("http", "https") or not parts.netloc:
-            problems.append(Problem(shown, lines["url"], "url", f"expected an http(s) address without spaces, got {url!r}"))
+            problems.append(Problem(shown, lines["url"], "url", f"expected an http(s) URL without spaces, got {url!r}"))
     about = values.get("about")
     if isinstance(about, str) and not is_slug(about):
         problems.append(Problem(shown, lines["about"], "about", f"expected an event id, got {about!r}"))

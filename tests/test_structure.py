@@ -45,12 +45,11 @@ def test_city_within_its_own_district(data_copy):
 
 def test_part_of_cycle_and_self_membership(data_copy):
     f = data_copy / "sites" / "jiangyuancun.yaml"
-    text = f.read_text(encoding="utf-8")
     # the alliance lists itself among its members, and the party branch and the alliance are part of each other
-    text = text.replace("members: [jiangyuancundangzhibu,", "members: [jiangyuan-dangjianlianmeng, jiangyuancundangzhibu,", 1)
-    text = text.replace("    type: alliance\n", "    type: alliance\n    part_of: jiangyuancundangzhibu\n", 1)
-    text = text.replace("    type: party-organization\n", "    type: party-organization\n    part_of: jiangyuan-dangjianlianmeng\n", 1)
-    f.write_text(text, encoding="utf-8")
+    _edit(f, "    members: [", "    members: [jiangyuan-dangjianlianmeng, ")
+    _edit(f, "    type: alliance\n", "    type: alliance\n    part_of: jiangyuancundangzhibu\n")
+    _edit(f, "    type: party-organization\n", "    type: party-organization\n    part_of: jiangyuan-dangjianlianmeng\n")
+    assert "id: jiangyuan-dangjianlianmeng" in f.read_text(encoding="utf-8")
     r = _build(data_copy)
     assert r.exit_code == 1
     assert "field 'members': 'jiangyuan-dangjianlianmeng' is listed among its own members" in r.stderr
