@@ -72,7 +72,7 @@ CASES = [
          replace={SOURCE: ("file: haikou-grassroots-governance-demo-sites.zh.txt", "file: /bin/ls")}),
     Case("source-file-dotdot", ["build"], "field 'file'",
          replace={SOURCE: ("file: haikou-grassroots-governance-demo-sites.zh.txt", "file: ../../etc/passwd")}),
-    Case("source-url-space", ["build"], "field 'url': expected an http(s) address", files={},
+    Case("source-url-space", ["build"], "field 'url': expected an http(s) URL", files={},
          replace={SOURCE: ("language: zh", "language: zh\nurl: 'a b'")}),
     Case("source-url-scheme", ["build"], "field 'url'", replace={SOURCE: ("language: zh", "language: zh\nurl: 'javascript:x'")}),
     Case("source-label-list", ["build"], "field 'zh': expected a text, got list",
