@@ -89,3 +89,26 @@ def _no_env(monkeypatch):
     else:
         monkeypatch.delenv("GOVKG_SOURCES", raising=False)
     yield
+
+
+#: Debian's chromium (apt), driven by Playwright: no browser download. The flags keep it off the network.
+CHROMIUM = "/usr/bin/chromium"
+CHROMIUM_ARGS = ["--no-sandbox", "--disable-gpu", "--disable-background-networking", "--disable-component-update",
+                 "--no-first-run", "--disable-sync"]
+
+
+@pytest.fixture(scope="session")
+def browser():
+    """One headless Debian chromium for every browser test of the session."""
+    import os
+
+    if not os.path.exists(CHROMIUM):
+        pytest.fail(f"{CHROMIUM} not found: the browser tests need Debian's chromium (apt-get install chromium; "
+                    f"see .ci/run)")
+    from playwright.sync_api import sync_playwright
+
+    with sync_playwright() as p:
+        b = p.chromium.launch(executable_path=CHROMIUM, args=CHROMIUM_ARGS)
+        yield b
+        b.close()
+

@@ -6,7 +6,6 @@ Runs by default (``.ci/run`` installs chromium); fails, not skips, when it is mi
 from __future__ import annotations
 
 import importlib.util
-import os
 from pathlib import Path
 
 import pytest
@@ -21,9 +20,6 @@ start_server, stop_server = _helpers.start_server, _helpers.stop_server
 
 pytestmark = pytest.mark.browser
 
-CHROMIUM = "/usr/bin/chromium"
-ARGS = ["--no-sandbox", "--disable-gpu", "--disable-background-networking", "--disable-component-update",
-        "--no-first-run", "--disable-sync"]
 
 
 @pytest.fixture(scope="module")
@@ -31,19 +27,6 @@ def server(tmp_path_factory):
     p, url = start_server(tmp_path_factory.mktemp("serve-page"), "--timeout", "10", "--workers", "2", "--max-rows", "6")
     yield url
     stop_server(p)
-
-
-@pytest.fixture(scope="module")
-def browser():
-    if not os.path.exists(CHROMIUM):
-        pytest.fail(f"{CHROMIUM} not found: the browser tests need Debian's chromium (apt-get install chromium; "
-                    f"see .ci/run)")
-    from playwright.sync_api import sync_playwright
-
-    with sync_playwright() as p:
-        b = p.chromium.launch(executable_path=CHROMIUM, args=ARGS)
-        yield b
-        b.close()
 
 
 @pytest.fixture

@@ -18,9 +18,6 @@ from govkg.visualize.layout import short_label
 
 pytestmark = pytest.mark.browser
 
-CHROMIUM = "/usr/bin/chromium"
-ARGS = ["--no-sandbox", "--disable-gpu", "--disable-background-networking", "--disable-component-update",
-        "--no-first-run", "--disable-sync"]
 FIXTURES = Path(__file__).parent / "fixtures" / "viz"
 YEZHIHUI = str(ID["mechanism/yezhihuiyishitang"])
 GAOXIN, JIANGYUAN = str(ID["site/gaoxinshequ"]), str(ID["site/jiangyuancun"])
@@ -45,19 +42,6 @@ def pages(graph, tmp_path_factory):
     res = html.write_viz(xg, d / "xss.html", view="full")
     out["xss"] = (res.path, views.view_graph(xg, "full"))
     return out
-
-
-@pytest.fixture(scope="module")
-def browser():
-    if not os.path.exists(CHROMIUM):
-        pytest.fail(f"{CHROMIUM} not found: the browser tests need Debian's chromium (apt-get install chromium; "
-                    f"see .ci/run)")
-    from playwright.sync_api import sync_playwright
-
-    with sync_playwright() as p:
-        b = p.chromium.launch(executable_path=CHROMIUM, args=ARGS)
-        yield b
-        b.close()
 
 
 class Opened:

@@ -106,3 +106,11 @@ def test_report_shows_directions(graph, tmp_path):
     md = write_report(graph, tmp_path / "r.md", lang="en")[-1].read_text(encoding="utf-8")
     row = next(line for line in md.splitlines() if line.startswith("| Rate of decrease in complaints"))
     assert "33%" in row and "(decrease)" in row
+
+
+def test_every_base_unit_is_labelled(graph):
+    """The value in base unit is shown with a unit a reader can read (亩 -> square metres, % -> fraction)."""
+    rows = [r for r in outcomes(graph) if r["value_base"] is not None]
+    assert {r["unit"]["label"]["zh"] for r in rows} >= {"百分比", "亩"}
+    for r in rows:
+        assert r["base_unit"]["label"].get("zh") and r["base_unit"]["label"].get("en"), r["unit"]
