@@ -27,3 +27,14 @@ def test_unknown_site_suggests_one_label_per_site_in_the_language_asked():
     assert "Did you mean" in r.output
     hint = r.output.split("Did you mean:", 1)[1]
     assert not any("\u4e00" <= ch <= "\u9fff" for ch in hint), hint
+
+
+def test_draft_does_not_take_this_community_for_a_site_name(tmp_path):
+    report = tmp_path / "report.txt"
+    report.write_text("某市报道\n近年来,该社区探索“协商”议事堂,该社区化解纠纷28件。测试社区服务居民300余人。\n",
+                      encoding="utf-8")
+    r = CliRunner().invoke(cli, ["draft", str(report), "-o", str(tmp_path / "d"), "--no-gazetteer"],
+                           catch_exceptions=False)
+    assert r.exit_code == 0, r.output
+    names = sorted(p.name for p in (tmp_path / "d" / "sites").iterdir())
+    assert names == ["ceshishequ.yaml"], names
