@@ -38,3 +38,22 @@ def test_draft_does_not_take_this_community_for_a_site_name(tmp_path):
     assert r.exit_code == 0, r.output
     names = sorted(p.name for p in (tmp_path / "d" / "sites").iterdir())
     assert names == ["ceshishequ.yaml"], names
+
+
+def test_every_command_is_in_the_readme_and_the_top_level_help():
+    from pathlib import Path
+
+    readme = (Path(__file__).resolve().parents[1] / "README.md").read_text(encoding="utf-8")
+    top = _invoke("--help").output.split("Options:", 1)[0]
+    for name in cli.commands:
+        assert f"\ngovkg {name} " in readme, f"govkg {name} has no line in a README code block"
+        assert f"govkg {name}" in top or f"/ {name}" in top, f"{name} missing from govkg --help's summary"
+        options = [p for p in cli.commands[name].params if isinstance(p, __import__("click").Option)]
+        assert all(o.help for o in options if o.name != "help"), (name, [o.name for o in options if not o.help])
+
+
+def test_serve_refuses_an_empty_host():
+    r = CliRunner().invoke(cli, ["serve", "--host", " ", "--port", "0"])
+    assert r.exit_code == 2
+    assert "Error: Invalid value for '--host'" in r.output
+    assert "every interface" in r.output
