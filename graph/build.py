@@ -12,10 +12,11 @@ from .errors import ValidationError
 from .exports import serialize
 from .model import load_data
 from .resources import ONTOLOGY_FILES, bind_prefixes, ontology_graph
-from .writers import write_atomic
+from .structure import check_structure, duplicate_label_warnings
+from .writers import write_atomic, write_set
 
 __all__ = [
-    "BuildReport", "default_data_dir", "default_sources_dirs", "compile_graph", "build_graph",
+    "BuildReport", "bundled_data_dir", "default_data_dir", "default_sources_dirs", "compile_graph", "build_graph",
     "build", "write_atomic", "serialize", "load_graph", "load_store", "is_fresh",
 ]
 
@@ -23,15 +24,33 @@ __all__ = [
 _FAST = "govkg.nt"
 
 
+def bundled_data_dir() -> Path:
+    """The data folder shipped with govkg (package data ``govkg.data``, found through
+    ``importlib.resources``): ``data/`` of the checkout in an editable install, else
+    ``site-packages/govkg/data``."""
+    from importlib.resources import files
+
+    try:
+        return Path(str(files("govkg.data")))
+    except ModuleNotFoundError:  # an editable install made before govkg.data existed
+        return Path(__file__).resolve().parent.parent / "data"
+
+
 def default_data_dir() -> Path:
-    """The data folder: ``$GOVKG_DATA``, else ``./data`` when it holds sites, else the bundled ``data/``."""
+    """The data folder: ``$GOVKG_DATA``, else ``./data`` when it holds sites, else the bundled data.
+
+    Examples
+    --------
+    >>> (default_data_dir() / "sites").is_dir()
+    True
+    """
     env = os.environ.get("GOVKG_DATA")
     if env:
         return Path(env)
     cwd = Path.cwd() / "data"
     if (cwd / "sites").is_dir():
         return cwd
-    return Path(__file__).resolve().parent.parent / "data"
+    return bundled_data_dir()
 
 
 def default_sources_dirs(data_dir: str | Path) -> list[Path]:
@@ -77,7 +96,9 @@ def _build(data_dir, sources_dirs, include_drafts=False):
         sources_dirs = default_sources_dirs(data_dir)
     onto = ontology_graph()
     dataset = load_data(data_dir, include_drafts=include_drafts)
+    check_structure(dataset)
     data, report = compile_graph(dataset, sources_dirs=sources_dirs, ontology=onto)
+    report.warnings = duplicate_label_warnings(dataset)
     full = onto + data
     bind_prefixes(full)
     report.triples = len(full)
@@ -122,7 +143,7 @@ def build(data_dir: str | Path | None = None, out_dir: str | Path | None = None,
         if not result.conforms:
             raise ValidationError(result)
     blobs = {out_dir / "govkg.ttl": serialize(graph, "turtle"), out_dir / _FAST: serialize(graph, "nt")}
-    report.outputs = [write_atomic(p, b) for p, b in blobs.items()]
+    report.outputs = write_set(blobs)
     return report
 
 

@@ -14,13 +14,30 @@ __all__ = ["main", "cli"]
 
 
 class _Group(click.Group):
-    """Turns every ``GovkgError`` into a clean message and exit code 1 (no traceback)."""
+    """Turns every ``GovkgError`` into a clean message and exit code 1 (no traceback).
+
+    An ``OSError`` that reaches the command line (a file the user named that cannot be read
+    or written) is shown the same way, with its path and reason.
+    """
 
     def invoke(self, ctx):
         try:
             return super().invoke(ctx)
         except GovkgError as exc:
             click.echo(f"Error: {exc}", err=True)
+            ctx.exit(1)
+        except BrokenPipeError:  # e.g. `govkg shared | head`: the reader has gone, nothing to say
+            import os
+
+            devnull = os.open(os.devnull, os.O_WRONLY)
+            try:
+                os.dup2(devnull, sys.stdout.fileno())
+            except (OSError, ValueError):
+                pass
+            ctx.exit(1)
+        except OSError as exc:
+            where = f"{exc.filename}: " if getattr(exc, "filename", None) else ""
+            click.echo(f"Error: {where}{exc.strerror or exc}", err=True)
             ctx.exit(1)
 
 
@@ -29,7 +46,7 @@ class _Group(click.Group):
 @click.option("--data", "data_dir", type=click.Path(file_okay=False, path_type=Path), envvar="GOVKG_DATA",
               help="Data folder (default: ./data if present, else the bundled data).")
 @click.option("--build-dir", type=click.Path(file_okay=False, path_type=Path),
-              help="Build folder (default: build/ beside the data folder).")
+              help="Build folder (default: build/ beside the data folder; ./build for the bundled data of an installed package).")
 @click.pass_context
 def cli(ctx, data_dir, build_dir):
     """govkg: a bilingual knowledge graph of grassroots-governance mechanisms.
@@ -51,7 +68,20 @@ def cli(ctx, data_dir, build_dir):
     from .build import default_data_dir
 
     data_dir = data_dir or default_data_dir()
-    ctx.obj = {"data_dir": data_dir, "build_dir": build_dir or data_dir.parent / "build"}
+    ctx.obj = {"data_dir": data_dir, "build_dir": build_dir or _default_build_dir(data_dir)}
+
+
+def _default_build_dir(data_dir: Path) -> Path:
+    """``build/`` beside the data folder; for the data bundled in an installed package (inside
+    ``site-packages/govkg/``), ``./build`` in the current folder instead of inside the package."""
+    from .build import bundled_data_dir
+
+    data_dir = Path(data_dir)
+    try:
+        installed = data_dir.resolve() == bundled_data_dir().resolve() and (data_dir.parent / "__init__.py").is_file()
+    except OSError:
+        installed = False
+    return Path("build") if installed else data_dir.parent / "build"
 
 
 def graph_from(ctx):
@@ -85,6 +115,8 @@ def build(ctx, out_dir, include_drafts):
     parts = ", ".join(f"{n} {'sites' if k == 'site' else k}" for k, n in sorted(report.entries.items()))
     click.echo(f"{report.triples} triples ({parts})")
     click.echo(f"{report.evidence_checked} evidence sentences checked verbatim against their source")
+    for w in report.warnings:
+        click.echo(f"warning: {w}", err=True)
     for s in report.evidence_unchecked:
         click.echo(f"warning: source text of '{s}' not found; its evidence was not checked "
                    f"(set GOVKG_SOURCES to the folder holding it)", err=True)

@@ -17,9 +17,12 @@ _RDF_FORMATS = tuple(RDF_FORMATS)
 def _parse_binding(text: str):
     """``name=value``: the value is read by ``govkg.query.binding_terms`` (``<iri>``, ``text@zh``, plain text)."""
     name, sep, value = text.partition("=")
-    if not sep or not name.strip():
+    name = name.strip().lstrip("?$")
+    if not sep or not name:
         raise click.BadParameter(f"expected NAME=VALUE, got {text!r}", param_hint="--bind")
-    return name.strip().lstrip("?$"), value.strip()
+    if not name.replace("_", "a").isalnum():
+        raise click.BadParameter(f"{name!r} is not a SPARQL variable name (letters, digits, '_')", param_hint="--bind")
+    return name, value.strip()
 
 
 def register(cli: click.Group) -> None:
@@ -84,12 +87,20 @@ def register(cli: click.Group) -> None:
         elif query is None:
             raise click.UsageError("give a QUERY (text, file or -) or --example NAME")
         elif query == "-":
-            text = sys.stdin.read()
+            stdin = click.get_binary_stream("stdin")
+            try:
+                text = stdin.read().decode("utf-8")
+            except UnicodeDecodeError as exc:
+                raise click.BadParameter(f"standard input is not UTF-8 text ({exc.reason} at byte {exc.start})",
+                                         param_hint="QUERY") from None
         elif query.endswith(".rq") or (len(query) < 4096 and "{" not in query and Path(query).is_file()):
             try:
                 text = Path(query).read_text(encoding="utf-8")
+            except UnicodeDecodeError as exc:
+                raise click.BadParameter(f"{query} is not UTF-8 text ({exc.reason} at byte {exc.start})",
+                                         param_hint="QUERY") from None
             except OSError as exc:
-                raise click.BadParameter(f"cannot read {query}: {exc.strerror}", param_hint="QUERY") from None
+                raise click.BadParameter(f"cannot read {query}: {exc.strerror or exc}", param_hint="QUERY") from None
         else:
             text = query
         bindings = dict(_parse_binding(b) for b in binds)

@@ -90,6 +90,8 @@ class BuildReport:
     entries: dict[str, int]
     evidence_checked: int
     evidence_unchecked: list[str] = field(default_factory=list)
+    #: Things worth a look that do not stop the build (e.g. two sites with one label).
+    warnings: list[str] = field(default_factory=list)
 
 
 def _number(value) -> Literal:

@@ -10,7 +10,7 @@ from pathlib import Path
 from rdflib import RDF, Graph
 from rdflib.namespace import SKOS
 
-from .writers import write_atomic
+from .writers import write_atomic, write_set
 from .errors import GovkgError
 from .namespace import ID
 
@@ -333,7 +333,8 @@ def export(graph: Graph, fmt: str, path, *, bom: bool | None = None) -> list[Pat
     meant for spreadsheets (Excel on Windows garbles Chinese text without it); pandas
     (``encoding="utf-8-sig"`` or the default C parser) and R's ``readr`` skip it.
 
-    Every file goes through ``govkg.build.write_atomic``: a failure leaves any previous file.
+    Files are written by ``govkg.writers.write_set``: the files of one export are replaced
+    together, and a failure leaves the previous ones.
 
     Examples
     --------
@@ -353,9 +354,9 @@ def export(graph: Graph, fmt: str, path, *, bom: bool | None = None) -> list[Pat
     bom = True if bom is None else bom
     if fmt == "csv":
         nodes, edges = to_csv(graph, bom=bom)
-        return [write_atomic(_sibling(path, "-nodes"), nodes), write_atomic(_sibling(path, "-edges"), edges)]
+        return write_set({_sibling(path, "-nodes"): nodes, _sibling(path, "-edges"): edges})
     main = path / "qca.csv" if (path.suffix == "" or path.is_dir()) else path
     if main.suffix.lower() != ".csv":
         raise GovkgError(f"the QCA table is CSV: give a file name ending in .csv, not {path.name!r}")
     table, book = to_qca(graph, bom=bom)
-    return [write_atomic(main, table), write_atomic(main.with_name(f"{main.stem}-codebook.csv"), book)]
+    return write_set({main: table, main.with_name(f"{main.stem}-codebook.csv"): book})

@@ -167,43 +167,139 @@ class _Seq(list):
     line = 0
 
 
-def _located(node, constructor, shown: str):
+#: Limits of a data file: its size in bytes and how deeply its lists and mappings nest.
+MAX_FILE_BYTES = 8 * 1024 * 1024
+MAX_DEPTH = 32
+
+_STANDARD_TAGS = (None, "!", "tag:yaml.org,2002:map", "tag:yaml.org,2002:seq")
+
+
+def _located(events, shown: str):
+    """Build values that know their lines from a stream of YAML parser events.
+
+    Built without recursion and without a YAML composer: an alias (``*name``) is refused
+    where it stands, so neither alias bombs nor self-referencing aliases can be expanded;
+    nesting deeper than ``MAX_DEPTH``, a list or mapping used as a key, explicit tags on
+    lists and mappings, more than one document, and scalars Python cannot hold (an integer
+    of more than 4,300 digits, the date 2024-13-45) are each a ``DataError`` with file and
+    line. Returns None for an empty file.
+    """
     import yaml
 
-    if isinstance(node, yaml.MappingNode):
-        m = _Map()
-        m.line, m.key_lines = node.start_mark.line + 1, {}
-        for key_node, value_node in node.value:
-            key = constructor.construct_object(key_node, deep=True)
-            if key in m:
-                raise DataError.single(shown, key_node.start_mark.line + 1, str(key),
-                                       f"duplicate key '{key}' (first on line {m.key_lines[key]})")
-            m[key] = _located(value_node, constructor, shown)
-            m.key_lines[key] = key_node.start_mark.line + 1
-        return m
-    if isinstance(node, yaml.SequenceNode):
-        seq = _Seq(_located(v, constructor, shown) for v in node.value)
-        seq.line = node.start_mark.line + 1
-        return seq
-    return constructor.construct_object(node, deep=True)
+    resolver = yaml.SafeLoader("")  # resolves plain scalars (int, date, bool …) and builds them
+    root = None
+    stack: list = []  # containers being filled: [container, pending key or _NO_KEY, key line]
+    docs = 0
+
+    def fail(line, field, message):
+        raise DataError.single(shown, line, None if field is None else str(field), message)
+
+    def field_of():  # the key whose value is being read, in the nearest mapping
+        for box, key, _line in reversed(stack):
+            if isinstance(box, dict):
+                return None if key is _NO_KEY else key
+        return None
+
+    def add(value, line):
+        nonlocal root
+        if not stack:
+            root = value
+            return
+        top = stack[-1]
+        box = top[0]
+        if isinstance(box, list):
+            box.append(value)
+        elif top[1] is _NO_KEY:
+            if isinstance(value, (dict, list)):
+                fail(line, None, f"a key must be a text, not a {'list' if isinstance(value, list) else 'mapping'}")
+            if value in box:
+                fail(line, value, f"duplicate key '{value}' (first on line {box.key_lines[value]})")
+            top[1], top[2] = value, line
+        else:
+            box[top[1]] = value
+            box.key_lines[top[1]] = top[2]
+            top[1] = _NO_KEY
+
+    for ev in events:
+        line = ev.start_mark.line + 1 if ev.start_mark is not None else None
+        if isinstance(ev, yaml.ScalarEvent):
+            tag = ev.tag
+            if tag is None or tag == "!":
+                tag = resolver.resolve(yaml.ScalarNode, ev.value, ev.implicit)
+            node = yaml.ScalarNode(tag, ev.value, ev.start_mark, ev.end_mark, ev.style)
+            try:
+                value = resolver.construct_object(node)
+            except yaml.MarkedYAMLError as exc:
+                fail(line, field_of(), f"malformed YAML: {exc.problem or exc}")
+            except (ValueError, OverflowError) as exc:
+                shown_value = ev.value if len(ev.value) <= 40 else ev.value[:37] + "..."
+                if tag.endswith(":int"):
+                    why = f"an integer of {len(ev.value)} characters is too long (at most 4,300 digits)"
+                elif tag.endswith(":timestamp"):
+                    why = f"not a valid date ({exc})"
+                else:
+                    why = str(exc)
+                fail(line, field_of(), f"cannot read the value {shown_value!r}: {why}")
+            add(value, line)
+        elif isinstance(ev, (yaml.MappingStartEvent, yaml.SequenceStartEvent)):
+            if ev.tag not in _STANDARD_TAGS:
+                fail(line, field_of(), f"YAML tags such as {ev.tag!r} are not allowed here")
+            if len(stack) >= MAX_DEPTH:
+                fail(line, field_of(), f"lists and mappings nested more than {MAX_DEPTH} deep")
+            if isinstance(ev, yaml.MappingStartEvent):
+                box = _Map()
+                box.key_lines = {}
+            else:
+                box = _Seq()
+            box.line = line
+            stack.append([box, _NO_KEY, None])
+        elif isinstance(ev, (yaml.MappingEndEvent, yaml.SequenceEndEvent)):
+            box = stack.pop()[0]
+            add(box, box.line)
+        elif isinstance(ev, yaml.AliasEvent):
+            fail(line, field_of(), f"YAML aliases (*{ev.anchor}) are not allowed in data files: write the value out")
+        elif isinstance(ev, yaml.DocumentStartEvent):
+            docs += 1
+            if docs > 1:
+                fail(line, None, "more than one YAML document ('---') in a data file")
+    return root
+
+
+_NO_KEY = object()
 
 
 def _read_yaml(path: Path, shown: str):
-    """Parse a YAML file (PyYAML, libyaml when available) into values that know their lines."""
+    """Parse a YAML file (libyaml when available) into values that know their lines.
+
+    Files larger than ``MAX_FILE_BYTES`` are refused; see ``_located`` for what else is.
+
+    Examples
+    --------
+    >>> import tempfile, pathlib
+    >>> p = pathlib.Path(tempfile.mkdtemp()) / "bomb.yaml"
+    >>> _ = p.write_text("a: &a [x, x]\\nb: [*a, *a]\\n", encoding="utf-8")
+    >>> try:
+    ...     _read_yaml(p, "bomb.yaml")
+    ... except DataError as e:
+    ...     print(e.problems[0])
+    bomb.yaml:2: field 'b': YAML aliases (*a) are not allowed in data files: write the value out
+    """
     import yaml
 
     try:
+        size = path.stat().st_size
+        if not path.is_file():
+            raise DataError.single(shown, None, None, "cannot read: not a regular file")
+        if size > MAX_FILE_BYTES:
+            raise DataError.single(shown, None, None, f"file too large ({size} bytes; the limit is {MAX_FILE_BYTES})")
         text = path.read_text(encoding="utf-8")
     except UnicodeDecodeError as exc:
         raise DataError.single(shown, None, None, f"not UTF-8 text ({exc.reason} at byte {exc.start})") from None
     except OSError as exc:
-        raise DataError.single(shown, None, None, f"cannot read: {exc.strerror}") from None
+        raise DataError.single(shown, None, None, f"cannot read: {exc.strerror or exc}") from None
     loader_cls = getattr(yaml, "CSafeLoader", yaml.SafeLoader)
     try:
-        node = yaml.compose(text, Loader=loader_cls)
-        if node is None:
-            return None
-        return _located(node, yaml.SafeLoader(""), shown)
+        return _located(yaml.parse(text, Loader=loader_cls), shown)
     except yaml.MarkedYAMLError as exc:
         mark = exc.problem_mark or exc.context_mark
         line = mark.line + 1 if mark is not None else None
@@ -245,7 +341,7 @@ def _check_value(kind: str, name: str, value, where) -> str | None:
     """Return a message when ``value`` is not a valid ``kind``; None when it is."""
     if kind.startswith("enum:"):
         allowed = _ENUMS[kind[5:]]
-        if value not in allowed:
+        if not isinstance(value, str) or value not in allowed:
             return f"{value!r} is not one of: {', '.join(allowed)}"
     elif kind.startswith("ref:") or kind == "unit":
         if not isinstance(value, str) or not is_slug(value):
@@ -496,11 +592,51 @@ def load_source(path: str | Path, *, root: str | Path | None = None) -> Source:
         v = values.get(name)
         if v is not None and not (isinstance(v, dict) and v and all(isinstance(t, str) and t.strip() for t in v.values())):
             problems.append(Problem(shown, lines[name], name, "expected a mapping of language code to title, e.g. {zh: …}"))
-    if "url" in values and not re.match(r"https?://\S+$", str(values["url"])):
-        problems.append(Problem(shown, lines["url"], "url", f"expected an http(s) URL, got {values['url']!r}"))
+    problems += _source_value_problems(values, lines, shown)
     if problems:
         raise DataError(problems)
     return Source(str(values["id"]), values, shown, 1, lines)
+
+
+_SOURCE_TEXTS = ("id", "zh", "en", "language", "file", "about", "rights", "url", "note", "label_note",
+                 "date_as_stated", "date_basis")
+_IRI_FORBIDDEN = set(' <>"{}|\\^`')
+
+
+def _source_value_problems(values: dict, lines: dict, shown: str) -> list[Problem]:
+    """Type and form of the fields of a source file: texts are texts, ``file`` is a bare file
+    name (looked up in the sources folders, never a path), ``url`` an http(s) address."""
+    from urllib.parse import urlsplit
+
+    problems = []
+    for name in _SOURCE_TEXTS:
+        v = values.get(name)
+        if v is not None and not isinstance(v, str):
+            problems.append(Problem(shown, lines[name], name, f"expected a text, got {type(v).__name__} {v!r}"))
+    for name in ("publisher", "compiler", "author", "photographer"):
+        v = values.get(name)
+        if isinstance(v, dict):
+            for k, sub in v.items():
+                if k not in ("id", "zh", "en"):
+                    problems.append(Problem(shown, lines[name], f"{name}.{k}", "unknown field (allowed: id, zh, en)"))
+                elif not isinstance(sub, str) or not sub.strip():
+                    problems.append(Problem(shown, lines[name], f"{name}.{k}", f"expected a non-empty text, got {sub!r}"))
+                elif k == "id" and not is_slug(sub):
+                    problems.append(Problem(shown, lines[name], f"{name}.id", f"not a slug: {sub!r}"))
+    name = values.get("file")
+    if isinstance(name, str) and (not name.strip() or name != Path(name).name or name in (".", "..")
+                                  or "\\" in name or "\0" in name):
+        problems.append(Problem(shown, lines["file"], "file", f"expected the bare name of a file in a sources folder "
+                                "(no folders, e.g. report.zh.txt), got " + repr(name)))
+    url = values.get("url")
+    if isinstance(url, str):
+        parts = urlsplit(url) if not (_IRI_FORBIDDEN & set(url)) and url.isprintable() else None
+        if parts is None or parts.scheme not in ("http", "https") or not parts.netloc:
+            problems.append(Problem(shown, lines["url"], "url", f"expected an http(s) URL without spaces, got {url!r}"))
+    about = values.get("about")
+    if isinstance(about, str) and not is_slug(about):
+        problems.append(Problem(shown, lines["about"], "about", f"expected an event id, got {about!r}"))
+    return problems
 
 
 def load_data(data_dir: str | Path, *, include_drafts: bool = False) -> Dataset:

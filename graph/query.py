@@ -154,8 +154,9 @@ def _collect(store, text, bindings, max_rows, send=None):
                    for t in itertools.islice(res, limit)]
         cut = max_rows is not None and len(triples) > max_rows
         return ("construct", triples[:max_rows] if cut else triples, cut)
-    except (RuntimeError, OSError) as exc:
-        raise QueryError(str(exc)) from None
+    except (RuntimeError, OSError, ValueError, SyntaxError) as exc:
+        # solutions are computed while they are read: errors can come now
+        raise QueryError(f"the query failed while its results were read: {exc}") from None
 
 
 def _as_result(data) -> QueryResult:

@@ -11,7 +11,7 @@ from rdflib import Graph
 
 from .analysis.labels import pick
 from .errors import GovkgError
-from .writers import write_atomic
+from .writers import write_atomic, write_set
 
 __all__ = ["summary_text", "suggestions_text", "outcomes_table", "report_blocks", "render_markdown", "render_html",
            "write_report", "md_escape", "amount"]
@@ -50,7 +50,8 @@ _T = {
     "of_n": ("{k}/{n}", "{k} of {n}"),
     "similar_to": ("与 {site} 最相似", "Most similar to {site}"),
     "nothing": ("无。", "Nothing."),
-    "figure_missing": ("（未安装 matplotlib，未绘制相似度图。）", "(matplotlib is not installed: no similarity figure.)"),
+    "figure_missing": ("（未安装 matplotlib，未绘制相似度图；安装：pip install 'govkg[viz]'。）",
+                       "(matplotlib is not installed: no similarity figure; pip install 'govkg[viz]' draws it.)"),
     "published": ("发布", "published"), "rights": ("版权", "rights"),
     "published_after": ("发布于 {d} 或之后", "published on or after {d}"),
 }
@@ -481,5 +482,6 @@ def write_report(graph, path, lang: str = "zh", **options) -> list[Path]:
         return [write_atomic(path, render_html(blocks, lang))]
     figs = [b for b in blocks if b[0] == "figure"]
     names = [f"{path.stem}-similarity.png" if k == 0 else f"{path.stem}-figure{k + 1}.png" for k in range(len(figs))]
-    written = [write_atomic(path.with_name(n), f[1]) for n, f in zip(names, figs)]
-    return written + [write_atomic(path, render_markdown(blocks, names))]
+    files = {path.with_name(n): f[1] for n, f in zip(names, figs)}
+    files[path] = render_markdown(blocks, names)
+    return write_set(files)

@@ -34,7 +34,9 @@ def cjk_font() -> str:
     >>> cjk_font() in CJK_FONTS
     True
     """
-    from matplotlib import font_manager
+    from govkg.extras import require
+
+    font_manager = require("matplotlib.font_manager", "the figure's CJK font")
 
     installed = {f.name for f in font_manager.fontManager.ttflist}
     for name in CJK_FONTS:
@@ -148,6 +150,9 @@ def render_figure(graph: Graph, fmt: str = "png", *, dpi: int = 200) -> bytes:
     GovkgError
         For a format other than png/svg, a graph with no site or mechanism, or no CJK font.
     """
+    from govkg.extras import require
+
+    require("matplotlib", "the figure (govkg figure)")
     import matplotlib
 
     matplotlib.use("Agg", force=False)

@@ -412,7 +412,9 @@ def render_html(G: nx.DiGraph, *, lang: str = "zh", title: str | None = None) ->
     >>> "<b>甲</b>" in page, "http://" in page or "https://" in page
     (False, False)
     """
-    from pyvis.network import Network
+    from govkg.extras import require
+
+    Network = require("pyvis.network", "the interactive HTML view (govkg viz)").Network
 
     if lang not in _LANGS:
         raise GovkgError(f"unknown language {lang!r}; choose zh or en")

@@ -1,0 +1,1 @@
+"""The bundled data folder (package data ``govkg.data``): curated YAML, see README.md here."""
