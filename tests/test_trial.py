@@ -57,3 +57,9 @@ def test_serve_refuses_an_empty_host():
     assert r.exit_code == 2
     assert "Error: Invalid value for '--host'" in r.output
     assert "every interface" in r.output
+
+
+def test_binding_a_variable_the_query_does_not_select_is_explained():
+    r = _invoke("query", "--example", "facts-of-a-site", "--bind", "nosuchvar=1")
+    assert r.exit_code == 1
+    assert r.output.startswith("Error: cannot bind ?nosuchvar: the query does not select"), r.output
