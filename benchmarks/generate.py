@@ -6,6 +6,12 @@ sources_dirs=[])`` accepts) and, optionally, the same graph directly as N-Triple
 ``bench_analysis.py``). Never writes into the repository's data/.
 
     python benchmarks/generate.py OUT_DIR --sites 2000 [--mechanisms 0] [--seed 1] [--nt]
+    python benchmarks/generate.py OUT_DIR --sites 2000 --realistic   # for bench_build.py
+
+``generate_realistic`` writes richer site files (each with its own area, organizations with
+members, mechanisms defined or used, outcomes credited to mechanisms, a distinct evidence
+sentence per entry) and the synthetic source text they quote, so the build's evidence
+checks run.
 """
 
 from __future__ import annotations
@@ -17,7 +23,7 @@ from pathlib import Path
 
 from govkg.namespace import KIND
 
-__all__ = ["generate", "LEAF_KINDS"]
+__all__ = ["generate", "generate_realistic", "edit_one_site", "LEAF_KINDS"]
 
 #: Kinds a synthetic mechanism is typed by (narrower kinds of the real scheme).
 LEAF_KINDS = [
@@ -119,6 +125,104 @@ def generate(out: str | Path, n_sites: int, n_mechanisms: int | None = None, *, 
         res["nt"] = str(T.write(out / "graph.nt"))
         res["nt_triples"] = T.count
     return res
+
+
+def generate_realistic(out: str | Path, n_sites: int, *, seed: int = 1, per_site: tuple[int, int] = (3, 6),
+                       zipf: float = 0.9) -> dict:
+    """Write a realistic synthetic data folder (``out/sites/s<i>.yaml`` …) and its source text; return counts.
+
+    Each site file holds the site, its own village committee or subdistrict (an area within a
+    town of ``out/areas.yaml``), a party branch and a volunteer team (member of the branch),
+    3–6 mechanisms (defined by the first site picking one, ``use``d by the others, Zipf
+    popularity; the defining sentence names its kinds), two outcomes (one credited to a mechanism) and one evidence sentence per
+    entry. Every sentence is in ``out/sources/synthetic.zh.txt``, which the build finds in
+    ``data/sources/`` and checks each evidence sentence against.
+    """
+    import numpy as np
+    from rdflib import RDFS
+
+    from govkg.resources import ontology_graph
+
+    onto = ontology_graph()
+    kind_zh = {k: next(str(o) for o in onto.objects(KIND[k], RDFS.label) if o.language == "zh") for k in LEAF_KINDS}
+    out = Path(out)
+    (out / "sites").mkdir(parents=True, exist_ok=True)
+    (out / "sources").mkdir(exist_ok=True)
+    rng = random.Random(seed)
+    nrng = np.random.default_rng(seed)
+    M = max(50, n_sites // 4)
+    w = 1.0 / np.arange(1, M + 1) ** zipf
+    w /= w.sum()
+    n_districts = 6
+    n_towns = max(n_districts, n_sites // 40)
+    text: list[str] = ["合成数据报告，仅供基准测试。"]
+
+    def say(sentence: str) -> str:
+        text.append(sentence)
+        return _q(sentence)
+
+    (out / "sources" / "synthetic.yaml").write_text(
+        "id: synthetic\nzh: 合成数据\nen: Synthetic data\nlanguage: zh\nfile: synthetic.zh.txt\n"
+        "publisher: {id: synthetic-press, zh: 合成出版社, en: Synthetic Press}\n", encoding="utf-8")
+    areas = ["source: synthetic", "areas:",
+             f"  - {{id: city, zh: 合成市, en: Synthetic City, type: city, evidence: {say('合成市推进基层治理。')}}}"]
+    for d in range(n_districts):
+        areas.append(f"  - {{id: d{d}, zh: 合成{d}区, en: District {d}, type: district, within: city, "
+                     f"evidence: {say(f'合成{d}区隶属合成市。')}}}")
+    for t in range(n_towns):
+        areas.append(f"  - {{id: t{t}, zh: 合成{t}镇, en: Town {t}, type: town, within: d{t % n_districts}, "
+                     f"evidence: {say(f'合成{t}镇隶属合成{t % n_districts}区。')}}}")
+    (out / "areas.yaml").write_text("\n".join(areas) + "\n", encoding="utf-8")
+    defined: set[int] = set()
+    uses = outcomes = 0
+    for s in range(n_sites):
+        village = s % 3 == 0
+        kind, name = ("village", "村") if village else ("community", "社区")
+        parent, pname = ("village-committee", "村委会") if village else ("subdistrict", "街道")
+        town = s % n_towns
+        lines = ["source: synthetic", "site:", f"  id: s{s}", f"  zh: 合成{s}{name}",
+                 f"  en: Site {s} {'Village' if village else 'Community'}", f"  type: {kind}", f"  within: a{s}",
+                 f"  evidence: {say(f'合成{s}{name}地处合成{town}镇，常住人口{1000 + s}人。')}",
+                 "areas:",
+                 f"  - {{id: a{s}, zh: 合成{s}{pname}, en: Area {s} {parent.replace('-', ' ').title()}, "
+                 f"type: {parent}, within: t{town}, evidence: {say(f'合成{s}{pname}隶属合成{town}镇。')}}}",
+                 "organizations:",
+                 f"  - {{id: o{s}, zh: 合成{s}党支部, en: Site {s} Party Branch, type: party-organization, "
+                 f"evidence: {say(f'合成{s}党支部牵头开展基层治理。')}}}",
+                 f"  - {{id: v{s}, zh: 合成{s}志愿服务队, en: Site {s} Volunteer Team, type: volunteer-team, "
+                 f"part_of: o{s}, evidence: {say(f'合成{s}志愿服务队由党员和居民组成。')}}}",
+                 "mechanisms:"]
+        picks = sorted(nrng.choice(M, size=min(rng.randint(*per_site), M), replace=False, p=w).tolist())
+        for m in picks:
+            if m in defined:
+                lines.append(f"  - {{use: m{m}, evidence: {say(f'合成{s}{name}引入合成机制{m}。')}}}")
+                uses += 1
+            else:
+                defined.add(m)
+                kinds = sorted({LEAF_KINDS[m % len(LEAF_KINDS)], LEAF_KINDS[(m * 7 + 3) % len(LEAF_KINDS)]})
+                lines.append(f"  - {{id: m{m}, zh: 合成机制{m}, en: Mechanism {m}, kinds: [{', '.join(kinds)}], "
+                             f"realized_by: [o{s}, v{s}], evidence: "
+                             f"{say(f'合成{s}{name}首创合成机制{m}，即{chr(12289).join(kind_zh[k] for k in kinds)}。')}}}")
+        v1, v2 = rng.randint(1, 500), rng.randint(501, 999)
+        lines += ["outcomes:",
+                  f"  - {{id: s{s}-x, zh: 处置问题件数, en: issues handled, value: {v1}, unit: jian, "
+                  f"mechanism: m{picks[0]}, evidence: {say(f'合成机制{picks[0]}在合成{s}{name}处置问题{v1}件。')}}}",
+                  f"  - {{id: s{s}-y, zh: 服务户数, en: households served, value: {v2}, unit: hu, "
+                  f"subject: o{s}, evidence: {say(f'合成{s}党支部服务群众{v2}户。')}}}"]
+        outcomes += 2
+        (out / "sites" / f"s{s}.yaml").write_text("\n".join(lines) + "\n", encoding="utf-8")
+    (out / "sources" / "synthetic.zh.txt").write_text("\n".join(text) + "\n", encoding="utf-8")
+    return {"sites": n_sites, "mechanisms": len(defined), "uses": uses, "outcomes": outcomes, "towns": n_towns,
+            "sentences": len(text)}
+
+
+def edit_one_site(out: str | Path, s: int = 0) -> Path:
+    """Change one label of site ``s`` (a one-file edit for the rebuild benchmark); return the file."""
+    p = Path(out) / "sites" / f"s{s}.yaml"
+    text = p.read_text(encoding="utf-8")
+    old = "Community" if "Community" in text else "Village"
+    p.write_text(text.replace(f"Site {s} {old}", f"Site {s} {old} (edited)", 1), encoding="utf-8")
+    return p
 
 
 _ID = "https://w3id.org/govkg/id/"
@@ -245,11 +349,15 @@ def main(argv=None) -> None:
     ap.add_argument("--mechanisms", type=int, default=0)
     ap.add_argument("--seed", type=int, default=1)
     ap.add_argument("--nt", action="store_true", help="also write graph.nt directly (no YAML parse)")
+    ap.add_argument("--realistic", action="store_true", help="richer site files and a source text (bench_build.py)")
     a = ap.parse_args(argv)
     repo_data = (Path(__file__).resolve().parent.parent / "data").resolve()
     if a.out.resolve() == repo_data or repo_data in a.out.resolve().parents:
         sys.exit("refusing to write into the repository's data/ folder")
-    print(generate(a.out, a.sites, a.mechanisms or None, seed=a.seed, nt=a.nt))
+    if a.realistic:
+        print(generate_realistic(a.out, a.sites, seed=a.seed))
+    else:
+        print(generate(a.out, a.sites, a.mechanisms or None, seed=a.seed, nt=a.nt))
 
 
 if __name__ == "__main__":

@@ -214,6 +214,27 @@ def sentence_problem(quote: str, text: str) -> str | None:
     return "a fragment of a sentence of the source (it does not end where the sentence ends)"
 
 
+_PIECE = re.compile(r"[^\r\n。！？!?]+[。！？!?]*[”’」』）)]*")
+
+
+def _piece_starts(text: str) -> dict[str, int]:
+    """Where each sentence-like piece of ``text`` starts: a set lookup finds most quotes without a search."""
+    starts: dict[str, int] = {}
+    for m in _PIECE.finditer(text):
+        starts.setdefault(m.group(), m.start())
+    return starts
+
+
+def _quote_problem(quote: str, text: str, starts: dict[str, int]) -> str | None:
+    """``sentence_problem``, answered in constant time when ``quote`` is a piece of ``text`` that is
+    a whole sentence there (``text.find`` per quote grows with the text: quadratic in the sites)."""
+    i = starts.get(quote)
+    if i is not None and (i == 0 or _sentence_end(text, i) or text[i - 1] in "\r\n") \
+            and _sentence_end(text, i + len(quote)):
+        return None
+    return sentence_problem(quote, text)
+
+
 def _source_texts(dataset: Dataset, sources_dirs) -> dict[str, str]:
     texts = {}
     for s in dataset.sources:
@@ -233,6 +254,7 @@ class _Compiler:
 
     def __init__(self, dataset: Dataset, onto: Graph, texts: dict[str, str]):
         self.dataset, self.onto, self.texts = dataset, onto, texts
+        self.starts = {sid: _piece_starts(text) for sid, text in texts.items()}
         self.kinds = {str(k)[len(str(KIND)):] for k in onto.subjects(RDF.type, GK.MechanismKind)}
         self.units = {str(u)[len(str(UNIT)):]: u for u in onto.subjects(RDF.type, GK.Unit)}
         self.sources = {s.id: s for s in dataset.sources}
@@ -323,7 +345,7 @@ class _Compiler:
         for n, sentence in enumerate(e.evidence, 1):
             if text is not None:
                 self.checked += 1
-                why = sentence_problem(sentence, text)
+                why = _quote_problem(sentence, text, self.starts[src.id])
                 if why:
                     self.problems.append(e.problem("evidence", f"evidence {why} ('{src.id}'): {sentence[:40]}…"))
             else:

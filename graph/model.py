@@ -639,7 +639,7 @@ def _source_value_problems(values: dict, lines: dict, shown: str) -> list[Proble
     return problems
 
 
-def load_data(data_dir: str | Path, *, include_drafts: bool = False) -> Dataset:
+def load_data(data_dir: str | Path, *, include_drafts: bool = False, file_loader=None) -> Dataset:
     """Load every data file under ``data_dir`` and check ids are unique within their space.
 
     ``data_dir/sources/*.yaml`` are reports; every other ``*.yaml`` below ``data_dir`` is a
@@ -652,6 +652,9 @@ def load_data(data_dir: str | Path, *, include_drafts: bool = False) -> Dataset:
     include_drafts : bool, default False
         Keep entries marked ``status: draft``; by default they are left out (their ids are
         listed in ``Dataset.drafts``, so that a reference to one can say so).
+    file_loader : callable, optional
+        ``file_loader(path, root, is_source)`` replaces ``load_source``/``load_file`` for one
+        file (the build's per-file cache); the checks across files always run.
 
     Raises
     ------
@@ -668,10 +671,15 @@ def load_data(data_dir: str | Path, *, include_drafts: bool = False) -> Dataset:
     files = sorted(p for p in data_dir.rglob("*.yaml") if p.is_file())
     for p in files:
         try:
-            if p.parent.name == "sources" and p.parent.parent == data_dir:
-                sources.append(load_source(p, root=root))
+            is_source = p.parent.name == "sources" and p.parent.parent == data_dir
+            if file_loader is not None:
+                loaded = file_loader(p, root, is_source)
             else:
-                entries.extend(load_file(p, root=root))
+                loaded = load_source(p, root=root) if is_source else load_file(p, root=root)
+            if is_source:
+                sources.append(loaded)
+            else:
+                entries.extend(loaded)
         except DataError as exc:
             problems.extend(exc.problems)
     drafts = frozenset((e.space, e.id) for e in entries if e.is_draft and not e.is_use)

@@ -187,7 +187,7 @@ def test_kind_basis_is_compiled_as_a_scope_note(graph):
 
 
 def test_labels_of_unnamed_things_are_marked_as_ours(graph):
-    """Names the report does not give (the two party-building alliances, descriptive practice labels) say so."""
+    """Names the report does not give (the two Party-building alliances, descriptive practice labels) say so."""
     from rdflib.namespace import SKOS
 
     for iri in ("org/jiangyuan-dangjianlianmeng", "org/yunjiao-dangjianlianmeng", "mechanism/yunjiao-dangjianlianmeng-lianjie"):

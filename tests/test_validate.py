@@ -4,7 +4,7 @@ from __future__ import annotations
 
 import pytest
 from rdflib import RDF, RDFS, XSD, Literal, URIRef
-from rdflib.namespace import PROV, SKOS
+from rdflib.namespace import DCTERMS, PROV, SKOS
 
 from govkg.namespace import GK, ID, KIND, SCHEMA
 from govkg.resources import checks, warnings
@@ -50,6 +50,7 @@ def _copy(graph):
 SITE = ID["site/gaoxinshequ"]
 OUTCOME = ID["outcome/gaoxinshequ-pingtaitousu-chulijianshu"]
 FALL = ID["outcome/gaoxinshequ-tousuxiajianglv"]
+HALL = ID["mechanism/yezhihuiyishitang"]
 
 
 def _mutations():
@@ -83,6 +84,15 @@ def _mutations():
     def drop_reason(g):
         g.add((OUTCOME, GK.inferred, Literal(True)))
 
+    def lowercase_party(g):
+        g.add((HALL, DCTERMS.description, Literal("Set up by the village's party branch.", lang="en")))
+
+    def chinese_in_english(g):
+        g.add((SITE, DCTERMS.description, Literal("A community of 秀英街道 with many firms", lang="en")))
+
+    def unquoted_kind_basis(g):
+        g.add((HALL, SKOS.scopeNote, Literal("kind 社企融合: it brings firms and residents together.", lang="en")))
+
     return [
         ("missing-label", drop_en_label, SITE),
         ("missing-evidence", drop_evidence, OUTCOME),
@@ -93,6 +103,9 @@ def _mutations():
         ("missing-definition", drop_definition, GK.Mechanism),
         ("change-without-direction", drop_direction, FALL),
         ("inferred-without-reason", drop_reason, OUTCOME),
+        ("lowercase-party", lowercase_party, HALL),
+        ("chinese-in-english-text", chinese_in_english, SITE),
+        ("kind-basis-without-report-words", unquoted_kind_basis, HALL),
     ]
 
 

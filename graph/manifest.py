@@ -1,0 +1,150 @@
+"""The build manifest: what a ``build/`` folder was made from, so that it is trusted only for those inputs."""
+
+from __future__ import annotations
+
+import hashlib
+import json
+from importlib.resources import files
+from pathlib import Path
+
+from .writers import write_atomic
+
+__all__ = ["FORMAT", "MANIFEST", "input_hashes", "ontology_hash", "govkg_version", "expected",
+           "read_manifest", "stale_reason", "verified_bytes", "manifest_bytes", "write_manifest", "digest"]
+
+#: Version of the manifest and of the build layout; a change makes every older build stale.
+FORMAT = 1
+#: The manifest's file name inside the build folder (written after every output it names).
+MANIFEST = "manifest.json"
+
+
+def digest(data: bytes) -> str:
+    """The SHA-256 of ``data`` as ``sha256:<hex>``.
+
+    Examples
+    --------
+    >>> digest(b"")[:20]
+    'sha256:e3b0c44298fc1'
+    """
+    return "sha256:" + hashlib.sha256(data).hexdigest()
+
+
+def input_files(data_dir: str | Path) -> list[Path]:
+    """The files ``load_data`` reads: every ``*.yaml`` below ``data_dir``, sorted."""
+    return sorted(p for p in Path(data_dir).rglob("*.yaml") if p.is_file())
+
+
+def input_hashes(data_dir: str | Path) -> dict[str, str]:
+    """The content hash of every data file, by its path relative to ``data_dir`` (POSIX form).
+
+    Content, not modification time: an edit that keeps the old mtime is seen.
+    """
+    data_dir = Path(data_dir)
+    return {p.relative_to(data_dir).as_posix(): digest(p.read_bytes()) for p in input_files(data_dir)}
+
+
+def ontology_hash() -> str:
+    """One hash over every file shipped in ``govkg.ontology`` (terms, kinds, units, shapes, checks)."""
+    h = hashlib.sha256()
+
+    def walk(d, prefix=""):
+        for p in sorted(d.iterdir(), key=lambda p: p.name):
+            if p.is_dir():
+                if p.name != "__pycache__":
+                    walk(p, prefix + p.name + "/")
+            elif p.name.endswith((".ttl", ".rq")):
+                h.update((prefix + p.name).encode() + b"\0" + p.read_bytes() + b"\0")
+
+    walk(files("govkg.ontology"))
+    return "sha256:" + h.hexdigest()
+
+
+def govkg_version() -> str:
+    """The installed govkg version (a build by another version is not trusted)."""
+    from . import __version__
+
+    return __version__
+
+
+def expected(data_dir: str | Path, *, inputs: dict[str, str] | None = None, include_drafts: bool = False) -> dict:
+    """The manifest fields a build of ``data_dir`` made now would have (outputs left out)."""
+    return {
+        "format": FORMAT,
+        "include_drafts": include_drafts,
+        "govkg": govkg_version(),
+        "data_dir": str(Path(data_dir).resolve()),
+        "ontology": ontology_hash(),
+        "inputs": inputs if inputs is not None else input_hashes(data_dir),
+    }
+
+
+def read_manifest(build_dir: str | Path) -> dict | None:
+    """The manifest of ``build_dir``, or None when it is missing or unreadable."""
+    try:
+        m = json.loads((Path(build_dir) / MANIFEST).read_text(encoding="utf-8"))
+    except (OSError, ValueError):
+        return None
+    return m if isinstance(m, dict) else None
+
+
+def stale_reason(build_dir: str | Path, data_dir: str | Path) -> str | None:
+    """Why ``build_dir`` cannot be trusted for ``data_dir`` now, or None when it can.
+
+    Compares the manifest with the data folder (its resolved path and every file's content
+    hash), the ontology files and the govkg version. The outputs themselves are checked
+    against their hashes when read (``verified_bytes``).
+    """
+    m = read_manifest(build_dir)
+    if m is None:
+        return "no build manifest"
+    if m.get("format") != FORMAT:
+        return "build made with another manifest format"
+    if m.get("govkg") != govkg_version():
+        return f"build made by govkg {m.get('govkg')}, this is {govkg_version()}"
+    if m.get("include_drafts") is not False:
+        return "build includes draft entries (govkg build --include-drafts)"
+    if m.get("data_dir") != str(Path(data_dir).resolve()):
+        return f"build made from another data folder ({m.get('data_dir')})"
+    if m.get("ontology") != ontology_hash():
+        return "ontology changed since the build"
+    try:
+        inputs = input_hashes(data_dir)
+    except OSError as exc:
+        return f"cannot read the data folder: {exc}"
+    if m.get("inputs") != inputs:
+        old = m.get("inputs") or {}
+        changed = sorted(k for k in set(old) | set(inputs) if old.get(k) != inputs.get(k))
+        return f"data changed since the build: {', '.join(changed[:3])}{' …' if len(changed) > 3 else ''}"
+    if not isinstance(m.get("outputs"), dict) or not m["outputs"]:
+        return "manifest names no outputs"
+    return None
+
+
+def verified_bytes(build_dir: str | Path, name: str, manifest: dict | None = None) -> bytes | None:
+    """The bytes of output ``name`` when they match the hash the manifest recorded; else None.
+
+    A build interrupted between writing its files and its manifest (or a file changed by hand)
+    thus never passes for a build of the current inputs.
+    """
+    m = manifest if manifest is not None else read_manifest(build_dir)
+    want = (m or {}).get("outputs", {}).get(name)
+    if not want:
+        return None
+    try:
+        data = (Path(build_dir) / name).read_bytes()
+    except OSError:
+        return None
+    return data if digest(data) == want else None
+
+
+def manifest_bytes(fields: dict, outputs: dict[str, bytes], **extra) -> bytes:
+    """The text of ``manifest.json``: ``fields`` (see ``expected``), the hash of each output, ``extra``."""
+    m = dict(fields)
+    m["outputs"] = {name: digest(data) for name, data in sorted(outputs.items())}
+    m.update(extra)
+    return (json.dumps(m, ensure_ascii=False, indent=1, sort_keys=True) + "\n").encode("utf-8")
+
+
+def write_manifest(build_dir: str | Path, fields: dict, outputs: dict[str, bytes], **extra) -> Path:
+    """Write ``manifest.json`` (atomically) naming ``outputs`` with their hashes; call it after writing them."""
+    return write_atomic(Path(build_dir) / MANIFEST, manifest_bytes(fields, outputs, **extra))

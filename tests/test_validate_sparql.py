@@ -1,0 +1,85 @@
+"""The SHACL shapes run as SPARQL on Oxigraph give the same violations as pySHACL (bundled data and broken graphs)."""
+
+from __future__ import annotations
+
+from collections import Counter
+
+import pytest
+from rdflib import RDF, RDFS, XSD, Graph, Literal, URIRef
+from rdflib.namespace import ORG, PROV, SKOS
+
+from govkg.namespace import GK, ID, KIND, SCHEMA
+from govkg.query import to_store
+from govkg.resources import bind_prefixes
+from govkg.validate import run_shacl, run_shacl_sparql, validate
+
+SITE = ID["site/gaoxinshequ"]
+MECH = ID["mechanism/yezhihuiyishitang"]
+
+
+def _key(violations):
+    return Counter((v.rule, v.focus, v.path) for v in violations)
+
+
+def _same(g):
+    py, sq = run_shacl(g), run_shacl_sparql(to_store(g))
+    assert _key(py) == _key(sq)
+    # where a shape gives its message, both report it
+    named = {(v.rule, v.focus, v.path, v.message) for v in py if " / " in v.message}
+    assert named <= {(v.rule, v.focus, v.path, v.message) for v in sq}
+    return py
+
+
+def test_bundled_data_conforms_in_both(graph):
+    assert _same(graph) == []
+
+
+def _outcome(g):
+    return next(g.subjects(RDF.type, GK.Outcome))
+
+
+BREAKS = {
+    "no zh label": lambda g: g.remove((SITE, RDFS.label, next(o for o in g.objects(SITE, RDFS.label) if o.language == "zh"))),
+    "two en labels": lambda g: g.add((SITE, RDFS.label, Literal("Another name", lang="en"))),
+    "two parents": lambda g: g.add((SITE, SCHEMA.containedInPlace, ID["area/haikoushi"])),
+    "parent not an area": lambda g: g.set((SITE, SCHEMA.containedInPlace, MECH)),
+    "not a community or village": lambda g: [g.remove((SITE, RDF.type, c)) for c in (GK.Community, GK.Village)],
+    "no evidence": lambda g: g.remove((MECH, GK.evidence, None)),
+    "unknown kind": lambda g: g.add((MECH, GK.mechanismKind, URIRef("https://w3id.org/govkg/kind/no-such-kind"))),
+    "string value": lambda g: g.set((_outcome(g), SCHEMA.value, Literal("12"))),
+    "two values": lambda g: g.add((_outcome(g), SCHEMA.value, Literal(3, datatype=XSD.integer))),
+    "measure not in list": lambda g: g.set((_outcome(g), GK.measureType, GK.Exactly)),
+    "kind without scheme": lambda g: g.remove((KIND["yishitangyishihui"], SKOS.inScheme, None)),
+    "short evidence": lambda g: g.set((next(g.subjects(RDF.type, GK.Evidence)), PROV.value, Literal("x", lang="zh"))),
+    "plain evidence": lambda g: g.set((next(g.subjects(RDF.type, GK.Evidence)), PROV.value, Literal("一句没有语言标签的话"))),
+    "member not an org": lambda g: g.add((next(g.subjects(RDF.type, ORG.Organization)), ORG.hasMember, SITE)),
+    "used at a non-site": lambda g: g.add((MECH, GK.usedAt, ID["area/haikoushi"])),
+    "literal class value": lambda g: g.add((MECH, GK.realizedBy, Literal("someone"))),
+    "confidence above 1": lambda g: g.add((MECH, GK.confidence, Literal("1.5", datatype=XSD.decimal))),
+    "confidence not a number": lambda g: g.add((MECH, GK.confidence, Literal("high"))),
+    "inferred without reason": lambda g: g.add((MECH, GK.inferred, Literal(True))),
+}
+
+
+@pytest.mark.parametrize("name", sorted(BREAKS))
+def test_broken_graph_gives_the_same_violations(graph, name):
+    g = bind_prefixes(Graph())
+    for t in graph:
+        g.add(t)
+    BREAKS[name](g)
+    assert _same(g), f"{name}: no violation found"
+
+
+def test_validate_uses_sparql_above_the_threshold(graph, monkeypatch):
+    import govkg.validate as v
+
+    g = bind_prefixes(Graph())
+    for t in graph:
+        g.add(t)
+    BREAKS["two parents"](g)
+    small = validate(g)
+    monkeypatch.setattr(v, "SHACL_SPARQL_ABOVE", 0)
+    monkeypatch.setattr(v, "run_shacl", lambda graph: pytest.fail("pySHACL ran on a large graph"))
+    large = validate(g)
+    assert not large.conforms
+    assert _key(small.violations) == _key(large.violations)
