@@ -60,6 +60,10 @@ def cli(ctx, data_dir, build_dir):
     govkg analyze / suggest / report network analysis and a readable report
     govkg viz / figure               interactive HTML graph, static figure
     govkg export --format FORMAT     turtle json-ld nt trig graphml gexf csv qca
+    govkg outcomes --site 高新社区     one tidy row per number or claim, with its sentence
+    govkg serve / publish            SPARQL endpoint and query page; load into a triple store
+    govkg draft / review             draft a new report's data; accept, edit or reject it
+    govkg slug 高新社区               the pinyin slug (IRI id) of a label
     """
     from .build import default_data_dir
 

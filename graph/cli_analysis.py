@@ -106,7 +106,8 @@ def register(cli: click.Group) -> None:
     @click.option("--site", help="Only this site (id or zh/en name).")
     @click.option("--mechanism", help="Only outcomes credited to mechanisms matching this name.")
     @click.option("--kind", help="Only outcomes credited to mechanisms of kinds matching this name (or narrower).")
-    @click.option("-f", "--format", "fmt", type=click.Choice(["table", "csv", "json"]), default="table", show_default=True)
+    @click.option("-f", "--format", "fmt", type=click.Choice(["table", "csv", "json"]), default="table", show_default=True,
+                  help="table: aligned columns; csv: one row per outcome (cells starting with =, +, -, @ get a leading '); json: a list of objects.")
     @click.option("--lang", type=click.Choice(["auto", "zh", "en"]), default="auto", show_default=True,
                   help="Language of the labels; auto: the language of the names given (zh without any).")
     @click.option("--bom/--no-bom", default=False, show_default=True,
@@ -151,7 +152,8 @@ def register(cli: click.Group) -> None:
     @cli.command()
     @click.option("-o", "--out", "out", required=True, type=click.Path(dir_okay=False, path_type=Path),
                   help="report.html (self-contained) or report.md (figure written beside it).")
-    @click.option("--lang", type=click.Choice(["zh", "en"]), default="zh", show_default=True)
+    @click.option("--lang", type=click.Choice(["zh", "en"]), default="zh", show_default=True,
+                  help="Language of the report.")
     @by_opt
     @weight_opt
     @click.pass_context

@@ -205,7 +205,7 @@ def register(cli: click.Group) -> None:
                   help="Features compared: most specific kinds, or named mechanisms.")
     @click.option("--weight", type=click.Choice(WEIGHTS), default="idf", show_default=True,
                   help="idf: a rare shared feature counts more; none: plain Jaccard.")
-    @click.option("--json", "as_json", is_flag=True)
+    @click.option("--json", "as_json", is_flag=True, help="Print the ranking as JSON, with the evidence of each shared mechanism.")
     @click.option("--lang", type=click.Choice(["auto", "zh", "en"]), default="auto", show_default=True,
                   help="Language of the answer; auto: the language SITE is written in.")
     @click.pass_context

@@ -39,6 +39,10 @@ def register(cli: click.Group) -> None:
         """
         from .serve import Settings, is_loopback, make_server, serve as run_server
 
+        if not host.strip():
+            raise click.BadParameter("empty: it would listen on every interface; write 0.0.0.0 if you mean that",
+                                     param_hint="'--host'")
+
         settings = Settings(timeout=timeout, max_rows=max_rows, workers=workers,
                             memory=memory_mb << 20 if memory_mb else None)
         if not is_loopback(host):

@@ -58,7 +58,8 @@ class NotFoundError(GovkgError):
     def __init__(self, what: str, name: str, suggestions: list[str]):
         self.what, self.name, self.suggestions = what, name, list(suggestions)
         hint = f" Did you mean: {', '.join(self.suggestions)}?" if self.suggestions else ""
-        super().__init__(f"No {what} matches {name!r}.{hint}")
+        shown = name if len(name) <= 80 else f"{name[:80]}… ({len(name)} characters)"
+        super().__init__(f"No {what} matches {shown!r}.{hint}")
 
 
 class ValidationError(GovkgError):

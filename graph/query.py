@@ -5,6 +5,7 @@ from __future__ import annotations
 import csv
 import io
 import json
+import re
 from dataclasses import dataclass
 
 from rdflib import BNode, Graph, Literal, URIRef
@@ -126,6 +127,10 @@ def _evaluate(store, text: str, bindings: dict | None):
     try:
         return store.query(text, prefixes=PREFIXES, substitutions=subs or None)
     except RuntimeError as exc:
+        missing = re.search(r"does not contains? variable \?(\S+) in its SELECT projection", str(exc))
+        if missing:  # oxigraph's wording for a substitution of a variable the query does not select
+            raise QueryError(f"cannot bind ?{missing.group(1)}: the query does not select a variable of that "
+                             "name (--bind binds only variables of the SELECT clause)") from None
         raise QueryError(str(exc)) from None
     except SyntaxError as exc:
         if is_update(text):

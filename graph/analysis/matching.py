@@ -133,7 +133,9 @@ def find_site(graph, name):
         return found[0]
     if not found:
         names = [t for s in index.sites for t in index.labels.get(s, {}).values() if t]
-        raise NotFoundError("site", str(name), closest(str(name), names) or names[:5])
+        lang = text_lang(str(name), "en")
+        fallback = [index.label(s, lang) for s in index.sites[:5]]
+        raise NotFoundError("site", str(name), closest(str(name), names) or fallback)
     labs = [index.label(s) for s in found]
     if len(set(labs)) < len(labs):
         labs = [f"{index.label(s)} ({str(s).rsplit('/', 1)[-1]})" for s in found]

@@ -238,6 +238,9 @@ def _suffix(p: Place) -> str:
     return ""
 
 
+_DEMONSTRATIVES = frozenset("该本此这各每全其")
+
+
 def _guess_single_site(sentences: list[Sentence]) -> list[Section]:
     from collections import Counter
 
@@ -246,6 +249,8 @@ def _guess_single_site(sentences: list[Sentence]) -> list[Section]:
     names = Counter(m.group(0) for s in sentences
                     for m in re.finditer(r"[\u4e00-\u9fff]{1,4}?(?:社区|村委会|村)", s.text))
     for name, _ in names.most_common():
+        if name[0] in _DEMONSTRATIVES:
+            continue  # 该社区, 本村, 各村: "this community", "each village", not a name
         chain = parse_places(name)
         if chain and len(chain) == 1:
             first = next(s for s in sentences if name in s.text)
