@@ -261,9 +261,14 @@ def similar_text(result: dict, lang: str = "zh") -> str:
     """The ``govkg similar`` answer as text: rank ("=" for a tie), similarity, shared features and their evidence."""
     sep = "、" if lang == "zh" else ", "
     me = result["site"]
-    head = (f"与{_name(me, 'zh')}最相似的示范点(加权 Jaccard,特征:{'机制类型' if result['by'] == 'kinds' else '具体机制'},"
-            f"权重:{result['weight']}):" if lang == "zh" else
-            f"Sites most like {_name(me, 'en')} (weighted Jaccard over {result['by']}, weight {result['weight']}):")
+    idf = result["weight"] == "idf"
+    if lang == "zh":
+        by = "机制类型" if result["by"] == "kinds" else "具体机制"
+        how = "加权 Jaccard,权重:IDF(越少见的特征权重越大)" if idf else "Jaccard,各特征权重相同"
+        head = f"与{_name(me, 'zh')}最相似的示范点({how};特征:{by}):"
+    else:
+        how = "weighted Jaccard, IDF weights (rarer features count more)" if idf else "Jaccard, every feature counts 1"
+        head = f"Sites most like {_name(me, 'en')} ({how}; features: {result['by']}):"
     out = [head]
     prev, rank = None, 0
     for i, s in enumerate(result["similar"], 1):

@@ -141,3 +141,16 @@ def test_help_lists_commands():
     out = CliRunner().invoke(cli, ["--help"]).stdout
     for name in ("build", "validate", "query", "export", "shared", "similar"):
         assert name in out
+
+
+def test_similar_heading_names_the_weighting_used():
+    """An unweighted similarity is not called weighted (and the reverse), in both languages."""
+    def head(*args):
+        r = CliRunner().invoke(cli, ["similar", *args])
+        assert r.exit_code == 0, r.output
+        return r.stdout.splitlines()[0]
+
+    assert "IDF" in head("高新社区") and "加权" in head("高新社区")
+    plain_zh, plain_en = head("高新社区", "--weight", "none"), head("Gaoxin Community", "--weight", "none")
+    assert "加权" not in plain_zh and "IDF" not in plain_zh and "none" not in plain_zh
+    assert "weighted" not in plain_en and "every feature counts 1" in plain_en
