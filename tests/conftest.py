@@ -29,6 +29,14 @@ def graph():
 
 
 @pytest.fixture(scope="session")
+def onto():
+    """The ontology alone (terms, kinds, units), loaded once per session. Do not mutate."""
+    from govkg.resources import ontology_graph
+
+    return ontology_graph()
+
+
+@pytest.fixture(scope="session")
 def store(graph):
     """The bundled graph in an Oxigraph store."""
     from govkg.query import to_store

@@ -19,6 +19,23 @@ def _facts(graph):
     return facts
 
 
+def _one_problem(data_dir, site: str, old: str, new: str, sources_dirs):
+    """Replace ``old`` by ``new`` in ``sites/<site>.yaml`` of ``data_dir``, build, and return the
+    single problem raised with the line where ``old`` stood."""
+    from govkg.build import build_graph
+    from govkg.errors import DataError
+
+    f = data_dir / "sites" / f"{site}.yaml"
+    text = f.read_text(encoding="utf-8")
+    assert old in text
+    line = text[: text.index(old)].count("\n") + 1
+    f.write_text(text.replace(old, new, 1), encoding="utf-8")
+    with pytest.raises(DataError) as exc_info:
+        build_graph(data_dir, sources_dirs=sources_dirs)
+    (p,) = exc_info.value.problems
+    return p, line
+
+
 def test_every_fact_has_evidence_and_source(graph):
     facts = _facts(graph)
     assert len(facts) > 150
@@ -115,66 +132,32 @@ def test_numbers_are_whole_tokens_and_chinese_numerals_count():
 
 
 def test_fragment_evidence_is_refused_with_file_line_field(data_copy, sources_dirs, source_text):
-    from govkg.build import build_graph
-    from govkg.errors import DataError
-
-    f = data_copy / "sites" / "maiyingshequ.yaml"
-    text = f.read_text(encoding="utf-8")
-    old = "evidence: '琼山区凤翔街道迈瀛社区是典型的城中村,有商铺511家、群租楼239栋。'"
-    line = text[: text.index(old)].count("\n") + 1
-    f.write_text(text.replace(old, "evidence: '有商铺511家、群租楼239栋。'", 1), encoding="utf-8")
-    with pytest.raises(DataError) as exc_info:
-        build_graph(data_copy, sources_dirs=sources_dirs)
-    (p,) = exc_info.value.problems
+    p, line = _one_problem(data_copy, "maiyingshequ",
+                           "evidence: '琼山区凤翔街道迈瀛社区是典型的城中村,有商铺511家、群租楼239栋。'",
+                           "evidence: '有商铺511家、群租楼239栋。'", sources_dirs)
     assert (p.file, p.line, p.field) == ("data/sites/maiyingshequ.yaml", line, "evidence")
     assert "fragment of a sentence" in p.message
 
 
 def test_number_inside_a_longer_number_is_refused(data_copy):
-    from govkg.build import build_graph
-    from govkg.errors import DataError
-
-    f = data_copy / "sites" / "gaoxinshequ.yaml"
-    text = f.read_text(encoding="utf-8")
-    old = "    value: 13\n"
-    line = text[: text.index(old)].count("\n") + 1
-    f.write_text(text.replace(old, "    value: 1\n", 1), encoding="utf-8")  # 1 is in 13次 only as a digit
-    with pytest.raises(DataError) as exc_info:
-        build_graph(data_copy, sources_dirs=[])
-    (p,) = exc_info.value.problems
+    # 1 is in 13次 only as a digit
+    p, line = _one_problem(data_copy, "gaoxinshequ", "    value: 13\n", "    value: 1\n", [])
     assert (p.file, p.line, p.field) == ("data/sites/gaoxinshequ.yaml", line, "value")
     assert "not written as a number" in p.message
 
 
 def test_evidence_naming_neither_the_entity_is_refused(data_copy, sources_dirs, source_text):
-    from govkg.build import build_graph
-    from govkg.errors import DataError
-
-    f = data_copy / "sites" / "maiyingshequ.yaml"
-    text = f.read_text(encoding="utf-8")
-    old = "    evidence: '该社区组建“老爸团”,将关心党和国家动态、热心社区发展的“老爸”组织起来,为群众宣讲党史、解读政策、化解纠纷。'\n\nmechanisms:"
-    assert old in text
-    line = text[: text.index(old)].count("\n") + 1
-    f.write_text(text.replace(old, "    evidence: '居民构成复杂,常住人口仅占23%,流动人口占77%。'\n\nmechanisms:", 1), encoding="utf-8")
-    with pytest.raises(DataError) as exc_info:
-        build_graph(data_copy, sources_dirs=sources_dirs)
-    (p,) = exc_info.value.problems
+    p, line = _one_problem(
+        data_copy, "maiyingshequ",
+        "    evidence: '该社区组建“老爸团”,将关心党和国家动态、热心社区发展的“老爸”组织起来,为群众宣讲党史、解读政策、化解纠纷。'\n\nmechanisms:",
+        "    evidence: '居民构成复杂,常住人口仅占23%,流动人口占77%。'\n\nmechanisms:", sources_dirs)
     assert (p.file, p.line, p.field) == ("data/sites/maiyingshequ.yaml", line, "evidence")
     assert "names '“老爸团”'" in p.message
 
 
 def test_kind_not_named_by_the_words_needs_a_basis(data_copy, sources_dirs, source_text):
-    from govkg.build import build_graph
-    from govkg.errors import DataError
-
-    f = data_copy / "sites" / "guangyangshequ.yaml"
-    text = f.read_text(encoding="utf-8")
-    old = "    kinds: [canyushiyusuan]\n"
-    line = text[: text.index(old)].count("\n") + 1
-    f.write_text(text.replace(old, "    kinds: [canyushiyusuan, shipinjiankong]\n", 1), encoding="utf-8")
-    with pytest.raises(DataError) as exc_info:
-        build_graph(data_copy, sources_dirs=sources_dirs)
-    (p,) = exc_info.value.problems
+    p, line = _one_problem(data_copy, "guangyangshequ", "    kinds: [canyushiyusuan]\n",
+                           "    kinds: [canyushiyusuan, shipinjiankong]\n", sources_dirs)
     assert (p.file, p.line, p.field) == ("data/sites/guangyangshequ.yaml", line, "kinds")
     assert "kind 'shipinjiankong' is not named" in p.message and "kind_basis" in p.message
 

@@ -12,13 +12,7 @@ from rdflib import RDF, RDFS, URIRef
 from rdflib.namespace import SKOS
 
 from govkg.namespace import GK, ID, KIND
-from govkg.resources import ontology_graph
 
-
-
-@pytest.fixture(scope="module")
-def onto():
-    return ontology_graph()
 
 
 @pytest.fixture(scope="module")

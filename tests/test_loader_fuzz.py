@@ -16,7 +16,6 @@ DATA = Path(__file__).resolve().parent.parent / "data"
 from govkg.compile import compile_graph
 from govkg.errors import GovkgError
 from govkg.model import SECTIONS, load_data
-from govkg.resources import ontology_graph
 from govkg.structure import check_structure, duplicate_label_warnings
 
 SETTINGS = settings(max_examples=25, deadline=None, derandomize=True, database=None,
@@ -28,11 +27,6 @@ FIELDS = sorted({"id", "zh", "en", "evidence", "note", "type", "within", "headli
                  "measure", "mechanism", "subject", "event", "period", "date", "date_as_stated", "visited"})
 WORDS = ["gaoxinshequ", "haikoushi", "xiuyingqu", "city", "community", "alliance", "yezhihuiyishitang",
          "ge", "wanyuan", "exactly", "more-than", "level", "change", "meeting", "高新社区", "海口", "x", ""]
-
-
-@pytest.fixture(scope="module")
-def onto():
-    return ontology_graph()
 
 
 @pytest.fixture(scope="module")

@@ -13,7 +13,6 @@ from rdflib.namespace import PROV, SKOS
 
 from govkg import GovkgError
 from govkg.namespace import GK, SCHEMA, UNIT
-from govkg.resources import ontology_graph
 from govkg.units import QUDT, format_amount, to_base
 
 QK = Namespace("http://qudt.org/vocab/quantitykind/")
@@ -22,11 +21,6 @@ QUNIT = Namespace("http://qudt.org/vocab/unit/")
 # src/main/rdf/vocab/quantitykinds/VOCAB_QUDT-QUANTITY-KINDS-ALL.ttl and .../unit/VOCAB_QUDT-UNITS-ALL.ttl.
 QUDT_QUANTITY_KINDS = {QK[k] for k in ("Count", "Population", "Currency", "Area", "Length", "Time", "DimensionlessRatio", "Dimensionless")}
 QUDT_UNITS = {QUNIT[u] for u in ("CCY_CNY", "M2", "M", "KiloM", "SEC", "DAY", "HR", "UNITLESS", "PERCENT")}
-
-
-@pytest.fixture(scope="module")
-def onto():
-    return ontology_graph()
 
 
 @pytest.fixture(scope="module")
