@@ -60,8 +60,10 @@ def register(cli: click.Group) -> None:
     @click.option("--bind", "binds", multiple=True, metavar="NAME=VALUE",
                   help="Bind a projected variable to a value: <iri>, text@zh, text@en or plain text.")
     @click.option("--full", is_flag=True, help="Do not shorten long table cells.")
+    @click.option("--excel-safe", is_flag=True, help="csv: prefix ' to a cell starting with =, +, -, @, tab or CR "
+                  "(a formula in spreadsheets). Without it, CSV is exact SPARQL 1.1 CSV results.")
     @click.pass_context
-    def query(ctx, query, example, list_examples, fmt, binds, full, timeout, max_rows):
+    def query(ctx, query, example, list_examples, fmt, binds, full, timeout, max_rows, excel_safe):
         """Run a read-only SPARQL query: QUERY is the text, a .rq file, or - for stdin.
 
         Our prefixes (gk:, kind:, unit:, site:, mech:, schema:, org:, prov:, skos:, rdfs: …)
@@ -113,7 +115,8 @@ def register(cli: click.Group) -> None:
                 out.write(chunk)
                 out.flush()
 
-            written = stream_query(store, text, fmt, write, bindings=bindings, timeout=limit, max_rows=max_rows)
+            written = stream_query(store, text, fmt, write, bindings=bindings, timeout=limit, max_rows=max_rows,
+                                   excel_safe=excel_safe and fmt == "csv")
             truncated, n = written.truncated, written.rows
         else:
             result = run_query(store, text, bindings=bindings, timeout=limit, max_rows=max_rows, isolated=True)

@@ -277,13 +277,15 @@ def _merge(parts: list, max_rows: int | None = None) -> QueryResult:
 
 
 def stream_query(store, text: str, fmt: str, write, *, bindings: dict | None = None, timeout: float | None = None,
-                 max_rows: int | None = None):
+                 max_rows: int | None = None, excel_safe: bool = False):
     """Run a query in a child process and hand its serialized answer to ``write(bytes)`` as it comes.
 
     Rows are written in chunks while the query runs (nothing is collected), in ``fmt``: a
     short name of ``govkg.results.SOLUTION_TYPES`` (``json``, ``xml``, ``csv``, ``tsv``) or
     ``GRAPH_TYPES`` (``turtle``, ``nt``, ``json-ld``). The child is killed at the deadline and
     on Ctrl-C. Returns a ``govkg.results.Written`` (kind, rows, whether they were cut).
+    ``excel_safe`` neutralises CSV cells a spreadsheet would run as formulas (see
+    ``govkg.results.write_result``); without it CSV is exact SPARQL 1.1 CSV results.
 
     Examples
     --------
@@ -303,14 +305,14 @@ def stream_query(store, text: str, fmt: str, write, *, bindings: dict | None = N
         if r.kind != "select" or fmt not in ("csv", "tsv"):
             raise QueryError("a text value with several readings streams as csv or tsv from a SELECT; "
                              "write it as text@zh, text@en or <iri>")
-        write((format_csv(r).replace("\n", "\r\n") if fmt == "csv" else _format_tsv(r)).encode("utf-8"))
+        write((format_csv(r, excel_safe=excel_safe, lineterminator="\r\n") if fmt == "csv" else _format_tsv(r)).encode("utf-8"))
         return Written("select", fmt, SOLUTION_TYPES[fmt], len(r.rows), r.truncated)
     bindings = readings[0]
 
     def child(send):
         res = _evaluate(store, text, bindings)
         try:
-            return write_result(res, fmt, send, max_rows=max_rows)
+            return write_result(res, fmt, send, max_rows=max_rows, excel_safe=excel_safe)
         except (RuntimeError, OSError) as exc:
             raise QueryError(str(exc)) from None
 
@@ -389,15 +391,22 @@ def format_table(result: QueryResult, max_width: int | None = 60) -> str:
     return "\n".join(out)
 
 
-def format_csv(result: QueryResult) -> str:
-    """CSV with a header row (SPARQL 1.1 CSV results: plain values, empty when unbound)."""
+def format_csv(result: QueryResult, *, excel_safe: bool = False, lineterminator: str = "\n") -> str:
+    """CSV with a header row (SPARQL 1.1 CSV results: plain values, empty when unbound).
+
+    ``excel_safe`` prefixes ``'`` to a cell a spreadsheet would run as a formula
+    (``govkg.exports.safe_cell``); the default keeps every value exact.
+    """
+    from .exports import safe_cell
+
     if result.kind != "select":
         raise QueryError("CSV output is for SELECT queries; use --format table or json")
     buf = io.StringIO()
-    w = csv.writer(buf, lineterminator="\n")
+    w = csv.writer(buf, lineterminator=lineterminator)
     w.writerow(result.variables)
+    cell = safe_cell if excel_safe else (lambda v: v)
     for row in result.rows:
-        w.writerow(["" if t is None else str(t) for t in row])
+        w.writerow([cell("" if t is None else str(t)) for t in row])
     return buf.getvalue()
 
 
