@@ -39,3 +39,28 @@ def test_query_csv_excel_safe_with_a_text_binding_of_several_readings(built_data
     assert rows[0] == ["x", "l"] and rows[1][0] == "'=cmd", rows
     raw = r.stdout_bytes
     assert raw.endswith(b"\r\n") and b"\r\r" not in raw, raw
+
+
+def test_draft_without_a_heading_refuses_and_says_what_to_add(tmp_path):
+    text = "近年来,该社区探索“协商”议事堂,化解纠纷28件。测试社区服务居民300余人。\n"
+    for i, report_text in enumerate([text, "测试社区:\n" + text]):  # no heading; a heading naming no area
+        report = tmp_path / f"r{i}.txt"
+        report.write_text(report_text, encoding="utf-8")
+        out = tmp_path / f"d{i}"
+        r = CliRunner().invoke(cli, ["draft", str(report), "-o", str(out), "--no-gazetteer"])
+        assert r.exit_code == 1 and isinstance(r.exception, (SystemExit, type(None))), r.output
+        assert r.output.startswith("Error: r%d.txt: no area is named above site 测试社区" % i), r.output
+        assert "'某区某街道测试社区:'" in r.output and "Nothing was written" in r.output
+        assert not out.exists()
+
+
+def test_draft_with_a_heading_builds_and_reviews(tmp_path):
+    report = tmp_path / "r.txt"
+    report.write_text("美兰区白沙街道测试社区:\n近年来,该社区探索“协商”议事堂,化解纠纷28件。\n", encoding="utf-8")
+    out = tmp_path / "d"
+    assert _invoke("draft", report, "-o", out, "--no-gazetteer").exit_code == 0
+    r = _invoke("--data", out, "build", "--include-drafts", "-o", tmp_path / "b")
+    assert r.exit_code == 0, r.output
+    r = _invoke("review", out)
+    assert r.exit_code == 0, r.output
+    assert (out / "review.html").is_file()

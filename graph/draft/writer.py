@@ -6,7 +6,7 @@ import datetime as _dt
 from pathlib import Path
 
 from ..errors import GovkgError
-from ..writers import write_atomic
+from ..writers import write_set
 from .drafter import Draft
 
 __all__ = ["write_draft", "dump_yaml", "fit_fields", "source_record"]
@@ -82,11 +82,29 @@ def write_draft(draft: Draft, out_dir: str | Path, *, text_path: str | Path | No
     -------
     list of Path
         The files written.
+
+    Raises
+    ------
+    GovkgError
+        When ``out_dir`` or a file in it cannot be written, or when a drafted site has no
+        containing area (the report has no heading naming the places above it): such a site
+        could be neither built nor reviewed, so nothing is written and the message says what
+        to add.
     """
     out = Path(out_dir)
     if out.exists() and not out.is_dir():
         raise GovkgError(f"{out} is not a folder")
     src = draft.source
+    orphans = [sd.site for sd in draft.sites.values() if not sd.site.get("within")]
+    if orphans:
+        names = "、".join(s["zh"] for s in orphans)
+        example = orphans[0]["zh"]
+        raise GovkgError(
+            f"{src.get('file') or 'the report'}: no area is named above site {names}: every site needs "
+            f"'within' (the area that contains it) to be built and reviewed, and the report has no heading line "
+            f"naming the places above it. Add a line that names them before the site's paragraph, e.g. "
+            f"'某区某街道{example}:' (district or county, street or town, as the report's source says), "
+            f"then run govkg draft again. Nothing was written.")
     files: dict[Path, str] = {}
     header = _HEADER.format(file=src.get("file") or "the report")
     files[out / "sources" / f"{src['id']}.yaml"] = header + dump_yaml(fit_fields("source", src))
@@ -104,10 +122,7 @@ def write_draft(draft: Draft, out_dir: str | Path, *, text_path: str | Path | No
         files[out / "sources" / src["file"]] = Path(text_path).read_text(encoding="utf-8")
     for path in files:
         _check_target(path, force)
-    written = []
-    for path, data in files.items():
-        written.append(write_atomic(path, data))
-    return written
+    return write_set(files)
 
 
 def source_record(report: Path, *, source_id: str | None, title: str | None, publisher: str | None,
