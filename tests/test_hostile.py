@@ -64,3 +64,22 @@ def test_draft_with_a_heading_builds_and_reviews(tmp_path):
     r = _invoke("review", out)
     assert r.exit_code == 0, r.output
     assert (out / "review.html").is_file()
+
+
+def test_export_csv_without_a_csv_suffix_is_refused_not_made_a_folder(built_data, tmp_path):
+    for fmt, name in (("csv", "NAME"), ("csv", "g.txt"), ("qca", "NAME")):
+        r = CliRunner().invoke(cli, ["--data", str(built_data), "export", "-f", fmt, "-o", str(tmp_path / name)])
+        assert r.exit_code == 1, r.output
+        assert "give a file name ending in .csv" in r.output and "Traceback" not in r.output, r.output
+        assert not (tmp_path / name).exists()
+    assert not list(tmp_path.iterdir())
+    r = _invoke("--data", built_data, "export", "-f", "csv", "-o", tmp_path / "G.CSV")
+    assert r.exit_code == 0 and sorted(p.name for p in tmp_path.iterdir()) == ["G-edges.csv", "G-nodes.csv"]
+
+
+def test_report_and_other_writers_create_missing_folders(built_data, tmp_path):
+    r = _invoke("--data", built_data, "report", "-o", tmp_path / "a" / "b" / "r.html")
+    assert r.exit_code == 0, r.output
+    assert (tmp_path / "a" / "b" / "r.html").is_file()
+    r = _invoke("--data", built_data, "export", "-f", "csv", "-o", tmp_path / "c" / "g.csv")
+    assert r.exit_code == 0 and (tmp_path / "c" / "g-nodes.csv").is_file()
