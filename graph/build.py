@@ -12,6 +12,7 @@ from .compile import BuildReport, compile_graph
 from .errors import ValidationError
 from .exports import serialize
 from .model import load_data
+from .paths import default_build_dir
 from .resources import bind_prefixes, ontology_graph
 from .structure import check_structure, duplicate_label_warnings
 from .writers import write_atomic, write_set
@@ -216,7 +217,8 @@ def build(data_dir: str | Path | None = None, out_dir: str | Path | None = None,
     data_dir : path, optional
         Default: ``default_data_dir()``.
     out_dir : path, optional
-        Default: ``build/`` beside the data folder.
+        Default: ``govkg.paths.default_build_dir(data_dir)`` (``build/`` beside the data folder;
+        the user cache folder for the data bundled in an installed package).
     include_drafts : bool, default False
         Also compile the entries marked ``status: draft``.
     incremental : bool
@@ -238,7 +240,7 @@ def build(data_dir: str | Path | None = None, out_dir: str | Path | None = None,
     from . import manifest
 
     data_dir = Path(data_dir) if data_dir is not None else default_data_dir()
-    out_dir = Path(out_dir) if out_dir is not None else data_dir.parent / "build"
+    out_dir = Path(out_dir) if out_dir is not None else default_build_dir(data_dir)
     clock, timings = time.perf_counter(), {}
 
     def lap(name):
@@ -307,7 +309,7 @@ def load_store(data_dir: str | Path | None = None, build_dir: str | Path | None 
     import pyoxigraph as ox
 
     data_dir = Path(data_dir) if data_dir is not None else default_data_dir()
-    build_dir = Path(build_dir) if build_dir is not None else data_dir.parent / "build"
+    build_dir = Path(build_dir) if build_dir is not None else default_build_dir(data_dir)
     nt = _trusted_ntriples(build_dir, data_dir)
     if nt is not None:
         store = ox.Store()
@@ -326,7 +328,7 @@ def load_graph(data_dir: str | Path | None = None, build_dir: str | Path | None 
     whose literals also come back with an explicit xsd:string). Nothing is written.
     """
     data_dir = Path(data_dir) if data_dir is not None else default_data_dir()
-    build_dir = Path(build_dir) if build_dir is not None else data_dir.parent / "build"
+    build_dir = Path(build_dir) if build_dir is not None else default_build_dir(data_dir)
     nt = _trusted_ntriples(build_dir, data_dir)
     if nt is not None:
         g = bind_prefixes(Graph())

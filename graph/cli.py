@@ -73,15 +73,11 @@ def cli(ctx, data_dir, build_dir):
 
 def _default_build_dir(data_dir: Path) -> Path:
     """``build/`` beside the data folder; for the data bundled in an installed package (inside
-    ``site-packages/govkg/``), ``./build`` in the current folder instead of inside the package."""
-    from .build import bundled_data_dir
+    ``site-packages/govkg/``), ``./build`` in the current folder instead of inside the package
+    (the library's default there is the user cache folder: ``govkg.paths.default_build_dir``)."""
+    from .paths import is_installed_bundle
 
-    data_dir = Path(data_dir)
-    try:
-        installed = data_dir.resolve() == bundled_data_dir().resolve() and (data_dir.parent / "__init__.py").is_file()
-    except OSError:
-        installed = False
-    return Path("build") if installed else data_dir.parent / "build"
+    return Path("build") if is_installed_bundle(data_dir) else Path(data_dir).parent / "build"
 
 
 def graph_from(ctx):
