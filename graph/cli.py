@@ -8,6 +8,7 @@ from pathlib import Path
 
 import click
 
+from .cli_types import NonEmptyPath, finite_seconds  # noqa: F401 - finite_seconds is used by the command modules
 from .errors import GovkgError
 
 __all__ = ["main", "cli"]
@@ -43,9 +44,9 @@ class _Group(click.Group):
 
 @click.group(cls=_Group)
 @click.version_option(package_name="govkg")
-@click.option("--data", "data_dir", type=click.Path(file_okay=False, path_type=Path), envvar="GOVKG_DATA",
+@click.option("--data", "data_dir", type=NonEmptyPath(file_okay=False, path_type=Path), envvar="GOVKG_DATA",
               help="Data folder (default: ./data if present, else the bundled data).")
-@click.option("--build-dir", type=click.Path(file_okay=False, path_type=Path),
+@click.option("--build-dir", type=NonEmptyPath(file_okay=False, path_type=Path),
               help="Build folder (default: build/ beside the data folder; ./build for the bundled data of an installed package).")
 @click.pass_context
 def cli(ctx, data_dir, build_dir):
@@ -93,7 +94,7 @@ def echo_json(obj) -> None:
 
 
 @cli.command()
-@click.option("-o", "--out", "out_dir", type=click.Path(file_okay=False, path_type=Path),
+@click.option("-o", "--out", "out_dir", type=NonEmptyPath(file_okay=False, path_type=Path),
               help="Output folder (default: the build folder).")
 @click.option("--include-drafts", is_flag=True, help="Also compile entries marked 'status: draft'.")
 @click.pass_context
@@ -124,7 +125,12 @@ def slug(text):
     """Print the pinyin slug (IRI id) of a label, e.g. govkg slug 高新社区 → gaoxinshequ."""
     from .slug import slugify
 
-    click.echo(slugify(" ".join(text)))
+    label = " ".join(text)
+    result = slugify(label)
+    if not result:
+        shown = label if len(label) <= 80 else label[:80] + "…"
+        raise GovkgError(f"no slug for {shown!r}: it has no Chinese characters, letters or digits")
+    click.echo(result)
 
 
 def _register_commands() -> None:

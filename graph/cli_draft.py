@@ -6,12 +6,14 @@ from pathlib import Path
 
 import click
 
+from .cli_types import NonEmptyPath
+
 __all__ = ["register"]
 
 
 @click.command()
-@click.argument("report", type=click.Path(dir_okay=False, path_type=Path))
-@click.option("-o", "--out", "out_dir", required=True, type=click.Path(file_okay=False, path_type=Path),
+@click.argument("report", type=NonEmptyPath(dir_okay=False, path_type=Path))
+@click.option("-o", "--out", "out_dir", required=True, type=NonEmptyPath(file_okay=False, path_type=Path),
               help="Folder to write the drafted data into (sources/, areas.yaml, sites/).")
 @click.option("--source-id", help="Id of the report (default: the slug of the file name).")
 @click.option("--title", help="The report's title (default: its first line).")
@@ -46,15 +48,15 @@ def draft(ctx, report, out_dir, source_id, title, publisher, date, url, copy_tex
 
 
 @click.command()
-@click.argument("data_dir", type=click.Path(file_okay=False, path_type=Path))
-@click.option("-o", "--out", type=click.Path(dir_okay=False, path_type=Path),
+@click.argument("data_dir", type=NonEmptyPath(file_okay=False, path_type=Path))
+@click.option("-o", "--out", type=NonEmptyPath(dir_okay=False, path_type=Path),
               help="Where to write the page (default: DATA_DIR/review.html).")
 @click.option("--open", "open_", is_flag=True, help="Open the page in the web browser.")
 @click.option("--serve", is_flag=True, help="Serve the page on 127.0.0.1 and save decisions into the YAML (Ctrl-C stops).")
 @click.option("--port", type=int, default=0, show_default=True, help="Port for --serve (0: a free one).")
-@click.option("--apply", "apply_file", type=click.Path(dir_okay=False, exists=True, path_type=Path),
+@click.option("--apply", "apply_file", type=NonEmptyPath(dir_okay=False, exists=True, path_type=Path),
               help="Apply a decisions.json exported from the page, then stop.")
-@click.option("--text", "text_path", type=click.Path(dir_okay=False, path_type=Path),
+@click.option("--text", "text_path", type=NonEmptyPath(dir_okay=False, path_type=Path),
               help="The report's text (default: the source's file in DATA_DIR/sources/ or $GOVKG_SOURCES).")
 def review(data_dir, out, open_, serve, port, apply_file, text_path):
     """Review a drafted data folder: the report with every drafted fact highlighted, accept / edit / reject.

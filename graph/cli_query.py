@@ -7,6 +7,8 @@ from pathlib import Path
 
 import click
 
+from .cli_types import NonEmptyPath
+
 __all__ = ["register"]
 
 from .exports import FORMATS as _NETWORK_FORMATS, RDF_FORMATS
@@ -28,6 +30,7 @@ def _parse_binding(text: str):
 def register(cli: click.Group) -> None:
     """Add the commands of this module to the ``govkg`` group."""
     from .cli import echo_json, graph_from
+    from .cli_types import finite_seconds
 
     @cli.command()
     @click.option("--json", "as_json", is_flag=True, help="Print the report as JSON.")
@@ -54,6 +57,7 @@ def register(cli: click.Group) -> None:
     @click.option("-f", "--format", "fmt", type=click.Choice(["table", "csv", "tsv", "json"]), default="table",
                   show_default=True, help="json = SPARQL 1.1 Query Results JSON; csv and tsv rows are streamed.")
     @click.option("--timeout", type=click.FloatRange(min=0), default=60, show_default=True, metavar="SECONDS",
+                  callback=finite_seconds,
                   help="Stop the query after this long (0: no limit). Ctrl-C stops it at once.")
     @click.option("--max-rows", type=click.IntRange(min=0), metavar="N",
                   help="Print at most N rows (or triples); a note on stderr says when more were there.")
@@ -131,7 +135,7 @@ def register(cli: click.Group) -> None:
     @cli.command()
     @click.option("-f", "--format", "fmt", type=click.Choice(_RDF_FORMATS + _NETWORK_FORMATS), default="turtle",
                   show_default=True, help="RDF (turtle, json-ld, nt, trig) or network/table formats.")
-    @click.option("-o", "--output", type=click.Path(dir_okay=False, path_type=Path),
+    @click.option("-o", "--output", type=NonEmptyPath(dir_okay=False, path_type=Path),
                   help="Output file (written atomically); RDF formats print to stdout without it.")
     @click.option("--bom/--no-bom", default=True, show_default=True,
                   help="csv, qca: start each CSV file with a UTF-8 byte-order mark (Excel on Windows needs it).")

@@ -11,6 +11,7 @@ __all__ = ["register"]
 
 def register(cli: click.Group) -> None:
     """Add ``serve`` and ``publish`` to the ``govkg`` group."""
+    from .cli_types import finite_seconds
 
     @cli.command()
     @click.option("--host", default="127.0.0.1", show_default=True,
@@ -18,6 +19,7 @@ def register(cli: click.Group) -> None:
     @click.option("--port", type=click.IntRange(0, 65535), default=7878, show_default=True,
                   help="TCP port (0: any free port; the address is printed).")
     @click.option("--timeout", type=click.FloatRange(min=0, min_open=True), default=30, show_default=True,
+                  callback=finite_seconds,
                   metavar="SECONDS", help="Deadline per query: the worker is then killed and the client gets 503.")
     @click.option("--max-rows", type=click.IntRange(min=0), default=100_000, show_default=True, metavar="N",
                   help="Cut larger results (header X-Govkg-Truncated says so).")
@@ -41,6 +43,9 @@ def register(cli: click.Group) -> None:
 
         if not host.strip():
             raise click.BadParameter("empty: it would listen on every interface; write 0.0.0.0 if you mean that",
+                                     param_hint="'--host'")
+        if any(ord(c) < 33 or c == "\x7f" for c in host):
+            raise click.BadParameter(f"{host!r} is not a host name or address (it holds a space or control character)",
                                      param_hint="'--host'")
 
         settings = Settings(timeout=timeout, max_rows=max_rows, workers=workers,

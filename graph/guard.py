@@ -72,16 +72,16 @@ def is_update(text: str) -> bool:
 
     Examples
     --------
-    >>> is_update("DROP SILENT GRAPH <urn:g>"), is_update("SELECT * WHERE { ?s ?p ?o }")
-    (True, False)
+    >>> is_update("DROP SILENT GRAPH <urn:g>"), is_update("SELECT * WHERE { ?s ?p ?o }"), is_update("  # nothing")
+    (True, False, False)
     """
     from rdflib.plugins.sparql.parser import parseUpdate
 
     try:
-        parseUpdate(text)
+        parsed = parseUpdate(text)
     except Exception:  # noqa: BLE001 - anything unparsable as an update is not one
         return False
-    return True
+    return "request" in parsed  # an empty text (or only prefixes, comments) is no update
 
 
 def syntax_error(exc: SyntaxError) -> str:

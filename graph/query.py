@@ -122,6 +122,8 @@ def _evaluate(store, text: str, bindings: dict | None):
 
     from .guard import is_update, refuse_service, syntax_error
 
+    if not re.sub(r"#[^\n]*", "", text).strip():
+        raise QueryError("the query is empty: give a SELECT, ASK, CONSTRUCT or DESCRIBE query")
     refuse_service(text)
     subs = {ox.Variable(k): _to_ox(v) for k, v in (bindings or {}).items()}
     try:

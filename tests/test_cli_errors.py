@@ -112,6 +112,23 @@ CASES = [
     Case("data-missing", ["--data", "{tmp}/nope", "build"], "data folder not found"),
     Case("data-is-file", ["--data", "{data}/areas.yaml", "shared"], "areas.yaml"),
     Case("slug-empty", ["slug"], "Missing argument"),
+    # --- adversarial pass (trial2)
+    Case("query-empty", ["query", ""], "the query is empty"),
+    Case("query-blank-comment", ["query", "  # nothing\n"], "the query is empty"),
+    Case("query-timeout-inf", ["query", "ASK {}", "--timeout", "1e999"], "inf is not a finite number of seconds"),
+    Case("query-timeout-nan", ["query", "ASK {}", "--timeout", "nan"], "nan is not a finite number of seconds"),
+    Case("serve-timeout-nan", ["serve", "--timeout", "nan"], "not a finite number of seconds"),
+    Case("serve-host-nul", ["serve", "--host", "a\x00b", "--port", "0"], "is not a host name or address"),
+    Case("slug-no-letters", ["slug", "😀 !"], "no slug for '😀 !'"),
+    Case("slug-blank", ["slug", ""], "no slug for ''"),
+    Case("data-empty", ["--data", "", "shared"], "an empty path"),
+    Case("build-dir-empty", ["--build-dir", "", "shared"], "an empty path"),
+    Case("build-out-empty", ["build", "-o", ""], "an empty path"),
+    Case("export-out-blank", ["export", "-o", " "], "an empty path"),
+    Case("report-out-empty", ["report", "-o", ""], "an empty path"),
+    Case("draft-out-empty", ["draft", "{tmp}/r.txt", "-o", ""], "an empty path"),
+    Case("review-dir-empty", ["review", ""], "an empty path"),
+    Case("export-csv-no-suffix", ["export", "-f", "csv", "-o", "{tmp}/NAME"], "give a file name ending in .csv"),
 ]
 
 
