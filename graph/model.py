@@ -536,7 +536,8 @@ def load_file(path: str | Path, *, root: str | Path | None = None) -> list[Entry
             e = _entry(section, raw, i, shown, file_source, site_id, problems, near=_entry_line(items))
             if e is not None:
                 entries.append(e)
-    needs_site = [e for e in entries if e.section in _SITE_FACTS and site_id is None]
+    # a 'site:' section with mistakes has its own problems: its facts are not also called siteless
+    needs_site = [e for e in entries if e.section in _SITE_FACTS and site_id is None and "site" not in doc]
     for e in needs_site:
         problems.append(e.problem(None, f"{e.section} belong to a site file (one with a 'site:' section, "
                                         f"or 'site: {{use: <site id>, evidence: …}}' for a site defined in another file)"))
@@ -669,6 +670,10 @@ def load_data(data_dir: str | Path, *, include_drafts: bool = False, file_loader
     sources: list[Source] = []
     entries: list[Entry] = []
     files = sorted(p for p in data_dir.rglob("*.yaml") if p.is_file())
+    for p in sorted(data_dir.rglob("*")):
+        if p.suffix.lower() in (".yml", ".yaml") and p.suffix != ".yaml" and p.is_file():
+            problems.append(Problem(_shown(p, root), None, None,
+                                    f"data files end in .yaml: rename it to {p.stem}.yaml (as it is, it is not read)"))
     for p in files:
         try:
             is_source = p.parent.name == "sources" and p.parent.parent == data_dir

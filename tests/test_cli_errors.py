@@ -20,6 +20,7 @@ from click.testing import CliRunner
 from govkg.cli import cli
 
 SOURCE = "sources/haikou-jicengzhili-shifandian-2024.yaml"
+_G = "sites/gaoxinshequ.yaml"
 
 
 @dataclass
@@ -128,6 +129,14 @@ CASES = [
     Case("report-out-empty", ["report", "-o", ""], "an empty path"),
     Case("draft-out-empty", ["draft", "{tmp}/r.txt", "-o", ""], "an empty path"),
     Case("review-dir-empty", ["review", ""], "an empty path"),
+    Case("mechanism-own-part", ["build"], "field 'parts': 'gaoxin-sidashizhao' is listed among its own parts",
+         replace={_G: ("    parts: [gaoxin-dangjianyinling-shizhao, ", "    parts: [gaoxin-sidashizhao, ")}),
+    Case("parts-cycle", ["build"], "part-of cycle: 'gaoxin-dangjianyinling-shizhao'",
+         replace={_G: ("    parts: [gaoxin-shequqiye-dangjianlianjian, gaoxin-wanggeruqi-qiyeruge]",
+                       "    parts: [gaoxin-shequqiye-dangjianlianjian, gaoxin-wanggeruqi-qiyeruge, gaoxin-sidashizhao]")}),
+    Case("yml-suffix", ["build"], "x.yml: data files end in .yaml: rename it to x.yaml", {"x.yml": "areas: 3\n"}),
+    Case("site-id-not-slug-no-cascade", ["build"], "Error: 1 problem in the data:\n  ",
+         replace={_G: ("  id: gaoxinshequ\n", "  id: gaoxin shequ\n")}),
     Case("export-csv-no-suffix", ["export", "-f", "csv", "-o", "{tmp}/NAME"], "give a file name ending in .csv"),
 ]
 
