@@ -305,6 +305,14 @@ def _read_yaml(path: Path, shown: str):
         line = mark.line + 1 if mark is not None else None
         msg = " ".join(str(p) for p in (exc.context, exc.problem) if p)
         raise DataError.single(shown, line, None, f"malformed YAML: {msg}") from None
+    except yaml.reader.ReaderError as exc:  # a character YAML does not allow: say on which line
+        line = None
+        if isinstance(exc.position, int):  # libyaml counts bytes of the UTF-8 text, the Python reader characters
+            before = text.encode("utf-8")[:exc.position] if loader_cls is not yaml.SafeLoader else text[:exc.position]
+            line = before.count(b"\n" if isinstance(before, bytes) else "\n") + 1
+        what = f"character U+{exc.character:04X}" if isinstance(exc.character, int) else "character"
+        raise DataError.single(shown, line, None, f"malformed YAML: {what} is not allowed in YAML "
+                                                  f"(control characters must be written as escapes in double quotes)") from None
     except yaml.YAMLError as exc:
         raise DataError.single(shown, None, None, f"malformed YAML: {exc}") from None
 

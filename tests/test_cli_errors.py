@@ -21,6 +21,7 @@ from govkg.cli import cli
 
 SOURCE = "sources/haikou-jicengzhili-shifandian-2024.yaml"
 _G = "sites/gaoxinshequ.yaml"
+_REPORT = "美兰区白沙街道测试社区:\n近年来,该社区探索“协商”议事堂,化解纠纷28件。\n"
 
 
 @dataclass
@@ -137,6 +138,17 @@ CASES = [
     Case("yml-suffix", ["build"], "x.yml: data files end in .yaml: rename it to x.yaml", {"x.yml": "areas: 3\n"}),
     Case("site-id-not-slug-no-cascade", ["build"], "Error: 1 problem in the data:\n  ",
          replace={_G: ("  id: gaoxinshequ\n", "  id: gaoxin shequ\n")}),
+    Case("draft-url-scheme", ["draft", "{tmp}/r.txt", "-o", "{tmp}/d", "--url", "javascript:alert(1)"],
+         "--url must be an http(s) URL", {"../r.txt": _REPORT}),
+    Case("draft-url-space", ["draft", "{tmp}/r.txt", "-o", "{tmp}/d", "--url", "http://a b"], "--url must be", {"../r.txt": _REPORT}),
+    Case("draft-publisher-slash", ["draft", "{tmp}/r.txt", "-o", "{tmp}/d", "--publisher", "/"], "--publisher must be",
+         {"../r.txt": _REPORT}),
+    Case("draft-source-id-empty", ["draft", "{tmp}/r.txt", "-o", "{tmp}/d", "--source-id", ""], "--source-id must be a slug",
+         {"../r.txt": _REPORT}),
+    Case("draft-title-empty", ["draft", "{tmp}/r.txt", "-o", "{tmp}/d", "--title", " "], "--title is empty", {"../r.txt": _REPORT}),
+    Case("draft-name-no-slug", ["draft", "{tmp}/😀.txt", "-o", "{tmp}/d"], "cannot make a source id from the file name",
+         {"../😀.txt": _REPORT}),
+    Case("draft-report-fifo", ["draft", "/dev/null", "-o", "{tmp}/d"], "/dev/null is not a regular file"),
     Case("export-csv-no-suffix", ["export", "-f", "csv", "-o", "{tmp}/NAME"], "give a file name ending in .csv"),
 ]
 

@@ -83,3 +83,24 @@ def test_report_and_other_writers_create_missing_folders(built_data, tmp_path):
     assert (tmp_path / "a" / "b" / "r.html").is_file()
     r = _invoke("--data", built_data, "export", "-f", "csv", "-o", tmp_path / "c" / "g.csv")
     assert r.exit_code == 0 and (tmp_path / "c" / "g-nodes.csv").is_file()
+
+
+def test_draft_reads_a_report_with_a_byte_order_mark_and_crlf(tmp_path):
+    report = tmp_path / "r.txt"
+    report.write_bytes("\ufeff美兰区白沙街道测试社区:\r\n近年来,该社区探索“协商”议事堂,化解纠纷28件。\r\n".encode("utf-8"))
+    out = tmp_path / "d"
+    r = _invoke("draft", report, "-o", out, "--no-gazetteer")
+    assert r.exit_code == 0, r.output
+    assert sorted(p.name for p in (out / "sites").iterdir()) == ["ceshishequ.yaml"]
+    assert not (out / "sources" / "r.txt").read_bytes().startswith(b"\xef\xbb\xbf")
+    r = _invoke("--data", out, "build", "--include-drafts", "-o", tmp_path / "b")
+    assert r.exit_code == 0, r.output
+
+
+def test_draft_of_a_file_named_with_a_newline_writes_valid_yaml(tmp_path):
+    report = tmp_path / "hai\nkou.txt"
+    report.write_text("美兰区白沙街道测试社区:\n近年来,该社区探索“协商”议事堂,化解纠纷28件。\n", encoding="utf-8")
+    out = tmp_path / "d"
+    assert _invoke("draft", report, "-o", out, "--no-gazetteer").exit_code == 0
+    r = _invoke("--data", out, "build", "--include-drafts", "-o", tmp_path / "b")
+    assert r.exit_code == 0, r.output

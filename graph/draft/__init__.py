@@ -20,14 +20,18 @@ __all__ = ["Draft", "SiteDraft", "Gazetteer", "draft_text", "draft_report", "wri
 
 
 def read_report(path: str | Path) -> str:
-    """The text of a report file (UTF-8); a missing or unreadable file is a ``GovkgError``."""
+    """The text of a report file (UTF-8, a byte-order mark dropped); a missing or unreadable file is a ``GovkgError``."""
     p = Path(path)
     if not p.is_file():
+        if p.exists():
+            raise GovkgError(f"{p} is not a regular file: give the report as a UTF-8 text file")
         raise GovkgError(f"report not found: {p}")
     try:
-        return p.read_text(encoding="utf-8")
+        return p.read_text(encoding="utf-8-sig")
     except UnicodeDecodeError as exc:
         raise GovkgError(f"{p} is not UTF-8 text ({exc.reason} at byte {exc.start})") from None
+    except OSError as exc:
+        raise GovkgError(f"cannot read {p}: {exc.strerror or exc}") from None
 
 
 def draft_report(path: str | Path, *, source_id: str | None = None, title: str | None = None,

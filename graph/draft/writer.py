@@ -106,7 +106,8 @@ def write_draft(draft: Draft, out_dir: str | Path, *, text_path: str | Path | No
             f"'某区某街道{example}:' (district or county, street or town, as the report's source says), "
             f"then run govkg draft again. Nothing was written.")
     files: dict[Path, str] = {}
-    header = _HEADER.format(file=src.get("file") or "the report")
+    shown_file = "".join(c if c.isprintable() else "?" for c in (src.get("file") or "the report"))
+    header = _HEADER.format(file=shown_file)  # a file name with a newline must not end the YAML comment
     files[out / "sources" / f"{src['id']}.yaml"] = header + dump_yaml(fit_fields("source", src))
     if draft.areas:
         doc = {"source": src["id"], "areas": [fit_fields("areas", a) for a in draft.areas]}
@@ -119,7 +120,9 @@ def write_draft(draft: Draft, out_dir: str | Path, *, text_path: str | Path | No
                 doc[section] = [fit_fields(section, v) for v in items]
         files[out / "sites" / f"{sid}.yaml"] = header + dump_yaml(doc)
     if text_path is not None and src.get("file"):
-        files[out / "sources" / src["file"]] = Path(text_path).read_text(encoding="utf-8")
+        from . import read_report
+
+        files[out / "sources" / src["file"]] = read_report(text_path)  # as drafted: UTF-8, no byte-order mark
     for path in files:
         _check_target(path, force)
     return write_set(files)
@@ -131,14 +134,31 @@ def source_record(report: Path, *, source_id: str | None, title: str | None, pub
     from ..slug import is_slug, slugify
     from .drafter import _pinyin
 
-    sid = source_id or slugify(report.stem)
+    if source_id is None:
+        sid = slugify(report.stem)
+        if not is_slug(sid):
+            raise GovkgError(f"cannot make a source id from the file name {report.name!r}: give --source-id "
+                             f"(lower-case a-z, 0-9, '-')")
+    else:
+        sid = source_id
     if not is_slug(sid):
         raise GovkgError(f"--source-id must be a slug (lower-case a-z, 0-9, '-'), got {sid!r}")
-    first = next((line.strip() for line in text.splitlines() if line.strip()), report.stem)
+    if title is not None:
+        title = " ".join(title.split())
+        if not title:
+            raise GovkgError("--title is empty: give the report's title, or leave the option out to use its first line")
+    if url is not None:
+        from ..model import _source_value_problems
+
+        if _source_value_problems({"url": url}, {"url": None}, "--url"):
+            raise GovkgError(f"--url must be an http(s) URL without spaces, got {url!r}")
+    first = next((" ".join(line.split()) for line in text.splitlines() if line.strip()), report.stem)
     zh = title or first[:80]
     rec = {"id": sid, "zh": zh, "en": f"(translate) {_pinyin(zh)[:80]}" if not title or not title.isascii() else title}
-    if publisher:
+    if publisher is not None:
         zh_p, _, en_p = publisher.partition("/")
+        if not zh_p.strip() or not (en_p.strip() or _pinyin(zh_p.strip())):
+            raise GovkgError(f"--publisher must be '中文名/English name' (or just the Chinese name), got {publisher!r}")
         rec["publisher"] = {"zh": zh_p.strip(), "en": (en_p.strip() or _pinyin(zh_p.strip()))}
     else:
         rec["publisher"] = {"zh": "未注明", "en": "not stated"}
