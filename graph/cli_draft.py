@@ -53,7 +53,8 @@ def draft(ctx, report, out_dir, source_id, title, publisher, date, url, copy_tex
               help="Where to write the page (default: DATA_DIR/review.html).")
 @click.option("--open", "open_", is_flag=True, help="Open the page in the web browser.")
 @click.option("--serve", is_flag=True, help="Serve the page on 127.0.0.1 and save decisions into the YAML (Ctrl-C stops).")
-@click.option("--port", type=int, default=0, show_default=True, help="Port for --serve (0: a free one).")
+@click.option("--port", type=click.IntRange(0, 65535), default=0, show_default=True,
+              help="Port for --serve (0: a free one).")
 @click.option("--apply", "apply_file", type=NonEmptyPath(dir_okay=False, exists=True, path_type=Path),
               help="Apply a decisions.json exported from the page, then stop.")
 @click.option("--text", "text_path", type=NonEmptyPath(dir_okay=False, path_type=Path),
@@ -74,9 +75,13 @@ def review(data_dir, out, open_, serve, port, apply_file, text_path):
 
     if apply_file is not None:
         try:
-            body = json.loads(apply_file.read_text(encoding="utf-8"))
+            body = json.loads(apply_file.read_text(encoding="utf-8-sig"))
         except (ValueError, UnicodeDecodeError) as exc:
             raise GovkgError(f"{apply_file}: not a decisions JSON file ({exc})") from None
+        except RecursionError:
+            raise GovkgError(f"{apply_file}: not a decisions JSON file (nested too deep)") from None
+        except OSError as exc:
+            raise GovkgError(f"cannot read {apply_file}: {exc.strerror or exc}") from None
         r = apply_decisions(data_dir, body)
         click.echo(f"{r['accepted']} accepted, {r['edited']} edited, {r['rejected']} rejected; "
                    f"changed {', '.join(r['files']) or 'nothing'}")

@@ -104,3 +104,74 @@ def test_draft_of_a_file_named_with_a_newline_writes_valid_yaml(tmp_path):
     assert _invoke("draft", report, "-o", out, "--no-gazetteer").exit_code == 0
     r = _invoke("--data", out, "build", "--include-drafts", "-o", tmp_path / "b")
     assert r.exit_code == 0, r.output
+
+
+_BAD_DECISIONS = [
+    ({"file": 5, "section": "outcomes", "id": "x", "action": "accept"}, "file must be the path"),
+    ({"file": "sites/a\u0000.yaml", "section": "outcomes", "id": "x", "action": "accept"}, "file must be the path"),
+    ({"file": "sites/ceshishequ.yaml", "section": ["outcomes"], "id": "x", "action": "accept"}, "unknown section"),
+    ({"file": "sites/ceshishequ.yaml", "section": "outcomes", "id": ["x"], "action": "accept"}, "id must be a text"),
+    ({"file": "sites/ceshishequ.yaml", "section": "outcomes", "id": "x", "action": {"a": 1}}, "unknown action"),
+    ({"file": "sites/ceshishequ.yaml", "section": "outcomes", "id": "ceshishequ-huajiejiufen-28-jian", "action": "edit",
+      "values": [1]}, "values must be a mapping"),
+    ({"file": "sites/ceshishequ.yaml", "section": "outcomes", "id": "ceshishequ-huajiejiufen-28-jian", "action": "edit",
+      "values": {"value": float("nan")}}, "value must be a finite number"),
+    ({"file": "sites/ceshishequ.yaml", "section": "outcomes", "id": "ceshishequ-huajiejiufen-28-jian", "action": "edit",
+      "values": {"value": 10 ** 5000}}, "value must be a finite number"),
+]
+
+
+def _drafted(tmp_path):
+    report = tmp_path / "r.txt"
+    report.write_text("美兰区白沙街道测试社区:\n近年来,该社区探索“协商”议事堂,化解纠纷28件。\n", encoding="utf-8")
+    out = tmp_path / "d"
+    assert _invoke("draft", report, "-o", out, "--no-gazetteer").exit_code == 0
+    return out
+
+
+def test_malformed_decisions_are_clean_errors_and_change_nothing(tmp_path):
+    import pytest
+
+    from govkg.draft.review import apply_decisions
+    from govkg.errors import GovkgError
+
+    out = _drafted(tmp_path)
+    before = {p: p.read_bytes() for p in out.rglob("*.yaml")}
+    for decision, expect in _BAD_DECISIONS:
+        with pytest.raises(GovkgError, match=expect):
+            apply_decisions(out, {"decisions": [decision]})
+    deep = tmp_path / "deep.json"
+    deep.write_text("[" * 100_000 + "]" * 100_000)
+    r = CliRunner().invoke(cli, ["review", str(out), "--apply", str(deep)])
+    assert r.exit_code == 1 and "nested too deep" in r.output, r.output
+    assert isinstance(r.exception, (SystemExit, type(None)))
+    assert {p: p.read_bytes() for p in out.rglob("*.yaml")} == before
+
+
+def test_review_server_answers_a_bad_content_length_with_400(tmp_path):
+    import http.client
+
+    from govkg.draft.review import ReviewServer
+
+    out = _drafted(tmp_path)
+    server = ReviewServer(out, text_path=tmp_path / "r.txt")
+    url = server.start()
+    try:
+        port = int(url.rstrip("/").rsplit(":", 1)[1])
+        for length in ("-5", "abc"):
+            conn = http.client.HTTPConnection("127.0.0.1", port, timeout=10)
+            conn.putrequest("POST", "/decisions")
+            conn.putheader("X-Govkg-Token", server.token)
+            conn.putheader("Content-Type", "application/json")
+            conn.putheader("Content-Length", length)
+            conn.endheaders()
+            assert conn.getresponse().status == 400
+            conn.close()
+        conn = http.client.HTTPConnection("127.0.0.1", port, timeout=10)
+        body = "[" * 50_000 + "]" * 50_000
+        conn.request("POST", "/decisions", body=body, headers={"X-Govkg-Token": server.token,
+                                                               "Content-Type": "application/json"})
+        resp = conn.getresponse()
+        assert resp.status == 400 and b"nested too deep" in resp.read()
+    finally:
+        server.stop()
