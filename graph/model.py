@@ -461,6 +461,10 @@ def _entry(section: str, raw, index: int | None, shown: str, file_source, site_i
     if "id" in values and not (isinstance(values["id"], str) and is_slug(values["id"])):
         problems.append(Problem(shown, lines["id"], "id", f"not a slug (lower-case a-z, 0-9, '-'): {values['id']!r}"))
         bad = True
+    control = _control_problems(values, lines, shown)
+    if control:
+        problems.extend(control)
+        bad = True
     if bad:
         return None
     for name in ("members", "active_at", "realized_by", "kinds", "visited", "parts", "led_by", "run_by", "aka", "area_served"):
@@ -477,6 +481,42 @@ def _entry(section: str, raw, index: int | None, shown: str, file_source, site_i
 
 
 _DIGIT = re.compile(r"[0-9０-９]")
+#: Characters no text of a data file may hold: C0 controls but tab and newline, DEL, C1 controls,
+#: and the bidirectional overrides that make a label read differently from what it holds.
+_CONTROL = re.compile("[\x00-\x08\x0b-\x1f\x7f-\x9f\u202a-\u202e\u2066-\u2069]")
+#: Labels are one line.
+_LABELS = frozenset({"zh", "en", "aka"})
+
+
+def _control_problems(values: dict, lines: dict, shown: str) -> list[Problem]:
+    """A problem for each field whose text holds a control character (or a line break, in a label):
+    it would reach terminals, CSV and XML exports and web pages as it is.
+
+    Examples
+    --------
+    >>> [p.message for p in _control_problems({"en": "A\x1b[2J"}, {"en": 3}, "x.yaml")]
+    ['holds the control character U+001B: remove it (write the text as the report prints it)']
+    """
+    out = []
+    for name, value in values.items():
+        texts, stack = [], [value]
+        while stack:
+            v = stack.pop()
+            if isinstance(v, str):
+                texts.append(v)
+            elif isinstance(v, dict):
+                stack.extend(v.values())
+            elif isinstance(v, list):
+                stack.extend(v)
+        for t in texts:
+            m = _CONTROL.search(t) or (re.search("[\n\t]", t) if name in _LABELS else None)
+            if m:
+                ch = m.group()
+                what = "a line break or tab: a label is one line" if ch in "\n\t" else (
+                    f"the control character U+{ord(ch):04X}: remove it (write the text as the report prints it)")
+                out.append(Problem(shown, lines.get(name), name, f"holds {what}"))
+                break
+    return out
 
 
 def load_file(path: str | Path, *, root: str | Path | None = None) -> list[Entry]:
@@ -602,6 +642,7 @@ def load_source(path: str | Path, *, root: str | Path | None = None) -> Source:
         if v is not None and not (isinstance(v, dict) and v and all(isinstance(t, str) and t.strip() for t in v.values())):
             problems.append(Problem(shown, lines[name], name, "expected a mapping of language code to title, e.g. {zh: …}"))
     problems += _source_value_problems(values, lines, shown)
+    problems += _control_problems(values, lines, shown)
     if problems:
         raise DataError(problems)
     return Source(str(values["id"]), values, shown, 1, lines)

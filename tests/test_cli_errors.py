@@ -149,6 +149,16 @@ CASES = [
     Case("draft-name-no-slug", ["draft", "{tmp}/😀.txt", "-o", "{tmp}/d"], "cannot make a source id from the file name",
          {"../😀.txt": _REPORT}),
     Case("draft-report-fifo", ["draft", "/dev/null", "-o", "{tmp}/d"], "/dev/null is not a regular file"),
+    Case("label-terminal-escape", ["build"], "gaoxinshequ.yaml:7: field 'en': holds the control character U+001B",
+         replace={_G: ("  en: Gaoxin Community\n", '  en: "Gaoxin\\e]0;pwned\\a Community"\n')}),
+    Case("label-line-break", ["build"], "field 'en': holds a line break or tab: a label is one line",
+         replace={_G: ("  en: Gaoxin Community\n", '  en: "Gaoxin\\nCommunity"\n')}),
+    Case("label-bidi-override", ["build"], "field 'zh': holds the control character U+202E",
+         replace={_G: ("  zh: 高新社区\n", '  zh: "高新\\u202E社区"\n')}),
+    Case("description-nul", ["build"], "field 'description': holds the control character U+0000",
+         replace={_G: ("      zh: 以党建引领", '      zh: "\\0"\n      x_: 以党建引领')}),
+    Case("yaml-raw-control", ["build"], "x.yaml:2: malformed YAML: character U+007F is not allowed",
+         {"x.yaml": "a: 1\nb: 'x\x7f'\n"}),
     Case("export-csv-no-suffix", ["export", "-f", "csv", "-o", "{tmp}/NAME"], "give a file name ending in .csv"),
 ]
 
