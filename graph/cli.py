@@ -36,6 +36,10 @@ class _Group(click.Group):
             except (OSError, ValueError):
                 pass
             ctx.exit(1)
+        except UnicodeDecodeError as exc:  # a text file that is not UTF-8 where no reader said which one
+            click.echo(f"Error: a file read is not UTF-8 text ({exc.reason} at byte {exc.start}): data files, queries "
+                       f"and source texts ($GOVKG_SOURCES, data/sources/) must be UTF-8", err=True)
+            ctx.exit(1)
         except OSError as exc:
             where = f"{exc.filename}: " if getattr(exc, "filename", None) else ""
             click.echo(f"Error: {where}{exc.strerror or exc}", err=True)

@@ -82,9 +82,15 @@ def read_manifest(build_dir: str | Path) -> dict | None:
     """The manifest of ``build_dir``, or None when it is missing or unreadable."""
     try:
         m = json.loads((Path(build_dir) / MANIFEST).read_text(encoding="utf-8"))
-    except (OSError, ValueError):
+    except (OSError, ValueError, RecursionError):
         return None
-    return m if isinstance(m, dict) else None
+    if not isinstance(m, dict):
+        return None
+    # a manifest edited by hand (or by anyone) is trusted only in the shape this module writes
+    if not isinstance(m.get("inputs", {}), dict) or not isinstance(m.get("outputs", {}), dict) or not all(
+            isinstance(k, str) and isinstance(v, str) for part in ("inputs", "outputs") for k, v in m.get(part, {}).items()):
+        return None
+    return m
 
 
 def stale_reason(build_dir: str | Path, data_dir: str | Path) -> str | None:

@@ -175,3 +175,30 @@ def test_review_server_answers_a_bad_content_length_with_400(tmp_path):
         assert resp.status == 400 and b"nested too deep" in resp.read()
     finally:
         server.stop()
+
+
+def test_a_tampered_build_manifest_is_not_trusted_and_not_a_traceback(built_data, tmp_path):
+    import json
+    import shutil
+
+    build = tmp_path / "build"
+    shutil.copytree(built_data.parent / "build", build)
+    good = json.loads((build / "manifest.json").read_text(encoding="utf-8"))
+    bodies = ["[" * 100_000 + "]" * 100_000, "null", json.dumps({**good, "inputs": "x", "outputs": {"govkg.nt": 5}}),
+              json.dumps({**good, "outputs": [1, 2]})]
+    for body in bodies:
+        (build / "manifest.json").write_text(body, encoding="utf-8")
+        r = CliRunner().invoke(cli, ["--data", str(built_data), "--build-dir", str(build), "shared", "椰智荟"])
+        assert r.exit_code == 0 and r.exception is None, (body[:60], r.output[-500:])
+        assert "椰智荟" in r.output
+
+
+def test_a_source_text_that_is_not_utf8_is_a_clean_error(data_copy, tmp_path, monkeypatch):
+    sources = tmp_path / "src"
+    sources.mkdir()
+    (sources / "haikou-grassroots-governance-demo-sites.zh.txt").write_bytes(b"\xda\xff" * 100)
+    monkeypatch.setenv("GOVKG_SOURCES", str(sources))
+    r = CliRunner().invoke(cli, ["--data", str(data_copy), "build", "-o", str(tmp_path / "b")])
+    assert r.exit_code == 1 and isinstance(r.exception, SystemExit), r.output
+    assert r.output.startswith("Error: a file read is not UTF-8 text"), r.output
+    assert not (tmp_path / "b").exists()
