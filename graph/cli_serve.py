@@ -95,7 +95,7 @@ def register(cli: click.Group) -> None:
             if password_env not in os.environ:
                 raise GovkgError(f"environment variable {password_env} is not set (it should hold the password)")
             password = os.environ[password_env]
-        res = run_publish(graph_from(ctx), url, graph_iri=graph_iri or DEFAULT_GRAPH, method=method,
+        res = run_publish(graph_from(ctx), url, graph_iri=DEFAULT_GRAPH if graph_iri is None else graph_iri, method=method,
                           query_url=query_url, user=user, password=password, chunk=chunk)
         click.echo(f"published {res.sent:,} triples into <{res.graph}> at {res.url} ({res.method}, "
                    f"{res.requests} requests); the store counts {res.counted:,}")

@@ -202,3 +202,48 @@ def test_a_source_text_that_is_not_utf8_is_a_clean_error(data_copy, tmp_path, mo
     assert r.exit_code == 1 and isinstance(r.exception, SystemExit), r.output
     assert r.output.startswith("Error: a file read is not UTF-8 text"), r.output
     assert not (tmp_path / "b").exists()
+
+
+def _hostile_store(put_status: int, put_body: bytes, query_body: bytes):
+    import http.server
+    import threading
+
+    class Handler(http.server.BaseHTTPRequestHandler):
+        def log_message(self, *args):
+            pass
+
+        def _answer(self, status, body):
+            self.rfile.read(int(self.headers.get("Content-Length") or 0))
+            self.send_response(status)
+            self.send_header("Content-Type", "application/sparql-results+json")
+            self.send_header("Content-Length", str(len(body)))
+            self.end_headers()
+            self.wfile.write(body)
+
+        def do_PUT(self):
+            self._answer(put_status, put_body)
+
+        def do_POST(self):
+            self._answer(200, query_body)
+
+    server = http.server.ThreadingHTTPServer(("127.0.0.1", 0), Handler)
+    threading.Thread(target=server.serve_forever, daemon=True).start()
+    return server
+
+
+def test_publish_to_a_hostile_store_is_a_clean_error_without_its_escape_sequences(built_data):
+    cases = [(500, b"\x1b]0;pwned\x07\x1b[2J nope", b"{}", "HTTP 500"),
+             (204, b"", b"[" * 100_000 + b"]" * 100_000, "did not answer the count query"),
+             (204, b"", b'{"results": {"bindings": [{"n": {"value": "' + b"9" * 5000 + b'"}}]}}', "did not answer")]
+    for put_status, put_body, query_body, expect in cases:
+        server = _hostile_store(put_status, put_body, query_body)
+        try:
+            url = f"http://127.0.0.1:{server.server_address[1]}/store"
+            r = CliRunner().invoke(cli, ["--data", str(built_data), "publish", url])
+        finally:
+            server.shutdown()
+            server.server_close()
+        assert r.exit_code == 1 and isinstance(r.exception, SystemExit), r.output
+        assert expect in r.output and "\x1b" not in r.output and "\x07" not in r.output, r.output[:300]
+    r = CliRunner().invoke(cli, ["--data", str(built_data), "publish", "http://127.0.0.1:1/x", "--graph", ""])
+    assert r.exit_code == 1 and "not an absolute IRI usable as a graph name: ''" in r.output
