@@ -159,6 +159,8 @@ CASES = [
          replace={_G: ("      zh: 以党建引领", '      zh: "\\0"\n      x_: 以党建引领')}),
     Case("yaml-raw-control", ["build"], "x.yaml:2: malformed YAML: character U+007F is not allowed",
          {"x.yaml": "a: 1\nb: 'x\x7f'\n"}),
+    Case("draft-report-control-char", ["draft", "{tmp}/c.txt", "-o", "{tmp}/d"], "c.txt:2: the text holds the control character U+0000",
+         {"../c.txt": "美兰区白沙街道测试社区:\n化解纠纷\x0028件。\n"}),
     Case("export-csv-no-suffix", ["export", "-f", "csv", "-o", "{tmp}/NAME"], "give a file name ending in .csv"),
 ]
 
