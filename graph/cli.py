@@ -70,7 +70,13 @@ def cli(ctx, data_dir, build_dir):
     govkg draft / review             draft a new report's data; accept, edit or reject it
     govkg slug 高新社区               the pinyin slug (IRI id) of a label
     """
+    import logging
+
     from .build import default_data_dir
+
+    # rdflib logs a traceback when a literal is ill-typed ("x"^^xsd:integer, from a query or a
+    # store): the value is kept as text, and a user must not see a Python stack for it
+    logging.getLogger("rdflib.term").setLevel(logging.ERROR)
 
     data_dir = data_dir or default_data_dir()
     ctx.obj = {"data_dir": data_dir, "build_dir": build_dir or _default_build_dir(data_dir)}

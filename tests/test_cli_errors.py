@@ -161,6 +161,9 @@ CASES = [
          {"x.yaml": "a: 1\nb: 'x\x7f'\n"}),
     Case("draft-report-control-char", ["draft", "{tmp}/c.txt", "-o", "{tmp}/d"], "c.txt:2: the text holds the control character U+0000",
          {"../c.txt": "美兰区白沙街道测试社区:\n化解纠纷\x0028件。\n"}),
+    Case("query-group-by-unselected", ["query", "SELECT ?x WHERE { BIND(1 AS ?x) } GROUP BY ?y"],
+         "SPARQL syntax error at line 1, column 46: The SELECT contains a variable that is unbound"),
+    Case("query-duplicate-variable", ["query", "SELECT ?x ?x WHERE {}"], "column 22: Duplicated variable name in SELECT"),
     Case("export-csv-no-suffix", ["export", "-f", "csv", "-o", "{tmp}/NAME"], "give a file name ending in .csv"),
 ]
 

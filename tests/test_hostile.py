@@ -247,3 +247,17 @@ def test_publish_to_a_hostile_store_is_a_clean_error_without_its_escape_sequence
         assert expect in r.output and "\x1b" not in r.output and "\x07" not in r.output, r.output[:300]
     r = CliRunner().invoke(cli, ["--data", str(built_data), "publish", "http://127.0.0.1:1/x", "--graph", ""])
     assert r.exit_code == 1 and "not an absolute IRI usable as a graph name: ''" in r.output
+
+
+def test_an_ill_typed_literal_in_an_answer_prints_no_python_stack(built_data):
+    r = CliRunner().invoke(cli, ["--data", str(built_data), "query", "SELECT ?x WHERE { BIND(STRDT('x', xsd:integer) AS ?x) }"])
+    assert r.exit_code == 0, r.output
+    assert "Traceback" not in r.output and "Failed to convert" not in r.output
+    assert r.output.splitlines()[2] == "x"
+
+
+def test_syntax_errors_name_no_character_classes(built_data):
+    for q in ("SELECT ?x WHERE { BIND(1 AS ?x) } GROUP BY ?y", "SELECT ?s WHERE { ?s ?p }", "PREFIX a: <urn:>"):
+        r = CliRunner().invoke(cli, ["--data", str(built_data), "query", q])
+        assert r.exit_code == 1 and r.output.startswith("Error: SPARQL syntax error at line 1, column "), r.output
+        assert "\\u{" not in r.output and "[_]" not in r.output and len(r.output.splitlines()) == 1, r.output
