@@ -368,8 +368,8 @@ def _check_value(kind: str, name: str, value, where) -> str | None:
         ):
             return "expected a mapping with non-empty 'zh' and 'en' texts"
     elif kind == "date":
-        if not isinstance(value, _dt.date):
-            return f"expected an ISO date (YYYY-MM-DD), got {value!r}"
+        if not isinstance(value, _dt.date) or isinstance(value, _dt.datetime):
+            return f"expected an ISO date (YYYY-MM-DD, no time), got {value!r}"
     elif kind == "str":
         if not isinstance(value, str) or not value.strip():
             return "expected a non-empty text"
@@ -461,6 +461,16 @@ def _entry(section: str, raw, index: int | None, shown: str, file_source, site_i
     if "id" in values and not (isinstance(values["id"], str) and is_slug(values["id"])):
         problems.append(Problem(shown, lines["id"], "id", f"not a slug (lower-case a-z, 0-9, '-'): {values['id']!r}"))
         bad = True
+    if section == "redirects":
+        for name in ("from", "to"):
+            v = values.get(name)
+            if isinstance(v, str) and not _REDIRECT_PATH.fullmatch(v):
+                problems.append(Problem(shown, lines[name], name, f"expected '<kind>/<id>' (e.g. 'outcome/x', ids in "
+                                                                  f"lower-case a-z, 0-9, '-'), got {v!r}"))
+                bad = True
+        if isinstance(values.get("to"), str) and values.get("to") == values.get("from"):
+            problems.append(Problem(shown, lines["to"], "to", f"'{values['to']}' is redirected to itself"))
+            bad = True
     control = _control_problems(values, lines, shown)
     if control:
         problems.extend(control)
@@ -481,6 +491,8 @@ def _entry(section: str, raw, index: int | None, shown: str, file_source, site_i
 
 
 _DIGIT = re.compile(r"[0-9０-９]")
+#: What a redirect names: a path below the id namespace, e.g. outcome/x or use/site/mechanism.
+_REDIRECT_PATH = re.compile(r"[a-z]+(?:/[a-z0-9]+(?:-[a-z0-9]+)*)+")
 #: Characters no text of a data file may hold: C0 controls but tab and newline, DEL, C1 controls,
 #: and the bidirectional overrides that make a label read differently from what it holds.
 _CONTROL = re.compile("[\x00-\x08\x0b-\x1f\x7f-\x9f\u202a-\u202e\u2066-\u2069]")
@@ -633,7 +645,7 @@ def load_source(path: str | Path, *, root: str | Path | None = None) -> Source:
         if v is not None and not (isinstance(v, dict) and v.get("zh") and v.get("en")):
             problems.append(Problem(shown, lines[name], name, "expected a mapping with 'zh' and 'en' (and optionally 'id')"))
     for name in ("date", "date_earliest"):
-        if name in values and not isinstance(values[name], _dt.date):
+        if name in values and (not isinstance(values[name], _dt.date) or isinstance(values[name], _dt.datetime)):
             problems.append(Problem(shown, lines[name], name, f"expected an ISO date (YYYY-MM-DD), got {values[name]!r}"))
     if "date" in values and "date_earliest" in values:
         problems.append(Problem(shown, lines["date_earliest"], "date_earliest", "give 'date' when the date is known, 'date_earliest' only when it is not"))

@@ -69,6 +69,10 @@ def structure_problems(dataset: Dataset) -> list[Problem]:
     for e in dataset.entries:
         if e.section == "organizations" and not e.is_use and e.id in (e.values.get("members") or []):
             problems.append(e.problem("members", f"'{e.id}' is listed among its own members"))
+    for e in dataset.entries:
+        if e.section == "outcomes" and not e.is_use and e.values.get("same_measure_as") == e.id:
+            problems.append(e.problem("same_measure_as", f"'{e.id}' names itself: same_measure_as is the same "
+                                                         "measure stated by another outcome"))
     problems += _parts_cycles([e for e in dataset.entries if e.section == "mechanisms" and not e.is_use])
     return problems
 

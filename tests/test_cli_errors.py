@@ -164,6 +164,12 @@ CASES = [
     Case("query-group-by-unselected", ["query", "SELECT ?x WHERE { BIND(1 AS ?x) } GROUP BY ?y"],
          "SPARQL syntax error at line 1, column 46: The SELECT contains a variable that is unbound"),
     Case("query-duplicate-variable", ["query", "SELECT ?x ?x WHERE {}"], "column 22: Duplicated variable name in SELECT"),
+    Case("redirect-path", ["build"], "field 'from': expected '<kind>/<id>'",
+         replace={"redirects.yaml": ("  - from: mechanism/wenshan-zhongdianquyujiankong", "  - from: '../x y'")}),
+    Case("outcome-same-measure-as-itself", ["build"], "field 'same_measure_as': 'gaoxinshequ-qiyehuzhu-changci' names itself",
+         replace={_G: ("    unit: changci\n", "    unit: changci\n    same_measure_as: gaoxinshequ-qiyehuzhu-changci\n")}),
+    Case("event-date-with-time", ["build"], "field 'date': expected an ISO date (YYYY-MM-DD, no time)",
+         replace={"events.yaml": ("    date: 2024-11-02\n", "    date: 2024-11-02T10:00:00\n")}),
     Case("export-csv-no-suffix", ["export", "-f", "csv", "-o", "{tmp}/NAME"], "give a file name ending in .csv"),
 ]
 
