@@ -33,7 +33,13 @@ def draft(ctx, report, out_dir, source_id, title, publisher, date, url, copy_tex
     gaz = None
     data_dir = ctx.obj["data_dir"]
     if not no_gazetteer and Path(data_dir).is_dir():
-        gaz = gazetteer_from_data(data_dir)
+        from .errors import DataError, GovkgError
+
+        try:
+            gaz = gazetteer_from_data(data_dir)
+        except DataError as exc:
+            raise GovkgError(f"the curated data read for the gazetteer ({data_dir}; --no-gazetteer leaves it out) "
+                             f"has problems: {exc}") from None
     d = draft_report(report, source_id=source_id, title=title, publisher=publisher, date=date, url=url, gazetteer=gaz)
     written = write_draft(d, out_dir, text_path=report if copy_text else None, force=force)
     for p in written:

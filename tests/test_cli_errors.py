@@ -170,6 +170,8 @@ CASES = [
          replace={_G: ("    unit: changci\n", "    unit: changci\n    same_measure_as: gaoxinshequ-qiyehuzhu-changci\n")}),
     Case("event-date-with-time", ["build"], "field 'date': expected an ISO date (YYYY-MM-DD, no time)",
          replace={"events.yaml": ("    date: 2024-11-02\n", "    date: 2024-11-02T10:00:00\n")}),
+    Case("draft-broken-gazetteer", ["draft", "{tmp}/r.txt", "-o", "{tmp}/d"],
+         "the curated data read for the gazetteer", {"../r.txt": _REPORT, "x.yaml": "a: 1\n"}),
     Case("export-csv-no-suffix", ["export", "-f", "csv", "-o", "{tmp}/NAME"], "give a file name ending in .csv"),
 ]
 
