@@ -345,6 +345,22 @@ def _plain(value):
     return str(value)
 
 
+def _unquoted_hint(value) -> str:
+    """Why a label written as plain text was not read as text: YAML reads yes/no/on/off, numbers and dates.
+
+    Examples
+    --------
+    >>> _unquoted_hint(False)
+    ", got False (YAML reads yes, no, on, off, true and false as yes/no values: put the label in quotes, e.g. 'No')"
+    """
+    if isinstance(value, bool):
+        return (f", got {value} (YAML reads yes, no, on, off, true and false as yes/no values: put the label in "
+                f"quotes, e.g. 'No')")
+    if isinstance(value, (int, float, _dt.date)):
+        return f", got {value!r} (YAML reads it as a {type(value).__name__}: put the label in quotes)"
+    return ""
+
+
 def _check_value(kind: str, name: str, value, where) -> str | None:
     """Return a message when ``value`` is not a valid ``kind``; None when it is."""
     if kind.startswith("enum:"):
@@ -425,7 +441,7 @@ def _entry(section: str, raw, index: int | None, shown: str, file_source, site_i
             bad = True
     for name in ("zh", "en"):
         if name in values and (not isinstance(values[name], str) or not values[name].strip()):
-            problems.append(Problem(shown, lines[name], name, "expected a non-empty text"))
+            problems.append(Problem(shown, lines[name], name, "expected a non-empty text" + _unquoted_hint(values[name])))
             bad = True
     ev = values.get("evidence")
     if section == "redirects":

@@ -172,6 +172,8 @@ CASES = [
          replace={"events.yaml": ("    date: 2024-11-02\n", "    date: 2024-11-02T10:00:00\n")}),
     Case("draft-broken-gazetteer", ["draft", "{tmp}/r.txt", "-o", "{tmp}/d"],
          "the curated data read for the gazetteer", {"../r.txt": _REPORT, "x.yaml": "a: 1\n"}),
+    Case("label-yaml-boolean", ["build"], "field 'en': expected a non-empty text, got False (YAML reads yes, no",
+         replace={_G: ("  en: Gaoxin Community\n", "  en: No\n")}),
     Case("export-csv-no-suffix", ["export", "-f", "csv", "-o", "{tmp}/NAME"], "give a file name ending in .csv"),
 ]
 
