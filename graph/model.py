@@ -759,11 +759,10 @@ def load_files(kinds, root) -> dict:
     by one forked process per core, in order-preserving chunks.
     """
     import os
-    import threading
 
     items = [(p, root, is_source) for p, is_source in kinds]
     cores = os.cpu_count() or 1
-    if len(items) < PARALLEL_FILES or cores < 2 or threading.active_count() > 1 or os.name != "posix":
+    if len(items) < PARALLEL_FILES or cores < 2 or not _can_fork():
         return {p: _result(*_load_chunk([(p, r, s)])[0]) for p, r, s in items}
     import multiprocessing as mp
     from concurrent.futures import ProcessPoolExecutor
@@ -773,6 +772,15 @@ def load_files(kinds, root) -> dict:
     with ProcessPoolExecutor(cores, mp_context=mp.get_context("fork")) as pool:
         done = [r for part in pool.map(_load_chunk, chunks) for r in part]
     return {item[0]: _result(*r) for item, r in zip(items, done)}
+
+
+def _can_fork() -> bool:
+    """Whether forking is safe here: a POSIX system and no other thread in this process (a
+    thread holding a lock at the fork would leave it locked in the child for ever)."""
+    import os
+    import threading
+
+    return os.name == "posix" and threading.active_count() == 1
 
 
 def _result(ok: bool, value):

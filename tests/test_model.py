@@ -237,6 +237,7 @@ def test_parallel_loading_equals_serial_and_keeps_each_files_problems(tmp_path, 
     monkeypatch.setattr(model, "_load_chunk", spy)
     monkeypatch.setattr(model, "PARALLEL_FILES", 2)
     monkeypatch.setattr(os, "cpu_count", lambda: 2)
+    monkeypatch.setattr(model, "_can_fork", lambda: True)  # other tests may have left a thread running
     parallel = load_data(data)
     assert str(os.getpid()) not in {p.name for p in pids.iterdir()} and len(list(pids.iterdir())) >= 1
     assert [(e.section, e.id, e.file, e.line, e.values) for e in parallel.entries] == \
@@ -250,3 +251,18 @@ def test_parallel_loading_equals_serial_and_keeps_each_files_problems(tmp_path, 
     assert ("data/sites/no-list.yaml", 1, "areas") in found
     assert any(f == "data/sites/broken.yaml" and "malformed YAML" in p.message
                for p in exc.value.problems for f in [p.file])
+
+
+def test_no_fork_while_another_thread_runs():
+    import threading
+
+    import govkg.model as model
+
+    stop = threading.Event()
+    t = threading.Thread(target=stop.wait)
+    t.start()
+    try:
+        assert not model._can_fork()
+    finally:
+        stop.set()
+        t.join()
