@@ -8,7 +8,7 @@ from pathlib import Path
 
 from rdflib import Graph
 
-from .compile import BuildReport, compile_graph
+from .compile import BuildReport, compile_graph, compile_triples
 from .errors import ValidationError
 from .exports import serialize
 from .model import load_data
@@ -93,26 +93,32 @@ def build_graph(data_dir: str | Path | None = None, *, sources_dirs=None, includ
     return _build(data_dir, sources_dirs, include_drafts)[0]
 
 
-def _build(data_dir, sources_dirs, include_drafts=False, file_loader=None):
+def _compile(data_dir, sources_dirs, include_drafts=False, file_loader=None):
+    """(ontology graph, data triples, report): load, check and compile ``data_dir``."""
     data_dir = Path(data_dir) if data_dir is not None else default_data_dir()
     if sources_dirs is None:
         sources_dirs = default_sources_dirs(data_dir)
     onto = ontology_graph()
     dataset = load_data(data_dir, include_drafts=include_drafts, file_loader=file_loader)
     check_structure(dataset)
-    data, report = compile_graph(dataset, sources_dirs=sources_dirs, ontology=onto)
+    data, report = compile_triples(dataset, sources_dirs=sources_dirs, ontology=onto)
     report.warnings = duplicate_label_warnings(dataset)
-    full = onto + data
-    bind_prefixes(full)
-    report.triples = len(full)
-    return full, report
+    return onto, data, report
 
 
-def ntriples(graph: Graph) -> bytes:
-    """``graph`` as sorted N-Triples: identical graphs give identical bytes.
+def _build(data_dir, sources_dirs, include_drafts=False, file_loader=None):
+    onto, data, report = _compile(data_dir, sources_dirs, include_drafts, file_loader)
+    onto.addN((s, p, o, onto) for s, p, o in data)
+    report.triples = len(onto)
+    return onto, report
 
-    Blank nodes, when there are any, are first given canonical labels
-    (``rdflib.compare.to_canonical_graph``).
+
+def ntriples(graph: Graph, extra=()) -> bytes:
+    """``graph`` (plus the ``(s, p, o)`` triples of ``extra``) as sorted N-Triples: identical graphs give identical bytes.
+
+    Blank nodes of ``graph``, when there are any, are first given canonical labels
+    (``rdflib.compare.to_canonical_graph``); ``extra`` must hold none. Lines are written
+    by rdflib's N-Triples serializer, one per distinct triple.
 
     Examples
     --------
@@ -124,14 +130,21 @@ def ntriples(graph: Graph) -> bytes:
     <urn:x> <urn:p> "a" .
     <urn:x> <urn:p> "b" .
     """
-    from rdflib import BNode
+    from rdflib import BNode, Literal
+    from rdflib.plugins.serializers.nt import _nt_row, _quoteLiteral
 
     if any(isinstance(term, BNode) for triple in graph for term in triple):
         from rdflib.compare import to_canonical_graph
 
         graph = to_canonical_graph(graph)
-    lines = graph.serialize(format="nt", encoding="utf-8").splitlines()
-    return b"".join(line + b"\n" for line in sorted(set(lines)) if line.strip())
+    lines = {_nt_row(t) for t in graph}
+    shown: dict = {}  # each IRI written once (``_nt_row`` does the same per term, uncached)
+    for s, p, o in extra:
+        a = shown.get(s) or shown.setdefault(s, s.n3())
+        b = shown.get(p) or shown.setdefault(p, p.n3())
+        c = _quoteLiteral(o) if isinstance(o, Literal) else (shown.get(o) or shown.setdefault(o, o.n3()))
+        lines.add(f"{a} {b} {c} .\n")
+    return "".join(sorted(lines)).encode("utf-8")
 
 
 def turtle_from_ntriples(nt: bytes) -> bytes:
@@ -180,18 +193,33 @@ class _ParseCache:
         except Exception:  # noqa: BLE001 - a missing or damaged cache is rebuilt
             self.old = {}
 
-    def __call__(self, path: Path, root, is_source: bool):
-        from .model import load_file, load_source
-
+    def _hit(self, path: Path, root):
         rel = path.relative_to(self.data_dir).as_posix()
         h = self.hashes.get(rel)
         hit = self.old.get(rel)
-        if h is not None and hit is not None and hit[0] == h and hit[1] == str(root):
+        return rel, h, (hit if h is not None and hit is not None and hit[0] == h and hit[1] == str(root) else None)
+
+    def prefetch(self, kinds, root) -> None:
+        """Parse every file the cache cannot answer for (``govkg.model.load_files``: in parallel when many)."""
+        from .model import load_files
+
+        self.fresh = load_files([(p, s) for p, s in kinds if self._hit(p, root)[2] is None], root)
+
+    def __call__(self, path: Path, root, is_source: bool):
+        from .errors import DataError
+        from .model import load_file, load_source
+
+        rel, h, hit = self._hit(path, root)
+        if hit is not None:
             self.hits += 1
             result = hit[2]
         else:
             self.parsed.append(rel)
-            result = load_source(path, root=root) if is_source else load_file(path, root=root)
+            result = getattr(self, "fresh", {}).get(path)
+            if result is None:
+                result = load_source(path, root=root) if is_source else load_file(path, root=root)
+            elif isinstance(result, DataError):
+                raise result
         if h is not None:
             self.new[rel] = (h, str(root), result)
         return result
@@ -253,14 +281,15 @@ def build(data_dir: str | Path | None = None, out_dir: str | Path | None = None,
     fields = manifest.expected(data_dir, inputs=inputs, include_drafts=include_drafts)
     cache = _ParseCache(out_dir, inputs, data_dir, reuse=incremental)
     lap("hash")
-    graph, report = _build(data_dir, sources_dirs, include_drafts, cache)
+    onto, data, report = _compile(data_dir, sources_dirs, include_drafts, cache)
     lap("load+compile")
-    nt = ntriples(graph)
+    nt = ntriples(onto, data)
+    report.triples = nt.count(b"\n")
     lap("n-triples")
     if check:
         from .validate import validate
 
-        result = validate(graph, ntriples=nt)
+        result = validate(ntriples=nt)
         if not result.conforms:
             raise ValidationError(result)
         lap("validate")

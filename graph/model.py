@@ -187,6 +187,7 @@ def _located(events, shown: str):
     import yaml
 
     resolver = yaml.SafeLoader("")  # resolves plain scalars (int, date, bool …) and builds them
+    tags: dict = {}  # the resolved tag of each plain scalar seen (keys repeat in every entry)
     root = None
     stack: list = []  # containers being filled: [container, pending key or _NO_KEY, key line]
     docs = 0
@@ -224,8 +225,17 @@ def _located(events, shown: str):
         line = ev.start_mark.line + 1 if ev.start_mark is not None else None
         if isinstance(ev, yaml.ScalarEvent):
             tag = ev.tag
+            if tag is None and ev.style in ("'", '"'):
+                add(ev.value, line)  # a quoted scalar without a tag is a text: nothing to resolve
+                continue
             if tag is None or tag == "!":
-                tag = resolver.resolve(yaml.ScalarNode, ev.value, ev.implicit)
+                key = (ev.value, ev.implicit)
+                tag = tags.get(key)
+                if tag is None:
+                    tag = tags[key] = resolver.resolve(yaml.ScalarNode, ev.value, ev.implicit)
+            if tag == _STR:
+                add(ev.value, line)
+                continue
             node = yaml.ScalarNode(tag, ev.value, ev.start_mark, ev.end_mark, ev.style)
             try:
                 value = resolver.construct_object(node)
@@ -266,6 +276,7 @@ def _located(events, shown: str):
 
 
 _NO_KEY = object()
+_STR = "tag:yaml.org,2002:str"
 
 
 def _read_yaml(path: Path, shown: str):
@@ -746,18 +757,21 @@ def load_data(data_dir: str | Path, *, include_drafts: bool = False, file_loader
     problems: list[Problem] = []
     sources: list[Source] = []
     entries: list[Entry] = []
-    files = sorted(p for p in data_dir.rglob("*.yaml") if p.is_file())
-    for p in sorted(data_dir.rglob("*")):
-        if p.suffix.lower() in (".yml", ".yaml") and p.suffix != ".yaml" and p.is_file():
+    # one walk: the data files, and files named .yml/.YAML that would otherwise be silently left out
+    found = sorted(p for p in data_dir.rglob("*") if p.suffix.lower() in (".yaml", ".yml"))
+    files = [p for p in found if p.suffix == ".yaml" and p.is_file()]
+    for p in found:
+        if p.suffix != ".yaml" and p.is_file():
             problems.append(Problem(_shown(p, root), None, None,
                                     f"data files end in .yaml: rename it to {p.stem}.yaml (as it is, it is not read)"))
-    for p in files:
+    kinds = [(p, p.parent.name == "sources" and p.parent.parent == data_dir) for p in files]
+    if file_loader is None:
+        file_loader = _Preloaded()
+    if hasattr(file_loader, "prefetch"):
+        file_loader.prefetch(kinds, root)
+    for p, is_source in kinds:
         try:
-            is_source = p.parent.name == "sources" and p.parent.parent == data_dir
-            if file_loader is not None:
-                loaded = file_loader(p, root, is_source)
-            else:
-                loaded = load_source(p, root=root) if is_source else load_file(p, root=root)
+            loaded = file_loader(p, root, is_source)
             if is_source:
                 sources.append(loaded)
             else:
@@ -791,8 +805,80 @@ def load_data(data_dir: str | Path, *, include_drafts: bool = False, file_loader
 
 def _shown(path: Path, root) -> str:
     if root is not None:
+        path, root = Path(path), Path(root)
+        if not (path.is_absolute() ^ root.is_absolute()) and root.parts and path.parts[: len(root.parts)] == root.parts \
+                and ".." not in path.parts:
+            return str(path.relative_to(root))  # found under ``root`` (the usual case): no system call
         try:
-            return str(Path(path).resolve().relative_to(Path(root).resolve()))
+            return str(path.resolve().relative_to(root.resolve()))
         except ValueError:
             pass
     return str(path)
+
+
+#: Data folders with at least this many files are parsed by several processes (one per core).
+PARALLEL_FILES = 500
+
+
+def _load_one(path: Path, root, is_source: bool):
+    return load_source(path, root=root) if is_source else load_file(path, root=root)
+
+
+def _load_chunk(chunk):
+    """Parse ``[(path, root, is_source)]`` in a worker: each result, or the problems of a file."""
+    out = []
+    for path, root, is_source in chunk:
+        try:
+            out.append((True, _load_one(path, root, is_source)))
+        except DataError as exc:  # an exception's own pickling would lose its problems
+            out.append((False, exc.problems))
+    return out
+
+
+def load_files(kinds, root) -> dict:
+    """Parse files: ``{path: entries, or a Source, or the DataError of that file}``.
+
+    ``kinds`` lists ``(path, is_source)``. From ``PARALLEL_FILES`` files on, and when this
+    process runs no other thread (forking a threaded process is unsafe), the files are parsed
+    by one forked process per core, in order-preserving chunks.
+    """
+    import os
+
+    items = [(p, root, is_source) for p, is_source in kinds]
+    cores = os.cpu_count() or 1
+    if len(items) < PARALLEL_FILES or cores < 2 or not _can_fork():
+        return {p: _result(*_load_chunk([(p, r, s)])[0]) for p, r, s in items}
+    import multiprocessing as mp
+    from concurrent.futures import ProcessPoolExecutor
+
+    size = max(50, len(items) // (cores * 8))
+    chunks = [items[i:i + size] for i in range(0, len(items), size)]
+    with ProcessPoolExecutor(cores, mp_context=mp.get_context("fork")) as pool:
+        done = [r for part in pool.map(_load_chunk, chunks) for r in part]
+    return {item[0]: _result(*r) for item, r in zip(items, done)}
+
+
+def _can_fork() -> bool:
+    """Whether forking is safe here: a POSIX system and no other thread in this process (a
+    thread holding a lock at the fork would leave it locked in the child for ever)."""
+    import os
+    import threading
+
+    return os.name == "posix" and threading.active_count() == 1
+
+
+def _result(ok: bool, value):
+    return value if ok else DataError(value)
+
+
+class _Preloaded:
+    """The default file loader of ``load_data``: every file parsed up front by ``load_files``."""
+
+    def prefetch(self, kinds, root) -> None:
+        self.results = load_files(kinds, root)
+
+    def __call__(self, path, root, is_source):
+        r = self.results[path]
+        if isinstance(r, DataError):
+            raise r
+        return r
