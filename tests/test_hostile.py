@@ -261,3 +261,16 @@ def test_syntax_errors_name_no_character_classes(built_data):
         r = CliRunner().invoke(cli, ["--data", str(built_data), "query", q])
         assert r.exit_code == 1 and r.output.startswith("Error: SPARQL syntax error at line 1, column "), r.output
         assert "\\u{" not in r.output and "[_]" not in r.output and len(r.output.splitlines()) == 1, r.output
+
+
+def test_draft_force_never_replaces_curated_files(data_copy, tmp_path):
+    report = tmp_path / "haikou-jicengzhili-shifandian-2024.txt"  # its source id is that of the curated report
+    report.write_text("海南省海口市秀英区秀英街道测试社区:\n近年来,该社区探索“协商”议事堂,化解纠纷28件。\n", encoding="utf-8")
+    before = {p: p.read_bytes() for p in data_copy.rglob("*") if p.is_file()}
+    r = CliRunner().invoke(cli, ["draft", str(report), "-o", str(data_copy), "--no-gazetteer", "--force"])
+    assert r.exit_code == 1 and "was not written by govkg draft; not replacing it" in r.output, r.output
+    assert {p: p.read_bytes() for p in data_copy.rglob("*") if p.is_file()} == before
+    out = tmp_path / "d"
+    assert _invoke("draft", report, "-o", out, "--no-gazetteer").exit_code == 0
+    r = _invoke("draft", report, "-o", out, "--no-gazetteer", "--force")  # an earlier draft's files: replaced
+    assert r.exit_code == 0, r.output

@@ -56,12 +56,21 @@ def fit_fields(section: str, values: dict) -> dict:
     return out
 
 
-def _check_target(path: Path, force: bool) -> None:
+def _check_target(path: Path, force: bool, data: str) -> None:
     if path.exists() or path.is_symlink():
         if not path.is_file() or path.is_symlink():
             raise GovkgError(f"{path} exists and is not a regular file; not replacing it")
         if not force:
             raise GovkgError(f"{path} exists; draft into a new folder or pass --force to replace the drafted files")
+        # --force replaces what an earlier draft wrote, never a curated file (or another report's text)
+        try:
+            old = path.read_text(encoding="utf-8")
+        except (OSError, UnicodeDecodeError):
+            old = None
+        drafted = old is not None and (old.startswith(_HEADER.split("{file}")[0]) or old == data)
+        if not drafted:
+            raise GovkgError(f"{path} exists and was not written by govkg draft; not replacing it, even with --force "
+                             f"(draft into a new folder)")
 
 
 def write_draft(draft: Draft, out_dir: str | Path, *, text_path: str | Path | None = None, force: bool = False) -> list[Path]:
@@ -123,8 +132,8 @@ def write_draft(draft: Draft, out_dir: str | Path, *, text_path: str | Path | No
         from . import read_report
 
         files[out / "sources" / src["file"]] = read_report(text_path)  # as drafted: UTF-8, no byte-order mark
-    for path in files:
-        _check_target(path, force)
+    for path, data in files.items():
+        _check_target(path, force, data)
     return write_set(files)
 
 
