@@ -23,7 +23,7 @@ def register(cli: click.Group) -> None:
                   metavar="SECONDS", help="Deadline per query: the worker is then killed and the client gets 503.")
     @click.option("--max-rows", type=click.IntRange(min=0), default=100_000, show_default=True, metavar="N",
                   help="Cut larger results (header X-Govkg-Truncated says so).")
-    @click.option("--workers", type=click.IntRange(min=1), default=lambda: max(2, os.cpu_count() or 2),
+    @click.option("--workers", type=click.IntRange(1, 128), default=lambda: max(2, os.cpu_count() or 2),
                   show_default="number of CPUs, at least 2", help="Worker processes (queries run in parallel).")
     @click.option("--memory", "memory_mb", type=click.IntRange(min=0), default=2048, show_default=True, metavar="MIB",
                   help="Memory cap per worker beyond the shared graph (0: none).")

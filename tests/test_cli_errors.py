@@ -174,6 +174,7 @@ CASES = [
          "the curated data read for the gazetteer", {"../r.txt": _REPORT, "x.yaml": "a: 1\n"}),
     Case("label-yaml-boolean", ["build"], "field 'en': expected a non-empty text, got False (YAML reads yes, no",
          replace={_G: ("  en: Gaoxin Community\n", "  en: No\n")}),
+    Case("serve-workers-huge", ["serve", "--workers", "100000", "--port", "0"], "100000 is not in the range 1<=x<=128"),
     Case("export-csv-no-suffix", ["export", "-f", "csv", "-o", "{tmp}/NAME"], "give a file name ending in .csv"),
 ]
 
