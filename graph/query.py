@@ -253,9 +253,21 @@ def _readings(bindings: dict | None) -> list[dict]:
     """Each reading of text bindings (see ``binding_terms``) as ``{name: rdflib term}``."""
     import itertools
 
+    import math
+
     names = list(bindings or {})
     choices = [binding_terms(bindings[k]) for k in names]
+    n = math.prod(len(c) for c in choices)
+    if n > _MAX_READINGS:  # each reading is one query: plain text values multiply them
+        plain = [k for k, c in zip(names, choices) if len(c) > 1]
+        raise QueryError(f"{len(plain)} plain-text values ({', '.join('?' + k for k in plain[:6])}) would run the "
+                         f"query {n:,} times (each as text, text@zh and text@en); write them as text@zh, text@en "
+                         f"or <iri> (at most {_MAX_READINGS} readings)")
     return [dict(zip(names, r)) for r in itertools.product(*choices)] if names else [{}]
+
+
+#: At most this many readings of the bound values (3 plain-text values: 27).
+_MAX_READINGS = 27
 
 
 def _merge(parts: list, max_rows: int | None = None) -> QueryResult:

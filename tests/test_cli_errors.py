@@ -175,6 +175,8 @@ CASES = [
     Case("label-yaml-boolean", ["build"], "field 'en': expected a non-empty text, got False (YAML reads yes, no",
          replace={_G: ("  en: Gaoxin Community\n", "  en: No\n")}),
     Case("serve-workers-huge", ["serve", "--workers", "100000", "--port", "0"], "100000 is not in the range 1<=x<=128"),
+    Case("bind-too-many-readings", ["query", "SELECT ?a ?b ?c ?d WHERE { ?s rdfs:label ?a }", "--bind", "a=x", "--bind", "b=x",
+                                    "--bind", "c=x", "--bind", "d=x"], "4 plain-text values (?a, ?b, ?c, ?d) would run the query 81 times"),
     Case("export-csv-no-suffix", ["export", "-f", "csv", "-o", "{tmp}/NAME"], "give a file name ending in .csv"),
 ]
 
