@@ -80,14 +80,15 @@ def review(data_dir, out, open_, serve, port, apply_file, text_path):
     from .errors import GovkgError
 
     if apply_file is not None:
+        from .cli_types import read_user_file
+
+        text = read_user_file(apply_file, "the decisions")
         try:
-            body = json.loads(apply_file.read_text(encoding="utf-8-sig"))
-        except (ValueError, UnicodeDecodeError) as exc:
+            body = json.loads(text)
+        except ValueError as exc:
             raise GovkgError(f"{apply_file}: not a decisions JSON file ({exc})") from None
         except RecursionError:
             raise GovkgError(f"{apply_file}: not a decisions JSON file (nested too deep)") from None
-        except OSError as exc:
-            raise GovkgError(f"cannot read {apply_file}: {exc.strerror or exc}") from None
         r = apply_decisions(data_dir, body)
         click.echo(f"{r['accepted']} accepted, {r['edited']} edited, {r['rejected']} rejected; "
                    f"changed {', '.join(r['files']) or 'nothing'}")

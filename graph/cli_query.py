@@ -100,13 +100,13 @@ def register(cli: click.Group) -> None:
                 raise click.BadParameter(f"standard input is not UTF-8 text ({exc.reason} at byte {exc.start})",
                                          param_hint="QUERY") from None
         elif query.endswith(".rq") or (len(query) < 4096 and "{" not in query and Path(query).is_file()):
+            from .cli_types import read_user_file
+            from .errors import GovkgError
+
             try:
-                text = Path(query).read_text(encoding="utf-8")
-            except UnicodeDecodeError as exc:
-                raise click.BadParameter(f"{query} is not UTF-8 text ({exc.reason} at byte {exc.start})",
-                                         param_hint="QUERY") from None
-            except OSError as exc:
-                raise click.BadParameter(f"cannot read {query}: {exc.strerror or exc}", param_hint="QUERY") from None
+                text = read_user_file(query, "the query")
+            except GovkgError as exc:
+                raise click.BadParameter(str(exc), param_hint="QUERY") from None
         else:
             text = query
         bindings = dict(_parse_binding(b) for b in binds)

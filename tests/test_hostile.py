@@ -274,3 +274,22 @@ def test_draft_force_never_replaces_curated_files(data_copy, tmp_path):
     assert _invoke("draft", report, "-o", out, "--no-gazetteer").exit_code == 0
     r = _invoke("draft", report, "-o", out, "--no-gazetteer", "--force")  # an earlier draft's files: replaced
     assert r.exit_code == 0, r.output
+
+
+def test_files_named_on_the_command_line_that_never_end_are_refused(built_data, tmp_path):
+    """A query or decisions file that is a link to /dev/zero would be read until memory runs out."""
+    import os
+
+    for name in ("q.rq", "d.json", "t.txt"):
+        os.symlink("/dev/zero", tmp_path / name)
+    r = CliRunner().invoke(cli, ["--data", str(built_data), "query", str(tmp_path / "q.rq")])
+    assert r.exit_code == 2 and "cannot read the query: not a regular file" in r.output, r.output
+    out = _drafted(tmp_path)
+    r = CliRunner().invoke(cli, ["review", str(out), "--apply", str(tmp_path / "d.json")])
+    assert r.exit_code == 1 and "cannot read the decisions: not a regular file" in r.output, r.output
+    r = CliRunner().invoke(cli, ["review", str(out), "--text", str(tmp_path / "t.txt")])
+    assert r.exit_code == 1 and "not a regular file" in r.output, r.output
+    big = tmp_path / "big.rq"
+    big.write_bytes(b"#" * (17 << 20))
+    r = CliRunner().invoke(cli, ["--data", str(built_data), "query", str(big)])
+    assert r.exit_code == 2 and "is too large" in r.output, r.output

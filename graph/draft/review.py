@@ -38,18 +38,22 @@ def _report_text(data_dir: Path, text_path=None) -> tuple[str, str]:
     from ..build import default_sources_dirs
     from ..model import load_data
 
+    from . import read_report
+
     ds = load_data(data_dir, include_drafts=True)
     if text_path is not None:
         p = Path(text_path)
         if not p.is_file():
-            raise GovkgError(f"report text not found: {p}")
-        return p.read_text(encoding="utf-8"), p.name
+            raise GovkgError(f"report text not found: {p}" + (" (not a regular file)" if p.exists() else ""))
+        return read_report(p), p.name
+    if not ds.sources:
+        raise GovkgError(f"no report in {Path(data_dir) / 'sources'}: review a folder written by govkg draft")
     for s in ds.sources:
         name = s.values.get("file")
         for d in default_sources_dirs(data_dir):
             if name and (Path(d) / name).is_file():
-                return (Path(d) / name).read_text(encoding="utf-8"), name
-    names = ", ".join(str(s.values.get("file")) for s in ds.sources) or "(no source file named)"
+                return read_report(Path(d) / name), name
+    names = ", ".join(str(s.values.get("file")) for s in ds.sources)
     raise GovkgError(f"the report's text ({names}) is not in {data_dir / 'sources'} nor in $GOVKG_SOURCES; "
                      f"pass --text PATH")
 
