@@ -94,8 +94,12 @@ def register(cli: click.Group) -> None:
             raise click.UsageError("give a QUERY (text, file or -) or --example NAME")
         elif query == "-":
             stdin = click.get_binary_stream("stdin")
+            limit = 16 << 20
+            raw = stdin.read(limit + 1)  # bounded: `govkg query - < /dev/zero` must end
+            if len(raw) > limit:
+                raise click.BadParameter(f"standard input holds more than {limit:,} bytes: not a query", param_hint="QUERY")
             try:
-                text = stdin.read().decode("utf-8")
+                text = raw.decode("utf-8-sig")
             except UnicodeDecodeError as exc:
                 raise click.BadParameter(f"standard input is not UTF-8 text ({exc.reason} at byte {exc.start})",
                                          param_hint="QUERY") from None

@@ -177,6 +177,7 @@ CASES = [
     Case("serve-workers-huge", ["serve", "--workers", "100000", "--port", "0"], "100000 is not in the range 1<=x<=128"),
     Case("bind-too-many-readings", ["query", "SELECT ?a ?b ?c ?d WHERE { ?s rdfs:label ?a }", "--bind", "a=x", "--bind", "b=x",
                                     "--bind", "c=x", "--bind", "d=x"], "4 plain-text values (?a, ?b, ?c, ?d) would run the query 81 times"),
+    Case("query-stdin-endless", ["query", "-"], "standard input holds more than 16,777,216 bytes", input=b"#" * (17 << 20)),
     Case("export-csv-no-suffix", ["export", "-f", "csv", "-o", "{tmp}/NAME"], "give a file name ending in .csv"),
 ]
 
