@@ -28,6 +28,9 @@ def read_report(path: str | Path) -> str:
             raise GovkgError(f"{p} is not a regular file: give the report as a UTF-8 text file")
         raise GovkgError(f"report not found: {p}")
     try:
+        size = p.stat().st_size
+        if size > MAX_REPORT_BYTES:
+            raise GovkgError(f"{p} holds {size:,} bytes: a report's text is at most {MAX_REPORT_BYTES:,}")
         text = p.read_text(encoding="utf-8-sig")
     except UnicodeDecodeError as exc:
         raise GovkgError(f"{p} is not UTF-8 text ({exc.reason} at byte {exc.start})") from None
@@ -41,6 +44,8 @@ def read_report(path: str | Path) -> str:
     return text
 
 
+#: The largest report text read (a news report is a few dozen kB).
+MAX_REPORT_BYTES = 20 << 20
 #: Control characters a report's plain text cannot hold (tab, line feed and carriage return are fine).
 _CONTROL = re.compile("[\x00-\x08\x0b\x0c\x0e-\x1f\x7f-\x9f\u202a-\u202e\u2066-\u2069]")
 
