@@ -92,7 +92,7 @@ def syntax_error(exc: SyntaxError) -> str:
 
     Examples
     --------
-    >>> syntax_error(SyntaxError("error at 1:46: expected one of \"(\", IF, The SELECT contains a variable that is unbound, ['0' ..= '9' | 'A' ..= 'Z'], [_]"))
+    >>> syntax_error(SyntaxError("error at 1:46: expected one of '(', IF, The SELECT contains a variable that is unbound, ['0' ..= '9' | 'A' ..= 'Z'], [_]"))
     'SPARQL syntax error at line 1, column 46: The SELECT contains a variable that is unbound'
     >>> syntax_error(SyntaxError("error at 1:5: expected one of BASE, [_]"))
     'SPARQL syntax error at line 1, column 5: expected BASE'

@@ -41,7 +41,7 @@ def _printable(text) -> str:
     Examples
     --------
     >>> _printable("bad" + chr(27) + "[2J request" + chr(10) + "line 2")
-    'bad?[2J request\nline 2'
+    'bad?[2J request\\nline 2'
     """
     return "".join(c if c.isprintable() or c == "\n" else "?" for c in str(text or ""))
 

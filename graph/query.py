@@ -229,7 +229,7 @@ def run_query(graph_or_store, text: str, *, bindings: dict | None = None, timeou
     ...     run_query(g, "SELECT ?s WHERE { ?s ?p }")
     ... except QueryError as e:
     ...     print(e)
-    SPARQL syntax error at line 1, column 26: expected one of LATERAL, SERVICE, [_]
+    SPARQL syntax error at line 1, column 26: expected one of LATERAL, SERVICE
     >>> run_query(g, "SELECT ?s WHERE { ?s a gk:DemonstrationSite }", max_rows=2, timeout=10).truncated
     True
     """
