@@ -403,6 +403,8 @@ def render_markdown(blocks: list[tuple], figure_names: list[str] | None = None) 
     | 1 | x\\|y |
     <BLANKLINE>
     """
+    from urllib.parse import quote
+
     out, k = [], 0
     for b in blocks:
         kind = b[0]
@@ -419,7 +421,9 @@ def render_markdown(blocks: list[tuple], figure_names: list[str] | None = None) 
             out.append("")
         elif kind == "figure":
             name = (figure_names or [])[k] if figure_names and k < len(figure_names) else None
-            src = name or "data:image/png;base64," + base64.b64encode(b[1]).decode("ascii")
+            # a file name with spaces, brackets or parentheses would end the link: percent-encode it
+            src = ("".join(quote(c) if c in " ()[]<>\\%\"'`" or not c.isprintable() else c for c in name) if name
+                   else "data:image/png;base64," + base64.b64encode(b[1]).decode("ascii"))
             out += [f"![{md_escape(b[2])}]({src})", ""]
             k += 1
     return "\n".join(out)

@@ -293,3 +293,14 @@ def test_files_named_on_the_command_line_that_never_end_are_refused(built_data, 
     big.write_bytes(b"#" * (17 << 20))
     r = CliRunner().invoke(cli, ["--data", str(built_data), "query", str(big)])
     assert r.exit_code == 2 and "is too large" in r.output, r.output
+
+
+def test_markdown_report_links_its_figure_whatever_the_file_name(built_data, tmp_path):
+    import re
+    from urllib.parse import unquote
+
+    out = tmp_path / "my (report) [1].md"
+    r = _invoke("--data", built_data, "report", "-o", out)
+    assert r.exit_code == 0, r.output
+    links = re.findall(r"!\[[^\]]*\]\(([^)\s]+)\)", out.read_text(encoding="utf-8"))
+    assert links and all((tmp_path / unquote(src)).is_file() for src in links), links
