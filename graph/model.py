@@ -548,10 +548,10 @@ def _control_problems(values: dict, lines: dict, shown: str) -> list[Problem]:
             elif isinstance(v, list):
                 stack.extend(v)
         for t in texts:
-            m = _CONTROL.search(t) or (re.search("[\n\t]", t) if name in _LABELS else None)
+            m = _CONTROL.search(t) or (re.search("[\n\t\u2028\u2029]", t) if name in _LABELS else None)
             if m:
                 ch = m.group()
-                what = "a line break or tab: a label is one line" if ch in "\n\t" else (
+                what = "a line break or tab: a label is one line" if ch in "\n\t\u2028\u2029" else (
                     f"the control character U+{ord(ch):04X}: remove it (write the text as the report prints it)")
                 out.append(Problem(shown, lines.get(name), name, f"holds {what}"))
                 break

@@ -153,6 +153,8 @@ CASES = [
          replace={_G: ("  en: Gaoxin Community\n", '  en: "Gaoxin\\e]0;pwned\\a Community"\n')}),
     Case("label-line-break", ["build"], "field 'en': holds a line break or tab: a label is one line",
          replace={_G: ("  en: Gaoxin Community\n", '  en: "Gaoxin\\nCommunity"\n')}),
+    Case("label-line-separator", ["build"], "field 'en': holds a line break or tab: a label is one line",
+         replace={_G: ("  en: Gaoxin Community\n", '  en: "Gaoxin\\u2028Community"\n')}),
     Case("label-bidi-override", ["build"], "field 'zh': holds the control character U+202E",
          replace={_G: ("  zh: 高新社区\n", '  zh: "高新\\u202E社区"\n')}),
     Case("description-nul", ["build"], "field 'description': holds the control character U+0000",
