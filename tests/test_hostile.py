@@ -304,3 +304,14 @@ def test_markdown_report_links_its_figure_whatever_the_file_name(built_data, tmp
     assert r.exit_code == 0, r.output
     links = re.findall(r"!\[[^\]]*\]\(([^)\s]+)\)", out.read_text(encoding="utf-8"))
     assert links and all((tmp_path / unquote(src)).is_file() for src in links), links
+
+
+def test_a_data_file_named_with_a_line_break_gives_one_line_per_problem(data_copy):
+    import shutil
+
+    shutil.copy(data_copy / "sites" / "gaoxinshequ.yaml", data_copy / "sites" / "a\nb\x1b.yaml")
+    r = CliRunner().invoke(cli, ["--data", str(data_copy), "validate"])
+    assert r.exit_code == 1 and isinstance(r.exception, SystemExit), r.output
+    lines = r.output.splitlines()
+    assert lines[0].startswith("Error: ") and all(ln.startswith("  ") for ln in lines[1:]), lines[:4]
+    assert "sites/a\\nb\\x1b.yaml:5: field 'id': duplicate id 'gaoxinshequ'" in r.output and "\x1b" not in r.output
