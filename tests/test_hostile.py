@@ -314,4 +314,4 @@ def test_a_data_file_named_with_a_line_break_gives_one_line_per_problem(data_cop
     assert r.exit_code == 1 and isinstance(r.exception, SystemExit), r.output
     lines = r.output.splitlines()
     assert lines[0].startswith("Error: ") and all(ln.startswith("  ") for ln in lines[1:]), lines[:4]
-    assert "sites/a\\nb\\x1b.yaml:5: field 'id': duplicate id 'gaoxinshequ'" in r.output and "\x1b" not in r.output
+    assert "first defined at data/sites/a\\nb\\x1b.yaml:5" in r.output and "\x1b" not in r.output
