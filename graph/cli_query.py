@@ -113,6 +113,8 @@ def register(cli: click.Group) -> None:
                 raise click.BadParameter(str(exc), param_hint="QUERY") from None
         else:
             text = query
+        if excel_safe and fmt != "csv":
+            raise click.UsageError("--excel-safe is for -f csv (TSV writes literals in quotes: no cell starts a formula)")
         bindings = dict(_parse_binding(b) for b in binds)
         store = load_store(ctx.obj["data_dir"], ctx.obj["build_dir"])
         limit = timeout or None
@@ -124,7 +126,7 @@ def register(cli: click.Group) -> None:
                 out.flush()
 
             written = stream_query(store, text, fmt, write, bindings=bindings, timeout=limit, max_rows=max_rows,
-                                   excel_safe=excel_safe and fmt == "csv")
+                                   excel_safe=excel_safe)
             truncated, n = written.truncated, written.rows
         else:
             result = run_query(store, text, bindings=bindings, timeout=limit, max_rows=max_rows, isolated=True)

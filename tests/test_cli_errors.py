@@ -180,6 +180,7 @@ CASES = [
     Case("bind-too-many-readings", ["query", "SELECT ?a ?b ?c ?d WHERE { ?s rdfs:label ?a }", "--bind", "a=x", "--bind", "b=x",
                                     "--bind", "c=x", "--bind", "d=x"], "4 plain-text values (?a, ?b, ?c, ?d) would run the query 81 times"),
     Case("query-stdin-endless", ["query", "-"], "standard input holds more than 16,777,216 bytes", input=b"#" * (17 << 20)),
+    Case("excel-safe-not-csv", ["query", "ASK {}", "-f", "tsv", "--excel-safe"], "--excel-safe is for -f csv"),
     Case("export-csv-no-suffix", ["export", "-f", "csv", "-o", "{tmp}/NAME"], "give a file name ending in .csv"),
 ]
 
