@@ -235,6 +235,7 @@ def run_query(graph_or_store, text: str, *, bindings: dict | None = None, timeou
     """
     import pyoxigraph as ox
 
+    _check_limits(timeout, max_rows)
     store = graph_or_store if isinstance(graph_or_store, ox.Store) else to_store(graph_or_store)
     readings = _readings(bindings)
     if len(readings) > 1:
@@ -249,9 +250,29 @@ def run_query(graph_or_store, text: str, *, bindings: dict | None = None, timeou
     return _as_result(run_in_child(lambda send: _collect(store, text, bindings, max_rows), timeout=timeout))
 
 
+def _check_limits(timeout, max_rows) -> None:
+    """``QueryError`` for a deadline or row limit that means nothing (negative, nan, not a number)."""
+    import math
+    import numbers
+
+    if timeout is not None and (not isinstance(timeout, numbers.Real) or isinstance(timeout, bool)
+                                or not math.isfinite(timeout) or timeout < 0):
+        raise QueryError(f"timeout must be a number of seconds, 0 or more, got {timeout!r}")
+    if max_rows is not None and (not isinstance(max_rows, numbers.Integral) or isinstance(max_rows, bool) or max_rows < 0):
+        raise QueryError(f"max_rows must be a whole number, 0 or more, got {max_rows!r}")
+
+
+#: A SPARQL variable name (VARNAME of SPARQL 1.1, ASCII part: letters, digits, '_').
+_VARNAME = re.compile(r"[A-Za-z_0-9\u00C0-\uFFFF]+")
+
+
 def _readings(bindings: dict | None) -> list[dict]:
     """Each reading of text bindings (see ``binding_terms``) as ``{name: rdflib term}``."""
     import itertools
+
+    for k in bindings or {}:
+        if not isinstance(k, str) or not _VARNAME.fullmatch(k.lstrip("?$")):
+            raise QueryError(f"cannot bind {k!r}: not a SPARQL variable name (letters, digits, '_')")
 
     import math
 
@@ -313,6 +334,7 @@ def stream_query(store, text: str, fmt: str, write, *, bindings: dict | None = N
     from .guard import run_in_child
     from .results import SOLUTION_TYPES, Written, write_result
 
+    _check_limits(timeout, max_rows)
     readings = _readings(bindings)
     if len(readings) > 1:  # several readings of a text value: merged answers, collected first
         r = run_query(store, text, bindings=bindings, timeout=timeout, max_rows=max_rows, isolated=True)

@@ -315,3 +315,22 @@ def test_a_data_file_named_with_a_line_break_gives_one_line_per_problem(data_cop
     lines = r.output.splitlines()
     assert lines[0].startswith("Error: ") and all(ln.startswith("  ") for ln in lines[1:]), lines[:4]
     assert "first defined at data/sites/a\\nb\\x1b.yaml:5" in r.output and "\x1b" not in r.output
+
+
+def test_library_limits_that_mean_nothing_are_govkg_errors(graph):
+    import pytest
+
+    from govkg.analysis import analyze
+    from govkg.errors import GovkgError
+    from govkg.query import run_query
+    from govkg.shared import shared_mechanisms, similar_sites
+
+    calls = [lambda: similar_sites(graph, "高新社区", top=0), lambda: similar_sites(graph, "高新社区", top=-1),
+             lambda: shared_mechanisms(graph, None, min_sites=0), lambda: analyze(graph, top=0),
+             lambda: run_query(graph, "ASK {}", timeout=-1), lambda: run_query(graph, "ASK {}", timeout=float("nan")),
+             lambda: run_query(graph, "SELECT * WHERE { ?s ?p ?o }", max_rows=-1),
+             lambda: run_query(graph, "SELECT ?s WHERE { ?s ?p ?o }", bindings={"a b": "x"})]
+    for call in calls:
+        with pytest.raises(GovkgError):
+            call()
+    assert len(similar_sites(graph, "高新社区", top=2)["similar"]) == 2
