@@ -32,7 +32,14 @@ class Problem:
         shown = _printable(self.file)
         where = shown if self.line is None else f"{shown}:{self.line}"
         what = f" field '{_printable(self.field)}':" if self.field else ""
-        return f"{where}:{what} {_printable(self.message)}"
+        message = _printable(self.message)
+        if len(message) > _MAX_MESSAGE:  # a value of 100,000 characters quoted back is no help
+            message = f"{message[:_MAX_MESSAGE]}… (cut: the message is {len(message):,} characters long)"
+        return f"{where}:{what} {message}"
+
+
+#: The longest problem message shown whole.
+_MAX_MESSAGE = 1000
 
 
 def _printable(text: str) -> str:

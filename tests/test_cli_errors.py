@@ -181,6 +181,8 @@ CASES = [
                                     "--bind", "c=x", "--bind", "d=x"], "4 plain-text values (?a, ?b, ?c, ?d) would run the query 81 times"),
     Case("query-stdin-endless", ["query", "-"], "standard input holds more than 16,777,216 bytes", input=b"#" * (17 << 20)),
     Case("excel-safe-not-csv", ["query", "ASK {}", "-f", "tsv", "--excel-safe"], "--excel-safe is for -f csv"),
+    Case("huge-value-quoted-back-cut", ["build"], "… (cut: the message is",
+         replace={_G: ("  type: community\n", "  type: " + "y" * 100_000 + "\n")}),
     Case("export-csv-no-suffix", ["export", "-f", "csv", "-o", "{tmp}/NAME"], "give a file name ending in .csv"),
 ]
 
