@@ -25,7 +25,7 @@ def register(cli: click.Group) -> None:
                   help="Cut larger results (header X-Govkg-Truncated says so).")
     @click.option("--workers", type=click.IntRange(1, 128), default=lambda: max(2, os.cpu_count() or 2),
                   show_default="number of CPUs, at least 2", help="Worker processes (queries run in parallel).")
-    @click.option("--memory", "memory_mb", type=click.IntRange(min=0), default=2048, show_default=True, metavar="MIB",
+    @click.option("--memory", "memory_mb", type=click.IntRange(0, 1 << 20), default=2048, show_default=True, metavar="MIB",
                   help="Memory cap per worker beyond the shared graph (0: none).")
     @click.option("--verbose", is_flag=True, help="Log every request to stderr.")
     @click.pass_context

@@ -8,12 +8,20 @@ __all__ = ["NonEmptyPath", "finite_seconds", "read_user_file"]
 
 
 def finite_seconds(ctx, param, value):
-    """Click callback: a number of seconds must be finite (``inf`` and ``nan`` pass FloatRange)."""
+    """Click callback: a number of seconds must be finite (``inf`` and ``nan`` pass FloatRange) and at most
+    ``MAX_SECONDS`` (a larger deadline overflows the clock: ``OverflowError``)."""
     import math
 
     if value is not None and not math.isfinite(value):
         raise click.BadParameter(f"{value} is not a finite number of seconds", ctx=ctx, param=param)
+    if value is not None and value > MAX_SECONDS:
+        raise click.BadParameter(f"{value:,} s is more than {MAX_SECONDS:,} s (about 11 days); 0 means no limit "
+                                 f"where the command allows it", ctx=ctx, param=param)
     return value
+
+
+#: The longest deadline the clocks and select() can hold everywhere (a million seconds; poll() counts milliseconds in a C int).
+MAX_SECONDS = 1_000_000
 
 
 class NonEmptyPath(click.Path):

@@ -256,8 +256,8 @@ def _check_limits(timeout, max_rows) -> None:
     import numbers
 
     if timeout is not None and (not isinstance(timeout, numbers.Real) or isinstance(timeout, bool)
-                                or not math.isfinite(timeout) or timeout < 0):
-        raise QueryError(f"timeout must be a number of seconds, 0 or more, got {timeout!r}")
+                                or not math.isfinite(timeout) or timeout < 0 or timeout > 1_000_000):
+        raise QueryError(f"timeout must be a number of seconds from 0 to 1,000,000, got {timeout!r}")
     if max_rows is not None and (not isinstance(max_rows, numbers.Integral) or isinstance(max_rows, bool) or max_rows < 0):
         raise QueryError(f"max_rows must be a whole number, 0 or more, got {max_rows!r}")
 

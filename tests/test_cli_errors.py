@@ -183,6 +183,9 @@ CASES = [
     Case("excel-safe-not-csv", ["query", "ASK {}", "-f", "tsv", "--excel-safe"], "--excel-safe is for -f csv"),
     Case("huge-value-quoted-back-cut", ["build"], "… (cut: the message is",
          replace={_G: ("  type: community\n", "  type: " + "y" * 100_000 + "\n")}),
+    Case("query-timeout-overflow", ["query", "ASK {}", "--timeout", "1e10"], "is more than 1,000,000 s"),
+    Case("serve-timeout-overflow", ["serve", "--timeout", "1e300"], "is more than 1,000,000 s"),
+    Case("serve-memory-overflow", ["serve", "--memory", "99999999999999"], "is not in the range 0<=x<=1048576"),
     Case("export-csv-no-suffix", ["export", "-f", "csv", "-o", "{tmp}/NAME"], "give a file name ending in .csv"),
 ]
 
