@@ -356,6 +356,19 @@ def _plain(value):
     return str(value)
 
 
+def _visible(text: str) -> bool:
+    """Whether ``text`` has a character one can see (not only spaces and zero-width format characters).
+
+    Examples
+    --------
+    >>> _visible("高新"), _visible(" \u3000"), _visible("\u200b\u200d")
+    (True, False, False)
+    """
+    import unicodedata
+
+    return any(not c.isspace() and unicodedata.category(c) not in ("Cf", "Cc", "Zs") for c in text)
+
+
 def _unquoted_hint(value) -> str:
     """Why a label written as plain text was not read as text: YAML reads yes/no/on/off, numbers and dates.
 
@@ -451,7 +464,7 @@ def _entry(section: str, raw, index: int | None, shown: str, file_source, site_i
             problems.append(Problem(shown, line, name, f"missing required field '{name}' in {where}"))
             bad = True
     for name in ("zh", "en"):
-        if name in values and (not isinstance(values[name], str) or not values[name].strip()):
+        if name in values and (not isinstance(values[name], str) or not _visible(values[name])):
             problems.append(Problem(shown, lines[name], name, "expected a non-empty text" + _unquoted_hint(values[name])))
             bad = True
     ev = values.get("evidence")

@@ -186,6 +186,8 @@ CASES = [
     Case("query-timeout-overflow", ["query", "ASK {}", "--timeout", "1e10"], "is more than 1,000,000 s"),
     Case("serve-timeout-overflow", ["serve", "--timeout", "1e300"], "is more than 1,000,000 s"),
     Case("serve-memory-overflow", ["serve", "--memory", "99999999999999"], "is not in the range 0<=x<=1048576"),
+    Case("label-invisible", ["build"], "field 'en': expected a non-empty text",
+         replace={_G: ("  en: Gaoxin Community\n", '  en: "\\u200b\\u3000"\n')}),
     Case("export-csv-no-suffix", ["export", "-f", "csv", "-o", "{tmp}/NAME"], "give a file name ending in .csv"),
 ]
 
