@@ -461,6 +461,13 @@ def _entry(section: str, raw, index: int | None, shown: str, file_source, site_i
     if section == "claims" and "id" not in values:
         problems.append(Problem(shown, line, "id", "claims need an explicit 'id' (e.g. '<site>-<what>')"))
         bad = True
+    if section == "redirects":
+        for name in ("from", "to"):
+            v = values.get(name)
+            if isinstance(v, str) and not (v.count("/") >= 1 and all(is_slug(seg) for seg in v.split("/"))):
+                problems.append(Problem(shown, lines[name], name, f"expected '<kind>/<id>' made of slugs "
+                                                                  f"(e.g. 'mechanism/wenshan-huzhuyanglao'), got {v!r}"))
+                bad = True
     if "id" in values and not (isinstance(values["id"], str) and is_slug(values["id"])):
         problems.append(Problem(shown, lines["id"], "id", f"not a slug (lower-case a-z, 0-9, '-'): {values['id']!r}"))
         bad = True
