@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+import contextlib
+import gc
 import os
 import time
 from pathlib import Path
@@ -93,6 +95,20 @@ def build_graph(data_dir: str | Path | None = None, *, sources_dirs=None, includ
     return _build(data_dir, sources_dirs, include_drafts)[0]
 
 
+@contextlib.contextmanager
+def _no_cycle_collection():
+    """Python's cycle collector paused (and put back as it was): a build allocates millions of
+    small objects and holds them, so each full collection walks them all again for nothing
+    (a third of the compile time at 8,000 sites); they are freed by reference counting."""
+    was = gc.isenabled()
+    gc.disable()
+    try:
+        yield
+    finally:
+        if was:
+            gc.enable()
+
+
 def _compile(data_dir, sources_dirs, include_drafts=False, file_loader=None):
     """(ontology graph, data triples, report): load, check and compile ``data_dir``."""
     data_dir = Path(data_dir) if data_dir is not None else default_data_dir()
@@ -107,7 +123,8 @@ def _compile(data_dir, sources_dirs, include_drafts=False, file_loader=None):
 
 
 def _build(data_dir, sources_dirs, include_drafts=False, file_loader=None):
-    onto, data, report = _compile(data_dir, sources_dirs, include_drafts, file_loader)
+    with _no_cycle_collection():
+        onto, data, report = _compile(data_dir, sources_dirs, include_drafts, file_loader)
     onto.addN((s, p, o, onto) for s, p, o in data)
     report.triples = len(onto)
     return onto, report
@@ -130,21 +147,22 @@ def ntriples(graph: Graph, extra=()) -> bytes:
     <urn:x> <urn:p> "a" .
     <urn:x> <urn:p> "b" .
     """
-    from rdflib import BNode, Literal
+    from rdflib import BNode, Literal, URIRef
     from rdflib.plugins.serializers.nt import _nt_row, _quoteLiteral
 
     if any(isinstance(term, BNode) for triple in graph for term in triple):
         from rdflib.compare import to_canonical_graph
 
         graph = to_canonical_graph(graph)
-    lines = {_nt_row(t) for t in graph}
-    shown: dict = {}  # each IRI written once (``_nt_row`` does the same per term, uncached)
-    for s, p, o in extra:
-        a = shown.get(s) or shown.setdefault(s, s.n3())
-        b = shown.get(p) or shown.setdefault(p, p.n3())
-        c = _quoteLiteral(o) if isinstance(o, Literal) else (shown.get(o) or shown.setdefault(o, o.n3()))
-        lines.add(f"{a} {b} {c} .\n")
-    return "".join(sorted(lines)).encode("utf-8")
+    lines = {_nt_row(t).encode("utf-8") for t in graph}
+
+    def term(t) -> str:  # ``_nt_row``'s output; IRIs of the data are checked by the loader (slugs, URLs)
+        if type(t) is URIRef:
+            return f"<{t}>"
+        return _quoteLiteral(t) if isinstance(t, Literal) else t.n3()
+
+    lines.update(f"{term(s)} {term(p)} {term(o)} .\n".encode("utf-8") for s, p, o in extra)
+    return b"".join(sorted(lines))  # bytes sort by memcmp: 3× faster than str for CJK text
 
 
 def turtle_from_ntriples(nt: bytes) -> bytes:
@@ -265,48 +283,49 @@ def build(data_dir: str | Path | None = None, out_dir: str | Path | None = None,
     ValidationError
         The compiled graph violates a SHACL shape or a quality rule.
     """
-    from . import manifest
+    with _no_cycle_collection():
+        from . import manifest
 
-    data_dir = Path(data_dir) if data_dir is not None else default_data_dir()
-    out_dir = Path(out_dir) if out_dir is not None else default_build_dir(data_dir)
-    clock, timings = time.perf_counter(), {}
+        data_dir = Path(data_dir) if data_dir is not None else default_data_dir()
+        out_dir = Path(out_dir) if out_dir is not None else default_build_dir(data_dir)
+        clock, timings = time.perf_counter(), {}
 
-    def lap(name):
-        nonlocal clock
-        now = time.perf_counter()
-        timings[name] = now - clock
-        clock = now
+        def lap(name):
+            nonlocal clock
+            now = time.perf_counter()
+            timings[name] = now - clock
+            clock = now
 
-    inputs = manifest.input_hashes(data_dir) if data_dir.is_dir() else {}
-    fields = manifest.expected(data_dir, inputs=inputs, include_drafts=include_drafts)
-    cache = _ParseCache(out_dir, inputs, data_dir, reuse=incremental)
-    lap("hash")
-    onto, data, report = _compile(data_dir, sources_dirs, include_drafts, cache)
-    lap("load+compile")
-    nt = ntriples(onto, data)
-    report.triples = nt.count(b"\n")
-    lap("n-triples")
-    if check:
-        from .validate import validate
+        inputs = manifest.input_hashes(data_dir) if data_dir.is_dir() else {}
+        fields = manifest.expected(data_dir, inputs=inputs, include_drafts=include_drafts)
+        cache = _ParseCache(out_dir, inputs, data_dir, reuse=incremental)
+        lap("hash")
+        onto, data, report = _compile(data_dir, sources_dirs, include_drafts, cache)
+        lap("load+compile")
+        nt = ntriples(onto, data)
+        report.triples = nt.count(b"\n")
+        lap("n-triples")
+        if check:
+            from .validate import validate
 
-        result = validate(ntriples=nt)
-        if not result.conforms:
-            raise ValidationError(result)
-        lap("validate")
-    blobs = {"govkg.ttl": turtle_from_ntriples(nt), _FAST: nt}
-    lap("turtle")
-    # outputs and the manifest naming their hashes as one set (writers.write_set): after a
-    # crash all are new or all are old, and readers check the hashes in any case
-    files = {out_dir / name: b for name, b in blobs.items()}
-    files[out_dir / manifest.MANIFEST] = manifest.manifest_bytes(fields, blobs, validated=check)
-    report.outputs = write_set(files)[: len(blobs)]
-    cache.save()
-    lap("write")
-    #: seconds per stage (for benchmarks/bench_build.py)
-    report.timings = timings
-    #: data files parsed anew (the others came from the cache), for reports and tests
-    report.parsed = cache.parsed
-    return report
+            result = validate(ntriples=nt)
+            if not result.conforms:
+                raise ValidationError(result)
+            lap("validate")
+        blobs = {"govkg.ttl": turtle_from_ntriples(nt), _FAST: nt}
+        lap("turtle")
+        # outputs and the manifest naming their hashes as one set (writers.write_set): after a
+        # crash all are new or all are old, and readers check the hashes in any case
+        files = {out_dir / name: b for name, b in blobs.items()}
+        files[out_dir / manifest.MANIFEST] = manifest.manifest_bytes(fields, blobs, validated=check)
+        report.outputs = write_set(files)[: len(blobs)]
+        cache.save()
+        lap("write")
+        #: seconds per stage (for benchmarks/bench_build.py)
+        report.timings = timings
+        #: data files parsed anew (the others came from the cache), for reports and tests
+        report.parsed = cache.parsed
+        return report
 
 
 def is_fresh(build_dir: str | Path, data_dir: str | Path) -> bool:

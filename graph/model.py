@@ -498,16 +498,17 @@ def _entry(section: str, raw, index: int | None, shown: str, file_source, site_i
     if section == "claims" and "id" not in values:
         problems.append(Problem(shown, line, "id", "claims need an explicit 'id' (e.g. '<site>-<what>')"))
         bad = True
+    if section == "redirects":
+        for name in ("from", "to"):
+            v = values.get(name)
+            if isinstance(v, str) and not (v.count("/") >= 1 and all(is_slug(seg) for seg in v.split("/"))):
+                problems.append(Problem(shown, lines[name], name, f"expected '<kind>/<id>' made of slugs "
+                                                                  f"(e.g. 'mechanism/wenshan-huzhuyanglao'), got {v!r}"))
+                bad = True
     if "id" in values and not (isinstance(values["id"], str) and is_slug(values["id"])):
         problems.append(Problem(shown, lines["id"], "id", f"not a slug (lower-case a-z, 0-9, '-'): {values['id']!r}"))
         bad = True
     if section == "redirects":
-        for name in ("from", "to"):
-            v = values.get(name)
-            if isinstance(v, str) and not _REDIRECT_PATH.fullmatch(v):
-                problems.append(Problem(shown, lines[name], name, f"expected '<kind>/<id>' (e.g. 'outcome/x', ids in "
-                                                                  f"lower-case a-z, 0-9, '-'), got {v!r}"))
-                bad = True
         if isinstance(values.get("to"), str) and values.get("to") == values.get("from"):
             problems.append(Problem(shown, lines["to"], "to", f"'{values['to']}' is redirected to itself"))
             bad = True
@@ -531,8 +532,6 @@ def _entry(section: str, raw, index: int | None, shown: str, file_source, site_i
 
 
 _DIGIT = re.compile(r"[0-9０-９]")
-#: What a redirect names: a path below the id namespace, e.g. outcome/x or use/site/mechanism.
-_REDIRECT_PATH = re.compile(r"[a-z]+(?:/[a-z0-9]+(?:-[a-z0-9]+)*)+")
 #: Characters no text of a data file may hold: C0 controls but tab and newline, DEL, C1 controls,
 #: and the bidirectional overrides that make a label read differently from what it holds.
 _CONTROL = re.compile("[\x00-\x08\x0b-\x1f\x7f-\x9f\u202a-\u202e\u2066-\u2069]")

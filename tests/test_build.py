@@ -154,6 +154,26 @@ def test_failed_build_leaves_previous_output_untouched(data_copy, sources_dirs):
     assert {p.name: p.read_bytes() for p in out.iterdir()} == before
 
 
+def test_build_puts_the_cycle_collector_back_as_it_was(data_copy, sources_dirs):
+    """The build pauses Python's cycle collector; after it, succeeded or failed, the state is the caller's."""
+    import gc
+
+    assert gc.isenabled()
+    build(data_copy, data_copy.parent / "build", sources_dirs=sources_dirs)
+    assert gc.isenabled()
+    _break(data_copy / "sites" / "gaoxinshequ.yaml", "unit: jian", "unit: jin")
+    with pytest.raises(DataError):
+        build(data_copy, data_copy.parent / "build", sources_dirs=sources_dirs)
+    assert gc.isenabled()
+    gc.disable()
+    try:
+        with pytest.raises(DataError):
+            build_graph(data_copy, sources_dirs=sources_dirs)
+        assert not gc.isenabled()
+    finally:
+        gc.enable()
+
+
 def test_build_refuses_graph_that_violates_a_quality_rule(data_copy, sources_dirs):
     # Valid YAML the loader accepts, but the graph breaks a rule: the same mechanism written
     # twice under two ids (the second site should `use:` the first one's id).

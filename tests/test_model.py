@@ -91,6 +91,10 @@ ENTRY_CASES = {
     "not-a-list": (SITE + "areas:\n  id: a\n", "areas:", "areas", "expected a list of entries"),
     "needs-site": ("source: s\nclaims:\n  - {id: c, zh: 好, en: Good, evidence: 好}\n", "id: c", None, "claims belong to a site file"),
     "no-source": (SITE.replace("source: s\n", ""), None, "source", "missing 'source'"),
+    "redirect-from": ("redirects:\n  - from: 'mechanism/a b>x'\n    reason: gone\n", "from:", "from",
+                      "expected '<kind>/<id>' made of slugs"),
+    "redirect-to": ("redirects:\n  - from: mechanism/old\n    to: new\n    reason: merged\n", "to:", "to",
+                    "expected '<kind>/<id>' made of slugs"),
 }
 
 
