@@ -179,35 +179,66 @@ def turtle_from_ntriples(nt: bytes) -> bytes:
     return ox.serialize(triples, format=ox.RdfFormat.TURTLE, prefixes={p: str(ns) for p, ns in PREFIXES.items()})
 
 
+def _cache_key() -> bytes | None:
+    """This user's secret for signing parse caches (``<user cache>/parse-cache.key``, mode 0600,
+    made on first use); None when it cannot be read or made (no cache is then used)."""
+    from .paths import user_cache_dir
+
+    path = user_cache_dir() / "parse-cache.key"
+    try:
+        if not path.exists():
+            path.parent.mkdir(parents=True, exist_ok=True)
+            try:
+                fd = os.open(path, os.O_WRONLY | os.O_CREAT | os.O_EXCL, 0o600)
+            except FileExistsError:
+                pass  # made meanwhile by another build
+            else:
+                with os.fdopen(fd, "wb") as f:
+                    f.write(os.urandom(32))
+        key = path.read_bytes()
+        return key if len(key) == 32 else None
+    except OSError:
+        return None
+
+
 class _ParseCache:
     """Per-file parse results (``load_file`` / ``load_source``) keyed by the file's content hash.
 
-    Kept in ``<build>/.parse-cache.pickle`` (one file; written only by a successful build); an entry is reused only when the file's bytes
-    hash to the same value, under the same govkg version and shown path. Checks across files
-    (unique ids, references, evidence) are not cached: they run on every build.
+    Kept in ``<build>/.parse-cache.pickle`` (one file; written only by a successful build); an
+    entry is reused only when the file's bytes hash to the same value, under the same govkg
+    version, code (``manifest.code_hash``) and shown path. Checks across files (unique ids,
+    references, evidence) are not cached: they run on every build.
+
+    The file is a pickle, and unpickling runs code: it is read only when its HMAC-SHA256, made
+    with a secret only this user can read (``_cache_key``), matches, so a file planted in a
+    shared build folder is ignored, never loaded.
     """
 
     NAME = ".parse-cache.pickle"
 
     def __init__(self, folder: Path, hashes: dict[str, str], data_dir: Path, reuse: bool = True):
-        from .manifest import FORMAT, govkg_version
+        from .manifest import FORMAT, code_hash, govkg_version
 
         self.path = folder / self.NAME
         self.hashes, self.data_dir = hashes, data_dir
-        self.key = (FORMAT, govkg_version())
+        self.key = (FORMAT, govkg_version(), code_hash())
+        self.secret = _cache_key()
         self.old: dict = {}
         self.new: dict = {}
         self.hits = 0
         self.parsed: list[str] = []
+        if not reuse or self.secret is None:
+            return
         try:
+            import hmac
             import pickle
 
-            if not reuse:
-                return
-            with open(self.path, "rb") as f:
-                key, table = pickle.load(f)
-            if key == self.key and isinstance(table, dict):
-                self.old = table
+            blob = self.path.read_bytes() if self.path.is_file() else b""
+            mac, body = blob[:32], blob[32:]
+            if len(blob) > 32 and hmac.compare_digest(mac, hmac.digest(self.secret, body, "sha256")):
+                key, table = pickle.loads(body)
+                if key == self.key and isinstance(table, dict):
+                    self.old = table
         except Exception:  # noqa: BLE001 - a missing or damaged cache is rebuilt
             self.old = {}
 
@@ -243,9 +274,13 @@ class _ParseCache:
         return result
 
     def save(self) -> None:
+        import hmac
         import pickle
 
-        write_atomic(self.path, pickle.dumps((self.key, self.new), protocol=pickle.HIGHEST_PROTOCOL))
+        if self.secret is None:
+            return
+        body = pickle.dumps((self.key, self.new), protocol=pickle.HIGHEST_PROTOCOL)
+        write_atomic(self.path, hmac.digest(self.secret, body, "sha256") + body)
 
 
 def build(data_dir: str | Path | None = None, out_dir: str | Path | None = None, *, sources_dirs=None,

@@ -265,7 +265,15 @@ def _source_texts(dataset: Dataset, sources_dirs) -> dict[str, str]:
         for d in sources_dirs:
             p = Path(d) / name
             if p.is_file():
-                texts[s.id] = p.read_text(encoding="utf-8")
+                try:
+                    texts[s.id] = p.read_text(encoding="utf-8")
+                except UnicodeDecodeError as exc:
+                    raise DataError([Problem(s.file, s.lines.get("file", 1), "file",
+                                             f"the source text {p} is not UTF-8 ({exc.reason} at byte {exc.start}); "
+                                             "save it as UTF-8")]) from None
+                except OSError as exc:
+                    raise DataError([Problem(s.file, s.lines.get("file", 1), "file",
+                                             f"cannot read the source text {p}: {exc.strerror or exc}")]) from None
                 break
     return texts
 

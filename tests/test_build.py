@@ -242,3 +242,23 @@ def test_old_format_is_refused_with_what_to_change(data_copy):
     p = _problem(exc_info)
     assert (p.file, p.line, p.field) == ("data/sites/gaoxinshequ.yaml", line - 1, "direction")  # the measure line
     assert "needs 'direction: increase', 'decrease' or 'no-change'" in p.message
+
+
+def test_source_text_that_is_not_utf8_names_the_source_file(data_copy, tmp_path):
+    """A report saved in GBK is a DataError at the source's 'file' field, not a UnicodeDecodeError."""
+    import yaml
+
+    src = data_copy / "sources" / "haikou-jicengzhili-shifandian-2024.yaml"
+    name = yaml.safe_load(src.read_text(encoding="utf-8"))["file"]
+    texts = tmp_path / "texts"
+    texts.mkdir()
+    (texts / name).write_bytes("海口市基层治理示范点。".encode("gbk"))
+    with pytest.raises(DataError) as exc:
+        build_graph(data_copy, sources_dirs=[texts])
+    (p,) = exc.value.problems
+    assert (p.file, p.field) == ("data/sources/haikou-jicengzhili-shifandian-2024.yaml", "file")
+    assert "is not UTF-8" in p.message and p.line == _line_of(src, "file:")
+
+
+def _line_of(path, marker):
+    return next(i for i, line in enumerate(path.read_text(encoding="utf-8").splitlines(), 1) if line.startswith(marker))
