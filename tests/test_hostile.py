@@ -200,7 +200,8 @@ def test_a_source_text_that_is_not_utf8_is_a_clean_error(data_copy, tmp_path, mo
     monkeypatch.setenv("GOVKG_SOURCES", str(sources))
     r = CliRunner().invoke(cli, ["--data", str(data_copy), "build", "-o", str(tmp_path / "b")])
     assert r.exit_code == 1 and isinstance(r.exception, SystemExit), r.output
-    assert r.output.startswith("Error: a file read is not UTF-8 text"), r.output
+    assert "data/sources/haikou-jicengzhili-shifandian-2024.yaml:" in r.output, r.output
+    assert "field 'file': the source text" in r.output and "is not UTF-8" in r.output, r.output
     assert not (tmp_path / "b").exists()
 
 
