@@ -54,13 +54,19 @@ def test_draft_without_a_heading_refuses_and_says_what_to_add(tmp_path):
         assert not out.exists()
 
 
-def test_draft_with_a_heading_builds_and_reviews(tmp_path):
-    report = tmp_path / "r.txt"
+def _draft_and_build(tmp_path, name: str):
+    """Draft a two-line report saved as ``name`` into ``tmp_path/d``, build the draft; return the draft folder."""
+    report = tmp_path / name
     report.write_text("美兰区白沙街道测试社区:\n近年来,该社区探索“协商”议事堂,化解纠纷28件。\n", encoding="utf-8")
     out = tmp_path / "d"
     assert _invoke("draft", report, "-o", out, "--no-gazetteer").exit_code == 0
     r = _invoke("--data", out, "build", "--include-drafts", "-o", tmp_path / "b")
     assert r.exit_code == 0, r.output
+    return out
+
+
+def test_draft_with_a_heading_builds_and_reviews(tmp_path):
+    out = _draft_and_build(tmp_path, "r.txt")
     r = _invoke("review", out)
     assert r.exit_code == 0, r.output
     assert (out / "review.html").is_file()
@@ -98,12 +104,7 @@ def test_draft_reads_a_report_with_a_byte_order_mark_and_crlf(tmp_path):
 
 
 def test_draft_of_a_file_named_with_a_newline_writes_valid_yaml(tmp_path):
-    report = tmp_path / "hai\nkou.txt"
-    report.write_text("美兰区白沙街道测试社区:\n近年来,该社区探索“协商”议事堂,化解纠纷28件。\n", encoding="utf-8")
-    out = tmp_path / "d"
-    assert _invoke("draft", report, "-o", out, "--no-gazetteer").exit_code == 0
-    r = _invoke("--data", out, "build", "--include-drafts", "-o", tmp_path / "b")
-    assert r.exit_code == 0, r.output
+    _draft_and_build(tmp_path, "hai\nkou.txt")
 
 
 _BAD_DECISIONS = [
