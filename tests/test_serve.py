@@ -249,21 +249,54 @@ def test_runaway_queries_get_503_and_others_are_served(server):
     assert busy == []
 
 
-def test_memory_cap_stops_the_query_and_the_pool_goes_on(store):
-    """The worker pool behind the server, with the endpoint's own handler and a 200 MiB cap per worker."""
-    from govkg.guard import WorkerDied
-    from govkg.pool import WorkerPool
-    from govkg.serve import answer
-
-    job = {"query": ORDER_CROSS, "accept": None, "format": None, "max_rows": None}
-    with WorkerPool(store, answer, size=1, memory=200 << 20) as pool:
-        first = pool.pids[0]
+def test_memory_cap_gets_503_and_the_replacement_answers(tmp_path):
+    """A query past the memory cap per worker (200 MiB) gets 503; the worker is replaced and the new one answers."""
+    p, url = start_server(tmp_path, "--workers", "1", "--memory", "200", "--timeout", "30")
+    try:
+        first = json.loads(get(f"{url}health")[2])["worker_pids"]
         t = time.monotonic()
-        with pytest.raises(WorkerDied, match="memory cap"):
-            pool.run(job, timeout=30)
-        assert time.monotonic() - t < 30 and not _alive(first) and pool.pids != [first]
-        status, _, body = pool.run({**job, "query": "ASK { site:gaoxinshequ a gk:DemonstrationSite }"}, timeout=10)
+        status, _, body = get(q(url, ORDER_CROSS))
+        assert status == 503 and b"memory cap per query of 200 MiB" in body and time.monotonic() - t < 30, body
+        status, _, body = get(q(url, "ASK { site:gaoxinshequ a gk:DemonstrationSite }"))
         assert status == 200 and json.loads(body)["boolean"] is True
+        health = json.loads(get(f"{url}health")[2])
+        assert health["worker_pids"] != first and health["replaced_workers"] == 1 and not _alive(first[0])
+    finally:
+        stop_server(p)
+
+
+def test_a_runaway_query_does_not_hold_up_a_kept_alive_connection(server):
+    """Whichever worker a kept-alive connection was on, a runaway query next to it does not make it wait:
+    a worker busy past 0.25 s hands its other connections to another worker."""
+    import http.client
+
+    host, port = urllib.parse.urlsplit(server).netloc.split(":")
+    ask = "/sparql?" + urllib.parse.urlencode({"query": "ASK { site:gaoxinshequ a gk:DemonstrationSite }"})
+    conns = [http.client.HTTPConnection(host, int(port), timeout=30) for _ in range(6)]
+    for c in conns:  # spread over the workers
+        c.request("GET", ask)
+        assert c.getresponse().read() == b'{"head":{},"boolean":true}'
+    results = {}
+
+    def run(name, text):
+        results[name] = get(q(server, text))[0]
+
+    threads = [threading.Thread(target=run, args=a) for a in (("cross", CROSS3), ("order", ORDER_CROSS))]
+    for t in threads:
+        t.start()
+    time.sleep(0.6)
+    for c in conns:
+        t0 = time.monotonic()
+        c.request("GET", ask)
+        r = c.getresponse()
+        assert r.status == 200 and r.read() == b'{"head":{},"boolean":true}' and time.monotonic() - t0 < 1
+    for t in threads:
+        t.join()
+    assert results == {"cross": 503, "order": 503}
+    for c in conns:  # the same connections still work after the workers that ran the runaways were replaced
+        c.request("GET", ask)
+        assert c.getresponse().status == 200
+        c.close()
 
 
 def test_public_host_warns(tmp_path):
