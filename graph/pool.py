@@ -390,7 +390,8 @@ class _Worker:
         while True:
             time.sleep(_TICK)
             cur = self.current
-            if cur is None or (cur[0] == self.announced and cur[0] == self.handled_long):
+            if cur is None or (cur[0] == self.announced and cur[0] == self.handled_long) \
+                    or time.monotonic() - cur[2] < _TICK:
                 continue
             if not self.mu.acquire(blocking=False):
                 continue  # the main thread is between requests

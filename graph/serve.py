@@ -7,7 +7,7 @@ import re
 import threading
 from importlib.resources import files
 from pathlib import Path
-from urllib.parse import parse_qs, urlsplit
+from urllib.parse import parse_qs, unquote_plus, urlsplit
 
 from .errors import GovkgError, QueryError
 
@@ -68,7 +68,7 @@ def answer(store, job: dict):
     from .results import write_result
 
     text = job["query"]
-    pos = find_service(text)
+    pos = find_service(text) if "service" in text.lower() else None
     if pos is not None:
         return _plain(403, f"SERVICE (federated query) at line {pos[0]}, column {pos[1]} is refused: this "
                            f"endpoint never sends a request to another endpoint.")
@@ -232,7 +232,10 @@ class _App:
     def _get(self, req):
         path = req.path
         if path == "/sparql":
-            params = parse_qs(req.query, keep_blank_values=True)
+            if req.query.startswith("query=") and "&" not in req.query:  # the common case, parsed at less cost
+                params = {"query": [unquote_plus(req.query[6:])]}
+            else:
+                params = parse_qs(req.query, keep_blank_values=True)
             if "update" in params:
                 return self._text(403, _READ_ONLY)
             if "query" not in params:
