@@ -423,6 +423,17 @@ class _Worker:
                 self.mu.release()
 
 
+class _Held:
+    """Sockets the supervisor holds for a moment (``close()`` closes them all)."""
+
+    def __init__(self, socks):
+        self.socks = socks
+
+    def close(self):
+        for s in self.socks:
+            s.close()
+
+
 class WorkerPool:
     """``size`` worker processes serving HTTP with ``app`` on ``address``, under a deadline and a memory cap.
 
@@ -644,7 +655,14 @@ class WorkerPool:
         self._theirs[slot].close()
         self._theirs[slot] = None
         text = self.messages["timeout" if self._killed[slot] else "died"]
-        for s in self._inflight[slot].values():
+        inflight = list(self._inflight[slot].values())
+        self._inflight[slot].clear()
+        self._inflight[slot][-1] = _Held(inflight)  # closed in the replacement at once
+        _SLOT.pack_into(self._state, _SLOT0 + _SLOT.size * slot, 0, _IDLE, 0.0, 0)
+        if not self._closed:  # the replacement first: once a client has its 503, /health shows the new worker
+            _HEADER.pack_into(self._state, 0, self.replaced + 1)
+            self._fork(slot)
+        for s in inflight:
             try:
                 s.setblocking(True)
                 s.setsockopt(socket.SOL_SOCKET, socket.SO_SNDTIMEO, struct.pack("ll", 5, 0))
@@ -653,11 +671,7 @@ class WorkerPool:
             except OSError:
                 pass
             s.close()
-        self._inflight[slot].clear()
-        _SLOT.pack_into(self._state, _SLOT0 + _SLOT.size * slot, 0, _IDLE, 0.0, 0)
-        if not self._closed:
-            _HEADER.pack_into(self._state, 0, self.replaced + 1)
-            self._fork(slot)
+        self._inflight[slot].pop(-1, None)
         for fd, buffered in unread:
             self._pass_on(-1, fd, buffered)
 
