@@ -38,9 +38,9 @@ from .guard import limit_memory
 
 __all__ = ["WorkerPool", "Request", "LONG", "QUERY", "PAGE", "QUICK"]
 
-#: Seconds after which a running request counts as long: its worker's other connections are
-#: handed to other workers. (Already after ``_TICK`` to ``2 * _TICK`` s the worker is niced and
-#: the supervisor given the client's socket.)
+#: Seconds of CPU after which a running request counts as long: its worker's other connections
+#: are handed to other workers. (A query running ``_TICK`` to ``2 * _TICK`` s has its client's
+#: socket given to the supervisor; one that has used ``_TICK`` s of CPU has its worker niced.)
 LONG = 0.1
 #: Kinds of request (``app.kind(request)``): a query runs under the deadline; a page (rendered
 #: once, may take seconds) does not; a quick answer does not either.
@@ -179,10 +179,12 @@ class _Worker:
         self.current = None  # (request number, connection, started, kind) while a request runs
         self.handled_long = 0  # the last request number the watchdog found long
         self.announced = 0  # the last request number whose client's socket the supervisor holds
+        self.niced = 0  # the last request number for which this worker was niced
         self.rid = 0
         self.listening = True
         self.relisten = 0.0  # when to listen again after leaving a connection to a less busy worker
         self.tid = threading.get_native_id()
+        self.cpu = time.pthread_getcpuclockid(threading.get_ident())  # this (main) thread's CPU time
         self.pid = os.getpid()
 
     # -- shared state ---------------------------------------------------------------------
@@ -317,7 +319,7 @@ class _Worker:
         self.rid += 1
         started = time.monotonic()
         self._phase(kind, started)
-        self.current = (self.rid, conn, started, kind)
+        self.current = (self.rid, conn, started, kind, time.clock_gettime(self.cpu))
         self.mu.release()
         try:
             status, headers, body = self.app(req)
@@ -342,12 +344,12 @@ class _Worker:
         ok = self._send(conn, _response(status, headers, body, head_only=req.method == "HEAD", close=close))
         self.current = None
         self._phase(_IDLE)
-        if announced:
-            if kind == QUERY:
-                try:
-                    socket.send_fds(self.ctrl, [b"D" + struct.pack("!q", self.rid)], [])
-                except OSError:
-                    pass
+        if announced and kind == QUERY:
+            try:
+                socket.send_fds(self.ctrl, [b"D" + struct.pack("!q", self.rid)], [])
+            except OSError:
+                pass
+        if self.niced == self.rid:
             try:
                 os.setpriority(os.PRIO_PROCESS, self.tid, 0)
             except OSError:  # not allowed to raise the priority again: a fresh worker instead
@@ -384,14 +386,25 @@ class _Worker:
     # -- the watchdog thread --------------------------------------------------------------
     def _watchdog(self) -> None:
         """Every ``_TICK`` s: a query still running is announced to the supervisor (with its client's
-        socket, for the 503); one running past ``LONG`` also gets its worker niced and the
-        worker's other connections handed to other workers."""
+        socket, for the 503). A request that has used ``_TICK`` s of CPU gets its worker niced; one
+        that has used ``LONG`` s of CPU (or run five times as long) has the worker's other
+        connections handed to other workers. CPU time, not the clock: on a loaded machine a
+        short request can take long without being the one to step aside for."""
         long = min(LONG, self.pool.timeout / 2)
+        niced = 0
         while True:
             time.sleep(_TICK)
             cur = self.current
-            if cur is None or (cur[0] == self.announced and cur[0] == self.handled_long) \
-                    or time.monotonic() - cur[2] < _TICK:
+            if cur is None or cur[0] == self.handled_long:
+                continue
+            now = time.monotonic()
+            if now - cur[2] < _TICK:
+                continue
+            try:
+                used = time.clock_gettime(self.cpu) - cur[4]
+            except OSError:  # pragma: no cover - no per-thread CPU clock
+                used = now - cur[2]
+            if cur[0] == self.announced and (used < _TICK or cur[0] == niced) and used < long and now - cur[2] < 5 * long:
                 continue
             if not self.mu.acquire(blocking=False):
                 continue  # the main thread is between requests
@@ -400,16 +413,18 @@ class _Worker:
                     continue
                 if cur[0] != self.announced:
                     self.announced = cur[0]
-                    try:
-                        os.setpriority(os.PRIO_PROCESS, self.tid, 15)  # yield the CPU to the short requests
-                    except OSError:
-                        pass
                     if cur[3] == QUERY:
                         try:
                             socket.send_fds(self.ctrl, [b"L" + struct.pack("!q", cur[0])], [cur[1].fd])
                         except OSError:
                             pass
-                if cur[0] == self.handled_long or time.monotonic() - cur[2] < long:
+                if used >= _TICK and cur[0] != niced:
+                    niced = self.niced = cur[0]
+                    try:
+                        os.setpriority(os.PRIO_PROCESS, self.tid, 15)  # yield the CPU to the short requests
+                    except OSError:
+                        pass
+                if used < long and now - cur[2] < 5 * long:
                     continue
                 self.handled_long = cur[0]
                 if self.listening:
@@ -421,17 +436,6 @@ class _Worker:
                             self._hand_over(conn)
             finally:
                 self.mu.release()
-
-
-class _Held:
-    """Sockets the supervisor holds for a moment (``close()`` closes them all)."""
-
-    def __init__(self, socks):
-        self.socks = socks
-
-    def close(self):
-        for s in self.socks:
-            s.close()
 
 
 class WorkerPool:
@@ -655,14 +659,8 @@ class WorkerPool:
         self._theirs[slot].close()
         self._theirs[slot] = None
         text = self.messages["timeout" if self._killed[slot] else "died"]
-        inflight = list(self._inflight[slot].values())
-        self._inflight[slot].clear()
-        self._inflight[slot][-1] = _Held(inflight)  # closed in the replacement at once
-        _SLOT.pack_into(self._state, _SLOT0 + _SLOT.size * slot, 0, _IDLE, 0.0, 0)
-        if not self._closed:  # the replacement first: once a client has its 503, /health shows the new worker
-            _HEADER.pack_into(self._state, 0, self.replaced + 1)
-            self._fork(slot)
-        for s in inflight:
+        _SLOT.pack_into(self._state, _SLOT0 + _SLOT.size * slot, 0, _IDLE, 0.0, 0)  # /health: gone
+        for s in self._inflight[slot].values():
             try:
                 s.setblocking(True)
                 s.setsockopt(socket.SOL_SOCKET, socket.SO_SNDTIMEO, struct.pack("ll", 5, 0))
@@ -671,7 +669,10 @@ class WorkerPool:
             except OSError:
                 pass
             s.close()
-        self._inflight[slot].pop(-1, None)
+        self._inflight[slot].clear()
+        if not self._closed:
+            _HEADER.pack_into(self._state, 0, self.replaced + 1)
+            self._fork(slot)
         for fd, buffered in unread:
             self._pass_on(-1, fd, buffered)
 
