@@ -47,6 +47,7 @@ LONG = 0.1
 QUERY, PAGE, QUICK = 1, 2, 4
 _IDLE, _WRITING = 0, 3
 
+_DEBUG = bool(os.environ.get("GOVKG_POOL_DEBUG"))  # the supervisor logs kills and ends to stderr
 _TICK = 0.02  # seconds between two looks of a worker's watchdog at the request it runs
 _MAX_HEAD = 64 << 10
 _MAX_BODY = 1 << 20
@@ -206,6 +207,10 @@ class _Worker:
         signal.signal(signal.SIGINT, signal.SIG_IGN)  # Ctrl-C is the supervisor's to handle
         signal.signal(signal.SIGTERM, signal.SIG_DFL)
         signal.signal(signal.SIGCHLD, signal.SIG_DFL)
+        try:
+            signal.set_wakeup_fd(-1)  # the supervisor's
+        except ValueError:
+            pass
         _die_with_parent()
         self.ep = select.epoll()
         self.lfd = self.pool._listen.fileno()
@@ -558,14 +563,48 @@ class WorkerPool:
         self._ep.register(self._pidfd[slot], select.EPOLLIN)
 
     def serve_forever(self, poll_interval: float = 0.05) -> None:
-        """Supervise until ``close()`` (or an exception such as KeyboardInterrupt)."""
+        """Supervise until ``close()`` (or an exception such as KeyboardInterrupt).
+
+        SIGINT and SIGTERM also reach the loop through ``signal.set_wakeup_fd`` (in the main
+        thread): a signal that arrives while a replacement is being forked can otherwise stay
+        unhandled until the next one, and the server would not stop.
+        """
         tick = min(poll_interval, 0.05, self.timeout / 4)
+        wake_r, wake_w = socket.socketpair()
+        wake_r.setblocking(False)
+        wake_w.setblocking(False)
+        try:
+            old = signal.set_wakeup_fd(wake_w.fileno(), warn_on_full_buffer=False)
+        except ValueError:  # not the main thread: Python's own signal handling only
+            old = None
+        self._ep.register(wake_r.fileno(), select.EPOLLIN)
+        try:
+            self._supervise(tick, wake_r)
+        finally:
+            if old is not None:
+                signal.set_wakeup_fd(old)
+            try:
+                self._ep.unregister(wake_r.fileno())
+            except (OSError, ValueError):
+                pass
+            wake_r.close()
+            wake_w.close()
+
+    def _supervise(self, tick: float, wake_r: socket.socket) -> None:
         while not self._closed:
             try:
                 events = self._ep.poll(tick)
             except InterruptedError:
                 continue
             for fd, _ in events:
+                if fd == wake_r.fileno():
+                    try:
+                        got = wake_r.recv(64)
+                    except BlockingIOError:
+                        got = b""
+                    if signal.SIGINT in got or signal.SIGTERM in got:
+                        raise KeyboardInterrupt
+                    continue
                 for slot in range(self.size):
                     if self._ctrl[slot] is not None and fd == self._ctrl[slot].fileno():
                         self._message(slot)
@@ -628,6 +667,8 @@ class WorkerPool:
                     self._kill(slot)
 
     def _kill(self, slot: int) -> None:
+        if _DEBUG:
+            print(f"pool: kill slot {slot} at {time.monotonic():.3f}", file=sys.stderr, flush=True)
         self._killed[slot] = True
         try:
             signal.pidfd_send_signal(self._pidfd[slot], signal.SIGKILL)
@@ -636,6 +677,9 @@ class WorkerPool:
 
     def _ended(self, slot: int) -> None:
         """The worker in ``slot`` has ended: answer 503 to the query it was running, fork a replacement."""
+        if _DEBUG:
+            print(f"pool: slot {slot} ended at {time.monotonic():.3f}; holding {list(self._inflight[slot])}",
+                  file=sys.stderr, flush=True)
         self._message(slot)  # what it said last (connections handed over, answers given)
         pid, pidfd, ctrl = self._pid[slot], self._pidfd[slot], self._ctrl[slot]
         try:

@@ -343,6 +343,10 @@ def make_server(*, host: str = "127.0.0.1", port: int = 7878, settings: Settings
     if store is None:
         store = load_store(data_dir, build_dir)
     triples = len(store)
+    from .guard import is_update
+    from . import results  # noqa: F401 - loaded once here, shared by every worker forked later
+
+    is_update("ASK {}")  # builds rdflib's SPARQL grammar now, not in each worker's first refused update
     app = _App(store, settings, _Pages(data_dir, build_dir, triples), triples)
     cap = f" of {settings.memory >> 20:,} MiB" if settings.memory else ""
     messages = {"timeout": f"Query stopped: it ran past the deadline of {settings.timeout:g} s, and the worker "

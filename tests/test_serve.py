@@ -208,6 +208,45 @@ def test_page_views_and_report_are_served(server):
     assert "http://" not in " ".join(l for l in page.splitlines() if "src=" in l or "stylesheet" in l)
 
 
+def test_http_keep_alive_pipelining_continue_and_head(server):
+    """The workers' own HTTP/1.1: two pipelined requests answered in order on one connection,
+    ``Expect: 100-continue`` honoured, HEAD without a body, a too large body refused with 413."""
+    import socket
+
+    host, port = urllib.parse.urlsplit(server).netloc.split(":")
+
+    def read_response(f, head=False):
+        status = f.readline().split()[1]
+        headers = {}
+        while (line := f.readline()) not in (b"\r\n", b""):
+            k, _, v = line.decode("latin-1").partition(":")
+            headers[k.strip().lower()] = v.strip()
+        return int(status), headers, b"" if head else f.read(int(headers.get("content-length", 0)))
+
+    ask = "/sparql?" + urllib.parse.urlencode({"query": "ASK { site:gaoxinshequ a gk:DemonstrationSite }"})
+    with socket.create_connection((host, int(port)), timeout=30) as s, s.makefile("rb") as f:
+        s.sendall(f"GET {ask} HTTP/1.1\r\nHost: x\r\n\r\nGET /health HTTP/1.1\r\nHost: x\r\n\r\n".encode())
+        first, second = read_response(f), read_response(f)
+        assert first[0] == 200 and json.loads(first[2])["boolean"] is True
+        assert second[0] == 200 and json.loads(second[2])["status"] == "ok"
+        body = SITES_EN.encode("utf-8")
+        s.sendall(f"POST /sparql HTTP/1.1\r\nHost: x\r\nContent-Type: application/sparql-query\r\n"
+                  f"Expect: 100-continue\r\nContent-Length: {len(body)}\r\n\r\n".encode())
+        assert f.readline().startswith(b"HTTP/1.1 100") and f.readline() == b"\r\n"
+        s.sendall(body)
+        status, _, out = read_response(f)
+        assert status == 200 and len(json.loads(out)["results"]["bindings"]) == 8
+        s.sendall(b"HEAD /health HTTP/1.1\r\nHost: x\r\n\r\n" + f"GET {ask} HTTP/1.1\r\nHost: x\r\n\r\n".encode())
+        status, headers, _ = read_response(f, head=True)  # no body follows: the next bytes are the next answer
+        assert status == 200 and int(headers["content-length"]) > 0
+        assert f.readline().startswith(b"HTTP/1.1 200")
+    with socket.create_connection((host, int(port)), timeout=30) as s, s.makefile("rb") as f:
+        s.sendall(b"POST /sparql HTTP/1.1\r\nHost: x\r\nContent-Type: application/sparql-query\r\n"
+                  b"Content-Length: 99999999\r\n\r\n")
+        status, headers, out = read_response(f)
+        assert status == 413 and headers["connection"] == "close" and b"larger than" in out
+
+
 # --- runaway queries -----------------------------------------------------------------------
 
 def _alive(pid: int) -> bool:
