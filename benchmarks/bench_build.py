@@ -15,6 +15,7 @@ from __future__ import annotations
 
 import argparse
 import json
+import os
 import shutil
 import subprocess
 import sys
@@ -59,6 +60,8 @@ def main(argv=None) -> None:
     sys.path.insert(0, str(HERE))
     from generate import edit_one_site, generate_realistic
 
+    print(f"machine: {os.cpu_count()} cores, load average {os.getloadavg()[0]:.2f} "
+          "(the targets are for an otherwise idle machine)", flush=True)
     root = a.keep or Path(tempfile.mkdtemp(prefix="govkg-bench-build-"))
     full: dict[int, float] = {}
     rebuild: dict[int, float] = {}
@@ -88,7 +91,8 @@ def main(argv=None) -> None:
         if a.keep is None:
             shutil.rmtree(root, ignore_errors=True)
 
-    print("\ntargets:")
+    print(f"\nload average at the end: {os.getloadavg()[0]:.2f}")
+    print("targets:")
     base = min(full) if full else None
     for n in sorted(full):
         if n != base:

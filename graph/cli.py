@@ -8,6 +8,7 @@ from pathlib import Path
 
 import click
 
+from .cli_types import NonEmptyPath, finite_seconds  # noqa: F401 - finite_seconds is used by the command modules
 from .errors import GovkgError
 
 __all__ = ["main", "cli"]
@@ -35,6 +36,10 @@ class _Group(click.Group):
             except (OSError, ValueError):
                 pass
             ctx.exit(1)
+        except UnicodeDecodeError as exc:  # a text file that is not UTF-8 where no reader said which one
+            click.echo(f"Error: a file read is not UTF-8 text ({exc.reason} at byte {exc.start}): data files, queries "
+                       f"and source texts ($GOVKG_SOURCES, data/sources/) must be UTF-8", err=True)
+            ctx.exit(1)
         except OSError as exc:
             where = f"{exc.filename}: " if getattr(exc, "filename", None) else ""
             click.echo(f"Error: {where}{exc.strerror or exc}", err=True)
@@ -43,9 +48,9 @@ class _Group(click.Group):
 
 @click.group(cls=_Group)
 @click.version_option(package_name="govkg")
-@click.option("--data", "data_dir", type=click.Path(file_okay=False, path_type=Path), envvar="GOVKG_DATA",
+@click.option("--data", "data_dir", type=NonEmptyPath(file_okay=False, path_type=Path), envvar="GOVKG_DATA",
               help="Data folder (default: ./data if present, else the bundled data).")
-@click.option("--build-dir", type=click.Path(file_okay=False, path_type=Path),
+@click.option("--build-dir", type=NonEmptyPath(file_okay=False, path_type=Path),
               help="Build folder (default: build/ beside the data folder; ./build for the bundled data of an installed package).")
 @click.pass_context
 def cli(ctx, data_dir, build_dir):
@@ -65,7 +70,13 @@ def cli(ctx, data_dir, build_dir):
     govkg draft / review             draft a new report's data; accept, edit or reject it
     govkg slug 高新社区               the pinyin slug (IRI id) of a label
     """
+    import logging
+
     from .build import default_data_dir
+
+    # rdflib logs a traceback when a literal is ill-typed ("x"^^xsd:integer, from a query or a
+    # store): the value is kept as text, and a user must not see a Python stack for it
+    logging.getLogger("rdflib.term").setLevel(logging.ERROR)
 
     data_dir = data_dir or default_data_dir()
     ctx.obj = {"data_dir": data_dir, "build_dir": build_dir or _default_build_dir(data_dir)}
@@ -73,15 +84,11 @@ def cli(ctx, data_dir, build_dir):
 
 def _default_build_dir(data_dir: Path) -> Path:
     """``build/`` beside the data folder; for the data bundled in an installed package (inside
-    ``site-packages/govkg/``), ``./build`` in the current folder instead of inside the package."""
-    from .build import bundled_data_dir
+    ``site-packages/govkg/``), ``./build`` in the current folder instead of inside the package
+    (the library's default there is the user cache folder: ``govkg.paths.default_build_dir``)."""
+    from .paths import is_installed_bundle
 
-    data_dir = Path(data_dir)
-    try:
-        installed = data_dir.resolve() == bundled_data_dir().resolve() and (data_dir.parent / "__init__.py").is_file()
-    except OSError:
-        installed = False
-    return Path("build") if installed else data_dir.parent / "build"
+    return Path("build") if is_installed_bundle(data_dir) else Path(data_dir).parent / "build"
 
 
 def graph_from(ctx):
@@ -97,7 +104,7 @@ def echo_json(obj) -> None:
 
 
 @cli.command()
-@click.option("-o", "--out", "out_dir", type=click.Path(file_okay=False, path_type=Path),
+@click.option("-o", "--out", "out_dir", type=NonEmptyPath(file_okay=False, path_type=Path),
               help="Output folder (default: the build folder).")
 @click.option("--include-drafts", is_flag=True, help="Also compile entries marked 'status: draft'.")
 @click.pass_context
@@ -128,7 +135,12 @@ def slug(text):
     """Print the pinyin slug (IRI id) of a label, e.g. govkg slug 高新社区 → gaoxinshequ."""
     from .slug import slugify
 
-    click.echo(slugify(" ".join(text)))
+    label = " ".join(text)
+    result = slugify(label)
+    if not result:
+        shown = label if len(label) <= 80 else label[:80] + "…"
+        raise GovkgError(f"no slug for {shown!r}: it has no Chinese characters, letters or digits")
+    click.echo(result)
 
 
 def _register_commands() -> None:

@@ -7,6 +7,8 @@ from pathlib import Path
 
 import click
 
+from .cli_types import NonEmptyPath
+
 __all__ = ["register", "outcome_records"]
 
 
@@ -112,7 +114,7 @@ def register(cli: click.Group) -> None:
                   help="Language of the labels; auto: the language of the names given (zh without any).")
     @click.option("--bom/--no-bom", default=False, show_default=True,
                   help="Start CSV with a UTF-8 byte-order mark (for Excel on Windows).")
-    @click.option("-o", "--output", type=click.Path(dir_okay=False, path_type=Path),
+    @click.option("-o", "--output", type=NonEmptyPath(dir_okay=False, path_type=Path),
                   help="Write to this file (atomically) instead of printing.")
     @click.pass_context
     def outcomes(ctx, site, mechanism, kind, fmt, lang, bom, output):
@@ -150,7 +152,7 @@ def register(cli: click.Group) -> None:
             click.echo(f"wrote {write_atomic(output, text)}")
 
     @cli.command()
-    @click.option("-o", "--out", "out", required=True, type=click.Path(dir_okay=False, path_type=Path),
+    @click.option("-o", "--out", "out", required=True, type=NonEmptyPath(dir_okay=False, path_type=Path),
                   help="report.html (self-contained) or report.md (figure written beside it).")
     @click.option("--lang", type=click.Choice(["zh", "en"]), default="zh", show_default=True,
                   help="Language of the report.")

@@ -6,12 +6,14 @@ from pathlib import Path
 
 import click
 
+from .cli_types import NonEmptyPath
+
 __all__ = ["register"]
 
 
 @click.command()
-@click.argument("report", type=click.Path(dir_okay=False, path_type=Path))
-@click.option("-o", "--out", "out_dir", required=True, type=click.Path(file_okay=False, path_type=Path),
+@click.argument("report", type=NonEmptyPath(dir_okay=False, path_type=Path))
+@click.option("-o", "--out", "out_dir", required=True, type=NonEmptyPath(file_okay=False, path_type=Path),
               help="Folder to write the drafted data into (sources/, areas.yaml, sites/).")
 @click.option("--source-id", help="Id of the report (default: the slug of the file name).")
 @click.option("--title", help="The report's title (default: its first line).")
@@ -31,7 +33,13 @@ def draft(ctx, report, out_dir, source_id, title, publisher, date, url, copy_tex
     gaz = None
     data_dir = ctx.obj["data_dir"]
     if not no_gazetteer and Path(data_dir).is_dir():
-        gaz = gazetteer_from_data(data_dir)
+        from .errors import DataError, GovkgError
+
+        try:
+            gaz = gazetteer_from_data(data_dir)
+        except DataError as exc:
+            raise GovkgError(f"the curated data read for the gazetteer ({data_dir}; --no-gazetteer leaves it out) "
+                             f"has problems: {exc}") from None
     d = draft_report(report, source_id=source_id, title=title, publisher=publisher, date=date, url=url, gazetteer=gaz)
     written = write_draft(d, out_dir, text_path=report if copy_text else None, force=force)
     for p in written:
@@ -46,15 +54,16 @@ def draft(ctx, report, out_dir, source_id, title, publisher, date, url, copy_tex
 
 
 @click.command()
-@click.argument("data_dir", type=click.Path(file_okay=False, path_type=Path))
-@click.option("-o", "--out", type=click.Path(dir_okay=False, path_type=Path),
+@click.argument("data_dir", type=NonEmptyPath(file_okay=False, path_type=Path))
+@click.option("-o", "--out", type=NonEmptyPath(dir_okay=False, path_type=Path),
               help="Where to write the page (default: DATA_DIR/review.html).")
 @click.option("--open", "open_", is_flag=True, help="Open the page in the web browser.")
 @click.option("--serve", is_flag=True, help="Serve the page on 127.0.0.1 and save decisions into the YAML (Ctrl-C stops).")
-@click.option("--port", type=int, default=0, show_default=True, help="Port for --serve (0: a free one).")
-@click.option("--apply", "apply_file", type=click.Path(dir_okay=False, exists=True, path_type=Path),
+@click.option("--port", type=click.IntRange(0, 65535), default=0, show_default=True,
+              help="Port for --serve (0: a free one).")
+@click.option("--apply", "apply_file", type=NonEmptyPath(dir_okay=False, exists=True, path_type=Path),
               help="Apply a decisions.json exported from the page, then stop.")
-@click.option("--text", "text_path", type=click.Path(dir_okay=False, path_type=Path),
+@click.option("--text", "text_path", type=NonEmptyPath(dir_okay=False, path_type=Path),
               help="The report's text (default: the source's file in DATA_DIR/sources/ or $GOVKG_SOURCES).")
 def review(data_dir, out, open_, serve, port, apply_file, text_path):
     """Review a drafted data folder: the report with every drafted fact highlighted, accept / edit / reject.
@@ -71,10 +80,15 @@ def review(data_dir, out, open_, serve, port, apply_file, text_path):
     from .errors import GovkgError
 
     if apply_file is not None:
+        from .cli_types import read_user_file
+
+        text = read_user_file(apply_file, "the decisions")
         try:
-            body = json.loads(apply_file.read_text(encoding="utf-8"))
-        except (ValueError, UnicodeDecodeError) as exc:
+            body = json.loads(text)
+        except ValueError as exc:
             raise GovkgError(f"{apply_file}: not a decisions JSON file ({exc})") from None
+        except RecursionError:
+            raise GovkgError(f"{apply_file}: not a decisions JSON file (nested too deep)") from None
         r = apply_decisions(data_dir, body)
         click.echo(f"{r['accepted']} accepted, {r['edited']} edited, {r['rejected']} rejected; "
                    f"changed {', '.join(r['files']) or 'nothing'}")

@@ -7,6 +7,8 @@ from pathlib import Path
 
 import click
 
+from .cli_types import NonEmptyPath
+
 __all__ = ["register"]
 
 from .exports import FORMATS as _NETWORK_FORMATS, RDF_FORMATS
@@ -28,6 +30,7 @@ def _parse_binding(text: str):
 def register(cli: click.Group) -> None:
     """Add the commands of this module to the ``govkg`` group."""
     from .cli import echo_json, graph_from
+    from .cli_types import finite_seconds
 
     @cli.command()
     @click.option("--json", "as_json", is_flag=True, help="Print the report as JSON.")
@@ -54,14 +57,17 @@ def register(cli: click.Group) -> None:
     @click.option("-f", "--format", "fmt", type=click.Choice(["table", "csv", "tsv", "json"]), default="table",
                   show_default=True, help="json = SPARQL 1.1 Query Results JSON; csv and tsv rows are streamed.")
     @click.option("--timeout", type=click.FloatRange(min=0), default=60, show_default=True, metavar="SECONDS",
+                  callback=finite_seconds,
                   help="Stop the query after this long (0: no limit). Ctrl-C stops it at once.")
     @click.option("--max-rows", type=click.IntRange(min=0), metavar="N",
                   help="Print at most N rows (or triples); a note on stderr says when more were there.")
     @click.option("--bind", "binds", multiple=True, metavar="NAME=VALUE",
                   help="Bind a projected variable to a value: <iri>, text@zh, text@en or plain text.")
     @click.option("--full", is_flag=True, help="Do not shorten long table cells.")
+    @click.option("--excel-safe", is_flag=True, help="csv: prefix ' to a cell starting with =, +, -, @, tab or CR "
+                  "(a formula in spreadsheets). Without it, CSV is exact SPARQL 1.1 CSV results.")
     @click.pass_context
-    def query(ctx, query, example, list_examples, fmt, binds, full, timeout, max_rows):
+    def query(ctx, query, example, list_examples, fmt, binds, full, timeout, max_rows, excel_safe):
         """Run a read-only SPARQL query: QUERY is the text, a .rq file, or - for stdin.
 
         Our prefixes (gk:, kind:, unit:, site:, mech:, schema:, org:, prov:, skos:, rdfs: …)
@@ -88,21 +94,27 @@ def register(cli: click.Group) -> None:
             raise click.UsageError("give a QUERY (text, file or -) or --example NAME")
         elif query == "-":
             stdin = click.get_binary_stream("stdin")
+            limit = 16 << 20
+            raw = stdin.read(limit + 1)  # bounded: `govkg query - < /dev/zero` must end
+            if len(raw) > limit:
+                raise click.BadParameter(f"standard input holds more than {limit:,} bytes: not a query", param_hint="QUERY")
             try:
-                text = stdin.read().decode("utf-8")
+                text = raw.decode("utf-8-sig")
             except UnicodeDecodeError as exc:
                 raise click.BadParameter(f"standard input is not UTF-8 text ({exc.reason} at byte {exc.start})",
                                          param_hint="QUERY") from None
         elif query.endswith(".rq") or (len(query) < 4096 and "{" not in query and Path(query).is_file()):
+            from .cli_types import read_user_file
+            from .errors import GovkgError
+
             try:
-                text = Path(query).read_text(encoding="utf-8")
-            except UnicodeDecodeError as exc:
-                raise click.BadParameter(f"{query} is not UTF-8 text ({exc.reason} at byte {exc.start})",
-                                         param_hint="QUERY") from None
-            except OSError as exc:
-                raise click.BadParameter(f"cannot read {query}: {exc.strerror or exc}", param_hint="QUERY") from None
+                text = read_user_file(query, "the query")
+            except GovkgError as exc:
+                raise click.BadParameter(str(exc), param_hint="QUERY") from None
         else:
             text = query
+        if excel_safe and fmt != "csv":
+            raise click.UsageError("--excel-safe is for -f csv (TSV writes literals in quotes: no cell starts a formula)")
         bindings = dict(_parse_binding(b) for b in binds)
         store = load_store(ctx.obj["data_dir"], ctx.obj["build_dir"])
         limit = timeout or None
@@ -113,7 +125,8 @@ def register(cli: click.Group) -> None:
                 out.write(chunk)
                 out.flush()
 
-            written = stream_query(store, text, fmt, write, bindings=bindings, timeout=limit, max_rows=max_rows)
+            written = stream_query(store, text, fmt, write, bindings=bindings, timeout=limit, max_rows=max_rows,
+                                   excel_safe=excel_safe)
             truncated, n = written.truncated, written.rows
         else:
             result = run_query(store, text, bindings=bindings, timeout=limit, max_rows=max_rows, isolated=True)
@@ -128,7 +141,7 @@ def register(cli: click.Group) -> None:
     @cli.command()
     @click.option("-f", "--format", "fmt", type=click.Choice(_RDF_FORMATS + _NETWORK_FORMATS), default="turtle",
                   show_default=True, help="RDF (turtle, json-ld, nt, trig) or network/table formats.")
-    @click.option("-o", "--output", type=click.Path(dir_okay=False, path_type=Path),
+    @click.option("-o", "--output", type=NonEmptyPath(dir_okay=False, path_type=Path),
                   help="Output file (written atomically); RDF formats print to stdout without it.")
     @click.option("--bom/--no-bom", default=True, show_default=True,
                   help="csv, qca: start each CSV file with a UTF-8 byte-order mark (Excel on Windows needs it).")

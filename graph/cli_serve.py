@@ -11,6 +11,7 @@ __all__ = ["register"]
 
 def register(cli: click.Group) -> None:
     """Add ``serve`` and ``publish`` to the ``govkg`` group."""
+    from .cli_types import finite_seconds
 
     @cli.command()
     @click.option("--host", default="127.0.0.1", show_default=True,
@@ -18,12 +19,13 @@ def register(cli: click.Group) -> None:
     @click.option("--port", type=click.IntRange(0, 65535), default=7878, show_default=True,
                   help="TCP port (0: any free port; the address is printed).")
     @click.option("--timeout", type=click.FloatRange(min=0, min_open=True), default=30, show_default=True,
+                  callback=finite_seconds,
                   metavar="SECONDS", help="Deadline per query: the worker is then killed and the client gets 503.")
     @click.option("--max-rows", type=click.IntRange(min=0), default=100_000, show_default=True, metavar="N",
                   help="Cut larger results (header X-Govkg-Truncated says so).")
-    @click.option("--workers", type=click.IntRange(min=1), default=lambda: max(2, os.cpu_count() or 2),
+    @click.option("--workers", type=click.IntRange(1, 128), default=lambda: max(2, os.cpu_count() or 2),
                   show_default="number of CPUs, at least 2", help="Worker processes (queries run in parallel).")
-    @click.option("--memory", "memory_mb", type=click.IntRange(min=0), default=2048, show_default=True, metavar="MIB",
+    @click.option("--memory", "memory_mb", type=click.IntRange(0, 1 << 20), default=2048, show_default=True, metavar="MIB",
                   help="Memory cap per worker beyond the shared graph (0: none).")
     @click.option("--verbose", is_flag=True, help="Log every request to stderr.")
     @click.pass_context
@@ -41,6 +43,9 @@ def register(cli: click.Group) -> None:
 
         if not host.strip():
             raise click.BadParameter("empty: it would listen on every interface; write 0.0.0.0 if you mean that",
+                                     param_hint="'--host'")
+        if any(ord(c) < 33 or c == "\x7f" for c in host):
+            raise click.BadParameter(f"{host!r} is not a host name or address (it holds a space or control character)",
                                      param_hint="'--host'")
 
         settings = Settings(timeout=timeout, max_rows=max_rows, workers=workers,
@@ -89,7 +94,7 @@ def register(cli: click.Group) -> None:
             if password_env not in os.environ:
                 raise GovkgError(f"environment variable {password_env} is not set (it should hold the password)")
             password = os.environ[password_env]
-        res = run_publish(graph_from(ctx), url, graph_iri=graph_iri or DEFAULT_GRAPH, method=method,
+        res = run_publish(graph_from(ctx), url, graph_iri=DEFAULT_GRAPH if graph_iri is None else graph_iri, method=method,
                           query_url=query_url, user=user, password=password, chunk=chunk)
         click.echo(f"published {res.sent:,} triples into <{res.graph}> at {res.url} ({res.method}, "
                    f"{res.requests} requests); the store counts {res.counted:,}")

@@ -28,9 +28,32 @@ class Problem:
     message: str
 
     def __str__(self) -> str:
-        where = self.file if self.line is None else f"{self.file}:{self.line}"
-        what = f" field '{self.field}':" if self.field else ""
-        return f"{where}:{what} {self.message}"
+        # a file or key name holding a line break or an escape sequence must not break the message up
+        shown = _printable(self.file)
+        where = shown if self.line is None else f"{shown}:{self.line}"
+        what = f" field '{_printable(self.field)}':" if self.field else ""
+        message = _printable(self.message)
+        if len(message) > _MAX_MESSAGE:  # a value of 100,000 characters quoted back is no help
+            message = f"{message[:_MAX_MESSAGE]}… (cut: the message is {len(message):,} characters long)"
+        return f"{where}:{what} {message}"
+
+
+#: The longest problem message shown whole.
+_MAX_MESSAGE = 1000
+
+
+def _printable(text: str) -> str:
+    """``text`` with each character that is not printable written as its Python escape (``\\n``, ``\\x1b``).
+
+    Examples
+    --------
+    >>> print(_printable("sites/a" + chr(10) + "b.yaml"))
+    sites/a\\nb.yaml
+    """
+    text = str(text)
+    if text.isprintable():
+        return text
+    return "".join(c if c.isprintable() else repr(c)[1:-1] for c in text)
 
 
 class DataError(GovkgError):

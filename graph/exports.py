@@ -313,21 +313,33 @@ def to_qca(graph: Graph, *, level: str = "top", outcome: str | None = None, bom:
     return table, codebook
 
 
-def _sibling(path: Path, suffix: str) -> Path:
-    """``out/govkg.csv`` → ``out/govkg-nodes.csv``; a folder (no suffix) → ``folder/nodes.csv``."""
-    if path.suffix == "" or path.is_dir():
-        return path / f"{suffix.lstrip('-')}.csv"
-    return path.with_name(f"{path.stem}{suffix}.csv")
+def _csv_target(path: Path, fmt: str, default: str) -> Path:
+    """The main CSV file of a two-file export: ``path`` itself when it ends in ``.csv``,
+    ``path/<default>`` when ``path`` is an existing folder; anything else is refused (a name
+    without a suffix silently becoming a folder surprised users)."""
+    if path.is_dir():
+        return path / default
+    if path.suffix.lower() != ".csv":
+        stem = path.stem if path.suffix else path.name
+        if fmt == "csv":
+            what = f"two files, {stem}-nodes.csv and {stem}-edges.csv"
+        else:
+            what = f"the QCA table and its codebook, {stem}.csv and {stem}-codebook.csv"
+        raise GovkgError(f"--format {fmt} writes {what}: give a file name ending in .csv "
+                         f"(e.g. {path.with_name(stem + '.csv')}), not {path.name!r}")
+    return path
 
 
 def export(graph: Graph, fmt: str, path, *, bom: bool | None = None) -> list[Path]:
     """Write ``graph`` in ``fmt`` (one of ``FORMATS``) atomically; return the files written.
 
     - ``graphml``, ``gexf``: one file at ``path``.
-    - ``csv``: ``<stem>-nodes.csv`` and ``<stem>-edges.csv`` beside ``path`` (or
-      ``nodes.csv``/``edges.csv`` inside ``path`` when it is a folder or has no suffix).
+    - ``csv``: ``<stem>-nodes.csv`` and ``<stem>-edges.csv`` beside ``path``, which must end
+      in ``.csv`` (or ``nodes.csv``/``edges.csv`` inside ``path`` when it is an existing folder).
     - ``qca``: the table at ``path`` (which must end in ``.csv``) and ``<stem>-codebook.csv``
-      beside it (or ``qca.csv``/``qca-codebook.csv`` inside a folder); see ``to_qca``.
+      beside it (or ``qca.csv``/``qca-codebook.csv`` inside an existing folder); see ``to_qca``.
+
+    Missing folders on the way to ``path`` are created (as by every ``govkg.writers`` writer).
 
     CSV files start with a UTF-8 byte-order mark unless ``bom`` is false: the files are
     meant for spreadsheets (Excel on Windows garbles Chinese text without it); pandas
@@ -353,10 +365,11 @@ def export(graph: Graph, fmt: str, path, *, bom: bool | None = None) -> list[Pat
         return [write_atomic(path, to_gexf(graph))]
     bom = True if bom is None else bom
     if fmt == "csv":
+        main = _csv_target(path, fmt, "govkg.csv")
         nodes, edges = to_csv(graph, bom=bom)
-        return write_set({_sibling(path, "-nodes"): nodes, _sibling(path, "-edges"): edges})
-    main = path / "qca.csv" if (path.suffix == "" or path.is_dir()) else path
-    if main.suffix.lower() != ".csv":
-        raise GovkgError(f"the QCA table is CSV: give a file name ending in .csv, not {path.name!r}")
+        if path.is_dir():
+            return write_set({path / "nodes.csv": nodes, path / "edges.csv": edges})
+        return write_set({main.with_name(f"{main.stem}-nodes.csv"): nodes, main.with_name(f"{main.stem}-edges.csv"): edges})
+    main = _csv_target(path, fmt, "qca.csv")
     table, book = to_qca(graph, bom=bom)
     return write_set({main: table, main.with_name(f"{main.stem}-codebook.csv"): book})

@@ -72,26 +72,61 @@ def is_update(text: str) -> bool:
 
     Examples
     --------
-    >>> is_update("DROP SILENT GRAPH <urn:g>"), is_update("SELECT * WHERE { ?s ?p ?o }")
-    (True, False)
+    >>> is_update("DROP SILENT GRAPH <urn:g>"), is_update("SELECT * WHERE { ?s ?p ?o }"), is_update("  # nothing")
+    (True, False, False)
     """
     from rdflib.plugins.sparql.parser import parseUpdate
 
     try:
-        parseUpdate(text)
+        parsed = parseUpdate(text)
     except Exception:  # noqa: BLE001 - anything unparsable as an update is not one
         return False
-    return True
+    return "request" in parsed  # an empty text (or only prefixes, comments) is no update
 
 
 def syntax_error(exc: SyntaxError) -> str:
-    """Oxigraph's ``error at 2:11: …`` as ``SPARQL syntax error at line 2, column 11: …``."""
+    """Oxigraph's ``error at 2:11: …`` as ``SPARQL syntax error at line 2, column 11: …``.
+
+    The parser's list of what it expected is cut to what a reader can use: its own messages
+    (``The SELECT contains a variable that is unbound``) and tokens, without character classes.
+
+    Examples
+    --------
+    >>> syntax_error(SyntaxError("error at 1:46: expected one of '(', IF, The SELECT contains a variable that is unbound, ['0' ..= '9' | 'A' ..= 'Z'], [_]"))
+    'SPARQL syntax error at line 1, column 46: The SELECT contains a variable that is unbound'
+    >>> syntax_error(SyntaxError("error at 1:5: expected one of BASE, [_]"))
+    'SPARQL syntax error at line 1, column 5: expected BASE'
+    """
     msg = str(exc)
     if msg.startswith("error at "):
         pos, _, rest = msg[len("error at "):].partition(": ")
         line, _, col = pos.partition(":")
-        msg = f"at line {line}, column {col}: {rest}"
+        msg = f"at line {line}, column {col}: {_expected(rest)}"
     return f"SPARQL syntax error {msg}"
+
+
+def _expected(rest: str) -> str:
+    m = re.match(r"expected (?:one of )?(.*)$", rest, re.S)
+    if not m:
+        return rest
+    items, depth, cur = [], 0, ""
+    for ch in m.group(1):  # split on the commas outside [character classes]
+        depth += ch == "["
+        depth -= ch == "]"
+        if ch == "," and depth == 0:
+            items.append(cur.strip())
+            cur = ""
+        else:
+            cur += ch
+    items.append(cur.strip())
+    items = [i for i in items if i and not i.startswith("[")]
+    said = [i for i in items if " " in i and i[:1].isupper()]
+    if said:
+        return "; ".join(said)
+    if not items:
+        return "unexpected text here"
+    shown = ", ".join(items[:12]) + (" …" if len(items) > 12 else "")
+    return ("expected one of " if len(items) > 1 else "expected ") + shown
 
 
 def _vm_size() -> int:

@@ -9,7 +9,7 @@ from pathlib import Path
 
 from .writers import write_atomic
 
-__all__ = ["FORMAT", "MANIFEST", "input_hashes", "ontology_hash", "govkg_version", "expected",
+__all__ = ["FORMAT", "MANIFEST", "input_hashes", "ontology_hash", "code_hash", "govkg_version", "expected",
            "read_manifest", "stale_reason", "verified_bytes", "manifest_bytes", "write_manifest", "digest"]
 
 #: Version of the manifest and of the build layout; a change makes every older build stale.
@@ -59,6 +59,22 @@ def ontology_hash() -> str:
     return "sha256:" + h.hexdigest()
 
 
+def code_hash() -> str:
+    """One hash over govkg's own modules (``govkg/*.py``): in a checkout the version stays the same
+    while the loader, compiler or checks change, and a build or parse made by other code is not trusted.
+
+    Examples
+    --------
+    >>> code_hash() == code_hash(), code_hash()[:7]
+    (True, 'sha256:')
+    """
+    h = hashlib.sha256()
+    for p in sorted(files("govkg").iterdir(), key=lambda p: p.name):
+        if p.name.endswith(".py"):
+            h.update(p.name.encode() + b"\0" + p.read_bytes() + b"\0")
+    return "sha256:" + h.hexdigest()
+
+
 def govkg_version() -> str:
     """The installed govkg version (a build by another version is not trusted)."""
     from . import __version__
@@ -72,6 +88,7 @@ def expected(data_dir: str | Path, *, inputs: dict[str, str] | None = None, incl
         "format": FORMAT,
         "include_drafts": include_drafts,
         "govkg": govkg_version(),
+        "code": code_hash(),
         "data_dir": str(Path(data_dir).resolve()),
         "ontology": ontology_hash(),
         "inputs": inputs if inputs is not None else input_hashes(data_dir),
@@ -82,9 +99,15 @@ def read_manifest(build_dir: str | Path) -> dict | None:
     """The manifest of ``build_dir``, or None when it is missing or unreadable."""
     try:
         m = json.loads((Path(build_dir) / MANIFEST).read_text(encoding="utf-8"))
-    except (OSError, ValueError):
+    except (OSError, ValueError, RecursionError):
         return None
-    return m if isinstance(m, dict) else None
+    if not isinstance(m, dict):
+        return None
+    # a manifest edited by hand (or by anyone) is trusted only in the shape this module writes
+    if not isinstance(m.get("inputs", {}), dict) or not isinstance(m.get("outputs", {}), dict) or not all(
+            isinstance(k, str) and isinstance(v, str) for part in ("inputs", "outputs") for k, v in m.get(part, {}).items()):
+        return None
+    return m
 
 
 def stale_reason(build_dir: str | Path, data_dir: str | Path) -> str | None:
@@ -101,6 +124,8 @@ def stale_reason(build_dir: str | Path, data_dir: str | Path) -> str | None:
         return "build made with another manifest format"
     if m.get("govkg") != govkg_version():
         return f"build made by govkg {m.get('govkg')}, this is {govkg_version()}"
+    if m.get("code") != code_hash():
+        return "govkg's code changed since the build (same version, other modules: a checkout)"
     if m.get("include_drafts") is not False:
         return "build includes draft entries (govkg build --include-drafts)"
     if m.get("data_dir") != str(Path(data_dir).resolve()):

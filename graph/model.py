@@ -187,6 +187,7 @@ def _located(events, shown: str):
     import yaml
 
     resolver = yaml.SafeLoader("")  # resolves plain scalars (int, date, bool …) and builds them
+    tags: dict = {}  # the resolved tag of each plain scalar seen (keys repeat in every entry)
     root = None
     stack: list = []  # containers being filled: [container, pending key or _NO_KEY, key line]
     docs = 0
@@ -224,8 +225,17 @@ def _located(events, shown: str):
         line = ev.start_mark.line + 1 if ev.start_mark is not None else None
         if isinstance(ev, yaml.ScalarEvent):
             tag = ev.tag
+            if tag is None and ev.style in ("'", '"'):
+                add(ev.value, line)  # a quoted scalar without a tag is a text: nothing to resolve
+                continue
             if tag is None or tag == "!":
-                tag = resolver.resolve(yaml.ScalarNode, ev.value, ev.implicit)
+                key = (ev.value, ev.implicit)
+                tag = tags.get(key)
+                if tag is None:
+                    tag = tags[key] = resolver.resolve(yaml.ScalarNode, ev.value, ev.implicit)
+            if tag == _STR:
+                add(ev.value, line)
+                continue
             node = yaml.ScalarNode(tag, ev.value, ev.start_mark, ev.end_mark, ev.style)
             try:
                 value = resolver.construct_object(node)
@@ -266,6 +276,7 @@ def _located(events, shown: str):
 
 
 _NO_KEY = object()
+_STR = "tag:yaml.org,2002:str"
 
 
 def _read_yaml(path: Path, shown: str):
@@ -305,6 +316,14 @@ def _read_yaml(path: Path, shown: str):
         line = mark.line + 1 if mark is not None else None
         msg = " ".join(str(p) for p in (exc.context, exc.problem) if p)
         raise DataError.single(shown, line, None, f"malformed YAML: {msg}") from None
+    except yaml.reader.ReaderError as exc:  # a character YAML does not allow: say on which line
+        line = None
+        if isinstance(exc.position, int):  # libyaml counts bytes of the UTF-8 text, the Python reader characters
+            before = text.encode("utf-8")[:exc.position] if loader_cls is not yaml.SafeLoader else text[:exc.position]
+            line = before.count(b"\n" if isinstance(before, bytes) else "\n") + 1
+        what = f"character U+{exc.character:04X}" if isinstance(exc.character, int) else "character"
+        raise DataError.single(shown, line, None, f"malformed YAML: {what} is not allowed in YAML "
+                                                  f"(control characters must be written as escapes in double quotes)") from None
     except yaml.YAMLError as exc:
         raise DataError.single(shown, None, None, f"malformed YAML: {exc}") from None
 
@@ -337,6 +356,35 @@ def _plain(value):
     return str(value)
 
 
+def _visible(text: str) -> bool:
+    """Whether ``text`` has a character one can see (not only spaces and zero-width format characters).
+
+    Examples
+    --------
+    >>> _visible("高新"), _visible(" \u3000"), _visible("\u200b\u200d")
+    (True, False, False)
+    """
+    import unicodedata
+
+    return any(not c.isspace() and unicodedata.category(c) not in ("Cf", "Cc", "Zs") for c in text)
+
+
+def _unquoted_hint(value) -> str:
+    """Why a label written as plain text was not read as text: YAML reads yes/no/on/off, numbers and dates.
+
+    Examples
+    --------
+    >>> _unquoted_hint(False)
+    ", got False (YAML reads yes, no, on, off, true and false as yes/no values: put the label in quotes, e.g. 'No')"
+    """
+    if isinstance(value, bool):
+        return (f", got {value} (YAML reads yes, no, on, off, true and false as yes/no values: put the label in "
+                f"quotes, e.g. 'No')")
+    if isinstance(value, (int, float, _dt.date)):
+        return f", got {value!r} (YAML reads it as a {type(value).__name__}: put the label in quotes)"
+    return ""
+
+
 def _check_value(kind: str, name: str, value, where) -> str | None:
     """Return a message when ``value`` is not a valid ``kind``; None when it is."""
     if kind.startswith("enum:"):
@@ -360,8 +408,8 @@ def _check_value(kind: str, name: str, value, where) -> str | None:
         ):
             return "expected a mapping with non-empty 'zh' and 'en' texts"
     elif kind == "date":
-        if not isinstance(value, _dt.date):
-            return f"expected an ISO date (YYYY-MM-DD), got {value!r}"
+        if not isinstance(value, _dt.date) or isinstance(value, _dt.datetime):
+            return f"expected an ISO date (YYYY-MM-DD, no time), got {value!r}"
     elif kind == "str":
         if not isinstance(value, str) or not value.strip():
             return "expected a non-empty text"
@@ -416,8 +464,8 @@ def _entry(section: str, raw, index: int | None, shown: str, file_source, site_i
             problems.append(Problem(shown, line, name, f"missing required field '{name}' in {where}"))
             bad = True
     for name in ("zh", "en"):
-        if name in values and (not isinstance(values[name], str) or not values[name].strip()):
-            problems.append(Problem(shown, lines[name], name, "expected a non-empty text"))
+        if name in values and (not isinstance(values[name], str) or not _visible(values[name])):
+            problems.append(Problem(shown, lines[name], name, "expected a non-empty text" + _unquoted_hint(values[name])))
             bad = True
     ev = values.get("evidence")
     if section == "redirects":
@@ -450,8 +498,23 @@ def _entry(section: str, raw, index: int | None, shown: str, file_source, site_i
     if section == "claims" and "id" not in values:
         problems.append(Problem(shown, line, "id", "claims need an explicit 'id' (e.g. '<site>-<what>')"))
         bad = True
+    if section == "redirects":
+        for name in ("from", "to"):
+            v = values.get(name)
+            if isinstance(v, str) and not (v.count("/") >= 1 and all(is_slug(seg) for seg in v.split("/"))):
+                problems.append(Problem(shown, lines[name], name, f"expected '<kind>/<id>' made of slugs "
+                                                                  f"(e.g. 'mechanism/wenshan-huzhuyanglao'), got {v!r}"))
+                bad = True
     if "id" in values and not (isinstance(values["id"], str) and is_slug(values["id"])):
         problems.append(Problem(shown, lines["id"], "id", f"not a slug (lower-case a-z, 0-9, '-'): {values['id']!r}"))
+        bad = True
+    if section == "redirects":
+        if isinstance(values.get("to"), str) and values.get("to") == values.get("from"):
+            problems.append(Problem(shown, lines["to"], "to", f"'{values['to']}' is redirected to itself"))
+            bad = True
+    control = _control_problems(values, lines, shown)
+    if control:
+        problems.extend(control)
         bad = True
     if bad:
         return None
@@ -469,6 +532,42 @@ def _entry(section: str, raw, index: int | None, shown: str, file_source, site_i
 
 
 _DIGIT = re.compile(r"[0-9０-９]")
+#: Characters no text of a data file may hold: C0 controls but tab and newline, DEL, C1 controls,
+#: and the bidirectional overrides that make a label read differently from what it holds.
+_CONTROL = re.compile("[\x00-\x08\x0b-\x1f\x7f-\x9f\u202a-\u202e\u2066-\u2069]")
+#: Labels are one line.
+_LABELS = frozenset({"zh", "en", "aka"})
+
+
+def _control_problems(values: dict, lines: dict, shown: str) -> list[Problem]:
+    """A problem for each field whose text holds a control character (or a line break, in a label):
+    it would reach terminals, CSV and XML exports and web pages as it is.
+
+    Examples
+    --------
+    >>> [p.message for p in _control_problems({"en": "A\x1b[2J"}, {"en": 3}, "x.yaml")]
+    ['holds the control character U+001B: remove it (write the text as the report prints it)']
+    """
+    out = []
+    for name, value in values.items():
+        texts, stack = [], [value]
+        while stack:
+            v = stack.pop()
+            if isinstance(v, str):
+                texts.append(v)
+            elif isinstance(v, dict):
+                stack.extend(v.values())
+            elif isinstance(v, list):
+                stack.extend(v)
+        for t in texts:
+            m = _CONTROL.search(t) or (re.search("[\n\t\u2028\u2029]", t) if name in _LABELS else None)
+            if m:
+                ch = m.group()
+                what = "a line break or tab: a label is one line" if ch in "\n\t\u2028\u2029" else (
+                    f"the control character U+{ord(ch):04X}: remove it (write the text as the report prints it)")
+                out.append(Problem(shown, lines.get(name), name, f"holds {what}"))
+                break
+    return out
 
 
 def load_file(path: str | Path, *, root: str | Path | None = None) -> list[Entry]:
@@ -536,7 +635,8 @@ def load_file(path: str | Path, *, root: str | Path | None = None) -> list[Entry
             e = _entry(section, raw, i, shown, file_source, site_id, problems, near=_entry_line(items))
             if e is not None:
                 entries.append(e)
-    needs_site = [e for e in entries if e.section in _SITE_FACTS and site_id is None]
+    # a 'site:' section with mistakes has its own problems: its facts are not also called siteless
+    needs_site = [e for e in entries if e.section in _SITE_FACTS and site_id is None and "site" not in doc]
     for e in needs_site:
         problems.append(e.problem(None, f"{e.section} belong to a site file (one with a 'site:' section, "
                                         f"or 'site: {{use: <site id>, evidence: …}}' for a site defined in another file)"))
@@ -584,7 +684,7 @@ def load_source(path: str | Path, *, root: str | Path | None = None) -> Source:
         if v is not None and not (isinstance(v, dict) and v.get("zh") and v.get("en")):
             problems.append(Problem(shown, lines[name], name, "expected a mapping with 'zh' and 'en' (and optionally 'id')"))
     for name in ("date", "date_earliest"):
-        if name in values and not isinstance(values[name], _dt.date):
+        if name in values and (not isinstance(values[name], _dt.date) or isinstance(values[name], _dt.datetime)):
             problems.append(Problem(shown, lines[name], name, f"expected an ISO date (YYYY-MM-DD), got {values[name]!r}"))
     if "date" in values and "date_earliest" in values:
         problems.append(Problem(shown, lines["date_earliest"], "date_earliest", "give 'date' when the date is known, 'date_earliest' only when it is not"))
@@ -593,6 +693,7 @@ def load_source(path: str | Path, *, root: str | Path | None = None) -> Source:
         if v is not None and not (isinstance(v, dict) and v and all(isinstance(t, str) and t.strip() for t in v.values())):
             problems.append(Problem(shown, lines[name], name, "expected a mapping of language code to title, e.g. {zh: …}"))
     problems += _source_value_problems(values, lines, shown)
+    problems += _control_problems(values, lines, shown)
     if problems:
         raise DataError(problems)
     return Source(str(values["id"]), values, shown, 1, lines)
@@ -668,14 +769,21 @@ def load_data(data_dir: str | Path, *, include_drafts: bool = False, file_loader
     problems: list[Problem] = []
     sources: list[Source] = []
     entries: list[Entry] = []
-    files = sorted(p for p in data_dir.rglob("*.yaml") if p.is_file())
-    for p in files:
+    # one walk: the data files, and files named .yml/.YAML that would otherwise be silently left out
+    found = sorted(p for p in data_dir.rglob("*") if p.suffix.lower() in (".yaml", ".yml"))
+    files = [p for p in found if p.suffix == ".yaml" and p.is_file()]
+    for p in found:
+        if p.suffix != ".yaml" and p.is_file():
+            problems.append(Problem(_shown(p, root), None, None,
+                                    f"data files end in .yaml: rename it to {p.stem}.yaml (as it is, it is not read)"))
+    kinds = [(p, p.parent.name == "sources" and p.parent.parent == data_dir) for p in files]
+    if file_loader is None:
+        file_loader = _Preloaded()
+    if hasattr(file_loader, "prefetch"):
+        file_loader.prefetch(kinds, root)
+    for p, is_source in kinds:
         try:
-            is_source = p.parent.name == "sources" and p.parent.parent == data_dir
-            if file_loader is not None:
-                loaded = file_loader(p, root, is_source)
-            else:
-                loaded = load_source(p, root=root) if is_source else load_file(p, root=root)
+            loaded = file_loader(p, root, is_source)
             if is_source:
                 sources.append(loaded)
             else:
@@ -709,8 +817,80 @@ def load_data(data_dir: str | Path, *, include_drafts: bool = False, file_loader
 
 def _shown(path: Path, root) -> str:
     if root is not None:
+        path, root = Path(path), Path(root)
+        if not (path.is_absolute() ^ root.is_absolute()) and root.parts and path.parts[: len(root.parts)] == root.parts \
+                and ".." not in path.parts:
+            return str(path.relative_to(root))  # found under ``root`` (the usual case): no system call
         try:
-            return str(Path(path).resolve().relative_to(Path(root).resolve()))
+            return str(path.resolve().relative_to(root.resolve()))
         except ValueError:
             pass
     return str(path)
+
+
+#: Data folders with at least this many files are parsed by several processes (one per core).
+PARALLEL_FILES = 500
+
+
+def _load_one(path: Path, root, is_source: bool):
+    return load_source(path, root=root) if is_source else load_file(path, root=root)
+
+
+def _load_chunk(chunk):
+    """Parse ``[(path, root, is_source)]`` in a worker: each result, or the problems of a file."""
+    out = []
+    for path, root, is_source in chunk:
+        try:
+            out.append((True, _load_one(path, root, is_source)))
+        except DataError as exc:  # an exception's own pickling would lose its problems
+            out.append((False, exc.problems))
+    return out
+
+
+def load_files(kinds, root) -> dict:
+    """Parse files: ``{path: entries, or a Source, or the DataError of that file}``.
+
+    ``kinds`` lists ``(path, is_source)``. From ``PARALLEL_FILES`` files on, and when this
+    process runs no other thread (forking a threaded process is unsafe), the files are parsed
+    by one forked process per core, in order-preserving chunks.
+    """
+    import os
+
+    items = [(p, root, is_source) for p, is_source in kinds]
+    cores = os.cpu_count() or 1
+    if len(items) < PARALLEL_FILES or cores < 2 or not _can_fork():
+        return {p: _result(*_load_chunk([(p, r, s)])[0]) for p, r, s in items}
+    import multiprocessing as mp
+    from concurrent.futures import ProcessPoolExecutor
+
+    size = max(50, len(items) // (cores * 8))
+    chunks = [items[i:i + size] for i in range(0, len(items), size)]
+    with ProcessPoolExecutor(cores, mp_context=mp.get_context("fork")) as pool:
+        done = [r for part in pool.map(_load_chunk, chunks) for r in part]
+    return {item[0]: _result(*r) for item, r in zip(items, done)}
+
+
+def _can_fork() -> bool:
+    """Whether forking is safe here: a POSIX system and no other thread in this process (a
+    thread holding a lock at the fork would leave it locked in the child for ever)."""
+    import os
+    import threading
+
+    return os.name == "posix" and threading.active_count() == 1
+
+
+def _result(ok: bool, value):
+    return value if ok else DataError(value)
+
+
+class _Preloaded:
+    """The default file loader of ``load_data``: every file parsed up front by ``load_files``."""
+
+    def prefetch(self, kinds, root) -> None:
+        self.results = load_files(kinds, root)
+
+    def __call__(self, path, root, is_source):
+        r = self.results[path]
+        if isinstance(r, DataError):
+            raise r
+        return r

@@ -35,6 +35,17 @@ class Published:
     requests: int
 
 
+def _printable(text) -> str:
+    """A store's answer as it may be shown on a terminal: control characters (escape sequences) as '?'.
+
+    Examples
+    --------
+    >>> _printable("bad" + chr(27) + "[2J request" + chr(10) + "line 2")
+    'bad?[2J request\\nline 2'
+    """
+    return "".join(c if c.isprintable() or c == "\n" else "?" for c in str(text or ""))
+
+
 def check_graph_iri(iri: str) -> str:
     """``iri`` if it is an absolute IRI that can stand between ``<`` and ``>`` in SPARQL, else ``PublishError``.
 
@@ -109,9 +120,10 @@ class _Client:
         r = self._do(method, url, data=body, headers=headers)
         if r.status_code in (401, 403):
             raise PublishError(f"{url} refused the request (HTTP {r.status_code}) with {self._who()}: "
-                               f"{r.text.strip()[:300] or r.reason}")
+                               f"{_printable(r.text.strip()[:300] or r.reason)}")
         if r.status_code >= 400:
-            raise PublishError(f"{method} {url} failed: HTTP {r.status_code} {r.reason}: {r.text.strip()[:500]}")
+            raise PublishError(f"{method} {url} failed: HTTP {r.status_code} {_printable(r.reason)}: "
+                               f"{_printable(r.text.strip()[:500])}")
         return r.content
 
     def update(self, url: str, text: str) -> None:
@@ -125,7 +137,7 @@ class _Client:
         try:
             b = json.loads(body)["results"]["bindings"]
             return int(b[0]["n"]["value"]) if b else 0
-        except (ValueError, KeyError, IndexError, TypeError):
+        except (ValueError, KeyError, IndexError, TypeError, RecursionError):
             raise PublishError(f"{url} did not answer the count query with SPARQL results JSON: {body[:200]!r}") from None
 
 

@@ -122,6 +122,8 @@ def _evaluate(store, text: str, bindings: dict | None):
 
     from .guard import is_update, refuse_service, syntax_error
 
+    if not re.sub(r"#[^\n]*", "", text).strip():
+        raise QueryError("the query is empty: give a SELECT, ASK, CONSTRUCT or DESCRIBE query")
     refuse_service(text)
     subs = {ox.Variable(k): _to_ox(v) for k, v in (bindings or {}).items()}
     try:
@@ -227,12 +229,13 @@ def run_query(graph_or_store, text: str, *, bindings: dict | None = None, timeou
     ...     run_query(g, "SELECT ?s WHERE { ?s ?p }")
     ... except QueryError as e:
     ...     print(e)
-    SPARQL syntax error at line 1, column 26: expected one of LATERAL, SERVICE, [_]
+    SPARQL syntax error at line 1, column 26: expected one of LATERAL, SERVICE
     >>> run_query(g, "SELECT ?s WHERE { ?s a gk:DemonstrationSite }", max_rows=2, timeout=10).truncated
     True
     """
     import pyoxigraph as ox
 
+    _check_limits(timeout, max_rows)
     store = graph_or_store if isinstance(graph_or_store, ox.Store) else to_store(graph_or_store)
     readings = _readings(bindings)
     if len(readings) > 1:
@@ -247,13 +250,45 @@ def run_query(graph_or_store, text: str, *, bindings: dict | None = None, timeou
     return _as_result(run_in_child(lambda send: _collect(store, text, bindings, max_rows), timeout=timeout))
 
 
+def _check_limits(timeout, max_rows) -> None:
+    """``QueryError`` for a deadline or row limit that means nothing (negative, nan, not a number)."""
+    import math
+    import numbers
+
+    if timeout is not None and (not isinstance(timeout, numbers.Real) or isinstance(timeout, bool)
+                                or not math.isfinite(timeout) or timeout < 0 or timeout > 1_000_000):
+        raise QueryError(f"timeout must be a number of seconds from 0 to 1,000,000, got {timeout!r}")
+    if max_rows is not None and (not isinstance(max_rows, numbers.Integral) or isinstance(max_rows, bool) or max_rows < 0):
+        raise QueryError(f"max_rows must be a whole number, 0 or more, got {max_rows!r}")
+
+
+#: A SPARQL variable name (VARNAME of SPARQL 1.1, ASCII part: letters, digits, '_').
+_VARNAME = re.compile(r"[A-Za-z_0-9\u00C0-\uFFFF]+")
+
+
 def _readings(bindings: dict | None) -> list[dict]:
     """Each reading of text bindings (see ``binding_terms``) as ``{name: rdflib term}``."""
     import itertools
 
+    for k in bindings or {}:
+        if not isinstance(k, str) or not _VARNAME.fullmatch(k.lstrip("?$")):
+            raise QueryError(f"cannot bind {k!r}: not a SPARQL variable name (letters, digits, '_')")
+
+    import math
+
     names = list(bindings or {})
     choices = [binding_terms(bindings[k]) for k in names]
+    n = math.prod(len(c) for c in choices)
+    if n > _MAX_READINGS:  # each reading is one query: plain text values multiply them
+        plain = [k for k, c in zip(names, choices) if len(c) > 1]
+        raise QueryError(f"{len(plain)} plain-text values ({', '.join('?' + k for k in plain[:6])}) would run the "
+                         f"query {n:,} times (each as text, text@zh and text@en); write them as text@zh, text@en "
+                         f"or <iri> (at most {_MAX_READINGS} readings)")
     return [dict(zip(names, r)) for r in itertools.product(*choices)] if names else [{}]
+
+
+#: At most this many readings of the bound values (3 plain-text values: 27).
+_MAX_READINGS = 27
 
 
 def _merge(parts: list, max_rows: int | None = None) -> QueryResult:
@@ -277,13 +312,15 @@ def _merge(parts: list, max_rows: int | None = None) -> QueryResult:
 
 
 def stream_query(store, text: str, fmt: str, write, *, bindings: dict | None = None, timeout: float | None = None,
-                 max_rows: int | None = None):
+                 max_rows: int | None = None, excel_safe: bool = False):
     """Run a query in a child process and hand its serialized answer to ``write(bytes)`` as it comes.
 
     Rows are written in chunks while the query runs (nothing is collected), in ``fmt``: a
     short name of ``govkg.results.SOLUTION_TYPES`` (``json``, ``xml``, ``csv``, ``tsv``) or
     ``GRAPH_TYPES`` (``turtle``, ``nt``, ``json-ld``). The child is killed at the deadline and
     on Ctrl-C. Returns a ``govkg.results.Written`` (kind, rows, whether they were cut).
+    ``excel_safe`` neutralises CSV cells a spreadsheet would run as formulas (see
+    ``govkg.results.write_result``); without it CSV is exact SPARQL 1.1 CSV results.
 
     Examples
     --------
@@ -297,20 +334,21 @@ def stream_query(store, text: str, fmt: str, write, *, bindings: dict | None = N
     from .guard import run_in_child
     from .results import SOLUTION_TYPES, Written, write_result
 
+    _check_limits(timeout, max_rows)
     readings = _readings(bindings)
     if len(readings) > 1:  # several readings of a text value: merged answers, collected first
         r = run_query(store, text, bindings=bindings, timeout=timeout, max_rows=max_rows, isolated=True)
         if r.kind != "select" or fmt not in ("csv", "tsv"):
             raise QueryError("a text value with several readings streams as csv or tsv from a SELECT; "
                              "write it as text@zh, text@en or <iri>")
-        write((format_csv(r).replace("\n", "\r\n") if fmt == "csv" else _format_tsv(r)).encode("utf-8"))
+        write((format_csv(r, excel_safe=excel_safe, lineterminator="\r\n") if fmt == "csv" else _format_tsv(r)).encode("utf-8"))
         return Written("select", fmt, SOLUTION_TYPES[fmt], len(r.rows), r.truncated)
     bindings = readings[0]
 
     def child(send):
         res = _evaluate(store, text, bindings)
         try:
-            return write_result(res, fmt, send, max_rows=max_rows)
+            return write_result(res, fmt, send, max_rows=max_rows, excel_safe=excel_safe)
         except (RuntimeError, OSError) as exc:
             raise QueryError(str(exc)) from None
 
@@ -389,15 +427,22 @@ def format_table(result: QueryResult, max_width: int | None = 60) -> str:
     return "\n".join(out)
 
 
-def format_csv(result: QueryResult) -> str:
-    """CSV with a header row (SPARQL 1.1 CSV results: plain values, empty when unbound)."""
+def format_csv(result: QueryResult, *, excel_safe: bool = False, lineterminator: str = "\n") -> str:
+    """CSV with a header row (SPARQL 1.1 CSV results: plain values, empty when unbound).
+
+    ``excel_safe`` prefixes ``'`` to a cell a spreadsheet would run as a formula
+    (``govkg.exports.safe_cell``); the default keeps every value exact.
+    """
+    from .exports import safe_cell
+
     if result.kind != "select":
         raise QueryError("CSV output is for SELECT queries; use --format table or json")
     buf = io.StringIO()
-    w = csv.writer(buf, lineterminator="\n")
+    w = csv.writer(buf, lineterminator=lineterminator)
     w.writerow(result.variables)
+    cell = safe_cell if excel_safe else (lambda v: v)
     for row in result.rows:
-        w.writerow(["" if t is None else str(t) for t in row])
+        w.writerow([cell("" if t is None else str(t)) for t in row])
     return buf.getvalue()
 
 

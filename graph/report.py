@@ -52,6 +52,9 @@ _T = {
     "nothing": ("无。", "Nothing."),
     "figure_missing": ("（未安装 matplotlib，未绘制相似度图；安装：pip install 'govkg[viz]'。）",
                        "(matplotlib is not installed: no similarity figure; pip install 'govkg[viz]' draws it.)"),
+    "figure_too_many": ("（{n:,} 个示范点的相似度热图无法辨读（最多 {most} 个），未绘制；各点最相似的示范点见下表。）",
+                        "(No similarity heat map: one of {n:,} sites is not legible (at most {most}); "
+                        "the table below lists each site's most similar sites.)"),
     "published": ("发布", "published"), "rights": ("版权", "rights"),
     "published_after": ("发布于 {d} 或之后", "published on or after {d}"),
 }
@@ -247,15 +250,21 @@ def outcomes_table(rows: list[dict], lang: str = "zh") -> tuple[list[str], list[
     return header, body
 
 
-def _similarity_figure(res: dict, lang: str):
+def _similarity_figure(res: dict, lang: str) -> tuple:
+    """``("figure", png, caption)``, or ``("p", why not)`` when matplotlib is missing or the
+    sites are too many for a legible heat map."""
     try:
-        from govkg.visualize.figures import similarity_figure
+        from govkg.visualize.figures import MAX_HEATMAP_SITES, similarity_figure
     except ImportError:
-        return None
+        return ("p", _t("figure_missing", lang))
+    n = len(res["similarity"]["sites"])
+    if n > MAX_HEATMAP_SITES:
+        return ("p", _t("figure_too_many", lang, n=n, most=MAX_HEATMAP_SITES))
     try:
-        return similarity_figure(res["similarity"]["sites"], res["similarity"]["matrix"], lang)
+        return ("figure", similarity_figure(res["similarity"]["sites"], res["similarity"]["matrix"], lang),
+                _t("similarity", lang))
     except ImportError:
-        return None
+        return ("p", _t("figure_missing", lang))
 
 
 def report_blocks(graph, lang: str = "zh", *, neighbors: int = 3, top: int = 10, by: str = "kinds",
@@ -301,8 +310,7 @@ def report_blocks(graph, lang: str = "zh", *, neighbors: int = 3, top: int = 10,
     B.append(("table", [_t("kind", lang), _t("n_sites", lang), _t("sites", lang)], rows) if rows else ("p", _t("none", lang)))
 
     B += [("h2", _t("similarity", lang))] + _note_blocks(notes["similarity"], lang)
-    fig = _similarity_figure(res, lang)
-    B.append(("figure", fig, _t("similarity", lang)) if fig else ("p", _t("figure_missing", lang)))
+    B.append(_similarity_figure(res, lang))
     from .analysis.similarity import similar_to
 
     rows = []
@@ -347,9 +355,12 @@ def report_blocks(graph, lang: str = "zh", *, neighbors: int = 3, top: int = 10,
                  if rows else ("p", s.get("message", {}).get(lang, _t("nothing", lang))))
 
     B.append(("h2", _t("outcomes", lang)))
+    per_site: dict[str, list] = {}  # one pass over the graph, not one per site (2,000 sites: minutes)
+    for r in (outcomes(rdf) if rdf is not None else []):
+        per_site.setdefault((r["site"] or {}).get("iri"), []).append(r)
     for s in index.sites:
         B.append(("h3", _both({"label": index.labels.get(s, {})}, lang)))
-        outs = outcomes(rdf, site=s) if rdf is not None else []
+        outs = per_site.get(str(s), [])
         header, rows = outcomes_table(outs, lang)
         B.append(("table", header[1:], [r[1:] for r in rows]) if rows else ("p", _t("none", lang)))
     if rdf is not None:
@@ -403,6 +414,8 @@ def render_markdown(blocks: list[tuple], figure_names: list[str] | None = None) 
     | 1 | x\\|y |
     <BLANKLINE>
     """
+    from urllib.parse import quote
+
     out, k = [], 0
     for b in blocks:
         kind = b[0]
@@ -419,7 +432,9 @@ def render_markdown(blocks: list[tuple], figure_names: list[str] | None = None) 
             out.append("")
         elif kind == "figure":
             name = (figure_names or [])[k] if figure_names and k < len(figure_names) else None
-            src = name or "data:image/png;base64," + base64.b64encode(b[1]).decode("ascii")
+            # a file name with spaces, brackets or parentheses would end the link: percent-encode it
+            src = ("".join(quote(c) if c in " ()[]<>\\%\"'`" or not c.isprintable() else c for c in name) if name
+                   else "data:image/png;base64," + base64.b64encode(b[1]).decode("ascii"))
             out += [f"![{md_escape(b[2])}]({src})", ""]
             k += 1
     return "\n".join(out)

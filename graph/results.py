@@ -201,7 +201,7 @@ def _chunks(rows, emit, head: str, row_text, sep: str, tail: str, every: int = 5
     return n
 
 
-def _write_solutions(res, fmt: str, emit, max_rows) -> tuple[int, bool]:
+def _write_solutions(res, fmt: str, emit, max_rows, excel_safe: bool = False) -> tuple[int, bool]:
     variables = [v.value for v in res.variables]
     # a solution iterates its values in the order of the variables (None where unbound): far
     # cheaper than sol[Variable] lookups
@@ -228,7 +228,15 @@ def _write_solutions(res, fmt: str, emit, max_rows) -> tuple[int, bool]:
             csv.writer(b, lineterminator="\r\n").writerow(values)
             return b.getvalue()
 
-        n = _chunks(rows, emit, line(variables), lambda sol: line([_csv_value(t) for t in sol]), "", "")
+        if excel_safe:
+            from .exports import safe_cell
+
+            def cells(sol):
+                return line([safe_cell(_csv_value(t)) for t in sol])
+        else:
+            def cells(sol):
+                return line([_csv_value(t) for t in sol])
+        n = _chunks(rows, emit, line(variables), cells, "", "")
     elif fmt == "tsv":
         n = _chunks(rows, emit, "\t".join(f"?{v}" for v in variables) + "\n",
                     lambda sol: "\t".join("" if t is None else str(t) for t in sol) + "\n", "", "")
@@ -237,7 +245,8 @@ def _write_solutions(res, fmt: str, emit, max_rows) -> tuple[int, bool]:
     return n, cut[0]
 
 
-def write_result(res, fmt: str | None, emit, *, max_rows: int | None = None, accept: str | None = None) -> Written:
+def write_result(res, fmt: str | None, emit, *, max_rows: int | None = None, accept: str | None = None,
+                 excel_safe: bool = False) -> Written:
     """Write an Oxigraph query answer through ``emit(bytes)`` in chunks.
 
     Parameters
@@ -249,6 +258,10 @@ def write_result(res, fmt: str | None, emit, *, max_rows: int | None = None, acc
         Receives the output, bytes by bytes.
     max_rows : int, optional
         Keep at most this many rows (or triples); ``Written.truncated`` says whether more were there.
+    excel_safe : bool, default False
+        CSV only: a cell starting with ``=``, ``+``, ``-``, ``@``, tab or CR gets a leading ``'``
+        (``govkg.exports.safe_cell``), so that a spreadsheet does not run it as a formula. This
+        departs from the SPARQL 1.1 CSV results format, which is exact by default.
 
     Raises
     ------
@@ -280,7 +293,7 @@ def write_result(res, fmt: str | None, emit, *, max_rows: int | None = None, acc
         emit(res.serialize(format=rfmt))
         return Written(kind, chosen, table[chosen], 1, False)
     if kind == "select":
-        n, truncated = _write_solutions(res, chosen, emit, max_rows)
+        n, truncated = _write_solutions(res, chosen, emit, max_rows, excel_safe=excel_safe)
         return Written(kind, chosen, table[chosen], n, truncated)
     rdf = {"turtle": ox.RdfFormat.TURTLE, "nt": ox.RdfFormat.N_TRIPLES, "json-ld": ox.RdfFormat.JSON_LD,
            "xml": ox.RdfFormat.RDF_XML}[chosen]

@@ -103,6 +103,8 @@ def shared_mechanisms(graph: Graph, name: str | None = None, *, kind: bool = Fal
     mech_inc, kind_inc = index.mechanisms, index.kinds
     if min_sites is None:
         min_sites = 1 if name else 2
+    if isinstance(min_sites, bool) or not isinstance(min_sites, int) or min_sites < 1:
+        raise GovkgError(f"min_sites must be a whole number, 1 or more, got {min_sites!r}")
     score: dict = {}
     mechs, kinds = list(mech_inc.columns), list(kind_inc.columns)
     if name is not None:
@@ -197,6 +199,8 @@ def similar_sites(graph: Graph, site: str, *, top: int | None = None, by: str = 
 
     from .analysis.similarity import feature_weights, features, similarity_scores
 
+    if top is not None and (isinstance(top, bool) or not isinstance(top, int) or top < 1):
+        raise GovkgError(f"top must be a whole number, 1 or more, got {top!r}")
     index = site_index(graph)
     me = find_site(index, site)
     i = index.row[me]

@@ -69,7 +69,37 @@ def structure_problems(dataset: Dataset) -> list[Problem]:
     for e in dataset.entries:
         if e.section == "organizations" and not e.is_use and e.id in (e.values.get("members") or []):
             problems.append(e.problem("members", f"'{e.id}' is listed among its own members"))
+    for e in dataset.entries:
+        if e.section == "outcomes" and not e.is_use and e.values.get("same_measure_as") == e.id:
+            problems.append(e.problem("same_measure_as", f"'{e.id}' names itself: same_measure_as is the same "
+                                                         "measure stated by another outcome"))
+    problems += _parts_cycles([e for e in dataset.entries if e.section == "mechanisms" and not e.is_use])
     return problems
+
+
+def _parts_cycles(mechanisms: list[Entry]) -> list[Problem]:
+    """A mechanism among its own ``parts``, or ``parts`` that come back round (A has part B, B has part A)."""
+    import networkx as nx
+
+    by_id = {e.id: e for e in mechanisms}
+    g = nx.DiGraph()
+    for e in mechanisms:
+        parts = e.values.get("parts") or []
+        for p in parts if isinstance(parts, list) else [parts]:
+            if isinstance(p, str) and p in by_id:
+                g.add_edge(e.id, p)
+    out = []
+    for scc in sorted(nx.strongly_connected_components(g), key=min):
+        first = by_id[min(scc)]
+        if len(scc) == 1:
+            if g.has_edge(first.id, first.id):
+                out.append(first.problem("parts", f"'{first.id}' is listed among its own parts"))
+            continue
+        cycle = [u for u, _v in nx.find_cycle(g.subgraph(scc), source=first.id)]
+        steps = ", ".join(f"'{u}' ({_where(by_id[u], 'parts')}) has part '{cycle[(i + 1) % len(cycle)]}'"
+                          for i, u in enumerate(cycle))
+        out.append(first.problem("parts", f"part-of cycle: {steps}"))
+    return out
 
 
 def check_structure(dataset: Dataset) -> None:

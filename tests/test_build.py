@@ -154,6 +154,26 @@ def test_failed_build_leaves_previous_output_untouched(data_copy, sources_dirs):
     assert {p.name: p.read_bytes() for p in out.iterdir()} == before
 
 
+def test_build_puts_the_cycle_collector_back_as_it_was(data_copy, sources_dirs):
+    """The build pauses Python's cycle collector; after it, succeeded or failed, the state is the caller's."""
+    import gc
+
+    assert gc.isenabled()
+    build(data_copy, data_copy.parent / "build", sources_dirs=sources_dirs)
+    assert gc.isenabled()
+    _break(data_copy / "sites" / "gaoxinshequ.yaml", "unit: jian", "unit: jin")
+    with pytest.raises(DataError):
+        build(data_copy, data_copy.parent / "build", sources_dirs=sources_dirs)
+    assert gc.isenabled()
+    gc.disable()
+    try:
+        with pytest.raises(DataError):
+            build_graph(data_copy, sources_dirs=sources_dirs)
+        assert not gc.isenabled()
+    finally:
+        gc.enable()
+
+
 def test_build_refuses_graph_that_violates_a_quality_rule(data_copy, sources_dirs):
     # Valid YAML the loader accepts, but the graph breaks a rule: the same mechanism written
     # twice under two ids (the second site should `use:` the first one's id).
@@ -222,3 +242,23 @@ def test_old_format_is_refused_with_what_to_change(data_copy):
     p = _problem(exc_info)
     assert (p.file, p.line, p.field) == ("data/sites/gaoxinshequ.yaml", line - 1, "direction")  # the measure line
     assert "needs 'direction: increase', 'decrease' or 'no-change'" in p.message
+
+
+def test_source_text_that_is_not_utf8_names_the_source_file(data_copy, tmp_path):
+    """A report saved in GBK is a DataError at the source's 'file' field, not a UnicodeDecodeError."""
+    import yaml
+
+    src = data_copy / "sources" / "haikou-jicengzhili-shifandian-2024.yaml"
+    name = yaml.safe_load(src.read_text(encoding="utf-8"))["file"]
+    texts = tmp_path / "texts"
+    texts.mkdir()
+    (texts / name).write_bytes("海口市基层治理示范点。".encode("gbk"))
+    with pytest.raises(DataError) as exc:
+        build_graph(data_copy, sources_dirs=[texts])
+    (p,) = exc.value.problems
+    assert (p.file, p.field) == ("data/sources/haikou-jicengzhili-shifandian-2024.yaml", "file")
+    assert "is not UTF-8" in p.message and p.line == _line_of(src, "file:")
+
+
+def _line_of(path, marker):
+    return next(i for i, line in enumerate(path.read_text(encoding="utf-8").splitlines(), 1) if line.startswith(marker))

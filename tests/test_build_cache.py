@@ -196,3 +196,46 @@ def test_damaged_cache_is_rebuilt(built, tmp_path):
     report = build(data, out, sources_dirs=[], check=False)
     assert len(report.parsed) == len(list(data.rglob("*.yaml")))
     assert isomorphic(Graph().parse(out / "govkg.nt", format="nt"), _full(data, tmp_path))
+
+
+class _Planted:
+    """Unpickling this touches a file: the stand-in for code an attacker plants in a build folder."""
+
+    def __init__(self, marker):
+        self.marker = str(marker)
+
+    def __reduce__(self):
+        import pathlib
+
+        return (pathlib.Path.touch, (pathlib.Path(self.marker),))
+
+
+def test_a_planted_parse_cache_is_never_unpickled(built, tmp_path):
+    """The parse cache is trusted only with this user's HMAC: a pickle put there by someone else is ignored, not run."""
+    import pickle
+
+    data, out = built
+    marker = tmp_path / "ran"
+    body = pickle.dumps(_Planted(marker))
+    for blob in (body, b"\0" * 32 + body, (out / ".parse-cache.pickle").read_bytes()[:32] + body):
+        (out / ".parse-cache.pickle").write_bytes(blob)
+        report = build(data, out, sources_dirs=[], check=False)
+        assert not marker.exists()
+        assert len(report.parsed) == len(list(data.rglob("*.yaml")))
+    # the cache the build wrote itself is used
+    report = build(data, out, sources_dirs=[], check=False)
+    assert report.parsed == []
+
+
+def test_cache_and_build_made_by_other_code_are_not_trusted(built, monkeypatch):
+    """Same version, other modules (a checkout being edited): the manifest is stale and the parse cache unused."""
+    import govkg.manifest as manifest
+
+    data, out = built
+    build(data, out, sources_dirs=[], check=False)
+    assert is_fresh(out, data)
+    monkeypatch.setattr(manifest, "code_hash", lambda: "sha256:other")
+    assert not is_fresh(out, data)
+    assert "code changed" in manifest.stale_reason(out, data)
+    report = build(data, out, sources_dirs=[], check=False)
+    assert len(report.parsed) == len(list(data.rglob("*.yaml")))

@@ -113,3 +113,7 @@ def test_example_facts_per_source():
     counts = {r["type"]: (int(r["facts"]), int(r["inferred"])) for r in rows}
     assert counts["demonstration site"] == (8, 0) and counts["mechanism use"][1] == 3
     assert counts["outcome"][0] >= 50 and counts["claim"][0] >= 20
+    # every class shown by its labels in both languages, never by a raw local name (AdministrativeArea)
+    labels = {r["type"]: r["type_zh"] for r in rows}
+    assert labels["administrative area"] == "行政区域" and labels["organization"] == "组织" and labels["event"] == "事件"
+    assert all(t == t.lower() and zh != t for t, zh in labels.items()), labels

@@ -53,6 +53,7 @@ def test_csv_node_and_edge_lists(graph, tmp_path):
     assert {r["id"]: r["cls"] for r in nodes}[str(ID["site/bing"])] == "site"
     assert {"source": str(ID["mechanism/wangge"]), "target": str(ID["site/yi"]), "predicate": "gk:usedAt",
             "label": "usedAt"} in edges
+    (tmp_path / "out").mkdir()
     folder = export(graph, "csv", tmp_path / "out", bom=False)
     assert [q.name for q in folder] == ["nodes.csv", "edges.csv"]
     assert folder[0].read_text(encoding="utf-8").startswith("id,")

@@ -91,6 +91,10 @@ ENTRY_CASES = {
     "not-a-list": (SITE + "areas:\n  id: a\n", "areas:", "areas", "expected a list of entries"),
     "needs-site": ("source: s\nclaims:\n  - {id: c, zh: 好, en: Good, evidence: 好}\n", "id: c", None, "claims belong to a site file"),
     "no-source": (SITE.replace("source: s\n", ""), None, "source", "missing 'source'"),
+    "redirect-from": ("redirects:\n  - from: 'mechanism/a b>x'\n    reason: gone\n", "from:", "from",
+                      "expected '<kind>/<id>' made of slugs"),
+    "redirect-to": ("redirects:\n  - from: mechanism/old\n    to: new\n    reason: merged\n", "to:", "to",
+                    "expected '<kind>/<id>' made of slugs"),
 }
 
 
@@ -212,3 +216,57 @@ def test_entry_source_overrides_the_files(tmp_path):
     (tmp_path / "x.yaml").write_text(text, encoding="utf-8")
     entries = {e.id: e for e in load_file(tmp_path / "x.yaml", root=tmp_path)}
     assert (entries["st"].source, entries["c"].source) == ("s", "t")
+
+
+def test_parallel_loading_equals_serial_and_keeps_each_files_problems(tmp_path, monkeypatch):
+    """Many files are parsed by several processes (``PARALLEL_FILES``): same entries, same order, same problems."""
+    import os
+    import shutil
+
+    import govkg.model as model
+    from govkg.build import default_data_dir
+
+    data = tmp_path / "data"
+    shutil.copytree(default_data_dir(), data)
+    serial = load_data(data)
+    pids = tmp_path / "pids"
+    pids.mkdir()
+    real = model._load_chunk
+
+    def spy(chunk):  # records which process parsed a chunk
+        (pids / str(os.getpid())).touch()
+        return real(chunk)
+
+    spy.__module__, spy.__qualname__ = "govkg.model", "_load_chunk"  # pickled by name into the workers
+    monkeypatch.setattr(model, "_load_chunk", spy)
+    monkeypatch.setattr(model, "PARALLEL_FILES", 2)
+    monkeypatch.setattr(os, "cpu_count", lambda: 2)
+    monkeypatch.setattr(model, "_can_fork", lambda: True)  # other tests may have left a thread running
+    parallel = load_data(data)
+    assert str(os.getpid()) not in {p.name for p in pids.iterdir()} and len(list(pids.iterdir())) >= 1
+    assert [(e.section, e.id, e.file, e.line, e.values) for e in parallel.entries] == \
+        [(e.section, e.id, e.file, e.line, e.values) for e in serial.entries]
+    assert parallel.files == serial.files
+    (data / "sites" / "broken.yaml").write_text("site:\n  id: x\n  zh: [\n", encoding="utf-8")
+    (data / "sites" / "no-list.yaml").write_text("areas: 3\n", encoding="utf-8")
+    with pytest.raises(DataError) as exc:
+        load_data(data)
+    found = {(p.file, p.line, p.field) for p in exc.value.problems}
+    assert ("data/sites/no-list.yaml", 1, "areas") in found
+    assert any(f == "data/sites/broken.yaml" and "malformed YAML" in p.message
+               for p in exc.value.problems for f in [p.file])
+
+
+def test_no_fork_while_another_thread_runs():
+    import threading
+
+    import govkg.model as model
+
+    stop = threading.Event()
+    t = threading.Thread(target=stop.wait)
+    t.start()
+    try:
+        assert not model._can_fork()
+    finally:
+        stop.set()
+        t.join()

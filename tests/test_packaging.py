@@ -39,6 +39,33 @@ def test_wheel_holds_the_data_and_the_ontology(wheel):
     assert not [n for n in names if n.endswith(".txt") and "/data/" in n], "source texts must not be shipped"
 
 
+def test_installed_wheel_never_builds_into_site_packages(wheel, tmp_path):
+    """Installed from the wheel: the library's default build folder is the user cache, the CLI's ./build."""
+    import os
+
+    venv = tmp_path / "venv"
+    subprocess.run([sys.executable, "-m", "venv", "--system-site-packages", str(venv)], check=True)
+    py = venv / "bin" / "python"
+    r = subprocess.run([str(py), "-m", "pip", "install", "-q", "--no-deps", "--disable-pip-version-check", wheel.filename],
+                       capture_output=True, text=True)
+    assert r.returncode == 0, r.stderr[-2000:]
+    env = {**os.environ, "XDG_CACHE_HOME": str(tmp_path / "cache"), "HOME": str(tmp_path / "home")}
+    env.pop("GOVKG_DATA", None)
+    work = tmp_path / "work"
+    work.mkdir()
+    code = ("import govkg; from importlib.resources import files; r = govkg.build(); "
+            "print(r.outputs[0].parent); print(files('govkg'))")
+    r = subprocess.run([str(py), "-c", code], capture_output=True, text=True, cwd=work, env=env)
+    assert r.returncode == 0, r.stderr[-2000:]
+    out, pkg = (Path(x) for x in r.stdout.split())
+    assert out == tmp_path / "cache" / "govkg" / "build", out
+    assert "site-packages" in str(pkg) and not (pkg / "build").exists()
+    assert not list(work.iterdir())  # the library never writes the current folder
+    r = subprocess.run([str(venv / "bin" / "govkg"), "build"], capture_output=True, text=True, cwd=work, env=env)
+    assert r.returncode == 0, r.stderr[-2000:]
+    assert (work / "build" / "govkg.nt").is_file() and not (pkg / "build").exists()
+
+
 def test_wheel_metadata_extras_and_bounds(wheel):
     meta_name = next(n for n in wheel.namelist() if n.endswith(".dist-info/METADATA"))
     meta = Parser().parsestr(wheel.read(meta_name).decode("utf-8"))

@@ -151,3 +151,22 @@ def test_cli_report(tmp_path):
     res = CliRunner().invoke(cli, ["--data", str(FIXTURE), "report", "-o", str(out), "--lang", "en", "--weight", "none"])
     assert res.exit_code == 0, res.output
     assert out.is_file() and "Sites like this one also use" in out.read_text(encoding="utf-8")
+
+
+def test_too_many_sites_for_a_heat_map_say_so_instead_of_drawing(graph, monkeypatch):
+    """A site × site heat map has a legible size; above it the report says why there is none (2,000
+    synthetic sites asked matplotlib for a canvas larger than the machine's memory: a traceback)."""
+    import govkg.visualize.figures as figures
+    from govkg.analysis import site_index
+
+    n = len(site_index(graph).sites)
+    assert n >= 2
+    monkeypatch.setattr(figures, "MAX_HEATMAP_SITES", 1)
+    blocks = report_blocks(graph, "en")
+    assert not [b for b in blocks if b[0] == "figure"]
+    assert any(b[0] == "p" and f"No similarity heat map: one of {n} sites is not legible (at most 1)" in b[1]
+               for b in blocks)
+    zh = report_blocks(graph, "zh")
+    assert any(b[0] == "p" and f"{n} 个示范点的相似度热图无法辨读（最多 1 个）" in b[1] for b in zh)
+    with pytest.raises(GovkgError, match=f"a heat map of {n} sites is not legible"):
+        figures.similarity_figure([{"label": {"zh": str(i)}} for i in range(n)], [[0.0] * n] * n)

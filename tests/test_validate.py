@@ -90,6 +90,9 @@ def _mutations():
     def chinese_in_english(g):
         g.add((SITE, DCTERMS.description, Literal("A community of 秀英街道 with many firms", lang="en")))
 
+    def drop_primary_source(g):
+        g.remove((HALL, PROV.hadPrimarySource, None))
+
     def unquoted_kind_basis(g):
         g.add((HALL, SKOS.scopeNote, Literal("kind 社企融合: it brings firms and residents together.", lang="en")))
 
@@ -106,6 +109,7 @@ def _mutations():
         ("lowercase-party", lowercase_party, HALL),
         ("chinese-in-english-text", chinese_in_english, SITE),
         ("kind-basis-without-report-words", unquoted_kind_basis, HALL),
+        ("missing-source", drop_primary_source, HALL),
     ]
 
 

@@ -6,11 +6,13 @@ from pathlib import Path
 
 import click
 
+from govkg.cli_types import NonEmptyPath
+
 __all__ = ["register"]
 
 
 @click.command()
-@click.option("-o", "--out", "out", type=click.Path(dir_okay=False, path_type=Path),
+@click.option("-o", "--out", "out", type=NonEmptyPath(dir_okay=False, path_type=Path),
               help="HTML file to write (default: <build folder>/govkg-<view>.html).")
 @click.option("--view", type=click.Choice(["full", "mechanisms", "similarity"]), default="mechanisms",
               show_default=True, help="What to show.")
@@ -49,7 +51,7 @@ def viz(ctx, out, view, focus, depth, top_k, lang, open_):
 
 
 @click.command()
-@click.option("-o", "--out", "out", type=click.Path(dir_okay=False, path_type=Path), required=True,
+@click.option("-o", "--out", "out", type=NonEmptyPath(dir_okay=False, path_type=Path), required=True,
               help="Figure file: .png or .svg.")
 @click.option("--dpi", type=click.IntRange(min=50, max=600), default=200, show_default=True, help="Resolution of a PNG.")
 @click.pass_context

@@ -13,7 +13,12 @@ from rdflib.namespace import SKOS
 from govkg.errors import GovkgError
 from govkg.namespace import GK
 
-__all__ = ["CJK_FONTS", "KindMatrix", "cjk_font", "kind_matrix", "render_figure", "write_figure", "similarity_figure"]
+__all__ = ["CJK_FONTS", "KindMatrix", "cjk_font", "kind_matrix", "render_figure", "write_figure", "similarity_figure",
+           "MAX_HEATMAP_SITES"]
+
+#: Above this many sites a site × site heat map is not legible (a label row is 0.55 inch; 2,000
+#: sites would need a canvas of 1,100 inches a side, more memory than a machine has).
+MAX_HEATMAP_SITES = 80
 
 #: CJK fonts tried in this order (Debian's fonts-noto-cjk provides the first).
 CJK_FONTS = ("Noto Sans CJK SC", "Noto Sans SC", "Source Han Sans SC", "Noto Sans CJK JP",
@@ -264,6 +269,10 @@ def similarity_figure(sites: list[dict], matrix, lang: str = "zh") -> bytes:
     >>> png[:4] == b"\\x89PNG"
     True
     """
+    n = len(sites)
+    if n > MAX_HEATMAP_SITES:
+        raise GovkgError(f"a heat map of {n:,} sites is not legible (at most {MAX_HEATMAP_SITES}); "
+                         "list each site's nearest sites with 'govkg similar' instead")
     import matplotlib
 
     matplotlib.use("Agg", force=False)
@@ -271,7 +280,6 @@ def similarity_figure(sites: list[dict], matrix, lang: str = "zh") -> bytes:
     import numpy as np
 
     S = np.asarray(matrix, dtype=float)
-    n = len(sites)
     other = "en" if lang == "zh" else "zh"
     names = [s.get("label", {}).get(lang) or s.get("label", {}).get(other) or "?" for s in sites]
     try:

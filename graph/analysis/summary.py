@@ -123,6 +123,11 @@ def analyze(graph, *, top: int = 10, neighbors: int = 3, by: str = "kinds", weig
     >>> a["counts"]
     {'sites': 3, 'mechanisms': 6, 'kinds': 9, 'organizations': 1}
     """
+    from ..errors import GovkgError
+
+    for name, v in (("top", top), ("neighbors", neighbors)):
+        if isinstance(v, bool) or not isinstance(v, int) or v < 1:
+            raise GovkgError(f"{name} must be a whole number, 1 or more, got {v!r}")
     index = site_index(graph)
     n = len(index.sites)
     sites, S = similarity_matrix(index, by=by, weight=weight)

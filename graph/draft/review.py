@@ -13,7 +13,7 @@ from importlib.resources import files
 from pathlib import Path
 
 from ..errors import DataError, GovkgError
-from ..writers import write_atomic
+from ..writers import write_atomic, write_set
 from .numbers import find_amounts
 from .sentences import split_sentences
 from .vocab import vocabulary
@@ -38,18 +38,22 @@ def _report_text(data_dir: Path, text_path=None) -> tuple[str, str]:
     from ..build import default_sources_dirs
     from ..model import load_data
 
+    from . import read_report
+
     ds = load_data(data_dir, include_drafts=True)
     if text_path is not None:
         p = Path(text_path)
         if not p.is_file():
-            raise GovkgError(f"report text not found: {p}")
-        return p.read_text(encoding="utf-8"), p.name
+            raise GovkgError(f"report text not found: {p}" + (" (not a regular file)" if p.exists() else ""))
+        return read_report(p), p.name
+    if not ds.sources:
+        raise GovkgError(f"no report in {Path(data_dir) / 'sources'}: review a folder written by govkg draft")
     for s in ds.sources:
         name = s.values.get("file")
         for d in default_sources_dirs(data_dir):
             if name and (Path(d) / name).is_file():
-                return (Path(d) / name).read_text(encoding="utf-8"), name
-    names = ", ".join(str(s.values.get("file")) for s in ds.sources) or "(no source file named)"
+                return read_report(Path(d) / name), name
+    names = ", ".join(str(s.values.get("file")) for s in ds.sources)
     raise GovkgError(f"the report's text ({names}) is not in {data_dir / 'sources'} nor in $GOVKG_SOURCES; "
                      f"pass --text PATH")
 
@@ -183,12 +187,27 @@ def _decision_list(decisions) -> list[dict]:
         raise GovkgError("decisions: expected {\"decisions\": [{\"file\", \"section\", \"id\", \"action\"}, …]}")
     for d in decisions:
         if not isinstance(d, dict) or not {"file", "section", "id", "action"} <= set(d):
-            raise GovkgError(f"decision needs file, section, id and action: {d!r}")
-        if d["action"] not in ("accept", "edit", "reject"):
-            raise GovkgError(f"unknown action {d['action']!r} (accept, edit, reject)")
-        if d["section"] not in _SECTIONS:
-            raise GovkgError(f"unknown section {d['section']!r}")
+            raise GovkgError(f"decision needs file, section, id and action: {_short(d)}")
+        if not isinstance(d["action"], str) or d["action"] not in ("accept", "edit", "reject"):
+            raise GovkgError(f"unknown action {_short(d['action'])} (accept, edit, reject)")
+        if not isinstance(d["section"], str) or d["section"] not in _SECTIONS:
+            raise GovkgError(f"unknown section {_short(d['section'])}")
+        if not isinstance(d["file"], str) or not d["file"].isprintable():
+            raise GovkgError(f"a decision's file must be the path of a data file in the folder, got {_short(d['file'])}")
+        if isinstance(d["id"], bool) or not isinstance(d["id"], (str, int)):
+            raise GovkgError(f"a decision's id must be a text, got {_short(d['id'])}")
+        if d.get("values") is not None and not isinstance(d["values"], dict):
+            raise GovkgError(f"a decision's values must be a mapping of field to value, got {_short(d['values'])}")
     return decisions
+
+
+def _short(v) -> str:
+    """``repr(v)`` cut to 80 characters (a decision can be anything a client sends)."""
+    try:
+        r = repr(v)
+    except ValueError:  # an integer too long to print
+        r = f"<{type(v).__name__}>"
+    return r if len(r) <= 80 else r[:77] + "..."
 
 
 def _find(doc: dict, section: str, ident: str):
@@ -204,13 +223,24 @@ def _find(doc: dict, section: str, ident: str):
 
 def _coerce(name: str, value):
     if name == "value":
+        import math
+
         if isinstance(value, (int, float)) and not isinstance(value, bool):
+            try:
+                finite = math.isfinite(float(value))
+            except OverflowError:
+                finite = False
+            if not finite:
+                raise GovkgError(f"value must be a finite number, got {_short(value)}")
             return value
         try:
-            f = float(str(value).strip())
+            text = str(value).strip()
+            f = float(text)
         except ValueError:
-            raise GovkgError(f"value must be a number, got {value!r}") from None
-        return int(f) if f.is_integer() and "." not in str(value) else f
+            raise GovkgError(f"value must be a number, got {_short(value)}") from None
+        if not math.isfinite(f):
+            raise GovkgError(f"value must be a finite number, got {_short(value)}")
+        return int(text) if f.is_integer() and text.lstrip("+-").isdigit() else f
     if name == "kinds":
         if isinstance(value, str):
             value = [k.strip() for k in value.replace("，", ",").split(",") if k.strip()]
@@ -321,8 +351,7 @@ def apply_decisions(data_dir: str | Path, decisions) -> dict:
                     changed.add(p)
     texts = {p: headers[p] + dump_yaml(docs[p]) for p in changed}
     _check(data_dir, texts)
-    for p, t in texts.items():
-        write_atomic(p, t)
+    write_set(texts)  # the changed files are replaced as one set
     return {**counts, "files": sorted(str(p.relative_to(data_dir)) for p in changed)}
 
 
@@ -387,11 +416,19 @@ class ReviewServer:
                 if self.headers.get("X-Govkg-Token") != server.token or not (
                         self.headers.get("Content-Type", "").startswith("application/json")):
                     return self._send(403, json.dumps({"error": "refused"}).encode(), "application/json")
-                n = int(self.headers.get("Content-Length") or 0)
+                try:
+                    n = int(self.headers.get("Content-Length") or 0)
+                except ValueError:
+                    n = -1
+                if n < 0:
+                    return self._send(400, json.dumps({"error": "bad Content-Length"}).encode(), "application/json")
                 if n > 5_000_000:
                     return self._send(413, json.dumps({"error": "too large"}).encode(), "application/json")
                 try:
-                    body = json.loads(self.rfile.read(n).decode("utf-8"))
+                    try:
+                        body = json.loads(self.rfile.read(n).decode("utf-8"))
+                    except RecursionError:
+                        raise ValueError("the decisions are nested too deep") from None
                     with server.lock:
                         result = apply_decisions(server.data_dir, body)
                 except (ValueError, GovkgError) as exc:

@@ -6,7 +6,7 @@ import datetime as _dt
 from pathlib import Path
 
 from ..errors import GovkgError
-from ..writers import write_atomic
+from ..writers import write_set
 from .drafter import Draft
 
 __all__ = ["write_draft", "dump_yaml", "fit_fields", "source_record"]
@@ -56,12 +56,21 @@ def fit_fields(section: str, values: dict) -> dict:
     return out
 
 
-def _check_target(path: Path, force: bool) -> None:
+def _check_target(path: Path, force: bool, data: str) -> None:
     if path.exists() or path.is_symlink():
         if not path.is_file() or path.is_symlink():
             raise GovkgError(f"{path} exists and is not a regular file; not replacing it")
         if not force:
             raise GovkgError(f"{path} exists; draft into a new folder or pass --force to replace the drafted files")
+        # --force replaces what an earlier draft wrote, never a curated file (or another report's text)
+        try:
+            old = path.read_text(encoding="utf-8")
+        except (OSError, UnicodeDecodeError):
+            old = None
+        drafted = old is not None and (old.startswith(_HEADER.split("{file}")[0]) or old == data)
+        if not drafted:
+            raise GovkgError(f"{path} exists and was not written by govkg draft; not replacing it, even with --force "
+                             f"(draft into a new folder)")
 
 
 def write_draft(draft: Draft, out_dir: str | Path, *, text_path: str | Path | None = None, force: bool = False) -> list[Path]:
@@ -82,13 +91,32 @@ def write_draft(draft: Draft, out_dir: str | Path, *, text_path: str | Path | No
     -------
     list of Path
         The files written.
+
+    Raises
+    ------
+    GovkgError
+        When ``out_dir`` or a file in it cannot be written, or when a drafted site has no
+        containing area (the report has no heading naming the places above it): such a site
+        could be neither built nor reviewed, so nothing is written and the message says what
+        to add.
     """
     out = Path(out_dir)
     if out.exists() and not out.is_dir():
         raise GovkgError(f"{out} is not a folder")
     src = draft.source
+    orphans = [sd.site for sd in draft.sites.values() if not sd.site.get("within")]
+    if orphans:
+        names = "、".join(s["zh"] for s in orphans)
+        example = orphans[0]["zh"]
+        raise GovkgError(
+            f"{src.get('file') or 'the report'}: no area is named above site {names}: every site needs "
+            f"'within' (the area that contains it) to be built and reviewed, and the report has no heading line "
+            f"naming the places above it. Add a line that names them before the site's paragraph, e.g. "
+            f"'某区某街道{example}:' (district or county, street or town, as the report's source says), "
+            f"then run govkg draft again. Nothing was written.")
     files: dict[Path, str] = {}
-    header = _HEADER.format(file=src.get("file") or "the report")
+    shown_file = "".join(c if c.isprintable() else "?" for c in (src.get("file") or "the report"))
+    header = _HEADER.format(file=shown_file)  # a file name with a newline must not end the YAML comment
     files[out / "sources" / f"{src['id']}.yaml"] = header + dump_yaml(fit_fields("source", src))
     if draft.areas:
         doc = {"source": src["id"], "areas": [fit_fields("areas", a) for a in draft.areas]}
@@ -101,13 +129,12 @@ def write_draft(draft: Draft, out_dir: str | Path, *, text_path: str | Path | No
                 doc[section] = [fit_fields(section, v) for v in items]
         files[out / "sites" / f"{sid}.yaml"] = header + dump_yaml(doc)
     if text_path is not None and src.get("file"):
-        files[out / "sources" / src["file"]] = Path(text_path).read_text(encoding="utf-8")
-    for path in files:
-        _check_target(path, force)
-    written = []
+        from . import read_report
+
+        files[out / "sources" / src["file"]] = read_report(text_path)  # as drafted: UTF-8, no byte-order mark
     for path, data in files.items():
-        written.append(write_atomic(path, data))
-    return written
+        _check_target(path, force, data)
+    return write_set(files)
 
 
 def source_record(report: Path, *, source_id: str | None, title: str | None, publisher: str | None,
@@ -116,14 +143,31 @@ def source_record(report: Path, *, source_id: str | None, title: str | None, pub
     from ..slug import is_slug, slugify
     from .drafter import _pinyin
 
-    sid = source_id or slugify(report.stem)
+    if source_id is None:
+        sid = slugify(report.stem)
+        if not is_slug(sid):
+            raise GovkgError(f"cannot make a source id from the file name {report.name!r}: give --source-id "
+                             f"(lower-case a-z, 0-9, '-')")
+    else:
+        sid = source_id
     if not is_slug(sid):
         raise GovkgError(f"--source-id must be a slug (lower-case a-z, 0-9, '-'), got {sid!r}")
-    first = next((line.strip() for line in text.splitlines() if line.strip()), report.stem)
+    if title is not None:
+        title = " ".join(title.split())
+        if not title:
+            raise GovkgError("--title is empty: give the report's title, or leave the option out to use its first line")
+    if url is not None:
+        from ..model import _source_value_problems
+
+        if _source_value_problems({"url": url}, {"url": None}, "--url"):
+            raise GovkgError(f"--url must be an http(s) URL without spaces, got {url!r}")
+    first = next((" ".join(line.split()) for line in text.splitlines() if line.strip()), report.stem)
     zh = title or first[:80]
     rec = {"id": sid, "zh": zh, "en": f"(translate) {_pinyin(zh)[:80]}" if not title or not title.isascii() else title}
-    if publisher:
+    if publisher is not None:
         zh_p, _, en_p = publisher.partition("/")
+        if not zh_p.strip() or not (en_p.strip() or _pinyin(zh_p.strip())):
+            raise GovkgError(f"--publisher must be '中文名/English name' (or just the Chinese name), got {publisher!r}")
         rec["publisher"] = {"zh": zh_p.strip(), "en": (en_p.strip() or _pinyin(zh_p.strip()))}
     else:
         rec["publisher"] = {"zh": "未注明", "en": "not stated"}
