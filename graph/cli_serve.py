@@ -49,13 +49,12 @@ def register(cli: click.Group) -> None:
                                      param_hint="'--host'")
 
         settings = Settings(timeout=timeout, max_rows=max_rows, workers=workers,
-                            memory=memory_mb << 20 if memory_mb else None)
+                            memory=memory_mb << 20 if memory_mb else None, verbose=verbose)
         if not is_loopback(host):
             click.echo(f"warning: listening on {host}: the endpoint and the query page are PUBLIC to anyone who "
                        f"can reach this machine (read-only, {timeout:g} s and {max_rows:,} rows per query)", err=True)
         server = make_server(host=host, port=port, settings=settings, data_dir=ctx.obj["data_dir"],
                              build_dir=ctx.obj["build_dir"])
-        server.verbose = verbose
         click.echo(f"govkg: {server.triples:,} triples, {workers} workers; query page {server.url} ; "
                    f"SPARQL endpoint {server.url}sparql (Ctrl-C stops)", )
         run_server(server, echo=click.echo)

@@ -1,32 +1,154 @@
-"""A pool of pre-forked worker processes sharing the loaded graph; each job runs under a deadline and a memory cap, and a worker that overruns is killed and replaced.
+"""Pre-forked worker processes that each serve HTTP on one shared listening socket, supervised so that a request past its deadline is stopped for real and answered 503.
 
-Layout: the serving process loads the store, then forks a single-threaded *zygote* before it
-starts any thread. The zygote forks each worker on request (the store's memory is shared
-copy-on-write) and hands it one end of a socket pair whose other end the serving process
-keeps. A worker answers jobs one at a time with ``handler(store, job)``. When a job passes its
-deadline the serving process kills that worker (SIGKILL: Oxigraph's engine cannot be
-cancelled from inside) and asks the zygote for a new one; the other workers go on serving. A
-query running longer than ``LONG`` seconds gets a lower CPU priority meanwhile.
+Layout: the serving process loads the store, binds the listening socket and forks the workers
+(the store's memory is shared copy-on-write); it starts no thread of its own, and stays as the
+*supervisor*. Each worker is a single-threaded HTTP/1.1 server (keep-alive, one request at a
+time) that accepts connections on the shared socket and answers them with ``app(request)``
+over its copy of the store: the common request costs no hop between processes.
+
+Deadlines: a worker publishes in shared memory what it is doing and since when. A request
+running longer than ``LONG`` seconds is noticed by a watchdog thread in the worker (Oxigraph
+releases the GIL while it evaluates a query); the watchdog lowers the worker's CPU priority,
+hands its other, idle connections to the supervisor, which passes them to another worker (so
+that no client waits behind a runaway query), and gives the supervisor a duplicate of the
+client's socket. When the deadline passes, the supervisor kills the worker (SIGKILL:
+Oxigraph's engine cannot be cancelled from inside), answers **503** on that socket, and forks a
+replacement; if the worker dies on its own (the memory cap), the client gets 503 as well. A
+reply is only written once the worker, under a lock shared with the supervisor, has claimed it
+before the deadline: never a 200 cut by a kill.
 """
 
 from __future__ import annotations
 
+import errno
+import http
+import mmap
+import multiprocessing
 import os
-import queue
+import select
 import signal
 import socket
 import struct
+import sys
 import threading
 import time
-from multiprocessing.connection import Connection
+from email.utils import formatdate
 
-from .guard import QueryTimeout, WorkerDied, limit_memory
+from .guard import limit_memory
 
-__all__ = ["WorkerPool", "LONG"]
+__all__ = ["WorkerPool", "Request", "LONG", "QUERY", "PAGE", "QUICK"]
 
-#: Seconds after which a running query counts as long: its worker's CPU priority is lowered
-#: (nice 15) so that short queries on the other workers keep their latency.
-LONG = 0.25
+#: Seconds of CPU after which a running request counts as long: its worker's other connections
+#: are handed to other workers. (A query running ``_TICK`` to ``2 * _TICK`` s has its client's
+#: socket given to the supervisor; one that has used ``_TICK`` s of CPU has its worker niced.)
+LONG = 0.1
+#: Kinds of request (``app.kind(request)``): a query runs under the deadline; a page (rendered
+#: once, may take seconds) does not; a quick answer does not either.
+QUERY, PAGE, QUICK = 1, 2, 4
+_IDLE, _WRITING = 0, 3
+
+_DEBUG = bool(os.environ.get("GOVKG_POOL_DEBUG"))  # the supervisor logs kills and ends to stderr
+_TICK = 0.02  # seconds between two looks of a worker's watchdog at the request it runs
+_MAX_HEAD = 64 << 10
+_MAX_BODY = 1 << 20
+_HEADER = struct.Struct("!q")  # replaced workers
+_SLOT = struct.Struct("!qqdq")  # pid, phase, started (time.monotonic, the same clock in every process), connections
+_SLOT0 = 16
+_REASONS = {s.value: s.phrase for s in http.HTTPStatus}
+_PLAIN = "text/plain; charset=utf-8"
+
+
+class Request:
+    """One HTTP request: ``method``, ``path``, ``query`` (the raw query string), ``headers`` (lower-case names), ``body``."""
+
+    __slots__ = ("method", "path", "query", "headers", "body", "version")
+
+    def __init__(self, method, path, query, headers, body, version):
+        self.method, self.path, self.query, self.headers, self.body, self.version = (
+            method, path, query, headers, body, version)
+
+
+class _BadRequest(Exception):
+    def __init__(self, status: int, message: str):
+        super().__init__(message)
+        self.status = status
+
+
+def _parse(buf: bytearray, max_body: int = _MAX_BODY):
+    """``(Request, bytes consumed, expects 100-continue)`` for the first request in ``buf``, or ``None`` if incomplete."""
+    end = buf.find(b"\r\n\r\n")
+    if end < 0:
+        if len(buf) > _MAX_HEAD:
+            raise _BadRequest(431, "The request head is larger than 64 KiB.")
+        return None
+    lines = bytes(buf[:end]).decode("latin-1").split("\r\n")
+    while lines and not lines[0]:  # tolerate blank lines before a request (RFC 9112, 2.2)
+        lines.pop(0)
+    parts = lines[0].split(" ") if lines else []
+    if len(parts) != 3 or not parts[2].startswith("HTTP/1."):
+        raise _BadRequest(400, "Bad request line.")
+    method, target, version = parts
+    headers: dict[str, str] = {}
+    for line in lines[1:]:
+        name, sep, value = line.partition(":")
+        if not sep or not name or name != name.strip():
+            raise _BadRequest(400, "Bad header line.")
+        name = name.lower()
+        value = value.strip()
+        headers[name] = f"{headers[name]}, {value}" if name in headers else value
+    if "chunked" in headers.get("transfer-encoding", "").lower():
+        raise _BadRequest(411, "Send the request body with a Content-Length (chunked bodies are not supported).")
+    try:
+        length = int(headers.get("content-length") or 0)
+        if length < 0:
+            raise ValueError
+    except ValueError:
+        raise _BadRequest(400, "Bad Content-Length.") from None
+    if length > max_body:
+        raise _BadRequest(413, f"The request body is larger than {max_body:,} bytes.")
+    start = end + 4
+    if len(buf) - start < length:
+        return None, 0, headers.get("expect", "").lower() == "100-continue"
+    path, _, query = target.partition("?")
+    req = Request(method, path, query, headers, bytes(buf[start:start + length]), version)
+    return req, start + length, False
+
+
+_date_cache = [0, ""]
+
+
+def _date() -> str:
+    now = int(time.time())
+    if _date_cache[0] != now:
+        _date_cache[:] = [now, formatdate(now, usegmt=True)]
+    return _date_cache[1]
+
+
+def _response(status: int, headers: dict, body: bytes, *, head_only=False, close=False) -> bytes:
+    lines = [f"HTTP/1.1 {status} {_REASONS.get(status, 'Status')}", "Server: govkg", f"Date: {_date()}"]
+    lines += [f"{k}: {v}" for k, v in headers.items()]
+    lines.append(f"Content-Length: {len(body)}")
+    if close:
+        lines.append("Connection: close")
+    head = ("\r\n".join(lines) + "\r\n\r\n").encode("latin-1")
+    return head if head_only else head + body
+
+
+def _plain_response(status: int, message: str) -> bytes:
+    return _response(status, {"Content-Type": _PLAIN, "Access-Control-Allow-Origin": "*"},
+                     (message.rstrip() + "\n").encode("utf-8"), close=True)
+
+
+def _recv_fds(sock: socket.socket) -> tuple[bytes, list[int]]:
+    """One message and the descriptors sent with it, without waiting (``BlockingIOError`` if none)."""
+    import array
+
+    fds = array.array("i")
+    msg, ancdata, _, _ = sock.recvmsg(_MAX_HEAD + 16, socket.CMSG_LEN(4 * fds.itemsize), socket.MSG_DONTWAIT)
+    for level, kind, data in ancdata:
+        if level == socket.SOL_SOCKET and kind == socket.SCM_RIGHTS:
+            fds.frombytes(data[:len(data) - (len(data) % fds.itemsize)])
+    return msg, list(fds)
 
 
 def _die_with_parent() -> None:
@@ -40,228 +162,589 @@ def _die_with_parent() -> None:
         pass
 
 
-def _worker(fd: int, store, handler, memory: int | None) -> None:
-    signal.signal(signal.SIGCHLD, signal.SIG_DFL)
-    _die_with_parent()
-    if memory:
-        limit_memory(memory)
-    conn = Connection(fd)
-    while True:
-        try:
-            job = conn.recv()
-        except (EOFError, OSError):
-            return
-        try:
-            reply = handler(store, job)
-        except MemoryError:
-            reply = (503, {"Content-Type": "text/plain; charset=utf-8"},
-                     b"The query ran out of memory (the cap per query was reached) and was stopped.\n")
-        except Exception as exc:  # noqa: BLE001 - a worker must answer, whatever happens
-            reply = (500, {"Content-Type": "text/plain; charset=utf-8"},
-                     f"Internal error: {type(exc).__name__}: {exc}\n".encode("utf-8"))
-        try:
-            conn.send(reply)
-        except (OSError, ValueError):
-            return
+class _Conn:
+    __slots__ = ("sock", "fd", "buf", "continued")
 
-
-def _zygote(ctrl: socket.socket, store, handler, memory) -> None:
-    signal.signal(signal.SIGINT, signal.SIG_IGN)  # Ctrl-C is the serving process's to handle
-    signal.signal(signal.SIGTERM, signal.SIG_DFL)
-    signal.signal(signal.SIGCHLD, signal.SIG_IGN)  # workers are reaped by the kernel: no zombies
-    _die_with_parent()
-    while True:
-        try:
-            msg, fds, _, _ = socket.recv_fds(ctrl, 16, 1)
-        except OSError:
-            break
-        if not msg or not fds:
-            break
-        pid = os.fork()
-        if pid == 0:
-            ctrl.close()
-            try:
-                _worker(fds[0], store, handler, memory)
-            finally:
-                os._exit(0)
-        os.close(fds[0])
-        ctrl.sendall(struct.pack("!i", pid))
+    def __init__(self, sock: socket.socket, buf: bytes = b""):
+        self.sock, self.fd, self.buf, self.continued = sock, sock.fileno(), bytearray(buf), False
 
 
 class _Worker:
-    __slots__ = ("pid", "conn", "pidfd", "niced")
+    """The life of one worker process (runs after the fork)."""
 
-    def __init__(self, pid: int, conn: Connection):
-        self.pid, self.conn, self.niced = pid, conn, False
-        try:  # a handle on the process itself (Linux ≥ 5.3): no pid-reuse race, and we can wait for its end
-            self.pidfd = os.pidfd_open(pid)
-        except (AttributeError, OSError):
-            self.pidfd = None
+    def __init__(self, pool: WorkerPool, slot: int, ctrl: socket.socket):
+        self.pool, self.slot, self.ctrl, self.app = pool, slot, ctrl, pool.app
+        self.lock = pool._locks[slot]
+        self.conns: dict[int, _Conn] = {}
+        self.mu = threading.Lock()  # held by the main thread except while it runs a request
+        self.current = None  # (request number, connection, started, kind) while a request runs
+        self.handled_long = 0  # the last request number the watchdog found long
+        self.announced = 0  # the last request number whose client's socket the supervisor holds
+        self.niced = 0  # the last request number for which this worker was niced
+        self.rid = 0
+        self.listening = True
+        self.relisten = 0.0  # when to listen again after leaving a connection to a less busy worker
+        self.tid = threading.get_native_id()
+        self.cpu = time.pthread_getcpuclockid(threading.get_ident())  # this (main) thread's CPU time
+        self.pid = os.getpid()
 
-    def kill(self, wait: float = 5.0) -> None:
-        """SIGKILL the worker and wait (up to ``wait`` s) until it has ended."""
-        import select
+    # -- shared state ---------------------------------------------------------------------
+    def _phase(self, phase: int, started: float = 0.0) -> None:
+        _SLOT.pack_into(self.pool._state, _SLOT0 + _SLOT.size * self.slot, self.pid, phase, started, len(self.conns))
 
+    def _busier_than_another(self) -> bool:
+        """Whether another worker that can take a connection now holds fewer than this one."""
+        mine, now = len(self.conns), time.monotonic()
+        for slot in range(self.pool.size):
+            if slot != self.slot:
+                pid, phase, started, conns = _SLOT.unpack_from(self.pool._state, _SLOT0 + _SLOT.size * slot)
+                if pid and conns < mine and (phase == _IDLE or now - started < LONG):
+                    return True
+        return False
+
+    # -- main loop ------------------------------------------------------------------------
+    def run(self) -> None:
+        signal.signal(signal.SIGINT, signal.SIG_IGN)  # Ctrl-C is the supervisor's to handle
+        signal.signal(signal.SIGTERM, signal.SIG_DFL)
+        signal.signal(signal.SIGCHLD, signal.SIG_DFL)
         try:
-            if self.pidfd is not None:
-                signal.pidfd_send_signal(self.pidfd, signal.SIGKILL)
-            else:
-                os.kill(self.pid, signal.SIGKILL)
-        except ProcessLookupError:
+            signal.set_wakeup_fd(-1)  # the supervisor's
+        except ValueError:
             pass
-        if self.pidfd is not None:
-            select.select([self.pidfd], [], [], wait)
-            os.close(self.pidfd)
-            self.pidfd = None
-        self.conn.close()
+        _die_with_parent()
+        self.ep = select.epoll()
+        self.lfd = self.pool._listen.fileno()
+        self.ep.register(self.lfd, select.EPOLLIN)
+        self.ep.register(self.ctrl.fileno(), select.EPOLLIN)
+        self.mu.acquire()
+        threading.Thread(target=self._watchdog, daemon=True).start()
+        if self.pool.memory:
+            limit_memory(self.pool.memory)
+        self._phase(_IDLE)
+        while True:
+            self.mu.release()
+            try:
+                events = self.ep.poll(-1 if self.listening else max(0.0, self.relisten - time.monotonic()))
+            except InterruptedError:
+                events = []
+            finally:
+                self.mu.acquire()
+            for fd, _ in events:
+                if fd == self.lfd:
+                    self._accept()
+                elif fd == self.ctrl.fileno():
+                    self._adopt()
+                elif fd in self.conns:
+                    self._read(self.conns[fd])
+            if not self.listening and self.current is None and time.monotonic() >= self.relisten:
+                self.ep.register(self.lfd, select.EPOLLIN)
+                self.listening = True
+
+    def _accept(self) -> None:
+        if self.pool.size > 1 and self._busier_than_another():  # leave it to that one, for a while
+            self.ep.unregister(self.lfd)
+            self.listening, self.relisten = False, time.monotonic() + 0.005
+            return
+        try:
+            sock, _ = self.pool._listen.accept()
+        except (BlockingIOError, InterruptedError, ConnectionAbortedError):
+            return  # another worker took it
+        self._add(_Conn(sock))
+
+    def _add(self, conn: _Conn) -> None:
+        conn.sock.setblocking(True)
+        conn.sock.setsockopt(socket.SOL_SOCKET, socket.SO_SNDTIMEO, struct.pack("ll", 30, 0))
+        if conn.sock.family in (socket.AF_INET, socket.AF_INET6):
+            conn.sock.setsockopt(socket.IPPROTO_TCP, socket.TCP_NODELAY, 1)
+        self.conns[conn.fd] = conn
+        self.ep.register(conn.fd, select.EPOLLIN | select.EPOLLRDHUP)
+        self._phase(_IDLE if self.current is None else self.current[3], 0.0 if self.current is None else self.current[2])
+        if conn.buf:
+            self._serve(conn)
+
+    def _adopt(self) -> None:
+        """A connection another worker handed over (through the supervisor), with what it had read of it."""
+        while True:
+            try:
+                msg, fds = _recv_fds(self.ctrl)
+            except (BlockingIOError, InterruptedError):
+                return
+            if not msg and not fds:
+                os._exit(0)  # the supervisor has gone
+            for fd in fds:
+                self._add(_Conn(socket.socket(fileno=fd), msg[1:]))
+
+    def _close(self, conn: _Conn) -> None:
+        self.conns.pop(conn.fd, None)
+        try:
+            self.ep.unregister(conn.fd)
+        except (OSError, ValueError):
+            pass
+        conn.sock.close()
+        if self.current is None:
+            self._phase(_IDLE)
+
+    def _read(self, conn: _Conn) -> None:
+        try:
+            data = conn.sock.recv(1 << 16, socket.MSG_DONTWAIT)
+        except (BlockingIOError, InterruptedError):
+            return
+        except OSError:
+            data = b""
+        if not data:
+            return self._close(conn)
+        conn.buf += data
+        self._serve(conn)
+
+    def _serve(self, conn: _Conn) -> None:
+        """Answer every complete request in the connection's buffer, one after the other."""
+        while conn.fd in self.conns:
+            try:
+                parsed = _parse(conn.buf)
+            except _BadRequest as exc:
+                self._send(conn, _plain_response(exc.status, str(exc)))
+                return self._close(conn)
+            if parsed is None:
+                return
+            req, used, expects = parsed
+            if req is None:
+                if expects and not conn.continued:
+                    conn.continued = True
+                    self._send(conn, b"HTTP/1.1 100 Continue\r\n\r\n")
+                return
+            del conn.buf[:used]
+            conn.continued = False
+            close = (req.headers.get("connection", "").lower() == "close" if req.version == "HTTP/1.1"
+                     else req.headers.get("connection", "").lower() != "keep-alive")
+            if not self._answer(conn, req, close) or close:
+                return self._close(conn)
+
+    def _answer(self, conn: _Conn, req: Request, close: bool) -> bool:
+        kind = self.app.kind(req)
+        self.rid += 1
+        started = time.monotonic()
+        self._phase(kind, started)
+        self.current = (self.rid, conn, started, kind, time.clock_gettime(self.cpu))
+        self.mu.release()
+        try:
+            status, headers, body = self.app(req)
+        except MemoryError:
+            status, headers, body = 503, {"Content-Type": _PLAIN}, (
+                b"The query ran out of memory (the cap per query was reached) and was stopped.\n")
+        except Exception as exc:  # noqa: BLE001 - a worker must answer, whatever happens
+            status, headers, body = 500, {"Content-Type": _PLAIN}, (
+                f"Internal error: {type(exc).__name__}: {exc}\n".encode("utf-8"))
+        finally:
+            self.mu.acquire()
+        announced = self.announced == self.rid
+        if kind == QUERY:
+            with self.lock:  # the supervisor decides under the same lock whether to kill us
+                late = time.monotonic() > started + self.pool.timeout
+                if not late:
+                    self._phase(_WRITING, started)
+            while late:  # past the deadline: the supervisor kills this worker and answers 503
+                time.sleep(1)
+        else:
+            self._phase(_WRITING, started)
+        ok = self._send(conn, _response(status, headers, body, head_only=req.method == "HEAD", close=close))
+        self.current = None
+        self._phase(_IDLE)
+        if announced and kind == QUERY:
+            try:
+                socket.send_fds(self.ctrl, [b"D" + struct.pack("!q", self.rid)], [])
+            except OSError:
+                pass
+        if self.niced == self.rid:
+            try:
+                os.setpriority(os.PRIO_PROCESS, self.tid, 0)
+            except OSError:  # not allowed to raise the priority again: a fresh worker instead
+                self._retire(conn if ok and not close else None)
+        return ok
+
+    def _send(self, conn: _Conn, data: bytes) -> bool:
+        try:
+            conn.sock.sendall(data)
+            return True
+        except OSError:
+            return False
+
+    def _retire(self, keep: _Conn | None) -> None:
+        if keep is not None:
+            self.conns.pop(keep.fd, None)
+            self._hand_over(keep)
+        for conn in list(self.conns.values()):
+            self._hand_over(conn)
+        os._exit(0)
+
+    def _hand_over(self, conn: _Conn) -> None:
+        self.conns.pop(conn.fd, None)
+        try:
+            self.ep.unregister(conn.fd)
+        except (OSError, ValueError):
+            pass
+        try:
+            socket.send_fds(self.ctrl, [b"M" + bytes(conn.buf)], [conn.fd])
+        except OSError:
+            pass
+        conn.sock.close()
+
+    # -- the watchdog thread --------------------------------------------------------------
+    def _watchdog(self) -> None:
+        """Every ``_TICK`` s: a query still running is announced to the supervisor (with its client's
+        socket, for the 503). A request that has used ``_TICK`` s of CPU gets its worker niced; one
+        that has used ``LONG`` s of CPU (or run five times as long) has the worker's other
+        connections handed to other workers. CPU time, not the clock: on a loaded machine a
+        short request can take long without being the one to step aside for."""
+        long = min(LONG, self.pool.timeout / 2)
+        niced = 0
+        while True:
+            time.sleep(_TICK)
+            cur = self.current
+            if cur is None or cur[0] == self.handled_long:
+                continue
+            now = time.monotonic()
+            if now - cur[2] < _TICK:
+                continue
+            try:
+                used = time.clock_gettime(self.cpu) - cur[4]
+            except OSError:  # pragma: no cover - no per-thread CPU clock
+                used = now - cur[2]
+            if cur[0] == self.announced and (used < _TICK or cur[0] == niced) and used < long and now - cur[2] < 5 * long:
+                continue
+            if not self.mu.acquire(blocking=False):
+                continue  # the main thread is between requests
+            try:
+                if self.current is not cur:
+                    continue
+                if cur[0] != self.announced:
+                    self.announced = cur[0]
+                    if cur[3] == QUERY:
+                        try:
+                            socket.send_fds(self.ctrl, [b"L" + struct.pack("!q", cur[0])], [cur[1].fd])
+                        except OSError:
+                            pass
+                if used >= _TICK and cur[0] != niced:
+                    niced = self.niced = cur[0]
+                    try:
+                        os.setpriority(os.PRIO_PROCESS, self.tid, 15)  # yield the CPU to the short requests
+                    except OSError:
+                        pass
+                if used < long and now - cur[2] < 5 * long:
+                    continue
+                self.handled_long = cur[0]
+                if self.listening:
+                    self.ep.unregister(self.lfd)
+                    self.listening, self.relisten = False, 0.0
+                if self.pool.size > 1:
+                    for conn in list(self.conns.values()):
+                        if conn is not cur[1]:
+                            self._hand_over(conn)
+            finally:
+                self.mu.release()
 
 
 class WorkerPool:
-    """``size`` worker processes answering ``handler(store, job) -> reply`` with a deadline each.
+    """``size`` worker processes serving HTTP with ``app`` on ``address``, under a deadline and a memory cap.
 
     Parameters
     ----------
-    store : pyoxigraph.Store
-        Loaded before the pool starts; shared with the workers copy-on-write.
-    handler : callable
-        ``handler(store, job)`` runs in a worker; ``job`` and its return value must pickle.
+    address : tuple
+        ``(host, port)`` to listen on (port 0: any free port).
+    app : callable
+        ``app(request) -> (status, headers, body)`` and ``app.kind(request)`` (``QUERY``, ``PAGE``
+        or ``QUICK``); runs in the workers, after the fork.
     size : int
-        Number of workers (jobs beyond it wait, within their deadline, for a free worker).
+        Number of worker processes.
+    timeout : float
+        Deadline in seconds for a ``QUERY`` request.
     memory : int, optional
-        Bytes each worker may allocate beyond what it shares with the zygote (``RLIMIT_AS``).
+        Bytes each worker may allocate beyond what it shares with the supervisor (``RLIMIT_AS``).
+    messages : dict, optional
+        ``{"timeout": text, "died": text}``: the bodies of the 503 answers.
+    before_fork : callable, optional
+        Called with the pool once it listens, before the workers are forked.
 
-    Create the pool before starting any thread in the process (the zygote is forked then).
+    Create the pool in a process that has started no thread; ``serve_forever()`` supervises.
 
     Examples
     --------
-    >>> import pyoxigraph as ox
-    >>> def count(store, job):
-    ...     return len(store) + job
-    >>> with WorkerPool(ox.Store(), count, size=1) as pool:
-    ...     pool.run(41, timeout=5)
-    41
+    >>> import urllib.request
+    >>> app = lambda req: (200, {"Content-Type": "text/plain"}, b"hello")
+    >>> app.kind = lambda req: QUICK
+    >>> with WorkerPool(("127.0.0.1", 0), app, size=1, timeout=5) as pool:  # the workers serve at once
+    ...     urllib.request.urlopen(pool.url).read()
+    b'hello'
     """
 
-    def __init__(self, store, handler, *, size: int = 2, memory: int | None = None):
-        self.size, self.memory = size, memory
-        self._ctrl, theirs = socket.socketpair(socket.AF_UNIX, socket.SOCK_STREAM)
-        pid = os.fork()
-        if pid == 0:  # the zygote
-            self._ctrl.close()
-            try:
-                _zygote(theirs, store, handler, memory)
-            finally:
-                os._exit(0)
-        theirs.close()
-        self.zygote_pid = pid
-        self._spawn_lock = threading.Lock()
-        self._idle: queue.Queue = queue.Queue()
-        self._workers: dict[int, _Worker] = {}
+    def __init__(self, address, app, *, size: int = 2, timeout: float = 30.0, memory: int | None = None,
+                 messages: dict | None = None, before_fork=None):
+        self.app, self.size, self.timeout, self.memory = app, size, timeout, memory
+        self.messages = {"timeout": f"Query stopped: it ran past the deadline of {timeout:g} s, and the worker "
+                                    f"running it was killed and replaced.",
+                         "died": "The query was stopped: the worker running it ended without an answer (most "
+                                 "likely it reached the memory cap per query).", **(messages or {})}
+        family = socket.AF_INET6 if ":" in address[0] else socket.AF_INET
+        self._listen = socket.socket(family, socket.SOCK_STREAM)
+        try:
+            self._listen.setsockopt(socket.SOL_SOCKET, socket.SO_REUSEADDR, 1)
+            self._listen.bind(address)
+            self._listen.listen(512)
+        except OSError:
+            self._listen.close()
+            raise
+        self._listen.setblocking(False)
+        self.server_address = self._listen.getsockname()
+        self._state = mmap.mmap(-1, _SLOT0 + _SLOT.size * size)
+        ctx = multiprocessing.get_context("fork")
+        self._locks = [ctx.Lock() for _ in range(size)]
+        self._ctrl: list[socket.socket | None] = [None] * size
+        self._theirs: list[socket.socket | None] = [None] * size  # kept: what a dead worker had not read yet
+        self._pidfd: list[int | None] = [None] * size
+        self._pid: list[int] = [0] * size
+        self._killed = [False] * size
+        self._inflight: list[dict] = [{} for _ in range(size)]  # request number -> duplicate of the client socket
         self._closed = False
-        self.replaced = 0
-        for _ in range(size):
-            self._idle.put(self._spawn())
+        self._next = 0
+        self._ep = select.epoll()
+        if before_fork is not None:
+            before_fork(self)
+        for slot in range(size):
+            self._fork(slot)
 
-    def _spawn(self) -> _Worker:
-        ours, theirs = socket.socketpair(socket.AF_UNIX, socket.SOCK_STREAM)
-        with self._spawn_lock:
-            socket.send_fds(self._ctrl, [b"w"], [theirs.fileno()])
-            buf = b""
-            while len(buf) < 4:
-                part = self._ctrl.recv(4 - len(buf))
-                if not part:
-                    raise WorkerDied("the process that starts workers has stopped")
-                buf += part
-        theirs.close()
-        (pid,) = struct.unpack("!i", buf)
-        w = _Worker(pid, Connection(ours.detach()))
-        self._workers[pid] = w
-        return w
+    # -- what others read -------------------------------------------------------------
+    @property
+    def url(self) -> str:
+        host, port = self.server_address[:2]
+        host = f"[{host}]" if ":" in host else host
+        return f"http://{host}:{port}/"
 
     @property
     def pids(self) -> list[int]:
-        """The process ids of the current workers."""
-        return list(self._workers)
+        """The process ids of the current workers (readable in the workers too)."""
+        return [p for p in (_SLOT.unpack_from(self._state, _SLOT0 + _SLOT.size * i)[0] for i in range(self.size))
+                if p]
 
-    def _kill(self, w: _Worker) -> None:
-        w.kill()
-        self._workers.pop(w.pid, None)
+    @property
+    def replaced(self) -> int:
+        """How many workers were killed (or ended) and replaced so far."""
+        return _HEADER.unpack_from(self._state, 0)[0]
 
-    def _replace(self, w: _Worker) -> None:
-        """Kill ``w`` (waiting for its end) and start a new worker in the background."""
-        self._kill(w)
-        self.replaced += 1
-        if not self._closed:
-            threading.Thread(target=self._respawn, daemon=True).start()
+    # -- the supervisor -----------------------------------------------------------------
+    def _fork(self, slot: int) -> None:
+        ours, theirs = socket.socketpair(socket.AF_UNIX, socket.SOCK_SEQPACKET)
+        pid = os.fork()
+        if pid == 0:
+            code = 0
+            try:
+                ours.close()
+                self._ep.close()
+                for other in self._ctrl + self._theirs:
+                    if other is not None:
+                        other.close()
+                for fd in self._pidfd:
+                    if fd is not None:
+                        os.close(fd)
+                for socks in self._inflight:
+                    for s in socks.values():
+                        s.close()
+                _Worker(self, slot, theirs).run()
+            except BaseException:  # noqa: BLE001 - a worker never returns into the supervisor's code
+                code = 1
+                import traceback
 
-    def _respawn(self) -> None:
-        try:
-            self._idle.put(self._spawn())
-        except (OSError, WorkerDied):
-            pass  # the pool is closing
+                traceback.print_exc()
+            finally:
+                os._exit(code)
+        self._theirs[slot] = theirs
+        _SLOT.pack_into(self._state, _SLOT0 + _SLOT.size * slot, pid, _IDLE, 0.0, 0)
+        self._pid[slot], self._ctrl[slot], self._killed[slot] = pid, ours, False
+        self._pidfd[slot] = os.pidfd_open(pid)
+        self._ep.register(ours.fileno(), select.EPOLLIN)
+        self._ep.register(self._pidfd[slot], select.EPOLLIN)
 
-    def run(self, job, timeout: float):
-        """The worker's reply to ``job``, or ``QueryTimeout`` after ``timeout`` seconds (waiting included).
+    def serve_forever(self, poll_interval: float = 0.05) -> None:
+        """Supervise until ``close()`` (or an exception such as KeyboardInterrupt).
 
-        Raises
-        ------
-        QueryTimeout
-            The deadline passed: the worker was killed and replaced (or none became free in time).
-        WorkerDied
-            The worker ended without a reply (most often: the memory cap); it was replaced.
+        SIGINT and SIGTERM also reach the loop through ``signal.set_wakeup_fd`` (in the main
+        thread): a signal that arrives while a replacement is being forked can otherwise stay
+        unhandled until the next one, and the server would not stop.
         """
-        deadline = time.monotonic() + timeout
+        tick = min(poll_interval, 0.05, self.timeout / 4)
+        wake_r, wake_w = socket.socketpair()
+        wake_r.setblocking(False)
+        wake_w.setblocking(False)
         try:
-            w = self._idle.get(timeout=timeout)
-        except queue.Empty:
-            raise QueryTimeout(f"no worker became free within {timeout:g} s (all were busy)") from None
-        done = False
+            old = signal.set_wakeup_fd(wake_w.fileno(), warn_on_full_buffer=False)
+        except ValueError:  # not the main thread: Python's own signal handling only
+            old = None
+        self._ep.register(wake_r.fileno(), select.EPOLLIN)
         try:
-            w.conn.send(job)
-            if not w.conn.poll(max(0.0, min(LONG, deadline - time.monotonic()))):
-                self._nice(w, 15)  # a long query yields the CPU to the short ones
-            if not w.conn.poll(max(0.0, deadline - time.monotonic())):
-                raise QueryTimeout(f"it ran past the deadline of {timeout:g} s, and the worker running it was "
-                                   f"killed and replaced")
-            reply = w.conn.recv()
-            done = True
-            return reply
-        except (EOFError, OSError):
-            raise WorkerDied("the worker running the query stopped without an answer (most likely it "
-                             "reached the memory cap per query)") from None
+            self._supervise(tick, wake_r)
         finally:
-            if done and w.niced and not self._nice(w, 0):
-                done = False  # cannot raise its priority again (not root): a fresh worker instead
-            if done:
-                self._idle.put(w)
-            else:
-                self._replace(w)
+            if old is not None:
+                signal.set_wakeup_fd(old)
+            try:
+                self._ep.unregister(wake_r.fileno())
+            except (OSError, ValueError):
+                pass
+            wake_r.close()
+            wake_w.close()
 
-    @staticmethod
-    def _nice(w: _Worker, value: int) -> bool:
+    def _supervise(self, tick: float, wake_r: socket.socket) -> None:
+        while not self._closed:
+            try:
+                events = self._ep.poll(tick)
+            except InterruptedError:
+                continue
+            for fd, _ in events:
+                if fd == wake_r.fileno():
+                    try:
+                        got = wake_r.recv(64)
+                    except BlockingIOError:
+                        got = b""
+                    if signal.SIGINT in got or signal.SIGTERM in got:
+                        raise KeyboardInterrupt
+                    continue
+                for slot in range(self.size):
+                    if self._ctrl[slot] is not None and fd == self._ctrl[slot].fileno():
+                        self._message(slot)
+                    elif fd == self._pidfd[slot]:
+                        self._ended(slot)
+            self._deadlines()
+
+    def _message(self, slot: int) -> None:
+        ctrl = self._ctrl[slot]
+        while ctrl is not None:
+            try:
+                msg, fds = _recv_fds(ctrl)
+            except (BlockingIOError, InterruptedError):
+                return
+            except OSError:
+                return
+            if not msg and not fds:
+                return
+            kind = msg[:1]
+            if kind == b"M":  # an idle connection to pass to another worker
+                for fd in fds:
+                    self._pass_on(slot, fd, msg[1:])
+            elif kind == b"L":  # a long query: keep its client's socket to answer 503 if need be
+                (rid,) = struct.unpack("!q", msg[1:9])
+                for fd in fds:
+                    self._inflight[slot][rid] = socket.socket(fileno=fd)
+            elif kind == b"D":  # that long query was answered by the worker
+                (rid,) = struct.unpack("!q", msg[1:9])
+                s = self._inflight[slot].pop(rid, None)
+                if s is not None:
+                    s.close()
+            for fd in fds if kind not in (b"M", b"L") else ():
+                os.close(fd)
+
+    def _pass_on(self, slot: int, fd: int, buffered: bytes) -> None:
+        """Hand a connection from the worker in ``slot`` to another one, an idle one if there is."""
+        others = [i for i in range(self.size) if i != slot and self._ctrl[i] is not None]
+        idle = [i for i in others if _SLOT.unpack_from(self._state, _SLOT0 + _SLOT.size * i)[1] == _IDLE]
+        choice = idle or others or [i for i in range(self.size) if self._ctrl[i] is not None]
+        if not choice:
+            os.close(fd)
+            return
+        target = choice[self._next % len(choice)]
+        self._next += 1
         try:
-            os.setpriority(os.PRIO_PROCESS, w.pid, value)
-        except (OSError, AttributeError):
-            return False
-        w.niced = value > 0
-        return True
+            socket.send_fds(self._ctrl[target], [b"M" + buffered], [fd])
+        except OSError:
+            pass
+        os.close(fd)
+
+    def _deadlines(self) -> None:
+        now = time.monotonic()
+        for slot in range(self.size):
+            pid, phase, started, _ = _SLOT.unpack_from(self._state, _SLOT0 + _SLOT.size * slot)
+            if phase != QUERY or now <= started + self.timeout or self._killed[slot]:
+                continue
+            with self._locks[slot]:
+                pid, phase, started, _ = _SLOT.unpack_from(self._state, _SLOT0 + _SLOT.size * slot)
+                if phase == QUERY and time.monotonic() > started + self.timeout:
+                    self._kill(slot)
+
+    def _kill(self, slot: int) -> None:
+        if _DEBUG:
+            print(f"pool: kill slot {slot} at {time.monotonic():.3f}", file=sys.stderr, flush=True)
+        self._killed[slot] = True
+        try:
+            signal.pidfd_send_signal(self._pidfd[slot], signal.SIGKILL)
+        except ProcessLookupError:
+            pass
+
+    def _ended(self, slot: int) -> None:
+        """The worker in ``slot`` has ended: answer 503 to the query it was running, fork a replacement."""
+        if _DEBUG:
+            print(f"pool: slot {slot} ended at {time.monotonic():.3f}; holding {list(self._inflight[slot])}",
+                  file=sys.stderr, flush=True)
+        self._message(slot)  # what it said last (connections handed over, answers given)
+        pid, pidfd, ctrl = self._pid[slot], self._pidfd[slot], self._ctrl[slot]
+        try:
+            os.waitpid(pid, 0)
+        except ChildProcessError:
+            pass
+        self._ep.unregister(pidfd)
+        os.close(pidfd)
+        self._ep.unregister(ctrl.fileno())
+        ctrl.close()
+        self._ctrl[slot] = self._pidfd[slot] = None
+        unread = []  # connections handed to it that it had not taken yet: they go to another worker
+        while True:
+            try:
+                msg, fds = _recv_fds(self._theirs[slot])
+            except OSError:
+                break
+            if not msg and not fds:
+                break
+            unread += [(fd, msg[1:]) for fd in fds]
+        self._theirs[slot].close()
+        self._theirs[slot] = None
+        text = self.messages["timeout" if self._killed[slot] else "died"]
+        _SLOT.pack_into(self._state, _SLOT0 + _SLOT.size * slot, 0, _IDLE, 0.0, 0)  # /health: gone
+        for s in self._inflight[slot].values():
+            try:
+                s.setblocking(True)
+                s.setsockopt(socket.SOL_SOCKET, socket.SO_SNDTIMEO, struct.pack("ll", 5, 0))
+                s.sendall(_plain_response(503, text))
+                s.shutdown(socket.SHUT_RDWR)
+            except OSError:
+                pass
+            s.close()
+        self._inflight[slot].clear()
+        if not self._closed:
+            _HEADER.pack_into(self._state, 0, self.replaced + 1)
+            self._fork(slot)
+        for fd, buffered in unread:
+            self._pass_on(-1, fd, buffered)
 
     def close(self) -> None:
-        """Kill every worker and the zygote."""
+        """Kill every worker (waiting for their end) and stop listening."""
         if self._closed:
             return
         self._closed = True
-        for w in list(self._workers.values()):
-            self._kill(w)
-        self._ctrl.close()
-        try:
-            os.kill(self.zygote_pid, signal.SIGKILL)
-        except ProcessLookupError:
-            pass
-        try:
-            os.waitpid(self.zygote_pid, 0)
-        except ChildProcessError:
-            pass
+        for slot in range(self.size):
+            if self._pidfd[slot] is not None:
+                self._kill(slot)
+        for slot in range(self.size):
+            if self._pidfd[slot] is not None:
+                select.select([self._pidfd[slot]], [], [], 5)
+                try:
+                    os.waitpid(self._pid[slot], 0)
+                except ChildProcessError:
+                    pass
+                os.close(self._pidfd[slot])
+                self._pidfd[slot] = None
+            for socks in (self._ctrl, self._theirs):
+                if socks[slot] is not None:
+                    socks[slot].close()
+                    socks[slot] = None
+            for s in self._inflight[slot].values():
+                s.close()
+        self._listen.close()
+        self._ep.close()
 
     def __enter__(self):
         return self

@@ -5,19 +5,16 @@ from __future__ import annotations
 import json
 import re
 import threading
-from http.server import BaseHTTPRequestHandler, ThreadingHTTPServer
 from importlib.resources import files
 from pathlib import Path
-from urllib.parse import parse_qs, urlsplit
+from urllib.parse import parse_qs, unquote_plus, urlsplit
 
 from .errors import GovkgError, QueryError
-from .guard import QueryTimeout, WorkerDied
 
 __all__ = ["LOOPBACK", "Settings", "answer", "make_server", "serve", "is_loopback"]
 
 LOOPBACK = ("127.0.0.1", "::1", "localhost")
 _TEXT = "text/plain; charset=utf-8"
-_MAX_BODY = 1 << 20
 _SD = "http://www.w3.org/ns/sparql-service-description#"
 _FORMATS = "http://www.w3.org/ns/formats/"
 _STATIC = {"yasgui/yasgui.min.js": "text/javascript; charset=utf-8", "yasgui/yasgui.min.css": "text/css; charset=utf-8",
@@ -46,15 +43,16 @@ def is_loopback(host: str) -> bool:
 
 
 class Settings:
-    """What the endpoint allows: ``timeout`` seconds and ``max_rows`` per query, ``workers``, ``memory`` bytes per worker."""
+    """What the endpoint allows: ``timeout`` seconds and ``max_rows`` per query, ``workers``, ``memory`` bytes per worker; ``verbose`` logs requests."""
 
     def __init__(self, timeout: float = 30.0, max_rows: int | None = 100_000, workers: int = 2,
-                 memory: int | None = 2 << 30):
+                 memory: int | None = 2 << 30, verbose: bool = False):
         if timeout <= 0:
             raise GovkgError("--timeout must be more than 0 seconds")
         if workers < 1:
             raise GovkgError("--workers must be at least 1")
         self.timeout, self.max_rows, self.workers, self.memory = timeout, max_rows, workers, memory
+        self.verbose = verbose
 
 
 def answer(store, job: dict):
@@ -70,7 +68,7 @@ def answer(store, job: dict):
     from .results import write_result
 
     text = job["query"]
-    pos = find_service(text)
+    pos = find_service(text) if "service" in text.lower() else None
     if pos is not None:
         return _plain(403, f"SERVICE (federated query) at line {pos[0]}, column {pos[1]} is refused: this "
                            f"endpoint never sends a request to another endpoint.")
@@ -189,174 +187,152 @@ def _service_description(endpoint: str, triples: int, fmt: str) -> tuple[bytes, 
     return g.serialize(format=rdflib_fmt, encoding="utf-8"), fmt
 
 
-class _Server(ThreadingHTTPServer):
-    daemon_threads = True
-    request_queue_size = 128
-    allow_reuse_address = True
-
-    def __init__(self, address, pool, settings: Settings, pages: _Pages, triples: int):
-        self.pool, self.settings, self.pages, self.triples = pool, settings, pages, triples
-        if ":" in address[0]:
-            import socket
-
-            self.address_family = socket.AF_INET6
-        super().__init__(address, _Handler)
-
-    @property
-    def url(self) -> str:
-        host, port = self.server_address[:2]
-        host = f"[{host}]" if ":" in host else host
-        return f"http://{host}:{port}/"
-
-    def server_close(self):
-        super().server_close()
-        self.pool.close()
-
-
 _HOST = re.compile(r"^[A-Za-z0-9.\-]+(:\d+)?$|^\[[0-9A-Fa-f:.]+\](:\d+)?$")
+_CORS = {"Access-Control-Allow-Origin": "*", "Access-Control-Expose-Headers": f"{TRUNCATED_HEADER}, X-Govkg-Rows",
+         "Vary": "Accept"}
+_READ_ONLY = "This endpoint is read-only: SPARQL Update is refused."
+_PAGE = re.compile(r"/views/(\w+)\.html|/report(?:\.(zh|en))?\.html")
 
 
-class _Handler(BaseHTTPRequestHandler):
-    protocol_version = "HTTP/1.1"
-    disable_nagle_algorithm = True  # keep-alive replies must not wait for the client's delayed ACK (40 ms)
-    wbufsize = 1 << 16  # headers and body leave in one write; flushed after each request by http.server
-    server_version = "govkg"
-    sys_version = ""
+class _App:
+    """The endpoint's routes, run in each worker process: ``app(request) -> (status, headers, body)``."""
 
-    def log_message(self, format, *args):  # noqa: A002 - the base class's name
-        if getattr(self.server, "verbose", False):
-            super().log_message(format, *args)
+    def __init__(self, store, settings: Settings, pages: _Pages, triples: int):
+        self.store, self.settings, self.pages, self.triples = store, settings, pages, triples
+        self.pool = None  # set once the pool exists (for /health and the service description's address)
 
-    # -- replies -----------------------------------------------------------------------
-    def _send(self, status: int, headers: dict, body: bytes, head_only: bool = False) -> None:
-        self.send_response(status)
-        self.send_header("Access-Control-Allow-Origin", "*")
-        self.send_header("Access-Control-Expose-Headers", f"{TRUNCATED_HEADER}, X-Govkg-Rows")
-        self.send_header("Vary", "Accept")
-        for k, v in headers.items():
-            self.send_header(k, v)
-        self.send_header("Content-Length", str(len(body)))
-        self.end_headers()
-        if not head_only:
-            self.wfile.write(body)
+    def kind(self, req) -> int:
+        """A page rendered on first request runs without the deadline; everything else under it."""
+        from .pool import PAGE, QUERY
 
-    def _text(self, status: int, message: str, **headers) -> None:
-        self._send(status, {"Content-Type": _TEXT, **headers}, (message.rstrip() + "\n").encode("utf-8"))
+        return PAGE if _PAGE.fullmatch(req.path) else QUERY
 
-    # -- routes ------------------------------------------------------------------------
-    def do_OPTIONS(self):  # noqa: N802 - http.server's naming
-        self._send(204, {"Access-Control-Allow-Methods": "GET, POST, OPTIONS",
-                         "Access-Control-Allow-Headers": "Content-Type, Accept",
-                         "Access-Control-Max-Age": "86400"}, b"")
+    def __call__(self, req):
+        status, headers, body = self._route(req)
+        if self.settings.verbose:
+            import sys
 
-    def do_HEAD(self):  # noqa: N802
-        self.do_GET(head_only=True)
+            print(f"{req.method} {req.path} {status} {len(body)}", file=sys.stderr, flush=True)
+        return status, {**_CORS, **headers}, body
 
-    def do_GET(self, head_only: bool = False):  # noqa: N802
-        url = urlsplit(self.path)
-        path = url.path
+    @staticmethod
+    def _text(status: int, message: str, **headers):
+        return status, {"Content-Type": _TEXT, **headers}, (message.rstrip() + "\n").encode("utf-8")
+
+    def _route(self, req):
+        if req.method == "OPTIONS":
+            return 204, {"Access-Control-Allow-Methods": "GET, POST, OPTIONS",
+                         "Access-Control-Allow-Headers": "Content-Type, Accept", "Access-Control-Max-Age": "86400"}, b""
+        if req.method in ("GET", "HEAD"):
+            return self._get(req)
+        if req.method == "POST":
+            return self._post(req)
+        return self._text(405, f"Method {req.method} is not allowed: use GET or POST.", Allow="GET, HEAD, POST, OPTIONS")
+
+    def _get(self, req):
+        path = req.path
         if path == "/sparql":
-            params = parse_qs(url.query, keep_blank_values=True)
+            if req.query.startswith("query=") and "&" not in req.query:  # the common case, parsed at less cost
+                params = {"query": [unquote_plus(req.query[6:])]}
+            else:
+                params = parse_qs(req.query, keep_blank_values=True)
             if "update" in params:
-                return self._text(403, "This endpoint is read-only: SPARQL Update is refused.")
+                return self._text(403, _READ_ONLY)
             if "query" not in params:
-                return self._describe(head_only)
-            return self._query(params["query"][0], params, head_only)
+                return self._describe(req)
+            return self._query(req, params["query"][0], params)
         if path in ("/", "/index.html"):
-            return self._send(200, {"Content-Type": "text/html; charset=utf-8"}, self.server.pages.get("index"), head_only)
+            return 200, {"Content-Type": "text/html; charset=utf-8"}, self.pages.get("index")
         if path == "/health":
-            body = json.dumps({"status": "ok", "triples": self.server.triples, "workers": self.server.pool.size,
-                               "timeout": self.server.settings.timeout, "max_rows": self.server.settings.max_rows,
-                               "replaced_workers": self.server.pool.replaced,
-                               "worker_pids": self.server.pool.pids}).encode("utf-8")
-            return self._send(200, {"Content-Type": "application/json"}, body, head_only)
+            pool, s = self.pool, self.settings
+            body = json.dumps({"status": "ok", "triples": self.triples, "workers": pool.size, "timeout": s.timeout,
+                               "max_rows": s.max_rows, "replaced_workers": pool.replaced,
+                               "worker_pids": pool.pids}).encode("utf-8")
+            return 200, {"Content-Type": "application/json"}, body
         if path.startswith("/static/") and path[len("/static/"):] in _STATIC:
             name = path[len("/static/"):]
-            return self._send(200, {"Content-Type": _STATIC[name], "Cache-Control": "max-age=3600"}, _asset(name),
-                              head_only)
+            return 200, {"Content-Type": _STATIC[name], "Cache-Control": "max-age=3600"}, _asset(name)
         m = re.fullmatch(r"/views/(\w+)\.html", path)
         if m and m.group(1) in _VIEWS:
-            return self._page(f"view-{m.group(1)}", head_only)
+            return self._page(f"view-{m.group(1)}")
         m = re.fullmatch(r"/report(?:\.(zh|en))?\.html", path)
         if m:
-            return self._page(f"report-{m.group(1) or 'zh'}", head_only)
+            return self._page(f"report-{m.group(1) or 'zh'}")
         return self._text(404, f"Not found: {path}. The SPARQL endpoint is at /sparql, the query page at /.")
 
-    def _page(self, name: str, head_only: bool):
+    def _page(self, name: str):
         try:
-            body = self.server.pages.get(name)
+            body = self.pages.get(name)
         except GovkgError as exc:
             return self._text(500, f"Cannot render this page: {exc}")
-        self._send(200, {"Content-Type": "text/html; charset=utf-8"}, body, head_only)
+        return 200, {"Content-Type": "text/html; charset=utf-8"}, body
 
-    def do_POST(self):  # noqa: N802
-        url = urlsplit(self.path)
-        if url.path != "/sparql":
+    def _post(self, req):
+        if req.path != "/sparql":
             return self._text(404, "POST queries to /sparql.")
+        ctype = req.headers.get("content-type", "").split(";")[0].strip().lower()
+        params = parse_qs(req.query, keep_blank_values=True)
         try:
-            length = int(self.headers.get("Content-Length") or 0)
-        except ValueError:
-            return self._text(400, "Bad Content-Length.")
-        if length > _MAX_BODY:
-            self.close_connection = True
-            return self._text(413, f"The request body is larger than {_MAX_BODY:,} bytes.")
-        raw = self.rfile.read(length) if length else b""
-        ctype = (self.headers.get("Content-Type") or "").split(";")[0].strip().lower()
-        params = parse_qs(url.query, keep_blank_values=True)
-        try:
-            text = raw.decode("utf-8")
+            text = req.body.decode("utf-8")
         except UnicodeDecodeError:
             return self._text(400, "The request body is not UTF-8.")
         if ctype == "application/sparql-update":
-            return self._text(403, "This endpoint is read-only: SPARQL Update is refused.")
+            return self._text(403, _READ_ONLY)
         if ctype == "application/x-www-form-urlencoded":
             form = parse_qs(text, keep_blank_values=True)
             if "update" in form:
-                return self._text(403, "This endpoint is read-only: SPARQL Update is refused.")
+                return self._text(403, _READ_ONLY)
             if "query" not in form:
                 return self._text(400, "The form has no 'query' field.")
-            return self._query(form["query"][0], {**params, **form})
+            return self._query(req, form["query"][0], {**params, **form})
         if ctype == "application/sparql-query":
-            return self._query(text, params)
+            return self._query(req, text, params)
         return self._text(415, "POST a query as application/sparql-query or as an "
                                "application/x-www-form-urlencoded form with a 'query' field.")
 
-    # -- work ----------------------------------------------------------------------------
-    def _query(self, text: str, params: dict, head_only: bool = False):
-        s = self.server.settings
+    def _query(self, req, text: str, params: dict):
         if any(v for k in ("default-graph-uri", "named-graph-uri") for v in params.get(k, [])):
             return self._text(400, "This endpoint holds one default graph: default-graph-uri and named-graph-uri "
                                    "are not supported.")
         fmt = (params.get("format") or params.get("output") or [None])[0] or None
-        job = {"query": text, "accept": self.headers.get("Accept"), "format": fmt, "max_rows": s.max_rows}
-        try:
-            status, headers, body = self.server.pool.run(job, s.timeout)
-        except QueryTimeout as exc:
-            return self._text(503, f"Query stopped: {exc}. Simplify it (add LIMIT, narrow the patterns) "
-                                   f"or ask the operator for a longer --timeout.")
-        except WorkerDied:
-            cap = f" of {s.memory >> 20:,} MiB" if s.memory else ""
-            return self._text(503, f"The query was stopped: it reached the memory cap per query{cap}.")
-        self._send(status, headers, body, head_only)
+        job = {"query": text, "accept": req.headers.get("accept"), "format": fmt, "max_rows": self.settings.max_rows}
+        return answer(self.store, job)
 
-    def _describe(self, head_only: bool):
-        from .results import negotiate
+    def _describe(self, req):
+        from .results import GRAPH_TYPES, negotiate
 
-        fmt = negotiate(self.headers.get("Accept"), "construct") or "turtle"
-        host = self.headers.get("Host") or ""
+        fmt = negotiate(req.headers.get("accept"), "construct") or "turtle"
+        host = req.headers.get("host") or ""
         if not _HOST.match(host):
-            host = urlsplit(self.server.url).netloc
-        body, fmt = _service_description(f"http://{host}/sparql", self.server.triples, fmt)
-        from .results import GRAPH_TYPES
+            host = urlsplit(self.pool.url).netloc
+        body, fmt = _service_description(f"http://{host}/sparql", self.triples, fmt)
+        return 200, {"Content-Type": GRAPH_TYPES[fmt] + "; charset=utf-8"}, body
 
-        self._send(200, {"Content-Type": GRAPH_TYPES[fmt] + "; charset=utf-8"}, body, head_only)
+
+class _Server:
+    """The supervisor of the worker pool: ``serve_forever()``, ``server_close()``, ``url``, ``triples``."""
+
+    def __init__(self, pool, settings: Settings, triples: int):
+        self.pool, self.settings, self.triples = pool, settings, triples
+        self.verbose = False
+
+    @property
+    def url(self) -> str:
+        return self.pool.url
+
+    def serve_forever(self, poll_interval: float = 0.05) -> None:
+        self.pool.serve_forever(poll_interval)
+
+    def server_close(self) -> None:
+        self.pool.close()
 
 
 def make_server(*, host: str = "127.0.0.1", port: int = 7878, settings: Settings | None = None,
                 data_dir=None, build_dir=None, store=None) -> _Server:
-    """Load the graph, start the worker pool and bind the HTTP server (not yet serving).
+    """Load the graph, listen, and fork the worker processes (they answer at once).
 
-    Call ``serve_forever()`` on the result, and ``server_close()`` to stop the workers.
+    Call ``serve_forever()`` on the result to supervise them (deadlines, replacements), and
+    ``server_close()`` to stop them.
     """
     from .build import default_data_dir, load_store
     from .pool import WorkerPool
@@ -367,13 +343,22 @@ def make_server(*, host: str = "127.0.0.1", port: int = 7878, settings: Settings
     if store is None:
         store = load_store(data_dir, build_dir)
     triples = len(store)
-    pool = WorkerPool(store, answer, size=settings.workers, memory=settings.memory)
+    from .guard import is_update
+    from . import results  # noqa: F401 - loaded once here, shared by every worker forked later
+
+    is_update("ASK {}")  # builds rdflib's SPARQL grammar now, not in each worker's first refused update
+    app = _App(store, settings, _Pages(data_dir, build_dir, triples), triples)
+    cap = f" of {settings.memory >> 20:,} MiB" if settings.memory else ""
+    messages = {"timeout": f"Query stopped: it ran past the deadline of {settings.timeout:g} s, and the worker "
+                           f"running it was killed and replaced. Simplify it (add LIMIT, narrow the patterns) or "
+                           f"ask the operator for a longer --timeout.",
+                "died": f"The query was stopped: it reached the memory cap per query{cap}."}
     try:
-        server = _Server((host, port), pool, settings, _Pages(data_dir, build_dir, triples), triples)
+        pool = WorkerPool((host, port), app, size=settings.workers, timeout=settings.timeout,
+                          memory=settings.memory, messages=messages, before_fork=lambda p: setattr(app, "pool", p))
     except OSError as exc:
-        pool.close()
         raise GovkgError(f"cannot listen on {host}:{port}: {exc.strerror or exc}") from None
-    return server
+    return _Server(pool, settings, triples)
 
 
 def serve(server: _Server, *, echo=print) -> None:

@@ -208,6 +208,45 @@ def test_page_views_and_report_are_served(server):
     assert "http://" not in " ".join(l for l in page.splitlines() if "src=" in l or "stylesheet" in l)
 
 
+def test_http_keep_alive_pipelining_continue_and_head(server):
+    """The workers' own HTTP/1.1: two pipelined requests answered in order on one connection,
+    ``Expect: 100-continue`` honoured, HEAD without a body, a too large body refused with 413."""
+    import socket
+
+    host, port = urllib.parse.urlsplit(server).netloc.split(":")
+
+    def read_response(f, head=False):
+        status = f.readline().split()[1]
+        headers = {}
+        while (line := f.readline()) not in (b"\r\n", b""):
+            k, _, v = line.decode("latin-1").partition(":")
+            headers[k.strip().lower()] = v.strip()
+        return int(status), headers, b"" if head else f.read(int(headers.get("content-length", 0)))
+
+    ask = "/sparql?" + urllib.parse.urlencode({"query": "ASK { site:gaoxinshequ a gk:DemonstrationSite }"})
+    with socket.create_connection((host, int(port)), timeout=30) as s, s.makefile("rb") as f:
+        s.sendall(f"GET {ask} HTTP/1.1\r\nHost: x\r\n\r\nGET /health HTTP/1.1\r\nHost: x\r\n\r\n".encode())
+        first, second = read_response(f), read_response(f)
+        assert first[0] == 200 and json.loads(first[2])["boolean"] is True
+        assert second[0] == 200 and json.loads(second[2])["status"] == "ok"
+        body = SITES_EN.encode("utf-8")
+        s.sendall(f"POST /sparql HTTP/1.1\r\nHost: x\r\nContent-Type: application/sparql-query\r\n"
+                  f"Expect: 100-continue\r\nContent-Length: {len(body)}\r\n\r\n".encode())
+        assert f.readline().startswith(b"HTTP/1.1 100") and f.readline() == b"\r\n"
+        s.sendall(body)
+        status, _, out = read_response(f)
+        assert status == 200 and len(json.loads(out)["results"]["bindings"]) == 8
+        s.sendall(b"HEAD /health HTTP/1.1\r\nHost: x\r\n\r\n" + f"GET {ask} HTTP/1.1\r\nHost: x\r\n\r\n".encode())
+        status, headers, _ = read_response(f, head=True)  # no body follows: the next bytes are the next answer
+        assert status == 200 and int(headers["content-length"]) > 0
+        assert f.readline().startswith(b"HTTP/1.1 200")
+    with socket.create_connection((host, int(port)), timeout=30) as s, s.makefile("rb") as f:
+        s.sendall(b"POST /sparql HTTP/1.1\r\nHost: x\r\nContent-Type: application/sparql-query\r\n"
+                  b"Content-Length: 99999999\r\n\r\n")
+        status, headers, out = read_response(f)
+        assert status == 413 and headers["connection"] == "close" and b"larger than" in out
+
+
 # --- runaway queries -----------------------------------------------------------------------
 
 def _alive(pid: int) -> bool:
@@ -249,21 +288,54 @@ def test_runaway_queries_get_503_and_others_are_served(server):
     assert busy == []
 
 
-def test_memory_cap_stops_the_query_and_the_pool_goes_on(store):
-    """The worker pool behind the server, with the endpoint's own handler and a 200 MiB cap per worker."""
-    from govkg.guard import WorkerDied
-    from govkg.pool import WorkerPool
-    from govkg.serve import answer
-
-    job = {"query": ORDER_CROSS, "accept": None, "format": None, "max_rows": None}
-    with WorkerPool(store, answer, size=1, memory=200 << 20) as pool:
-        first = pool.pids[0]
+def test_memory_cap_gets_503_and_the_replacement_answers(tmp_path):
+    """A query past the memory cap per worker (200 MiB) gets 503; the worker is replaced and the new one answers."""
+    p, url = start_server(tmp_path, "--workers", "1", "--memory", "200", "--timeout", "30")
+    try:
+        first = json.loads(get(f"{url}health")[2])["worker_pids"]
         t = time.monotonic()
-        with pytest.raises(WorkerDied, match="memory cap"):
-            pool.run(job, timeout=30)
-        assert time.monotonic() - t < 30 and not _alive(first) and pool.pids != [first]
-        status, _, body = pool.run({**job, "query": "ASK { site:gaoxinshequ a gk:DemonstrationSite }"}, timeout=10)
+        status, _, body = get(q(url, ORDER_CROSS))
+        assert status == 503 and b"memory cap per query of 200 MiB" in body and time.monotonic() - t < 30, body
+        status, _, body = get(q(url, "ASK { site:gaoxinshequ a gk:DemonstrationSite }"))
         assert status == 200 and json.loads(body)["boolean"] is True
+        health = json.loads(get(f"{url}health")[2])
+        assert health["worker_pids"] != first and health["replaced_workers"] == 1 and not _alive(first[0])
+    finally:
+        stop_server(p)
+
+
+def test_a_runaway_query_does_not_hold_up_a_kept_alive_connection(server):
+    """Whichever worker a kept-alive connection was on, a runaway query next to it does not make it wait:
+    a worker busy past 0.25 s hands its other connections to another worker."""
+    import http.client
+
+    host, port = urllib.parse.urlsplit(server).netloc.split(":")
+    ask = "/sparql?" + urllib.parse.urlencode({"query": "ASK { site:gaoxinshequ a gk:DemonstrationSite }"})
+    conns = [http.client.HTTPConnection(host, int(port), timeout=30) for _ in range(6)]
+    for c in conns:  # spread over the workers
+        c.request("GET", ask)
+        assert c.getresponse().read() == b'{"head":{},"boolean":true}'
+    results = {}
+
+    def run(name, text):
+        results[name] = get(q(server, text))[0]
+
+    threads = [threading.Thread(target=run, args=a) for a in (("cross", CROSS3), ("order", ORDER_CROSS))]
+    for t in threads:
+        t.start()
+    time.sleep(0.6)
+    for c in conns:
+        t0 = time.monotonic()
+        c.request("GET", ask)
+        r = c.getresponse()
+        assert r.status == 200 and r.read() == b'{"head":{},"boolean":true}' and time.monotonic() - t0 < 1
+    for t in threads:
+        t.join()
+    assert results == {"cross": 503, "order": 503}
+    for c in conns:  # the same connections still work after the workers that ran the runaways were replaced
+        c.request("GET", ask)
+        assert c.getresponse().status == 200
+        c.close()
 
 
 def test_public_host_warns(tmp_path):
