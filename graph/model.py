@@ -862,11 +862,15 @@ def load_files(kinds, root) -> dict:
         return {p: _result(*_load_chunk([(p, r, s)])[0]) for p, r, s in items}
     import multiprocessing as mp
     from concurrent.futures import ProcessPoolExecutor
+    from concurrent.futures.process import BrokenProcessPool
 
     size = max(50, len(items) // (cores * 8))
     chunks = [items[i:i + size] for i in range(0, len(items), size)]
-    with ProcessPoolExecutor(cores, mp_context=mp.get_context("fork")) as pool:
-        done = [r for part in pool.map(_load_chunk, chunks) for r in part]
+    try:
+        with ProcessPoolExecutor(cores, mp_context=mp.get_context("fork")) as pool:
+            done = [r for part in pool.map(_load_chunk, chunks) for r in part]
+    except (BrokenProcessPool, OSError):  # a worker killed (out of memory) or no fork: parse here instead
+        done = [r for chunk in chunks for r in _load_chunk(chunk)]
     return {item[0]: _result(*r) for item, r in zip(items, done)}
 
 

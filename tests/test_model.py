@@ -270,3 +270,30 @@ def test_no_fork_while_another_thread_runs():
     finally:
         stop.set()
         t.join()
+
+
+def test_a_parse_worker_that_dies_falls_back_to_parsing_here(tmp_path, monkeypatch):
+    """A worker killed mid-parse (e.g. by the out-of-memory killer) costs time, not the build."""
+    import os
+    import shutil
+
+    import govkg.model as model
+    from govkg.build import default_data_dir
+
+    data = tmp_path / "data"
+    shutil.copytree(default_data_dir(), data)
+    serial = load_data(data)
+    real, parent = model._load_chunk, os.getpid()
+
+    def dies_in_a_worker(chunk):
+        if os.getpid() != parent:
+            os._exit(9)
+        return real(chunk)
+
+    dies_in_a_worker.__module__, dies_in_a_worker.__qualname__ = "govkg.model", "_load_chunk"
+    monkeypatch.setattr(model, "_load_chunk", dies_in_a_worker)
+    monkeypatch.setattr(model, "PARALLEL_FILES", 2)
+    monkeypatch.setattr(os, "cpu_count", lambda: 2)
+    monkeypatch.setattr(model, "_can_fork", lambda: True)
+    again = load_data(data)
+    assert [(e.section, e.id, e.values) for e in again.entries] == [(e.section, e.id, e.values) for e in serial.entries]
