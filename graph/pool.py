@@ -274,12 +274,16 @@ class _Worker:
             for fd in fds:
                 self._add(_Conn(socket.socket(fileno=fd), msg[1:]))
 
-    def _close(self, conn: _Conn) -> None:
+    def _forget(self, conn: _Conn) -> None:
+        """Stop watching ``conn`` (it is closed or handed over next)."""
         self.conns.pop(conn.fd, None)
         try:
             self.ep.unregister(conn.fd)
         except (OSError, ValueError):
             pass
+
+    def _close(self, conn: _Conn) -> None:
+        self._forget(conn)
         conn.sock.close()
         if self.current is None:
             self._phase(_IDLE)
@@ -377,11 +381,7 @@ class _Worker:
         os._exit(0)
 
     def _hand_over(self, conn: _Conn) -> None:
-        self.conns.pop(conn.fd, None)
-        try:
-            self.ep.unregister(conn.fd)
-        except (OSError, ValueError):
-            pass
+        self._forget(conn)
         try:
             socket.send_fds(self.ctrl, [b"M" + bytes(conn.buf)], [conn.fd])
         except OSError:
