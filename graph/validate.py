@@ -96,24 +96,35 @@ def _parallel(fn, items):
         return list(pool.map(fn, items))
 
 
+def _check_jobs(store, rules: dict[str, str]) -> list:
+    """One job (a function returning violations) per quality rule, run on ``store``."""
+    from .query import run_query
+
+    def job(name, text):
+        return lambda: [Violation(name, d.get("entity", ""), d.get("message", "violation"))
+                        for d in run_query(store, text).as_dicts()]
+
+    return [job(name, text) for name, text in rules.items()]
+
+
+def _run_jobs(jobs) -> list[Violation]:
+    """Every job's violations, sorted; the jobs run side by side (``_parallel``) in the order
+    given, so the longest should come first."""
+    found = _parallel(lambda job: job(), jobs)
+    return sorted((v for rows in found for v in rows), key=lambda v: (v.rule, v.focus, v.message))
+
+
 def run_checks(graph: Graph | None, rules: dict[str, str] | None = None, *, store=None) -> list[Violation]:
     """Violations of the quality rules: every row a ``checks/<rule>-violation.rq`` returns.
 
     The rules run on Oxigraph's SPARQL engine (see ``govkg.query``), on ``store`` when given
     (an Oxigraph store holding ``graph``), else on a new one; several at once on several cores.
     """
-    from .query import run_query, to_store
+    from .query import to_store
 
     if store is None:
         store = to_store(graph)
-
-    def one(item):
-        name, text = item
-        return [Violation(name, d.get("entity", ""), d.get("message", "violation"))
-                for d in run_query(store, text).as_dicts()]
-
-    found = _parallel(one, (rules if rules is not None else checks()).items())
-    return sorted((v for rows in found for v in rows), key=lambda v: (v.rule, v.focus, v.message))
+    return _run_jobs(_check_jobs(store, rules if rules is not None else checks()))
 
 
 def validate(graph: Graph | None = None, *, ntriples: bytes | None = None) -> ValidationReport:
@@ -130,7 +141,8 @@ def validate(graph: Graph | None = None, *, ntriples: bytes | None = None) -> Va
 
     The quality rules run on Oxigraph. The SHACL shapes run in pySHACL for graphs up to
     ``SHACL_SPARQL_ABOVE`` triples and, above, as SPARQL on Oxigraph (``run_shacl_sparql``,
-    same violations).
+    same violations); then all queries share the cores, the longest (the rules that read the
+    whole graph) first.
 
     Returns
     -------
@@ -142,7 +154,7 @@ def validate(graph: Graph | None = None, *, ntriples: bytes | None = None) -> Va
     >>> validate(build_graph()).conforms
     True
     """
-    rules = checks()
+    rules, review = checks(), warnings()
     import pyoxigraph as ox
 
     from .query import to_store
@@ -156,19 +168,25 @@ def validate(graph: Graph | None = None, *, ntriples: bytes | None = None) -> Va
     else:
         store = to_store(graph)
         size = len(graph)
-    shacl = None
+    shacl_jobs = None
     if size > SHACL_SPARQL_ABOVE:
         try:
-            shacl = run_shacl_sparql(store, scratch=True)
+            shacl_jobs = _shacl_jobs(store)
         except NotImplementedError:  # a SHACL feature the translation does not cover
-            shacl = None
-    if shacl is None:
+            shacl_jobs = None
+    if shacl_jobs is None:
         if graph is None:
             graph = Graph().parse(data=ntriples, format="nt")
-        shacl = run_shacl(graph)
-    review = warnings()
-    report = ValidationReport(shacl + run_checks(graph, rules, store=store),
-                              warnings=run_checks(graph, review, store=store))
+        shacl, shacl_jobs = run_shacl(graph), []
+    else:
+        shacl = []
+    # one pool for everything: the whole-graph rules first, the shorter shape queries fill in
+    rule_jobs = [(False, job) for job in _check_jobs(store, rules)] + \
+                [(True, job) for job in _check_jobs(store, review)]
+    found = _parallel(lambda item: (item[0], item[1]()), rule_jobs + [(False, job) for job in shacl_jobs])
+    key = lambda v: (v.rule, v.focus, v.message)  # noqa: E731
+    report = ValidationReport(sorted(shacl + [v for w, rows in found if not w for v in rows], key=key),
+                              warnings=sorted((v for w, rows in found if w for v in rows), key=key))
     report.rules_run = ["shacl:ontology/shapes.ttl", *(f"checks/{n}-violation.rq" for n in rules),
                         *(f"checks/{n}-warning.rq" for n in review)]
     return report
@@ -418,6 +436,18 @@ def _run_task(store, task: _Task, names: Graph) -> list[Violation]:
     return out
 
 
+def _shacl_jobs(store, shapes: Graph | None = None) -> list:
+    """The shapes' queries as jobs (functions returning violations), the largest pass first."""
+    from .resources import bind_prefixes
+
+    shapes = shapes if shapes is not None else shapes_graph()
+    names = bind_prefixes(Graph())  # paths shown with our prefixes, as the built graph shows them
+    tasks = _shape_tasks(shapes, _Classes(store, shapes))
+    # one pass over many focus nodes (flags) first, then the scans of a path's values
+    tasks.sort(key=lambda t: (t.precheck is not None or t.failing is not None, "?f0" not in t.query))
+    return [lambda task=task: _run_task(store, task, names) for task in tasks]
+
+
 def run_shacl_sparql(store, shapes: Graph | None = None, *, scratch: bool = False) -> list[Violation]:
     """Violations of the SHACL shapes, checked by a few SPARQL queries on Oxigraph.
 
@@ -434,10 +464,5 @@ def run_shacl_sparql(store, shapes: Graph | None = None, *, scratch: bool = Fals
     version (which precomputed memberships into a scratch graph) and changes nothing: the store
     is never written to.
     """
-    from .resources import bind_prefixes
-
     del scratch  # no scratch graph any more: the subclass lookup is as fast and costs nothing up front
-    shapes = shapes if shapes is not None else shapes_graph()
-    names = bind_prefixes(Graph())  # paths shown with our prefixes, as the built graph shows them
-    found = _parallel(lambda task: _run_task(store, task, names), _shape_tasks(shapes, _Classes(store, shapes)))
-    return sorted((v for rows in found for v in rows), key=lambda v: (v.rule, v.focus, v.message))
+    return _run_jobs(_shacl_jobs(store, shapes))
