@@ -22,7 +22,7 @@ from .writers import write_atomic, write_set
 __all__ = [
     "BuildReport", "bundled_data_dir", "default_data_dir", "default_sources_dirs", "compile_graph", "build_graph",
     "build", "write_atomic", "serialize", "load_graph", "load_store", "is_fresh",
-    "ntriples", "nt_lines", "turtle_from_ntriples", "DUMP_TRIPLES",
+    "ntriples", "nt_lines", "turtle_from_ntriples", "DUMP_TRIPLES", "dump_ntriples",
 ]
 
 #: The file ``load_graph`` reads back (N-Triples parses fastest).
@@ -111,26 +111,29 @@ def _no_cycle_collection():
 
 def _compile(data_dir, sources_dirs, include_drafts=False, file_loader=None):
     """(ontology graph, data triples, report): load, check and compile ``data_dir``."""
-    onto, dataset, parts, report, _texts = _compile_parts(data_dir, sources_dirs, include_drafts, file_loader)
-    data = set().union(*parts.values())
-    report.triples = len(data)
-    return onto, data, report
-
-
-def _compile_parts(data_dir, sources_dirs, include_drafts=False, file_loader=None):
-    """(ontology graph, dataset, triples of each data file, report, source texts) of ``data_dir``."""
-    from .compile import _source_texts, compile_parts
-
     data_dir = Path(data_dir) if data_dir is not None else default_data_dir()
     if sources_dirs is None:
         sources_dirs = default_sources_dirs(data_dir)
     onto = ontology_graph()
     dataset = load_data(data_dir, include_drafts=include_drafts, file_loader=file_loader)
     check_structure(dataset)
-    texts = _source_texts(dataset, sources_dirs)
-    parts, report = compile_parts(dataset, ontology=onto, texts=texts)
+    data, report = compile_triples(dataset, sources_dirs=sources_dirs, ontology=onto)
     report.warnings = duplicate_label_warnings(dataset)
-    return onto, dataset, parts, report, texts
+    return onto, data, report
+
+
+def _compile_indexed(data_dir: Path, sources_dirs, include_drafts=False, file_loader=None):
+    """(ontology graph, the indexed parts of each data file, report, source texts) of ``data_dir``."""
+    from .compile import _source_texts
+    from .partindex import compile_indexed
+
+    onto = ontology_graph()
+    dataset = load_data(data_dir, include_drafts=include_drafts, file_loader=file_loader)
+    check_structure(dataset)
+    texts = _source_texts(dataset, sources_dirs)
+    index, report = compile_indexed(dataset, data_dir, ontology=onto, texts=texts)
+    report.warnings = duplicate_label_warnings(dataset)
+    return onto, index, report, texts
 
 
 def _build(data_dir, sources_dirs, include_drafts=False, file_loader=None):
@@ -425,17 +428,16 @@ def build(data_dir: str | Path | None = None, out_dir: str | Path | None = None,
             why_full = "asked for" if not incremental else "no previous build" if old is None else \
                 "a build with drafts or dumps is always full"
         cache = _ParseCache(out_dir, inputs, data_dir, reuse=incremental)
-        onto, dataset, parts, report, texts = _compile_parts(data_dir, sources_dirs, include_drafts, cache)
+        onto, index, report, texts = _compile_indexed(data_dir, sources_dirs, include_drafts, cache)
         lap("load+compile")
-        from .incremental import index_parts
-
-        index = index_parts(parts, dataset, data_dir, texts, mentions=report.mentions)
         onto_nt = ntriples(onto)
-        union = set(onto_nt.splitlines(keepends=True)).union(*index.lines.values())
+        nt = onto_nt + b"".join(index.blobs.values())
+        union = set(nt.splitlines(keepends=True))
         report.triples = len(union)
         if dumps is None:
             dumps = report.triples <= DUMP_TRIPLES
-        nt = b"".join(sorted(union)) if dumps else b"".join(union)
+        if dumps:
+            nt = b"".join(sorted(union))
         del union
         lap("n-triples")
         if check:
@@ -458,7 +460,7 @@ def build(data_dir: str | Path | None = None, out_dir: str | Path | None = None,
         generation += 1
         try:
             Parts.create(temp, generation=generation, ontology=onto_nt,
-                         parts={f: b"".join(sorted(lines)) for f, lines in index.lines.items()}, counts=index.counts,
+                         parts=index.blobs, counts=index.counts,
                          nodes=index.nodes, refs=index.refs, labels=index.labels, shared=index.unowned)
             os.replace(temp, real)
         except BaseException:
@@ -541,6 +543,23 @@ def load_store(data_dir: str | Path | None = None, build_dir: str | Path | None 
     from .query import to_store
 
     return to_store(build_graph(data_dir))
+
+
+def dump_ntriples(data_dir: str | Path | None = None, build_dir: str | Path | None = None) -> bytes:
+    """The whole graph as sorted N-Triples (what a build's ``govkg.nt`` holds), from the trusted
+    build when there is one (its parts, for a build without dumps), else compiled in memory.
+
+    Examples
+    --------
+    >>> dump_ntriples().count(b"\\n") == len(build_graph())
+    True
+    """
+    data_dir = Path(data_dir) if data_dir is not None else default_data_dir()
+    build_dir = Path(build_dir) if build_dir is not None else default_build_dir(data_dir)
+    nt = _trusted_ntriples(build_dir, data_dir)
+    if nt is None:
+        return ntriples(build_graph(data_dir))
+    return b"".join(sorted(set(nt.splitlines(keepends=True))))
 
 
 def load_graph(data_dir: str | Path | None = None, build_dir: str | Path | None = None) -> Graph:

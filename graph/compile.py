@@ -597,18 +597,25 @@ class _Compiler:
         else:
             g.add((old, OWL.deprecated, Literal(True)))
 
-    def finish(self) -> None:
+    def finish(self, typed: set[str] | None = None, labelled: set[str] | None = None) -> list[Problem]:
+        """The redirects' checks against every node and the reports' nodes; return the problems found.
+
+        ``typed`` and ``labelled`` (the IRIs with an rdf:type, an rdfs:label) default to those of
+        the parts compiled here.
+        """
+        before = len(self.problems)
         redirects = [e for e in self.dataset.entries if e.section == "redirects"]
-        if redirects:
-            typed = {s for part in self.parts.values() for s, p, _ in part if p == RDF.type}
-            labelled = {s for part in self.parts.values() for s, p, _ in part if p == RDFS.label}
+        if redirects and typed is None:
+            typed = {str(s) for part in self.parts.values() for s, p, _ in part if p == RDF.type}
+            labelled = {str(s) for part in self.parts.values() for s, p, _ in part if p == RDFS.label}
         for e in redirects:
-            if ID[e.values["from"]] in typed:
+            if str(ID[e.values["from"]]) in typed:
                 self.problems.append(e.problem("from", f"'{e.values['from']}' is still a node of the graph; a redirect is for a removed IRI"))
-            if "to" in e.values and ID[e.values["to"]] not in labelled:
+            if "to" in e.values and str(ID[e.values["to"]]) not in labelled:
                 self.problems.append(e.problem("to", f"'{e.values['to']}' is not a node of the graph (write it as '<kind>/<id>', e.g. 'claim/x')"))
         for s in self.dataset.sources:
             _add_source(self.part(s.file), s, self.spaces["event"], self.problems)
+        return self.problems[before:]
 
 
 def compile_parts(dataset: Dataset, *, sources_dirs=None, ontology: Graph | None = None, texts=None,

@@ -3,134 +3,25 @@
 from __future__ import annotations
 
 import time
-from dataclasses import dataclass, field
 from pathlib import Path
 
-from rdflib import RDF, URIRef
+from rdflib import URIRef
 
 from .errors import DataError
 from .namespace import ID
+from .partindex import PartIndex, index_parts, node_iri, rel_path
 
-__all__ = ["PartIndex", "index_parts", "rebuild", "MAX_NEIGHBOURS"]
+__all__ = ["rebuild", "MAX_NEIGHBOURS"]
 
 #: An edit whose checks would need the parts of more files than this (an edit of a file that
 #: thousands of files refer to, such as the areas) is rebuilt in full instead.
 MAX_NEIGHBOURS = 400
 
 _DATA = str(ID)
-_TYPE = RDF.type
-#: sections whose labels are indexed (duplicate names, the duplicate-mechanism rule, use labels)
-_LABELLED = ("site", "areas", "organizations", "mechanisms", "events")
 #: predicates whose chains the structural rules follow (containment, part-of)
 _CHAINS = tuple(f"<{p}>".encode() for p in (
     "https://schema.org/containedInPlace", "http://www.w3.org/ns/org#subOrganizationOf",
     "http://purl.org/dc/terms/hasPart", "http://purl.org/dc/terms/isPartOf"))
-
-
-@dataclass
-class PartIndex:
-    """The parts of a compilation, keyed by data file (path relative to the data folder)."""
-
-    #: N-Triples lines of each file
-    lines: dict[str, set[bytes]] = field(default_factory=dict)
-    #: entries per section and evidence sentences checked, of each file
-    counts: dict[str, dict] = field(default_factory=dict)
-    #: the file defining each node (typed by exactly one file)
-    nodes: dict[str, str] = field(default_factory=dict)
-    #: ``(iri, file)``: ``file`` mentions a node another file defines
-    refs: list[tuple[str, str]] = field(default_factory=list)
-    #: ``(key, iri, file, lang, label, line)`` of each labelled entry
-    labels: list[tuple] = field(default_factory=list)
-    #: lines about nodes no single file defines, with how many files write each
-    unowned: dict[bytes, int] = field(default_factory=dict)
-
-
-def _rel(shown: str, data_dir: Path, _memo: dict = {}) -> str:  # noqa: B006 - a memo of pure results
-    """The path of a data file relative to the data folder, from its shown path (``data/sites/x.yaml``)."""
-    key = (shown, data_dir)
-    if key not in _memo:
-        p = Path(shown)
-        if not p.is_absolute():
-            p = data_dir.parent / p
-        try:
-            _memo[key] = p.relative_to(data_dir).as_posix()
-        except ValueError:
-            _memo[key] = shown
-    return _memo[key]
-
-
-def _node_iri(e) -> str:
-    from .compile import _PATH
-
-    if e.section == "site":
-        return f"{_DATA}site/{e.id}"
-    if e.section == "areas":
-        return f"{_DATA}area/{e.id}"
-    return f"{_DATA}{_PATH[e.section]}/{e.id}"
-
-
-def _entry_rows(entries, texts, data_dir: Path):
-    """``{file: counts}`` and the label rows of ``entries``."""
-    from .parts import label_key
-
-    counts: dict[str, dict] = {}
-    labels = []
-    for e in entries:
-        f = _rel(e.file, data_dir)
-        c = counts.setdefault(f, {})
-        if e.source in texts:
-            c["evidence"] = c.get("evidence", 0) + len(e.evidence)
-        if e.is_use or e.section == "redirects":
-            continue
-        c[e.section] = c.get(e.section, 0) + 1
-        if e.section in _LABELLED:
-            iri = _node_iri(e)
-            for lang in ("zh", "en"):
-                label = e.values.get(lang)
-                if isinstance(label, str):
-                    labels.append((label_key(label), iri, f, lang, label, e.line_of(lang)))
-    return counts, labels
-
-
-def index_parts(parts: dict[str, set], dataset, data_dir: str | Path, texts=None, *, entries=None,
-                mentions=None, defined=None, unowned=None) -> PartIndex:
-    """Serialize and index the parts ``compile_parts`` returned (keys: shown paths).
-
-    ``mentions`` (``{shown path: nodes}``, the compiler's ``report.mentions``) are the nodes each
-    part names by reference. ``defined(iris) -> {iri: file}`` answers for nodes of other files
-    and ``unowned(iri)`` for nodes several files write (an incremental rebuild); by default
-    every node is among ``parts``.
-    """
-    from .build import nt_lines
-
-    data_dir = Path(data_dir)
-    index = PartIndex()
-    typed: dict[str, str] = {}
-    multi: set[str] = set()
-    for shown, triples in parts.items():
-        f = _rel(shown, data_dir)
-        index.lines[f] = nt_lines(triples)
-        for s in {s for s, p, _o in triples if p == _TYPE}:
-            if s.startswith(_DATA) and typed.setdefault(s, f) != f:
-                multi.add(s)
-    index.nodes = {str(s): f for s, f in typed.items() if s not in multi and not (unowned is not None and unowned(s))}
-    named = {_rel(shown, data_dir): {str(n) for n in nodes} for shown, nodes in (mentions or {}).items()}
-    outside = {n for nodes in named.values() for n in nodes if n not in index.nodes}
-    elsewhere = defined(outside) if defined is not None and outside else {}
-    for f, nodes in named.items():
-        for n in nodes:
-            owner = index.nodes.get(n) or elsewhere.get(n)
-            if owner is not None and owner != f:
-                index.refs.append((n, f))
-    owned = {f"<{s}>".encode() for s in index.nodes} | {f"<{s}>".encode() for s in elsewhere}
-    for lines in index.lines.values():
-        for line in lines:
-            if line[: line.index(b" ")] not in owned:
-                index.unowned[line] = index.unowned.get(line, 0) + 1
-    index.counts, index.labels = _entry_rows(dataset.entries if entries is None else entries, texts or {}, data_dir)
-    for f in index.lines:
-        index.counts.setdefault(f, {})
-    return index
 
 
 # --- the rebuild ---------------------------------------------------------------------------------
@@ -189,7 +80,7 @@ def _tables(parts, entries, changed: set[str]):
                 return URIRef(iri)
         return None
 
-    places = _Table({e.id: URIRef(_node_iri(e)) for e in entries if e.section in ("site", "areas") and not e.is_use},
+    places = _Table({e.id: URIRef(node_iri(e)) for e in entries if e.section in ("site", "areas") and not e.is_use},
                     place)
     spaces = {}
     for space, section in (("org", "organizations"), ("mechanism", "mechanisms"), ("event", "events"),
@@ -202,7 +93,7 @@ def _tables(parts, entries, changed: set[str]):
         got = parts.labels_of(str(node))
         return (got["zh"], got["en"]) if "zh" in got and "en" in got else None
 
-    labels = _Table({URIRef(_node_iri(e)): (e.values["zh"], e.values["en"]) for e in entries
+    labels = _Table({URIRef(node_iri(e)): (e.values["zh"], e.values["en"]) for e in entries
                      if not e.is_use and e.section != "redirects"}, label)
     return {"places": places, "spaces": spaces, "labels": labels}
 
@@ -270,7 +161,7 @@ def rebuild(data_dir: Path, out_dir: Path, old: dict, fields: dict, stamps: dict
         mine = [e for e in entries if not e.is_use]
         iris = {}
         for e in mine:
-            iri = _node_iri(e)
+            iri = node_iri(e)
             if e.section in ("site", "areas"):
                 keys = [f"{_DATA}site/{e.id}", f"{_DATA}area/{e.id}"]  # one id space for places
             else:
@@ -296,7 +187,7 @@ def rebuild(data_dir: Path, out_dir: Path, old: dict, fields: dict, stamps: dict
             raise
         for f in changed:  # a file whose entries are all drafts has an empty part
             new_parts.setdefault(_shown_of(f, data_dir), set())
-        index = index_parts(new_parts, None, data_dir, texts, entries=entries, mentions=compiled.mentions,
+        index = index_parts(new_parts, entries, data_dir, texts, mentions=compiled.mentions,
                             defined=lambda found: {k: v for k, v in parts.defining(found).items()
                                                    if v not in changed_set},
                             unowned=parts.unowned_subject)
@@ -325,11 +216,12 @@ def rebuild(data_dir: Path, out_dir: Path, old: dict, fields: dict, stamps: dict
         # which lines of the graph come and go (for the count of triples), and the unowned counts
         triples = old["triples"]
         unowned: dict[bytes, int] = {}
-        touched = set().union(*(old_lines[f] ^ index.lines[f] for f in changed)) if changed else set()
+        new_lines = {f: index.lines(f) for f in changed}
+        touched = set().union(*(old_lines[f] ^ new_lines[f] for f in changed)) if changed else set()
         for line in touched:
             s, o = _iris(line)
             n_old = sum(line in old_lines[f] for f in changed)
-            n_new = sum(line in index.lines[f] for f in changed)
+            n_new = sum(line in new_lines[f] for f in changed)
             writers = set(parts.defining([s] + ([o] if o else [])).values()) | \
                 {index.nodes[x] for x in (s, o) if x in index.nodes}
             if not writers:  # a node no single file defines: exact counts are kept
@@ -342,7 +234,7 @@ def rebuild(data_dir: Path, out_dir: Path, old: dict, fields: dict, stamps: dict
         timings["n-triples"] = timings.get("n-triples", 0.0) + time.perf_counter() - clock
         clock = time.perf_counter()
         if check:
-            neighbourhood = _neighbourhood(parts, index, old_lines, changed_set, blob)
+            neighbourhood = _neighbourhood(parts, index, old_lines, new_lines, changed_set, blob)
             if neighbourhood is None:
                 return "the checks would need more than MAX_NEIGHBOURS files"
             if not _conforms(*neighbourhood, parts.ontology()):
@@ -363,7 +255,7 @@ def rebuild(data_dir: Path, out_dir: Path, old: dict, fields: dict, stamps: dict
         rows = {}
         for f in changed:
             refs = {iri for iri, g in index.refs if g == f}
-            rows[f] = (b"".join(sorted(index.lines[f])), index.counts.get(f, {}),
+            rows[f] = (index.blobs.get(f, b""), index.counts.get(f, {}),
                        [iri for iri, g in index.nodes.items() if g == f], refs,
                        [row for row in index.labels if row[2] == f])
         parts.replace(generation, rows, unowned)
@@ -391,7 +283,7 @@ def _shown_of(rel: str, data_dir: Path) -> str:
     return _shown(data_dir / rel, data_dir.parent)
 
 
-def _neighbourhood(parts, index: PartIndex, old_lines, changed: set[str], blob):
+def _neighbourhood(parts, index: PartIndex, old_lines, new_lines, changed: set[str], blob):
     """``(lines, reported)``: the lines whose checks decide whether the changed files are valid,
     and the nodes whose violations count; None when that needs more than ``MAX_NEIGHBOURS`` files.
 
@@ -409,7 +301,7 @@ def _neighbourhood(parts, index: PartIndex, old_lines, changed: set[str], blob):
     mine = {iri for iri, f in index.nodes.items() if f in changed}
     for f in changed:
         mine |= parts.defined_in(f)
-        for line in old_lines[f] | index.lines[f]:
+        for line in old_lines[f] | new_lines[f]:
             s, o = _iris(line)
             mentioned.add(s)
             if o is not None:
@@ -423,7 +315,7 @@ def _neighbourhood(parts, index: PartIndex, old_lines, changed: set[str], blob):
         return None
 
     def lines_of(f: str) -> set[bytes]:
-        return index.lines[f] if f in changed else set(blob(f).splitlines(keepends=True))
+        return new_lines[f] if f in changed else set(blob(f).splitlines(keepends=True))
 
     # chains: containment and part-of, to their ends
     frontier = set(whole)
@@ -443,14 +335,22 @@ def _neighbourhood(parts, index: PartIndex, old_lines, changed: set[str], blob):
     lines: set[bytes] = set()
     for f in whole:
         lines |= lines_of(f)
-    reported = {_iris(line)[0] for line in lines}
-    objects = {o for line in lines for o in [_iris(line)[1]] if o and o not in reported}
-    for f, iris in _by_owner(parts.defining(objects)).items():
-        if f in whole:
-            continue
+    subjects, named = set(), set()
+    for line in lines:
+        s, o = _iris(line)
+        subjects.add(s)
+        named.add(s)
+        if o is not None:
+            named.add(o)
+    owner = {iri: f for iri, f in parts.defining(named).items() if f not in changed}
+    owner.update((iri, f) for iri, f in index.nodes.items() if f in changed)
+    # a node another file defines (a mechanism used here, say) is context: what its file says of
+    # it is added (its types and labels, for the shapes), but its own violations do not count
+    outside = {iri: f for iri, f in owner.items() if f not in whole}
+    for f, iris in _by_owner(outside).items():
         prefixes = tuple(f"<{iri}> ".encode() for iri in iris)
         lines |= {line for line in lines_of(f) if line.startswith(prefixes)}
-    return lines, reported
+    return lines, subjects - set(outside)
 
 
 def _by_owner(owners: dict[str, str]) -> dict[str, set[str]]:

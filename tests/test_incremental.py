@@ -179,3 +179,32 @@ def test_cli_build_says_when_it_was_incremental(data_copy, sources_dirs, monkeyp
     query = runner.invoke(cli, ["--data", str(data_copy), "query", "-f", "csv",
                                 'SELECT ?l WHERE { ?u a gk:MechanismUse ; gk:roleAtSite ?l FILTER (CONTAINS(STR(?l), "(cli)")) }'])
     assert query.exit_code == 0 and "(cli)" in query.output
+
+
+def test_compiling_on_several_processes_gives_the_same_parts(data_copy, sources_dirs, tmp_path, monkeypatch):
+    """Large data folders are compiled by forked processes in batches of files: same parts, same problems."""
+    from govkg import model
+    from govkg.build import _compile_indexed
+
+    serial = _compile_indexed(data_copy, sources_dirs)
+    monkeypatch.setattr(model, "PARALLEL_FILES", 2)
+    monkeypatch.setattr(model, "_can_fork", lambda: True)  # other tests may have left a thread running
+    forked = _compile_indexed(data_copy, sources_dirs)
+    assert forked[2].batches > 1 and serial[2].batches == 0
+    a, b = serial[1], forked[1]
+    assert a.blobs == b.blobs and a.nodes == b.nodes and sorted(a.refs) == sorted(b.refs)
+    assert a.labels == b.labels and a.unowned == b.unowned and a.counts == b.counts
+    assert (serial[2].entries, serial[2].evidence_checked) == (forked[2].entries, forked[2].evidence_checked)
+    build(data_copy, tmp_path / "forked", sources_dirs=sources_dirs)
+    monkeypatch.undo()
+    build(data_copy, tmp_path / "serial", sources_dirs=sources_dirs)
+    assert (tmp_path / "forked" / "govkg.nt").read_bytes() == (tmp_path / "serial" / "govkg.nt").read_bytes()
+    _edit(data_copy / SITE, "破解企业生产与居民生活矛盾难题。", "破解企业生产与居民生活矛盾难题")
+    monkeypatch.setattr(model, "PARALLEL_FILES", 2)
+    monkeypatch.setattr(model, "_can_fork", lambda: True)
+    with pytest.raises(GovkgError) as forked_error:
+        _compile_indexed(data_copy, sources_dirs)
+    monkeypatch.undo()
+    with pytest.raises(GovkgError) as serial_error:
+        _compile_indexed(data_copy, sources_dirs)
+    assert str(forked_error.value) == str(serial_error.value)
