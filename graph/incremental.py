@@ -133,6 +133,8 @@ def rebuild(data_dir: Path, out_dir: Path, old: dict, fields: dict, stamps: dict
     timings = timings if timings is not None else {}
     if not _unchanged_setup(old, fields):
         return "the previous build was made otherwise (another govkg, ontology or data folder, drafts, or with dumps)"
+    if check and old.get("validated") is not True:
+        return "the previous build was not validated"
     before, now = old.get("inputs") or {}, fields["inputs"]
     changed = sorted(f for f in now if before.get(f) != now[f])
     if any(f not in now for f in before) or any(f.startswith("sources/") for f in changed):
@@ -236,7 +238,7 @@ def rebuild(data_dir: Path, out_dir: Path, old: dict, fields: dict, stamps: dict
         if check:
             neighbourhood = _neighbourhood(parts, index, old_lines, new_lines, changed_set, blob)
             if neighbourhood is None:
-                return "the checks would need more than MAX_NEIGHBOURS files"
+                return f"the checks of this edit would need more than {MAX_NEIGHBOURS} files"
             if not _conforms(*neighbourhood, parts.ontology()):
                 return "the validation of the changed files found a violation"
             timings["validate"] = timings.get("validate", 0.0) + time.perf_counter() - clock

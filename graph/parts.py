@@ -83,9 +83,11 @@ class Parts:
     @classmethod
     def open(cls, build_dir: str | Path, generation: int | None = None) -> Parts | None:
         """The parts of ``build_dir``, or None when missing, unreadable or of another ``generation``."""
+        import stat
+
         path = Path(build_dir) / NAME
         try:
-            if not path.is_file():
+            if not stat.S_ISREG(os.lstat(path).st_mode):  # a link or a device is not ours to write
                 return None
             conn = sqlite3.connect(f"file:{path}?mode=rw", uri=True, isolation_level=None, timeout=30)
             conn.execute("PRAGMA synchronous=NORMAL")
@@ -94,7 +96,7 @@ class Parts:
                 conn.close()
                 return None
             return parts
-        except sqlite3.Error:
+        except (OSError, sqlite3.Error):
             return None
 
     def close(self) -> None:
