@@ -122,7 +122,7 @@ def _compile(data_dir, sources_dirs, include_drafts=False, file_loader=None):
     return onto, data, report
 
 
-def _compile_indexed(data_dir: Path, sources_dirs, include_drafts=False, file_loader=None):
+def _compile_indexed(data_dir: Path, sources_dirs, include_drafts=False, file_loader=None, lap=lambda name: None):
     """(ontology graph, the indexed parts of each data file, report, source texts) of ``data_dir``."""
     from .compile import _source_texts
     from .partindex import compile_indexed
@@ -130,9 +130,11 @@ def _compile_indexed(data_dir: Path, sources_dirs, include_drafts=False, file_lo
     onto = ontology_graph()
     dataset = load_data(data_dir, include_drafts=include_drafts, file_loader=file_loader)
     check_structure(dataset)
+    lap("load")
     texts = _source_texts(dataset, sources_dirs)
     index, report = compile_indexed(dataset, data_dir, ontology=onto, texts=texts)
     report.warnings = duplicate_label_warnings(dataset)
+    lap("compile")
     return onto, index, report, texts
 
 
@@ -428,8 +430,7 @@ def build(data_dir: str | Path | None = None, out_dir: str | Path | None = None,
             why_full = "asked for" if not incremental else "no previous build" if old is None else \
                 "a build with drafts or dumps is always full"
         cache = _ParseCache(out_dir, inputs, data_dir, reuse=incremental)
-        onto, index, report, texts = _compile_indexed(data_dir, sources_dirs, include_drafts, cache)
-        lap("load+compile")
+        onto, index, report, texts = _compile_indexed(data_dir, sources_dirs, include_drafts, cache, lap)
         onto_nt = ntriples(onto)
         nt = onto_nt + b"".join(index.blobs.values())
         union = set(nt.splitlines(keepends=True))

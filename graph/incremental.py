@@ -98,11 +98,22 @@ def _tables(parts, entries, changed: set[str]):
     return {"places": places, "spaces": spaces, "labels": labels}
 
 
-def _unchanged_setup(old: dict, fields: dict) -> bool:
-    return all(old.get(k) == fields.get(k) for k in ("format", "govkg", "code", "data_dir", "ontology")) \
-        and old.get("include_drafts") is False and not old.get("outputs") and isinstance(old.get("generation"), int) \
-        and isinstance(old.get("texts"), dict) and isinstance(old.get("triples"), int) \
-        and isinstance(old.get("counts"), dict)
+def _setup_changed(old: dict, fields: dict) -> str | None:
+    """Why the previous build cannot be updated file by file (None when it can)."""
+    if old.get("outputs"):
+        return ("the previous build wrote the dumps govkg.ttl and govkg.nt (graphs of up to 1,000,000 "
+                "triples get them by default; build with --no-dumps to rebuild edits incrementally)")
+    if old.get("include_drafts") is not False:
+        return "the previous build included drafts"
+    for key, what in (("format", "another build format"), ("govkg", "another govkg version"),
+                      ("code", "other govkg code"), ("data_dir", "another data folder"),
+                      ("ontology", "another ontology")):
+        if old.get(key) != fields.get(key):
+            return f"the previous build was made with {what}"
+    if not (isinstance(old.get("generation"), int) and isinstance(old.get("texts"), dict)
+            and isinstance(old.get("triples"), int) and isinstance(old.get("counts"), dict)):
+        return "the previous manifest lacks what an incremental rebuild needs"
+    return None
 
 
 def rebuild(data_dir: Path, out_dir: Path, old: dict, fields: dict, stamps: dict, sources_dirs, *,
@@ -131,8 +142,9 @@ def rebuild(data_dir: Path, out_dir: Path, old: dict, fields: dict, stamps: dict
 
     clock = time.perf_counter()
     timings = timings if timings is not None else {}
-    if not _unchanged_setup(old, fields):
-        return "the previous build was made otherwise (another govkg, ontology or data folder, drafts, or with dumps)"
+    why = _setup_changed(old, fields)
+    if why is not None:
+        return why
     if check and old.get("validated") is not True:
         return "the previous build was not validated"
     before, now = old.get("inputs") or {}, fields["inputs"]
