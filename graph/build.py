@@ -163,8 +163,8 @@ def ntriples(graph: Graph, extra=()) -> bytes:
     <urn:x> <urn:p> "a" .
     <urn:x> <urn:p> "b" .
     """
-    from rdflib import BNode, Literal, URIRef
-    from rdflib.plugins.serializers.nt import _nt_row, _quoteLiteral
+    from rdflib import BNode
+    from rdflib.plugins.serializers.nt import _nt_row
 
     if any(isinstance(term, BNode) for triple in graph for term in triple):
         from rdflib.compare import to_canonical_graph
@@ -416,7 +416,9 @@ def build(data_dir: str | Path | None = None, out_dir: str | Path | None = None,
         old = manifest.read_manifest(out_dir) if out_dir.is_dir() else None
         inputs, stamps = manifest.input_state(data_dir, old) if data_dir.is_dir() else ({}, {})
         fields = manifest.expected(data_dir, inputs=inputs, include_drafts=include_drafts)
-        generation = (old or {}).get("generation") if isinstance((old or {}).get("generation"), int) else 0
+        from .parts import next_generation
+
+        generation = next_generation((old or {}).get("generation"))
         lap("hash")
         if incremental and not include_drafts and dumps is not True and old is not None:
             from .incremental import rebuild
@@ -458,7 +460,6 @@ def build(data_dir: str | Path | None = None, out_dir: str | Path | None = None,
         real, _st = check_target(out_dir / NAME)
         temp = real.with_name(f"{TEMP_PREFIX}{os.getpid()}-{NAME}")
         temp.unlink(missing_ok=True)
-        generation += 1
         try:
             Parts.create(temp, generation=generation, ontology=onto_nt,
                          parts=index.blobs, counts=index.counts,
@@ -503,7 +504,11 @@ def is_fresh(build_dir: str | Path, data_dir: str | Path) -> bool:
     parts = Parts.open(build_dir, generation=m["generation"])
     if parts is None:
         return False
-    parts.close()
+    try:
+        if not parts.readable():
+            return False
+    finally:
+        parts.close()
     return all(manifest.verified_bytes(build_dir, name, m) is not None for name in m["outputs"])
 
 
@@ -521,11 +526,15 @@ def _trusted_ntriples(build_dir: Path, data_dir: Path) -> bytes | None:
     m = manifest.read_manifest(build_dir)
     if _FAST in m["outputs"]:
         return manifest.verified_bytes(build_dir, _FAST, m)
+    import sqlite3
+
     parts = Parts.open(build_dir, generation=m["generation"])
     if parts is None:
         return None
     try:
         return parts.ntriples()
+    except sqlite3.Error:  # a damaged database: compile in memory instead
+        return None
     finally:
         parts.close()
 

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import sqlite3
 import time
 from pathlib import Path
 
@@ -9,7 +10,7 @@ from rdflib import URIRef
 
 from .errors import DataError
 from .namespace import ID
-from .partindex import PartIndex, index_parts, node_iri, rel_path
+from .partindex import PartIndex, index_parts, node_iri
 
 __all__ = ["rebuild", "MAX_NEIGHBOURS"]
 
@@ -110,7 +111,7 @@ def _setup_changed(old: dict, fields: dict) -> str | None:
                       ("ontology", "another ontology")):
         if old.get(key) != fields.get(key):
             return f"the previous build was made with {what}"
-    if not (isinstance(old.get("generation"), int) and isinstance(old.get("texts"), dict)
+    if not (isinstance(old.get("generation"), str) and isinstance(old.get("texts"), dict)
             and isinstance(old.get("triples"), int) and isinstance(old.get("counts"), dict)):
         return "the previous manifest lacks what an incremental rebuild needs"
     return None
@@ -133,12 +134,7 @@ def rebuild(data_dir: Path, out_dir: Path, old: dict, fields: dict, stamps: dict
         A changed file has a problem of its own (its YAML, a field, evidence that is not in
         the report, a number not written in its sentence): reported at once, without a full build.
     """
-    from . import manifest
-    from .build import BuildReport
-    from .compile import _source_texts, compile_parts
-    from .model import Dataset, load_file, load_source
     from .parts import Parts
-    from .resources import ontology_graph
 
     clock = time.perf_counter()
     timings = timings if timings is not None else {}
@@ -155,140 +151,155 @@ def rebuild(data_dir: Path, out_dir: Path, old: dict, fields: dict, stamps: dict
     if parts is None:
         return "the parts of the previous build are missing or of another generation"
     try:
-        root = data_dir.parent
-        sources = tuple(load_source(data_dir / f, root=root) for f in sorted(now) if f.startswith("sources/"))
-        texts = _source_texts(Dataset((), sources), sources_dirs)
-        if manifest.text_hashes(texts) != old["texts"]:
-            return "the text of a report changed"
-        entries, problems = [], []
-        for f in changed:
-            try:
-                entries += load_file(data_dir / f, root=root)
-            except DataError as exc:
-                problems += exc.problems
-        if problems:
-            raise DataError(problems)
-        entries = [e for e in entries if not e.is_draft]
-        if any(e.section == "redirects" or (e.section == "site" and e.is_use) for e in entries):
-            return "a changed file holds redirects or describes a site defined in another file"
-        changed_set = set(changed)
-        mine = [e for e in entries if not e.is_use]
-        iris = {}
-        for e in mine:
-            iri = node_iri(e)
-            if e.section in ("site", "areas"):
-                keys = [f"{_DATA}site/{e.id}", f"{_DATA}area/{e.id}"]  # one id space for places
-            else:
-                keys = [iri]
-            for k in keys:
-                if k in iris:
-                    return "two changed entries define one id"
-                iris[k] = e
-        owners = parts.defining(iris)
-        if any(owner not in changed_set for owner in owners.values()):
-            return "a changed file defines an id another file defines"
-        from .structure import structure_problems
-
-        if structure_problems(Dataset(tuple(entries), sources)):
-            return "a structural problem (a cycle, a self-reference)"
-        onto = ontology_graph()
-        try:
-            new_parts, compiled = compile_parts(Dataset(tuple(entries), sources), ontology=onto, texts=texts,
-                                               tables=_tables(parts, entries, changed_set), entries=entries)
-        except DataError as exc:
-            if any(" id '" in p.message or "is a draft" in p.message for p in exc.problems):
-                return "a reference to an id of another file cannot be resolved"
-            raise
-        for f in changed:  # a file whose entries are all drafts has an empty part
-            new_parts.setdefault(_shown_of(f, data_dir), set())
-        index = index_parts(new_parts, entries, data_dir, texts, mentions=compiled.mentions,
-                            defined=lambda found: {k: v for k, v in parts.defining(found).items()
-                                                   if v not in changed_set},
-                            unowned=parts.unowned_subject)
-        if any(owner not in changed_set for owner in parts.defining(index.nodes).values()):
-            return "a node is now written by two files"
-        old_nodes = set().union(*(parts.defined_in(f) for f in changed))
-        for iri in old_nodes:
-            outside = parts.referring([iri]) - changed_set
-            if not outside:
-                continue
-            if iri not in index.nodes:
-                return "a removed node is referred to by another file"
-            new_labels = {r[3]: r[4] for r in index.labels if r[1] == iri}
-            if new_labels != parts.labels_of(iri):
-                return "a renamed node is referred to by another file (which writes its label)"
-        timings["load+compile"] = timings.get("load+compile", 0.0) + time.perf_counter() - clock
-        clock = time.perf_counter()
-        old_lines = {f: set((parts.part(f) or b"").splitlines(keepends=True)) for f in changed}
-        blobs: dict[str, bytes] = {}
-
-        def blob(f: str) -> bytes:
-            if f not in blobs:
-                blobs[f] = parts.part(f) or b""
-            return blobs[f]
-
-        # which lines of the graph come and go (for the count of triples), and the unowned counts
-        triples = old["triples"]
-        unowned: dict[bytes, int] = {}
-        new_lines = {f: index.lines(f) for f in changed}
-        touched = set().union(*(old_lines[f] ^ new_lines[f] for f in changed)) if changed else set()
-        for line in touched:
-            s, o = _iris(line)
-            n_old = sum(line in old_lines[f] for f in changed)
-            n_new = sum(line in new_lines[f] for f in changed)
-            writers = set(parts.defining([s] + ([o] if o else [])).values()) | \
-                {index.nodes[x] for x in (s, o) if x in index.nodes}
-            if not writers:  # a node no single file defines: exact counts are kept
-                total = parts.shared_count(line)
-                unowned[line] = total - n_old + n_new
-                triples += (unowned[line] > 0) - (total > 0)
-                continue
-            others = any(_has_line(blob(w), line) for w in writers - changed_set)
-            triples += (others or n_new > 0) - (others or n_old > 0)
-        timings["n-triples"] = timings.get("n-triples", 0.0) + time.perf_counter() - clock
-        clock = time.perf_counter()
-        if check:
-            neighbourhood = _neighbourhood(parts, index, old_lines, new_lines, changed_set, blob)
-            if neighbourhood is None:
-                return f"the checks of this edit would need more than {MAX_NEIGHBOURS} files"
-            if not _conforms(*neighbourhood, parts.ontology()):
-                return "the validation of the changed files found a violation"
-            timings["validate"] = timings.get("validate", 0.0) + time.perf_counter() - clock
-            clock = time.perf_counter()
-        counts = dict(old["counts"])
-        for f in changed:
-            for k, v in parts.counts(f).items():
-                counts[k] = counts.get(k, 0) - v
-            for k, v in index.counts.get(f, {}).items():
-                counts[k] = counts.get(k, 0) + v
-        counts = {k: v for k, v in counts.items() if v or k == "evidence"}
-        shown = [f"({_shown_of(f, data_dir)}:" for f in changed]
-        warnings = [w for w in old.get("warnings", []) if not any(x in w for x in shown)]
-        warnings += _label_warnings(parts, index, changed_set, data_dir)
-        generation = old["generation"] + 1
-        rows = {}
-        for f in changed:
-            refs = {iri for iri, g in index.refs if g == f}
-            rows[f] = (index.blobs.get(f, b""), index.counts.get(f, {}),
-                       [iri for iri, g in index.nodes.items() if g == f], refs,
-                       [row for row in index.labels if row[2] == f])
-        parts.replace(generation, rows, unowned)
-        m = manifest.manifest_bytes(fields, {}, validated=check, generation=generation, stamps=stamps, triples=triples,
-                                    texts=old["texts"], warnings=warnings, counts=counts,
-                                    unchecked=old.get("unchecked", []))
-        from .writers import write_atomic
-
-        write_atomic(out_dir / manifest.MANIFEST, m)
-        timings["write"] = timings.get("write", 0.0) + time.perf_counter() - clock
-        entry_counts = {k: v for k, v in counts.items() if k != "evidence"}
-        report = BuildReport([parts.path], triples, entry_counts, counts.get("evidence", 0),
-                             list(old.get("unchecked", [])), warnings)
-        report.timings = timings
-        report.parsed = changed
-        report.incremental = True
-        return report
+        return _rebuild(parts, data_dir, out_dir, old, fields, stamps, sources_dirs, check, timings, clock)
+    except sqlite3.Error as exc:
+        return f"the parts of the previous build cannot be read ({exc})"
     finally:
         parts.close()
+
+
+def _rebuild(parts, data_dir, out_dir, old, fields, stamps, sources_dirs, check, timings, clock):
+    from . import manifest
+    from .build import BuildReport
+    from .compile import _source_texts, compile_parts
+    from .model import Dataset, load_file, load_source
+    from .parts import next_generation
+    from .resources import ontology_graph
+
+    before, now = old.get("inputs") or {}, fields["inputs"]
+    changed = sorted(f for f in now if before.get(f) != now[f])
+    root = data_dir.parent
+    sources = tuple(load_source(data_dir / f, root=root) for f in sorted(now) if f.startswith("sources/"))
+    texts = _source_texts(Dataset((), sources), sources_dirs)
+    if manifest.text_hashes(texts) != old["texts"]:
+        return "the text of a report changed"
+    entries, problems = [], []
+    for f in changed:
+        try:
+            entries += load_file(data_dir / f, root=root)
+        except DataError as exc:
+            problems += exc.problems
+    if problems:
+        raise DataError(problems)
+    entries = [e for e in entries if not e.is_draft]
+    if any(e.section == "redirects" or (e.section == "site" and e.is_use) for e in entries):
+        return "a changed file holds redirects or describes a site defined in another file"
+    changed_set = set(changed)
+    mine = [e for e in entries if not e.is_use]
+    iris = {}
+    for e in mine:
+        iri = node_iri(e)
+        if e.section in ("site", "areas"):
+            keys = [f"{_DATA}site/{e.id}", f"{_DATA}area/{e.id}"]  # one id space for places
+        else:
+            keys = [iri]
+        for k in keys:
+            if k in iris:
+                return "two changed entries define one id"
+            iris[k] = e
+    owners = parts.defining(iris)
+    if any(owner not in changed_set for owner in owners.values()):
+        return "a changed file defines an id another file defines"
+    from .structure import structure_problems
+
+    if structure_problems(Dataset(tuple(entries), sources)):
+        return "a structural problem (a cycle, a self-reference)"
+    onto = ontology_graph()
+    try:
+        new_parts, compiled = compile_parts(Dataset(tuple(entries), sources), ontology=onto, texts=texts,
+                                           tables=_tables(parts, entries, changed_set), entries=entries)
+    except DataError as exc:
+        if any(" id '" in p.message or "is a draft" in p.message for p in exc.problems):
+            return "a reference to an id of another file cannot be resolved"
+        raise
+    for f in changed:  # a file whose entries are all drafts has an empty part
+        new_parts.setdefault(_shown_of(f, data_dir), set())
+    index = index_parts(new_parts, entries, data_dir, texts, mentions=compiled.mentions,
+                        defined=lambda found: {k: v for k, v in parts.defining(found).items()
+                                               if v not in changed_set},
+                        unowned=parts.unowned_subject)
+    if any(owner not in changed_set for owner in parts.defining(index.nodes).values()):
+        return "a node is now written by two files"
+    old_nodes = set().union(*(parts.defined_in(f) for f in changed))
+    for iri in old_nodes:
+        outside = parts.referring([iri]) - changed_set
+        if not outside:
+            continue
+        if iri not in index.nodes:
+            return "a removed node is referred to by another file"
+        new_labels = {r[3]: r[4] for r in index.labels if r[1] == iri}
+        if new_labels != parts.labels_of(iri):
+            return "a renamed node is referred to by another file (which writes its label)"
+    timings["load+compile"] = timings.get("load+compile", 0.0) + time.perf_counter() - clock
+    clock = time.perf_counter()
+    old_lines = {f: set((parts.part(f) or b"").splitlines(keepends=True)) for f in changed}
+    blobs: dict[str, bytes] = {}
+
+    def blob(f: str) -> bytes:
+        if f not in blobs:
+            blobs[f] = parts.part(f) or b""
+        return blobs[f]
+
+    # which lines of the graph come and go (for the count of triples), and the unowned counts
+    triples = old["triples"]
+    unowned: dict[bytes, int] = {}
+    new_lines = {f: index.lines(f) for f in changed}
+    touched = set().union(*(old_lines[f] ^ new_lines[f] for f in changed)) if changed else set()
+    for line in touched:
+        s, o = _iris(line)
+        n_old = sum(line in old_lines[f] for f in changed)
+        n_new = sum(line in new_lines[f] for f in changed)
+        writers = set(parts.defining([s] + ([o] if o else [])).values()) | \
+            {index.nodes[x] for x in (s, o) if x in index.nodes}
+        if not writers:  # a node no single file defines: exact counts are kept
+            total = parts.shared_count(line)
+            unowned[line] = total - n_old + n_new
+            triples += (unowned[line] > 0) - (total > 0)
+            continue
+        others = any(_has_line(blob(w), line) for w in writers - changed_set)
+        triples += (others or n_new > 0) - (others or n_old > 0)
+    timings["n-triples"] = timings.get("n-triples", 0.0) + time.perf_counter() - clock
+    clock = time.perf_counter()
+    if check:
+        neighbourhood = _neighbourhood(parts, index, old_lines, new_lines, changed_set, blob)
+        if neighbourhood is None:
+            return f"the checks of this edit would need more than {MAX_NEIGHBOURS} files"
+        if not _conforms(*neighbourhood, parts.ontology()):
+            return "the validation of the changed files found a violation"
+        timings["validate"] = timings.get("validate", 0.0) + time.perf_counter() - clock
+        clock = time.perf_counter()
+    counts = dict(old["counts"])
+    for f in changed:
+        for k, v in parts.counts(f).items():
+            counts[k] = counts.get(k, 0) - v
+        for k, v in index.counts.get(f, {}).items():
+            counts[k] = counts.get(k, 0) + v
+    counts = {k: v for k, v in counts.items() if v or k == "evidence"}
+    shown = [f"({_shown_of(f, data_dir)}:" for f in changed]
+    warnings = [w for w in old.get("warnings", []) if not any(x in w for x in shown)]
+    warnings += _label_warnings(parts, index, changed_set, data_dir)
+    generation = next_generation(old["generation"])
+    rows = {}
+    for f in changed:
+        refs = {iri for iri, g in index.refs if g == f}
+        rows[f] = (index.blobs.get(f, b""), index.counts.get(f, {}),
+                   [iri for iri, g in index.nodes.items() if g == f], refs,
+                   [row for row in index.labels if row[2] == f])
+    parts.replace(generation, rows, unowned)
+    m = manifest.manifest_bytes(fields, {}, validated=check, generation=generation, stamps=stamps, triples=triples,
+                                texts=old["texts"], warnings=warnings, counts=counts,
+                                unchecked=old.get("unchecked", []))
+    from .writers import write_atomic
+
+    write_atomic(out_dir / manifest.MANIFEST, m)
+    timings["write"] = timings.get("write", 0.0) + time.perf_counter() - clock
+    entry_counts = {k: v for k, v in counts.items() if k != "evidence"}
+    report = BuildReport([parts.path], triples, entry_counts, counts.get("evidence", 0),
+                         list(old.get("unchecked", [])), warnings)
+    report.timings = timings
+    report.parsed = changed
+    report.incremental = True
+    return report
 
 
 def _shown_of(rel: str, data_dir: Path) -> str:

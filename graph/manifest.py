@@ -199,7 +199,7 @@ def stale_reason(build_dir: str | Path, data_dir: str | Path) -> str | None:
         old = m.get("inputs") or {}
         changed = sorted(k for k in set(old) | set(inputs) if old.get(k) != inputs.get(k))
         return f"data changed since the build: {', '.join(changed[:3])}{' …' if len(changed) > 3 else ''}"
-    if not isinstance(m.get("outputs"), dict) or not isinstance(m.get("generation"), int):
+    if not isinstance(m.get("outputs"), dict) or not isinstance(m.get("generation"), str):
         return "manifest names no outputs"
     return None
 

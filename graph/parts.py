@@ -9,7 +9,7 @@ from pathlib import Path
 
 from .errors import GovkgError
 
-__all__ = ["NAME", "Parts", "label_key"]
+__all__ = ["NAME", "Parts", "label_key", "next_generation"]
 
 #: The file's name inside the build folder.
 NAME = "parts.sqlite"
@@ -37,6 +37,25 @@ CREATE INDEX labels_iri ON labels (iri);
 """
 
 
+def next_generation(previous=None) -> str:
+    """The name of the next generation of a build's parts: a count and a random tag, so that
+    parts copied from another build folder (or left by a killed build) are never taken for
+    the ones a manifest names.
+
+    Examples
+    --------
+    >>> next_generation("4-0a1b2c3d4e5f").startswith("5-"), next_generation(None).startswith("1-")
+    (True, True)
+    """
+    import secrets
+
+    try:
+        count = int(str(previous).split("-", 1)[0]) if previous is not None else 0
+    except ValueError:
+        count = 0
+    return f"{count + 1}-{secrets.token_hex(6)}"
+
+
 def label_key(label: str) -> str:
     """How two labels are compared for "the same name": spaces collapsed, case folded.
 
@@ -57,7 +76,7 @@ class Parts:
     # --- making one ----------------------------------------------------------------------------
 
     @classmethod
-    def create(cls, path: str | Path, *, generation: int, ontology: bytes, parts: dict[str, bytes],
+    def create(cls, path: str | Path, *, generation: str, ontology: bytes, parts: dict[str, bytes],
                counts: dict[str, dict], nodes: dict[str, str], refs, labels, shared: dict[bytes, int]) -> Path:
         """Write a new database at ``path`` (which must not exist) and return ``path``."""
         path = Path(path)
@@ -67,7 +86,7 @@ class Parts:
             conn.execute("PRAGMA synchronous=OFF")
             conn.executescript(_SCHEMA)
             conn.execute("BEGIN")
-            conn.executemany("INSERT INTO meta VALUES (?, ?)", [("generation", str(generation)), ("ontology", ontology)])
+            conn.executemany("INSERT INTO meta VALUES (?, ?)", [("generation", generation), ("ontology", ontology)])
             conn.executemany("INSERT INTO parts VALUES (?, ?, ?)", [(f, nt, json.dumps(counts.get(f, {}), sort_keys=True))
                                                                for f, nt in parts.items()])
             conn.executemany("INSERT INTO nodes VALUES (?, ?)", nodes.items())
@@ -81,7 +100,7 @@ class Parts:
         return path
 
     @classmethod
-    def open(cls, build_dir: str | Path, generation: int | None = None) -> Parts | None:
+    def open(cls, build_dir: str | Path, generation: str | None = None) -> Parts | None:
         """The parts of ``build_dir``, or None when missing, unreadable or of another ``generation``."""
         import stat
 
@@ -99,6 +118,15 @@ class Parts:
         except (OSError, sqlite3.Error):
             return None
 
+    def readable(self) -> bool:
+        """Whether every table can be read (a cheap look, not an integrity check of each row)."""
+        try:
+            for table in ("meta", "parts", "nodes", "refs", "labels", "shared"):
+                self.conn.execute(f"SELECT 1 FROM {table} LIMIT 1").fetchall()  # noqa: S608 - fixed names
+            return True
+        except sqlite3.Error:
+            return False
+
     def close(self) -> None:
         self.conn.close()
 
@@ -108,12 +136,10 @@ class Parts:
         row = self.conn.execute("SELECT value FROM meta WHERE key = ?", (key,)).fetchone()
         return None if row is None else row[0]
 
-    def generation(self) -> int | None:
+    def generation(self) -> str | None:
+        """The generation the database holds (``next_generation``): a build trusts it only when its manifest names the same."""
         value = self._meta("generation")
-        try:
-            return int(value)
-        except (TypeError, ValueError):
-            return None
+        return value if isinstance(value, str) else None
 
     def ontology(self) -> bytes:
         """The ontology's N-Triples as the build compiled them."""
@@ -182,7 +208,7 @@ class Parts:
 
     # --- changing ------------------------------------------------------------------------------
 
-    def replace(self, generation: int, changed: dict[str, tuple], shared: dict[bytes, int]) -> None:
+    def replace(self, generation: str, changed: dict[str, tuple], shared: dict[bytes, int]) -> None:
         """Replace, in one transaction, the rows of each file of ``changed``
         (``{file: (nt, counts, nodes, refs, labels)}``), set the counts of ``shared`` (0 removes
         the row) and the generation. Nothing is changed when it fails."""
@@ -190,7 +216,10 @@ class Parts:
         try:
             c.execute("BEGIN IMMEDIATE")
             for file, (nt, counts, nodes, refs, labels) in changed.items():
-                c.execute("INSERT OR REPLACE INTO parts VALUES (?, ?, ?)", (file, nt, json.dumps(counts, sort_keys=True)))
+                if nt:
+                    c.execute("INSERT OR REPLACE INTO parts VALUES (?, ?, ?)", (file, nt, json.dumps(counts, sort_keys=True)))
+                else:  # a file that compiles to nothing has no part (as in a full build)
+                    c.execute("DELETE FROM parts WHERE file = ?", (file,))
                 for table in ("nodes", "refs", "labels"):
                     c.execute(f"DELETE FROM {table} WHERE file = ?", (file,))  # noqa: S608 - fixed names
                 c.executemany("INSERT OR REPLACE INTO nodes VALUES (?, ?)", [(iri, file) for iri in nodes])
@@ -201,7 +230,7 @@ class Parts:
                     c.execute("INSERT OR REPLACE INTO shared VALUES (?, ?)", (line, n))
                 else:
                     c.execute("DELETE FROM shared WHERE line = ?", (line,))
-            c.execute("UPDATE meta SET value = ? WHERE key = 'generation'", (str(generation),))
+            c.execute("UPDATE meta SET value = ? WHERE key = 'generation'", (generation,))
             c.execute("COMMIT")
         except sqlite3.Error as exc:
             try:

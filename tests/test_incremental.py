@@ -208,3 +208,24 @@ def test_compiling_on_several_processes_gives_the_same_parts(data_copy, sources_
     with pytest.raises(GovkgError) as serial_error:
         _compile_indexed(data_copy, sources_dirs)
     assert str(forked_error.value) == str(serial_error.value)
+
+
+def test_damaged_or_foreign_parts_are_never_trusted(built, sources_dirs, tmp_path):
+    """Parts from another build folder (same data) or a damaged database: readers compile in memory, builds are full."""
+    data, out = built
+    other = tmp_path / "other"
+    build(data, other, sources_dirs=sources_dirs, dumps=False)
+    (out / NAME).write_bytes((other / NAME).read_bytes())  # a valid database of another build
+    assert not is_fresh(out, data)
+    assert isomorphic(load_graph(data, out), load_graph(data, other))  # compiled in memory, same graph
+    _edit(data / SITE, 'en: one of the "four practical moves"', 'en: one of the "four practical moves" (w)')
+    report = build(data, out, sources_dirs=sources_dirs, dumps=False)
+    assert not getattr(report, "incremental", False) and "generation" in report.full_because
+    with sqlite3.connect(out / NAME) as c:  # damage a part's row under the right generation
+        c.execute("DROP TABLE parts")
+    assert not is_fresh(out, data)
+    assert any('moves" (w)' in str(o) for o in load_graph(data, out).objects())
+    _edit(data / SITE, '"four practical moves" (w)', '"four practical moves" (v)')
+    report = build(data, out, sources_dirs=sources_dirs, dumps=False)
+    assert not getattr(report, "incremental", False) and "cannot be read" in report.full_because
+    assert is_fresh(out, data)
