@@ -11,7 +11,7 @@ from pathlib import Path
 from rdflib import Graph
 
 from .compile import BuildReport, compile_graph, compile_triples
-from .errors import ValidationError
+from .errors import GovkgError, ValidationError
 from .exports import serialize
 from .model import load_data
 from .paths import default_build_dir
@@ -414,7 +414,11 @@ def build(data_dir: str | Path | None = None, out_dir: str | Path | None = None,
             clock = now
 
         old = manifest.read_manifest(out_dir) if out_dir.is_dir() else None
-        inputs, stamps = manifest.input_state(data_dir, old) if data_dir.is_dir() else ({}, {})
+        try:
+            inputs, stamps = manifest.input_state(data_dir, old) if data_dir.is_dir() else ({}, {})
+        except OSError as exc:  # a file removed (or made unreadable) while the folder was read
+            raise GovkgError(f"cannot read the data folder {data_dir}: {exc.strerror or exc} "
+                             f"({exc.filename}); was it changed during the build?") from None
         fields = manifest.expected(data_dir, inputs=inputs, include_drafts=include_drafts)
         from .parts import next_generation
 
@@ -548,8 +552,11 @@ def load_store(data_dir: str | Path | None = None, build_dir: str | Path | None 
     nt = _trusted_ntriples(build_dir, data_dir)
     if nt is not None:
         store = ox.Store()
-        store.bulk_load(nt, format=ox.RdfFormat.N_TRIPLES)
-        return store
+        try:
+            store.bulk_load(nt, format=ox.RdfFormat.N_TRIPLES)
+            return store
+        except SyntaxError:  # a damaged parts database (its lines are not N-Triples): built in memory instead
+            pass
     from .query import to_store
 
     return to_store(build_graph(data_dir))
@@ -583,7 +590,12 @@ def load_graph(data_dir: str | Path | None = None, build_dir: str | Path | None 
     build_dir = Path(build_dir) if build_dir is not None else default_build_dir(data_dir)
     nt = _trusted_ntriples(build_dir, data_dir)
     if nt is not None:
+        from rdflib.plugins.parsers.ntriples import ParseError
+
         g = bind_prefixes(Graph())
-        g.parse(data=nt, format="nt")
-        return g
+        try:
+            g.parse(data=nt, format="nt")
+            return g
+        except (ParseError, UnicodeDecodeError):  # a damaged parts database: built in memory instead
+            pass
     return build_graph(data_dir)

@@ -111,10 +111,25 @@ def _setup_changed(old: dict, fields: dict) -> str | None:
                       ("ontology", "another ontology")):
         if old.get(key) != fields.get(key):
             return f"the previous build was made with {what}"
-    if not (isinstance(old.get("generation"), str) and isinstance(old.get("texts"), dict)
-            and isinstance(old.get("triples"), int) and isinstance(old.get("counts"), dict)):
+    if not _shaped(old):
         return "the previous manifest lacks what an incremental rebuild needs"
     return None
+
+
+def _shaped(old: dict) -> bool:
+    """Whether the totals an incremental rebuild carries over are in the shape a build writes them
+    (a manifest edited by hand may hold anything)."""
+    def count(v) -> bool:
+        return isinstance(v, int) and not isinstance(v, bool) and v >= 0
+
+    def strings(v) -> bool:
+        return isinstance(v, list) and all(isinstance(x, str) for x in v)
+
+    counts, texts = old.get("counts"), old.get("texts")
+    return (isinstance(old.get("generation"), str) and count(old.get("triples"))
+            and isinstance(texts, dict) and all(isinstance(k, str) and isinstance(v, str) for k, v in texts.items())
+            and isinstance(counts, dict) and all(isinstance(k, str) and count(v) for k, v in counts.items())
+            and strings(old.get("warnings", [])) and strings(old.get("unchecked", [])))
 
 
 def rebuild(data_dir: Path, out_dir: Path, old: dict, fields: dict, stamps: dict, sources_dirs, *,
@@ -205,6 +220,13 @@ def _rebuild(parts, data_dir, out_dir, old, fields, stamps, sources_dirs, check,
     if structure_problems(Dataset(tuple(entries), sources)):
         return "a structural problem (a cycle, a self-reference)"
     onto = ontology_graph()
+    from .build import ntriples
+
+    # the ontology as govkg has it now (the manifest vouches that it is the previous build's):
+    # the copy in the parts database, which readers load, must be the same
+    onto_nt = ntriples(onto)
+    if parts.ontology() != onto_nt:
+        return "the parts of the previous build hold another ontology"
     try:
         new_parts, compiled = compile_parts(Dataset(tuple(entries), sources), ontology=onto, texts=texts,
                                            tables=_tables(parts, entries, changed_set), entries=entries)
@@ -264,7 +286,7 @@ def _rebuild(parts, data_dir, out_dir, old, fields, stamps, sources_dirs, check,
         neighbourhood = _neighbourhood(parts, index, old_lines, new_lines, changed_set, blob)
         if neighbourhood is None:
             return f"the checks of this edit would need more than {MAX_NEIGHBOURS} files"
-        if not _conforms(*neighbourhood, parts.ontology()):
+        if not _conforms(*neighbourhood, onto_nt):
             return "the validation of the changed files found a violation"
         timings["validate"] = timings.get("validate", 0.0) + time.perf_counter() - clock
         clock = time.perf_counter()

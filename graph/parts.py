@@ -4,12 +4,13 @@ from __future__ import annotations
 
 import json
 import os
+import re
 import sqlite3
 from pathlib import Path
 
 from .errors import GovkgError
 
-__all__ = ["NAME", "Parts", "label_key", "next_generation"]
+__all__ = ["NAME", "Parts", "DamagedParts", "label_key", "next_generation"]
 
 #: The file's name inside the build folder.
 NAME = "parts.sqlite"
@@ -65,6 +66,32 @@ def label_key(label: str) -> str:
     True
     """
     return " ".join(label.split()).casefold()
+
+
+class DamagedParts(sqlite3.DatabaseError):
+    """A row of a parts database is not in the shape a build writes (a damaged or edited file)."""
+
+
+#: a part as a build writes it: N-Triples lines of IRIs and literals (no blank nodes)
+_PART = re.compile(rb'(?:<[^<>"{}|^`\\\s]*> <[^<>"{}|^`\\\s]*> '
+                   rb'(?:<[^<>"{}|^`\\\s]*>|"(?:[^"\\\n\r]|\\.)*"(?:@[A-Za-z]+(?:-[A-Za-z0-9]+)*|\^\^<[^<>\s]*>)?) \.\n)*')
+
+
+def _checked(value, kind, what: str):
+    if not isinstance(value, kind) or isinstance(value, bool):
+        raise DamagedParts(f"{what} is not what a build writes")
+    return value
+
+
+def _counts(text) -> dict:
+    try:
+        counts = json.loads(_checked(text, str, "a part's counts"))
+    except ValueError:
+        counts = None
+    if not isinstance(counts, dict) or not all(isinstance(k, str) and isinstance(v, int) and not isinstance(v, bool)
+                                               and v >= 0 for k, v in counts.items()):
+        raise DamagedParts("a part's counts are not what a build writes")
+    return counts
 
 
 class Parts:
@@ -143,20 +170,36 @@ class Parts:
 
     def ontology(self) -> bytes:
         """The ontology's N-Triples as the build compiled them."""
-        return bytes(self._meta("ontology") or b"")
+        return _checked(self._meta("ontology"), bytes, "the ontology")
 
     def part(self, file: str) -> bytes | None:
+        """The N-Triples of ``file``'s part (None when it has none), checked to be lines as a build writes them.
+
+        Raises
+        ------
+        DamagedParts
+            The row holds something else (text, a number, lines that are not N-Triples).
+        """
         row = self.conn.execute("SELECT nt FROM parts WHERE file = ?", (file,)).fetchone()
-        return None if row is None else bytes(row[0])
+        if row is None:
+            return None
+        nt = _checked(row[0], bytes, f"the part of {file}")
+        try:
+            nt.decode("utf-8")
+        except UnicodeDecodeError:
+            raise DamagedParts(f"the part of {file} is not UTF-8") from None
+        if _PART.fullmatch(nt) is None:
+            raise DamagedParts(f"the part of {file} is not N-Triples as a build writes them")
+        return nt
 
     def counts(self, file: str) -> dict:
         """The entries per section and evidence sentences checked of ``file``'s part ({} when none)."""
         row = self.conn.execute("SELECT counts FROM parts WHERE file = ?", (file,)).fetchone()
-        return {} if row is None else json.loads(row[0])
+        return {} if row is None else _counts(row[0])
 
     def labels_of(self, iri: str) -> dict[str, str]:
         """``{lang: label}`` of a node defined by a data file."""
-        return {lang: label for lang, label in
+        return {_checked(lang, str, "a label's language"): _checked(label, str, "a label") for lang, label in
                 self.conn.execute("SELECT lang, label FROM labels WHERE iri = ?", (iri,))}
 
     def files(self) -> list[str]:
@@ -165,7 +208,7 @@ class Parts:
     def ntriples(self) -> bytes:
         """Ontology and every part as one N-Triples document (not sorted; a line may occur twice)."""
         chunks = [self.ontology()]
-        chunks += [bytes(r[0]) for r in self.conn.execute("SELECT nt FROM parts")]
+        chunks += [_checked(r[0], bytes, "a part") for r in self.conn.execute("SELECT nt FROM parts")]
         return b"".join(chunks)
 
     def defining(self, iris) -> dict[str, str]:
@@ -174,24 +217,28 @@ class Parts:
         for iri in iris:
             row = self.conn.execute("SELECT file FROM nodes WHERE iri = ?", (iri,)).fetchone()
             if row is not None:
-                out[iri] = row[0]
+                out[iri] = _checked(row[0], str, "a node's file")
         return out
 
     def defined_in(self, file: str) -> set[str]:
-        return {r[0] for r in self.conn.execute("SELECT iri FROM nodes WHERE file = ?", (file,))}
+        return {_checked(r[0], str, "a node") for r in self.conn.execute("SELECT iri FROM nodes WHERE file = ?", (file,))}
 
     def referring(self, iris) -> set[str]:
         """The files that refer to one of ``iris`` (defined in another file)."""
         out: set[str] = set()
         for iri in iris:
-            out.update(r[0] for r in self.conn.execute("SELECT file FROM refs WHERE iri = ?", (iri,)))
+            out.update(_checked(r[0], str, "a reference's file")
+                       for r in self.conn.execute("SELECT file FROM refs WHERE iri = ?", (iri,)))
         return out
 
     def same_labels(self, keys) -> list[tuple]:
         """``(key, iri, file, lang, label, line)`` of every label whose ``label_key`` is among ``keys``."""
         out = []
         for key in keys:
-            out += self.conn.execute("SELECT key, iri, file, lang, label, line FROM labels WHERE key = ?", (key,)).fetchall()
+            for row in self.conn.execute("SELECT key, iri, file, lang, label, line FROM labels WHERE key = ?", (key,)):
+                for value, kind in zip(row, (str, str, str, str, str, int)):
+                    _checked(value, kind, "a label's row")
+                out.append(row)
         return out
 
     def unowned_subject(self, iri: str) -> bool:
@@ -204,7 +251,7 @@ class Parts:
     def shared_count(self, line: bytes) -> int:
         """How many parts write ``line``, a line about a node no single file defines (0 when none)."""
         row = self.conn.execute("SELECT n FROM shared WHERE line = ?", (line,)).fetchone()
-        return 0 if row is None else row[0]
+        return 0 if row is None else _checked(row[0], int, "a shared line's count")
 
     # --- changing ------------------------------------------------------------------------------
 
