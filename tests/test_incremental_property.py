@@ -190,12 +190,26 @@ def op_cycle(data, a, b):
 
 
 def op_same_zh_label(data, a, b):
+    """A mechanism made a copy (labels, kinds, sentence) of a mechanism of another file: two mechanisms, one zh label."""
     f = _pick(_sites(data), a)
-    labels = re.findall(r"\{id: m\d+, zh: ([^,]+),", "".join(p.read_text(encoding="utf-8") for p in _sites(data)
-                                                          if p != f))
-    if not labels:
+    theirs = re.findall(r"\{id: m\d+, (zh: [^}]*)\}",
+                        "".join(p.read_text(encoding="utf-8") for p in _sites(data) if p != f))
+    if not theirs:
         return None
-    return _sub(f, r"(\{id: m\d+, zh: )[^,]+,", rf"\g<1>{_pick(labels, b)},", a)
+    body = _pick(theirs, b)
+    return _sub(f, r"(\{id: m\d+, )zh: [^}]*\}", lambda m: m.group(1) + body + "}", a)
+
+
+def op_same_org_label(data, a, b):
+    """An organization given the labels (and sentence) of one of another file: a duplicate-name warning."""
+    f = _pick(_sites(data), a)
+    theirs = re.findall(r"\{id: [ov]\d+, (zh: [^,]+, en: [^,]+), type: [^}]*(evidence: '[^']*')\}",
+                        "".join(p.read_text(encoding="utf-8") for p in _sites(data) if p != f))
+    if not theirs:
+        return None
+    labels, evidence = _pick(theirs, b)
+    return _sub(f, r"(\{id: [ov]\d+, )zh: [^,]+, en: [^,]+,([^}]*)evidence: '[^']*'\}",
+                lambda m: f"{m.group(1)}{labels},{m.group(2)}{evidence}}}", a)
 
 
 def op_draft(data, a, b):
@@ -205,7 +219,7 @@ def op_draft(data, a, b):
 
 OPS = {f.__name__[3:]: f for f in (op_label, op_evidence_other, op_evidence_fragment, op_value, op_reference,
                                     op_duplicate_id, op_rename_id, op_delete_file, op_add_file, op_cycle,
-                                    op_same_zh_label, op_draft)}
+                                    op_same_zh_label, op_same_org_label, op_draft)}
 
 EDITS = st.lists(st.tuples(st.sampled_from(sorted(OPS)), st.integers(0, 10_000), st.integers(0, 10_000)),
                  min_size=1, max_size=4)
