@@ -71,8 +71,10 @@ def _tables(parts, entries, changed: set[str]):
     from .compile import _PATH
 
     def defined(iri: str) -> bool:
+        # a node a report file defines (its publisher) is no entry of the data: a full build's
+        # tables do not hold it, so neither do these
         owner = parts.defining([iri]).get(iri)
-        return owner is not None and owner not in changed
+        return owner is not None and owner not in changed and not owner.startswith("sources/")
 
     def place(key):
         for kind in ("site", "area"):
@@ -282,10 +284,12 @@ def _rebuild(parts, data_dir, out_dir, old, fields, stamps, sources_dirs, check,
         triples += (others or n_new > 0) - (others or n_old > 0)
     timings["n-triples"] = timings.get("n-triples", 0.0) + time.perf_counter() - clock
     clock = time.perf_counter()
+    neighbourhood = _neighbourhood(parts, index, old_lines, new_lines, changed_set, blob)
+    if neighbourhood is None:
+        return f"the checks of this edit would need more than {MAX_NEIGHBOURS} files"
+    if _cycle(neighbourhood[0]):  # a full build's structure check finds it (with or without validation)
+        return "a cycle of containment, part-of or parts across files"
     if check:
-        neighbourhood = _neighbourhood(parts, index, old_lines, new_lines, changed_set, blob)
-        if neighbourhood is None:
-            return f"the checks of this edit would need more than {MAX_NEIGHBOURS} files"
         if not _conforms(*neighbourhood, onto_nt):
             return "the validation of the changed files found a violation"
         timings["validate"] = timings.get("validate", 0.0) + time.perf_counter() - clock
@@ -398,6 +402,29 @@ def _neighbourhood(parts, index: PartIndex, old_lines, new_lines, changed: set[s
         prefixes = tuple(f"<{iri}> ".encode() for iri in iris)
         lines |= {line for line in lines_of(f) if line.startswith(prefixes)}
     return lines, subjects - set(outside)
+
+
+_HAS_PART, _IS_PART_OF = _CHAINS[2], _CHAINS[3]
+
+
+def _cycle(lines: set[bytes]) -> bool:
+    """Whether the containment, part-of or parts links among ``lines`` (which hold the chains of the
+    changed files to their ends) go round: ``structure_problems`` of a full build reports each such cycle."""
+    import networkx as nx
+
+    graphs = {p: nx.DiGraph() for p in (_CHAINS[0], _CHAINS[1], _HAS_PART)}
+    for line in lines:
+        p = line.split(b" ", 2)[1]
+        if p not in _CHAINS:
+            continue
+        s, o = _iris(line)
+        if o is None:
+            continue
+        if p == _IS_PART_OF:
+            graphs[_HAS_PART].add_edge(o, s)
+        else:
+            graphs[p].add_edge(s, o)
+    return not all(nx.is_directed_acyclic_graph(g) for g in graphs.values())
 
 
 def _by_owner(owners: dict[str, str]) -> dict[str, set[str]]:
