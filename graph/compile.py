@@ -432,6 +432,13 @@ class _Compiler:
     def entry(self, e: Entry) -> None:
         if e.section == "redirects":
             return self.redirect(e)
+        placed = e.is_use or e.section in ("mechanisms", *_AT_SITE) or (
+            e.section == "organizations" and "active_at" not in e.values)
+        if placed and e.site is not None and e.site not in self.places:
+            # the file's site is left out (a draft): its facts cannot be placed
+            why = ("is a draft (status: draft): mark this entry a draft too, or accept the site"
+                   if ("place", e.site) in self.dataset.drafts else "is not defined")
+            return self.problems.append(e.problem(None, f"the site '{e.site}' of this file {why}"))
         if e.is_use:
             return self.use(e)
         v, g = e.values, self.g

@@ -336,3 +336,15 @@ def test_library_limits_that_mean_nothing_are_govkg_errors(graph):
         with pytest.raises(GovkgError):
             call()
     assert len(similar_sites(graph, "高新社区", top=2)["similar"]) == 2
+
+
+def test_a_draft_site_with_facts_that_are_not_drafts_is_a_clean_error(data_copy, tmp_path):
+    """The site of a file marked ``status: draft`` while its mechanisms and outcomes are not: they cannot be placed."""
+    site = data_copy / "sites" / "wenshancun.yaml"
+    text = site.read_text(encoding="utf-8")
+    site.write_text(text.replace("  id: wenshancun\n", "  id: wenshancun\n  status: draft\n", 1), encoding="utf-8")
+    r = CliRunner().invoke(cli, ["--data", str(data_copy), "build", "--full", "-o", str(tmp_path / "b")])
+    assert r.exit_code == 1 and isinstance(r.exception, SystemExit), r.output
+    assert "data/sites/wenshancun.yaml:" in r.output
+    assert "the site 'wenshancun' of this file is a draft (status: draft)" in r.output
+    assert not (tmp_path / "b").exists()
