@@ -64,7 +64,6 @@ def answer(store, job: dict):
     never a 200 with a cut body.
     """
     from .guard import find_service, is_update, syntax_error
-    from .namespace import PREFIXES
     from .results import write_result
 
     text = job["query"]
@@ -73,7 +72,7 @@ def answer(store, job: dict):
         return _plain(403, f"SERVICE (federated query) at line {pos[0]}, column {pos[1]} is refused: this "
                            f"endpoint never sends a request to another endpoint.")
     try:
-        res = store.query(text, prefixes=PREFIXES)
+        res = store.query(text, prefixes=_prefixes_for(text))
     except SyntaxError as exc:
         if is_update(text):
             return _plain(403, "This endpoint is read-only: SPARQL Update is refused.")
@@ -94,6 +93,30 @@ def answer(store, job: dict):
     if w.fmt == "csv":
         headers["Content-Type"] = "text/csv; charset=utf-8; header=present"
     return 200, headers, b"".join(chunks)
+
+
+_PREFIXES_FOR: dict[str, dict] = {}
+
+
+def _prefixes_for(text: str) -> dict:
+    """Our predeclared prefixes that ``text`` can use: those whose ``name:`` occurs in it.
+
+    The same answers as passing all of them (a prefixed name ``p:x`` holds ``p:``), and Oxigraph
+    parses a query faster with two prefixes than with twenty-five. Remembered per query text.
+
+    Examples
+    --------
+    >>> sorted(_prefixes_for("SELECT ?l WHERE { site:gaoxinshequ rdfs:label ?l }"))
+    ['rdfs', 'site']
+    """
+    found = _PREFIXES_FOR.get(text)
+    if found is None:
+        from .namespace import PREFIXES
+
+        if len(_PREFIXES_FOR) >= 512:
+            _PREFIXES_FOR.clear()
+        found = _PREFIXES_FOR[text] = {p: ns for p, ns in PREFIXES.items() if p + ":" in text}
+    return found
 
 
 def _plain(status: int, message: str):
@@ -194,6 +217,19 @@ _READ_ONLY = "This endpoint is read-only: SPARQL Update is refused."
 _PAGE = re.compile(r"/views/(\w+)\.html|/report(?:\.(zh|en))?\.html")
 
 
+_UNQUOTED: dict[str, str] = {}
+
+
+def _unquoted(value: str) -> str:
+    """``unquote_plus(value)``, remembered for the last few hundred values (clients repeat their queries)."""
+    text = _UNQUOTED.get(value)
+    if text is None:
+        if len(_UNQUOTED) >= 512:
+            _UNQUOTED.clear()
+        text = _UNQUOTED[value] = unquote_plus(value)
+    return text
+
+
 class _App:
     """The endpoint's routes, run in each worker process: ``app(request) -> (status, headers, body)``."""
 
@@ -233,7 +269,7 @@ class _App:
         path = req.path
         if path == "/sparql":
             if req.query.startswith("query=") and "&" not in req.query:  # the common case, parsed at less cost
-                params = {"query": [unquote_plus(req.query[6:])]}
+                params = {"query": [_unquoted(req.query[6:])]}
             else:
                 params = parse_qs(req.query, keep_blank_values=True)
             if "update" in params:
