@@ -50,6 +50,7 @@ _IDLE, _WRITING = 0, 3
 _DEBUG = bool(os.environ.get("GOVKG_POOL_DEBUG"))  # the supervisor logs kills and ends to stderr
 _TICK = 0.02  # seconds between two looks of a worker's watchdog at the request it runs
 _MAX_HEAD = 64 << 10
+_RECV = 64 << 10  # bytes read from a connection at once
 _MAX_BODY = 1 << 20
 _HEADER = struct.Struct("!q")  # replaced workers
 _SLOT = struct.Struct("!qqdq")  # pid, phase, started (time.monotonic, the same clock in every process), connections
@@ -187,6 +188,8 @@ class _Worker:
         self.tid = threading.get_native_id()
         self.cpu = time.pthread_getcpuclockid(threading.get_ident())  # this (main) thread's CPU time
         self.pid = os.getpid()
+        self.rbuf = bytearray(_RECV)
+        self.rview = memoryview(self.rbuf)
 
     # -- shared state ---------------------------------------------------------------------
     def _phase(self, phase: int, started: float = 0.0) -> None:
@@ -289,15 +292,15 @@ class _Worker:
             self._phase(_IDLE)
 
     def _read(self, conn: _Conn) -> None:
-        try:
-            data = conn.sock.recv(1 << 16, socket.MSG_DONTWAIT)
+        try:  # into a buffer allocated once: recv(64 KiB) would allocate and shrink 64 KiB per request
+            n = conn.sock.recv_into(self.rbuf, _RECV, socket.MSG_DONTWAIT)
         except (BlockingIOError, InterruptedError):
             return
         except OSError:
-            data = b""
-        if not data:
+            n = 0
+        if not n:
             return self._close(conn)
-        conn.buf += data
+        conn.buf += self.rview[:n]
         self._serve(conn)
 
     def _serve(self, conn: _Conn) -> None:

@@ -10,6 +10,8 @@ from pathlib import Path
 from urllib.parse import parse_qs, unquote_plus, urlsplit
 
 from .errors import GovkgError, QueryError
+from .guard import find_service, is_update, syntax_error
+from .results import write_result
 
 __all__ = ["LOOPBACK", "Settings", "answer", "make_server", "serve", "is_loopback"]
 
@@ -63,9 +65,6 @@ def answer(store, job: dict):
     endpoint cannot meet 406. The body is complete before the status is chosen: a reply is
     never a 200 with a cut body.
     """
-    from .guard import find_service, is_update, syntax_error
-    from .results import write_result
-
     text = job["query"]
     pos = find_service(text) if "service" in text.lower() else None
     if pos is not None:
@@ -241,7 +240,7 @@ class _App:
         """A page rendered on first request runs without the deadline; everything else under it."""
         from .pool import PAGE, QUERY
 
-        return PAGE if _PAGE.fullmatch(req.path) else QUERY
+        return QUERY if req.path == "/sparql" or not _PAGE.fullmatch(req.path) else PAGE
 
     def __call__(self, req):
         status, headers, body = self._route(req)
@@ -327,7 +326,7 @@ class _App:
                                "application/x-www-form-urlencoded form with a 'query' field.")
 
     def _query(self, req, text: str, params: dict):
-        if any(v for k in ("default-graph-uri", "named-graph-uri") for v in params.get(k, [])):
+        if any(params.get("default-graph-uri", ())) or any(params.get("named-graph-uri", ())):
             return self._text(400, "This endpoint holds one default graph: default-graph-uri and named-graph-uri "
                                    "are not supported.")
         fmt = (params.get("format") or params.get("output") or [None])[0] or None
@@ -379,9 +378,6 @@ def make_server(*, host: str = "127.0.0.1", port: int = 7878, settings: Settings
     if store is None:
         store = load_store(data_dir, build_dir)
     triples = len(store)
-    from .guard import is_update
-    from . import results  # noqa: F401 - loaded once here, shared by every worker forked later
-
     is_update("ASK {}")  # builds rdflib's SPARQL grammar now, not in each worker's first refused update
     app = _App(store, settings, _Pages(data_dir, build_dir, triples), triples)
     cap = f" of {settings.memory >> 20:,} MiB" if settings.memory else ""
