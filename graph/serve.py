@@ -11,6 +11,7 @@ from urllib.parse import parse_qs, unquote_plus, urlsplit
 
 from .errors import GovkgError, QueryError
 from .guard import find_service, is_update, syntax_error
+from .pool import PAGE, QUERY
 from .results import write_result
 
 __all__ = ["LOOPBACK", "Settings", "answer", "make_server", "serve", "is_loopback"]
@@ -238,8 +239,6 @@ class _App:
 
     def kind(self, req) -> int:
         """A page rendered on first request runs without the deadline; everything else under it."""
-        from .pool import PAGE, QUERY
-
         return QUERY if req.path == "/sparql" or not _PAGE.fullmatch(req.path) else PAGE
 
     def __call__(self, req):
