@@ -440,10 +440,12 @@ class _Worker:
     # -- the watchdog thread --------------------------------------------------------------
     def _watchdog(self) -> None:
         """Every ``_TICK`` s: a query still running is announced to the supervisor (with its client's
-        socket, for the 503). A request that has used ``_TICK`` s of CPU gets its worker niced; one
-        that has used ``LONG`` s of CPU (or run five times as long) has the worker's other
-        connections handed to other workers. CPU time, not the clock: on a loaded machine a
-        short request can take long without being the one to step aside for."""
+        socket, for the 503). A query that has used ``_TICK`` s of CPU gets its worker niced (not a
+        page: its rendering is bounded, and niced on a machine busy with other work it took 16 to
+        33 s instead of 3.4); a request that has used ``LONG`` s of CPU (or run five times as
+        long) has the worker's other connections handed to other workers. CPU time, not the
+        clock: on a loaded machine a short request can take long without being the one to step
+        aside for."""
         long = min(LONG, self.pool.timeout / 2)
         niced = 0
         while True:
@@ -472,7 +474,7 @@ class _Worker:
                             socket.send_fds(self.ctrl, [b"L" + struct.pack("!q", cur[0])], [cur[1].fd])
                         except OSError:
                             pass
-                if used >= _TICK and cur[0] != niced:
+                if used >= _TICK and cur[0] != niced and cur[3] == QUERY:
                     niced = self.niced = cur[0]
                     try:
                         os.setpriority(os.PRIO_PROCESS, self.tid, 15)  # yield the CPU to the short requests
