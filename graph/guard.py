@@ -157,8 +157,6 @@ def limit_memory(nbytes: int) -> int | None:
 
 
 def _kill(proc) -> None:
-    if proc.pid is None:  # never started
-        return
     if proc.is_alive():
         try:
             os.kill(proc.pid, signal.SIGKILL)
@@ -188,7 +186,6 @@ def run_in_child(target, args=(), *, timeout: float | None, on_message=None):
     recv, send = ctx.Pipe(duplex=False)
 
     def child():
-        signal.pthread_sigmask(signal.SIG_SETMASK, mask)
         recv.close()
         try:
             value = target(send.send, *args)
@@ -204,16 +201,9 @@ def run_in_child(target, args=(), *, timeout: float | None, on_message=None):
 
     proc = ctx.Process(target=child, daemon=True)
     deadline = None if timeout is None else time.monotonic() + timeout
-    # Ctrl-C (or SIGTERM) during the fork would raise inside an at-fork handler, where Python
-    # only prints "Exception ignored" and goes on: the parent then waited for a runaway child
-    # forever. Held back until the fork is done, it arrives below, inside the try that kills.
-    mask = signal.pthread_sigmask(signal.SIG_BLOCK, {signal.SIGINT, signal.SIGTERM})
+    proc.start()
+    send.close()
     try:
-        try:
-            proc.start()
-        finally:
-            signal.pthread_sigmask(signal.SIG_SETMASK, mask)
-        send.close()
         while True:
             left = None if deadline is None else max(0.0, deadline - time.monotonic())
             if not recv.poll(left):
