@@ -11,7 +11,7 @@ from pathlib import Path
 from rdflib import Graph
 
 from .compile import BuildReport, compile_graph, compile_triples
-from .errors import ValidationError
+from .errors import GovkgError, ValidationError
 from .exports import serialize
 from .model import load_data
 from .paths import default_build_dir
@@ -22,7 +22,7 @@ from .writers import write_atomic, write_set
 __all__ = [
     "BuildReport", "bundled_data_dir", "default_data_dir", "default_sources_dirs", "compile_graph", "build_graph",
     "build", "write_atomic", "serialize", "load_graph", "load_store", "is_fresh",
-    "ntriples", "turtle_from_ntriples",
+    "ntriples", "nt_lines", "turtle_from_ntriples", "DUMP_TRIPLES", "dump_ntriples",
 ]
 
 #: The file ``load_graph`` reads back (N-Triples parses fastest).
@@ -122,6 +122,22 @@ def _compile(data_dir, sources_dirs, include_drafts=False, file_loader=None):
     return onto, data, report
 
 
+def _compile_indexed(data_dir: Path, sources_dirs, include_drafts=False, file_loader=None, lap=lambda name: None):
+    """(ontology graph, the indexed parts of each data file, report, source texts) of ``data_dir``."""
+    from .compile import _source_texts
+    from .partindex import compile_indexed
+
+    onto = ontology_graph()
+    dataset = load_data(data_dir, include_drafts=include_drafts, file_loader=file_loader)
+    check_structure(dataset)
+    lap("load")
+    texts = _source_texts(dataset, sources_dirs)
+    index, report = compile_indexed(dataset, data_dir, ontology=onto, texts=texts)
+    report.warnings = duplicate_label_warnings(dataset)
+    lap("compile")
+    return onto, index, report, texts
+
+
 def _build(data_dir, sources_dirs, include_drafts=False, file_loader=None):
     with _no_cycle_collection():
         onto, data, report = _compile(data_dir, sources_dirs, include_drafts, file_loader)
@@ -147,22 +163,36 @@ def ntriples(graph: Graph, extra=()) -> bytes:
     <urn:x> <urn:p> "a" .
     <urn:x> <urn:p> "b" .
     """
-    from rdflib import BNode, Literal, URIRef
-    from rdflib.plugins.serializers.nt import _nt_row, _quoteLiteral
+    from rdflib import BNode
+    from rdflib.plugins.serializers.nt import _nt_row
 
     if any(isinstance(term, BNode) for triple in graph for term in triple):
         from rdflib.compare import to_canonical_graph
 
         graph = to_canonical_graph(graph)
     lines = {_nt_row(t).encode("utf-8") for t in graph}
+    lines.update(nt_lines(extra))
+    return b"".join(sorted(lines))  # bytes sort by memcmp: 3× faster than str for CJK text
+
+
+def nt_lines(triples) -> set[bytes]:
+    """The N-Triples line of each ``(s, p, o)`` (rdflib terms, no blank nodes), as rdflib's serializer writes it.
+
+    Examples
+    --------
+    >>> from rdflib import Literal, URIRef
+    >>> nt_lines([(URIRef("urn:x"), URIRef("urn:p"), Literal("a", lang="zh"))])
+    {b'<urn:x> <urn:p> "a"@zh .\\n'}
+    """
+    from rdflib import Literal, URIRef
+    from rdflib.plugins.serializers.nt import _quoteLiteral
 
     def term(t) -> str:  # ``_nt_row``'s output; IRIs of the data are checked by the loader (slugs, URLs)
         if type(t) is URIRef:
             return f"<{t}>"
         return _quoteLiteral(t) if isinstance(t, Literal) else t.n3()
 
-    lines.update(f"{term(s)} {term(p)} {term(o)} .\n".encode("utf-8") for s, p, o in extra)
-    return b"".join(sorted(lines))  # bytes sort by memcmp: 3× faster than str for CJK text
+    return {f"{term(s)} {term(p)} {term(o)} .\n".encode("utf-8") for s, p, o in triples}
 
 
 def turtle_from_ntriples(nt: bytes) -> bytes:
@@ -283,15 +313,58 @@ class _ParseCache:
         write_atomic(self.path, hmac.digest(self.secret, body, "sha256") + body)
 
 
-def build(data_dir: str | Path | None = None, out_dir: str | Path | None = None, *, sources_dirs=None,
-          check: bool = True, include_drafts: bool = False, incremental: bool = True) -> BuildReport:
-    """Compile ontology + data, validate, and write ``govkg.ttl``, ``govkg.nt`` and ``manifest.json`` into ``out_dir``.
+@contextlib.contextmanager
+def _build_lock(out_dir: Path):
+    """One build at a time in ``out_dir`` (an advisory ``flock`` on ``out_dir/.build.lock``): a
+    second build waits for the first, then sees its result (an incremental rebuild reads the
+    manifest and parts the previous one wrote)."""
+    import fcntl
+    import stat
 
-    Everything is compiled, validated (SHACL shapes and quality rules, unless ``check`` is
-    false) and serialized in memory first; files are replaced only then, each atomically, and
-    the manifest naming them (with their hashes and the hash of every input) is written last,
-    so invalid data leaves the previous build untouched and an interrupted write is never
-    trusted (see ``govkg.manifest``). The N-Triples are sorted: the same inputs give the same bytes.
+    from .errors import GovkgError
+    from .writers import check_target
+
+    real, _st = check_target(out_dir / ".build.lock")
+    made = not real.parent.exists()
+    try:
+        real.parent.mkdir(parents=True, exist_ok=True)
+        fd = os.open(real, os.O_RDWR | os.O_CREAT | getattr(os, "O_NOFOLLOW", 0), 0o644)
+    except OSError as exc:
+        raise GovkgError(f"cannot lock the build folder {out_dir}: {exc.strerror or exc}") from None
+    try:
+        if not stat.S_ISREG(os.fstat(fd).st_mode):
+            raise GovkgError(f"{real} is not a regular file: remove it")
+        fcntl.flock(fd, fcntl.LOCK_EX)
+        yield
+    except BaseException:
+        if made:  # a first build that failed leaves no build folder behind
+            with contextlib.suppress(OSError):
+                real.unlink()
+                real.parent.rmdir()
+        raise
+    finally:
+        os.close(fd)  # closing releases the lock
+
+
+#: Graphs of at most this many triples get the single-file dumps ``govkg.ttl`` and ``govkg.nt``
+#: by default (``build(dumps=None)``); larger ones only when asked, since rewriting them would
+#: make every rebuild as slow as a full one (430 MB of N-Triples at 20,000 sites).
+DUMP_TRIPLES = 1_000_000
+
+
+def build(data_dir: str | Path | None = None, out_dir: str | Path | None = None, *, sources_dirs=None,
+          check: bool = True, include_drafts: bool = False, incremental: bool = True,
+          dumps: bool | None = None) -> BuildReport:
+    """Compile ontology + data, validate, and write the build folder ``out_dir``.
+
+    The build folder holds ``parts.sqlite`` (the compiled triples of each data file, with the
+    indexes an incremental rebuild uses), for graphs of up to ``DUMP_TRIPLES`` triples the
+    single-file dumps ``govkg.ttl`` and ``govkg.nt`` (sorted: the same inputs give the same
+    bytes), and ``manifest.json``. Everything is compiled and validated (SHACL shapes and
+    quality rules, unless ``check`` is false) in memory first; files are replaced only then, and
+    the manifest naming them (with the hash of every input and output, and the parts'
+    generation) is written last, so invalid data leaves the previous build untouched and an
+    interrupted write is never trusted (see ``govkg.manifest``).
 
     Parameters
     ----------
@@ -303,9 +376,14 @@ def build(data_dir: str | Path | None = None, out_dir: str | Path | None = None,
     include_drafts : bool, default False
         Also compile the entries marked ``status: draft``.
     incremental : bool
-        Reuse the parse of every data file whose content hash is unchanged
-        (``out_dir/.parse-cache.pickle``, written by every successful build); the checks
-        across files run in full either way.
+        When only data files changed since the last build in ``out_dir`` (not the reports,
+        their texts, the ontology or govkg), recompile and validate just those files and what
+        refers to them (``govkg.incremental``); else reuse the parse of every data file whose
+        content hash is unchanged (``out_dir/.parse-cache.pickle``). Checks across files run
+        either way.
+    dumps : bool, optional
+        Write ``govkg.ttl`` and ``govkg.nt``; default: when the graph has at most
+        ``DUMP_TRIPLES`` triples. A build with dumps is always a full build.
 
     Returns
     -------
@@ -318,27 +396,56 @@ def build(data_dir: str | Path | None = None, out_dir: str | Path | None = None,
     ValidationError
         The compiled graph violates a SHACL shape or a quality rule.
     """
-    with _no_cycle_collection():
+    data_dir = Path(data_dir) if data_dir is not None else default_data_dir()
+    out_dir = Path(out_dir) if out_dir is not None else default_build_dir(data_dir)
+    if not data_dir.is_dir():  # the loader's own error, before a build folder is made for nothing
+        load_data(data_dir)
+    with _no_cycle_collection(), _build_lock(out_dir):
         from . import manifest
 
-        data_dir = Path(data_dir) if data_dir is not None else default_data_dir()
-        out_dir = Path(out_dir) if out_dir is not None else default_build_dir(data_dir)
+        if sources_dirs is None:
+            sources_dirs = default_sources_dirs(data_dir)
         clock, timings = time.perf_counter(), {}
 
         def lap(name):
             nonlocal clock
             now = time.perf_counter()
-            timings[name] = now - clock
+            timings[name] = timings.get(name, 0.0) + now - clock
             clock = now
 
-        inputs = manifest.input_hashes(data_dir) if data_dir.is_dir() else {}
+        old = manifest.read_manifest(out_dir) if out_dir.is_dir() else None
+        try:
+            inputs, stamps = manifest.input_state(data_dir, old) if data_dir.is_dir() else ({}, {})
+        except OSError as exc:  # a file removed (or made unreadable) while the folder was read
+            raise GovkgError(f"cannot read the data folder {data_dir}: {exc.strerror or exc} "
+                             f"({exc.filename}); was it changed during the build?") from None
         fields = manifest.expected(data_dir, inputs=inputs, include_drafts=include_drafts)
-        cache = _ParseCache(out_dir, inputs, data_dir, reuse=incremental)
+        from .parts import next_generation
+
+        generation = next_generation((old or {}).get("generation"))
         lap("hash")
-        onto, data, report = _compile(data_dir, sources_dirs, include_drafts, cache)
-        lap("load+compile")
-        nt = ntriples(onto, data)
-        report.triples = nt.count(b"\n")
+        if incremental and not include_drafts and dumps is not True and old is not None:
+            from .incremental import rebuild
+
+            done = rebuild(data_dir, out_dir, old, fields, stamps, sources_dirs, check=check, timings=timings)
+            if not isinstance(done, str):
+                return done
+            why_full = done
+            clock = time.perf_counter()
+        else:
+            why_full = "asked for" if not incremental else "no previous build" if old is None else \
+                "a build with drafts or dumps is always full"
+        cache = _ParseCache(out_dir, inputs, data_dir, reuse=incremental)
+        onto, index, report, texts = _compile_indexed(data_dir, sources_dirs, include_drafts, cache, lap)
+        onto_nt = ntriples(onto)
+        nt = onto_nt + b"".join(index.blobs.values())
+        union = set(nt.splitlines(keepends=True))
+        report.triples = len(union)
+        if dumps is None:
+            dumps = report.triples <= DUMP_TRIPLES
+        if dumps:
+            nt = b"".join(sorted(union))
+        del union
         lap("n-triples")
         if check:
             from .validate import validate
@@ -347,19 +454,40 @@ def build(data_dir: str | Path | None = None, out_dir: str | Path | None = None,
             if not result.conforms:
                 raise ValidationError(result)
             lap("validate")
-        blobs = {"govkg.ttl": turtle_from_ntriples(nt), _FAST: nt}
+        blobs = {"govkg.ttl": turtle_from_ntriples(nt), _FAST: nt} if dumps else {}
         lap("turtle")
-        # outputs and the manifest naming their hashes as one set (writers.write_set): after a
+        from .parts import NAME, Parts
+        from .writers import TEMP_PREFIX, check_target, finish_interrupted
+
+        out_dir.mkdir(parents=True, exist_ok=True)
+        finish_interrupted(out_dir)
+        real, _st = check_target(out_dir / NAME)
+        temp = real.with_name(f"{TEMP_PREFIX}{os.getpid()}-{NAME}")
+        temp.unlink(missing_ok=True)
+        try:
+            Parts.create(temp, generation=generation, ontology=onto_nt,
+                         parts=index.blobs, counts=index.counts,
+                         nodes=index.nodes, refs=index.refs, labels=index.labels, shared=index.unowned)
+            os.replace(temp, real)
+        except BaseException:
+            temp.unlink(missing_ok=True)
+            raise
+        # the dumps and the manifest naming their hashes as one set (writers.write_set): after a
         # crash all are new or all are old, and readers check the hashes in any case
         files = {out_dir / name: b for name, b in blobs.items()}
-        files[out_dir / manifest.MANIFEST] = manifest.manifest_bytes(fields, blobs, validated=check)
-        report.outputs = write_set(files)[: len(blobs)]
+        files[out_dir / manifest.MANIFEST] = manifest.manifest_bytes(
+            fields, blobs, validated=check, generation=generation, stamps=stamps, triples=report.triples,
+            texts=manifest.text_hashes(texts), warnings=report.warnings,
+            counts={**report.entries, "evidence": report.evidence_checked}, unchecked=report.evidence_unchecked)
+        report.outputs = write_set(files)[: len(blobs)] + [real]
         cache.save()
         lap("write")
         #: seconds per stage (for benchmarks/bench_build.py)
         report.timings = timings
         #: data files parsed anew (the others came from the cache), for reports and tests
         report.parsed = cache.parsed
+        #: why this was a full build rather than an incremental one
+        report.full_because = why_full
         return report
 
 
@@ -372,19 +500,47 @@ def is_fresh(build_dir: str | Path, data_dir: str | Path) -> bool:
     """
     from . import manifest
 
+    from .parts import Parts
+
     if manifest.stale_reason(build_dir, data_dir) is not None:
         return False
     m = manifest.read_manifest(build_dir)
+    parts = Parts.open(build_dir, generation=m["generation"])
+    if parts is None:
+        return False
+    try:
+        if not parts.readable():
+            return False
+    finally:
+        parts.close()
     return all(manifest.verified_bytes(build_dir, name, m) is not None for name in m["outputs"])
 
 
 def _trusted_ntriples(build_dir: Path, data_dir: Path) -> bytes | None:
-    """The prebuilt N-Triples when the manifest vouches for them for ``data_dir`` now; else None."""
+    """The prebuilt N-Triples when the manifest vouches for them for ``data_dir`` now; else None.
+
+    The sorted dump ``govkg.nt`` when the build wrote one (and it matches its hash), else the
+    parts of the generation the manifest names (``parts.sqlite``), not sorted.
+    """
     from . import manifest
+    from .parts import Parts
 
     if manifest.stale_reason(build_dir, data_dir) is not None:
         return None
-    return manifest.verified_bytes(build_dir, _FAST)
+    m = manifest.read_manifest(build_dir)
+    if _FAST in m["outputs"]:
+        return manifest.verified_bytes(build_dir, _FAST, m)
+    import sqlite3
+
+    parts = Parts.open(build_dir, generation=m["generation"])
+    if parts is None:
+        return None
+    try:
+        return parts.ntriples()
+    except sqlite3.Error:  # a damaged database: compile in memory instead
+        return None
+    finally:
+        parts.close()
 
 
 def load_store(data_dir: str | Path | None = None, build_dir: str | Path | None = None):
@@ -396,11 +552,31 @@ def load_store(data_dir: str | Path | None = None, build_dir: str | Path | None 
     nt = _trusted_ntriples(build_dir, data_dir)
     if nt is not None:
         store = ox.Store()
-        store.bulk_load(nt, format=ox.RdfFormat.N_TRIPLES)
-        return store
+        try:
+            store.bulk_load(nt, format=ox.RdfFormat.N_TRIPLES)
+            return store
+        except SyntaxError:  # a damaged parts database (its lines are not N-Triples): built in memory instead
+            pass
     from .query import to_store
 
     return to_store(build_graph(data_dir))
+
+
+def dump_ntriples(data_dir: str | Path | None = None, build_dir: str | Path | None = None) -> bytes:
+    """The whole graph as sorted N-Triples (what a build's ``govkg.nt`` holds), from the trusted
+    build when there is one (its parts, for a build without dumps), else compiled in memory.
+
+    Examples
+    --------
+    >>> dump_ntriples().count(b"\\n") == len(build_graph())
+    True
+    """
+    data_dir = Path(data_dir) if data_dir is not None else default_data_dir()
+    build_dir = Path(build_dir) if build_dir is not None else default_build_dir(data_dir)
+    nt = _trusted_ntriples(build_dir, data_dir)
+    if nt is None:
+        return ntriples(build_graph(data_dir))
+    return b"".join(sorted(set(nt.splitlines(keepends=True))))
 
 
 def load_graph(data_dir: str | Path | None = None, build_dir: str | Path | None = None) -> Graph:
@@ -414,7 +590,12 @@ def load_graph(data_dir: str | Path | None = None, build_dir: str | Path | None 
     build_dir = Path(build_dir) if build_dir is not None else default_build_dir(data_dir)
     nt = _trusted_ntriples(build_dir, data_dir)
     if nt is not None:
+        from rdflib.plugins.parsers.ntriples import ParseError
+
         g = bind_prefixes(Graph())
-        g.parse(data=nt, format="nt")
-        return g
+        try:
+            g.parse(data=nt, format="nt")
+            return g
+        except (ParseError, UnicodeDecodeError):  # a damaged parts database: built in memory instead
+            pass
     return build_graph(data_dir)

@@ -107,18 +107,28 @@ def echo_json(obj) -> None:
 @click.option("-o", "--out", "out_dir", type=NonEmptyPath(file_okay=False, path_type=Path),
               help="Output folder (default: the build folder).")
 @click.option("--include-drafts", is_flag=True, help="Also compile entries marked 'status: draft'.")
+@click.option("--dumps/--no-dumps", default=None,
+              help="Write the single-file dumps govkg.ttl and govkg.nt (default: for graphs of up to 1,000,000 triples).")
+@click.option("--full", is_flag=True, help="Recompile every file, even when only a few changed.")
 @click.pass_context
-def build(ctx, out_dir, include_drafts):
-    """Compile the ontology and data into build/govkg.ttl and build/govkg.nt (atomically).
+def build(ctx, out_dir, include_drafts, dumps, full):
+    """Compile the ontology and data into the build folder (atomically): parts.sqlite, and
+    govkg.ttl and govkg.nt for graphs of up to a million triples.
 
     The data is validated first; any problem is listed with file, line and field, and the
-    previous build is left untouched.
+    previous build is left untouched. When only some data files changed since the last build
+    without dumps, only they (and the files that refer to them) are recompiled and checked.
     """
     from .build import build as run_build
 
-    report = run_build(ctx.obj["data_dir"], out_dir or ctx.obj["build_dir"], include_drafts=include_drafts)
+    report = run_build(ctx.obj["data_dir"], out_dir or ctx.obj["build_dir"], include_drafts=include_drafts,
+                       dumps=dumps, incremental=not full)
     for p in report.outputs:
         click.echo(f"wrote {p}")
+    if getattr(report, "incremental", False):
+        click.echo(f"incremental rebuild: {len(report.parsed)} changed file(s) recompiled and checked")
+    elif getattr(report, "full_because", None) and report.full_because != "no previous build":
+        click.echo(f"full build: {report.full_because}")
     parts = ", ".join(f"{n} {'sites' if k == 'site' else k}" for k, n in sorted(report.entries.items()))
     click.echo(f"{report.triples} triples ({parts})")
     click.echo(f"{report.evidence_checked} evidence sentences checked verbatim against their source")

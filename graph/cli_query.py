@@ -156,9 +156,14 @@ def register(cli: click.Group) -> None:
         from .exports import serialize
         from .writers import write_atomic
 
-        graph = graph_from(ctx)
         if fmt in _RDF_FORMATS:
-            data = serialize(graph, fmt)
+            if fmt in ("nt", "turtle"):  # straight from the build's sorted N-Triples: no rdflib graph (large graphs)
+                from .build import dump_ntriples, turtle_from_ntriples
+
+                data = dump_ntriples(ctx.obj["data_dir"], ctx.obj["build_dir"])
+                data = turtle_from_ntriples(data) if fmt == "turtle" else data
+            else:
+                data = serialize(graph_from(ctx), fmt)
             if output is None:
                 click.echo(data.decode("utf-8"), nl=False)
             else:
@@ -168,7 +173,7 @@ def register(cli: click.Group) -> None:
             raise click.UsageError(f"--format {fmt} writes files: give -o FILE")
         from .exports import export as export_network
 
-        for p in export_network(graph, fmt, output, bom=bom):
+        for p in export_network(graph_from(ctx), fmt, output, bom=bom):
             click.echo(f"wrote {p}")
 
     from .analysis.similarity import BY, FORMULA, WEIGHTS

@@ -18,7 +18,7 @@ from .resources import bind_prefixes, ontology_graph
 from .slug import slugify
 from .vocab import ENUMS, PERIODS
 
-__all__ = ["BuildReport", "compile_graph", "compile_triples", "names_entity", "number_in", "number_tokens",
+__all__ = ["BuildReport", "compile_graph", "compile_parts", "compile_triples", "names_entity", "number_in", "number_tokens",
            "sentence_problem"]
 
 TIME = Namespace("http://www.w3.org/2006/time#")
@@ -281,18 +281,29 @@ def _source_texts(dataset: Dataset, sources_dirs) -> dict[str, str]:
 class _Compiler:
     """One compilation: the graph being written, the id tables and the problems found."""
 
-    def __init__(self, dataset: Dataset, onto: Graph, texts: dict[str, str]):
+    def __init__(self, dataset: Dataset, onto: Graph, texts: dict[str, str], tables: dict | None = None,
+                 index_texts: bool = True):
         self.dataset, self.onto, self.texts = dataset, onto, texts
-        self.starts = {sid: _piece_starts(text) for sid, text in texts.items()}
+        #: sentence starts per source text (a dict lookup per quote instead of a search of the text;
+        #: worth it for many quotes, not for the few of an incremental rebuild)
+        self.starts = {sid: _piece_starts(text) for sid, text in texts.items()} if index_texts else {}
         self.kinds = {str(k)[len(str(KIND)):] for k in onto.subjects(RDF.type, GK.MechanismKind)}
         self.units = {str(u)[len(str(UNIT)):]: u for u in onto.subjects(RDF.type, GK.Unit)}
         self.sources = {s.id: s for s in dataset.sources}
         self.problems: list[Problem] = []
-        #: the triples written so far: a set of (s, p, o) terms (an rdflib Graph costs ~25 µs a triple)
+        #: the triples of each data file (its "part"), by the file's shown path: sets of (s, p, o)
+        #: terms (an rdflib Graph costs ~25 µs a triple); ``g`` is the part being written
+        self.parts: dict[str, set] = {}
         self.g: set[tuple] = set()
+        self.file = ""
+        #: the nodes each part names through a reference (``ref``): ids of its own file or of others
+        self.mentions: dict[str, set] = {}
         self.checked = 0
         self.unchecked: set[str] = set()
         self.ev_owner: dict[str, str] = {}
+        if tables is not None:  # id tables answered by someone else (an incremental rebuild: the built store)
+            self.places, self.spaces, self.labels = tables["places"], tables["spaces"], tables["labels"]
+            return
         self.places: dict[str, URIRef] = {}
         for e in dataset.entries:
             if e.section in ("site", "areas") and not e.is_use:
@@ -300,6 +311,12 @@ class _Compiler:
         self.spaces = {sp: dataset.by_space(sp) for sp in ("org", "mechanism", "event", "outcome", "claim", "response")}
         self.labels = {self.node(e): (e.values["zh"], e.values["en"]) for e in dataset.entries
                        if not e.is_use and e.section != "redirects"}
+
+    def part(self, file: str) -> set:
+        """Write the following triples into the part of ``file`` (and return it)."""
+        self.file = file
+        self.g = self.parts.setdefault(file, set())
+        return self.g
 
     # --- references ---------------------------------------------------------------------------
 
@@ -309,6 +326,14 @@ class _Compiler:
         return ID[f"{_PATH[e.section]}/{e.id}"]
 
     def ref(self, e: Entry, name: str, space: str, value: str) -> URIRef | None:
+        """The node ``value`` names in ``space`` (recorded as mentioned by the current part), or None
+        (and a problem) when there is none."""
+        node = self._ref(e, name, space, value)
+        if node is not None:
+            self.mentions.setdefault(self.file, set()).add(node)
+        return node
+
+    def _ref(self, e: Entry, name: str, space: str, value: str) -> URIRef | None:
         if space == "place":
             if value in self.places:
                 return self.places[value]
@@ -375,7 +400,8 @@ class _Compiler:
         for n, sentence in enumerate(e.evidence, 1):
             if text is not None:
                 self.checked += 1
-                why = _quote_problem(sentence, text, self.starts[src.id])
+                why = (_quote_problem(sentence, text, self.starts[src.id]) if src.id in self.starts
+                       else sentence_problem(sentence, text))
                 if why:
                     self.problems.append(e.problem("evidence", f"evidence {why} ('{src.id}'): {sentence[:40]}…"))
             else:
@@ -571,25 +597,74 @@ class _Compiler:
         else:
             g.add((old, OWL.deprecated, Literal(True)))
 
-    def finish(self) -> None:
+    def finish(self, typed: set[str] | None = None, labelled: set[str] | None = None) -> list[Problem]:
+        """The redirects' checks against every node and the reports' nodes; return the problems found.
+
+        ``typed`` and ``labelled`` (the IRIs with an rdf:type, an rdfs:label) default to those of
+        the parts compiled here.
+        """
+        before = len(self.problems)
         redirects = [e for e in self.dataset.entries if e.section == "redirects"]
-        if redirects:
-            typed = {s for s, p, _ in self.g if p == RDF.type}
-            labelled = {s for s, p, _ in self.g if p == RDFS.label}
+        if redirects and typed is None:
+            typed = {str(s) for part in self.parts.values() for s, p, _ in part if p == RDF.type}
+            labelled = {str(s) for part in self.parts.values() for s, p, _ in part if p == RDFS.label}
         for e in redirects:
-            if ID[e.values["from"]] in typed:
+            if str(ID[e.values["from"]]) in typed:
                 self.problems.append(e.problem("from", f"'{e.values['from']}' is still a node of the graph; a redirect is for a removed IRI"))
-            if "to" in e.values and ID[e.values["to"]] not in labelled:
+            if "to" in e.values and str(ID[e.values["to"]]) not in labelled:
                 self.problems.append(e.problem("to", f"'{e.values['to']}' is not a node of the graph (write it as '<kind>/<id>', e.g. 'claim/x')"))
         for s in self.dataset.sources:
-            _add_source(self.g, s, self.spaces["event"], self.problems)
+            _add_source(self.part(s.file), s, self.spaces["event"], self.problems)
+        return self.problems[before:]
+
+
+def compile_parts(dataset: Dataset, *, sources_dirs=None, ontology: Graph | None = None, texts=None,
+                  tables: dict | None = None, entries=None) -> tuple[dict[str, set], BuildReport]:
+    """Compile a loaded dataset into the triples of each data file: ``{shown path: set of (s, p, o)}``.
+
+    A triple belongs to the file whose entry wrote it (a report's nodes to its
+    ``sources/*.yaml``); a few (a report's date, a period) are written by several files. The
+    union of the parts is ``compile_triples``'s set. An incremental build
+    (``govkg.incremental``) recompiles only the parts of the files that changed: it passes
+    ``entries`` (those files' entries), ``tables`` (the ids of the rest, from the built store)
+    and ``texts``.
+
+    Examples
+    --------
+    >>> from govkg.build import default_data_dir
+    >>> from govkg.model import load_data
+    >>> parts, report = compile_parts(load_data(default_data_dir()))
+    >>> sorted(parts)[:2]
+    ['data/areas.yaml', 'data/events.yaml']
+    """
+    onto = ontology if ontology is not None else ontology_graph()
+    if texts is None:
+        texts = _source_texts(dataset, sources_dirs if sources_dirs is not None else [])
+    c = _Compiler(dataset, onto, texts, tables=tables, index_texts=entries is None)
+    counts: dict[str, int] = {}
+    for e in (dataset.entries if entries is None else entries):
+        if not e.is_use and e.section != "redirects":
+            counts[e.section] = counts.get(e.section, 0) + 1
+        c.part(e.file)
+        c.entry(e)
+    if entries is None:
+        c.finish()
+    if c.problems:
+        raise DataError(c.problems)
+    cache: dict = {}
+    for part in c.parts.values():
+        _materialize(part, onto, cache)
+    report = BuildReport([], 0, counts, c.checked, sorted(c.unchecked))
+    #: the nodes each part names by reference (``govkg.incremental`` indexes them)
+    report.mentions = c.mentions
+    return c.parts, report
 
 
 def compile_triples(dataset: Dataset, *, sources_dirs=None, ontology: Graph | None = None) -> tuple[set, BuildReport]:
     """Compile a loaded dataset into a set of ``(s, p, o)`` rdflib terms (the data only).
 
-    What ``compile_graph`` does, without building an rdflib ``Graph``: ``govkg.build``
-    serializes these triples straight to N-Triples.
+    What ``compile_graph`` does, without building an rdflib ``Graph``: the union of
+    ``compile_parts``.
 
     Examples
     --------
@@ -599,18 +674,10 @@ def compile_triples(dataset: Dataset, *, sources_dirs=None, ontology: Graph | No
     >>> report.triples == len(triples), report.entries["site"]
     (True, 8)
     """
-    onto = ontology if ontology is not None else ontology_graph()
-    c = _Compiler(dataset, onto, _source_texts(dataset, sources_dirs if sources_dirs is not None else []))
-    counts: dict[str, int] = {}
-    for e in dataset.entries:
-        if not e.is_use and e.section != "redirects":
-            counts[e.section] = counts.get(e.section, 0) + 1
-        c.entry(e)
-    c.finish()
-    if c.problems:
-        raise DataError(c.problems)
-    _materialize(c.g, onto)
-    return c.g, BuildReport([], len(c.g), counts, c.checked, sorted(c.unchecked))
+    parts, report = compile_parts(dataset, sources_dirs=sources_dirs, ontology=ontology)
+    triples = set().union(*parts.values())
+    report.triples = len(triples)
+    return triples, report
 
 
 def compile_graph(dataset: Dataset, *, sources_dirs=None, ontology: Graph | None = None) -> tuple[Graph, BuildReport]:
@@ -679,10 +746,10 @@ def _add_source(g: Graph, s, events, problems) -> None:
             problems.append(Problem(s.file, s.lines.get("about", 1), "about", f"unknown event id '{v['about']}'"))
 
 
-def _materialize(g: set, onto: Graph) -> None:
+def _materialize(g: set, onto: Graph, cache: dict | None = None) -> None:
     """Add the types and properties implied by rdfs:subClassOf / rdfs:subPropertyOf (RDFS rules 9 and 7)
     for our own terms, so that queries on W3C classes (org:Organization, prov:Entity …) find the data."""
-    cache: dict = {}
+    cache = {} if cache is None else cache
 
     def supers(prop, term):
         if (prop, term) not in cache:

@@ -10,10 +10,10 @@ from pathlib import Path
 from .writers import write_atomic
 
 __all__ = ["FORMAT", "MANIFEST", "input_hashes", "ontology_hash", "code_hash", "govkg_version", "expected",
-           "read_manifest", "stale_reason", "verified_bytes", "manifest_bytes", "write_manifest", "digest"]
+           "input_state", "read_manifest", "stale_reason", "verified_bytes", "manifest_bytes", "write_manifest", "digest", "text_hashes"]
 
 #: Version of the manifest and of the build layout; a change makes every older build stale.
-FORMAT = 1
+FORMAT = 2
 #: The manifest's file name inside the build folder (written after every output it names).
 MANIFEST = "manifest.json"
 
@@ -39,8 +39,64 @@ def input_hashes(data_dir: str | Path) -> dict[str, str]:
 
     Content, not modification time: an edit that keeps the old mtime is seen.
     """
-    data_dir = Path(data_dir)
-    return {p.relative_to(data_dir).as_posix(): digest(p.read_bytes()) for p in input_files(data_dir)}
+    return input_state(data_dir)[0]
+
+
+def _yaml_files(top: str) -> list[str]:
+    """The paths of ``*.yaml`` below ``top``, sorted: what ``Path(top).rglob("*.yaml")`` lists
+    (directory links not followed), as strings from ``os.scandir`` (15× faster for 20,000 files)."""
+    import os
+
+    out, stack = [], [top]
+    while stack:
+        folder = stack.pop()
+        try:
+            with os.scandir(folder) as entries:
+                for e in entries:
+                    if e.is_dir(follow_symlinks=False):
+                        stack.append(e.path)
+                    elif e.name.endswith(".yaml"):
+                        out.append(e.path)
+        except (PermissionError, FileNotFoundError, NotADirectoryError):
+            continue
+    return sorted(out)
+
+
+def _stamp(st) -> list[int]:
+    return [st.st_size, st.st_mtime_ns, st.st_ctime_ns, st.st_ino]
+
+
+def input_state(data_dir: str | Path, known: dict | None = None) -> tuple[dict[str, str], dict[str, list[int]]]:
+    """``(hashes, stamps)`` of every data file: its content hash and its ``[size, mtime, ctime, inode]``.
+
+    A file whose stamp equals the one recorded in ``known`` (a manifest) keeps the hash recorded
+    there; every other file is read and hashed. The change time (ctime) is set by the system
+    on every write and cannot be set back by ``touch`` or by a program keeping the old
+    modification time, so an edit is always seen; reading 20,000 unchanged files is avoided.
+    """
+    import os
+    import stat
+
+    old_hashes = (known or {}).get("inputs") or {}
+    old_stamps = (known or {}).get("stamps") or {}
+    hashes, stamps = {}, {}
+    base = str(Path(data_dir))
+    cut = len(base.rstrip(os.sep)) + 1
+    for name in _yaml_files(base):
+        try:
+            st = os.stat(name)
+        except OSError:
+            continue
+        if not stat.S_ISREG(st.st_mode):
+            continue
+        rel = name[cut:].replace(os.sep, "/")
+        stamp = _stamp(st)
+        h = old_hashes.get(rel)
+        if h is None or old_stamps.get(rel) != stamp:
+            with open(name, "rb") as f:
+                h = digest(f.read())
+        hashes[rel], stamps[rel] = h, stamp
+    return hashes, stamps
 
 
 def ontology_hash() -> str:
@@ -107,6 +163,9 @@ def read_manifest(build_dir: str | Path) -> dict | None:
     if not isinstance(m.get("inputs", {}), dict) or not isinstance(m.get("outputs", {}), dict) or not all(
             isinstance(k, str) and isinstance(v, str) for part in ("inputs", "outputs") for k, v in m.get(part, {}).items()):
         return None
+    stamps = m.get("stamps", {})
+    if not isinstance(stamps, dict) or not all(isinstance(v, list) for v in stamps.values()):
+        return None
     return m
 
 
@@ -133,14 +192,14 @@ def stale_reason(build_dir: str | Path, data_dir: str | Path) -> str | None:
     if m.get("ontology") != ontology_hash():
         return "ontology changed since the build"
     try:
-        inputs = input_hashes(data_dir)
+        inputs = input_state(data_dir, m)[0]
     except OSError as exc:
         return f"cannot read the data folder: {exc}"
     if m.get("inputs") != inputs:
         old = m.get("inputs") or {}
         changed = sorted(k for k in set(old) | set(inputs) if old.get(k) != inputs.get(k))
         return f"data changed since the build: {', '.join(changed[:3])}{' …' if len(changed) > 3 else ''}"
-    if not isinstance(m.get("outputs"), dict) or not m["outputs"]:
+    if not isinstance(m.get("outputs"), dict) or not isinstance(m.get("generation"), str):
         return "manifest names no outputs"
     return None
 
@@ -160,6 +219,11 @@ def verified_bytes(build_dir: str | Path, name: str, manifest: dict | None = Non
     except OSError:
         return None
     return data if digest(data) == want else None
+
+
+def text_hashes(texts: dict[str, str]) -> dict[str, str]:
+    """The hash of each report text the build read, by source id (a changed text means a full rebuild)."""
+    return {sid: digest(text.encode("utf-8")) for sid, text in sorted(texts.items())}
 
 
 def manifest_bytes(fields: dict, outputs: dict[str, bytes], **extra) -> bytes:

@@ -16,7 +16,7 @@ from rdflib.compare import isomorphic
 def test_build_writes_turtle_and_ntriples_that_are_the_same_graph(data_copy, sources_dirs, graph):
     out = data_copy.parent / "build"
     report = build(data_copy, out, sources_dirs=sources_dirs)
-    assert sorted(p.name for p in report.outputs) == ["govkg.nt", "govkg.ttl"]
+    assert sorted(p.name for p in report.outputs) == ["govkg.nt", "govkg.ttl", "parts.sqlite"]
     ttl = Graph().parse(out / "govkg.ttl", format="turtle")
     nt = Graph().parse(out / "govkg.nt", format="nt")
     assert isomorphic(ttl, nt)

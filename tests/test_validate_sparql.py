@@ -5,7 +5,7 @@ from __future__ import annotations
 from collections import Counter
 
 import pytest
-from rdflib import RDF, RDFS, XSD, Graph, Literal, URIRef
+from rdflib import RDF, RDFS, XSD, BNode, Graph, Literal, URIRef
 from rdflib.namespace import ORG, PROV, SKOS
 
 from govkg.namespace import GK, ID, KIND, SCHEMA
@@ -64,7 +64,26 @@ BREAKS = {
     "confidence above 1": lambda g: g.add((MECH, GK.confidence, Literal("1.5", datatype=XSD.decimal))),
     "confidence not a number": lambda g: g.add((MECH, GK.confidence, Literal("high"))),
     "inferred without reason": lambda g: g.add((MECH, GK.inferred, Literal(True))),
+    # the SPARQL translation's own paths: a failing value that is a blank node (cannot be named
+    # in VALUES), a class with a blank-node subclass, membership only through a subclass
+    "blank node where a class is needed": lambda g: g.add((MECH, GK.realizedBy, BNode())),
+    "instance of a blank-node subclass": lambda g: _blank_subclass(g),
+    "area typed only by a subclass": lambda g: _only_subclass(g),
 }
+
+
+def _blank_subclass(g):
+    sub, mech = BNode(), ID["mechanism/no-such-mechanism"]
+    g.add((sub, RDFS.subClassOf, GK.Mechanism))
+    g.add((mech, RDF.type, sub))
+    g.add((MECH, GK.mechanismKind, mech))  # a mechanism where a kind is needed
+
+
+def _only_subclass(g):
+    area = next(g.objects(SITE, SCHEMA.containedInPlace))
+    g.remove((area, RDF.type, SCHEMA.AdministrativeArea))
+    g.add((area, RDF.type, GK.Town))  # still an administrative area, through rdfs:subClassOf
+    g.remove((area, RDFS.label, None))  # and now one without labels
 
 
 @pytest.mark.parametrize("name", sorted(BREAKS))

@@ -1,0 +1,94 @@
+"""Validation benchmark: CPU and wall seconds of ``validate(ntriples=…)`` per stage, on a built graph.
+
+    python3 benchmarks/bench_validate.py --nt build/govkg.nt      # a graph already built
+    python3 benchmarks/bench_validate.py --sites 2000              # generate and build one first
+
+Stages, each timed alone (one query at a time, CPU = ``time.process_time``, all threads): loading
+the N-Triples into an in-memory Oxigraph store, the SHACL shapes as SPARQL (``run_shacl_sparql``:
+its queries one by one, the five slowest listed), the quality rules and warnings one by one; then
+the whole ``validate(ntriples=…)`` as the build calls it (all queries side by side on the cores).
+The baseline of the same run is the load itself: validation is printed as a multiple of it.
+Target (issue 10): a 20,000-site build including validation ≤ 60 s on this 2-core machine.
+Not a test: it prints figures and ratios.
+"""
+
+from __future__ import annotations
+
+import argparse
+import os
+import shutil
+import sys
+import tempfile
+import time
+from pathlib import Path
+
+HERE = Path(__file__).resolve().parent
+
+
+def _timed(fn):
+    c, t = time.process_time(), time.perf_counter()
+    out = fn()
+    return out, time.process_time() - c, time.perf_counter() - t
+
+
+def _graph(a) -> tuple[bytes, Path | None]:
+    if a.nt is not None:
+        return a.nt.read_bytes(), None
+    sys.path.insert(0, str(HERE))
+    from generate import generate_realistic
+
+    from govkg.build import build
+
+    root = Path(tempfile.mkdtemp(prefix="govkg-bench-validate-"))
+    generate_realistic(root / "data", a.sites)
+    build(root / "data", root / "build")
+    return (root / "build" / "govkg.nt").read_bytes(), root
+
+
+def main(argv=None) -> None:
+    ap = argparse.ArgumentParser(description=__doc__.splitlines()[0])
+    ap.add_argument("--nt", type=Path, help="a graph as N-Triples (e.g. build/govkg.nt)")
+    ap.add_argument("--sites", type=int, default=2000, help="without --nt: generate and build this many sites")
+    a = ap.parse_args(argv)
+    import pyoxigraph as ox
+
+    from govkg import validate as v
+    from govkg.resources import checks, warnings
+
+    print(f"machine: {os.cpu_count()} cores, load average {os.getloadavg()[0]:.2f}", flush=True)
+    nt, root = _graph(a)
+    try:
+        store = ox.Store()
+        _, load_cpu, load_wall = _timed(lambda: store.bulk_load(nt, format=ox.RdfFormat.N_TRIPLES))
+        print(f"{len(store):,} triples; load: {load_cpu:.1f} CPU s, {load_wall:.1f} s", flush=True)
+
+        jobs, cpu, wall = _timed(lambda: v._shacl_jobs(store))
+        times = []
+        for i, job in enumerate(jobs):
+            _, c, w = _timed(job)
+            cpu, wall = cpu + c, wall + w
+            times.append((c, i))
+        print(f"shapes: {len(jobs)} queries, {cpu:.1f} CPU s, {wall:.1f} s one at a time "
+              f"(slowest: {', '.join(f'{c:.2f}' for c, _ in sorted(times, reverse=True)[:5])})", flush=True)
+        for label, rules in (("rules", checks()), ("warnings", warnings())):
+            cpu = wall = 0.0
+            times = []
+            for name, job in zip(rules, v._check_jobs(store, rules)):
+                _, c, w = _timed(job)
+                cpu, wall = cpu + c, wall + w
+                times.append((c, name))
+            print(f"{label}: {len(rules)} queries, {cpu:.1f} CPU s, {wall:.1f} s one at a time "
+                  f"(slowest: {', '.join(f'{n} {c:.2f}' for c, n in sorted(times, reverse=True)[:5])})", flush=True)
+        del store
+
+        report, cpu, wall = _timed(lambda: v.validate(ntriples=nt))
+        print(f"validate(ntriples=…): {cpu:.1f} CPU s, {wall:.1f} s ({len(report.violations)} violations); "
+              f"{wall / load_wall:.1f}× the load alone", flush=True)
+        print(f"load average at the end: {os.getloadavg()[0]:.2f}")
+    finally:
+        if root is not None:
+            shutil.rmtree(root, ignore_errors=True)
+
+
+if __name__ == "__main__":
+    main()

@@ -1,0 +1,314 @@
+"""Compile a dataset into indexed parts (the triples of each data file), on every core for large data folders."""
+
+from __future__ import annotations
+
+import copy
+from dataclasses import dataclass, field
+from pathlib import Path
+
+from rdflib import RDF, RDFS
+
+from .errors import DataError
+from .namespace import ID
+
+__all__ = ["PartIndex", "index_parts", "compile_indexed", "node_iri", "rel_path"]
+
+_DATA = str(ID)
+_TYPE, _LABEL = RDF.type, RDFS.label
+#: sections whose labels are indexed (duplicate names, the duplicate-mechanism rule, use labels)
+_LABELLED = ("site", "areas", "organizations", "mechanisms", "events")
+
+
+@dataclass
+class PartIndex:
+    """The parts of a compilation, keyed by data file (path relative to the data folder)."""
+
+    #: sorted N-Triples of each file
+    blobs: dict[str, bytes] = field(default_factory=dict)
+    #: entries per section and evidence sentences checked, of each file
+    counts: dict[str, dict] = field(default_factory=dict)
+    #: the file defining each node (typed by exactly one file)
+    nodes: dict[str, str] = field(default_factory=dict)
+    #: ``(iri, file)``: ``file`` mentions a node another file defines
+    refs: list[tuple[str, str]] = field(default_factory=list)
+    #: ``(key, iri, file, lang, label, line)`` of each labelled entry
+    labels: list[tuple] = field(default_factory=list)
+    #: lines about nodes no single file defines, with how many files write each
+    unowned: dict[bytes, int] = field(default_factory=dict)
+    #: subjects with an rdf:type and with an rdfs:label (when asked for: redirects are checked against them)
+    typed: set[str] = field(default_factory=set)
+    labelled: set[str] = field(default_factory=set)
+
+    def lines(self, f: str) -> set[bytes]:
+        """The lines of file ``f``'s part, as a set."""
+        return set(self.blobs.get(f, b"").splitlines(keepends=True))
+
+
+def rel_path(shown: str, data_dir: Path, _memo: dict = {}) -> str:  # noqa: B006 - a memo of pure results
+    """The path of a data file relative to the data folder, from its shown path (``data/sites/x.yaml``).
+
+    Examples
+    --------
+    >>> rel_path("data/sites/x.yaml", Path("/p/data"))
+    'sites/x.yaml'
+    """
+    key = (shown, data_dir)
+    if key not in _memo:
+        p = Path(shown)
+        if not p.is_absolute():
+            p = data_dir.parent / p
+        try:
+            _memo[key] = p.relative_to(data_dir).as_posix()
+        except ValueError:
+            _memo[key] = shown
+    return _memo[key]
+
+
+def node_iri(e) -> str:
+    """The IRI of the node an entry defines.
+
+    Examples
+    --------
+    >>> from govkg.model import Entry
+    >>> node_iri(Entry("areas", "xiuyingqu", {}, "data/areas.yaml", 1, {}))
+    'https://w3id.org/govkg/id/area/xiuyingqu'
+    """
+    from .compile import _PATH
+
+    if e.section == "site":
+        return f"{_DATA}site/{e.id}"
+    if e.section == "areas":
+        return f"{_DATA}area/{e.id}"
+    return f"{_DATA}{_PATH[e.section]}/{e.id}"
+
+
+def _entry_rows(entries, texts, data_dir: Path):
+    """``{file: counts}`` and the label rows of ``entries``."""
+    from .parts import label_key
+
+    counts: dict[str, dict] = {}
+    labels = []
+    for e in entries:
+        f = rel_path(e.file, data_dir)
+        c = counts.setdefault(f, {})
+        if e.source in texts:
+            c["evidence"] = c.get("evidence", 0) + len(e.evidence)
+        if e.is_use or e.section == "redirects":
+            continue
+        c[e.section] = c.get(e.section, 0) + 1
+        if e.section in _LABELLED:
+            iri = node_iri(e)
+            for lang in ("zh", "en"):
+                label = e.values.get(lang)
+                if isinstance(label, str):
+                    labels.append((label_key(label), iri, f, lang, label, e.line_of(lang)))
+    return counts, labels
+
+
+@dataclass
+class _Local:
+    """What the parts of one batch of files tell on their own (made where they were compiled)."""
+
+    blobs: dict[str, bytes] = field(default_factory=dict)
+    typed: dict[str, set[str]] = field(default_factory=dict)
+    mentions: dict[str, set[str]] = field(default_factory=dict)
+    #: lines whose subject the file does not type (a node of another file, a shared node)
+    loose: dict[str, list[bytes]] = field(default_factory=dict)
+    labelled: set[str] = field(default_factory=set)
+
+
+def _local(parts: dict[str, set], mentions: dict, data_dir: Path, labelled: bool = False) -> _Local:
+    from .build import nt_lines
+
+    out = _Local()
+    for shown, triples in parts.items():
+        f = rel_path(shown, data_dir)
+        lines = nt_lines(triples)
+        out.blobs[f] = b"".join(sorted(lines))
+        typed = {str(s) for s, p, _o in triples if p == _TYPE and s.startswith(_DATA)}
+        out.typed[f] = typed
+        heads = {f"<{s}>".encode() for s in typed}
+        out.loose[f] = [line for line in lines if line[: line.index(b" ")] not in heads]
+        if labelled:
+            out.labelled |= {str(s) for s, p, _o in triples if p == _LABEL}
+    for shown, nodes in mentions.items():
+        out.mentions.setdefault(rel_path(shown, data_dir), set()).update(map(str, nodes))
+    return out
+
+
+def _merge(locals_: list[_Local], entries, texts, data_dir: Path, defined=None, unowned=None) -> PartIndex:
+    """The index of every part: who defines each node, who names whose, which lines are shared."""
+    index = PartIndex()
+    owner: dict[str, str] = {}
+    multi: set[str] = set()
+    mentions: dict[str, set[str]] = {}
+    loose: dict[str, list[bytes]] = {}
+    for loc in locals_:
+        index.blobs.update(loc.blobs)
+        loose.update(loc.loose)
+        index.labelled |= loc.labelled
+        for f, nodes in loc.mentions.items():
+            mentions.setdefault(f, set()).update(nodes)
+        for f, typed in loc.typed.items():
+            index.typed |= typed
+            for s in typed:
+                if owner.setdefault(s, f) != f:
+                    multi.add(s)
+    shared_nodes = multi | {s for s in owner if unowned is not None and unowned(s)}
+    index.nodes = {s: f for s, f in owner.items() if s not in shared_nodes}
+    outside = {n for nodes in mentions.values() for n in nodes if n not in index.nodes}
+    elsewhere = defined(outside) if defined is not None and outside else {}
+    for f, nodes in mentions.items():
+        for n in nodes:
+            o = index.nodes.get(n) or elsewhere.get(n)
+            if o is not None and o != f:
+                index.refs.append((n, f))
+    owned = {f"<{s}>".encode() for s in index.nodes} | {f"<{s}>".encode() for s in elsewhere}
+    for f, lines in loose.items():
+        for line in lines:
+            if line[: line.index(b" ")] not in owned:
+                index.unowned[line] = index.unowned.get(line, 0) + 1
+    if shared_nodes:  # typed by several files: every line about them is counted
+        heads = tuple(f"<{s}> ".encode() for s in shared_nodes)
+        for f, blob in index.blobs.items():
+            for line in blob.splitlines(keepends=True):
+                if line.startswith(heads):
+                    index.unowned[line] = index.unowned.get(line, 0) + 1
+    index.counts, index.labels = _entry_rows(entries, texts or {}, data_dir)
+    for f in index.blobs:
+        index.counts.setdefault(f, {})
+    return index
+
+
+def index_parts(parts: dict[str, set], entries, data_dir: str | Path, texts=None, *, mentions=None,
+                defined=None, unowned=None) -> PartIndex:
+    """Serialize and index the parts ``compile_parts`` returned (keys: shown paths).
+
+    ``entries`` are the compiled entries; ``mentions`` (``{shown path: nodes}``, the compiler's
+    ``report.mentions``) the nodes each part names by reference. ``defined(iris) -> {iri: file}``
+    answers for nodes of other files and ``unowned(iri)`` for nodes several files write (an
+    incremental rebuild); by default every node is among ``parts``.
+    """
+    data_dir = Path(data_dir)
+    return _merge([_local(parts, mentions or {}, data_dir)], entries, texts, data_dir, defined, unowned)
+
+
+# --- a whole dataset, on every core --------------------------------------------------------------
+
+#: What the forked workers compile: set just before the fork, read by ``_compile_batch``.
+_JOB: tuple | None = None
+
+
+def _compile_batch(i: int):
+    """Compile batch ``i`` of ``_JOB`` in a worker: (problems, evidence checked, sources unchecked, local index)."""
+    from .compile import _materialize
+
+    template, batches, data_dir, labelled = _JOB
+    c = copy.copy(template)
+    c.parts, c.mentions, c.problems, c.checked, c.unchecked = {}, {}, [], 0, set()
+    c.ev_owner = dict(template.ev_owner)
+    for e in batches[i]:
+        c.part(e.file)
+        c.entry(e)
+    cache: dict = {}
+    for part in c.parts.values():
+        _materialize(part, c.onto, cache)
+    return c.problems, c.checked, c.unchecked, _local(c.parts, c.mentions, data_dir, labelled)
+
+
+def _evidence_owners(dataset, sources) -> dict[str, str]:
+    """The report owning each evidence base name, in file order (what a serial compilation decides
+    as it goes: a site described in two files by two reports)."""
+    from .compile import _PATH
+
+    owners: dict[str, str] = {}
+    for e in dataset.entries:
+        if e.source not in sources or e.section == "redirects":
+            continue
+        if e.is_use:
+            base = f"evidence/site/{e.id}" if e.section == "site" else f"evidence/use/{e.site}/{e.id}"
+        else:
+            base = f"evidence/{_PATH[e.section]}/{e.id}"
+        owners.setdefault(base, e.source)
+    return owners
+
+
+def compile_indexed(dataset, data_dir: str | Path, *, ontology, texts: dict[str, str], processes: int | None = None):
+    """``compile_parts`` and ``index_parts`` of a whole dataset: ``(PartIndex, BuildReport)``.
+
+    From ``model.PARALLEL_FILES`` data files on (and when forking is safe), the entries are
+    compiled and serialized by one forked process per core, in batches of whole files in file
+    order; the report of each evidence sentence and every problem come out as in one process.
+
+    Raises
+    ------
+    DataError
+        Every problem of every file.
+    """
+    import os
+
+    from . import model
+    from .compile import BuildReport, _Compiler, _materialize
+
+    global _JOB
+    data_dir = Path(data_dir)
+    entries = dataset.entries
+    counts: dict[str, int] = {}
+    for e in entries:
+        if not e.is_use and e.section != "redirects":
+            counts[e.section] = counts.get(e.section, 0) + 1
+    redirects = [e for e in entries if e.section == "redirects"]
+    c = _Compiler(dataset, ontology, texts)
+    c.ev_owner = _evidence_owners(dataset, c.sources)
+    cores = processes or os.cpu_count() or 1
+    batches: list[list] = []
+    if cores > 1 and len(dataset.files) >= model.PARALLEL_FILES and model._can_fork():
+        size = max(1, len(entries) // (cores * 4))
+        for e in entries:
+            if e.section == "redirects":
+                continue
+            if not batches or (len(batches[-1]) >= size and batches[-1][-1].file != e.file):
+                batches.append([])
+            batches[-1].append(e)
+    done = None
+    if len(batches) > 1:
+        import multiprocessing as mp
+        from concurrent.futures import ProcessPoolExecutor
+        from concurrent.futures.process import BrokenProcessPool
+
+        _JOB = (c, batches, data_dir, bool(redirects))
+        try:
+            with ProcessPoolExecutor(cores, mp_context=mp.get_context("fork")) as pool:
+                done = list(pool.map(_compile_batch, range(len(batches))))
+        except (BrokenProcessPool, OSError):  # a worker killed (out of memory) or no fork: compile here instead
+            done = None
+        finally:
+            _JOB = None
+    if done is None:
+        _JOB = (c, [[e for e in entries if e.section != "redirects"]], data_dir, bool(redirects))
+        try:
+            done = [_compile_batch(0)]
+        finally:
+            _JOB = None
+    problems = [p for d in done for p in d[0]]
+    locals_ = [d[3] for d in done]
+    typed = set().union(*(t for loc in locals_ for t in loc.typed.values()))
+    labelled = set().union(*(loc.labelled for loc in locals_))
+    # redirects (checked against every node) and the reports' nodes, here
+    c.parts, c.mentions = {}, {}
+    for e in redirects:
+        c.part(e.file)
+        c.redirect(e)
+    problems += c.finish(typed=typed, labelled=labelled)
+    if problems:
+        raise DataError(problems)
+    for part in c.parts.values():
+        _materialize(part, ontology, {})
+    locals_.append(_local(c.parts, c.mentions, data_dir))
+    index = _merge(locals_, entries, texts, data_dir)
+    checked = sum(d[1] for d in done)
+    unchecked = set().union(*(d[2] for d in done))
+    report = BuildReport([], 0, counts, checked, sorted(unchecked))
+    #: how many batches were compiled in forked processes (0: all here)
+    report.batches = len(done) if len(done) > 1 else 0
+    return index, report
