@@ -717,13 +717,6 @@ class WorkerPool:
                 pid, phase, started, _ = _SLOT.unpack_from(self._state, _SLOT0 + _SLOT.size * slot)
                 if phase == QUERY and time.monotonic() > started + self.timeout:
                     self._kill(slot)
-            if self._killed[slot]:
-                # The worker can no longer claim its reply (it is late, and checks that under the lock
-                # before writing): answer now rather than when the kernel has torn it down (up to
-                # 0.7 s for a large worker on a loaded machine).
-                self._message(slot)  # its client's socket, if the watchdog handed it over meanwhile
-                self._refuse(slot, self.messages["timeout"])
-                _SLOT.pack_into(self._state, _SLOT0 + _SLOT.size * slot, 0, _IDLE, 0.0, 0)  # /health: gone
 
     def _kill(self, slot: int) -> None:
         if _DEBUG:
@@ -761,16 +754,8 @@ class WorkerPool:
             unread += [(fd, msg[1:]) for fd in fds]
         self._theirs[slot].close()
         self._theirs[slot] = None
+        text = self.messages["timeout" if self._killed[slot] else "died"]
         _SLOT.pack_into(self._state, _SLOT0 + _SLOT.size * slot, 0, _IDLE, 0.0, 0)  # /health: gone
-        self._refuse(slot, self.messages["timeout" if self._killed[slot] else "died"])
-        if not self._closed:
-            _HEADER.pack_into(self._state, 0, self.replaced + 1)
-            self._fork(slot)
-        for fd, buffered in unread:
-            self._pass_on(-1, fd, buffered)
-
-    def _refuse(self, slot: int, text: str) -> None:
-        """Answer 503 to the clients of the queries the worker in ``slot`` will never answer."""
         for s in self._inflight[slot].values():
             try:
                 s.setblocking(True)
@@ -781,6 +766,11 @@ class WorkerPool:
                 pass
             s.close()
         self._inflight[slot].clear()
+        if not self._closed:
+            _HEADER.pack_into(self._state, 0, self.replaced + 1)
+            self._fork(slot)
+        for fd, buffered in unread:
+            self._pass_on(-1, fd, buffered)
 
     def close(self) -> None:
         """Kill every worker (waiting for their end) and stop listening."""
