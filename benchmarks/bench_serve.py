@@ -1,6 +1,6 @@
 """Benchmark of govkg serve against Oxigraph's own server on the same data in the same run.
 
-    python benchmarks/bench_serve.py [--sites 20000] [--requests 400] [--clients 1 8 32] [--skip-synthetic]
+    python benchmarks/bench_serve.py [--sites 20000] [--requests 400] [--clients 1 8 32] [--skip-synthetic] [--keep DIR]
 
 For the bundled graph and the synthetic graph of ``--sites`` sites (benchmarks/generate.py),
 starts ``govkg serve`` (its worker pool, default size, deadline 30 s) and ``oxigraph serve-read-only`` (PyPI
@@ -21,6 +21,7 @@ import argparse
 import http.client
 import json
 import os
+import shutil
 import socket
 import statistics
 import subprocess
@@ -69,8 +70,14 @@ def start_oxigraph(nt: Path, folder: Path):
     exe = str(Path(sys.executable).with_name("oxigraph"))
     loc = folder / "oxigraph-db"
     folder.mkdir(parents=True, exist_ok=True)
-    subprocess.run([exe, "load", "--location", str(loc), "--file", str(nt)], check=True,
-                   stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL)
+    stamp = folder / "oxigraph-db.loaded"  # the database holds exactly this N-Triples file (kept with --keep)
+    if not (stamp.exists() and stamp.read_text() == f"{nt.resolve()} {nt.stat().st_size} {nt.stat().st_mtime_ns}"):
+        stamp.unlink(missing_ok=True)
+        if loc.exists():
+            shutil.rmtree(loc)
+        subprocess.run([exe, "load", "--location", str(loc), "--file", str(nt)], check=True,
+                       stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL)
+        stamp.write_text(f"{nt.resolve()} {nt.stat().st_size} {nt.stat().st_mtime_ns}")
     port = free_port()
     p = subprocess.Popen([exe, "serve-read-only", "--location", str(loc), "--bind", f"127.0.0.1:{port}"],
                          stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL)
@@ -220,6 +227,9 @@ def main() -> None:
     ap.add_argument("--clients", type=int, nargs="+", default=[1, 8, 32])
     ap.add_argument("--timeout", type=float, default=2.0, help="govkg serve's deadline per query (default 2 s).")
     ap.add_argument("--skip-synthetic", action="store_true")
+    ap.add_argument("--keep", metavar="DIR", type=Path,
+                    help="Keep the synthetic graph and Oxigraph's databases in DIR and reuse them in later runs "
+                         "(default: a temporary folder, removed at the end).")
     args = ap.parse_args()
     sys.path.insert(0, str(HERE))
     import govkg
@@ -228,6 +238,7 @@ def main() -> None:
     targets = []
     with tempfile.TemporaryDirectory(prefix="govkg-bench-serve-") as tmp:
         tmp = Path(tmp)
+        keep = args.keep or tmp
         data = ROOT / "data"
         govkg.build(data, tmp / "build")
         targets += bench("bundled graph", tmp / "build" / "govkg.nt", data, "https://w3id.org/govkg/id/site/gaoxinshequ",
@@ -235,12 +246,16 @@ def main() -> None:
         if not args.skip_synthetic:
             from generate import generate
 
-            syn = tmp / "synthetic"
-            t = time.perf_counter()
-            generate(syn, args.sites, nt=True)
-            print(f"\n(generated {args.sites:,} synthetic sites in {time.perf_counter() - t:.1f} s)")
+            syn = keep / f"synthetic-{args.sites}"
+            if (syn / "graph.nt.done").exists():
+                print(f"\n(reusing {args.sites:,} synthetic sites in {syn})")
+            else:
+                t = time.perf_counter()
+                generate(syn, args.sites, nt=True)
+                (syn / "graph.nt.done").write_text("")
+                print(f"\n(generated {args.sites:,} synthetic sites in {time.perf_counter() - t:.1f} s)")
             targets += bench(f"{args.sites:,} sites", syn / "graph.nt", syn, f"https://w3id.org/govkg/id/site/s{args.sites // 2}",
-                             args, tmp / "syn")
+                             args, keep / f"syn-{args.sites}")
     print("\nTargets:")
     for text, ok in targets:
         print(f"  [{'met' if ok else 'NOT met'}] {text}")

@@ -3,9 +3,11 @@
 from __future__ import annotations
 
 import csv
+import functools
 import io
 import itertools
 import json
+import json.encoder
 from dataclasses import dataclass
 from xml.sax.saxutils import escape, quoteattr
 
@@ -106,6 +108,24 @@ def negotiate(accept: str | None, kind: str, fmt: str | None = None) -> str | No
     return None
 
 
+@functools.lru_cache(maxsize=256)
+def _negotiated(accept: str | None, kind: str, fmt: str | None) -> str | None:
+    return negotiate(accept, kind, fmt)
+
+
+def _ox():
+    """The ``pyoxigraph`` module (imported on first use, then a global lookup)."""
+    global _OX
+    if _OX is None:
+        import pyoxigraph
+
+        _OX = pyoxigraph
+    return _OX
+
+
+_OX = None
+
+
 def _json_term(t) -> dict:
     import pyoxigraph as ox
 
@@ -124,13 +144,12 @@ def _json_term(t) -> dict:
                                         "object": _json_term(t.object)}}
 
 
-_enc = json.JSONEncoder(ensure_ascii=False).encode
+_enc = json.encoder.encode_basestring  # a str as JSON text, non-ASCII kept (json.dumps(..., ensure_ascii=False))
 
 
 def _json_text(t) -> str:
     """``json.dumps(_json_term(t))`` written directly (the JSON results' hot loop)."""
-    import pyoxigraph as ox
-
+    ox = _ox()
     if isinstance(t, ox.NamedNode):
         return '{"type":"uri","value":' + _enc(t.value) + "}"
     if isinstance(t, ox.Literal):
@@ -205,14 +224,13 @@ def _write_solutions(res, fmt: str, emit, max_rows, excel_safe: bool = False) ->
     variables = [v.value for v in res.variables]
     # a solution iterates its values in the order of the variables (None where unbound): far
     # cheaper than sol[Variable] lookups
-    rows, cut = _cut(iter(res), max_rows)
+    it = iter(res)
+    rows = it if max_rows is None else itertools.islice(it, max_rows)
     if fmt == "json":
-        head = json.dumps({"head": {"vars": variables}}, ensure_ascii=False)[:-1] + ',"results":{"bindings":['
-
-        keys = [_enc(v) + ":" for v in variables]
+        head, keys = _json_head(tuple(variables))
 
         def row_text(sol):
-            return "{" + ",".join(k + _json_text(t) for k, t in zip(keys, sol) if t is not None) + "}"
+            return "{" + ",".join([k + _json_text(t) for k, t in zip(keys, sol) if t is not None]) + "}"
         n = _chunks(rows, emit, head, row_text, ",\n", "]}}\n")
     elif fmt == "xml":
         head = ('<?xml version="1.0"?>\n<sparql xmlns="http://www.w3.org/2005/sparql-results#">\n<head>'
@@ -242,7 +260,14 @@ def _write_solutions(res, fmt: str, emit, max_rows, excel_safe: bool = False) ->
                     lambda sol: "\t".join("" if t is None else str(t) for t in sol) + "\n", "", "")
     else:
         raise QueryError(f"unknown results format {fmt!r}")
-    return n, cut[0]
+    # cut when a row beyond max_rows exists (evaluating one more, never the rest)
+    return n, max_rows is not None and n == max_rows and next(it, None) is not None
+
+
+@functools.lru_cache(maxsize=64)
+def _json_head(variables: tuple) -> tuple[str, tuple[str, ...]]:
+    head = json.dumps({"head": {"vars": list(variables)}}, ensure_ascii=False)[:-1] + ',"results":{"bindings":['
+    return head, tuple(_enc(v) + ":" for v in variables)
 
 
 def write_result(res, fmt: str | None, emit, *, max_rows: int | None = None, accept: str | None = None,
@@ -278,10 +303,10 @@ def write_result(res, fmt: str | None, emit, *, max_rows: int | None = None, acc
     >>> b"".join(out)
     b's,o\\r\\n'
     """
-    import pyoxigraph as ox
+    ox = _ox()
 
     kind = "select" if isinstance(res, ox.QuerySolutions) else "ask" if isinstance(res, ox.QueryBoolean) else "construct"
-    chosen = negotiate(accept, kind, fmt)
+    chosen = _negotiated(accept, kind, fmt)
     if chosen is None:
         offer = ", ".join((SOLUTION_TYPES if kind != "construct" else GRAPH_TYPES).values())
         what = f"format {fmt!r}" if fmt else f"Accept: {accept}"
