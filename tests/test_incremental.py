@@ -2,7 +2,6 @@
 
 from __future__ import annotations
 
-import json
 import os
 import sqlite3
 
@@ -16,6 +15,8 @@ from govkg.cli import cli
 from govkg.errors import GovkgError
 from govkg.parts import NAME
 
+from buildstate import state as _state
+
 SITE = "sites/gaoxinshequ.yaml"
 
 
@@ -23,17 +24,6 @@ def _edit(path, old, new):
     text = path.read_text(encoding="utf-8")
     assert old in text, old
     path.write_text(text.replace(old, new, 1), encoding="utf-8")
-
-
-def _state(out):
-    """Everything a build folder says about the graph: the parts database's rows and the manifest's totals."""
-    with sqlite3.connect(out / NAME) as c:
-        state = {t: set(c.execute(f"SELECT * FROM {t}").fetchall())  # noqa: S608 - fixed names
-                 for t in ("parts", "nodes", "refs", "labels", "shared")}
-    m = json.loads((out / "manifest.json").read_text(encoding="utf-8"))
-    state.update({k: m.get(k) for k in ("triples", "counts", "inputs", "texts", "unchecked")})
-    state["warnings"] = sorted(m["warnings"])
-    return state
 
 
 def _outcome(data, out, sources_dirs):

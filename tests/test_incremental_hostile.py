@@ -21,29 +21,16 @@ from govkg.cli import cli
 from govkg.errors import GovkgError
 from govkg.parts import NAME
 
+from buildstate import generate_realistic
+from buildstate import state as _state
+
 ROOT = Path(__file__).resolve().parent.parent
 EDITED = "sites/s1.yaml"
-
-
-def _state(out):
-    """The parts database's rows and the manifest's totals (as in test_incremental.py)."""
-    with sqlite3.connect(out / NAME) as c:
-        state = {t: set(c.execute(f"SELECT * FROM {t}").fetchall())  # noqa: S608 - fixed names
-                 for t in ("parts", "nodes", "refs", "labels", "shared")}
-    m = json.loads((out / "manifest.json").read_text(encoding="utf-8"))
-    state.update({k: m.get(k) for k in ("triples", "counts", "inputs", "texts", "unchecked")})
-    state["warnings"] = sorted(m["warnings"])
-    return state
 
 
 @pytest.fixture(scope="module")
 def synthetic(tmp_path_factory):
     """A synthetic data folder of 4 sites with its source text (benchmarks/generate.py)."""
-    sys.path.insert(0, str(ROOT / "benchmarks"))
-    try:
-        from generate import generate_realistic
-    finally:
-        sys.path.remove(str(ROOT / "benchmarks"))
     data = tmp_path_factory.mktemp("hostile") / "data"
     generate_realistic(data, 4)
     return data

@@ -10,12 +10,9 @@ undone, so the next edit starts from valid data again.
 
 from __future__ import annotations
 
-import json
 import os
 import re
-import sqlite3
 import shutil
-import sys
 from pathlib import Path
 
 import pytest
@@ -24,31 +21,17 @@ from hypothesis import strategies as st
 
 from govkg.build import build
 from govkg.errors import GovkgError
-from govkg.parts import NAME
+
+from buildstate import generate_realistic
+from buildstate import state as _state
 
 ROOT = Path(__file__).resolve().parent.parent
 N_SITES = 12
 
 
-def _state(out):
-    """Everything a build folder says about the graph (as in test_incremental.py): the parts' rows and the manifest's totals."""
-    with sqlite3.connect(out / NAME) as c:
-        state = {t: set(c.execute(f"SELECT * FROM {t}").fetchall())  # noqa: S608 - fixed names
-                 for t in ("parts", "nodes", "refs", "labels", "shared")}
-    m = json.loads((out / "manifest.json").read_text(encoding="utf-8"))
-    state.update({k: m.get(k) for k in ("triples", "counts", "inputs", "texts", "unchecked")})
-    state["warnings"] = sorted(m["warnings"])
-    return state
-
-
 @pytest.fixture(scope="module")
 def template(tmp_path_factory):
     """A built synthetic project (data + build without dumps), copied into place by each example."""
-    sys.path.insert(0, str(ROOT / "benchmarks"))
-    try:
-        from generate import generate_realistic
-    finally:
-        sys.path.remove(str(ROOT / "benchmarks"))
     base = tmp_path_factory.mktemp("incr-prop")
     work = base / "work"
     generate_realistic(work / "data", N_SITES)
