@@ -168,14 +168,14 @@ def rebuild(data_dir: Path, out_dir: Path, old: dict, fields: dict, stamps: dict
     if parts is None:
         return "the parts of the previous build are missing or of another generation"
     try:
-        return _rebuild(parts, data_dir, out_dir, old, fields, stamps, sources_dirs, check, timings, clock)
+        return _rebuild(parts, changed, data_dir, out_dir, old, fields, stamps, sources_dirs, check, timings, clock)
     except sqlite3.Error as exc:
         return f"the parts of the previous build cannot be read ({exc})"
     finally:
         parts.close()
 
 
-def _rebuild(parts, data_dir, out_dir, old, fields, stamps, sources_dirs, check, timings, clock):
+def _rebuild(parts, changed, data_dir, out_dir, old, fields, stamps, sources_dirs, check, timings, clock):
     from . import manifest
     from .build import BuildReport
     from .compile import _source_texts, compile_parts
@@ -183,8 +183,7 @@ def _rebuild(parts, data_dir, out_dir, old, fields, stamps, sources_dirs, check,
     from .parts import next_generation
     from .resources import ontology_graph
 
-    before, now = old.get("inputs") or {}, fields["inputs"]
-    changed = sorted(f for f in now if before.get(f) != now[f])
+    now = fields["inputs"]
     root = data_dir.parent
     sources = tuple(load_source(data_dir / f, root=root) for f in sorted(now) if f.startswith("sources/"))
     texts = _source_texts(Dataset((), sources), sources_dirs)
