@@ -35,9 +35,6 @@ class PartIndex:
     labels: list[tuple] = field(default_factory=list)
     #: lines about nodes no single file defines, with how many files write each
     unowned: dict[bytes, int] = field(default_factory=dict)
-    #: subjects with an rdf:type and with an rdfs:label (when asked for: redirects are checked against them)
-    typed: set[str] = field(default_factory=set)
-    labelled: set[str] = field(default_factory=set)
 
     def lines(self, f: str) -> set[bytes]:
         """The lines of file ``f``'s part, as a set."""
@@ -146,11 +143,9 @@ def _merge(locals_: list[_Local], entries, texts, data_dir: Path, defined=None, 
     for loc in locals_:
         index.blobs.update(loc.blobs)
         loose.update(loc.loose)
-        index.labelled |= loc.labelled
         for f, nodes in loc.mentions.items():
             mentions.setdefault(f, set()).update(nodes)
         for f, typed in loc.typed.items():
-            index.typed |= typed
             for s in typed:
                 if owner.setdefault(s, f) != f:
                     multi.add(s)

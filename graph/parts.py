@@ -202,9 +202,6 @@ class Parts:
         return {_checked(lang, str, "a label's language"): _checked(label, str, "a label") for lang, label in
                 self.conn.execute("SELECT lang, label FROM labels WHERE iri = ?", (iri,))}
 
-    def files(self) -> list[str]:
-        return [r[0] for r in self.conn.execute("SELECT file FROM parts ORDER BY file")]
-
     def ntriples(self) -> bytes:
         """Ontology and every part as one N-Triples document (not sorted; a line may occur twice)."""
         chunks = [self.ontology()]
@@ -286,7 +283,3 @@ class Parts:
                 pass
             raise GovkgError(f"cannot update {self.path}: {exc}") from None
 
-
-def install(temp: Path, final: Path) -> None:
-    """Move a new parts database into place (one rename)."""
-    os.replace(temp, final)
