@@ -200,6 +200,28 @@ def test_compiling_on_several_processes_gives_the_same_parts(data_copy, sources_
     assert str(forked_error.value) == str(serial_error.value)
 
 
+@pytest.mark.parametrize("site", ["changbingshequ", "jiaobucun", "poxiangshequ"])
+def test_a_forked_build_validates_every_batch(data_copy, sources_dirs, monkeypatch, site):
+    """The validation store is filled batch by batch while the forked compile runs: a violation
+    only the quality rules see, in the first, a middle or the last batch, fails the build, which
+    leaves nothing behind; the same data unbroken counts the triples of its dump."""
+    from govkg import model
+    from govkg.errors import ValidationError
+
+    monkeypatch.setattr(model, "PARALLEL_FILES", 2)
+    monkeypatch.setattr(model, "_can_fork", lambda: True)  # other tests may have left a thread running
+    out = data_copy.parent / "build"
+    report = build(data_copy, out, sources_dirs=sources_dirs, incremental=False)
+    assert report.batches > 1
+    assert report.triples == len(set((out / "govkg.nt").read_bytes().splitlines()))
+    before = {p.name: p.read_bytes() for p in out.iterdir() if p.is_file()}
+    _edit(data_copy / "sites" / f"{site}.yaml", "Party members", "party members")
+    with pytest.raises(ValidationError, match="lowercase-party") as failed:
+        build(data_copy, out, sources_dirs=sources_dirs, incremental=False)
+    assert {v.rule for v in failed.value.report.violations} == {"lowercase-party"}
+    assert {p.name: p.read_bytes() for p in out.iterdir() if p.is_file()} == before
+
+
 def test_damaged_or_foreign_parts_are_never_trusted(built, sources_dirs, tmp_path):
     """Parts from another build folder (same data) or a damaged database: readers compile in memory, builds are full."""
     data, out = built
