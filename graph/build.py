@@ -5,6 +5,7 @@ from __future__ import annotations
 import contextlib
 import gc
 import os
+import sqlite3
 import time
 from pathlib import Path
 
@@ -558,8 +559,11 @@ def build(data_dir: str | Path | None = None, out_dir: str | Path | None = None,
                 lap("validate")
             blobs = {"govkg.ttl": turtle_from_ntriples(nt), _FAST: nt} if dumps else {}
             lap("turtle")
-            work.written()
-            os.replace(temp, real)
+            try:
+                work.written()
+                os.replace(temp, real)
+            except (OSError, sqlite3.Error) as exc:  # a full disk, a folder made read-only meanwhile
+                raise GovkgError(f"cannot write {real}: {getattr(exc, 'strerror', None) or exc}") from None
         # the dumps and the manifest naming their hashes as one set (writers.write_set): after a
         # crash all are new or all are old, and readers check the hashes in any case
         files = {out_dir / name: b for name, b in blobs.items()}

@@ -222,6 +222,24 @@ def test_a_forked_build_validates_every_batch(data_copy, sources_dirs, monkeypat
     assert {p.name: p.read_bytes() for p in out.iterdir() if p.is_file()} == before
 
 
+def test_a_failure_writing_the_parts_is_an_error_and_leaves_the_build(built, sources_dirs, monkeypatch):
+    """The parts database is written beside the validation: when that fails (a full disk), the
+    build stops with a GovkgError and the previous build stays as it was, with no temporary file."""
+    from govkg.parts import Parts
+
+    data, out = built
+    before = {p.name: p.read_bytes() for p in out.iterdir() if p.is_file()}
+
+    def full_disk(path, **kw):
+        path.write_bytes(b"half a database")
+        raise sqlite3.OperationalError("database or disk is full")
+
+    monkeypatch.setattr(Parts, "create", full_disk)
+    with pytest.raises(GovkgError, match=f"cannot write {out / NAME}: database or disk is full"):
+        build(data, out, sources_dirs=sources_dirs, incremental=False)
+    assert {p.name: p.read_bytes() for p in out.iterdir() if p.is_file()} == before
+
+
 def test_damaged_or_foreign_parts_are_never_trusted(built, sources_dirs, tmp_path):
     """Parts from another build folder (same data) or a damaged database: readers compile in memory, builds are full."""
     data, out = built
