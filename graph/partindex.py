@@ -231,7 +231,7 @@ def _evidence_owners(dataset, sources) -> dict[str, str]:
 
 
 def compile_indexed(dataset, data_dir: str | Path, *, ontology, texts: dict[str, str], processes: int | None = None,
-                    sink=None):
+                    sink=None, compiled=None):
     """``compile_parts`` and ``index_parts`` of a whole dataset: ``(PartIndex, BuildReport)``.
 
     From ``model.PARALLEL_FILES`` data files on (and when forking is safe), the entries are
@@ -239,6 +239,8 @@ def compile_indexed(dataset, data_dir: str | Path, *, ontology, texts: dict[str,
     order; the report of each evidence sentence and every problem come out as in one process.
     ``sink``, when given, is called with the N-Triples of each batch as soon as it is compiled
     (the build loads them into its validation store meanwhile); lines may come more than once.
+    ``compiled``, when given, is called once every chunk has gone to ``sink`` and the data have
+    no problem, before the index is made (the build starts validating then).
 
     Raises
     ------
@@ -313,6 +315,8 @@ def compile_indexed(dataset, data_dir: str | Path, *, ontology, texts: dict[str,
     locals_.append(_local(c.parts, c.mentions, data_dir))
     if sink is not None:
         sink(b"".join(locals_[-1].blobs.values()))
+    if compiled is not None:
+        compiled()
     index = _merge(locals_, entries, texts, data_dir)
     checked = sum(d[1] for d in done)
     unchecked = set().union(*(d[2] for d in done))

@@ -240,6 +240,25 @@ def test_a_failure_writing_the_parts_is_an_error_and_leaves_the_build(built, sou
     assert {p.name: p.read_bytes() for p in out.iterdir() if p.is_file()} == before
 
 
+def test_a_chunk_the_validation_store_cannot_load_is_never_ignored(built, sources_dirs, monkeypatch):
+    """Were a compiled chunk not N-Triples (a bug), the build fails instead of validating a store without it."""
+    import importlib
+
+    build_module = importlib.import_module("govkg.build")  # the module (``govkg.build`` is also the function)
+    data, out = built
+    before = {p.name: p.read_bytes() for p in out.iterdir() if p.is_file()}
+    validate = build_module._Overlap.validate
+
+    def broken_chunk_first(self, onto):
+        self.load(b"<urn:x> <urn:p> .\n")
+        validate(self, onto)
+
+    monkeypatch.setattr(build_module._Overlap, "validate", broken_chunk_first)
+    with pytest.raises(SyntaxError):
+        build(data, out, sources_dirs=sources_dirs, incremental=False)
+    assert {p.name: p.read_bytes() for p in out.iterdir() if p.is_file()} == before
+
+
 def test_damaged_or_foreign_parts_are_never_trusted(built, sources_dirs, tmp_path):
     """Parts from another build folder (same data) or a damaged database: readers compile in memory, builds are full."""
     data, out = built
