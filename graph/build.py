@@ -5,6 +5,7 @@ from __future__ import annotations
 import contextlib
 import gc
 import os
+import sqlite3
 import time
 from pathlib import Path
 
@@ -122,8 +123,12 @@ def _compile(data_dir, sources_dirs, include_drafts=False, file_loader=None):
     return onto, data, report
 
 
-def _compile_indexed(data_dir: Path, sources_dirs, include_drafts=False, file_loader=None, lap=lambda name: None):
-    """(ontology graph, the indexed parts of each data file, report, source texts) of ``data_dir``."""
+def _compile_indexed(data_dir: Path, sources_dirs, include_drafts=False, file_loader=None, lap=lambda name: None,
+                     overlap: _Overlap | None = None):
+    """(ontology graph, the indexed parts of each data file, report, source texts) of ``data_dir``.
+
+    With ``overlap``, the compiled triples and the ontology go into its store as they come, and
+    its validation starts as soon as they are all there (before the index is made)."""
     from .compile import _source_texts
     from .partindex import compile_indexed
 
@@ -132,7 +137,9 @@ def _compile_indexed(data_dir: Path, sources_dirs, include_drafts=False, file_lo
     check_structure(dataset)
     lap("load")
     texts = _source_texts(dataset, sources_dirs)
-    index, report = compile_indexed(dataset, data_dir, ontology=onto, texts=texts)
+    index, report = compile_indexed(dataset, data_dir, ontology=onto, texts=texts,
+                                    sink=overlap.load if overlap else None,
+                                    compiled=(lambda: overlap.validate(onto)) if overlap else None)
     report.warnings = duplicate_label_warnings(dataset)
     lap("compile")
     return onto, index, report, texts
@@ -192,7 +199,18 @@ def nt_lines(triples) -> set[bytes]:
             return f"<{t}>"
         return _quoteLiteral(t) if isinstance(t, Literal) else t.n3()
 
-    return {f"{term(s)} {term(p)} {term(o)} .\n".encode("utf-8") for s, p, o in triples}
+    lines = set()
+    add = lines.add
+    for s, p, o in triples:  # the common shapes inline: 0.58 s against 0.75 s for 2,000 synthetic sites
+        if type(s) is URIRef and type(p) is URIRef:
+            if type(o) is URIRef:
+                add(f"<{s}> <{p}> <{o}> .\n".encode("utf-8"))
+                continue
+            if type(o) is Literal:
+                add(f"<{s}> <{p}> {_quoteLiteral(o)} .\n".encode("utf-8"))
+                continue
+        add(f"{term(s)} {term(p)} {term(o)} .\n".encode("utf-8"))
+    return lines
 
 
 def turtle_from_ntriples(nt: bytes) -> bytes:
@@ -303,14 +321,21 @@ class _ParseCache:
             self.new[rel] = (h, str(root), result)
         return result
 
-    def save(self) -> None:
+    def dumps(self) -> bytes | None:
+        """The signed pickle ``save`` writes (None without a secret)."""
         import hmac
         import pickle
 
         if self.secret is None:
-            return
+            return None
         body = pickle.dumps((self.key, self.new), protocol=pickle.HIGHEST_PROTOCOL)
-        write_atomic(self.path, hmac.digest(self.secret, body, "sha256") + body)
+        return hmac.digest(self.secret, body, "sha256") + body
+
+    def save(self, blob: bytes | None = None) -> None:
+        """Write the cache (``blob``: what ``dumps`` returned, when made beforehand)."""
+        blob = blob if blob is not None else self.dumps()
+        if blob is not None:
+            write_atomic(self.path, blob)
 
 
 @contextlib.contextmanager
@@ -344,6 +369,79 @@ def _build_lock(out_dir: Path):
         raise
     finally:
         os.close(fd)  # closing releases the lock
+
+
+class _Overlap:
+    """What a full build does beside its main thread: filling the validation store with
+    N-Triples chunks as the compile hands them over, then validating it (in order, on one
+    thread; pyoxigraph's ``Store.load`` and queries release Python's lock), while the main
+    thread makes the index; and writing the new parts database (on another; so does SQLite).
+
+    The chunks are parsed leniently (IRIs and language tags are not checked again): they
+    are this build's own serialization of IRIs the loader checked (slugs, ``url`` fields),
+    and checking them again took a third of the loading (3.5 of 11 s at 20,000 sites).
+
+    A thread starts with its first task, so a forking compile must hand over its first chunk
+    only once its workers are forked (``partindex.compile_indexed`` does). When the block ends
+    with an error, queued tasks are dropped, running ones waited for, and the file being
+    written is removed.
+    """
+
+    def __init__(self, check: bool):
+        from concurrent.futures import ThreadPoolExecutor
+
+        import pyoxigraph as ox
+
+        self._format = ox.RdfFormat.N_TRIPLES
+        self._store = ox.Store() if check else None
+        self._loader = ThreadPoolExecutor(1, thread_name_prefix="govkg-load")
+        self._writer = ThreadPoolExecutor(1, thread_name_prefix="govkg-write")
+        self._loads: list = []
+        self._temp: Path | None = None
+        self._write = self._validation = None
+        #: the ontology's N-Triples (``validate``)
+        self.onto_nt = b""
+
+    def load(self, nt: bytes) -> None:
+        """Queue ``nt`` for the store."""
+        self._loads.append(self._loader.submit(self._store.load, nt, format=self._format, lenient=True))
+
+    def validate(self, onto: Graph) -> None:
+        """Queue the ontology ``onto``, then the validation of the whole store (``validation``)."""
+        from .validate import validate
+
+        self.onto_nt = ntriples(onto)
+        self.load(self.onto_nt)
+        self._validation = self._loader.submit(lambda: (len(self._store), validate(store=self._store)))
+
+    def validation(self):
+        """``(triples in the store, ValidationReport)``, once the validation ``validate`` queued is done
+        (raising the error of a chunk that could not be loaded, if any)."""
+        for f in self._loads:
+            f.result()
+        return self._validation.result()
+
+    def write(self, temp: Path, make) -> None:
+        """Run ``make`` (which writes the new file ``temp``) in the background."""
+        self._temp, self._write = temp, self._writer.submit(make)
+
+    def background(self, fn):
+        """Run ``fn`` in the background, after the writing: its future."""
+        return self._writer.submit(fn)
+
+    def written(self) -> None:
+        """Wait for the file ``write`` makes (raising its error, if any)."""
+        self._write.result()
+
+    def __enter__(self) -> _Overlap:
+        return self
+
+    def __exit__(self, exc_type, exc, tb) -> None:
+        failed = exc_type is not None
+        self._loader.shutdown(wait=True, cancel_futures=failed)
+        self._writer.shutdown(wait=True, cancel_futures=failed)
+        if failed and self._temp is not None:
+            self._temp.unlink(missing_ok=True)
 
 
 #: Graphs of at most this many triples get the single-file dumps ``govkg.ttl`` and ``govkg.nt``
@@ -436,42 +534,43 @@ def build(data_dir: str | Path | None = None, out_dir: str | Path | None = None,
             why_full = "asked for" if not incremental else "no previous build" if old is None else \
                 "a build with drafts or dumps is always full"
         cache = _ParseCache(out_dir, inputs, data_dir, reuse=incremental)
-        onto, index, report, texts = _compile_indexed(data_dir, sources_dirs, include_drafts, cache, lap)
-        onto_nt = ntriples(onto)
-        nt = onto_nt + b"".join(index.blobs.values())
-        union = set(nt.splitlines(keepends=True))
-        report.triples = len(union)
-        if dumps is None:
-            dumps = report.triples <= DUMP_TRIPLES
-        if dumps:
-            nt = b"".join(sorted(union))
-        del union
-        lap("n-triples")
-        if check:
-            from .validate import validate
+        with _Overlap(check) as work:
+            onto, index, report, texts = _compile_indexed(data_dir, sources_dirs, include_drafts, cache, lap,
+                                                          overlap=work if check else None)
+            onto_nt = work.onto_nt if check else ntriples(onto)
+            from .parts import NAME, Parts
+            from .writers import TEMP_PREFIX, check_target, finish_interrupted
 
-            result = validate(ntriples=nt)
-            if not result.conforms:
-                raise ValidationError(result)
-            lap("validate")
-        blobs = {"govkg.ttl": turtle_from_ntriples(nt), _FAST: nt} if dumps else {}
-        lap("turtle")
-        from .parts import NAME, Parts
-        from .writers import TEMP_PREFIX, check_target, finish_interrupted
-
-        out_dir.mkdir(parents=True, exist_ok=True)
-        finish_interrupted(out_dir)
-        real, _st = check_target(out_dir / NAME)
-        temp = real.with_name(f"{TEMP_PREFIX}{os.getpid()}-{NAME}")
-        temp.unlink(missing_ok=True)
-        try:
-            Parts.create(temp, generation=generation, ontology=onto_nt,
-                         parts=index.blobs, counts=index.counts,
-                         nodes=index.nodes, refs=index.refs, labels=index.labels, shared=index.unowned)
-            os.replace(temp, real)
-        except BaseException:
+            out_dir.mkdir(parents=True, exist_ok=True)
+            finish_interrupted(out_dir)
+            real, _st = check_target(out_dir / NAME)
+            temp = real.with_name(f"{TEMP_PREFIX}{os.getpid()}-{NAME}")
             temp.unlink(missing_ok=True)
-            raise
+            # written while the rules run; renamed into place only once the graph is valid
+            work.write(temp, lambda: Parts.create(temp, generation=generation, ontology=onto_nt, parts=index.blobs,
+                                                  counts=index.counts, nodes=index.nodes, refs=index.refs,
+                                                  labels=index.labels, shared=index.unowned))
+            cache_bytes = work.background(cache.dumps)
+            nt = None
+            if check:
+                report.triples, result = work.validation()
+                lap("validate")
+                if not result.conforms:
+                    raise ValidationError(result)
+            else:
+                nt = onto_nt + b"".join(index.blobs.values())
+                report.triples = len(set(nt.splitlines(keepends=True)))
+            if dumps is None:
+                dumps = report.triples <= DUMP_TRIPLES
+            if dumps:
+                nt = b"".join(sorted(set((nt or onto_nt + b"".join(index.blobs.values())).splitlines(keepends=True))))
+            blobs = {"govkg.ttl": turtle_from_ntriples(nt), _FAST: nt} if dumps else {}
+            lap("turtle")
+            try:
+                work.written()
+                os.replace(temp, real)
+            except (OSError, sqlite3.Error) as exc:  # a full disk, a folder made read-only meanwhile
+                raise GovkgError(f"cannot write {real}: {getattr(exc, 'strerror', None) or exc}") from None
         # the dumps and the manifest naming their hashes as one set (writers.write_set): after a
         # crash all are new or all are old, and readers check the hashes in any case
         files = {out_dir / name: b for name, b in blobs.items()}
@@ -480,7 +579,7 @@ def build(data_dir: str | Path | None = None, out_dir: str | Path | None = None,
             texts=manifest.text_hashes(texts), warnings=report.warnings,
             counts={**report.entries, "evidence": report.evidence_checked}, unchecked=report.evidence_unchecked)
         report.outputs = write_set(files)[: len(blobs)] + [real]
-        cache.save()
+        cache.save(cache_bytes.result())
         lap("write")
         #: seconds per stage (for benchmarks/bench_build.py)
         report.timings = timings

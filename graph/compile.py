@@ -759,16 +759,18 @@ def _materialize(g: set, onto: Graph, cache: dict | None = None) -> None:
     cache = {} if cache is None else cache
 
     def supers(prop, term):
-        if (prop, term) not in cache:
-            cache[prop, term] = [o for o in onto.transitive_objects(term, prop)
-                                 if o != term and isinstance(o, URIRef) and o != OWL.Thing]
-        return cache[prop, term]
+        key = (prop, str(term))  # plain-string keys: rdflib's ``__eq__`` is a Python call
+        if key not in cache:
+            cache[key] = [o for o in onto.transitive_objects(term, prop)
+                          if o != term and isinstance(o, URIRef) and o != OWL.Thing]
+        return cache[key]
 
-    ours, rdf_type, sub_class, sub_prop = str(GK._NS), RDF.type, RDFS.subClassOf, RDFS.subPropertyOf
+    ours, rdf_type, sub_class, sub_prop = str(GK._NS), str(RDF.type), RDFS.subClassOf, RDFS.subPropertyOf
+    same, starts = str.__eq__, str.startswith
     added = []
     for s, p, o in g:
-        if p == rdf_type:
-            added += [(s, rdf_type, c) for c in supers(sub_class, o)]
-        elif p.startswith(ours):
+        if same(p, rdf_type):
+            added += [(s, RDF.type, c) for c in supers(sub_class, o)]
+        elif starts(p, ours):
             added += [(s, sp, o) for sp in supers(sub_prop, p)]
     g.update(added)

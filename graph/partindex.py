@@ -14,7 +14,8 @@ from .namespace import ID
 __all__ = ["PartIndex", "index_parts", "compile_indexed", "node_iri", "rel_path"]
 
 _DATA = str(ID)
-_TYPE, _LABEL = RDF.type, RDFS.label
+_TYPE, _LABEL = str(RDF.type), str(RDFS.label)
+_eq, _starts = str.__eq__, str.startswith
 #: sections whose labels are indexed (duplicate names, the duplicate-mechanism rule, use labels)
 _LABELLED = ("site", "areas", "organizations", "mechanisms", "events")
 
@@ -122,12 +123,13 @@ def _local(parts: dict[str, set], mentions: dict, data_dir: Path, labelled: bool
         f = rel_path(shown, data_dir)
         lines = nt_lines(triples)
         out.blobs[f] = b"".join(sorted(lines))
-        typed = {str(s) for s, p, _o in triples if p == _TYPE and s.startswith(_DATA)}
+        # predicates compared as plain strings (rdflib's ``__eq__`` is a Python call per triple)
+        typed = {str(s) for s, p, _o in triples if _eq(p, _TYPE) and _starts(s, _DATA)}
         out.typed[f] = typed
         heads = {f"<{s}>".encode() for s in typed}
         out.loose[f] = [line for line in lines if line[: line.index(b" ")] not in heads]
         if labelled:
-            out.labelled |= {str(s) for s, p, _o in triples if p == _LABEL}
+            out.labelled |= {str(s) for s, p, _o in triples if _eq(p, _LABEL)}
     for shown, nodes in mentions.items():
         out.mentions.setdefault(rel_path(shown, data_dir), set()).update(map(str, nodes))
     return out
@@ -228,12 +230,17 @@ def _evidence_owners(dataset, sources) -> dict[str, str]:
     return owners
 
 
-def compile_indexed(dataset, data_dir: str | Path, *, ontology, texts: dict[str, str], processes: int | None = None):
+def compile_indexed(dataset, data_dir: str | Path, *, ontology, texts: dict[str, str], processes: int | None = None,
+                    sink=None, compiled=None):
     """``compile_parts`` and ``index_parts`` of a whole dataset: ``(PartIndex, BuildReport)``.
 
     From ``model.PARALLEL_FILES`` data files on (and when forking is safe), the entries are
     compiled and serialized by one forked process per core, in batches of whole files in file
     order; the report of each evidence sentence and every problem come out as in one process.
+    ``sink``, when given, is called with the N-Triples of each batch as soon as it is compiled
+    (the build loads them into its validation store meanwhile); lines may come more than once.
+    ``compiled``, when given, is called once every chunk has gone to ``sink`` and the data have
+    no problem, before the index is made (the build starts validating then).
 
     Raises
     ------
@@ -274,7 +281,11 @@ def compile_indexed(dataset, data_dir: str | Path, *, ontology, texts: dict[str,
         _JOB = (c, batches, data_dir, bool(redirects))
         try:
             with ProcessPoolExecutor(cores, mp_context=mp.get_context("fork")) as pool:
-                done = list(pool.map(_compile_batch, range(len(batches))))
+                done = []
+                for d in pool.map(_compile_batch, range(len(batches))):
+                    done.append(d)
+                    if sink is not None:
+                        sink(b"".join(d[3].blobs.values()))
         except (BrokenProcessPool, OSError):  # a worker killed (out of memory) or no fork: compile here instead
             done = None
         finally:
@@ -285,6 +296,8 @@ def compile_indexed(dataset, data_dir: str | Path, *, ontology, texts: dict[str,
             done = [_compile_batch(0)]
         finally:
             _JOB = None
+        if sink is not None:
+            sink(b"".join(done[0][3].blobs.values()))
     problems = [p for d in done for p in d[0]]
     locals_ = [d[3] for d in done]
     typed = set().union(*(t for loc in locals_ for t in loc.typed.values()))
@@ -300,6 +313,10 @@ def compile_indexed(dataset, data_dir: str | Path, *, ontology, texts: dict[str,
     for part in c.parts.values():
         _materialize(part, ontology, {})
     locals_.append(_local(c.parts, c.mentions, data_dir))
+    if sink is not None:
+        sink(b"".join(locals_[-1].blobs.values()))
+    if compiled is not None:
+        compiled()
     index = _merge(locals_, entries, texts, data_dir)
     checked = sum(d[1] for d in done)
     unchecked = set().union(*(d[2] for d in done))

@@ -127,7 +127,7 @@ def run_checks(graph: Graph | None, rules: dict[str, str] | None = None, *, stor
     return _run_jobs(_check_jobs(store, rules if rules is not None else checks()))
 
 
-def validate(graph: Graph | None = None, *, ntriples: bytes | None = None) -> ValidationReport:
+def validate(graph: Graph | None = None, *, ntriples: bytes | None = None, store=None) -> ValidationReport:
     """Run the SHACL shapes and every quality rule over ``graph``.
 
     Parameters
@@ -138,6 +138,11 @@ def validate(graph: Graph | None = None, *, ntriples: bytes | None = None) -> Va
         The graph serialized as N-Triples (the build has them), loaded into Oxigraph for the
         quality rules instead of serializing ``graph`` again. Enough on its own: ``graph`` is
         then parsed from it only when pySHACL needs it (small graphs).
+    store : pyoxigraph.Store, optional
+        An Oxigraph store already holding the graph (the build fills one while it compiles);
+        the queries run on it. For graphs small enough for pySHACL (at most
+        ``SHACL_SPARQL_ABOVE`` triples), pySHACL reads ``graph``, else ``ntriples``, else the
+        store's dump.
 
     The quality rules run on Oxigraph. The SHACL shapes run in pySHACL for graphs up to
     ``SHACL_SPARQL_ABOVE`` triples and, above, as SPARQL on Oxigraph (``run_shacl_sparql``,
@@ -159,9 +164,11 @@ def validate(graph: Graph | None = None, *, ntriples: bytes | None = None) -> Va
 
     from .query import to_store
 
-    if graph is None and ntriples is None:
-        raise TypeError("validate() needs a graph or its N-Triples")
-    if ntriples is not None:
+    if graph is None and ntriples is None and store is None:
+        raise TypeError("validate() needs a graph, its N-Triples or a store holding it")
+    if store is not None:
+        size = len(store)
+    elif ntriples is not None:
         store = ox.Store()
         store.bulk_load(ntriples, format=ox.RdfFormat.N_TRIPLES)
         size = ntriples.count(b"\n")
@@ -175,6 +182,8 @@ def validate(graph: Graph | None = None, *, ntriples: bytes | None = None) -> Va
         except NotImplementedError:  # a SHACL feature the translation does not cover
             shacl_jobs = None
     if shacl_jobs is None:
+        if graph is None and ntriples is None:  # only a store: pySHACL reads its dump
+            ntriples = store.dump(format=ox.RdfFormat.N_TRIPLES, from_graph=ox.DefaultGraph())
         if graph is None:
             graph = Graph().parse(data=ntriples, format="nt")
         shacl, shacl_jobs = run_shacl(graph), []

@@ -200,6 +200,65 @@ def test_compiling_on_several_processes_gives_the_same_parts(data_copy, sources_
     assert str(forked_error.value) == str(serial_error.value)
 
 
+@pytest.mark.parametrize("site", ["changbingshequ", "jiaobucun", "poxiangshequ"])
+def test_a_forked_build_validates_every_batch(data_copy, sources_dirs, monkeypatch, site):
+    """The validation store is filled batch by batch while the forked compile runs: a violation
+    only the quality rules see, in the first, a middle or the last batch, fails the build, which
+    leaves nothing behind; the same data unbroken counts the triples of its dump."""
+    from govkg import model
+    from govkg.errors import ValidationError
+
+    monkeypatch.setattr(model, "PARALLEL_FILES", 2)
+    monkeypatch.setattr(model, "_can_fork", lambda: True)  # other tests may have left a thread running
+    out = data_copy.parent / "build"
+    report = build(data_copy, out, sources_dirs=sources_dirs, incremental=False)
+    assert report.batches > 1
+    assert report.triples == len(set((out / "govkg.nt").read_bytes().splitlines()))
+    before = {p.name: p.read_bytes() for p in out.iterdir() if p.is_file()}
+    _edit(data_copy / "sites" / f"{site}.yaml", "Party members", "party members")
+    with pytest.raises(ValidationError, match="lowercase-party") as failed:
+        build(data_copy, out, sources_dirs=sources_dirs, incremental=False)
+    assert {v.rule for v in failed.value.report.violations} == {"lowercase-party"}
+    assert {p.name: p.read_bytes() for p in out.iterdir() if p.is_file()} == before
+
+
+def test_a_failure_writing_the_parts_is_an_error_and_leaves_the_build(built, sources_dirs, monkeypatch):
+    """The parts database is written beside the validation: when that fails (a full disk), the
+    build stops with a GovkgError and the previous build stays as it was, with no temporary file."""
+    from govkg.parts import Parts
+
+    data, out = built
+    before = {p.name: p.read_bytes() for p in out.iterdir() if p.is_file()}
+
+    def full_disk(path, **kw):
+        path.write_bytes(b"half a database")
+        raise sqlite3.OperationalError("database or disk is full")
+
+    monkeypatch.setattr(Parts, "create", full_disk)
+    with pytest.raises(GovkgError, match=f"cannot write {out / NAME}: database or disk is full"):
+        build(data, out, sources_dirs=sources_dirs, incremental=False)
+    assert {p.name: p.read_bytes() for p in out.iterdir() if p.is_file()} == before
+
+
+def test_a_chunk_the_validation_store_cannot_load_is_never_ignored(built, sources_dirs, monkeypatch):
+    """Were a compiled chunk not N-Triples (a bug), the build fails instead of validating a store without it."""
+    import importlib
+
+    build_module = importlib.import_module("govkg.build")  # the module (``govkg.build`` is also the function)
+    data, out = built
+    before = {p.name: p.read_bytes() for p in out.iterdir() if p.is_file()}
+    validate = build_module._Overlap.validate
+
+    def broken_chunk_first(self, onto):
+        self.load(b"<urn:x> <urn:p> .\n")
+        validate(self, onto)
+
+    monkeypatch.setattr(build_module._Overlap, "validate", broken_chunk_first)
+    with pytest.raises(SyntaxError):
+        build(data, out, sources_dirs=sources_dirs, incremental=False)
+    assert {p.name: p.read_bytes() for p in out.iterdir() if p.is_file()} == before
+
+
 def test_damaged_or_foreign_parts_are_never_trusted(built, sources_dirs, tmp_path):
     """Parts from another build folder (same data) or a damaged database: readers compile in memory, builds are full."""
     data, out = built
