@@ -275,6 +275,7 @@ class _ParseCache:
         self.new: dict = {}
         self.hits = 0
         self.parsed: list[str] = []
+        self._rel: dict[Path, str] = {}
         if not reuse or self.secret is None:
             return
         try:
@@ -291,7 +292,9 @@ class _ParseCache:
             self.old = {}
 
     def _hit(self, path: Path, root):
-        rel = path.relative_to(self.data_dir).as_posix()
+        rel = self._rel.get(path)
+        if rel is None:  # asked twice per file (prefetch, then the load): pathlib's relative_to once
+            rel = self._rel[path] = path.relative_to(self.data_dir).as_posix()
         h = self.hashes.get(rel)
         hit = self.old.get(rel)
         return rel, h, (hit if h is not None and hit is not None and hit[0] == h and hit[1] == str(root) else None)

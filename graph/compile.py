@@ -308,7 +308,12 @@ class _Compiler:
         for e in dataset.entries:
             if e.section in ("site", "areas") and not e.is_use:
                 self.places[e.id] = ID[f"{'site' if e.section == 'site' else 'area'}/{e.id}"]
-        self.spaces = {sp: dataset.by_space(sp) for sp in ("org", "mechanism", "event", "outcome", "claim", "response")}
+        # ``dataset.by_space`` of each space, in one pass over the entries instead of six
+        self.spaces = {sp: {} for sp in ("org", "mechanism", "event", "outcome", "claim", "response")}
+        for e in dataset.entries:
+            table = self.spaces.get(e.space)
+            if table is not None and not e.is_use:
+                table[e.id] = e
         self.labels = {self.node(e): (e.values["zh"], e.values["en"]) for e in dataset.entries
                        if not e.is_use and e.section != "redirects"}
 

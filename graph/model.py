@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import datetime as _dt
+import os
 import re
 from dataclasses import dataclass, field
 from pathlib import Path
@@ -817,6 +818,11 @@ def load_data(data_dir: str | Path, *, include_drafts: bool = False, file_loader
 
 def _shown(path: Path, root) -> str:
     if root is not None:
+        head = str(root if isinstance(root, Path) else Path(root)).rstrip(os.sep) + os.sep
+        text = str(path if isinstance(path, Path) else Path(path))  # normalized ("a//b", "a/./b")
+        if text.startswith(head) and head != os.sep and f"{os.sep}..{os.sep}" not in text[len(head) - 1:] \
+                and not text.endswith(f"{os.sep}.."):  # found under ``root`` (the usual case): a slice, no pathlib
+            return text[len(head):]
         path, root = Path(path), Path(root)
         if not (path.is_absolute() ^ root.is_absolute()) and root.parts and path.parts[: len(root.parts)] == root.parts \
                 and ".." not in path.parts:

@@ -297,3 +297,19 @@ def test_a_parse_worker_that_dies_falls_back_to_parsing_here(tmp_path, monkeypat
     monkeypatch.setattr(model, "_can_fork", lambda: True)
     again = load_data(data)
     assert [(e.section, e.id, e.values) for e in again.entries] == [(e.section, e.id, e.values) for e in serial.entries]
+
+
+@pytest.mark.parametrize("path, root, shown", [
+    ("/p/data/sites/x.yaml", "/p", "data/sites/x.yaml"),
+    ("/p/./data//x.yaml", "/p/", "data/x.yaml"),
+    ("/p/data/../x.yaml", "/p", "x.yaml"),
+    ("/pq/x.yaml", "/p", "/pq/x.yaml"),
+    ("/p/x.yaml", "/", "p/x.yaml"),
+])
+def test_files_are_shown_relative_to_the_project_folder(path, root, shown):
+    """How a data file is named in errors and parts: below the data folder's parent, else as given."""
+    from pathlib import Path
+
+    from govkg.model import _shown
+
+    assert _shown(Path(path), Path(root)) == _shown(path, root) == shown
