@@ -94,17 +94,30 @@ def review(data_dir, out, open_, serve, port, apply_file, text_path):
                    f"changed {', '.join(r['files']) or 'nothing'}")
         return
     if serve:
+        import shutil
+        import tempfile
+
         server = ReviewServer(data_dir, port=port, text_path=text_path)
         url = server.start()
-        click.echo(f"reviewing {data_dir} at {url} (Ctrl-C stops)")
-        if open_:
-            webbrowser.open(url)
+        # the address with the token goes into a file only this user can read (a folder made
+        # mode 0700), never onto the terminal or a browser's command line (both can be seen by others)
+        private = Path(tempfile.mkdtemp(prefix="govkg-review-"))
         try:
+            from .draft.review import opener_page
+            from .writers import write_atomic
+
+            opener = write_atomic(private / "open.html", opener_page(server.page_url))
+            opener.chmod(0o600)
+            click.echo(f"reviewing {data_dir} at {url} (Ctrl-C stops)")
+            click.echo(f"open {opener.resolve().as_uri()} (only you can read it: it holds the page's token)")
+            if open_:
+                webbrowser.open(opener.resolve().as_uri())
             server.thread.join()
         except KeyboardInterrupt:
             pass
         finally:
             server.stop()
+            shutil.rmtree(private, ignore_errors=True)
         return
     path = write_review(data_dir, out or Path(data_dir) / "review.html", text_path=text_path)
     click.echo(f"wrote {path}")

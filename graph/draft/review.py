@@ -3,14 +3,10 @@
 from __future__ import annotations
 
 import json
-import secrets
 import shutil
 import tempfile
-import threading
 import contextlib
 import datetime as _dt
-from dataclasses import dataclass
-from http.server import BaseHTTPRequestHandler, ThreadingHTTPServer
 from importlib.resources import files
 from pathlib import Path
 
@@ -22,7 +18,7 @@ from .sentences import split_sentences
 from .vocab import vocabulary
 from .writer import dump_yaml
 
-__all__ = ["review_payload", "review_page", "write_review", "apply_decisions", "ReviewServer", "EDITABLE"]
+__all__ = ["review_payload", "review_page", "write_review", "apply_decisions", "ReviewServer", "EDITABLE", "ReviewError", "check_folder", "choices", "source_gaps", "opener_page"]
 
 #: Fields a curator may edit on the page, by section (``source``: the report's record).
 EDITABLE = {
@@ -118,7 +114,7 @@ def review_payload(data_dir: str | Path, *, text_path=None) -> dict:
                     "status": v.get("status", "accepted"), "confidence": v.get("confidence"),
                     "fields": {k: v[k] for k in ("zh", "en", "type", "kinds", "value", "unit", "comparator", "direction",
                                                  "measure", "mechanism", "subject", "within") if k in v},
-                    "note": v.get("note", ""), "evidence": where,
+                    "note": v.get("note", ""), "evidence": where, "basis": v.get("kind_basis") or {},
                     "editable": [] if "use" in v else list(EDITABLE.get(section, ())),
                 })
     for path in sorted((data_dir / "sources").glob("*.yaml")):
@@ -255,6 +251,22 @@ def review_page(payload: dict, *, token: str | None = None) -> str:
         f"<script type=\"application/json\" id=\"govkg-review-data\">{data}</script>\n"
         f"<script>\n{_asset('review.js')}\n</script>\n</body>\n</html>\n"
     )
+
+
+def opener_page(url: str) -> str:
+    """A page that sends the browser on to ``url`` (the review server's address with its token),
+    for a file only its user can read: the token never appears on a command line or terminal.
+
+    Examples
+    --------
+    >>> "url=http://127.0.0.1:1/#token=a&amp;b" in opener_page("http://127.0.0.1:1/#token=a&b")
+    True
+    """
+    import html as _html
+
+    u = _html.escape(url)
+    return (f"<!DOCTYPE html>\n<html><head><meta charset=\"utf-8\"><meta http-equiv=\"refresh\" content=\"0;url={u}\">"
+            f"<title>govkg review</title></head><body><a href=\"{u}\">open the review page</a></body></html>\n")
 
 
 def write_review(data_dir: str | Path, out: str | Path, *, text_path=None) -> Path:
@@ -759,87 +771,4 @@ def _entry_at(text: str, line: int | None) -> dict:
     return {}
 
 
-@dataclass
-class ReviewServer:
-    """A loopback server for one review: ``GET /`` the page, ``POST /decisions`` applies decisions.
-
-    The page carries a random token; a POST without it, or not JSON, is refused (another web
-    page cannot make the browser post JSON with that header without a CORS preflight, which this
-    server never grants). Listens on 127.0.0.1 only; ``port=0`` picks a free port.
-    """
-
-    data_dir: Path
-    port: int = 0
-    text_path: Path | None = None
-
-    def start(self) -> str:
-        """Start serving in a background thread; returns the page's URL."""
-        self.token = secrets.token_urlsafe(24)
-        review_payload(self.data_dir, text_path=self.text_path)  # fail early, with a clear error
-        server = self
-
-        class Handler(BaseHTTPRequestHandler):
-            def log_message(self, *args):  # the library never prints
-                pass
-
-            def _send(self, code: int, body: bytes, ctype: str):
-                self.send_response(code)
-                self.send_header("Content-Type", ctype)
-                self.send_header("Content-Length", str(len(body)))
-                self.send_header("Cache-Control", "no-store")
-                self.end_headers()
-                self.wfile.write(body)
-
-            def do_GET(self):
-                if self.path not in ("/", "/index.html"):
-                    return self._send(404, b"not found", "text/plain")
-                try:
-                    page = review_page(review_payload(server.data_dir, text_path=server.text_path), token=server.token)
-                except GovkgError as exc:
-                    return self._send(500, str(exc).encode(), "text/plain; charset=utf-8")
-                self._send(200, page.encode("utf-8"), "text/html; charset=utf-8")
-
-            def do_POST(self):
-                if self.path != "/decisions":
-                    return self._send(404, b"not found", "text/plain")
-                if self.headers.get("X-Govkg-Token") != server.token or not (
-                        self.headers.get("Content-Type", "").startswith("application/json")):
-                    return self._send(403, json.dumps({"error": "refused"}).encode(), "application/json")
-                try:
-                    n = int(self.headers.get("Content-Length") or 0)
-                except ValueError:
-                    n = -1
-                if n < 0:
-                    return self._send(400, json.dumps({"error": "bad Content-Length"}).encode(), "application/json")
-                if n > 5_000_000:
-                    return self._send(413, json.dumps({"error": "too large"}).encode(), "application/json")
-                try:
-                    try:
-                        body = json.loads(self.rfile.read(n).decode("utf-8"))
-                    except RecursionError:
-                        raise ValueError("the decisions are nested too deep") from None
-                    with server.lock:
-                        result = apply_decisions(server.data_dir, body)
-                except (ValueError, GovkgError) as exc:
-                    return self._send(400, json.dumps({"error": str(exc)}, ensure_ascii=False).encode("utf-8"),
-                                      "application/json; charset=utf-8")
-                self._send(200, json.dumps(result, ensure_ascii=False).encode("utf-8"), "application/json; charset=utf-8")
-
-        self.lock = threading.Lock()
-        try:
-            self.httpd = ThreadingHTTPServer(("127.0.0.1", self.port), Handler)
-        except OSError as exc:
-            raise GovkgError(f"cannot listen on 127.0.0.1:{self.port}: {exc.strerror}") from None
-        self.thread = threading.Thread(target=self.httpd.serve_forever, daemon=True)
-        self.thread.start()
-        return self.url
-
-    @property
-    def url(self) -> str:
-        return f"http://127.0.0.1:{self.httpd.server_address[1]}/"
-
-    def stop(self) -> None:
-        """Stop serving and close the socket."""
-        self.httpd.shutdown()
-        self.httpd.server_close()
-        self.thread.join(timeout=5)
+from .review_server import ReviewServer  # noqa: E402  (the server uses the functions above)
