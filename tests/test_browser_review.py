@@ -276,3 +276,25 @@ def test_measure_direction_comparator_unit_edits(served, open_page):
     e = next(v for v in doc(folder)["outcomes"] if v["id"] == o12["id"])
     assert (e["measure"], e["direction"], e["unit"]) == ("change", "increase", "baifenbi")
     assert [e for e in o.errors if "status of 400" not in e] == [] and o.blocked == []  # the refusal was a 400
+
+
+def test_reviewed_in_the_page_then_moved_into_data_and_built(served, open_page, data_copy, tmp_path):
+    from click.testing import CliRunner
+
+    from govkg.cli import cli
+
+    folder, url = served
+    o = open_page(url, url)
+    fill_source(o)
+    for prefix in ("areas.yaml|", "sites/qingquanshequ.yaml|"):
+        cards = o.page.locator(f".fact[data-key^='{prefix}']")
+        for i in range(cards.count()):
+            cards.nth(i).locator("button.accept").click()
+    msg = save(o)
+    assert "saved" in msg and "edited" in msg, msg
+    r = CliRunner().invoke(cli, ["review", str(folder), "--into", str(data_copy)])
+    assert r.exit_code == 0, r.output
+    r = CliRunner().invoke(cli, ["--data", str(data_copy), "--build-dir", str(tmp_path / "build"), "build"],
+                           env={"GOVKG_SOURCES": str(folder / "sources")})
+    assert r.exit_code == 0 and "9 sites" in r.output, r.output
+    assert o.errors == [] and o.blocked == []

@@ -22,9 +22,9 @@ function start(data) {
   var SECTION_NAMES = {site: "site 示范点", areas: "area 区域", organizations: "organization 组织",
                        mechanisms: "mechanism 机制", outcomes: "outcome 数字", source: "report 报道"};
   var choices = data.choices || {enums: {}, units: [], kinds: []};
-  var ENUM_OF = {"site|type": "site", "areas|type": "place", "organizations|type": "org", "outcomes|comparator": "comparator",
-                 "outcomes|measure": "measure", "outcomes|direction": "direction"};
-  var OPTIONAL = {comparator: 1, measure: 1, direction: 1};
+  var ENUM_OF = choices.enum_of || {};
+  var OPTIONAL = {};
+  (choices.optional || []).forEach(function (k) { OPTIONAL[k] = 1; });
   var kindById = {};
   choices.kinds.forEach(function (k) { kindById[k.id] = k; });
   var unitLabel = {};

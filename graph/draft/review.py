@@ -18,17 +18,27 @@ from .sentences import split_sentences
 from .vocab import vocabulary
 from .writer import dump_yaml
 
-__all__ = ["review_payload", "review_page", "write_review", "apply_decisions", "ReviewServer", "EDITABLE", "ReviewError", "check_folder", "choices", "source_gaps", "opener_page"]
+__all__ = ["review_payload", "review_page", "write_review", "apply_decisions", "ReviewServer", "ReviewError",
+           "EDITABLE", "check_folder", "choices", "source_gaps", "opener_page"]
+
+
+def _outcome_fields() -> tuple[str, ...]:
+    """The editable fields of an outcome: those below, and ``value_max`` (a range) when the model has it."""
+    from ..model import _FIELDS
+
+    return ("zh", "en", "value", *(("value_max",) if "value_max" in _FIELDS["outcomes"] else ()),
+            "unit", "comparator", "measure", "direction")
+
 
 #: Fields a curator may edit on the page, by section (``source``: the report's record).
 EDITABLE = {
     "site": ("zh", "en", "type"), "areas": ("zh", "en", "type"),
     "organizations": ("zh", "en", "type"), "mechanisms": ("zh", "en", "kinds", "kind_basis"),
-    "outcomes": ("zh", "en", "value", "unit", "comparator", "measure", "direction"),
+    "outcomes": _outcome_fields(),
     "source": ("zh", "en", "publisher", "date"),
 }
 #: Optional fields: an empty value removes them.
-_OPTIONAL = {"comparator", "measure", "direction", "kind_basis"}
+_OPTIONAL = {"comparator", "measure", "direction", "kind_basis", "value_max"}
 #: The vocabulary (``govkg.vocab``) each enumerated field takes its values from, by section.
 _ENUM_OF = {("site", "type"): "site", ("areas", "type"): "place", ("organizations", "type"): "org",
             ("outcomes", "comparator"): "comparator", ("outcomes", "measure"): "measure",
@@ -112,7 +122,7 @@ def review_payload(data_dir: str | Path, *, text_path=None) -> dict:
                 facts.append({
                     "file": rel, "section": section, "id": v.get("use") or v.get("id"), "use": "use" in v,
                     "status": v.get("status", "accepted"), "confidence": v.get("confidence"),
-                    "fields": {k: v[k] for k in ("zh", "en", "type", "kinds", "value", "unit", "comparator", "direction",
+                    "fields": {k: v[k] for k in ("zh", "en", "type", "kinds", "value", "value_max", "unit", "comparator", "direction",
                                                  "measure", "mechanism", "subject", "within") if k in v},
                     "note": v.get("note", ""), "evidence": where, "basis": v.get("kind_basis") or {},
                     "editable": [] if "use" in v else list(EDITABLE.get(section, ())),
@@ -141,7 +151,8 @@ def choices() -> dict:
     """The values the page offers for each enumerated field, from the vocabularies and the ontology.
 
     ``enums`` maps a vocabulary name (``site``, ``place``, ``org``, ``comparator``, ``measure``,
-    ``direction``) to its values; ``units`` lists ``[id, English label, texts as written]``;
+    ``direction``) to its values, ``enum_of`` a ``section|field`` to its vocabulary name,
+    ``optional`` lists the fields an empty value removes; ``units`` lists ``[id, English label, texts as written]``;
     ``kinds`` lists ``{"id", "zh", "en", "names"}`` (``names``: the words that name the kind).
 
     Examples
@@ -159,6 +170,8 @@ def choices() -> dict:
     for text, uid in v.units.items():
         texts.setdefault(uid, []).append(text)
     return {"enums": {name: list(table) for name, table in ENUMS.items()},
+            "enum_of": {f"{section}|{field}": name for (section, field), name in _ENUM_OF.items()},
+            "optional": sorted(_OPTIONAL),
             "units": [[uid, en, sorted(texts.get(uid, []))] for uid, en in sorted(v.unit_en.items())],
             "kinds": [{"id": k, "zh": v.kind_labels[k][0], "en": v.kind_labels[k][1], "names": list(words)}
                       for k, words in v.kind_words.items()]}
@@ -221,13 +234,14 @@ def _asset(name: str) -> str:
     return files("govkg.draft").joinpath(name).read_text(encoding="utf-8")
 
 
-def review_page(payload: dict, *, token: str | None = None) -> str:
+def review_page(payload: dict) -> str:
     """One self-contained HTML page (styles, script and data inline; nothing fetched).
 
-    With ``token`` the page saves decisions to the review server that served it; without, it
-    offers them as a ``decisions.json`` download for ``govkg review DIR --apply``. Every text
-    from the data is put into the page as JSON and shown through ``textContent``: a label
-    holding HTML stays text.
+    The file page (``write_review``) offers the decisions as a ``decisions.json`` download for
+    ``govkg review DIR --apply``; the review server serves it with ``{"serve": true}`` and no
+    data, and the script fetches the data and saves decisions with the token of the URL's
+    fragment (``govkg.draft.review_server``). Every text from the data is put into the page as
+    JSON and shown through ``textContent``: a label holding HTML stays text.
 
     Examples
     --------
@@ -235,7 +249,7 @@ def review_page(payload: dict, *, token: str | None = None) -> str:
     >>> "</script><b>" in page, page.count("</script>")
     (False, 2)
     """
-    data = json.dumps({**payload, "token": token}, ensure_ascii=False)
+    data = json.dumps(payload, ensure_ascii=False)
     data = data.replace("<", "\\u003c").replace(">", "\\u003e").replace("&", "\\u0026")
     title = "govkg review: " + str(payload.get("report", ""))
     import html as _html
@@ -377,7 +391,7 @@ def _coerce(section: str, name: str, value):
     empty = value is None or (isinstance(value, str) and not value.strip()) or value == {} or value == []
     if empty and name in _OPTIONAL:
         return _REMOVE
-    if name == "value":
+    if name in ("value", "value_max"):
         return _number(name, value)
     if name == "kinds":
         return _kind_ids(value)
