@@ -298,3 +298,26 @@ def test_reviewed_in_the_page_then_moved_into_data_and_built(served, open_page, 
                            env={"GOVKG_SOURCES": str(folder / "sources")})
     assert r.exit_code == 0 and "9 sites" in r.output, r.output
     assert o.errors == [] and o.blocked == []
+
+
+def test_the_opener_file_leads_to_the_page_and_drops_the_token_from_the_address(served, browser, tmp_path):
+    from govkg.draft.review import opener_page
+
+    folder, page_url = served
+    base = page_url.split("#", 1)[0]
+    opener = tmp_path / "open.html"
+    opener.write_text(opener_page(page_url), encoding="utf-8")
+    ctx = browser.new_context()
+    blocked = []
+    ctx.route("**/*", lambda r: r.continue_() if r.request.url.startswith((base, "file://"))
+              else (blocked.append(r.request.url), r.abort()))
+    try:
+        page = ctx.new_page()
+        page.goto(opener.as_uri())
+        page.wait_for_selector("#facts .fact", timeout=10_000)
+        assert page.url == base and "token" not in page.url  # taken out of the address bar (and history)
+        page.reload()  # the tab keeps it (sessionStorage of the page's own origin)
+        page.wait_for_selector("#facts .fact", timeout=10_000)
+        assert blocked == []
+    finally:
+        ctx.close()

@@ -77,6 +77,10 @@ def test_host_and_origin_are_checked(server, drafted):
     for host in (f"evil.example:{port}", "127.0.0.1", f"127.0.0.1:{port + 1}", f"localhost.evil.example:{port}"):
         assert request(server, "GET", "/", host=host)[0] == 421, host
         assert request(server, "GET", "/data", host=host, headers=tok)[0] == 421, host
+    # a navigation to the page may come from anywhere; its data only to the page itself
+    assert request(server, "GET", "/", headers={"Sec-Fetch-Site": "cross-site"})[0] == 200
+    assert request(server, "GET", "/data", headers={**tok, "Sec-Fetch-Site": "cross-site"})[0] == 403
+    assert request(server, "GET", "/data", headers={**tok, "Origin": "http://evil.example"})[0] == 403
     before = (drafted / SITE).read_bytes()
     post = {**tok, "Content-Type": "application/json"}
     for bad in ({"Origin": f"http://evil.example:{port}"}, {"Origin": f"http://127.0.0.1:{port + 1}"},

@@ -119,8 +119,9 @@ class ReviewServer:
             def _json(self, code: int, obj) -> None:
                 self._send(code, json.dumps(obj, ensure_ascii=False).encode("utf-8"), "application/json; charset=utf-8")
 
-            def _allowed(self) -> bool:
-                """Host is this server's loopback name, Origin and Sec-Fetch-Site (when sent) its own."""
+            def _allowed(self, same_origin: bool = True) -> bool:
+                """Host is this server's loopback name; with ``same_origin``, Origin and Sec-Fetch-Site
+                (when sent) are its own (a top-level navigation to the page may come from anywhere)."""
                 port = server.httpd.server_address[1]
                 hosts = (f"127.0.0.1:{port}", f"localhost:{port}")
                 origin = self.headers.get("Origin")
@@ -129,8 +130,8 @@ class ReviewServer:
                     self._send(421, b"misdirected request: this review server answers only to 127.0.0.1 and localhost",
                                "text/plain; charset=utf-8")
                     return False
-                if (origin is not None and origin not in tuple(f"http://{h}" for h in hosts)) or \
-                        site not in (None, "same-origin", "none"):
+                if same_origin and ((origin is not None and origin not in tuple(f"http://{h}" for h in hosts))
+                                    or site not in (None, "same-origin", "none")):
                     self._json(403, {"error": "refused: another site's page"})
                     return False
                 return True
@@ -140,7 +141,7 @@ class ReviewServer:
                 return hmac.compare_digest(sent.encode("utf-8", "replace"), server.token.encode())
 
             def do_GET(self):
-                if not self._allowed():
+                if not self._allowed(same_origin=self.path == "/data"):
                     return
                 if self.path in ("/", "/index.html"):
                     return self._send(200, shell, "text/html; charset=utf-8",
