@@ -39,7 +39,7 @@ def drafted(tmp_path):
 
 @pytest.fixture
 def server(drafted):
-    s = ReviewServer(drafted, timeout=1.0, max_body=10_000, max_connections=4)
+    s = ReviewServer(drafted, timeout=1.0, deadline=2.5, max_body=10_000, max_connections=4)
     s.start()
     yield s
     s.stop()
@@ -126,6 +126,25 @@ def test_timeouts_body_cap_and_connection_cap(server):
     s.sendall(b"GET / HTTP/1.1\r\nHost: 127.0.0.1:%d\r\n" % port)
     t0 = time.monotonic()
     assert s.recv(100) == b"" and time.monotonic() - t0 < 5
+    s.close()
+    # a head sent a byte at a time, each within the read timeout: cut off at the deadline
+    s = socket.create_connection(("127.0.0.1", port), timeout=10)
+    t0 = time.monotonic()
+    got = None
+    for b in b"GET / HTTP/1.1\r\nHost: 127.0.0.1:%d\r\nX-Slow: " % port + b"a" * 100:
+        try:
+            s.sendall(bytes([b]))
+        except OSError:
+            break
+        time.sleep(0.4)
+        if time.monotonic() - t0 > 6:
+            break
+    s.settimeout(5)
+    try:
+        got = s.recv(100)
+    except OSError:
+        got = b""
+    assert got == b"" and time.monotonic() - t0 < 6
     s.close()
     # a body over the cap: 413 before it is read
     status, _ = request(server, "POST", "/decisions", headers={"X-Govkg-Token": server.token,

@@ -73,7 +73,8 @@ class ReviewServer:
       printing it, so that neither another local user nor a shared log sees it.
 
     Limits: ``timeout`` seconds for each read of a request (head or body) and for an idle
-    connection, bodies of at most ``max_body`` bytes (413 beyond, with a strict
+    connection, ``deadline`` seconds for a whole request to arrive (a client sending a byte now
+    and then is cut off), bodies of at most ``max_body`` bytes (413 beyond, with a strict
     ``Content-Length`` and no chunked bodies), at most ``max_connections`` connections at once.
     ``/data`` is built once per state of the folder's files (not per request).
     """
@@ -82,6 +83,7 @@ class ReviewServer:
     port: int = 0
     text_path: Path | None = None
     timeout: float = 10.0
+    deadline: float = 30.0
     max_body: int = 5_000_000
     max_connections: int = 32
 
@@ -102,6 +104,29 @@ class ReviewServer:
 
             def log_message(self, *args):  # the library never prints
                 pass
+
+            def setup(self):
+                super().setup()
+                self._timer = threading.Timer(server.deadline, self._expire)
+                self._timer.daemon = True
+                self._timer.start()
+
+            def _expire(self):
+                """The request did not arrive within the deadline: end the connection (unblocks its read)."""
+                import socket
+
+                try:
+                    self.connection.shutdown(socket.SHUT_RDWR)
+                except OSError:
+                    pass
+
+            def _arrived(self):
+                """The whole request is in: the deadline no longer applies (the answer may take longer)."""
+                self._timer.cancel()
+
+            def finish(self):
+                self._timer.cancel()
+                super().finish()
 
             def _send(self, code: int, body: bytes, ctype: str, extra: dict | None = None):
                 self.send_response(code)
@@ -141,6 +166,7 @@ class ReviewServer:
                 return hmac.compare_digest(sent.encode("utf-8", "replace"), server.token.encode())
 
             def do_GET(self):
+                self._arrived()
                 if not self._allowed(same_origin=self.path == "/data"):
                     return
                 if self.path in ("/", "/index.html"):
@@ -180,6 +206,7 @@ class ReviewServer:
                 if len(raw) != n:  # the client stopped sending: nothing to decide
                     self.close_connection = True
                     return
+                self._arrived()
                 try:
                     try:
                         body = json.loads(raw.decode("utf-8"))
