@@ -210,6 +210,8 @@ def test_replace_a_guessed_kind(served, open_page):
     fill_source(o)
     c = o.card(m["id"])
     c.locator("button.edit").click()
+    guess = c.locator(f"input[name=basis-{old}]")  # the drafter's English guess is a hint, not a value kept
+    assert guess.input_value() == "" and "guess" in guess.get_attribute("placeholder")
     c.locator(f"input[name=kind][value={old}]").uncheck()
     c.locator("input[name=kind][value=juminzizhi]").check()
     basis = c.locator("input[name=basis-juminzizhi]")

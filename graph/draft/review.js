@@ -24,6 +24,7 @@ function start(data) {
   var choices = data.choices || {enums: {}, units: [], kinds: []};
   var ENUM_OF = choices.enum_of || {};
   var OPTIONAL = {};
+  var QUOTES = /[\u3400-\u9FFF]/;  // Chinese characters: the report's own words
   (choices.optional || []).forEach(function (k) { OPTIONAL[k] = 1; });
   var kindById = {};
   choices.kinds.forEach(function (k) { kindById[k.id] = k; });
@@ -271,7 +272,9 @@ function start(data) {
         fs.appendChild(el("legend", null, "kinds (check every kind that fits; a kind the report's words do not name needs its basis, quoting them)"));
         var oldBasis = f.basis || {};
         var boxes = [];
-        choices.kinds.forEach(function (kd) {
+        var chosenFirst = choices.kinds.filter(function (kd) { return (v || []).indexOf(kd.id) >= 0; })
+          .concat(choices.kinds.filter(function (kd) { return (v || []).indexOf(kd.id) < 0; }));
+        chosenFirst.forEach(function (kd) {
           var row = el("div", "kind");
           var cb = el("input");
           cb.type = "checkbox"; cb.name = "kind"; cb.value = kd.id;
@@ -283,7 +286,10 @@ function start(data) {
           var basis = el("input", "basis");
           basis.name = "basis-" + kd.id;
           basis.placeholder = "basis: the report's words for " + kd.zh;
-          basis.value = oldBasis[kd.id] || "";
+          // a basis quotes the report's words (the rule kind-basis-without-report-words): a drafter's
+          // English guess is shown as a hint, not kept
+          basis.value = QUOTES.test(oldBasis[kd.id] || "") ? oldBasis[kd.id] : "";
+          basis.placeholder = oldBasis[kd.id] || basis.placeholder;
           basis.hidden = !cb.checked || (named && !oldBasis[kd.id]);
           if (named) row.classList.add("named");
           cb.addEventListener("change", function () { basis.hidden = !cb.checked || (named && !oldBasis[kd.id]); });
@@ -299,7 +305,7 @@ function start(data) {
           var basis = {}, changedBasis = false;
           chosen.forEach(function (b) {
             var t = b.basis.value.trim();
-            if (!b.named && !t) throw new Error("kind " + kindById[b.id].zh + ": give its basis (the report's words for it)");
+            if (!b.named && !QUOTES.test(t)) throw new Error("kind " + kindById[b.id].zh + ": give its basis, quoting the report's words for it");
             if (t) { basis[b.id] = t; if (t !== (oldBasis[b.id] || "")) changedBasis = true; }
           });
           if (ids.join(",") !== (v || []).join(",")) out.kinds = ids;
@@ -310,6 +316,10 @@ function start(data) {
         var pz = labelled("publisher-zh", el("input"), "publisher 出版者 (中文)");
         var pe = labelled("publisher-en", el("input"), "publisher (English)");
         pz.value = pv.zh || ""; pe.value = pv.en || "";
+        if (f.missing && f.missing.indexOf("publisher") >= 0) {  // a placeholder (未注明 / not stated): shown, not kept
+          pz.placeholder = pz.value; pe.placeholder = pe.value; pz.value = ""; pe.value = "";
+          pz.parentNode.classList.add("to-fill");
+        }
         getters.push(function (out) {
           if (pz.value !== (pv.zh || "") || pe.value !== (pv.en || "")) out.publisher = {zh: pz.value, en: pe.value};
         });
@@ -322,6 +332,7 @@ function start(data) {
       } else {
         var t = labelled(k, el("input"), f.section === "source" ? {zh: "title 标题 (中文)", en: "title (English)"}[k] : k);
         t.value = v === undefined ? "" : String(v);
+        if (f.missing && f.missing.indexOf(k) >= 0) { t.placeholder = t.value; t.value = ""; }
         getters.push(function (out) { if (t.value !== (v === undefined ? "" : String(v))) out[k] = t.value; });
       }
       if (f.missing && f.missing.indexOf(k) >= 0) box.lastChild.classList.add("to-fill");
