@@ -323,3 +323,15 @@ def test_the_opener_file_leads_to_the_page_and_drops_the_token_from_the_address(
         assert blocked == []
     finally:
         ctx.close()
+
+
+def test_within_is_offered_from_the_folders_areas(served, open_page):
+    folder, url = served
+    o = open_page(url, url)
+    c = o.card("|site|qingquanshequ")
+    c.locator("button.edit").click()
+    sel = c.locator("select[name=within]")
+    assert sel.input_value() == "cuizhujiedao"
+    assert {"翠竹街道 (cuizhujiedao)", "青山区 (qingshanqu)"} <= set(sel.locator("option").all_text_contents())
+    assert "清泉社区 (qingquanshequ)" not in sel.locator("option").all_text_contents()  # not within itself
+    assert o.errors == [] and o.blocked == []

@@ -284,3 +284,18 @@ def test_server_saves_decisions_only_with_its_token(drafted):
         assert code == 400 and "no outcomes entry" in res["error"]
     finally:
         server.stop()
+
+
+def test_within_is_chosen_among_the_folders_places(drafted):
+    p = review_payload(drafted)
+    assert ["cuizhujiedao", "翠竹街道"] in p["choices"]["places"]
+    decide = lambda values: {"decisions": [SOURCE, {"file": "areas.yaml", "section": "areas", "id": "baishizhen",
+                                                    "action": "edit", "values": values}]}
+    with pytest.raises(ReviewError, match="nosuchplace") as exc:  # an id no area has: the compile says where
+        apply_decisions(drafted, decide({"within": "nosuchplace"}))
+    assert (exc.value.problems[0]["field"], exc.value.problems[0]["id"]) == ("within", "baishizhen")
+    with pytest.raises(GovkgError, match="within must be the id of an area"):
+        apply_decisions(drafted, decide({"within": "白石镇 <b>"}))
+    apply_decisions(drafted, decide({"within": ""}))  # an area's within is optional: emptied, removed
+    areas = yaml.safe_load((drafted / "areas.yaml").read_text(encoding="utf-8"))["areas"]
+    assert "within" not in next(v for v in areas if v["id"] == "baishizhen")

@@ -264,6 +264,11 @@ function start(data) {
       if (enumName) {
         var inp = select(k, choices.enums[enumName] || [], v, OPTIONAL[k]);
         getters.push(function (out) { if (inp.value !== (v === undefined ? "" : String(v))) out[k] = inp.value; });
+      } else if (k === "within") {
+        var places = (choices.places || []).filter(function (pl) { return pl[0] !== f.id; })
+          .map(function (pl) { return [pl[0], pl[1] + " (" + pl[0] + ")"]; });
+        var w = select(k, places, v, true);
+        getters.push(function (out) { if (w.value !== (v === undefined ? "" : String(v))) out.within = w.value; });
       } else if (k === "unit") {
         var u = select(k, choices.units.map(function (c) { return [c[0], (c[2][0] || c[0]) + " — " + c[1]]; }), v, false);
         getters.push(function (out) { if (u.value !== v) out.unit = u.value; });

@@ -32,13 +32,13 @@ def _outcome_fields() -> tuple[str, ...]:
 
 #: Fields a curator may edit on the page, by section (``source``: the report's record).
 EDITABLE = {
-    "site": ("zh", "en", "type"), "areas": ("zh", "en", "type"),
+    "site": ("zh", "en", "type", "within"), "areas": ("zh", "en", "type", "within"),
     "organizations": ("zh", "en", "type"), "mechanisms": ("zh", "en", "kinds", "kind_basis"),
     "outcomes": _outcome_fields(),
     "source": ("zh", "en", "publisher", "date"),
 }
 #: Optional fields: an empty value removes them.
-_OPTIONAL = {"comparator", "measure", "direction", "kind_basis", "value_max"}
+_OPTIONAL = {"comparator", "measure", "direction", "kind_basis", "value_max", "within"}
 #: The vocabulary (``govkg.vocab``) each enumerated field takes its values from, by section.
 _ENUM_OF = {("site", "type"): "site", ("areas", "type"): "place", ("organizations", "type"): "org",
             ("outcomes", "comparator"): "comparator", ("outcomes", "measure"): "measure",
@@ -143,8 +143,9 @@ def review_payload(data_dir: str | Path, *, text_path=None) -> dict:
     for s in sentences:
         for k in find_amounts(s.text, vocab)[1]:
             skipped.append({"sentence": s.index, "start": k.start, "end": k.end, "reason": k.reason})
+    places = [[f["id"], f["fields"].get("zh", f["id"])] for f in facts if f["section"] in ("site", "areas") and not f["use"]]
     return {"report": name, "sentences": [{"i": s.index, "text": s.text, "line": s.line} for s in sentences],
-            "facts": facts, "skipped": skipped, "choices": choices()}
+            "facts": facts, "skipped": skipped, "choices": {**choices(), "places": places}}
 
 
 def choices() -> dict:
@@ -152,7 +153,8 @@ def choices() -> dict:
 
     ``enums`` maps a vocabulary name (``site``, ``place``, ``org``, ``comparator``, ``measure``,
     ``direction``) to its values, ``enum_of`` a ``section|field`` to its vocabulary name,
-    ``optional`` lists the fields an empty value removes; ``units`` lists ``[id, English label, texts as written]``;
+    ``optional`` lists the fields an empty value removes (``review_payload`` adds ``places``, the
+    ``[id, 中文]`` of the folder's sites and areas, offered for ``within``); ``units`` lists ``[id, English label, texts as written]``;
     ``kinds`` lists ``{"id", "zh", "en", "names"}`` (``names``: the words that name the kind).
 
     Examples
@@ -413,6 +415,12 @@ def _coerce(section: str, name: str, value):
         if value not in v.unit_en:
             raise GovkgError(f"unknown unit {_short(value)} (choose a unit of ontology/units.ttl)")
         return value
+    if name == "within":
+        from ..slug import is_slug
+
+        if not isinstance(value, str) or not is_slug(value.strip()):
+            raise GovkgError(f"within must be the id of an area (choose from the list), got {_short(value)}")
+        return value.strip()
     if name == "publisher":
         if isinstance(value, str):
             zh, _, en = value.partition("/")
