@@ -65,12 +65,16 @@ def draft(ctx, report, out_dir, source_id, title, publisher, date, url, copy_tex
               help="Apply a decisions.json exported from the page, then stop.")
 @click.option("--text", "text_path", type=NonEmptyPath(dir_okay=False, path_type=Path),
               help="The report's text (default: the source's file in DATA_DIR/sources/ or $GOVKG_SOURCES).")
-def review(data_dir, out, open_, serve, port, apply_file, text_path):
+@click.option("--into", "into", type=NonEmptyPath(file_okay=False, exists=True, path_type=Path),
+              help="After --apply (if given): move the accepted entries into this curated data folder, as new "
+                   "files checked by a build first; never replaces a file.")
+def review(data_dir, out, open_, serve, port, apply_file, text_path, into):
     """Review a drafted data folder: the report with every drafted fact highlighted, accept / edit / reject.
 
     \b
     govkg review DIR                  write DIR/review.html (decisions exported as decisions.json)
     govkg review DIR --apply FILE     apply exported decisions to the YAML
+    govkg review DIR --into data/     move the accepted entries into data/ (with --apply: after it)
     govkg review DIR --serve --open   a loopback server: decisions saved straight into the YAML
     """
     import json
@@ -92,19 +96,42 @@ def review(data_dir, out, open_, serve, port, apply_file, text_path):
         r = apply_decisions(data_dir, body)
         click.echo(f"{r['accepted']} accepted, {r['edited']} edited, {r['rejected']} rejected; "
                    f"changed {', '.join(r['files']) or 'nothing'}")
+    if into is not None:
+        from .draft.accept import move_accepted
+
+        r = move_accepted(data_dir, into)
+        for f in r["files"]:
+            click.echo(f"wrote {into / f}")
+        click.echo(f"moved {r['moved']} accepted entries into {into} ({r['linked']} linked to curated entries, "
+                   f"{r['left']} not accepted left in {data_dir}); the report's text stays in {data_dir / 'sources'}: "
+                   f"copy it beside the record or set GOVKG_SOURCES for builds to check the evidence")
+    if apply_file is not None or into is not None:
         return
     if serve:
+        import shutil
+        import tempfile
+
         server = ReviewServer(data_dir, port=port, text_path=text_path)
         url = server.start()
-        click.echo(f"reviewing {data_dir} at {url} (Ctrl-C stops)")
-        if open_:
-            webbrowser.open(url)
+        # the address with the token goes into a file only this user can read (a folder made
+        # mode 0700), never onto the terminal or a browser's command line (both can be seen by others)
+        private = Path(tempfile.mkdtemp(prefix="govkg-review-"))
         try:
+            from .draft.review import opener_page
+            from .writers import write_atomic
+
+            opener = write_atomic(private / "open.html", opener_page(server.page_url))
+            opener.chmod(0o600)
+            click.echo(f"reviewing {data_dir} at {url} (Ctrl-C stops)")
+            click.echo(f"open {opener.resolve().as_uri()} (only you can read it: it holds the page's token)")
+            if open_:
+                webbrowser.open(opener.resolve().as_uri())
             server.thread.join()
         except KeyboardInterrupt:
             pass
         finally:
             server.stop()
+            shutil.rmtree(private, ignore_errors=True)
         return
     path = write_review(data_dir, out or Path(data_dir) / "review.html", text_path=text_path)
     click.echo(f"wrote {path}")

@@ -68,9 +68,21 @@ def _check_target(path: Path, force: bool, data: str) -> None:
         except (OSError, UnicodeDecodeError):
             old = None
         drafted = old is not None and (old.startswith(_HEADER.split("{file}")[0]) or old == data)
+        if drafted and old != data and _reviewed(old):
+            raise GovkgError(f"{path} holds review decisions (accepted or edited entries); not replacing it, even "
+                             f"with --force (draft into a new folder, or move the reviewed entries out first)")
         if not drafted:
             raise GovkgError(f"{path} exists and was not written by govkg draft; not replacing it, even with --force "
                              f"(draft into a new folder)")
+
+
+def _reviewed(text: str) -> bool:
+    """Whether a drafted file went through ``govkg review``: its mark, or an accepted entry."""
+    import re
+
+    from .review import REVIEWED_MARK
+
+    return REVIEWED_MARK in text or re.search(r"^\s*status: accepted\s*$", text, re.M) is not None
 
 
 def write_draft(draft: Draft, out_dir: str | Path, *, text_path: str | Path | None = None, force: bool = False) -> list[Path]:
