@@ -348,3 +348,31 @@ def test_a_draft_site_with_facts_that_are_not_drafts_is_a_clean_error(data_copy,
     assert "data/sites/wenshancun.yaml:" in r.output
     assert "the site 'wenshancun' of this file is a draft (status: draft)" in r.output
     assert not (tmp_path / "b").exists()
+
+
+# --- issue 23 (round 3) ---------------------------------------------------------------------
+
+_INVISIBLE = ["\u0085", "\u200e", "\u200f", "\u061c", "\u202a", "\u202e", "\u2066", "\u2069", "\u200b", "\u200c",
+              "\u200d", "\u2060", "\ufeff", "\ufff9", "\ufffe", "\ue000", "\U000e0041"]
+
+
+def test_invisible_and_direction_characters_in_labels_are_refused_with_file_line_and_field(data_copy):
+    site = data_copy / "sites" / "gaoxinshequ.yaml"
+    original = site.read_text(encoding="utf-8")
+    for ch in _INVISIBLE:
+        # written as an escape in double quotes: YAML reads it back as the character itself
+        esc = f"\\u{ord(ch):04X}" if ord(ch) < 0x10000 else f"\\U{ord(ch):08X}"
+        site.write_text(original.replace("  en: Gaoxin Community", f'  en: "Gaoxin{esc} Community"'), encoding="utf-8")
+        r = CliRunner().invoke(cli, ["--data", str(data_copy), "validate"])
+        assert r.exit_code == 1 and isinstance(r.exception, SystemExit), (hex(ord(ch)), r.output)
+        assert "gaoxinshequ.yaml:7: field 'en': holds" in r.output and f"U+{ord(ch):04X}" in r.output, r.output
+
+
+def test_a_raw_line_break_yaml_would_fold_silently_is_refused(data_copy):
+    site = data_copy / "sites" / "gaoxinshequ.yaml"
+    original = site.read_text(encoding="utf-8")
+    for ch in ("\u0085", "\u2028", "\u2029"):
+        site.write_text(original.replace("Gaoxin Community", f"Gaoxin{ch}Community", 1), encoding="utf-8")
+        r = CliRunner().invoke(cli, ["--data", str(data_copy), "validate"])
+        assert r.exit_code == 1 and f"gaoxinshequ.yaml:7: holds U+{ord(ch):04X}" in r.output, r.output
+        assert "YAML reads as a line break" in r.output
