@@ -208,6 +208,12 @@ def check_query(text: str) -> None:
     """
     if not isinstance(text, str):
         raise QueryError(f"a query is text, not {type(text).__name__}")
+    try:
+        text.encode("utf-8")
+    except UnicodeEncodeError as exc:
+        line, col = _position(text, exc.start)
+        raise QueryError(f"the query holds U+{ord(text[exc.start]):04X} at line {line}, column {col}, a lone "
+                         f"surrogate that no UTF-8 text can hold") from None
     m = _PROLOGUE.match(text)
     rest = text[m.end():]
     word = re.match(r"[A-Za-z]*", rest).group(0).upper()

@@ -9,6 +9,7 @@ from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any
 
+from .args import as_path
 from .errors import DataError, Problem
 from .slug import is_slug, slugify
 from .vocab import ENUMS as _ENUMS
@@ -626,7 +627,7 @@ def load_file(path: str | Path, *, root: str | Path | None = None) -> list[Entry
     ...     print(e.problems[0])
     x.yaml:5: field 'type': 'metropolis' is not one of: city, district, development-zone, subdistrict, town, community, village, village-committee, natural-village
     """
-    path = Path(path)
+    path = as_path(path, "path")
     shown = _shown(path, root)
     doc = _read_yaml(path, shown)
     if doc is None:
@@ -788,7 +789,7 @@ def load_data(data_dir: str | Path, *, include_drafts: bool = False, file_loader
     DataError
         Listing every problem with its file, line and field.
     """
-    data_dir = Path(data_dir)
+    data_dir = as_path(data_dir, "data_dir")
     if not data_dir.is_dir():
         raise DataError.single(str(data_dir), None, None, "data folder not found")
     root = data_dir.parent

@@ -65,7 +65,9 @@ def check_target(path: str | Path) -> tuple[Path, os.stat_result | None]:
     ...     print(e)
     refusing to write /dev/null: it is a character device, not a regular file
     """
-    shown = Path(path)
+    from .args import as_path
+
+    shown = as_path(path, "path")
     real = Path(os.path.realpath(shown))  # follows symbolic links, also dangling ones
     try:
         st = os.stat(real)
@@ -288,7 +290,7 @@ def _as_bytes(data: bytes | str) -> bytes:
         return data.encode("utf-8")
     if isinstance(data, (bytes, bytearray, memoryview)):
         return bytes(data)
-    raise TypeError(f"expected bytes or str to write, got {type(data).__name__}")
+    raise GovkgError(f"expected bytes or str to write, got {type(data).__name__}")
 
 
 def write_atomic(path: str | Path, data: bytes | str) -> Path:
@@ -328,7 +330,9 @@ def write_atomic(path: str | Path, data: bytes | str) -> Path:
     >>> write_atomic(p, "海口").read_text(encoding="utf-8")
     '海口'
     """
-    return write_set({path: data})[0]
+    from .args import as_path
+
+    return write_set({as_path(path, "path"): data})[0]
 
 
 def write_set(paths_to_bytes: dict) -> list[Path]:
@@ -364,7 +368,11 @@ def write_set(paths_to_bytes: dict) -> list[Path]:
     >>> [p.name for p in write_set({d / "nodes.csv": "id\\n", d / "edges.csv": b"a,b\\n"})]
     ['nodes.csv', 'edges.csv']
     """
-    items = [(Path(p), _as_bytes(b)) for p, b in paths_to_bytes.items()]
+    from .args import as_path
+
+    if not isinstance(paths_to_bytes, dict):
+        raise GovkgError(f"write_set needs a dict of path -> bytes or str, not {type(paths_to_bytes).__name__}")
+    items = [(as_path(p, "path"), _as_bytes(b)) for p, b in paths_to_bytes.items()]
     if not items:
         return []
     targets = []

@@ -376,3 +376,71 @@ def test_a_raw_line_break_yaml_would_fold_silently_is_refused(data_copy):
         r = CliRunner().invoke(cli, ["--data", str(data_copy), "validate"])
         assert r.exit_code == 1 and f"gaoxinshequ.yaml:7: holds U+{ord(ch):04X}" in r.output, r.output
         assert "YAML reads as a line break" in r.output
+
+
+def _hostile_library_calls(graph, tmp):
+    """The audit's library calls that raised TypeError, ValueError … (L15), and their kin."""
+    import pyoxigraph as ox
+    from rdflib import Literal, URIRef
+
+    import govkg
+    from govkg.exports import serialize
+    from govkg.query import format_csv, format_json, format_table, run_query, to_store
+    from govkg.shared import shared_mechanisms
+    from govkg.writers import write_set
+
+    q = "SELECT ?s WHERE { ?s ?p ?o } LIMIT 1"
+    return {
+        "run_query(g, None)": lambda: run_query(graph, None),
+        "run_query(g, bytes)": lambda: run_query(graph, q.encode()),
+        "run_query(None, q)": lambda: run_query(None, q),
+        "run_query lone surrogate": lambda: run_query(graph, "SELECT ?s WHERE { ?s ?p '\ud800' }"),
+        "bindings ?s with an IRI of a newline": lambda: run_query(graph, q, bindings={"s": "<urn:a\nb>"}),
+        "bindings a list": lambda: run_query(graph, q, bindings=[("s", "x")]),
+        "bindings a language tag Oxigraph refuses": lambda: run_query(ox.Store(), q, bindings={"s": Literal("x", lang="abcdefghijk")}),
+        "bindings an IRI Oxigraph refuses": lambda: run_query(ox.Store(), q, bindings={"s": URIRef("urn:a b")}),
+        "shared_mechanisms(g, 5)": lambda: shared_mechanisms(graph, 5),
+        "slugify(None)": lambda: govkg.slugify(None),
+        "slugify(5)": lambda: govkg.slugify(5),
+        "load_data(None)": lambda: govkg.load_data(None),
+        "load_data(NUL)": lambda: govkg.load_data("da\x00ta"),
+        "load_file(None)": lambda: govkg.load_file(None),
+        "build(5)": lambda: govkg.build(5),
+        "build(out_dir=5)": lambda: govkg.build(None, 5),
+        "build_graph(5)": lambda: govkg.build_graph(5),
+        "load_graph(5)": lambda: govkg.load_graph(5),
+        "compile_graph(5)": lambda: govkg.compile_graph(5),
+        "serialize(g, ['x'])": lambda: serialize(graph, ["x"]),
+        "write_atomic(None, x)": lambda: govkg.write_atomic(None, "x"),
+        "write_atomic(['x'], x)": lambda: govkg.write_atomic(["x"], "x"),
+        "write_atomic(p, 5)": lambda: govkg.write_atomic(tmp / "a.txt", 5),
+        "write_set(list)": lambda: write_set([tmp / "a.txt"]),
+        "to_store(None)": lambda: to_store(None),
+        "format_table(None)": lambda: format_table(None),
+        "format_csv(5)": lambda: format_csv(5),
+        "format_json('x')": lambda: format_json("x"),
+    }
+
+
+def test_hostile_library_calls_raise_govkg_errors(graph, tmp_path):
+    from govkg.errors import GovkgError
+
+    wrong = {}
+    for name, call in _hostile_library_calls(graph, tmp_path).items():
+        try:
+            call()
+            wrong[name] = "no error"
+        except GovkgError:
+            pass
+        except Exception as exc:  # noqa: BLE001 - what the test looks for
+            wrong[name] = f"{type(exc).__name__}: {exc}"
+    assert wrong == {}
+
+
+def test_a_binding_named_with_its_question_mark_binds_the_variable(graph):
+    from govkg.query import run_query
+
+    q = "SELECT ?s ?name WHERE { ?s rdfs:label ?name }"
+    plain = run_query(graph, q, bindings={"name": "高新社区@zh"}).rows
+    assert plain and run_query(graph, q, bindings={"?name": "高新社区@zh"}).rows == plain
+    assert run_query(graph, q, bindings={"$name": "高新社区@zh"}).rows == plain
