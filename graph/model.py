@@ -552,6 +552,8 @@ _DIGIT = re.compile(r"[0-9０-９]")
 #: U+FFFE/F, private use U+E000-F8FF and the tag characters U+E0000-E007F).
 _CONTROL = re.compile("[\x00-\x08\x0b-\x1f\x7f-\x9f\u061c\u200b-\u200f\u202a-\u202e\u2060-\u2064\u2066-\u2069"
                       "\ufeff\ufff9-\ufffb\ufffe\uffff\ue000-\uf8ff\U000e0000-\U000e007f]")
+#: Those that were refused as control characters before the invisible ones (their message stays).
+_OLD_CONTROL = re.compile("[\x00-\x08\x0b-\x1f\x7f-\x9f\u202a-\u202e\u2066-\u2069]")
 #: Labels are one line.
 _LABELS = frozenset({"zh", "en", "aka"})
 
@@ -590,7 +592,7 @@ def _control_problems(values: dict, lines: dict, shown: str) -> list[Problem]:
                 ch = m.group()
                 what = "a line break or tab: a label is one line" if ch in "\n\t\u2028\u2029" else (
                     f"the control character U+{ord(ch):04X}: remove it (write the text as the report prints it)"
-                    if ch <= "\x9f" else f"the invisible or direction character U+{ord(ch):04X} "
+                    if _OLD_CONTROL.match(ch) else f"the invisible or direction character U+{ord(ch):04X} "
                     f"({_char_name(ch)}): remove it (write the text as the report prints it)")
                 out.append(Problem(shown, lines.get(name), name, f"holds {what}"))
                 break
@@ -767,6 +769,17 @@ def _source_value_problems(values: dict, lines: dict, shown: str) -> list[Proble
     return problems
 
 
+def _no_data_files(data_dir: Path, empty: bool) -> None:
+    """``DataError`` when ``data_dir`` is the folder above a data folder or holds no data file (else nothing)."""
+    below = next((d for d in (data_dir / "data", *sorted(data_dir.glob("*/data"))) if (d / "sources").is_dir()), None)
+    if below is not None:
+        raise DataError.single(str(data_dir), None, None, f"this looks like the folder above a data folder ({below} "
+                                                          f"holds sources/): use --data {below}")
+    if empty:
+        raise DataError.single(str(data_dir), None, None, "no data files (*.yaml) found in this folder: a data folder "
+                                                          "holds sources/*.yaml and the files of its sites (see data/README.md)")
+
+
 def load_data(data_dir: str | Path, *, include_drafts: bool = False, file_loader=None) -> Dataset:
     """Load every data file under ``data_dir`` and check ids are unique within their space.
 
@@ -799,6 +812,8 @@ def load_data(data_dir: str | Path, *, include_drafts: bool = False, file_loader
     # one walk: the data files, and files named .yml/.YAML that would otherwise be silently left out
     found = sorted(p for p in data_dir.rglob("*") if p.suffix.lower() in (".yaml", ".yml"))
     files = [p for p in found if p.suffix == ".yaml" and p.is_file()]
+    if not found or not (data_dir / "sources").is_dir():
+        _no_data_files(data_dir, empty=not found)
     for p in found:
         if p.suffix != ".yaml" and p.is_file():
             problems.append(Problem(_shown(p, root), None, None,

@@ -4,10 +4,13 @@ from __future__ import annotations
 
 import csv
 import io
+from pathlib import Path
 
 from click.testing import CliRunner
 
 from govkg.cli import cli
+
+DATA_ROOT = Path(__file__).resolve().parent.parent
 
 _FORMULAS = 'SELECT ?x WHERE { VALUES ?x { "=1+1" "+1" "-2" "@SUM(A1)" "\\tx" "plain" } }'
 
@@ -444,3 +447,38 @@ def test_a_binding_named_with_its_question_mark_binds_the_variable(graph):
     plain = run_query(graph, q, bindings={"name": "高新社区@zh"}).rows
     assert plain and run_query(graph, q, bindings={"?name": "高新社区@zh"}).rows == plain
     assert run_query(graph, q, bindings={"$name": "高新社区@zh"}).rows == plain
+
+
+# --- misleading errors a new user met (issue 23) ----------------------------------------------
+
+def test_query_of_a_file_that_is_not_sparql_says_so(built_data):
+    readme = built_data.parent.parent / "README.md"
+    readme.write_text((DATA_ROOT / "README.md").read_text(encoding="utf-8"), encoding="utf-8")
+    r = CliRunner().invoke(cli, ["--data", str(built_data), "query", str(readme)])
+    assert r.exit_code == 1 and "not a SPARQL query" in r.output and "SERVICE" not in r.output, r.output
+
+
+def test_data_at_a_folder_without_data_files_is_an_error(tmp_path):
+    (tmp_path / "empty").mkdir()
+    r = CliRunner().invoke(cli, ["--data", str(tmp_path / "empty"), "--build-dir", str(tmp_path / "b"), "query",
+                                 "SELECT * WHERE { ?s a gk:DemonstrationSite }"])
+    assert r.exit_code == 1 and "no data files (*.yaml) found" in r.output, r.output
+
+
+def test_data_one_level_too_high_names_the_data_folder(data_copy, tmp_path):
+    above = data_copy.parent
+    r = CliRunner().invoke(cli, ["--data", str(above), "--build-dir", str(tmp_path / "b"), "query", "ASK {}"])
+    assert r.exit_code == 1, r.output
+    assert "this looks like the folder above a data folder" in r.output and f"use --data {data_copy}" in r.output
+    assert "unknown section" not in r.output and "1 problem" in r.output, r.output
+
+
+def test_a_drafts_only_build_says_every_entry_was_left_out(tmp_path):
+    report = tmp_path / "r.txt"
+    report.write_text("美兰区白沙街道测试社区:\n近年来,该社区探索“协商”议事堂,化解纠纷28件。\n", encoding="utf-8")
+    out = tmp_path / "d"
+    assert _invoke("draft", report, "-o", out, "--no-gazetteer").exit_code == 0
+    r = _invoke("--data", out, "build", "-o", tmp_path / "b")
+    assert r.exit_code == 0, r.output
+    assert "entries are drafts (status: draft) and were left out" in r.output and "--include-drafts" in r.output
+    assert "triples ()" not in r.output
