@@ -112,10 +112,14 @@ def _parse_tree(text: str):
     sys.setrecursionlimit(max(old_limit, 200 * MAX_DEPTH + 2000))
     try:
         threading.stack_size(64 << 20)
-        worker = threading.Thread(target=parse, name="govkg-sparql-check")
-        threading.stack_size(old_stack)
+        try:
+            worker = threading.Thread(target=parse, name="govkg-sparql-check")
+        finally:
+            threading.stack_size(old_stack)
         worker.start()
         worker.join()
+    except RuntimeError:  # no thread (e.g. an address-space cap): "cannot parse", so the check fails closed
+        return None
     finally:
         sys.setrecursionlimit(old_limit)
     return out[0]
