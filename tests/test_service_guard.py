@@ -147,14 +147,14 @@ def hostile_queries(draw):
     return f"SELECT * WHERE {{ {before} {word} {target} {{ ?s ?p ?o }} {after} }}"
 
 
-@settings(max_examples=150, deadline=None, suppress_health_check=[HealthCheck.function_scoped_fixture])
+@settings(max_examples=80, deadline=None, suppress_health_check=[HealthCheck.function_scoped_fixture])
 @given(innocent_queries())
 def test_fuzz_no_false_positive_at_the_lexer_boundary(store, q):
     assert find_service(q) is None, q
     run_query(store, q)  # a valid query, answered
 
 
-@settings(max_examples=150, deadline=None)
+@settings(max_examples=100, deadline=None)
 @given(hostile_queries())
 def test_fuzz_every_hidden_service_is_found(q):
     assert find_service(q) is not None, q
