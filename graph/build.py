@@ -12,6 +12,7 @@ from pathlib import Path
 from rdflib import Graph
 
 from .compile import BuildReport, compile_graph, compile_triples
+from .args import as_path
 from .errors import GovkgError, ValidationError
 from .exports import serialize
 from .model import load_data
@@ -112,7 +113,7 @@ def _no_cycle_collection():
 
 def _compile(data_dir, sources_dirs, include_drafts=False, file_loader=None):
     """(ontology graph, data triples, report): load, check and compile ``data_dir``."""
-    data_dir = Path(data_dir) if data_dir is not None else default_data_dir()
+    data_dir = as_path(data_dir, "data_dir") if data_dir is not None else default_data_dir()
     if sources_dirs is None:
         sources_dirs = default_sources_dirs(data_dir)
     onto = ontology_graph()
@@ -497,8 +498,8 @@ def build(data_dir: str | Path | None = None, out_dir: str | Path | None = None,
     ValidationError
         The compiled graph violates a SHACL shape or a quality rule.
     """
-    data_dir = Path(data_dir) if data_dir is not None else default_data_dir()
-    out_dir = Path(out_dir) if out_dir is not None else default_build_dir(data_dir)
+    data_dir = as_path(data_dir, "data_dir") if data_dir is not None else default_data_dir()
+    out_dir = as_path(out_dir, "out_dir") if out_dir is not None else default_build_dir(data_dir)
     if not data_dir.is_dir():  # the loader's own error, before a build folder is made for nothing
         load_data(data_dir)
     with _no_cycle_collection(), _build_lock(out_dir):
@@ -649,8 +650,8 @@ def load_store(data_dir: str | Path | None = None, build_dir: str | Path | None 
     """The whole graph in an Oxigraph store (for SPARQL): the trusted prebuilt N-Triples, else built in memory."""
     import pyoxigraph as ox
 
-    data_dir = Path(data_dir) if data_dir is not None else default_data_dir()
-    build_dir = Path(build_dir) if build_dir is not None else default_build_dir(data_dir)
+    data_dir = as_path(data_dir, "data_dir") if data_dir is not None else default_data_dir()
+    build_dir = as_path(build_dir, "build_dir") if build_dir is not None else default_build_dir(data_dir)
     nt = _trusted_ntriples(build_dir, data_dir)
     if nt is not None:
         store = ox.Store()
@@ -673,8 +674,8 @@ def dump_ntriples(data_dir: str | Path | None = None, build_dir: str | Path | No
     >>> dump_ntriples().count(b"\\n") == len(build_graph())
     True
     """
-    data_dir = Path(data_dir) if data_dir is not None else default_data_dir()
-    build_dir = Path(build_dir) if build_dir is not None else default_build_dir(data_dir)
+    data_dir = as_path(data_dir, "data_dir") if data_dir is not None else default_data_dir()
+    build_dir = as_path(build_dir, "build_dir") if build_dir is not None else default_build_dir(data_dir)
     nt = _trusted_ntriples(build_dir, data_dir)
     if nt is None:
         return ntriples(build_graph(data_dir))
@@ -688,8 +689,8 @@ def load_graph(data_dir: str | Path | None = None, build_dir: str | Path | None 
     size rdflib's own N-Triples parser is the fastest: 0.12 s against 0.24 s through oxrdflib,
     whose literals also come back with an explicit xsd:string). Nothing is written.
     """
-    data_dir = Path(data_dir) if data_dir is not None else default_data_dir()
-    build_dir = Path(build_dir) if build_dir is not None else default_build_dir(data_dir)
+    data_dir = as_path(data_dir, "data_dir") if data_dir is not None else default_data_dir()
+    build_dir = as_path(build_dir, "build_dir") if build_dir is not None else default_build_dir(data_dir)
     nt = _trusted_ntriples(build_dir, data_dir)
     if nt is not None:
         from rdflib.plugins.parsers.ntriples import ParseError

@@ -130,6 +130,8 @@ def build(ctx, out_dir, include_drafts, dumps, full):
     elif getattr(report, "full_because", None) and report.full_because != "no previous build":
         click.echo(f"full build: {report.full_because}")
     parts = ", ".join(f"{n} {'sites' if k == 'site' else k}" for k, n in sorted(report.entries.items()))
+    if not any(report.entries.values()) and not include_drafts:
+        parts = _drafts_left_out(ctx.obj["data_dir"]) or "no entries"
     click.echo(f"{report.triples} triples ({parts})")
     click.echo(f"{report.evidence_checked} evidence sentences checked verbatim against their source")
     for w in report.warnings:
@@ -137,6 +139,17 @@ def build(ctx, out_dir, include_drafts, dumps, full):
     for s in report.evidence_unchecked:
         click.echo(f"warning: source text of '{s}' not found; its evidence was not checked "
                    f"(set GOVKG_SOURCES to the folder holding it)", err=True)
+
+
+def _drafts_left_out(data_dir) -> str:
+    """What a build without entries left out: its drafts (``""`` if there are none)."""
+    from .model import load_data
+
+    n = len(load_data(data_dir).drafts)
+    if not n:
+        return ""
+    return (f"no entries: all {n:,} entries are drafts (status: draft) and were left out; review them "
+            f"(govkg review {data_dir}) or build with --include-drafts")
 
 
 @cli.command()

@@ -71,8 +71,12 @@ def register(cli: click.Group) -> None:
                   "(never on the command line).")
     @click.option("--chunk", type=click.IntRange(min=1), default=1000, show_default=True,
                   help="Triples per INSERT DATA request (--method update).")
+    @click.option("--timeout", type=click.FloatRange(min=0, min_open=True, max=1e6), default=600, show_default=True,
+                  metavar="SECONDS", help="Deadline for the whole publication (all requests and answers).")
+    @click.option("--follow-redirects", is_flag=True, help="Follow a 307/308 redirect to another host or port "
+                  "(without credentials); by default only redirects within the store's origin are followed.")
     @click.pass_context
-    def publish(ctx, url, graph_iri, method, query_url, user, password_env, chunk):
+    def publish(ctx, url, graph_iri, method, query_url, user, password_env, chunk, timeout, follow_redirects):
         """Replace one named graph in an existing triple store with the graph, then check the count there.
 
         \b
@@ -95,6 +99,7 @@ def register(cli: click.Group) -> None:
                 raise GovkgError(f"environment variable {password_env} is not set (it should hold the password)")
             password = os.environ[password_env]
         res = run_publish(graph_from(ctx), url, graph_iri=DEFAULT_GRAPH if graph_iri is None else graph_iri, method=method,
-                          query_url=query_url, user=user, password=password, chunk=chunk)
+                          query_url=query_url, user=user, password=password, chunk=chunk, timeout=timeout,
+                          follow_redirects=follow_redirects)
         click.echo(f"published {res.sent:,} triples into <{res.graph}> at {res.url} ({res.method}, "
                    f"{res.requests} requests); the store counts {res.counted:,}")

@@ -708,6 +708,10 @@ def compile_graph(dataset: Dataset, *, sources_dirs=None, ontology: Graph | None
     DataError
         Listing every problem with file, line and field; nothing is returned.
     """
+    if not isinstance(dataset, Dataset):
+        from .errors import GovkgError
+
+        raise GovkgError(f"compile_graph needs a Dataset (from load_data), not {type(dataset).__name__}")
     triples, report = compile_triples(dataset, sources_dirs=sources_dirs, ontology=ontology)
     g = bind_prefixes(Graph())
     g.addN((s, p, o, g) for s, p, o in triples)

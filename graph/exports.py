@@ -30,7 +30,7 @@ RDF_FORMATS = {
 
 def serialize(graph: Graph, fmt: str) -> bytes:
     """``graph`` in one of ``RDF_FORMATS`` as bytes (UTF-8)."""
-    if fmt not in RDF_FORMATS:
+    if not isinstance(fmt, str) or fmt not in RDF_FORMATS:
         raise GovkgError(f"unknown format {fmt!r}; choose from {', '.join(RDF_FORMATS)}")
     rdf_format = RDF_FORMATS[fmt][0]
     if rdf_format == "trig":

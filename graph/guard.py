@@ -1,4 +1,4 @@
-"""Guards around a SPARQL query: SERVICE refused, updates recognised, errors with their position, a memory cap, a deadline in a child process."""
+"""Guards around a SPARQL query: SERVICE and deep nesting refused, no network for query processes, updates recognised, errors with their position, a memory cap, a deadline in a child process."""
 
 from __future__ import annotations
 
@@ -9,8 +9,8 @@ import time
 
 from .errors import GovkgError, QueryError
 
-__all__ = ["QueryTimeout", "WorkerDied", "find_service", "refuse_service", "is_update", "syntax_error",
-           "limit_memory", "run_in_child"]
+__all__ = ["QueryTimeout", "WorkerDied", "MAX_DEPTH", "MAX_CHAIN", "check_query", "find_service", "refuse_service",
+           "refuse_deep", "deny_network", "is_update", "syntax_error", "limit_memory", "run_in_child"]
 
 
 class QueryTimeout(GovkgError):
@@ -21,19 +21,131 @@ class WorkerDied(GovkgError):
     """The process running a query stopped without an answer (most often: it hit the memory cap)."""
 
 
-# Strings, IRIs and comments are skipped so that the word SERVICE inside them does not count;
-# a SERVICE preceded by ?, $, : or a word character is part of a variable or a prefixed name.
-_TOKENS = re.compile(r'''
-      (?P<string>"""(?:[^"\\]|\\.|"(?!""))*"""|\'\'\'(?:[^'\\]|\\.|'(?!''))*\'\'\'
+MAX_DEPTH = 64
+"""The deepest nesting of brackets ``( { [`` a query may have (Oxigraph's recursive parser and
+optimizer overflow their stack, killing the process, near a few thousand levels)."""
+
+MAX_CHAIN = 1000
+"""The most ``UNION``, ``||`` or ``&&`` operators a query may hold (each chain becomes a tree as
+deep as it is long in Oxigraph's algebra; 10,000 overflow its stack)."""
+
+# A first, cheap look at the text, used only to point at where a SERVICE is (the decision is the
+# parser's): strings, IRIs and comments are skipped; a SERVICE after ?, $, : or a word character
+# is part of a variable or a prefixed name.
+_TOKENS = re.compile(r"""
+      (?P<string>"{3}(?:[^"\\]|\\.|"(?!""))*"{3}|'{3}(?:[^'\\]|\\.|'(?!''))*'{3}
                  |"(?:[^"\\\n]|\\.)*"|'(?:[^'\\\n]|\\.)*')
     | (?P<iri><[^<>"{}|^`\\\x00-\x20]*>)
     | (?P<comment>\#[^\n]*)
     | (?P<service>(?<![\w?$:])SERVICE(?![\w:]))
-''', re.X | re.I | re.S)
+""", re.X | re.I | re.S)
+_SERVICE_WORD = re.compile(r"(?<![\w?$:])SERVICE(?=\s*(?:\#[^\n]*\s*)*(?:SILENT\b|<|[?$]|[\w-]*:))", re.I)
+_CHAIN = re.compile(r"\|\||&&|(?<![\w?$:])UNION(?![\w:])", re.I)
+_QUERY_FORMS = ("SELECT", "ASK", "CONSTRUCT", "DESCRIBE")
+_UPDATE_WORDS = ("INSERT", "DELETE", "LOAD", "CLEAR", "DROP", "CREATE", "ADD", "MOVE", "COPY", "WITH")
+_PROLOGUE = re.compile(r"""(?:\s+|\#[^\n]*|PREFIX\s*[\w.-]*:\s*<[^>\s]*>|BASE\s*<[^>\s]*>)*""", re.I)
+
+
+def _position(text: str, offset: int) -> tuple[int, int]:
+    line = text.count("\n", 0, offset) + 1
+    return line, offset - (text.rfind("\n", 0, offset) + 1) + 1
+
+
+def refuse_deep(text: str) -> None:
+    """Raise ``QueryError`` when the query nests brackets deeper than ``MAX_DEPTH`` or chains more than ``MAX_CHAIN`` operators.
+
+    Such a query would overflow the stack of Oxigraph's parser (killing the process that runs
+    it, a segmentation fault), so it is refused before any parser sees it. Every bracket
+    counts, also those in strings and comments: the check cannot be fooled by text that only
+    looks like a string, and no real query comes near the limit.
+
+    Examples
+    --------
+    >>> refuse_deep("SELECT * WHERE { FILTER((1)) }")
+    >>> try:
+    ...     refuse_deep("SELECT * WHERE { FILTER(" + "(" * 500 + "1" + ")" * 500 + ") }")
+    ... except QueryError as e:
+    ...     print(e)
+    the query nests brackets 502 deep at line 1, column 87: the limit is 64 (a deeper query would crash the SPARQL engine)
+    """
+    depth, top, where = 0, 0, -1
+    for i, ch in enumerate(text):
+        if ch in "({[":
+            depth += 1
+            if depth > MAX_DEPTH and where < 0:
+                where = i  # where the limit is first passed
+            top = max(top, depth)
+        elif ch in ")}]" and depth:
+            depth -= 1
+    if where >= 0:
+        line, col = _position(text, where)
+        raise QueryError(f"the query nests brackets {top} deep at line {line}, column {col}: the limit is "
+                         f"{MAX_DEPTH} (a deeper query would crash the SPARQL engine)")
+    chain = sum(1 for _ in _CHAIN.finditer(text)) if len(text) > 4 * MAX_CHAIN else 0
+    if chain > MAX_CHAIN:
+        raise QueryError(f"the query holds {chain} UNION, || or && operators: the limit is {MAX_CHAIN} "
+                         f"(a longer chain would crash the SPARQL engine)")
+
+
+def _parse_tree(text: str):
+    """rdflib's parse of a query (a tree of ``CompValue``), or ``None`` if rdflib cannot parse it.
+
+    pyparsing recurses about 40 Python frames per bracket, so the parse runs on a thread of its
+    own with a large stack and a recursion limit that fits ``MAX_DEPTH``.
+    """
+    import sys
+    import threading
+
+    from rdflib.plugins.sparql.parser import parseQuery
+
+    out: list = [None]
+
+    def parse():
+        try:
+            out[0] = parseQuery(text)
+        except Exception:  # noqa: BLE001 - rdflib's ParseException and friends: "cannot parse"
+            out[0] = None
+        except RecursionError:  # pragma: no cover - refuse_deep keeps the depth within the limit
+            out[0] = None
+
+    old_limit, old_stack = sys.getrecursionlimit(), threading.stack_size()
+    sys.setrecursionlimit(max(old_limit, 200 * MAX_DEPTH + 2000))
+    try:
+        threading.stack_size(64 << 20)
+        try:
+            worker = threading.Thread(target=parse, name="govkg-sparql-check")
+        finally:
+            threading.stack_size(old_stack)
+        worker.start()
+        worker.join()
+    except RuntimeError:  # no thread (e.g. an address-space cap): "cannot parse", so the check fails closed
+        return None
+    finally:
+        sys.setrecursionlimit(old_limit)
+    return out[0]
+
+
+def _has_service(tree) -> bool:
+    stack = [tree]
+    while stack:
+        node = stack.pop()
+        if getattr(node, "name", None) == "ServiceGraphPattern":
+            return True
+        if isinstance(node, dict):
+            stack.extend(node.values())
+        elif isinstance(node, (list, tuple)) or type(node).__name__ == "ParseResults":
+            stack.extend(list(node))
+    return False
 
 
 def find_service(text: str) -> tuple[int, int] | None:
-    """The (line, column) of the first ``SERVICE`` keyword in a query, or ``None``.
+    """Where the query holds a ``SERVICE`` pattern: ``(line, column)``, ``(0, 0)`` if not found in the text, or ``None``.
+
+    The decision is a SPARQL parser's (rdflib's grammar: a ``ServiceGraphPattern`` in the parse
+    tree), not a lexer's: ``<`` is an IRI or *less than* depending on where it stands, which
+    only a parser knows. A query rdflib cannot parse is taken to hold a SERVICE when the word
+    stands in it as a keyword would (fail closed). The position is a hint from a lexer.
+    Raises ``QueryError`` for a query too deep to parse safely (``refuse_deep``).
 
     Examples
     --------
@@ -41,13 +153,29 @@ def find_service(text: str) -> tuple[int, int] | None:
     (2, 2)
     >>> find_service("SELECT * WHERE { ?s ex:SERVICE <http://x/SERVICE> }") is None
     True
+    >>> find_service("SELECT ?s WHERE { BIND(1<'a>' AS ?z) SERVICE <http://h/> {?s ?p ?o} BIND('' AS ?w) }")
+    (1, 38)
     """
-    for m in _TOKENS.finditer(text):
-        if m.lastgroup == "service":
-            line = text.count("\n", 0, m.start()) + 1
-            col = m.start() - (text.rfind("\n", 0, m.start()) + 1) + 1
-            return line, col
-    return None
+    from rdflib.plugins.sparql.parser import expandUnicodeEscapes
+
+    try:
+        seen = expandUnicodeEscapes(text)  # as rdflib reads it (Oxigraph does not: fail closed)
+    except Exception:  # noqa: BLE001 - a malformed escape: judge the text as written
+        seen = text
+    if "service" not in seen.lower():
+        return None
+    refuse_deep(seen)
+    tree = _parse_tree(seen)
+    if tree is not None and not _has_service(tree):
+        return None
+    if tree is None and not _SERVICE_WORD.search(seen):
+        return None
+    m = _SERVICE_WORD.search(text)
+    for tok in _TOKENS.finditer(text):  # prefer the lexer's keyword when it agrees
+        if tok.lastgroup == "service":
+            m = tok
+            break
+    return _position(text, m.start()) if m else (0, 0)
 
 
 def refuse_service(text: str) -> None:
@@ -63,8 +191,93 @@ def refuse_service(text: str) -> None:
     """
     pos = find_service(text)
     if pos is not None:
-        raise QueryError(f"SERVICE (federated query) at line {pos[0]}, column {pos[1]} is refused: "
-                         f"govkg never sends a request to another endpoint")
+        at = f" at line {pos[0]}, column {pos[1]}" if pos[0] else ""
+        raise QueryError(f"SERVICE (federated query){at} is refused: govkg never sends a request to another endpoint")
+
+
+def check_query(text: str) -> None:
+    """Raise ``QueryError`` unless ``text`` may go to the SPARQL engine: not a query, too deep, or SERVICE.
+
+    The one check to call before evaluating a query text (``run_query``, ``govkg query`` and
+    the endpoint). An update passes (the engine refuses it; the caller says it is read-only).
+
+    Examples
+    --------
+    >>> check_query("PREFIX ex: <http://x/>  # a comment\\nSELECT * WHERE { ?s ?p ?o }")
+    >>> try:
+    ...     check_query("# govkg\\n\\nA knowledge graph of SERVICE <points>")
+    ... except QueryError as e:
+    ...     print(e)
+    not a SPARQL query: it begins with 'A knowledge graph of' at line 3, column 1, where SELECT, ASK, CONSTRUCT or DESCRIBE (after PREFIX and BASE lines) should stand
+    """
+    if not isinstance(text, str):
+        raise QueryError(f"a query is text, not {type(text).__name__}")
+    try:
+        text.encode("utf-8")
+    except UnicodeEncodeError as exc:
+        line, col = _position(text, exc.start)
+        raise QueryError(f"the query holds U+{ord(text[exc.start]):04X} at line {line}, column {col}, a lone "
+                         f"surrogate that no UTF-8 text can hold") from None
+    m = _PROLOGUE.match(text)
+    rest = text[m.end():]
+    word = re.match(r"[A-Za-z]*", rest).group(0).upper()
+    if rest and word not in _QUERY_FORMS + _UPDATE_WORDS:
+        line, col = _position(text, m.end())
+        head = " ".join(rest[:60].split()[:4])
+        raise QueryError(f"not a SPARQL query: it begins with {head!r} at line {line}, column {col}, where "
+                         f"SELECT, ASK, CONSTRUCT or DESCRIBE (after PREFIX and BASE lines) should stand")
+    refuse_deep(text)
+    refuse_service(text)
+
+
+def deny_network(*, explain: bool = False) -> str:
+    """Take away this process's network: from now on it cannot open a connection to any host.
+
+    The process moves into a new, empty Linux network namespace (``unshare(CLONE_NEWNET)``;
+    as a user other than root inside a new user namespace that maps only that user, so files
+    are reached as before). Sockets it already holds (a server's listening socket, Unix
+    sockets) keep working; a new TCP or UDP socket finds no interface but a down loopback, so
+    a SERVICE request, a DNS lookup or any other connection fails at once. This is what makes
+    SERVICE impossible, whatever the query checks miss: pyoxigraph 0.5 has no option to
+    evaluate without its HTTP client, and a seccomp filter would need a hand-written BPF
+    program per architecture, while a namespace needs one system call.
+
+    Call it in a process that evaluates queries, before it starts threads (a user namespace
+    needs a single-threaded process). Returns ``"network namespace"`` when done, else the
+    reason the kernel refused (the query checks then stand alone), e.g. in a container without
+    the privilege to create namespaces; with ``explain`` that reason is also written to stderr
+    (for a server's log).
+    """
+    import ctypes
+    import errno
+
+    clone_newnet, clone_newuser = 0x40000000, 0x10000000
+    try:
+        libc = ctypes.CDLL(None, use_errno=True)
+        unshare = libc.unshare
+    except (OSError, AttributeError):  # pragma: no cover - not Linux
+        return "not available on this system (no unshare)"
+    if unshare(clone_newnet) == 0:
+        return "network namespace"
+    first = ctypes.get_errno()
+    uid, gid = os.getuid(), os.getgid()
+    if unshare(clone_newuser | clone_newnet) == 0:
+        try:
+            for name, value in (("setgroups", "deny"), ("uid_map", f"{uid} {uid} 1"), ("gid_map", f"{gid} {gid} 1")):
+                with open(f"/proc/self/{name}", "w", encoding="ascii") as f:
+                    f.write(value)
+        except OSError:  # pragma: no cover - the namespace holds anyway; ids show as unmapped
+            pass
+        return "network namespace (in a user namespace)"
+    second = ctypes.get_errno()  # pragma: no cover - depends on the kernel's settings
+    why = (f"the kernel refused a network namespace ({errno.errorcode.get(first, first)}, "  # pragma: no cover
+           f"{errno.errorcode.get(second, second)} in a user namespace)")
+    if explain:  # pragma: no cover
+        import sys
+
+        print(f"govkg: query process {os.getpid()} keeps its network: {why}; SERVICE is refused by the "
+              f"query check alone", file=sys.stderr, flush=True)
+    return why  # pragma: no cover
 
 
 def is_update(text: str) -> bool:
@@ -187,6 +400,7 @@ def run_in_child(target, args=(), *, timeout: float | None, on_message=None):
 
     def child():
         recv.close()
+        deny_network()  # a query never reaches the network, whatever it says (issue 23)
         try:
             value = target(send.send, *args)
             send.send(("done", value))

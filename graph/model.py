@@ -9,6 +9,7 @@ from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any
 
+from .args import as_path
 from .errors import DataError, Problem
 from .slug import is_slug, slugify
 from .vocab import ENUMS as _ENUMS
@@ -280,6 +281,10 @@ _NO_KEY = object()
 _STR = "tag:yaml.org,2002:str"
 
 
+#: Characters YAML reads as line breaks besides CR and LF.
+_YAML_BREAKS = re.compile("[\x85\u2028\u2029]")
+
+
 def _read_yaml(path: Path, shown: str):
     """Parse a YAML file (libyaml when available) into values that know their lines.
 
@@ -305,6 +310,12 @@ def _read_yaml(path: Path, shown: str):
         if size > MAX_FILE_BYTES:
             raise DataError.single(shown, None, None, f"file too large ({size} bytes; the limit is {MAX_FILE_BYTES})")
         text = path.read_text(encoding="utf-8")
+        breaks = _YAML_BREAKS.search(text)
+        if breaks:  # YAML reads them as line breaks: a label would change silently
+            ch = breaks.group()
+            raise DataError.single(shown, text.count("\n", 0, breaks.start()) + 1, None,
+                                   f"holds U+{ord(ch):04X} ({_char_name(ch)}), which YAML reads as a line break: "
+                                   "remove it")
     except UnicodeDecodeError as exc:
         raise DataError.single(shown, None, None, f"not UTF-8 text ({exc.reason} at byte {exc.start})") from None
     except OSError as exc:
@@ -533,11 +544,24 @@ def _entry(section: str, raw, index: int | None, shown: str, file_source, site_i
 
 
 _DIGIT = re.compile(r"[0-9０-９]")
-#: Characters no text of a data file may hold: C0 controls but tab and newline, DEL, C1 controls,
-#: and the bidirectional overrides that make a label read differently from what it holds.
-_CONTROL = re.compile("[\x00-\x08\x0b-\x1f\x7f-\x9f\u202a-\u202e\u2066-\u2069]")
+#: Characters no text of a data file may hold: C0 controls but tab and newline, DEL, C1 controls
+#: (NEL U+0085 among them), the bidirectional overrides and isolates that make a label read
+#: differently from what it holds, and the invisible ones that make two labels look the same
+#: (bidi marks U+200E/F and U+061C, zero-width U+200B-D, word joiner and invisible operators
+#: U+2060-4, the byte order mark U+FEFF, interlinear annotation U+FFF9-B, the noncharacters
+#: U+FFFE/F, private use U+E000-F8FF and the tag characters U+E0000-E007F).
+_CONTROL = re.compile("[\x00-\x08\x0b-\x1f\x7f-\x9f\u061c\u200b-\u200f\u202a-\u202e\u2060-\u2064\u2066-\u2069"
+                      "\ufeff\ufff9-\ufffb\ufffe\uffff\ue000-\uf8ff\U000e0000-\U000e007f]")
+#: Those that were refused as control characters before the invisible ones (their message stays).
+_OLD_CONTROL = re.compile("[\x00-\x08\x0b-\x1f\x7f-\x9f\u202a-\u202e\u2066-\u2069]")
 #: Labels are one line.
 _LABELS = frozenset({"zh", "en", "aka"})
+
+
+def _char_name(ch: str) -> str:
+    import unicodedata
+
+    return unicodedata.name(ch, "private use" if "\ue000" <= ch <= "\uf8ff" else "unassigned")
 
 
 def _control_problems(values: dict, lines: dict, shown: str) -> list[Problem]:
@@ -548,6 +572,8 @@ def _control_problems(values: dict, lines: dict, shown: str) -> list[Problem]:
     --------
     >>> [p.message for p in _control_problems({"en": "A\x1b[2J"}, {"en": 3}, "x.yaml")]
     ['holds the control character U+001B: remove it (write the text as the report prints it)']
+    >>> [p.message for p in _control_problems({"zh": "高新\u200b社区"}, {"zh": 3}, "x.yaml")]
+    ['holds the invisible or direction character U+200B (ZERO WIDTH SPACE): remove it (write the text as the report prints it)']
     """
     out = []
     for name, value in values.items():
@@ -565,7 +591,9 @@ def _control_problems(values: dict, lines: dict, shown: str) -> list[Problem]:
             if m:
                 ch = m.group()
                 what = "a line break or tab: a label is one line" if ch in "\n\t\u2028\u2029" else (
-                    f"the control character U+{ord(ch):04X}: remove it (write the text as the report prints it)")
+                    f"the control character U+{ord(ch):04X}: remove it (write the text as the report prints it)"
+                    if _OLD_CONTROL.match(ch) else f"the invisible or direction character U+{ord(ch):04X} "
+                    f"({_char_name(ch)}): remove it (write the text as the report prints it)")
                 out.append(Problem(shown, lines.get(name), name, f"holds {what}"))
                 break
     return out
@@ -601,7 +629,7 @@ def load_file(path: str | Path, *, root: str | Path | None = None) -> list[Entry
     ...     print(e.problems[0])
     x.yaml:5: field 'type': 'metropolis' is not one of: city, district, development-zone, subdistrict, town, community, village, village-committee, natural-village
     """
-    path = Path(path)
+    path = as_path(path, "path")
     shown = _shown(path, root)
     doc = _read_yaml(path, shown)
     if doc is None:
@@ -741,6 +769,17 @@ def _source_value_problems(values: dict, lines: dict, shown: str) -> list[Proble
     return problems
 
 
+def _no_data_files(data_dir: Path, empty: bool) -> None:
+    """``DataError`` when ``data_dir`` is the folder above a data folder or holds no data file (else nothing)."""
+    below = next((d for d in (data_dir / "data", *sorted(data_dir.glob("*/data"))) if (d / "sources").is_dir()), None)
+    if below is not None:
+        raise DataError.single(str(data_dir), None, None, f"this looks like the folder above a data folder ({below} "
+                                                          f"holds sources/): use --data {below}")
+    if empty:
+        raise DataError.single(str(data_dir), None, None, "no data files (*.yaml) found in this folder: a data folder "
+                                                          "holds sources/*.yaml and the files of its sites (see data/README.md)")
+
+
 def load_data(data_dir: str | Path, *, include_drafts: bool = False, file_loader=None) -> Dataset:
     """Load every data file under ``data_dir`` and check ids are unique within their space.
 
@@ -763,7 +802,7 @@ def load_data(data_dir: str | Path, *, include_drafts: bool = False, file_loader
     DataError
         Listing every problem with its file, line and field.
     """
-    data_dir = Path(data_dir)
+    data_dir = as_path(data_dir, "data_dir")
     if not data_dir.is_dir():
         raise DataError.single(str(data_dir), None, None, "data folder not found")
     root = data_dir.parent
@@ -773,6 +812,8 @@ def load_data(data_dir: str | Path, *, include_drafts: bool = False, file_loader
     # one walk: the data files, and files named .yml/.YAML that would otherwise be silently left out
     found = sorted(p for p in data_dir.rglob("*") if p.suffix.lower() in (".yaml", ".yml"))
     files = [p for p in found if p.suffix == ".yaml" and p.is_file()]
+    if not found or not (data_dir / "sources").is_dir():
+        _no_data_files(data_dir, empty=not found)
     for p in found:
         if p.suffix != ".yaml" and p.is_file():
             problems.append(Problem(_shown(p, root), None, None,

@@ -35,7 +35,7 @@ import threading
 import time
 from email.utils import formatdate
 
-from .guard import limit_memory
+from .guard import deny_network, limit_memory
 
 __all__ = ["WorkerPool", "Request", "LONG", "QUERY", "PAGE", "QUICK"]
 
@@ -261,6 +261,7 @@ class _Worker:
         except ValueError:
             pass
         _die_with_parent()
+        deny_network(explain=True)  # hostile (issue 23 H1): no query in this worker can open a connection
         self.ep = select.epoll()
         self.lfd = self.pool._listen.fileno()
         self.ep.register(self.lfd, select.EPOLLIN)

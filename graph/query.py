@@ -44,6 +44,8 @@ def to_store(graph: Graph):
     """A new in-memory Oxigraph store holding the triples of ``graph``."""
     import pyoxigraph as ox
 
+    if not isinstance(graph, Graph):
+        raise QueryError(f"to_store needs an rdflib Graph, not {type(graph).__name__}")
     store = ox.Store()
     store.bulk_load(graph.serialize(format="nt", encoding="utf-8"), ox.RdfFormat.N_TRIPLES)
     return store
@@ -107,7 +109,7 @@ def binding_terms(value) -> list:
     v = value.strip()
     if v.startswith("<") and v.endswith(">"):
         iri = v[1:-1]
-        if not iri or any(c in iri for c in ' <>"{}|^`\\') or ":" not in iri:
+        if not iri or any(c in iri for c in ' <>"{}|^`\\') or ":" not in iri or not iri.isprintable():
             raise QueryError(f"not an IRI: {v!r} (write <https://…> without spaces)")
         return [URIRef(iri)]
     head, at, lang = value.rpartition("@")
@@ -120,12 +122,17 @@ def _evaluate(store, text: str, bindings: dict | None):
     """Oxigraph's answer to a read-only query; ``QueryError`` for SERVICE, an update or a syntax error."""
     import pyoxigraph as ox
 
-    from .guard import is_update, refuse_service, syntax_error
+    from .guard import check_query, is_update, syntax_error
 
+    if not isinstance(text, str):
+        raise QueryError(f"a query is text, not {type(text).__name__}")
     if not re.sub(r"#[^\n]*", "", text).strip():
         raise QueryError("the query is empty: give a SELECT, ASK, CONSTRUCT or DESCRIBE query")
-    refuse_service(text)
-    subs = {ox.Variable(k): _to_ox(v) for k, v in (bindings or {}).items()}
+    check_query(text)
+    try:
+        subs = {ox.Variable(k): _to_ox(v) for k, v in (bindings or {}).items()}
+    except ValueError as exc:  # Oxigraph checks IRIs and language tags more strictly than rdflib
+        raise QueryError(f"cannot bind the value: {exc}") from None
     try:
         return store.query(text, prefixes=PREFIXES, substitutions=subs or None)
     except RuntimeError as exc:
@@ -236,6 +243,10 @@ def run_query(graph_or_store, text: str, *, bindings: dict | None = None, timeou
     import pyoxigraph as ox
 
     _check_limits(timeout, max_rows)
+    if not isinstance(graph_or_store, (ox.Store, Graph)):
+        raise QueryError(f"run_query needs an rdflib Graph or a pyoxigraph Store, not {type(graph_or_store).__name__}")
+    if not isinstance(text, str):
+        raise QueryError(f"a query is text, not {type(text).__name__}")
     store = graph_or_store if isinstance(graph_or_store, ox.Store) else to_store(graph_or_store)
     readings = _readings(bindings)
     if len(readings) > 1:
@@ -243,8 +254,9 @@ def run_query(graph_or_store, text: str, *, bindings: dict | None = None, timeou
                  for r in readings]
         return _merge(parts, max_rows)
     bindings = readings[0]
-    if timeout is None and not isolated:
+    if timeout is None and not isolated and "service" not in text.lower():
         return _as_result(_collect(store, text, bindings, max_rows))
+    # a text that mentions SERVICE runs in a child without network even when the check passed it
     from .guard import run_in_child
 
     return _as_result(run_in_child(lambda send: _collect(store, text, bindings, max_rows), timeout=timeout))
@@ -270,13 +282,16 @@ def _readings(bindings: dict | None) -> list[dict]:
     """Each reading of text bindings (see ``binding_terms``) as ``{name: rdflib term}``."""
     import itertools
 
+    if bindings is not None and not isinstance(bindings, dict):
+        raise QueryError(f"bindings must be a dict of variable name -> value, not {type(bindings).__name__}")
     for k in bindings or {}:
-        if not isinstance(k, str) or not _VARNAME.fullmatch(k.lstrip("?$")):
+        if not isinstance(k, str) or not _VARNAME.fullmatch(k[1:] if k[:1] in "?$" else k):
             raise QueryError(f"cannot bind {k!r}: not a SPARQL variable name (letters, digits, '_')")
 
     import math
 
-    names = list(bindings or {})
+    bindings = {(k[1:] if k[:1] in "?$" else k): v for k, v in (bindings or {}).items()}  # ?s and $s are s
+    names = list(bindings)
     choices = [binding_terms(bindings[k]) for k in names]
     n = math.prod(len(c) for c in choices)
     if n > _MAX_READINGS:  # each reading is one query: plain text values multiply them
@@ -373,6 +388,11 @@ def _short(term, ns_pairs) -> str:
     return str(term)
 
 
+def _check_result(result) -> None:
+    if not isinstance(result, QueryResult):
+        raise QueryError(f"expected a QueryResult (from run_query), not {type(result).__name__}")
+
+
 def format_table(result: QueryResult, max_width: int | None = 60) -> str:
     """A plain-text table whose columns line up for CJK text (display width via wcwidth).
 
@@ -388,6 +408,7 @@ def format_table(result: QueryResult, max_width: int | None = 60) -> str:
     高新社区 | 8
     (1 row)
     """
+    _check_result(result)
     from wcwidth import wcswidth
 
     if result.kind == "ask":
@@ -433,6 +454,7 @@ def format_csv(result: QueryResult, *, excel_safe: bool = False, lineterminator:
     ``excel_safe`` prefixes ``'`` to a cell a spreadsheet would run as a formula
     (``govkg.exports.safe_cell``); the default keeps every value exact.
     """
+    _check_result(result)
     from .exports import safe_cell
 
     if result.kind != "select":
@@ -468,6 +490,7 @@ def format_json(result: QueryResult) -> str:
     >>> json.loads(format_json(r))["results"]["bindings"]
     [{'s': {'type': 'uri', 'value': 'urn:x'}}]
     """
+    _check_result(result)
     if result.kind == "ask":
         return json.dumps({"head": {}, "boolean": result.boolean})
     if result.kind == "construct":

@@ -99,6 +99,8 @@ def shared_mechanisms(graph: Graph, name: str | None = None, *, kind: bool = Fal
     >>> [s["label"]["zh"] for s in res["mechanisms"][0]["sites"]]
     ['高新社区', '江源村']
     """
+    if name is not None and not isinstance(name, str):
+        raise GovkgError(f"name must be text (a mechanism or kind), not {type(name).__name__}")
     index = site_index(graph)
     mech_inc, kind_inc = index.mechanisms, index.kinds
     if min_sites is None:

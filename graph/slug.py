@@ -37,6 +37,9 @@ def slugify(text: str) -> str:
     """
     from pypinyin import Style, lazy_pinyin
 
+    from .args import as_text
+
+    as_text(text, "text")
     parts = lazy_pinyin(text, style=Style.NORMAL, errors=lambda chars: [f" {chars} "])
     joined = "".join(parts).lower().replace("ü", "v")
     return re.sub(r"[^a-z0-9]+", "-", joined).strip("-")

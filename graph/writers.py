@@ -65,7 +65,9 @@ def check_target(path: str | Path) -> tuple[Path, os.stat_result | None]:
     ...     print(e)
     refusing to write /dev/null: it is a character device, not a regular file
     """
-    shown = Path(path)
+    from .args import as_path
+
+    shown = as_path(path, "path")
     real = Path(os.path.realpath(shown))  # follows symbolic links, also dangling ones
     try:
         st = os.stat(real)
@@ -113,14 +115,69 @@ def _temp_pid(name: str) -> int | None:
     return int(head) if head.isdigit() else None
 
 
+def _ours(st: os.stat_result) -> bool:
+    """A regular file (not a link) of this user that no one else may write."""
+    return (stat.S_ISREG(st.st_mode) and st.st_uid == os.getuid() and st.st_nlink == 1
+            and not st.st_mode & (stat.S_IWGRP | stat.S_IWOTH))
+
+
+def _replayable(journal: Path, pid: int) -> list[tuple[str, str]] | None:
+    """The renames a journal asks for, or ``None`` unless it is one this user's govkg wrote.
+
+    Only a journal that ``lstat`` shows as a regular file of ours, not writable by others, is
+    read; each of its renames must move a temporary file of the same run (``TEMP_PREFIX`` and
+    the journal's pid, a regular file of ours, not a link) onto a plain name in the same
+    folder, with no symbolic link on either path. One pair out of line and the whole journal
+    is ignored: a planted journal never moves anything (issue 23 H2).
+    """
+    try:
+        if not _ours(os.lstat(journal)):
+            return None
+        moves = json.loads(journal.read_text(encoding="utf-8"))
+    except (OSError, ValueError):
+        return None
+    if not isinstance(moves, list) or not moves:
+        return None
+    pairs = []
+    for pair in moves:
+        if not (isinstance(pair, list) and len(pair) == 2 and all(isinstance(x, str) for x in pair)):
+            return None
+        tmp, final = Path(pair[0]), Path(pair[1])
+        if not (tmp.is_absolute() and final.is_absolute() and tmp.parent == final.parent
+                and tmp.name.startswith(f"{TEMP_PREFIX}{pid}-") and not final.name.startswith(TEMP_PREFIX)
+                and os.path.realpath(tmp.parent) == str(tmp.parent)):
+            return None
+        try:
+            tst = os.lstat(tmp)
+        except FileNotFoundError:
+            continue  # already moved in before the run died
+        except OSError:
+            return None
+        if not _ours(tst):
+            return None
+        try:
+            fst = os.lstat(final)
+        except FileNotFoundError:
+            fst = None
+        except OSError:
+            return None
+        if fst is not None and not stat.S_ISREG(fst.st_mode):
+            return None
+        pairs.append((str(tmp), str(final)))
+    return pairs
+
+
 def finish_interrupted(folder: str | Path, *, stale_after: float = STALE_AFTER) -> list[Path]:
     """Finish or clean up what killed govkg runs left in ``folder``; return the files completed.
 
     A set of files (``write_set``) whose journal was written before the run died is
     completed: every file of the set is moved in, so the set is never half old, half new.
-    Other temporary files (names starting with ``TEMP_PREFIX`` and the pid of a process that
-    no longer runs, older than ``stale_after`` seconds) are removed. Files of running
-    processes and files not made by govkg are never touched. Nothing is raised.
+    Only journals this user's govkg wrote are replayed (see ``_replayable``): a journal
+    planted by someone else, or one that names files outside its own set, is left alone.
+    Other temporary files of this user (names starting with ``TEMP_PREFIX`` and the pid of a
+    process that no longer runs, older than ``stale_after`` seconds) are removed. Files of
+    running processes, of other users and files not made by govkg are never touched. Nothing
+    is raised.
 
     Examples
     --------
@@ -145,21 +202,23 @@ def finish_interrupted(folder: str | Path, *, stale_after: float = STALE_AFTER) 
         if pid is None or _pid_alive(pid):
             return False
         try:
-            return now - os.lstat(folder / name).st_mtime >= stale_after
+            st = os.lstat(folder / name)
         except OSError:
             return False
+        return st.st_uid == os.getuid() and now - st.st_mtime >= stale_after
 
     # Journals first: a complete journal means every temporary file of the set was written.
     for name in sorted(n for n in names if n.endswith(".set.json") and stale(n)):
         journal = folder / name
+        pairs = _replayable(journal, _temp_pid(name))
+        if pairs is None:
+            continue
         try:
-            moves = json.loads(journal.read_text(encoding="utf-8"))
-            for tmp, final in moves:
-                if os.path.lexists(tmp):
-                    os.replace(tmp, final)
-                    done.append(Path(final))
+            for tmp, final in pairs:
+                os.replace(tmp, final)
+                done.append(Path(final))
             os.unlink(journal)
-        except (OSError, ValueError, TypeError):
+        except OSError:
             pass
     for name in names:
         p = folder / name
@@ -231,7 +290,7 @@ def _as_bytes(data: bytes | str) -> bytes:
         return data.encode("utf-8")
     if isinstance(data, (bytes, bytearray, memoryview)):
         return bytes(data)
-    raise TypeError(f"expected bytes or str to write, got {type(data).__name__}")
+    raise GovkgError(f"expected bytes or str to write, got {type(data).__name__}")
 
 
 def write_atomic(path: str | Path, data: bytes | str) -> Path:
@@ -271,7 +330,9 @@ def write_atomic(path: str | Path, data: bytes | str) -> Path:
     >>> write_atomic(p, "海口").read_text(encoding="utf-8")
     '海口'
     """
-    return write_set({path: data})[0]
+    from .args import as_path
+
+    return write_set({as_path(path, "path"): data})[0]
 
 
 def write_set(paths_to_bytes: dict) -> list[Path]:
@@ -307,7 +368,11 @@ def write_set(paths_to_bytes: dict) -> list[Path]:
     >>> [p.name for p in write_set({d / "nodes.csv": "id\\n", d / "edges.csv": b"a,b\\n"})]
     ['nodes.csv', 'edges.csv']
     """
-    items = [(Path(p), _as_bytes(b)) for p, b in paths_to_bytes.items()]
+    from .args import as_path
+
+    if not isinstance(paths_to_bytes, dict):
+        raise GovkgError(f"write_set needs a dict of path -> bytes or str, not {type(paths_to_bytes).__name__}")
+    items = [(as_path(p, "path"), _as_bytes(b)) for p, b in paths_to_bytes.items()]
     if not items:
         return []
     targets = []
@@ -332,8 +397,9 @@ def write_set(paths_to_bytes: dict) -> list[Path]:
             first = targets[0][1]
             journal = first.with_name(f"{TEMP_PREFIX}{os.getpid()}-{secrets.token_hex(4)}.set.json")
             moves = [[str(t), str(real)] for t, (_s, real, _st, _d) in zip(temps, targets)]
-            try:
-                with open(journal, "x", encoding="utf-8") as f:
+            try:  # only this user may write it: others' journals are never replayed
+                fd = os.open(journal, os.O_WRONLY | os.O_CREAT | os.O_EXCL | getattr(os, "O_NOFOLLOW", 0), 0o600)
+                with os.fdopen(fd, "w", encoding="utf-8") as f:
                     json.dump(moves, f)
                     f.flush()
                     os.fsync(f.fileno())

@@ -8,7 +8,7 @@ from pathlib import Path
 
 import pytest
 from govkg.build import build, build_graph, is_fresh, load_graph, load_store, write_atomic
-from govkg.errors import DataError, ValidationError
+from govkg.errors import DataError, GovkgError, ValidationError
 from rdflib import RDF, Graph
 from rdflib.compare import isomorphic
 
@@ -53,7 +53,7 @@ def test_write_atomic_keeps_previous_file_when_writing_fails(tmp_path):
     target = tmp_path / "out.txt"
     write_atomic(target, "old")
 
-    with pytest.raises(TypeError):
+    with pytest.raises(GovkgError, match="expected bytes or str"):
         write_atomic(target, 12345)  # not bytes: fails before the rename
     assert target.read_text() == "old"
     assert [p.name for p in tmp_path.iterdir()] == ["out.txt"]

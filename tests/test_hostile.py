@@ -4,10 +4,13 @@ from __future__ import annotations
 
 import csv
 import io
+from pathlib import Path
 
 from click.testing import CliRunner
 
 from govkg.cli import cli
+
+DATA_ROOT = Path(__file__).resolve().parent.parent
 
 _FORMULAS = 'SELECT ?x WHERE { VALUES ?x { "=1+1" "+1" "-2" "@SUM(A1)" "\\tx" "plain" } }'
 
@@ -348,3 +351,134 @@ def test_a_draft_site_with_facts_that_are_not_drafts_is_a_clean_error(data_copy,
     assert "data/sites/wenshancun.yaml:" in r.output
     assert "the site 'wenshancun' of this file is a draft (status: draft)" in r.output
     assert not (tmp_path / "b").exists()
+
+
+# --- issue 23 (round 3) ---------------------------------------------------------------------
+
+_INVISIBLE = ["\u0085", "\u200e", "\u200f", "\u061c", "\u202a", "\u202e", "\u2066", "\u2069", "\u200b", "\u200c",
+              "\u200d", "\u2060", "\ufeff", "\ufff9", "\ufffe", "\ue000", "\U000e0041"]
+
+
+def test_invisible_and_direction_characters_in_labels_are_refused_with_file_line_and_field(data_copy):
+    site = data_copy / "sites" / "gaoxinshequ.yaml"
+    original = site.read_text(encoding="utf-8")
+    for ch in _INVISIBLE:
+        # written as an escape in double quotes: YAML reads it back as the character itself
+        esc = f"\\u{ord(ch):04X}" if ord(ch) < 0x10000 else f"\\U{ord(ch):08X}"
+        site.write_text(original.replace("  en: Gaoxin Community", f'  en: "Gaoxin{esc} Community"'), encoding="utf-8")
+        r = CliRunner().invoke(cli, ["--data", str(data_copy), "validate"])
+        assert r.exit_code == 1 and isinstance(r.exception, SystemExit), (hex(ord(ch)), r.output)
+        assert "gaoxinshequ.yaml:7: field 'en': holds" in r.output and f"U+{ord(ch):04X}" in r.output, r.output
+
+
+def test_a_raw_line_break_yaml_would_fold_silently_is_refused(data_copy):
+    site = data_copy / "sites" / "gaoxinshequ.yaml"
+    original = site.read_text(encoding="utf-8")
+    for ch in ("\u0085", "\u2028", "\u2029"):
+        site.write_text(original.replace("Gaoxin Community", f"Gaoxin{ch}Community", 1), encoding="utf-8")
+        r = CliRunner().invoke(cli, ["--data", str(data_copy), "validate"])
+        assert r.exit_code == 1 and f"gaoxinshequ.yaml:7: holds U+{ord(ch):04X}" in r.output, r.output
+        assert "YAML reads as a line break" in r.output
+
+
+def _hostile_library_calls(graph, tmp):
+    """The audit's library calls that raised TypeError, ValueError … (L15), and their kin."""
+    import pyoxigraph as ox
+    from rdflib import Literal, URIRef
+
+    import govkg
+    from govkg.exports import serialize
+    from govkg.query import format_csv, format_json, format_table, run_query, to_store
+    from govkg.shared import shared_mechanisms
+    from govkg.writers import write_set
+
+    q = "SELECT ?s WHERE { ?s ?p ?o } LIMIT 1"
+    return {
+        "run_query(g, None)": lambda: run_query(graph, None),
+        "run_query(g, bytes)": lambda: run_query(graph, q.encode()),
+        "run_query(None, q)": lambda: run_query(None, q),
+        "run_query lone surrogate": lambda: run_query(graph, "SELECT ?s WHERE { ?s ?p '\ud800' }"),
+        "bindings ?s with an IRI of a newline": lambda: run_query(graph, q, bindings={"s": "<urn:a\nb>"}),
+        "bindings a list": lambda: run_query(graph, q, bindings=[("s", "x")]),
+        "bindings a language tag Oxigraph refuses": lambda: run_query(ox.Store(), q, bindings={"s": Literal("x", lang="abcdefghijk")}),
+        "bindings an IRI Oxigraph refuses": lambda: run_query(ox.Store(), q, bindings={"s": URIRef("urn:a b")}),
+        "shared_mechanisms(g, 5)": lambda: shared_mechanisms(graph, 5),
+        "slugify(None)": lambda: govkg.slugify(None),
+        "slugify(5)": lambda: govkg.slugify(5),
+        "load_data(None)": lambda: govkg.load_data(None),
+        "load_data(NUL)": lambda: govkg.load_data("da\x00ta"),
+        "load_file(None)": lambda: govkg.load_file(None),
+        "build(5)": lambda: govkg.build(5),
+        "build(out_dir=5)": lambda: govkg.build(None, 5),
+        "build_graph(5)": lambda: govkg.build_graph(5),
+        "load_graph(5)": lambda: govkg.load_graph(5),
+        "compile_graph(5)": lambda: govkg.compile_graph(5),
+        "serialize(g, ['x'])": lambda: serialize(graph, ["x"]),
+        "write_atomic(None, x)": lambda: govkg.write_atomic(None, "x"),
+        "write_atomic(['x'], x)": lambda: govkg.write_atomic(["x"], "x"),
+        "write_atomic(p, 5)": lambda: govkg.write_atomic(tmp / "a.txt", 5),
+        "write_set(list)": lambda: write_set([tmp / "a.txt"]),
+        "to_store(None)": lambda: to_store(None),
+        "format_table(None)": lambda: format_table(None),
+        "format_csv(5)": lambda: format_csv(5),
+        "format_json('x')": lambda: format_json("x"),
+    }
+
+
+def test_hostile_library_calls_raise_govkg_errors(graph, tmp_path):
+    from govkg.errors import GovkgError
+
+    wrong = {}
+    for name, call in _hostile_library_calls(graph, tmp_path).items():
+        try:
+            call()
+            wrong[name] = "no error"
+        except GovkgError:
+            pass
+        except Exception as exc:  # noqa: BLE001 - what the test looks for
+            wrong[name] = f"{type(exc).__name__}: {exc}"
+    assert wrong == {}
+
+
+def test_a_binding_named_with_its_question_mark_binds_the_variable(graph):
+    from govkg.query import run_query
+
+    q = "SELECT ?s ?name WHERE { ?s rdfs:label ?name }"
+    plain = run_query(graph, q, bindings={"name": "高新社区@zh"}).rows
+    assert plain and run_query(graph, q, bindings={"?name": "高新社区@zh"}).rows == plain
+    assert run_query(graph, q, bindings={"$name": "高新社区@zh"}).rows == plain
+
+
+# --- misleading errors a new user met (issue 23) ----------------------------------------------
+
+def test_query_of_a_file_that_is_not_sparql_says_so(built_data):
+    readme = built_data.parent.parent / "README.md"
+    readme.write_text((DATA_ROOT / "README.md").read_text(encoding="utf-8"), encoding="utf-8")
+    r = CliRunner().invoke(cli, ["--data", str(built_data), "query", str(readme)])
+    assert r.exit_code == 1 and "not a SPARQL query" in r.output and "SERVICE" not in r.output, r.output
+
+
+def test_data_at_a_folder_without_data_files_is_an_error(tmp_path):
+    (tmp_path / "empty").mkdir()
+    r = CliRunner().invoke(cli, ["--data", str(tmp_path / "empty"), "--build-dir", str(tmp_path / "b"), "query",
+                                 "SELECT * WHERE { ?s a gk:DemonstrationSite }"])
+    assert r.exit_code == 1 and "no data files (*.yaml) found" in r.output, r.output
+
+
+def test_data_one_level_too_high_names_the_data_folder(data_copy, tmp_path):
+    above = data_copy.parent
+    r = CliRunner().invoke(cli, ["--data", str(above), "--build-dir", str(tmp_path / "b"), "query", "ASK {}"])
+    assert r.exit_code == 1, r.output
+    assert "this looks like the folder above a data folder" in r.output and f"use --data {data_copy}" in r.output
+    assert "unknown section" not in r.output and "1 problem" in r.output, r.output
+
+
+def test_a_drafts_only_build_says_every_entry_was_left_out(tmp_path):
+    report = tmp_path / "r.txt"
+    report.write_text("美兰区白沙街道测试社区:\n近年来,该社区探索“协商”议事堂,化解纠纷28件。\n", encoding="utf-8")
+    out = tmp_path / "d"
+    assert _invoke("draft", report, "-o", out, "--no-gazetteer").exit_code == 0
+    r = _invoke("--data", out, "build", "-o", tmp_path / "b")
+    assert r.exit_code == 0, r.output
+    assert "entries are drafts (status: draft) and were left out" in r.output and "--include-drafts" in r.output
+    assert "triples ()" not in r.output

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import json
 import os
 import socket
 import stat
@@ -148,11 +149,12 @@ def replace(src, dst):
     return real_replace(src, dst)
 w.os.replace = replace
 if stage == "before-journal":
+    real_os_open = os.open
     def fake_open(p, *a, **k):
         if str(p).endswith(".set.json"):
             os._exit(9)                  # killed after the temporary files, before the journal
-        return real_open(p, *a, **k)
-    w.open = fake_open
+        return real_os_open(p, *a, **k)
+    w.os.open = fake_open
 w.write_set({d / "govkg.ttl": "new ttl", d / "govkg.nt": "new nt"})
 """
 
@@ -277,3 +279,91 @@ def test_csv_export_through_a_symlinked_folder(built, tmp_path):
     r = CliRunner().invoke(cli, ["--data", str(built), "export", "-f", "csv", "-o", str(tmp_path / "out" / "g.csv")])
     assert r.exit_code == 0, r.output
     assert sorted(p.name for p in real.iterdir()) == ["g-edges.csv", "g-nodes.csv"]
+
+
+# --- planted journals (issue 23 H2) ----------------------------------------------------------
+
+NOBODY = 65534
+
+
+def _plant(folder: Path, moves, *, owner=NOBODY, mode=0o644, pid=999997) -> Path:
+    """A journal as another user (``nobody``) leaves it: old, of a dead pid."""
+    journal = folder / f"{TEMP_PREFIX}{pid}-z.set.json"
+    journal.write_text(json.dumps([[str(a), str(b)] for a, b in moves]), encoding="utf-8")
+    os.chmod(journal, mode)
+    if owner is not None:
+        os.chown(journal, owner, owner)
+    old = time.time() - 600
+    os.utime(journal, (old, old))
+    return journal
+
+
+@pytest.fixture
+def sticky(tmp_path):
+    """A world-writable sticky folder (like /tmp) with an attacker's payload in a folder of theirs."""
+    if os.getuid() != 0:
+        pytest.fail("these tests plant files of another user: they need root (os.chown)")
+    stk = tmp_path / "stk"
+    stk.mkdir()
+    os.chmod(tmp_path, 0o755)
+    os.chmod(stk, 0o1777)
+    att = stk / "att"
+    att.mkdir()
+    os.chmod(att, 0o777)
+    payload = att / "payload"
+    payload.write_text("echo attacker code\n")
+    for p in (att, payload):
+        os.chown(p, NOBODY, NOBODY)
+    victim = tmp_path / "victim"
+    victim.mkdir()
+    (victim / ".bashrc").write_text("# mine\n")
+    return stk, payload, victim / ".bashrc"
+
+
+def test_a_journal_planted_by_another_user_is_never_replayed(built, sticky):
+    stk, payload, bashrc = sticky
+    journal = _plant(stk, [(payload, bashrc)])
+    r = CliRunner().invoke(cli, ["--data", str(built), "report", "-o", str(stk / "r.html")])
+    assert r.exit_code == 0, r.output
+    assert bashrc.read_text() == "# mine\n" and payload.exists() and journal.exists()
+
+
+@pytest.mark.parametrize("case", ["outside", "other-pid", "foreign-temp", "group-writable", "symlink-journal"])
+def test_a_journal_that_names_files_outside_its_own_set_is_ignored(sticky, case):
+    stk, payload, bashrc = sticky
+    if case == "outside":  # ours, but it points out of its folder
+        _plant(stk, [(payload, bashrc)], owner=None)
+    elif case == "other-pid":  # ours, a temporary file of another run
+        tmp = stk / f"{TEMP_PREFIX}123-aa-r.html"
+        tmp.write_text("x")
+        _plant(stk, [(tmp, stk / "r.html")], owner=None)
+    elif case == "foreign-temp":  # ours, naming a temporary file the attacker made
+        tmp = stk / f"{TEMP_PREFIX}999997-aa-r.html"
+        tmp.write_text("attacker")
+        os.chown(tmp, NOBODY, NOBODY)
+        _plant(stk, [(tmp, stk / "r.html")], owner=None)
+    elif case == "group-writable":
+        tmp = stk / f"{TEMP_PREFIX}999997-aa-r.html"
+        tmp.write_text("x")
+        _plant(stk, [(tmp, stk / "r.html")], owner=None, mode=0o666)
+    else:  # a link named like a journal, to a journal of ours elsewhere
+        tmp = stk / f"{TEMP_PREFIX}999997-aa-r.html"
+        tmp.write_text("x")
+        real = _plant(stk.parent, [(tmp, stk / "r.html")], owner=None)
+        link = stk / real.name
+        os.symlink(real, link)
+        old = time.time() - 600
+        os.utime(link, (old, old), follow_symlinks=False)
+    assert finish_interrupted(stk) == []
+    assert bashrc.read_text() == "# mine\n" and payload.exists()
+    assert not (stk / "r.html").exists()  # nothing moved (a journal of ours that was refused is removed as stale)
+
+
+def test_our_own_interrupted_set_is_still_completed_in_a_sticky_folder(sticky):
+    stk, _payload, _bashrc = sticky
+    (stk / "a.txt").write_text("old")
+    tmp = stk / f"{TEMP_PREFIX}999997-aa-a.txt"
+    tmp.write_text("new")
+    _plant(stk, [(tmp, stk / "a.txt")], owner=None, mode=0o600)
+    assert finish_interrupted(stk) == [stk / "a.txt"]
+    assert (stk / "a.txt").read_text() == "new"
