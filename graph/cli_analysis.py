@@ -15,9 +15,12 @@ __all__ = ["register", "outcome_records"]
 def outcome_records(rows: list[dict], lang: str = "en") -> list[dict]:
     """Outcome rows (``govkg.analysis.outcomes``) as flat records, one per outcome, keys ``COLUMNS``.
 
-    Labels in ``lang`` (the other language when missing); ``kind`` joins several kinds with
-    ``; ``; ``evidence`` joins the sentences with `` / ``; ``source`` is the report's title
-    with its date and URL when known. Values stay numbers.
+    Labels in ``lang`` (the other language when missing); ``id`` is the outcome's id
+    (``outcome/…`` or ``claim/…``); ``measure`` says what is measured and ``measure_type``
+    whether it is a level or a change (empty for a claim); ``subject`` is what the number is
+    about when not the site itself; ``inferred`` the curators' reason when the outcome is an
+    inference; ``kind`` joins several kinds with ``; ``; ``evidence`` joins the sentences with
+    `` / ``; ``source`` is the report's title with its date and URL when known. Values stay numbers.
     """
     from .analysis.labels import pick
     from .analysis.outcomes import COLUMNS
@@ -32,12 +35,13 @@ def outcome_records(rows: list[dict], lang: str = "en") -> list[dict]:
         source = "; ".join(x for x in (lab(src), date, src.get("url") or "") if x)
         unit = o.get("unit") or {}
         rec = {
-            "site": lab(o["site"]), "mechanism": lab(o["mechanism"]), "kind": "; ".join(lab(k) for k in o["kind"]),
-            "measure": pick(o["label"], lang), "subject": lab(o["subject"]), "direction": lab(o["direction"]),
+            "id": o["id"], "site": lab(o["site"]), "mechanism": lab(o["mechanism"]),
+            "kind": "; ".join(lab(k) for k in o["kind"]), "measure": pick(o["label"], lang),
+            "measure_type": lab(o["measure"]), "subject": lab(o["subject"]), "direction": lab(o["direction"]),
             "value": o["value"], "comparator": lab(o["comparator"]),
             "unit": pick(unit.get("label", {}), lang) or unit.get("text", ""),
             "value_base": o["value_base"], "base_unit": lab(o["base_unit"]),
-            "period": pick(o["period"], lang) if o.get("period") else "",
+            "period": pick(o["period"], lang) if o.get("period") else "", "inferred": o.get("inferred") or "",
             "evidence": " / ".join(e["text"] for e in o["evidence"]), "source": source,
         }
         out.append({k: rec[k] for k in COLUMNS})
@@ -118,8 +122,11 @@ def register(cli: click.Group) -> None:
                   help="Write to this file (atomically) instead of printing.")
     @click.pass_context
     def outcomes(ctx, site, mechanism, kind, fmt, lang, bom, output):
-        """One tidy row per outcome: site, mechanism, kind, measure, direction, value, comparator,
-        unit, value in base unit, period, evidence, source.
+        """One tidy row per outcome: id, site, mechanism, kind, measure (what is measured) and
+        measure type (level or change), subject, direction, value, comparator, unit, value in
+        base unit, period, the reason when inferred, evidence, source. The table shows id, site,
+        subject, measure, measure type, direction, value, comparator, unit, mechanism, inferred
+        and evidence.
 
         \b
         govkg outcomes --site 高新社区
@@ -141,8 +148,10 @@ def register(cli: click.Group) -> None:
             from .query import QueryResult, format_table
             from rdflib import Literal
 
-            cols = ("site", "measure", "direction", "value", "comparator", "unit", "mechanism", "evidence")
-            rows = tuple(tuple(Literal("" if r[c] is None else str(r[c])) for c in cols) for r in recs)
+            cols = ("id", "site", "subject", "measure", "measure_type", "direction", "value", "comparator", "unit",
+                    "mechanism", "inferred", "evidence")
+            shown = [dict(r, inferred="yes" if r["inferred"] else "") for r in recs]  # the reason: csv and json
+            rows = tuple(tuple(Literal("" if r[c] is None else str(r[c])) for c in cols) for r in shown)
             text = format_table(QueryResult("select", cols, rows)) + "\n"
         if output is None:
             click.echo(text, nl=False)

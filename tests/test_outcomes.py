@@ -71,7 +71,7 @@ def test_cli_json_csv_table():
 def test_cli_writes_a_file_and_errors_cleanly(tmp_path):
     out = tmp_path / "o.csv"
     code, stdout, _ = run("outcomes", "-f", "csv", "-o", str(out))
-    assert code == 0 and out.read_text(encoding="utf-8").startswith("site,mechanism,kind")
+    assert code == 0 and out.read_text(encoding="utf-8").startswith("id,site,mechanism,kind,measure,measure_type,subject")
     code, _, err = run("outcomes", "--site", "丁社区")
     assert code == 1 and err.startswith("Error: ") and "Traceback" not in err
     code, _, err = run("outcomes", "--kind", "zzzz")

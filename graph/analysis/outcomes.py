@@ -6,15 +6,15 @@ from rdflib import RDF, Graph
 from rdflib.namespace import DCTERMS, PROV
 
 from ..errors import GovkgError
-from ..namespace import GK, SCHEMA, SOSA
+from ..namespace import GK, ID, SCHEMA, SOSA
 from .labels import labels
 from .matching import closest, find_site, rank_matches
 
 __all__ = ["COLUMNS", "outcomes", "site_outcomes", "sources", "evidence_of"]
 
 #: The columns of a tidy outcome row (``govkg outcomes``), in order.
-COLUMNS = ("site", "mechanism", "kind", "measure", "subject", "direction", "value", "comparator", "unit",
-           "value_base", "base_unit", "period", "evidence", "source")
+COLUMNS = ("id", "site", "mechanism", "kind", "measure", "measure_type", "subject", "direction", "value", "comparator",
+           "unit", "value_base", "base_unit", "period", "inferred", "evidence", "source")
 
 _CLAIM = GK.Claim  # schema v2: a claim without a number (same links as gk:Outcome)
 
@@ -59,6 +59,13 @@ def evidence_of(graph: Graph, node, srcs: dict | None = None) -> list[dict]:
         src = _one(graph, e, PROV.wasQuotedFrom) or _one(graph, node, PROV.hadPrimarySource)
         out.append({"text": str(text), "source": srcs.get(src) if src is not None else None})
     return sorted(out, key=lambda d: d["text"])
+
+
+def _reason(graph: Graph, x) -> str | None:
+    """The English reason of a node marked ``gk:inferred`` (``""`` when it gives none), else ``None``."""
+    if not any(o.toPython() is True for o in graph.objects(x, GK.inferred)):
+        return None
+    return next((str(r) for r in graph.objects(x, GK.inferenceReason) if getattr(r, "language", None) == "en"), "")
 
 
 def _number(lit):
@@ -112,9 +119,11 @@ def outcomes(graph: Graph, *, site: str | None = None, mechanism: str | None = N
     Returns
     -------
     list of dict
-        Keys ``COLUMNS`` plus ``iri`` and ``label`` (what is measured, ``{"zh", "en"}``):
+        Keys ``COLUMNS`` plus ``iri`` and ``label`` (what is measured, ``{"zh", "en"}``): ``id``
+        the IRI after the data namespace (``outcome/…``, ``claim/…``), ``inferred`` the curators'
+        reason when the outcome is marked ``gk:inferred`` (else ``None``),
         ``site``/``mechanism``/``subject`` are ``{"iri", "label"}`` (mechanism ``None`` when
-        the report credits none), ``kind`` a list of them, ``measure`` (level or change),
+        the report credits none), ``kind`` a list of them, ``measure`` and ``measure_type`` (level or change),
         ``comparator`` and ``direction`` ``{"iri", "label"}`` or ``None``, ``value`` a number
         (``None`` for a claim), ``unit`` ``{"iri", "label", "text"}``, ``value_base`` and
         ``base_unit`` the value in the unit's base unit when ``govkg.units`` converts it,
@@ -165,8 +174,10 @@ def outcomes(graph: Graph, *, site: str | None = None, mechanism: str | None = N
         ev = evidence_of(graph, x, srcs)
         src = _one(graph, x, PROV.hadPrimarySource)
         rows.append({
-            "iri": str(x), "label": labels(graph, x), "site": _ref(graph, s), "mechanism": _ref(graph, m),
+            "iri": str(x), "id": str(x)[len(str(ID)):] if str(x).startswith(str(ID)) else str(x),
+            "label": labels(graph, x), "site": _ref(graph, s), "mechanism": _ref(graph, m),
             "kind": [_ref(graph, k) for k in direct], "measure": _ref(graph, _one(graph, x, GK.measureType)),
+            "measure_type": _ref(graph, _one(graph, x, GK.measureType)),
             "subject": _ref(graph, _one(graph, x, SOSA.hasFeatureOfInterest)),
             "direction": _ref(graph, _one(graph, x, GK.direction)), "value": value,
             "value_text": None if v is None else str(v), "comparator": _ref(graph, _one(graph, x, GK.comparator)),
@@ -177,6 +188,7 @@ def outcomes(graph: Graph, *, site: str | None = None, mechanism: str | None = N
             "period": period or None, "evidence": ev,
             "source": srcs.get(src) if src is not None else (ev[0]["source"] if ev else None),
             "claim": (x, RDF.type, _CLAIM) in graph,
+            "inferred": _reason(graph, x),
         })
     rows.sort(key=lambda r: ((r["site"] or {}).get("iri", ""), r["iri"]))
     return rows
