@@ -267,12 +267,19 @@ def shared_text(result: dict, lang: str = "zh") -> str:
         for e in entries:
             n = e["site_count"]
             count = f"{n} 个示范点" if lang == "zh" else f"{n} site{'s' if n != 1 else ''}"
-            out.append(f"  {_name(e, lang)} — {count}: {sep.join(_name(s, lang) for s in e['sites'])}")
+            out.append(f"  {_name(e, lang)} — {count}: {sep.join(_name(s, lang) + _mark(s, lang) for s in e['sites'])}")
             for s in e["sites"]:
                 if s.get("evidence"):
                     out.append(f"      {_name(s, lang)}:")
                     out += _evidence_lines(s["evidence"], lang, "        ")
+    if any(s.get("inferred") for key in ("mechanisms", "kinds") for e in result[key] for s in e["sites"]):
+        out.append("(推断):该示范点仅经整理者的推断与之相联(推断的使用、机制或类型)。" if lang == "zh" else
+                   "(inferred): the site is linked only through the curators' inferences (an inferred use, mechanism or kind).")
     return "\n".join(out)
+
+
+def _mark(site: dict, lang: str) -> str:
+    return ("(推断)" if lang == "zh" else " (inferred)") if site.get("inferred") else ""
 
 
 def similar_text(result: dict, lang: str = "zh") -> str:

@@ -62,6 +62,16 @@ def _link_evidence(graph):
     return link_evidence(graph)
 
 
+def _inferred(graph, index):
+    """``(mechanism, site) -> bool`` and ``(kind, site) -> bool``: does the link rest only on inferences?"""
+    if not isinstance(graph, Graph):
+        return None
+    from .analysis.inference import stated_links
+
+    mechs, kinds = stated_links(graph, index.broader)
+    return lambda m, s: {"inferred": (m, s) not in mechs}, lambda k, s: {"inferred": (k, s) not in kinds}
+
+
 def shared_mechanisms(graph: Graph, name: str | None = None, *, kind: bool = False, min_sites: int | None = None) -> dict:
     """Mechanisms (named instances) and kinds used at several sites, or the ones matching ``name``.
 
@@ -84,8 +94,10 @@ def shared_mechanisms(graph: Graph, name: str | None = None, *, kind: bool = Fal
         "sites": [{"iri", "label"}], "site_count"}`` (and ``"match"``: ``exact``, ``prefix`` or
         ``substring`` when ``name`` is given); a mechanism's sites carry ``evidence``
         (``[{"text", "source"}]``: the sentence that puts it there and its report) and it
-        lists its ``kinds``; a kind lists its ``mechanisms`` and ``broader``. Sorted by
-        match, site count, then IRI.
+        lists its ``kinds``; a kind lists its ``mechanisms`` and ``broader``. With an RDF graph
+        every site also says whether its link is ``inferred``: true when only the curators'
+        inferences put the mechanism or kind there (an inferred use, mechanism or kind;
+        ``govkg.analysis.inference``). Sorted by match, site count, then IRI.
 
     Raises
     ------
@@ -119,6 +131,7 @@ def shared_mechanisms(graph: Graph, name: str | None = None, *, kind: bool = Fal
         mechs = [m for m in mechs if m in score]
         kinds = [k for k in kinds if k in score]
     evidence = _link_evidence(graph)
+    marks = _inferred(graph, index) or (lambda m, s: {}, lambda k, s: {})
     M, MK = mech_inc.matrix.tocsc(), index.mechanism_kinds.tocsr()
     K = kind_inc.matrix.tocsc()
     mcol = {m: j for j, m in enumerate(mech_inc.columns)}
@@ -140,7 +153,7 @@ def shared_mechanisms(graph: Graph, name: str | None = None, *, kind: bool = Fal
             continue
         ks = direct.get(m) or [kind_inc.columns[c] for c in MK[j].indices.tolist()]
         e = entry(index, m, site_count=len(used), _score=score.get(m, 0),
-                  sites=[entry(index, s, evidence=evidence.get((m, s), [])) for s in used],
+                  sites=[entry(index, s, evidence=evidence.get((m, s), []), **marks[0](m, s)) for s in used],
                   kinds=[entry(index, k) for k in sorted(ks)])
         if name is not None:
             e["match"] = _MATCH[score[m]]
@@ -156,7 +169,7 @@ def shared_mechanisms(graph: Graph, name: str | None = None, *, kind: bool = Fal
         ms = sorted(mech_inc.columns[c] for c in its)
         parents = sorted(p for p in index.broader.get(k, ()) if not any(p in index.broader.get(q, ()) for q in index.broader.get(k, ())))
         e = entry(index, k, site_count=len(rows), _score=score.get(k, 0),
-                  sites=[entry(index, index.sites[i]) for i in rows],
+                  sites=[entry(index, index.sites[i], **marks[1](k, index.sites[i])) for i in rows],
                   mechanisms=[entry(index, m) for m in ms], broader=[entry(index, b) for b in parents])
         if name is not None:
             e["match"] = _MATCH[score[k]]

@@ -218,12 +218,12 @@ def test_replace_a_guessed_kind(served, open_page):
     assert basis.is_visible()  # a kind the words do not name: its basis is asked for
     c.locator("button.apply-edit").click()
     assert "give its basis" in o.page.text_content("#message")
-    basis.fill("村民用积分自治 (积分超市)")
+    basis.fill("探索“积分超市”模式 (villagers govern themselves by points)")  # the report's words (issue 21 rule)
     c.locator("button.apply-edit").click()
     assert "1 edited" in save(o) or "2 edited" in o.page.text_content("#message")
     e = next(v for v in yaml.safe_load((folder / "sites" / "liushucun.yaml").read_text(encoding="utf-8"))["mechanisms"]
              if v["id"] == m["id"])
-    assert e["kinds"] == ["juminzizhi"] and e["kind_basis"] == {"juminzizhi": "村民用积分自治 (积分超市)"}
+    assert e["kinds"] == ["juminzizhi"] and e["kind_basis"] == {"juminzizhi": "探索“积分超市”模式 (villagers govern themselves by points)"}
     assert e["status"] == "accepted" and o.errors == [] and o.blocked == []
 
 

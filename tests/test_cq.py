@@ -100,12 +100,21 @@ def test_example_parts_of_sidashizhao():
     assert len(rows) == 11
 
 
-def test_example_facts_of_a_site_leave_out_inferences():
+def test_example_facts_of_a_site_marks_inferences():
+    """Issue 21 G-1: the practices whose use at 角布村 is inferred are listed with their mark and
+    reason, beside the numbers credited to them; stated facts are unmarked."""
     rows = _example("--example", "facts-of-a-site", "--bind", "site=角布村@zh")
-    facts = {r["fact"] for r in rows}
-    assert "“净美绿”建设" in facts and "淮山协会会员人数" in facts and "云蛟村委会成为全镇第一个完成道路清障的行政村" in facts
-    assert "“花小钱办大事”" in facts  # stated: 角布村's “净美绿” was built this way
-    assert not facts & {"头雁领航", "协会赋能", "村里事商量着办"}  # uses marked inferred
+    marked = {r["fact"]: r["inferred"] for r in rows}
+    assert {marked[p] for p in ("头雁领航", "协会赋能", "村里事商量着办")} == {"true"}
+    assert all("云蛟村委会" in r["reason"] for r in rows if r["fact"] == "协会赋能")
+    credited = {r["fact"]: r["credited_to"] for r in rows if r["type"] == "outcome"}
+    assert {f for f, p in credited.items() if p == "协会赋能"} == {"淮山协会会员人数", "淮山协会的淮山种植规模", "淮山协会所培育淮山的年产值"}
+    assert marked["“净美绿”建设"] == marked["“花小钱办大事”"] == "false"  # stated: 角布村's “净美绿” was built this way
+    assert marked["淮山协会会员人数"] == "false" and marked["云蛟村委会成为全镇第一个完成道路清障的行政村"] == "false"
+    assert marked["云蛟村委会村民小组抗击台风“摩羯”打通村内道路"] == "true"  # the committee's village groups (U-1)
+    about = {r["fact"]: r["about"] for r in rows}
+    assert about["云蛟村委会抗击台风“摩羯”的村民小组数"] == "云蛟村委会" and about["淮山协会会员人数"] == "淮山协会"
+    assert about["“净美绿”建设"] == ""
 
 
 def test_example_facts_per_source():
