@@ -124,9 +124,9 @@ def register(cli: click.Group) -> None:
     def outcomes(ctx, site, mechanism, kind, fmt, lang, bom, output):
         """One tidy row per outcome: id, site, mechanism, kind, measure (what is measured) and
         measure type (level or change), subject, direction, value, comparator, unit, value in
-        base unit, period, the reason when inferred, evidence, source. The table shows id, site,
+        base unit, period, the reason when inferred, evidence, source. The table shows site,
         subject, measure, measure type, direction, value, comparator, unit, mechanism, inferred
-        and evidence.
+        (yes or empty) and evidence; csv and json also the id.
 
         \b
         govkg outcomes --site 高新社区
@@ -148,7 +148,8 @@ def register(cli: click.Group) -> None:
             from .query import QueryResult, format_table
             from rdflib import Literal
 
-            cols = ("id", "site", "subject", "measure", "measure_type", "direction", "value", "comparator", "unit",
+            # no id in the table: text for readers shows labels only (the id is in csv and json)
+            cols = ("site", "subject", "measure", "measure_type", "direction", "value", "comparator", "unit",
                     "mechanism", "inferred", "evidence")
             shown = [dict(r, inferred="yes" if r["inferred"] else "") for r in recs]  # the reason: csv and json
             rows = tuple(tuple(Literal("" if r[c] is None else str(r[c])) for c in cols) for r in shown)

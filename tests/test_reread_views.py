@@ -56,13 +56,16 @@ def test_shared_text_marks_inferred_sites_and_says_what_the_mark_means():
     assert "(推断)" not in stated
 
 
-def test_outcomes_table_and_csv_have_id_subject_and_measure_columns():
+def test_outcomes_table_and_csv_have_subject_and_measure_columns_and_csv_the_id():
     table = _run("outcomes", "--site", "角布村")
     head = [c.strip() for c in table.splitlines()[0].split("|")]
-    assert head[:5] == ["id", "site", "subject", "measure", "measure_type"] and "inferred" in head
-    row = next(line for line in table.splitlines() if line.startswith("outcome/jiaobucun-kangtai-cunminxiaozu"))
+    assert head[:4] == ["site", "subject", "measure", "measure_type"] and "inferred" in head
+    assert "id" not in head  # text for readers shows no raw ids (tests/test_report.py)
+    row = next(line for line in table.splitlines() if "云蛟村委会抗击台风“摩羯”的村民小组数" in line)
     cells = [c.strip() for c in row.split("|")]
-    assert cells[1:5] == ["角布村", "云蛟村委会", "云蛟村委会抗击台风“摩羯”的村民小组数", "水平值"]
+    assert cells[:4] == ["角布村", "云蛟村委会", "云蛟村委会抗击台风“摩羯”的村民小组数", "水平值"]
+    marked = next(line for line in table.splitlines() if "云蛟村是红色村" in line)
+    assert "| yes " in marked
     rows = list(csv.DictReader(io.StringIO(_run("outcomes", "--site", "角布村", "-f", "csv"))))
     by_id = {r["id"]: r for r in rows}
     assert by_id["outcome/jiaobucun-huaishanxiehui-huiyuan"]["subject"] == "淮山协会"

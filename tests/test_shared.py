@@ -22,7 +22,7 @@ def test_named_mechanisms_shared_by_two_sites(graph):
         assert set(e) >= {"iri", "label", "sites", "site_count"}
         assert set(e["label"]) == {"zh", "en"} and all(e["label"].values())
         assert e["site_count"] == len(e["sites"]) >= 2
-        assert all(set(s) <= {"iri", "label", "evidence"} for s in e["sites"])
+        assert all(set(s) <= {"iri", "label", "evidence", "inferred"} for s in e["sites"])
 
 
 def test_kinds_are_rolled_up(graph):
