@@ -500,7 +500,7 @@ class _Compiler:
             if k in inferred:
                 # the kind is the curators' reading: gk:inferredKind marks it (a sub-property of
                 # gk:mechanismKind, so the kind still counts) and the reason is its scope note
-                label = self.onto.value(KIND[k], RDFS.label) or k
+                label = next((str(o) for o in self.onto.objects(KIND[k], RDFS.label) if getattr(o, "language", None) == "zh"), k)
                 if k in self.kinds:
                     self.g.add((node, GK.inferredKind, KIND[k]))
                 self.g.add((node, SKOS.scopeNote, Literal(f"kind {label} (inferred): {' '.join(inferred[k].split())}", lang="en")))

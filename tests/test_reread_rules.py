@@ -11,16 +11,17 @@ from rdflib.namespace import SKOS
 
 import govkg
 from govkg.draft import draft_report, write_draft
-from govkg.namespace import GK, ID, SOSA
+from govkg.namespace import GK, ID, KIND, SOSA
 from govkg.resources import checks
 from govkg.validate import run_checks, validate
 
 RULES = ("composed-label-without-note", "kind-basis-outside-evidence", "subject-elsewhere-without-mark",
-         "unstated-identity")
+         "unstated-identity", "inferred-kind-without-reason")
 FIXTURES = Path(__file__).parent / "fixtures" / "draft"
 HALL = ID["mechanism/yezhihuiyishitang"]
 OUTCOME = ID["outcome/gaoxinshequ-pingtaitousu-chulijianshu"]
 BRANCH = ID["org/jiangyuancundangzhibu"]
+FORMULA = ID["mechanism/yibensanzhuasijusangongcheng"]  # 昌炳's formula: its three kinds are inferred
 
 
 @pytest.fixture(scope="module")
@@ -44,6 +45,7 @@ def _relabel(g, node, zh):
 
 def test_rules_pass_on_the_bundled_graph(graph, rules):
     assert run_checks(graph, rules) == []
+    assert set(graph.objects(FORMULA, GK.inferredKind)) == {KIND[k] for k in ("huanjingzhengzhi", "jiuyefuwu", "duoyuangongzhi")}
 
 
 def test_rules_pass_on_what_the_drafter_writes(tmp_path, rules):
@@ -79,12 +81,22 @@ def unstated_identity(g):
     g.add((BRANCH, SKOS.editorialNote, Literal("The district is the site's.", lang="en")))  # explained, not marked
 
 
+def inferred_kind_not_a_kind(g):
+    g.add((HALL, GK.inferredKind, KIND["jiuyefuwu"]))
+
+
+def inferred_kind_without_reason(g):
+    g.remove(next((FORMULA, SKOS.scopeNote, n) for n in g.objects(FORMULA, SKOS.scopeNote) if "就业服务 (inferred)" in n))
+
+
 PLANTED = [
     ("composed-label-without-note", composed_label, HALL, (HALL, SKOS.editorialNote, Literal("Ours.", lang="en"))),
     ("kind-basis-outside-evidence", kind_basis_of_other_words, HALL, None),
     ("kind-basis-outside-evidence", inferred_kind_of_other_words, HALL, None),
     ("subject-elsewhere-without-mark", subject_elsewhere, OUTCOME, (OUTCOME, GK.inferred, Literal(True))),
     ("unstated-identity", unstated_identity, BRANCH, (BRANCH, GK.inferred, Literal(True))),
+    ("inferred-kind-without-reason", inferred_kind_not_a_kind, HALL, (HALL, GK.mechanismKind, KIND["jiuyefuwu"])),
+    ("inferred-kind-without-reason", inferred_kind_without_reason, FORMULA, None),
 ]
 
 
@@ -97,6 +109,8 @@ def test_rule_catches_the_planted_case(graph, rules, rule, plant, focus, fix):
     assert not validate(g).conforms
     if fix is not None:  # the mark the rule asks for silences it
         g.add(fix)
+        if fix[1] == GK.mechanismKind:  # a counted inferred kind still needs its reason
+            g.add((HALL, SKOS.scopeNote, Literal("kind 就业服务 (inferred): the hall's 银发人才 (a reading).", lang="en")))
         if fix[1] == GK.inferred:
             g.add((fix[0], GK.inferenceReason, Literal("Why.", lang="en")))
         assert run_checks(g, {rule: rules[rule]}) == []
