@@ -59,6 +59,22 @@ def test_rules_pass_on_what_the_drafter_writes(tmp_path, rules):
     assert run_checks(g, rules) == []
 
 
+@pytest.mark.parametrize("report", ["lanhu", "hexi"])
+def test_drafts_once_accepted_carry_the_marks_the_rules_ask_for(tmp_path, rules, report):
+    """A curator who accepts every drafted entry as it is (status accepted) gets no violation of
+    these rules: the drafter writes a label_note on the labels it composes (“甲”“乙”2支志愿服务队)."""
+    out = tmp_path / report / "data"
+    write_draft(draft_report(FIXTURES / f"{report}.txt", source_id=f"{report}-test", publisher="蓝湖日报/Lanhu Daily"),
+                out, text_path=FIXTURES / f"{report}.txt")
+    for path in out.rglob("*.yaml"):
+        path.write_text(path.read_text(encoding="utf-8").replace("status: draft", "status: accepted"), encoding="utf-8")
+    g = govkg.build_graph(out, sources_dirs=[out / "sources"])
+    assert not any(g.subjects(GK.curationStatus, GK.Draft))
+    assert run_checks(g, rules) == []
+    if report == "hexi":  # “银发先锋”“小红帽”2支志愿服务队: two composed labels, each with its note
+        assert len([s for s in g.subjects(SKOS.editorialNote, None) if "/org/" in str(s)]) >= 2
+
+
 def composed_label(g):
     _relabel(g, HALL, "“椰智荟”议事堂与三方议事机制")  # joins two names of the sentence: ours
 

@@ -296,7 +296,12 @@ def _draft_sentence(s: Sentence, sec: Section, sd: SiteDraft, sid: str, others, 
             if not translated:
                 notes.append(_TRANSLATE)
         orgs_defined[key] = ident
-        sd.organizations.append(_entry(o.text, en, text, o.confidence, notes, id=ident, type=typ))
+        # a label the sentence does not hold as written (“甲”“乙”2支志愿服务队 → “乙”志愿服务队) is ours: say so
+        # (the curated data's rule composed-label-without-note asks it of every accepted entry)
+        composed = None if o.text in text else (
+            "Composed by govkg draft: the report writes this name and its kind of body apart "
+            "(a run of names before a count); the label joins them.")
+        sd.organizations.append(_entry(o.text, en, text, o.confidence, notes, id=ident, type=typ, label_note=composed))
         anchors[("org", ident)] = o.text
     for m in mechs:
         key = strip_quotes(m.text)
