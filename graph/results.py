@@ -177,25 +177,61 @@ def _xml_fix(data: bytes) -> bytes:
     return data.replace(b"\r", b"&#13;")
 
 
-def _solutions(res, max_rows):
-    """``(solutions to serialize, rows, truncated)``: the first ``max_rows`` (or all) of ``res``, rebuilt.
+def _rebuilt(variables: list, rows: list):
+    """``rows`` (pyoxigraph solutions) as a new ``QuerySolutions`` over ``variables``.
 
-    pyoxigraph serializes a whole ``QuerySolutions`` and cannot cut it (nor count what it
-    wrote), so the solutions are taken here, written as TSV results (each term in its
-    N-Triples form, pyoxigraph's own ``str``) and read back with ``parse_query_results``;
-    the answer is then held in memory (a few hundred bytes a row).
+    pyoxigraph serializes a whole ``QuerySolutions`` and can neither cut it nor say how many
+    rows it wrote, so the solutions are taken here a batch at a time, written as TSV results
+    (each term in its N-Triples form, pyoxigraph's own ``str``) and read back with
+    ``parse_query_results``.
     """
     ox = _ox()
-    variables = [v.value for v in res.variables]
-    rows = list(itertools.islice(res, max_rows))
-    truncated = len(rows) == max_rows and next(res, None) is not None
     lines = ["\t".join("?" + v for v in variables)]
     lines += ["\t".join([_tsv_term(t) for t in sol]) for sol in rows]
-    tsv = ("\n".join(lines) + "\n").encode("utf-8")
-    return ox.parse_query_results(tsv, format=ox.QueryResultsFormat.TSV), len(rows), truncated
+    return ox.parse_query_results(("\n".join(lines) + "\n").encode("utf-8"), format=ox.QueryResultsFormat.TSV)
 
 
-def _safe_csv(res, emit) -> None:
+# Where the rows are in each serialization of a batch: (end of the part before them, the part
+# after them, what goes between two batches). Checked in tests/test_serve_protocol.py against
+# whole documents: the batches joined equal pyoxigraph's serialization of all rows at once.
+_FRAMING = {"json": (b'"bindings":[', b"]}}", b","), "xml": (b"<results>", b"</results></sparql>", b""),
+            "csv": (b"\r\n", b"", b""), "tsv": (b"\n", b"", b"")}
+
+
+def _write_solutions(res, chosen: str, emit, max_rows, batch: int = 500) -> tuple[int, bool]:
+    """Serialize ``res`` in batches of ``batch`` rows, emitted as they come; ``(rows, truncated)``."""
+    ox = _ox()
+    rfmt = {"json": ox.QueryResultsFormat.JSON, "xml": ox.QueryResultsFormat.XML,
+            "csv": ox.QueryResultsFormat.CSV, "tsv": ox.QueryResultsFormat.TSV}[chosen]
+    start, end, between = _FRAMING[chosen]
+    variables = [v.value for v in res.variables]
+    it = iter(res) if max_rows is None else itertools.islice(res, max_rows)
+    n, first = 0, True
+    while True:
+        rows = list(itertools.islice(it, batch))
+        doc = _rebuilt(variables, rows).serialize(format=rfmt)
+        if chosen == "xml":
+            doc = _xml_fix(doc)
+        if first and len(rows) < batch:  # the whole answer in one document
+            emit(doc)
+            n += len(rows)
+            break
+        cut = doc.index(start) + len(start)
+        body = doc[cut:len(doc) - len(end)] if end else doc[cut:]
+        if first:
+            emit(doc[:cut] + body)
+        elif rows:
+            emit(between + body)
+        n += len(rows)
+        first = False
+        if len(rows) < batch:
+            emit(end)
+            break
+    truncated = max_rows is not None and n == max_rows and next(res, None) is not None
+    return n, truncated
+
+
+def _safe_csv(variables, rows, emit) -> None:
     """CSV with spreadsheet-safe cells (``govkg.exports.safe_cell``): a departure from the standard, so written here."""
     import csv
     import io
@@ -207,8 +243,8 @@ def _safe_csv(res, emit) -> None:
         csv.writer(b, lineterminator="\r\n").writerow(values)
         return b.getvalue().encode("utf-8")
 
-    emit(line([v.value for v in res.variables]))
-    for sol in res:
+    emit(line([v.value for v in variables]))
+    for sol in rows:
         emit(line([safe_cell("" if t is None else f"_:{t.value}" if isinstance(t, _OX.BlankNode) else
                              t.value if isinstance(t, (_OX.NamedNode, _OX.Literal)) else _tsv_term(t))
                    for t in sol]))
@@ -272,10 +308,10 @@ def write_result(res, fmt: str | None, emit, *, max_rows: int | None = None, acc
         data = res.serialize(format=rfmt)
         emit(_xml_fix(data) if chosen == "xml" else data)
         return Written(kind, chosen, table[chosen], 1, False)
-    res, rows, truncated = _solutions(res, max_rows)
     if excel_safe and chosen == "csv":
-        _safe_csv(res, emit)
-    else:
-        data = res.serialize(format=rfmt)
-        emit(_xml_fix(data) if chosen == "xml" else data)
+        rows = list(res if max_rows is None else itertools.islice(res, max_rows))
+        truncated = max_rows is not None and len(rows) == max_rows and next(res, None) is not None
+        _safe_csv(res.variables, rows, emit)
+        return Written(kind, chosen, table[chosen], len(rows), truncated)
+    rows, truncated = _write_solutions(res, chosen, emit, max_rows)
     return Written(kind, chosen, table[chosen], rows, truncated)

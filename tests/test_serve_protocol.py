@@ -293,3 +293,26 @@ def test_malformed_requests_are_refused(server, request_bytes, status):
 def test_http10_without_host_is_served(server):
     out = raw(server, b"GET /health HTTP/1.0\r\n\r\n")
     assert out.startswith(b"HTTP/1.1 200 ") and b'"status": "ok"' in out
+
+
+@pytest.mark.parametrize("fmt", ["json", "xml", "csv", "tsv"])
+@pytest.mark.parametrize("text", ["SELECT ?x ?y WHERE { VALUES ?x { 1 2 3 4 5 6 7 } OPTIONAL { BIND(BNODE() AS ?y) } }",
+                                  "SELECT * WHERE {}", "SELECT ?x WHERE { FILTER(false) }"])
+def test_batches_join_into_the_whole_document(fmt, text):
+    """Rows are serialized a batch at a time (to stream them and to cut them): the joined batches are
+    pyoxigraph's own document of all the rows."""
+    import pyoxigraph as ox
+
+    from govkg.results import _write_solutions
+
+    s = ox.Store()
+    rfmt = {"json": ox.QueryResultsFormat.JSON, "xml": ox.QueryResultsFormat.XML,
+            "csv": ox.QueryResultsFormat.CSV, "tsv": ox.QueryResultsFormat.TSV}[fmt]
+    whole = s.query(text.replace("BNODE()", "'b'")).serialize(format=rfmt)
+    for batch in (1, 2, 3, 7, 100):
+        out = []
+        n, cut = _write_solutions(s.query(text.replace("BNODE()", "'b'")), fmt, out.append, None, batch=batch)
+        assert b"".join(out) == whole and not cut
+    out = []
+    n, cut = _write_solutions(s.query(text), fmt, out.append, 3, batch=2)
+    assert n == min(3, whole.count(b"<result>") if fmt == "xml" else n) and (cut == ("VALUES" in text))
