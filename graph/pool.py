@@ -9,8 +9,8 @@ over its copy of the store: the common request costs no hop between processes.
 Deadlines: a worker publishes in shared memory what it is doing and since when. A request
 running longer than ``LONG`` seconds is noticed by a watchdog thread in the worker (Oxigraph
 releases the GIL while it evaluates a query); the watchdog lowers the worker's CPU priority,
-hands its other, idle connections to the supervisor, which passes them to another worker (so
-that no client waits behind a runaway query), and gives the supervisor a duplicate of the
+hands its other, idle connections to the supervisor, which queues them for the next idle worker (so
+that no client waits behind a runaway query, nor is passed from one busy worker to another), and gives the supervisor a duplicate of the
 client's socket. When the deadline passes, the supervisor kills the worker (SIGKILL:
 Oxigraph's engine cannot be cancelled from inside), answers **503** on that socket, and forks a
 replacement; if the worker dies on its own (the memory cap), the client gets 503 as well. A
@@ -20,6 +20,7 @@ before the deadline: never a 200 cut by a kill.
 
 from __future__ import annotations
 
+import collections
 import errno
 import http
 import mmap
@@ -114,11 +115,11 @@ def _response(status: int, headers: dict, body: bytes, *, head_only=False, close
     return head if head_only else head + body
 
 
-def _plain_response(status: int, message: str) -> bytes:
+def _plain_response(status: int, message: str, headers: dict | None = None) -> bytes:
     """A complete ``Connection: close`` answer, written here rather than through h11: the supervisor
     writes it on a socket whose HTTP state lived in a worker it killed, and a worker writes it on
     a connection whose h11 state is broken (a protocol error)."""
-    return _response(status, {"Content-Type": _PLAIN, "Access-Control-Allow-Origin": "*"},
+    return _response(status, {"Content-Type": _PLAIN, **(headers or {})},
                      (message.rstrip() + "\n").encode("utf-8"), close=True)
 
 
@@ -304,7 +305,7 @@ class _Worker:
 
     def _refuse(self, conn: _Conn, status: int, message: str) -> None:
         """Answer an error and close the connection after a short linger (the answer is not lost to a reset)."""
-        self._send(conn, _plain_response(status, message))
+        self._send(conn, _plain_response(status, message, self.pool.error_headers))
         try:
             conn.sock.shutdown(socket.SHUT_WR)
         except OSError:
@@ -474,7 +475,7 @@ class _Worker:
             data = self._reply(conn, status, headers, body, head_only=req.method == "HEAD")
         except h11.LocalProtocolError as exc:  # an answer h11 cannot frame: never sent half-right
             conn.h11 = h11.Connection(h11.SERVER)  # spent: the connection is closed after this answer
-            data = _plain_response(500, f"Internal error: {exc}")
+            data = _plain_response(500, f"Internal error: {exc}", self.pool.error_headers)
         ok = self._send(conn, data)
         self.current = None
         self._phase(_IDLE)
@@ -605,6 +606,8 @@ class WorkerPool:
         ``{"timeout": text, "died": text}``: the bodies of the 503 answers.
     before_fork : callable, optional
         Called with the pool once it listens, before the workers are forked.
+    error_headers : dict, optional
+        Headers added to the answers the pool writes itself (400, 408, 413, 431 and 503), e.g. CORS.
 
     Create the pool in a process that has started no thread; ``serve_forever()`` supervises.
 
@@ -619,8 +622,9 @@ class WorkerPool:
     """
 
     def __init__(self, address, app, *, size: int = 2, timeout: float = 30.0, memory: int | None = None,
-                 messages: dict | None = None, before_fork=None):
+                 messages: dict | None = None, before_fork=None, error_headers: dict | None = None):
         self.app, self.size, self.timeout, self.memory = app, size, timeout, memory
+        self.error_headers = dict(error_headers or {})
         self.messages = {"timeout": f"Query stopped: it ran past the deadline of {timeout:g} s, and the worker "
                                     f"running it was killed and replaced.",
                          "died": "The query was stopped: the worker running it ended without an answer (most "
@@ -647,6 +651,7 @@ class WorkerPool:
         self._inflight: list[dict] = [{} for _ in range(size)]  # request number -> duplicate of the client socket
         self._closed = False
         self._next = 0
+        self._waiting: collections.deque = collections.deque()  # (fd, bytes read ahead) for the next idle worker
         self._ep = select.epoll()
         if before_fork is not None:
             before_fork(self)
@@ -760,6 +765,7 @@ class WorkerPool:
                     elif fd == self._pidfd[slot]:
                         self._ended(slot)
             self._deadlines()
+            self._dispatch()
 
     def _message(self, slot: int) -> None:
         ctrl = self._ctrl[slot]
@@ -789,20 +795,31 @@ class WorkerPool:
                 os.close(fd)
 
     def _pass_on(self, slot: int, fd: int, buffered: bytes) -> None:
-        """Hand a connection from the worker in ``slot`` to another one, an idle one if there is."""
-        others = [i for i in range(self.size) if i != slot and self._ctrl[i] is not None]
-        idle = [i for i in others if _SLOT.unpack_from(self._state, _SLOT0 + _SLOT.size * i)[1] == _IDLE]
-        choice = idle or others or [i for i in range(self.size) if self._ctrl[i] is not None]
-        if not choice:
+        """Queue a connection handed over by the worker in ``slot`` (or left by a dead one) for the next idle worker."""
+        self._waiting.append((fd, buffered))
+        self._dispatch()
+
+    def _dispatch(self) -> None:
+        """Give the queued connections, first come first served, to workers that are idle now.
+
+        A connection is never given to a busy worker: one running a long query would not read it
+        until its deadline, and hand it on again (issue 23 M3: with every worker running a
+        runaway query, a plain ``ASK {}`` waited 29.8 s against a 5 s deadline). It waits here
+        until a worker is idle: at most about one deadline, when a worker is killed and replaced.
+        """
+        while self._waiting:
+            idle = [i for i in range(self.size) if self._ctrl[i] is not None
+                    and _SLOT.unpack_from(self._state, _SLOT0 + _SLOT.size * i)[1] == _IDLE]
+            if not idle:
+                return
+            fd, buffered = self._waiting.popleft()
+            target = idle[self._next % len(idle)]
+            self._next += 1
+            try:
+                socket.send_fds(self._ctrl[target], [b"M" + buffered], [fd])
+            except OSError:
+                pass
             os.close(fd)
-            return
-        target = choice[self._next % len(choice)]
-        self._next += 1
-        try:
-            socket.send_fds(self._ctrl[target], [b"M" + buffered], [fd])
-        except OSError:
-            pass
-        os.close(fd)
 
     def _deadlines(self) -> None:
         now = time.monotonic()
@@ -857,7 +874,7 @@ class WorkerPool:
             try:
                 s.setblocking(True)
                 s.setsockopt(socket.SOL_SOCKET, socket.SO_SNDTIMEO, struct.pack("ll", 5, 0))
-                s.sendall(_plain_response(503, text))
+                s.sendall(_plain_response(503, text, self.error_headers))
                 s.shutdown(socket.SHUT_RDWR)
             except OSError:
                 pass
@@ -892,6 +909,8 @@ class WorkerPool:
                     socks[slot] = None
             for s in self._inflight[slot].values():
                 s.close()
+        while self._waiting:
+            os.close(self._waiting.popleft()[0])
         self._listen.close()
         self._ep.close()
 

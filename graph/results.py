@@ -137,8 +137,15 @@ def negotiate(accept: str | None, kind: str, fmt=None) -> str | None:
     return None
 
 
-@functools.lru_cache(maxsize=256)
 def _negotiated(accept: str | None, kind: str, fmt: tuple | None) -> str | None:
+    """``negotiate``, remembered for short headers (clients repeat theirs; a long one is not kept)."""
+    if (accept and len(accept) > 512) or (fmt and sum(len(f) for f in fmt) > 512):
+        return negotiate(accept, kind, fmt)
+    return _negotiated_cached(accept, kind, fmt)
+
+
+@functools.lru_cache(maxsize=256)
+def _negotiated_cached(accept: str | None, kind: str, fmt: tuple | None) -> str | None:
     return negotiate(accept, kind, fmt)
 
 

@@ -280,10 +280,10 @@ def test_chunked_bodies_are_read(server):
 
 
 @pytest.mark.parametrize("request_bytes, status", [
-    (b"POST /sparql HTTP/1.1\r\nHost: x\r\nContent-Type: application/sparql-query\r\nContent-Length: +6\r\n\r\nASK {}", 400),
+    (b"POST /sparql HTTP/1.1\r\nHost: 127.0.0.1\r\nContent-Type: application/sparql-query\r\nContent-Length: +6\r\n\r\nASK {}", 400),
     (b"GET /health HTTP/1.1\r\n\r\n", 400),
-    (b"GET /health HTTP/1.1\r\nHost: x\r\nX-Big: " + b"a" * (128 << 10) + b"\r\n\r\n", 431),
-    (b"GET /health HTTP/1.1\r\nHost: x\r\nBad Header: 1\r\n\r\n", 400),
+    (b"GET /health HTTP/1.1\r\nHost: 127.0.0.1\r\nX-Big: " + b"a" * (128 << 10) + b"\r\n\r\n", 431),
+    (b"GET /health HTTP/1.1\r\nHost: 127.0.0.1\r\nBad Header: 1\r\n\r\n", 400),
 ])
 def test_malformed_requests_are_refused(server, request_bytes, status):
     out = raw(server, request_bytes)
