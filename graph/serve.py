@@ -87,7 +87,9 @@ def answer(store, job: dict):
                            f"endpoint never sends a request to another endpoint.")
     try:
         dataset = _dataset(job)
-    except ValueError as exc:
+        if job.get("bindings"):
+            dataset["substitutions"] = _substitutions(job["bindings"])
+    except (ValueError, QueryError) as exc:
         return _plain(400, str(exc))
     try:
         res = store.query(text, prefixes=_prefixes_for(text), base_iri=job.get("base"), **dataset)
@@ -111,6 +113,30 @@ def answer(store, job: dict):
     if w.fmt == "csv":
         headers["Content-Type"] = "text/csv; charset=utf-8; header=present"
     return 200, headers, b"".join(chunks)
+
+
+def _substitutions(bindings: dict) -> dict:
+    """``Store.query``'s ``substitutions`` for ``$name=value`` parameters (values as ``govkg query --bind`` reads them).
+
+    Examples
+    --------
+    >>> _substitutions({"site": "文山村@zh"})
+    {<Variable value=site>: <Literal value=文山村 language=zh>}
+    """
+    from pyoxigraph import Variable
+
+    from .query import _VARNAME, _to_ox, binding_terms
+
+    out = {}
+    for name, value in bindings.items():
+        if not _VARNAME.fullmatch(name):
+            raise QueryError(f"${name} is not a SPARQL variable name (letters, digits, '_')")
+        terms = binding_terms(value)
+        if len(terms) != 1:
+            raise QueryError(f"${name}={value} could be a label in several languages: write {value}@zh, "
+                             f"{value}@en or <iri>")
+        out[Variable(name)] = _to_ox(terms[0])
+    return out
 
 
 def _dataset(job: dict) -> dict:
@@ -224,12 +250,24 @@ def _index_page(triples: int) -> bytes:
         first = next((ln[1:].strip() for ln in text.splitlines() if ln.startswith("#")), "")
         return first or name
 
-    examples = [{"name": n, "title": title(t, n), "query": t} for n, t in example_queries().items()]
+    def params(text: str) -> list:
+        """The ``--bind NAME=VALUE`` of the example's comments: its parameters, with a value to start from."""
+        found = {}
+        for ln in text.splitlines():
+            if ln.lstrip().startswith("#"):
+                found.update(_BIND_HINT.findall(ln))
+        return [{"name": k, "value": v} for k, v in found.items()]
+
+    examples = [{"name": n, "title": title(t, n), "query": t, "params": params(t)}
+                for n, t in example_queries().items()]
     config = {"examples": examples, "prefixes": PREFIXES, "endpoint": "/sparql", "triples": triples}
     data = json.dumps(config, ensure_ascii=False).replace("<", "\\u003c").replace(">", "\\u003e").replace("&", "\\u0026")
     page = _asset("index.html").decode("utf-8")
     return (page.replace("{{TRIPLES}}", escape(f"{triples:,}"))
             .replace("{{CONFIG}}", data)).encode("utf-8")
+
+
+_BIND_HINT = re.compile(r"--bind\s+([A-Za-z_0-9]+)=(\S+)")
 
 
 def _service_description(endpoint: str, triples: int, fmt: str) -> tuple[bytes, str]:
@@ -427,9 +465,13 @@ class _App:
             return self._text(400, f"The request holds {len(texts)} queries (query parameters, form fields or a "
                                    f"body plus a query parameter): send exactly one.")
         fmt = (params.get("format", []) + params.get("output", [])) or None
+        bindings = {k[1:]: v for k, v in params.items() if k.startswith("$")}
+        if any(len(v) != 1 for v in bindings.values()):
+            return self._text(400, "A $name parameter (a value bound to ?name) may be given once.")
         job = {"query": texts[0], "accept": req.headers.get("accept"), "format": fmt,
                "max_rows": self.settings.max_rows, "base": f"http://{self._host(req)}/sparql",
-               "default_graph": params.get("default-graph-uri"), "named_graphs": params.get("named-graph-uri")}
+               "default_graph": params.get("default-graph-uri"), "named_graphs": params.get("named-graph-uri"),
+               "bindings": {k: v[0] for k, v in bindings.items()}}
         return answer(self.store, job)
 
     def _host(self, req) -> str:

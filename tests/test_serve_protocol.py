@@ -316,3 +316,18 @@ def test_batches_join_into_the_whole_document(fmt, text):
     out = []
     n, cut = _write_solutions(s.query(text), fmt, out.append, 3, batch=2)
     assert n == min(3, whole.count(b"<result>") if fmt == "xml" else n) and (cut == ("VALUES" in text))
+
+
+def test_dollar_parameters_bind_variables(server):
+    """``$name=value`` binds ?name before evaluation (as ``govkg query --bind`` does; the query page's example fields)."""
+    text = "SELECT ?s ?site WHERE { ?s a gk:DemonstrationSite ; rdfs:label ?site }"
+    status, _, body = get(q(server, text, ("$site", "文山村@zh")), "application/sparql-results+json")
+    rows = json.loads(body)["results"]["bindings"]
+    assert status == 200 and [r["s"]["value"] for r in rows] == ["https://w3id.org/govkg/id/site/wenshancun"]
+    status, _, body = get(q(server, text, ("$s", f"<{SITE}>")), "application/sparql-results+json")
+    assert status == 200 and {r["site"]["value"] for r in json.loads(body)["results"]["bindings"]} == {
+        "高新社区", "Gaoxin Community"}
+    status, _, body = get(q(server, text, ("$site", "文山村")))
+    assert status == 400 and b"@zh" in body
+    assert get(q(server, text, ("$site", "a@zh"), ("$site", "b@zh")))[0] == 400
+    assert get(q(server, text, ("$no-such", "a@zh")))[0] == 400
