@@ -16,6 +16,16 @@ Oxigraph's engine cannot be cancelled from inside), answers **503** on that sock
 replacement; if the worker dies on its own (the memory cap), the client gets 503 as well. A
 reply is only written once the worker, under a lock shared with the supervisor, has claimed it
 before the deadline: never a 200 cut by a kill.
+
+Load shedding (issue 23 M3): when every worker has run a query for ``SHED_AFTER`` s and requests
+are waiting (queued in the supervisor or in the listening socket's accept queue), the most
+recent of those queries is stopped the same way (503, saying why); and a request identical to
+one stopped at the deadline less than ``REPEAT_COOLDOWN`` s ago is answered 503 at once.
+
+HTTP/1.1 is parsed by h11 (one ``h11.Connection`` per client connection); a client has
+``HEAD_TIMEOUT`` s to send a request head and ``REQUEST_TIMEOUT`` s for a whole request (408),
+a kept-alive connection idle for ``IDLE_TIMEOUT`` s is closed, and a worker holds at most
+``MAX_CONNECTIONS`` connections and ``MAX_BUFFERED`` bytes of unanswered requests.
 """
 
 from __future__ import annotations
@@ -40,7 +50,7 @@ import h11
 
 from .guard import deny_network, limit_memory
 
-__all__ = ["WorkerPool", "Request", "LONG", "QUERY", "PAGE", "QUICK"]
+__all__ = ["WorkerPool", "Request", "LONG", "QUERY", "PAGE", "QUICK", "SHED_AFTER"]
 
 #: Seconds of CPU after which a running request counts as long: its worker's other connections
 #: are handed to other workers. (A query running ``_TICK`` to ``2 * _TICK`` s has its client's
@@ -69,9 +79,17 @@ MAX_BUFFERED = 32 << 20
 #: message on a Unix socket); a connection holding more stays with its worker.
 _HANDOVER_MAX = 192 << 10
 _SWEEP = 0.25  # seconds between two looks at the deadlines
+#: Seconds after which, when every worker runs a query at least that long and requests are
+#: waiting, the most recent of those queries is stopped (503) so that the waiting are served.
+SHED_AFTER = 1.0
 _HEADER = struct.Struct("!q")  # replaced workers
 _SLOT = struct.Struct("!qqdq")  # pid, phase, started (time.monotonic, the same clock in every process), connections
 _SLOT0 = 16
+_MARK = struct.Struct("!qd")  # a request (its hash) and when its worker was killed at the deadline
+_MARKS = 64  # how many such requests are remembered
+#: Seconds during which a request identical to one stopped at the deadline (same method, target and
+#: body: the data are read-only, it would run as long again) is answered 503 at once instead of run.
+REPEAT_COOLDOWN = 60.0
 _REASONS = {s.value: s.phrase for s in http.HTTPStatus}
 _PLAIN = "text/plain; charset=utf-8"
 
@@ -97,6 +115,15 @@ def _request(event, body: bytes) -> Request:
                    "HTTP/" + event.http_version.decode("latin-1"))
 
 
+def _accept_queue(sock: socket.socket) -> int:
+    """How many connections wait in a listening TCP socket's accept queue (Linux: ``tcpi_unacked``
+    of ``TCP_INFO`` holds it for a listening socket, as ``ss -l`` shows it); 0 if unknown."""
+    try:
+        return struct.unpack_from("I", sock.getsockopt(socket.IPPROTO_TCP, socket.TCP_INFO, 104), 24)[0]
+    except (OSError, AttributeError, struct.error):  # pragma: no cover - not Linux
+        return 0
+
+
 _date_cache = [0, ""]
 
 
@@ -108,6 +135,8 @@ def _date() -> str:
 
 
 def _response(status: int, headers: dict, body: bytes, *, head_only=False, close=False) -> bytes:
+    """An answer's bytes. Written here, not by h11 (see ``_parser``): the status line, our own
+    headers (never a client's text) and the length are all it holds."""
     head = "".join([f"HTTP/1.1 {status} {_REASONS.get(status, 'Status')}\r\nServer: govkg\r\nDate: {_date()}\r\n",
                     *[f"{k}: {v}\r\n" for k, v in headers.items()],
                     f"Content-Length: {len(body)}\r\nConnection: close\r\n\r\n" if close else
@@ -203,10 +232,29 @@ class _Conn:
         self.sock, self.fd, self.buf, self.continued = sock, sock.fileno(), bytearray(buf), False
         self.since = time.monotonic()  # when the current request began, or the connection went idle
         self.closing = 0.0  # when a lingering connection is closed for good (0: not lingering)
-        self.h11 = h11.Connection(h11.SERVER, max_incomplete_event_size=_MAX_HEAD)
-        if buf:
-            self.h11.receive_data(bytes(buf))
+        self.h11 = _parser(bytes(buf))
         self.head, self.body = None, bytearray()
+
+
+def _parser(data: bytes = b"", closed: bool = False):
+    """An h11 parser for one request, fed with ``data`` (and the end of the stream if ``closed``).
+
+    Each request gets a fresh parser and the answer is written here (``_response``), not through
+    h11's ``send``: building a response with h11 took about as long as evaluating a lookup query
+    (it validates every header of every answer), and the answers we write are fixed in form.
+    """
+    parser = h11.Connection(h11.SERVER, max_incomplete_event_size=_MAX_HEAD)
+    if data:
+        parser.receive_data(data)
+    if closed:
+        parser.receive_data(b"")
+    return parser
+
+
+def _closes(req: Request) -> bool:
+    """Whether the connection ends after answering ``req`` (``Connection: close``; HTTP/1.0 without keep-alive)."""
+    tokens = {t.strip().lower() for t in req.headers.get("connection", "").split(",")}
+    return "close" in tokens or (req.version == "HTTP/1.0" and "keep-alive" not in tokens)
 
 
 class _Worker:
@@ -276,10 +324,13 @@ class _Worker:
                 events = []
             finally:
                 self.mu.acquire()
-            for fd, _ in events:
+            # first the connections handed over (they waited longest), then the requests of the
+            # connections held, in the order they came, and new connections last
+            ctrl = self.ctrl.fileno()
+            for fd, _ in sorted(events, key=lambda e: 0 if e[0] == ctrl else 2 if e[0] == self.lfd else 1):
                 if fd == self.lfd:
                     self._accept()
-                elif fd == self.ctrl.fileno():
+                elif fd == ctrl:
                     self._adopt()
                 elif fd in self.conns:
                     self._read(self.conns[fd])
@@ -319,7 +370,8 @@ class _Worker:
         current = self.current[1] if self.current is not None else None
         others = [c for c in self.conns.values() if c is not current]
         while others and len(self.conns) + incoming > MAX_CONNECTIONS:
-            oldest = min(others, key=lambda c: (not c.closing, c.buf == b"" and c.head is None, -c.since))
+            # lingering ones first, then the one waiting longest (an idle keep-alive or a request never finished)
+            oldest = min(others, key=lambda c: (not c.closing, c.since))
             others.remove(oldest)
             self._close(oldest)
         while others and sum(len(c.buf) for c in others) > MAX_BUFFERED:
@@ -327,23 +379,28 @@ class _Worker:
             others.remove(largest)
             self._refuse(largest, 503, "The server holds too many unanswered requests; try again.")
 
-    def _accept(self) -> None:
-        if self.pool.size > 1 and self._busier_than_another():  # leave it to that one, for a while
-            self.ep.unregister(self.lfd)
-            self.listening, self.relisten = False, time.monotonic() + 0.005
-            return
-        self._make_room(1)
-        try:
-            sock, _ = self.pool._listen.accept()
-        except (BlockingIOError, InterruptedError, ConnectionAbortedError):
-            return  # another worker took it
-        except OSError as exc:  # out of descriptors (EMFILE): make room, the next poll retries
-            if exc.errno not in (errno.EMFILE, errno.ENFILE, errno.ENOBUFS, errno.ENOMEM):
-                raise
-            if self.conns:
-                self._make_room(len(self.conns))  # closes the one idle the longest
-            return
-        self._add(_Conn(sock))
+    def _accept(self, most: int = 64) -> None:
+        """Take the connections waiting to be accepted, in the order they came (up to ``most``), unless
+        another worker holds fewer and can serve them now."""
+        for _ in range(most):
+            if not self.listening:  # stopped listening meanwhile (a long request ran)
+                return
+            if self.pool.size > 1 and self._busier_than_another():  # leave it to that one, for a while
+                self.ep.unregister(self.lfd)
+                self.listening, self.relisten = False, time.monotonic() + 0.005
+                return
+            self._make_room(1)
+            try:
+                sock, _ = self.pool._listen.accept()
+            except (BlockingIOError, InterruptedError, ConnectionAbortedError):
+                return  # none left, or another worker took it
+            except OSError as exc:  # out of descriptors (EMFILE): make room, the next poll retries
+                if exc.errno not in (errno.EMFILE, errno.ENFILE, errno.ENOBUFS, errno.ENOMEM):
+                    raise
+                if self.conns:
+                    self._make_room(len(self.conns))  # closes the one idle the longest
+                return
+            self._add(_Conn(sock))
 
     def _add(self, conn: _Conn) -> None:
         conn.sock.setblocking(True)
@@ -417,7 +474,7 @@ class _Worker:
             if event is h11.NEED_DATA:
                 if conn.h11.they_are_waiting_for_100_continue and not conn.continued:
                     conn.continued = True
-                    self._send(conn, conn.h11.send(h11.InformationalResponse(status_code=100, headers=[])))
+                    self._send(conn, b"HTTP/1.1 100 Continue\r\n\r\n")
                 return
             if event is h11.PAUSED:  # a pipelined request waits for the answer to the one before
                 return
@@ -435,17 +492,21 @@ class _Worker:
             elif isinstance(event, h11.EndOfMessage):
                 req = _request(conn.head, bytes(conn.body))
                 conn.head, conn.body, conn.continued = None, bytearray(), False
-                if not self._answer(conn, req) or conn.h11.our_state is not h11.DONE:
+                close = _closes(req)
+                if not self._answer(conn, req, close) or close:
                     return self._close(conn)
-                try:
-                    conn.h11.start_next_cycle()
-                except h11.LocalProtocolError:  # the client asked to close, or HTTP/1.0
-                    return self._close(conn)
-                conn.buf = bytearray(conn.h11.trailing_data[0])
+                trailing, closed = conn.h11.trailing_data  # the next (pipelined) request, if any
+                conn.h11 = _parser(bytes(trailing), closed)
+                conn.buf = bytearray(trailing)
                 conn.since = time.monotonic()
 
-    def _answer(self, conn: _Conn, req: Request) -> bool:
+    def _answer(self, conn: _Conn, req: Request, close: bool) -> bool:
         kind = self.app.kind(req)
+        if kind == QUERY:
+            key = hash((req.method, req.path, req.query, req.body))  # the same in every worker: forked, one seed
+            if self.pool._stopped_lately(key):
+                return self._repeat_refused(conn, req, close)
+            struct.pack_into("!q", self.pool._state, self.pool._hashes0 + 8 * self.slot, key)
         self.rid += 1
         started = time.monotonic()
         self._phase(kind, started)
@@ -471,12 +532,7 @@ class _Worker:
                 time.sleep(1)
         else:
             self._phase(_WRITING, started)
-        try:
-            data = self._reply(conn, status, headers, body, head_only=req.method == "HEAD")
-        except h11.LocalProtocolError as exc:  # an answer h11 cannot frame: never sent half-right
-            conn.h11 = h11.Connection(h11.SERVER)  # spent: the connection is closed after this answer
-            data = _plain_response(500, f"Internal error: {exc}", self.pool.error_headers)
-        ok = self._send(conn, data)
+        ok = self._send(conn, _response(status, headers, body, head_only=req.method == "HEAD", close=close))
         self.current = None
         self._phase(_IDLE)
         if announced and kind == QUERY:
@@ -488,19 +544,16 @@ class _Worker:
             try:
                 os.setpriority(os.PRIO_PROCESS, self.tid, 0)
             except OSError:  # not allowed to raise the priority again: a fresh worker instead
-                self._retire(conn if ok and conn.h11.our_state is h11.DONE and conn.h11.their_state is h11.DONE
-                             and conn.h11.keep_alive else None)
+                self._retire(conn if ok and not close else None)
         return ok
 
-    @staticmethod
-    def _reply(conn: _Conn, status: int, headers: dict, body: bytes, *, head_only: bool) -> bytes:
-        """The answer's bytes, written by h11 (it adds ``Connection: close`` when the client asked for it)."""
-        fields = [("Server", "govkg"), ("Date", _date()), *headers.items(), ("Content-Length", str(len(body)))]
-        out = conn.h11.send(h11.Response(status_code=status, headers=fields,
-                                         reason=_REASONS.get(status, "Status").encode("latin-1")))
-        if body and not head_only:
-            out += conn.h11.send(h11.Data(data=body))
-        return out + conn.h11.send(h11.EndOfMessage())
+    def _repeat_refused(self, conn: _Conn, req: Request, close: bool) -> bool:
+        """503 at once for a request that ran past the deadline a moment ago (``REPEAT_COOLDOWN``)."""
+        text = (f"Query refused: the same request ran past the deadline of {self.pool.timeout:g} s less than "
+                f"{REPEAT_COOLDOWN:g} s ago and was stopped; the data have not changed, so it would again. "
+                f"Simplify it (add LIMIT, narrow the patterns).\n").encode("utf-8")
+        return self._send(conn, _response(503, {"Content-Type": _PLAIN, **self.pool.error_headers}, text,
+                                          head_only=req.method == "HEAD", close=close))
 
     def _send(self, conn: _Conn, data: bytes) -> bool:
         try:
@@ -628,7 +681,10 @@ class WorkerPool:
         self.messages = {"timeout": f"Query stopped: it ran past the deadline of {timeout:g} s, and the worker "
                                     f"running it was killed and replaced.",
                          "died": "The query was stopped: the worker running it ended without an answer (most "
-                                 "likely it reached the memory cap per query).", **(messages or {})}
+                                 "likely it reached the memory cap per query).",
+                         "busy": f"Query stopped after {SHED_AFTER:g} s: every worker was running a long query and "
+                                 f"other requests were waiting, so the most recent long query was stopped to serve "
+                                 f"them. Try again later.", **(messages or {})}
         family = socket.AF_INET6 if ":" in address[0] else socket.AF_INET
         self._listen = socket.socket(family, socket.SOCK_STREAM)
         try:
@@ -640,7 +696,11 @@ class WorkerPool:
             raise
         self._listen.setblocking(False)
         self.server_address = self._listen.getsockname()
-        self._state = mmap.mmap(-1, _SLOT0 + _SLOT.size * size)
+        # per slot: its state, then the hash of the request it runs; then the ring of requests stopped at the deadline
+        self._hashes0 = _SLOT0 + _SLOT.size * size
+        self._marks0 = self._hashes0 + 8 * size
+        self._state = mmap.mmap(-1, self._marks0 + _MARK.size * _MARKS)
+        self._marked = 0
         ctx = multiprocessing.get_context("fork")
         self._locks = [ctx.Lock() for _ in range(size)]
         self._ctrl: list[socket.socket | None] = [None] * size
@@ -701,6 +761,9 @@ class WorkerPool:
                 for socks in self._inflight:
                     for s in socks.values():
                         s.close()
+                for fd, _ in self._waiting:  # the supervisor's: a copy here would keep them open
+                    os.close(fd)
+                self._waiting.clear()
                 _Worker(self, slot, theirs).run()
             except BaseException:  # noqa: BLE001 - a worker never returns into the supervisor's code
                 code = 1
@@ -831,11 +894,52 @@ class WorkerPool:
                 pid, phase, started, _ = _SLOT.unpack_from(self._state, _SLOT0 + _SLOT.size * slot)
                 if phase == QUERY and time.monotonic() > started + self.timeout:
                     self._kill(slot)
+                    key = struct.unpack_from("!q", self._state, self._hashes0 + 8 * slot)[0]
+                    _MARK.pack_into(self._state, self._marks0 + _MARK.size * (self._marked % _MARKS), key,
+                                    time.monotonic())
+                    self._marked += 1
+                    struct.pack_into("!d", self._state, 8, time.monotonic())  # the last mark: workers look only then
+        self._shed(now)
 
-    def _kill(self, slot: int) -> None:
+    def _stopped_lately(self, key: int) -> bool:
+        """Whether a request with hash ``key`` was stopped at the deadline less than ``REPEAT_COOLDOWN`` s ago."""
+        now = time.monotonic()
+        if now - struct.unpack_from("!d", self._state, 8)[0] >= REPEAT_COOLDOWN:
+            return False  # no request stopped at the deadline lately (the common case: no look at the ring)
+        for i in range(_MARKS):
+            k, when = _MARK.unpack_from(self._state, self._marks0 + _MARK.size * i)
+            if k == key and when and now - when < REPEAT_COOLDOWN:
+                return True
+        return False
+
+    def _shed(self, now: float) -> None:
+        """When every worker has run a query for ``SHED_AFTER`` s and requests are waiting, stop the most recent.
+
+        Without this, clients repeating runaway queries on every worker make everyone else wait a
+        whole deadline per runaway queued before them (issue 23 M3: ``ASK {}`` waited 29.8 s
+        against a 5 s deadline); with it, a waiting request gets a worker within about
+        ``SHED_AFTER`` s plus a fork. The oldest long queries keep running to their deadline. A
+        request is waiting when one is queued here for an idle worker or in the listening
+        socket's accept queue.
+        """
+        if self.size < 2 or any(self._killed) or not (self._waiting or _accept_queue(self._listen)):
+            return
+        busy = []
+        for slot in range(self.size):
+            pid, phase, started, _ = _SLOT.unpack_from(self._state, _SLOT0 + _SLOT.size * slot)
+            if not pid or phase != QUERY or now - started < SHED_AFTER:
+                return
+            busy.append((started, slot))
+        newest = max(busy)[1]
+        with self._locks[newest]:
+            _, phase, _, _ = _SLOT.unpack_from(self._state, _SLOT0 + _SLOT.size * newest)
+            if phase == QUERY:
+                self._kill(newest, "busy")
+
+    def _kill(self, slot: int, reason: str = "timeout") -> None:
         if _DEBUG:
-            print(f"pool: kill slot {slot} at {time.monotonic():.3f}", file=sys.stderr, flush=True)
-        self._killed[slot] = True
+            print(f"pool: kill slot {slot} ({reason}) at {time.monotonic():.3f}", file=sys.stderr, flush=True)
+        self._killed[slot] = reason
         try:
             signal.pidfd_send_signal(self._pidfd[slot], signal.SIGKILL)
         except ProcessLookupError:
@@ -868,7 +972,7 @@ class WorkerPool:
             unread += [(fd, msg[1:]) for fd in fds]
         self._theirs[slot].close()
         self._theirs[slot] = None
-        text = self.messages["timeout" if self._killed[slot] else "died"]
+        text = self.messages[self._killed[slot] or "died"]
         _SLOT.pack_into(self._state, _SLOT0 + _SLOT.size * slot, 0, _IDLE, 0.0, 0)  # /health: gone
         for s in self._inflight[slot].values():
             try:
@@ -883,6 +987,7 @@ class WorkerPool:
         if not self._closed:
             _HEADER.pack_into(self._state, 0, self.replaced + 1)
             self._fork(slot)
+            self._dispatch()  # the connections waiting for an idle worker: before it accepts new ones
         for fd, buffered in unread:
             self._pass_on(-1, fd, buffered)
 

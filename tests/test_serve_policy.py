@@ -176,3 +176,46 @@ def test_a_plain_query_is_answered_through_a_flood(tmp_path):
     assert set(codes["runaway"]) == {503} and len(codes["runaway"]) >= 4, codes["runaway"]
     assert set(codes["nested"]) == {400}, codes["nested"][:5]
     assert "Traceback" not in err, err
+
+
+def test_a_request_stopped_at_the_deadline_is_not_run_again_at_once(tmp_path):
+    p, addr = start(tmp_path, "--workers", "2", "--timeout", "1")
+    try:
+        text = CROSS3 + " # the first"
+        path = "/sparql?" + urllib.parse.urlencode({"query": text})
+        code, _, body = ask(addr, get(path))
+        assert code == 503 and b"deadline of 1 s" in body
+        t = time.monotonic()
+        code, _, body = ask(addr, get(path))
+        assert code == 503 and b"less than 60 s ago" in body and time.monotonic() - t < 0.9
+        code, _, body = ask(addr, get("/sparql?" + urllib.parse.urlencode({"query": CROSS3 + " # another"})))
+        assert code == 503 and b"ran past the deadline of 1 s, and the worker" in body  # another text: run
+        code, _, body = ask(addr, get(ASK_Q))
+        assert code == 200 and json.loads(body)["boolean"] is True
+    finally:
+        stop(p)
+
+
+def test_when_every_worker_runs_long_the_newest_is_stopped_for_a_waiting_request(tmp_path):
+    p, addr = start(tmp_path, "--workers", "2", "--timeout", "6")
+    answers = {}
+
+    def run(name):
+        path = "/sparql?" + urllib.parse.urlencode({"query": CROSS3 + f" # {name}"})
+        answers[name] = ask(addr, get(path), timeout=60)
+
+    try:
+        threads = [threading.Thread(target=run, args=(n,)) for n in ("one", "two")]
+        for t in threads:
+            t.start()
+            time.sleep(0.3)
+        time.sleep(1.5)  # both workers run a long query now
+        code, _, body = ask(addr, get(ASK_Q), timeout=60)
+        assert code == 200 and json.loads(body)["boolean"] is True
+        for t in threads:
+            t.join()
+    finally:
+        stop(p)
+    busy = [n for n, (code, _, body) in answers.items() if code == 503 and b"every worker was running" in body]
+    assert busy == ["two"], answers  # the newest; the oldest ran on to its deadline
+    assert answers["one"][0] == 503 and b"deadline of 6 s" in answers["one"][2]
