@@ -162,6 +162,14 @@ def _ox():
 _OX = None
 
 
+@functools.lru_cache(maxsize=1)
+def _results_formats() -> dict:
+    """Our short names of the SPARQL results formats -> pyoxigraph's ``QueryResultsFormat``."""
+    ox = _ox()
+    return {"json": ox.QueryResultsFormat.JSON, "xml": ox.QueryResultsFormat.XML,
+            "csv": ox.QueryResultsFormat.CSV, "tsv": ox.QueryResultsFormat.TSV}
+
+
 def _tsv_term(t) -> str:
     """``t`` as a TSV results term (its N-Triples form, pyoxigraph's ``str``; a triple term in ``<<( … )>>``)."""
     if t is None:
@@ -207,9 +215,7 @@ _FRAMING = {"json": (b'"bindings":[', b"]}}", b","), "xml": (b"<results>", b"</r
 
 def _write_solutions(res, chosen: str, emit, max_rows, batch: int = 500) -> tuple[int, bool]:
     """Serialize ``res`` in batches of ``batch`` rows, emitted as they come; ``(rows, truncated)``."""
-    ox = _ox()
-    rfmt = {"json": ox.QueryResultsFormat.JSON, "xml": ox.QueryResultsFormat.XML,
-            "csv": ox.QueryResultsFormat.CSV, "tsv": ox.QueryResultsFormat.TSV}[chosen]
+    rfmt = _results_formats()[chosen]
     start, end, between = _FRAMING[chosen]
     variables = [v.value for v in res.variables]
     it = iter(res) if max_rows is None else itertools.islice(res, max_rows)
@@ -309,8 +315,7 @@ def write_result(res, fmt: str | None, emit, *, max_rows: int | None = None, acc
         data = ox.serialize(triples, format=rdf, prefixes=prefixes)
         emit(_xml_fix(data) if chosen == "xml" else data)
         return Written(kind, chosen, table[chosen], len(triples), truncated)
-    rfmt = {"json": ox.QueryResultsFormat.JSON, "xml": ox.QueryResultsFormat.XML,
-            "csv": ox.QueryResultsFormat.CSV, "tsv": ox.QueryResultsFormat.TSV}[chosen]
+    rfmt = _results_formats()[chosen]
     if kind == "ask":
         data = res.serialize(format=rfmt)
         emit(_xml_fix(data) if chosen == "xml" else data)

@@ -153,10 +153,10 @@ def _dataset(job: dict) -> dict:
     >>> _dataset({})
     {}
     """
-    from pyoxigraph import NamedNode
-
     if not job.get("default_graph") and not job.get("named_graphs"):
         return {}
+    from pyoxigraph import NamedNode
+
     out = {}
     for key, name in (("default_graph", "default-graph-uri"), ("named_graphs", "named-graph-uri")):
         try:
