@@ -22,7 +22,7 @@ are waiting (queued in the supervisor or in the listening socket's accept queue)
 recent of those queries is stopped the same way (503, saying why); and a request identical to
 one stopped at the deadline less than ``REPEAT_COOLDOWN`` s ago is answered 503 at once.
 
-HTTP/1.1 is parsed by h11 (one ``h11.Connection`` per client connection); a client has
+HTTP/1.1 is parsed by httptools (llhttp, Node.js's parser: strict framing, chunked bodies); a client has
 ``HEAD_TIMEOUT`` s to send a request head and ``REQUEST_TIMEOUT`` s for a whole request (408),
 a kept-alive connection idle for ``IDLE_TIMEOUT`` s is closed, and a worker holds at most
 ``MAX_CONNECTIONS`` connections and ``MAX_BUFFERED`` bytes of unanswered requests.
@@ -46,7 +46,7 @@ import threading
 import time
 from email.utils import formatdate
 
-import h11
+import httptools
 
 from .guard import deny_network, limit_memory
 
@@ -104,17 +104,6 @@ class Request:
             method, path, query, headers, body, version)
 
 
-def _request(event, body: bytes) -> Request:
-    """Our ``Request`` from an h11 ``Request`` event and its body (repeated headers joined with ``, ``)."""
-    headers: dict[str, str] = {}
-    for name, value in event.headers:
-        name, value = name.decode("latin-1"), value.decode("latin-1")
-        headers[name] = f"{headers[name]}, {value}" if name in headers else value
-    path, _, query = event.target.decode("latin-1").partition("?")
-    return Request(event.method.decode("latin-1"), path, query, headers, body,
-                   "HTTP/" + event.http_version.decode("latin-1"))
-
-
 def _accept_queue(sock: socket.socket) -> int:
     """How many connections wait in a listening TCP socket's accept queue (Linux: ``tcpi_unacked``
     of ``TCP_INFO`` holds it for a listening socket, as ``ss -l`` shows it); 0 if unknown."""
@@ -135,8 +124,9 @@ def _date() -> str:
 
 
 def _response(status: int, headers: dict, body: bytes, *, head_only=False, close=False) -> bytes:
-    """An answer's bytes. Written here, not by h11 (see ``_parser``): the status line, our own
-    headers (never a client's text) and the length are all it holds."""
+    """An answer's bytes: the status line, our own headers (never a client's text) and the length
+    are all it holds, so it is written here (h11's ``send``, tried first, validated every header of
+    every answer and cost as much as evaluating a lookup query; httptools only parses)."""
     head = "".join([f"HTTP/1.1 {status} {_REASONS.get(status, 'Status')}\r\nServer: govkg\r\nDate: {_date()}\r\n",
                     *[f"{k}: {v}\r\n" for k, v in headers.items()],
                     f"Content-Length: {len(body)}\r\nConnection: close\r\n\r\n" if close else
@@ -145,9 +135,8 @@ def _response(status: int, headers: dict, body: bytes, *, head_only=False, close
 
 
 def _plain_response(status: int, message: str, headers: dict | None = None) -> bytes:
-    """A complete ``Connection: close`` answer, written here rather than through h11: the supervisor
-    writes it on a socket whose HTTP state lived in a worker it killed, and a worker writes it on
-    a connection whose h11 state is broken (a protocol error)."""
+    """A complete ``Connection: close`` answer: the supervisor writes it on a socket whose HTTP state
+    lived in a worker it killed, and a worker on a connection it is about to close (a protocol error)."""
     return _response(status, {"Content-Type": _PLAIN, **(headers or {})},
                      (message.rstrip() + "\n").encode("utf-8"), close=True)
 
@@ -222,39 +211,109 @@ def _die_with_parent() -> None:
         pass
 
 
-class _Conn:
-    """A client connection: its socket, its h11 state, the bytes received since its current request
-    began (``buf``: what is handed over intact with the connection) and that request so far."""
+class _BadRequest(Exception):
+    """Raised from a parser callback: the request is answered ``status`` and the connection closed."""
 
-    __slots__ = ("sock", "fd", "buf", "h11", "head", "body", "continued", "since", "closing")
+    def __init__(self, status: int, message: str):
+        super().__init__(message)
+        self.status = status
+
+
+class _Conn:
+    """A client connection: its socket, its HTTP/1.1 parser (httptools: llhttp, the parser of
+    Node.js) with the request being read, the requests read and not yet answered (``ready``), and
+    the bytes received since the current request began (``buf``: what is handed over intact with
+    the connection; ``known`` is false when a pipelined request began inside a read, so that
+    where it began is not known, and the connection then stays with its worker).
+
+    The parser calls the ``on_*`` methods. Each answer is written by ``_response``: the status
+    line, our own headers (never a client's text) and the length are all it holds.
+    """
+
+    __slots__ = ("sock", "fd", "buf", "known", "parser", "url", "headers", "body", "ready", "in_message",
+                 "head_done", "head_bytes", "continued", "expects", "since", "closing", "began", "completed", "pending")
 
     def __init__(self, sock: socket.socket, buf: bytes = b""):
-        self.sock, self.fd, self.buf, self.continued = sock, sock.fileno(), bytearray(buf), False
+        self.sock, self.fd, self.buf, self.known = sock, sock.fileno(), bytearray(), True
         self.since = time.monotonic()  # when the current request began, or the connection went idle
         self.closing = 0.0  # when a lingering connection is closed for good (0: not lingering)
-        self.h11 = _parser(bytes(buf))
-        self.head, self.body = None, bytearray()
+        self.parser = httptools.HttpRequestParser(self)
+        self.url, self.headers, self.body = b"", [], bytearray()
+        self.ready: collections.deque = collections.deque()
+        self.in_message = self.head_done = self.continued = self.expects = False
+        self.head_bytes = self.began = self.completed = 0
+        self.pending = bytes(buf)
 
+    # -- parser callbacks ------------------------------------------------------------------
+    def on_message_begin(self) -> None:
+        self.url, self.headers, self.body = b"", [], bytearray()
+        self.in_message, self.head_done, self.continued, self.expects = True, False, False, False
+        self.began += 1
 
-def _parser(data: bytes = b"", closed: bool = False):
-    """An h11 parser for one request, fed with ``data`` (and the end of the stream if ``closed``).
+    def on_url(self, url: bytes) -> None:
+        self.url += url
 
-    Each request gets a fresh parser and the answer is written here (``_response``), not through
-    h11's ``send``: building a response with h11 took about as long as evaluating a lookup query
-    (it validates every header of every answer), and the answers we write are fixed in form.
-    """
-    parser = h11.Connection(h11.SERVER, max_incomplete_event_size=_MAX_HEAD)
-    if data:
-        parser.receive_data(data)
-    if closed:
-        parser.receive_data(b"")
-    return parser
+    def on_header(self, name: bytes, value: bytes) -> None:
+        self.headers.append((name.decode("latin-1").lower(), value.decode("latin-1")))
 
+    def on_headers_complete(self) -> None:
+        self.head_done = True
+        fields = dict(self.headers)
+        if self.parser.get_http_version() == "1.1" and "host" not in fields:
+            raise _BadRequest(400, "Bad request: an HTTP/1.1 request must name its Host.")
+        length = fields.get("content-length")
+        if length is not None and int(length) > _MAX_BODY:
+            raise _BadRequest(413, f"The request body is larger than {_MAX_BODY:,} bytes.")
+        self.expects = fields.get("expect", "").lower() == "100-continue"
 
-def _closes(req: Request) -> bool:
-    """Whether the connection ends after answering ``req`` (``Connection: close``; HTTP/1.0 without keep-alive)."""
-    tokens = {t.strip().lower() for t in req.headers.get("connection", "").split(",")}
-    return "close" in tokens or (req.version == "HTTP/1.0" and "keep-alive" not in tokens)
+    def on_body(self, body: bytes) -> None:
+        self.body += body
+        if len(self.body) > _MAX_BODY:
+            raise _BadRequest(413, f"The request body is larger than {_MAX_BODY:,} bytes.")
+
+    def on_message_complete(self) -> None:
+        headers: dict[str, str] = {}
+        for name, value in self.headers:
+            headers[name] = f"{headers[name]}, {value}" if name in headers else value
+        path, _, query = self.url.decode("latin-1").partition("?")
+        req = Request(self.parser.get_method().decode("latin-1"), path, query, headers, bytes(self.body),
+                      "HTTP/" + self.parser.get_http_version())
+        self.ready.append((req, not self.parser.should_keep_alive()))
+        self.in_message = self.head_done = False
+        self.url, self.headers, self.body = b"", [], bytearray()
+        self.completed += 1
+
+    def feed(self, data: bytes) -> None:
+        """Parse ``data``; the requests it completes go to ``ready`` (``_BadRequest`` if it is not HTTP/1.1)."""
+        was_in, began, completed = self.in_message, self.began, self.completed
+        try:
+            self.parser.feed_data(data)
+        except httptools.HttpParserUpgrade as exc:  # we upgrade to nothing: what follows is the next request
+            self.parser = httptools.HttpRequestParser(self)
+            rest = data[exc.args[0]:] if exc.args and isinstance(exc.args[0], int) else b""
+            self.buf, self.known = bytearray(), True
+            if rest:
+                self.feed(rest)
+            return
+        except httptools.HttpParserCallbackError as exc:
+            cause = exc.__context__ or exc.__cause__
+            if isinstance(cause, _BadRequest):
+                raise cause from None
+            raise _BadRequest(400, f"Bad request: {exc}.") from None
+        except httptools.HttpParserError as exc:
+            raise _BadRequest(400, f"Bad request: {exc}.") from None
+        if self.in_message and not self.head_done:
+            self.head_bytes = (self.head_bytes if was_in and self.began == began else 0) + len(data)
+            if self.head_bytes > _MAX_HEAD:
+                raise _BadRequest(431, f"The request head is larger than {_MAX_HEAD >> 10} KiB.")
+        if not self.in_message:
+            self.buf, self.known = bytearray(), True
+        elif self.completed == completed and (was_in or self.began == began + 1):
+            if not was_in:
+                self.buf, self.known = bytearray(), True
+            self.buf += data  # the current request from its first byte (a read begins or continues it)
+        else:
+            self.buf, self.known = bytearray(), False  # it began after another one inside this read
 
 
 class _Worker:
@@ -347,8 +406,8 @@ class _Worker:
             if conn.closing:
                 if now >= conn.closing:
                     self._close(conn)
-            elif conn.buf or conn.head is not None:  # a request has begun
-                limit = HEAD_TIMEOUT if conn.head is None else REQUEST_TIMEOUT
+            elif conn.in_message:  # a request has begun
+                limit = REQUEST_TIMEOUT if conn.head_done else HEAD_TIMEOUT
                 if now - conn.since > limit:
                     self._refuse(conn, 408, f"The request was not complete within {limit:g} s.")
             elif now - conn.since > IDLE_TIMEOUT:
@@ -362,7 +421,7 @@ class _Worker:
         except OSError:
             return self._close(conn)
         conn.closing = time.monotonic() + _LINGER
-        conn.buf = bytearray()
+        conn.buf, conn.body = bytearray(), bytearray()
 
     def _make_room(self, incoming: int = 0) -> None:
         """Keep within ``MAX_CONNECTIONS`` (closing the connection idle the longest) and ``MAX_BUFFERED``
@@ -374,8 +433,8 @@ class _Worker:
             oldest = min(others, key=lambda c: (not c.closing, c.since))
             others.remove(oldest)
             self._close(oldest)
-        while others and sum(len(c.buf) for c in others) > MAX_BUFFERED:
-            largest = max(others, key=lambda c: len(c.buf))
+        while others and sum(len(c.buf) + len(c.body) for c in others) > MAX_BUFFERED:
+            largest = max(others, key=lambda c: len(c.buf) + len(c.body))
             others.remove(largest)
             self._refuse(largest, 503, "The server holds too many unanswered requests; try again.")
 
@@ -410,8 +469,9 @@ class _Worker:
         self.conns[conn.fd] = conn
         self.ep.register(conn.fd, select.EPOLLIN | select.EPOLLRDHUP)
         self._phase(_IDLE if self.current is None else self.current[3], 0.0 if self.current is None else self.current[2])
-        if conn.buf:
-            self._serve(conn)
+        if conn.pending:  # what it had sent before it was handed over
+            data, conn.pending = conn.pending, b""
+            self._take(conn, data)
 
     def _adopt(self) -> None:
         """A connection another worker handed over (through the supervisor), with what it had read of it."""
@@ -450,55 +510,27 @@ class _Worker:
             return self._close(conn)
         if conn.closing:  # lingering after an error answer: what comes is dropped
             return
-        data = bytes(self.rview[:n])
-        if not conn.buf and conn.head is None:
-            conn.since = time.monotonic()  # a request begins
-        conn.buf += data
-        conn.h11.receive_data(data)
-        self._serve(conn)
-        if len(conn.buf) > _RECV:
-            self._make_room()
+        self._take(conn, bytes(self.rview[:n]))
 
-    def _serve(self, conn: _Conn) -> None:
-        """Answer every complete request h11 finds in the connection's data, one after the other."""
-        while conn.fd in self.conns and not conn.closing:
-            try:
-                event = conn.h11.next_event()
-            except h11.RemoteProtocolError as exc:
-                status = exc.error_status_hint if exc.error_status_hint in (400, 413, 431) else 400
-                if status == 431:
-                    message = f"The request head is larger than {_MAX_HEAD >> 10} KiB."
-                else:
-                    message = f"Bad request: {exc}."
-                return self._refuse(conn, status, message)
-            if event is h11.NEED_DATA:
-                if conn.h11.they_are_waiting_for_100_continue and not conn.continued:
-                    conn.continued = True
-                    self._send(conn, b"HTTP/1.1 100 Continue\r\n\r\n")
-                return
-            if event is h11.PAUSED:  # a pipelined request waits for the answer to the one before
-                return
-            if isinstance(event, h11.ConnectionClosed):
+    def _take(self, conn: _Conn, data: bytes) -> None:
+        """Parse what ``conn`` sent, then answer every request it completes, one after the other."""
+        if not conn.in_message:
+            conn.since = time.monotonic()  # a request begins
+        try:
+            conn.feed(data)
+        except _BadRequest as exc:
+            conn.ready.clear()
+            return self._refuse(conn, exc.status, str(exc))
+        while conn.ready and conn.fd in self.conns and not conn.closing:
+            req, close = conn.ready.popleft()
+            if not self._answer(conn, req, close) or close:
                 return self._close(conn)
-            if isinstance(event, h11.Request):
-                conn.head, conn.body = event, bytearray()
-                length = dict(event.headers).get(b"content-length")
-                if length is not None and int(length) > _MAX_BODY:
-                    return self._refuse(conn, 413, f"The request body is larger than {_MAX_BODY:,} bytes.")
-            elif isinstance(event, h11.Data):
-                conn.body += event.data
-                if len(conn.body) > _MAX_BODY:
-                    return self._refuse(conn, 413, f"The request body is larger than {_MAX_BODY:,} bytes.")
-            elif isinstance(event, h11.EndOfMessage):
-                req = _request(conn.head, bytes(conn.body))
-                conn.head, conn.body, conn.continued = None, bytearray(), False
-                close = _closes(req)
-                if not self._answer(conn, req, close) or close:
-                    return self._close(conn)
-                trailing, closed = conn.h11.trailing_data  # the next (pipelined) request, if any
-                conn.h11 = _parser(bytes(trailing), closed)
-                conn.buf = bytearray(trailing)
-                conn.since = time.monotonic()
+            conn.since = time.monotonic()
+        if conn.in_message and conn.expects and not conn.continued and conn.head_done:
+            conn.continued = True
+            self._send(conn, b"HTTP/1.1 100 Continue\r\n\r\n")
+        if len(conn.buf) + len(conn.body) > _RECV:
+            self._make_room()
 
     def _answer(self, conn: _Conn, req: Request, close: bool) -> bool:
         kind = self.app.kind(req)
@@ -573,7 +605,7 @@ class _Worker:
     def _hand_over(self, conn: _Conn) -> None:
         """Pass ``conn`` with the bytes it has read ahead, intact, to the supervisor for another worker;
         a connection that holds more than one message can carry, or lingers, stays here."""
-        if conn.closing or len(conn.buf) > _HANDOVER_MAX:
+        if conn.closing or not conn.known or conn.ready or len(conn.buf) > _HANDOVER_MAX:
             return
         try:
             socket.send_fds(self.ctrl, [b"M" + bytes(conn.buf)], [conn.fd])

@@ -113,7 +113,7 @@ def test_verbose_log_escapes_what_it_writes(tmp_path):
     p, addr = start(tmp_path, "--workers", "1", "--verbose")
     try:
         code, _, _ = ask(addr, b"GET /\x1b]0;PWNED\x07\x1b[2J HTTP/1.1\r\nHost: 127.0.0.1\r\n\r\n")
-        assert code == 400  # h11: not a request target
+        assert code == 400  # llhttp: not a request target
         assert ask(addr, get("/%1b%5B2J"))[0] == 404
     finally:
         err = stop(p)

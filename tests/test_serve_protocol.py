@@ -264,7 +264,7 @@ def test_not_utf8_is_400(server):
     assert status == 400
 
 
-# --- strict HTTP/1.1 (h11) -------------------------------------------------------------------
+# --- strict HTTP/1.1 (httptools) ---------------------------------------------------------------
 
 def test_chunked_bodies_are_read(server):
     import requests
