@@ -17,7 +17,7 @@ replacement; if the worker dies on its own (the memory cap), the client gets 503
 reply is only written once the worker, under a lock shared with the supervisor, has claimed it
 before the deadline: never a 200 cut by a kill.
 
-Load shedding (issue 23 M3): when every worker has run a query for ``SHED_AFTER`` s and requests
+Load shedding (issue 23 M3): when every worker has run a query for ``SHED_AFTER`` s (or a quarter of the deadline) and requests
 are waiting (queued in the supervisor or in the listening socket's accept queue), the most
 recent of those queries is stopped the same way (503, saying why); and a request identical to
 one stopped at the deadline less than ``REPEAT_COOLDOWN`` s ago is answered 503 at once.
@@ -71,8 +71,9 @@ _MAX_BODY = 1 << 20
 #: connection lingers this long (reading and dropping what the client still sends, so that the
 #: answer is not lost to a reset) before it is closed.
 HEAD_TIMEOUT, REQUEST_TIMEOUT, IDLE_TIMEOUT, _LINGER = 10.0, 30.0, 60.0, 1.0
-#: Connections a worker holds at most; a new one beyond it closes the one idle the longest.
-MAX_CONNECTIONS = 256
+#: Connections a worker holds at most; a new one beyond it closes the one waiting the longest
+#: (lower when the limit on open files does not leave room for it).
+MAX_CONNECTIONS = 1000
 #: Bytes of unanswered requests a worker holds at most; beyond it the largest is answered 503 and closed.
 MAX_BUFFERED = 32 << 20
 #: The most bytes read ahead that a connection handed to another worker can take with it (one
@@ -80,7 +81,8 @@ MAX_BUFFERED = 32 << 20
 _HANDOVER_MAX = 192 << 10
 _SWEEP = 0.25  # seconds between two looks at the deadlines
 #: Seconds after which, when every worker runs a query at least that long and requests are
-#: waiting, the most recent of those queries is stopped (503) so that the waiting are served.
+#: waiting, the most recent of those queries is stopped (503) so that the waiting are served
+#: (a quarter of the deadline when that is shorter).
 SHED_AFTER = 1.0
 _HEADER = struct.Struct("!q")  # replaced workers
 _SLOT = struct.Struct("!qqdq")  # pid, phase, started (time.monotonic, the same clock in every process), connections
@@ -102,6 +104,23 @@ class Request:
     def __init__(self, method, path, query, headers, body, version):
         self.method, self.path, self.query, self.headers, self.body, self.version = (
             method, path, query, headers, body, version)
+
+
+def _open_files_for(connections: int) -> int:
+    """Raise this process's limit on open files towards ``connections`` + 64 (up to the hard limit); how many
+    connections it then leaves room for."""
+    import resource
+
+    soft, hard = resource.getrlimit(resource.RLIMIT_NOFILE)
+    want = connections + 64
+    if soft != resource.RLIM_INFINITY and soft < want:
+        new = want if hard == resource.RLIM_INFINITY else min(want, hard)
+        try:
+            resource.setrlimit(resource.RLIMIT_NOFILE, (new, hard))
+            soft = new
+        except (ValueError, OSError):  # pragma: no cover
+            pass
+    return connections if soft == resource.RLIM_INFINITY else max(8, min(connections, soft - 64))
 
 
 def _accept_queue(sock: socket.socket) -> int:
@@ -368,6 +387,7 @@ class _Worker:
         self.ep.register(self.ctrl.fileno(), select.EPOLLIN)
         self.mu.acquire()
         threading.Thread(target=self._watchdog, daemon=True).start()
+        self.max_conns = _open_files_for(MAX_CONNECTIONS)
         if self.pool.memory:
             limit_memory(self.pool.memory)
         self._phase(_IDLE)
@@ -415,6 +435,8 @@ class _Worker:
 
     def _refuse(self, conn: _Conn, status: int, message: str) -> None:
         """Answer an error and close the connection after a short linger (the answer is not lost to a reset)."""
+        if _DEBUG:
+            print(f"pool: worker {self.slot} refuses {status}: {message}", file=sys.stderr, flush=True)
         self._send(conn, _plain_response(status, message, self.pool.error_headers))
         try:
             conn.sock.shutdown(socket.SHUT_WR)
@@ -428,10 +450,12 @@ class _Worker:
         (answering 503 to the largest unanswered request)."""
         current = self.current[1] if self.current is not None else None
         others = [c for c in self.conns.values() if c is not current]
-        while others and len(self.conns) + incoming > MAX_CONNECTIONS:
+        while others and len(self.conns) + incoming > self.max_conns:
             # lingering ones first, then the one waiting longest (an idle keep-alive or a request never finished)
             oldest = min(others, key=lambda c: (not c.closing, c.since))
             others.remove(oldest)
+            if _DEBUG:
+                print(f"pool: worker {self.slot} evicts a connection (of {len(self.conns)})", file=sys.stderr, flush=True)
             self._close(oldest)
         while others and sum(len(c.buf) + len(c.body) for c in others) > MAX_BUFFERED:
             largest = max(others, key=lambda c: len(c.buf) + len(c.body))
@@ -471,7 +495,7 @@ class _Worker:
         self._phase(_IDLE if self.current is None else self.current[3], 0.0 if self.current is None else self.current[2])
         if conn.pending:  # what it had sent before it was handed over
             data, conn.pending = conn.pending, b""
-            self._take(conn, data)
+            self._take(conn, data, adopted=True)
 
     def _adopt(self) -> None:
         """A connection another worker handed over (through the supervisor), with what it had read of it."""
@@ -483,7 +507,9 @@ class _Worker:
             if not msg and not fds:
                 os._exit(0)  # the supervisor has gone
             for fd in fds:
-                self._add(_Conn(socket.socket(fileno=fd), msg[1:]))
+                conn = _Conn(socket.socket(fileno=fd), msg[9:])
+                conn.since = struct.unpack_from("!d", msg, 1)[0]  # when it began waiting, in the worker before
+                self._add(conn)
 
     def _forget(self, conn: _Conn) -> None:
         """Stop watching ``conn`` (it is closed or handed over next)."""
@@ -512,9 +538,9 @@ class _Worker:
             return
         self._take(conn, bytes(self.rview[:n]))
 
-    def _take(self, conn: _Conn, data: bytes) -> None:
+    def _take(self, conn: _Conn, data: bytes, adopted: bool = False) -> None:
         """Parse what ``conn`` sent, then answer every request it completes, one after the other."""
-        if not conn.in_message:
+        if not conn.in_message and not adopted:
             conn.since = time.monotonic()  # a request begins
         try:
             conn.feed(data)
@@ -608,7 +634,7 @@ class _Worker:
         if conn.closing or not conn.known or conn.ready or len(conn.buf) > _HANDOVER_MAX:
             return
         try:
-            socket.send_fds(self.ctrl, [b"M" + bytes(conn.buf)], [conn.fd])
+            socket.send_fds(self.ctrl, [b"M" + struct.pack("!d", conn.since) + bytes(conn.buf)], [conn.fd])
         except OSError:
             return  # kept: answered by this worker once it is free
         self._forget(conn)
@@ -667,6 +693,7 @@ class _Worker:
                     for conn in list(self.conns.values()):
                         if conn is not cur[1]:
                             self._hand_over(conn)
+                    self._phase(cur[3], cur[2])  # the connections it still holds: the supervisor sheds only then
             finally:
                 self.mu.release()
 
@@ -710,11 +737,12 @@ class WorkerPool:
                  messages: dict | None = None, before_fork=None, error_headers: dict | None = None):
         self.app, self.size, self.timeout, self.memory = app, size, timeout, memory
         self.error_headers = dict(error_headers or {})
+        self.shed_after = min(SHED_AFTER, timeout / 4)
         self.messages = {"timeout": f"Query stopped: it ran past the deadline of {timeout:g} s, and the worker "
                                     f"running it was killed and replaced.",
                          "died": "The query was stopped: the worker running it ended without an answer (most "
                                  "likely it reached the memory cap per query).",
-                         "busy": f"Query stopped after {SHED_AFTER:g} s: every worker was running a long query and "
+                         "busy": f"Query stopped after {min(SHED_AFTER, timeout / 4):g} s: every worker was running a long query and "
                                  f"other requests were waiting, so the most recent long query was stopped to serve "
                                  f"them. Try again later.", **(messages or {})}
         family = socket.AF_INET6 if ":" in address[0] else socket.AF_INET
@@ -958,11 +986,13 @@ class WorkerPool:
             return
         busy = []
         for slot in range(self.size):
-            pid, phase, started, _ = _SLOT.unpack_from(self._state, _SLOT0 + _SLOT.size * slot)
-            if not pid or phase != QUERY or now - started < SHED_AFTER:
+            pid, phase, started, conns = _SLOT.unpack_from(self._state, _SLOT0 + _SLOT.size * slot)
+            if not pid or phase != QUERY or now - started < self.shed_after:
                 return
-            busy.append((started, slot))
-        newest = max(busy)[1]
+            busy.append((started, conns, slot))
+        _, conns, newest = max(busy)
+        if conns > 1:  # its other connections are not handed over yet: a kill now would cut them
+            return
         with self._locks[newest]:
             _, phase, _, _ = _SLOT.unpack_from(self._state, _SLOT0 + _SLOT.size * newest)
             if phase == QUERY:
