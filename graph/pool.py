@@ -918,21 +918,31 @@ class WorkerPool:
                 os.close(fd)
 
     def _pass_on(self, slot: int, fd: int, buffered: bytes) -> None:
-        """Queue a connection handed over by the worker in ``slot`` (or left by a dead one) for the next idle worker."""
+        """Queue a connection handed over by the worker in ``slot`` (or left by a dead one) for the next
+        responsive worker, in the order the connections began waiting (``buffered`` starts with that time)."""
         self._waiting.append((fd, buffered))
+        if len(self._waiting) > 1 and buffered[:8] < self._waiting[-2][1][:8]:  # came back: to its place
+            self._waiting = collections.deque(sorted(self._waiting, key=lambda w: struct.unpack_from("!d", w[1])[0]))
         self._dispatch()
+
+    @staticmethod
+    def _responsive(phase: int, started: float, now: float) -> bool:
+        """Whether a worker in ``phase`` since ``started`` will read a connection given now: idle, or
+        busy with a request that has not run long (a worker kept busy by short queries is rarely idle)."""
+        return phase == _IDLE or (phase in (QUERY, _WRITING, QUICK) and now - started < LONG)
 
     def _dispatch(self) -> None:
         """Give the queued connections, first come first served, to workers that are idle now.
 
-        A connection is never given to a busy worker: one running a long query would not read it
+        A connection is never given to a worker running a long query: it would not read it
         until its deadline, and hand it on again (issue 23 M3: with every worker running a
         runaway query, a plain ``ASK {}`` waited 29.8 s against a 5 s deadline). It waits here
-        until a worker is idle: at most about one deadline, when a worker is killed and replaced.
+        until a worker is idle or busy only with a short request (``_responsive``).
         """
         while self._waiting:
+            now = time.monotonic()
             idle = [i for i in range(self.size) if self._ctrl[i] is not None
-                    and _SLOT.unpack_from(self._state, _SLOT0 + _SLOT.size * i)[1] == _IDLE]
+                    and self._responsive(*_SLOT.unpack_from(self._state, _SLOT0 + _SLOT.size * i)[1:3], now)]
             if not idle:
                 return
             fd, buffered = self._waiting.popleft()
