@@ -14,7 +14,7 @@ from pathlib import Path
 
 import psutil
 import pytest
-from rdflib import Graph, Namespace, URIRef
+from rdflib import Graph, Namespace
 from rdflib.collection import Collection
 from rdflib.namespace import RDF
 
