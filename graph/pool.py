@@ -294,7 +294,11 @@ class _Conn:
         headers: dict[str, str] = {}
         for name, value in self.headers:
             headers[name] = f"{headers[name]}, {value}" if name in headers else value
-        path, _, query = self.url.decode("latin-1").partition("?")
+        target = self.url.decode("latin-1")
+        if target[:7].lower() == "http://" or target[:8].lower() == "https://":  # absolute form (RFC 9112, 3.2.2)
+            rest = target.split("//", 1)[1]
+            target = "/" + rest.split("/", 1)[1] if "/" in rest else "/"
+        path, _, query = target.partition("?")
         req = Request(self.parser.get_method().decode("latin-1"), path, query, headers, bytes(self.body),
                       "HTTP/" + self.parser.get_http_version())
         self.ready.append((req, not self.parser.should_keep_alive()))

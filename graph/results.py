@@ -64,9 +64,10 @@ def _accepted(accept: str | None) -> list[tuple[float, int, str]]:
             k, _, v = f.partition("=")
             if k.strip().lower() == "q":
                 try:
-                    q = min(max(float(v), 0.0), 1.0)
+                    q = float(v)
                 except ValueError:
                     q = 0.0
+                q = q if 0.0 <= q <= 1.0 else 0.0  # NaN, infinities and out-of-range values: not acceptable
         out.append((q, i, fields[0].lower()))
     return sorted(out, key=lambda t: (-t[0], t[1]))
 

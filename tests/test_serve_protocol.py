@@ -209,6 +209,7 @@ def test_max_rows_cut_keeps_documents_valid(server):
     (SITES_CONSTRUCT, "application/*", "application/n-triples"),
     (SITES_CONSTRUCT, None, "text/turtle"),
     (SITES_ASK, None, "application/sparql-results+json"),
+    (SITES_EN, "application/sparql-results+json;q=NaN, text/csv;q=0.1", "text/csv"),
 ])
 def test_accept_with_q_values_and_wildcards(server, text, accept, expected):
     status, h, _ = get(q(server, text), accept)
@@ -284,8 +285,11 @@ def test_chunked_bodies_are_read(server):
     (b"GET /health HTTP/1.1\r\n\r\n", 400),
     (b"GET /health HTTP/1.1\r\nHost: 127.0.0.1\r\nX-Big: " + b"a" * (128 << 10) + b"\r\n\r\n", 431),
     (b"GET /health HTTP/1.1\r\nHost: 127.0.0.1\r\nBad Header: 1\r\n\r\n", 400),
+    (b"POST /sparql HTTP/1.1\r\nHost: 127.0.0.1\r\nTransfer-Encoding: gzip\r\nContent-Length: 6\r\n\r\nASK {}", 400),
+    (b"POST /sparql HTTP/1.1\r\nHost: 127.0.0.1\r\nContent-Length: 6\r\nContent-Length: 6\r\n\r\nASK {}", 400),
+    (b"GET http://127.0.0.1/health HTTP/1.1\r\nHost: 127.0.0.1\r\n\r\n", 200),  # absolute form: served
 ])
-def test_malformed_requests_are_refused(server, request_bytes, status):
+def test_malformed_requests_are_refused_and_absolute_form_served(server, request_bytes, status):
     out = raw(server, request_bytes)
     assert out.startswith(f"HTTP/1.1 {status} ".encode()), out[:200]
 
