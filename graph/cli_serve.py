@@ -28,8 +28,14 @@ def register(cli: click.Group) -> None:
     @click.option("--memory", "memory_mb", type=click.IntRange(0, 1 << 20), default=2048, show_default=True, metavar="MIB",
                   help="Memory cap per worker beyond the shared graph (0: none).")
     @click.option("--verbose", is_flag=True, help="Log every request to stderr.")
+    @click.option("--cors/--no-cors", default=True, show_default=True,
+                  help="Let other sites' web pages query /sparql (Access-Control-Allow-Origin: *, no credentials); "
+                       "the pages and /health never.")
+    @click.option("--allow-host", "allow_hosts", multiple=True, metavar="NAME",
+                  help="Answer to this Host name too (on loopback only localhost, 127.0.0.1 and [::1] are answered: "
+                       "DNS rebinding); repeatable.")
     @click.pass_context
-    def serve(ctx, host, port, timeout, max_rows, workers, memory_mb, verbose):
+    def serve(ctx, host, port, timeout, max_rows, workers, memory_mb, verbose, cors, allow_hosts):
         """Serve the graph: a read-only SPARQL 1.1 endpoint at /sparql and a query page at /.
 
         \b
@@ -49,7 +55,8 @@ def register(cli: click.Group) -> None:
                                      param_hint="'--host'")
 
         settings = Settings(timeout=timeout, max_rows=max_rows, workers=workers,
-                            memory=memory_mb << 20 if memory_mb else None, verbose=verbose)
+                            memory=memory_mb << 20 if memory_mb else None, verbose=verbose, cors=cors,
+                            allow_hosts=allow_hosts)
         if not is_loopback(host):
             click.echo(f"warning: listening on {host}: the endpoint and the query page are PUBLIC to anyone who "
                        f"can reach this machine (read-only, {timeout:g} s and {max_rows:,} rows per query)", err=True)

@@ -9,17 +9,28 @@ over its copy of the store: the common request costs no hop between processes.
 Deadlines: a worker publishes in shared memory what it is doing and since when. A request
 running longer than ``LONG`` seconds is noticed by a watchdog thread in the worker (Oxigraph
 releases the GIL while it evaluates a query); the watchdog lowers the worker's CPU priority,
-hands its other, idle connections to the supervisor, which passes them to another worker (so
-that no client waits behind a runaway query), and gives the supervisor a duplicate of the
+hands its other, idle connections to the supervisor, which queues them for the next idle worker (so
+that no client waits behind a runaway query, nor is passed from one busy worker to another), and gives the supervisor a duplicate of the
 client's socket. When the deadline passes, the supervisor kills the worker (SIGKILL:
 Oxigraph's engine cannot be cancelled from inside), answers **503** on that socket, and forks a
 replacement; if the worker dies on its own (the memory cap), the client gets 503 as well. A
 reply is only written once the worker, under a lock shared with the supervisor, has claimed it
 before the deadline: never a 200 cut by a kill.
+
+Load shedding (issue 23 M3): when every worker has run a query for ``SHED_AFTER`` s (or a quarter of the deadline) and requests
+are waiting (queued in the supervisor or in the listening socket's accept queue), the most
+recent of those queries is stopped the same way (503, saying why); and a request identical to
+one stopped at the deadline less than ``REPEAT_COOLDOWN`` s ago is answered 503 at once.
+
+HTTP/1.1 is parsed by httptools (llhttp, Node.js's parser: strict framing, chunked bodies); a client has
+``HEAD_TIMEOUT`` s to send a request head and ``REQUEST_TIMEOUT`` s for a whole request (408),
+a kept-alive connection idle for ``IDLE_TIMEOUT`` s is closed, and a worker holds at most
+``MAX_CONNECTIONS`` connections and ``MAX_BUFFERED`` bytes of unanswered requests.
 """
 
 from __future__ import annotations
 
+import collections
 import errno
 import http
 import mmap
@@ -35,11 +46,11 @@ import threading
 import time
 from email.utils import formatdate
 
-import h11
+import httptools
 
 from .guard import deny_network, limit_memory
 
-__all__ = ["WorkerPool", "Request", "LONG", "QUERY", "PAGE", "QUICK"]
+__all__ = ["WorkerPool", "Request", "LONG", "QUERY", "PAGE", "QUICK", "SHED_AFTER"]
 
 #: Seconds of CPU after which a running request counts as long: its worker's other connections
 #: are handed to other workers. (A query running ``_TICK`` to ``2 * _TICK`` s has its client's
@@ -60,17 +71,27 @@ _MAX_BODY = 1 << 20
 #: connection lingers this long (reading and dropping what the client still sends, so that the
 #: answer is not lost to a reset) before it is closed.
 HEAD_TIMEOUT, REQUEST_TIMEOUT, IDLE_TIMEOUT, _LINGER = 10.0, 30.0, 60.0, 1.0
-#: Connections a worker holds at most; a new one beyond it closes the one idle the longest.
-MAX_CONNECTIONS = 256
+#: Connections a worker holds at most; a new one beyond it closes the one waiting the longest
+#: (lower when the limit on open files does not leave room for it).
+MAX_CONNECTIONS = 1000
 #: Bytes of unanswered requests a worker holds at most; beyond it the largest is answered 503 and closed.
 MAX_BUFFERED = 32 << 20
 #: The most bytes read ahead that a connection handed to another worker can take with it (one
 #: message on a Unix socket); a connection holding more stays with its worker.
 _HANDOVER_MAX = 192 << 10
 _SWEEP = 0.25  # seconds between two looks at the deadlines
+#: Seconds after which, when every worker runs a query at least that long and requests are
+#: waiting, the most recent of those queries is stopped (503) so that the waiting are served
+#: (a quarter of the deadline when that is shorter).
+SHED_AFTER = 1.0
 _HEADER = struct.Struct("!q")  # replaced workers
 _SLOT = struct.Struct("!qqdq")  # pid, phase, started (time.monotonic, the same clock in every process), connections
 _SLOT0 = 16
+_MARK = struct.Struct("!qd")  # a request (its hash) and when its worker was killed at the deadline
+_MARKS = 64  # how many such requests are remembered
+#: Seconds during which a request identical to one stopped at the deadline (same method, target and
+#: body: the data are read-only, it would run as long again) is answered 503 at once instead of run.
+REPEAT_COOLDOWN = 60.0
 _REASONS = {s.value: s.phrase for s in http.HTTPStatus}
 _PLAIN = "text/plain; charset=utf-8"
 
@@ -85,15 +106,30 @@ class Request:
             method, path, query, headers, body, version)
 
 
-def _request(event, body: bytes) -> Request:
-    """Our ``Request`` from an h11 ``Request`` event and its body (repeated headers joined with ``, ``)."""
-    headers: dict[str, str] = {}
-    for name, value in event.headers:
-        name, value = name.decode("latin-1"), value.decode("latin-1")
-        headers[name] = f"{headers[name]}, {value}" if name in headers else value
-    path, _, query = event.target.decode("latin-1").partition("?")
-    return Request(event.method.decode("latin-1"), path, query, headers, body,
-                   "HTTP/" + event.http_version.decode("latin-1"))
+def _open_files_for(connections: int) -> int:
+    """Raise this process's limit on open files towards ``connections`` + 64 (up to the hard limit); how many
+    connections it then leaves room for."""
+    import resource
+
+    soft, hard = resource.getrlimit(resource.RLIMIT_NOFILE)
+    want = connections + 64
+    if soft != resource.RLIM_INFINITY and soft < want:
+        new = want if hard == resource.RLIM_INFINITY else min(want, hard)
+        try:
+            resource.setrlimit(resource.RLIMIT_NOFILE, (new, hard))
+            soft = new
+        except (ValueError, OSError):  # pragma: no cover
+            pass
+    return connections if soft == resource.RLIM_INFINITY else max(8, min(connections, soft - 64))
+
+
+def _accept_queue(sock: socket.socket) -> int:
+    """How many connections wait in a listening TCP socket's accept queue (Linux: ``tcpi_unacked``
+    of ``TCP_INFO`` holds it for a listening socket, as ``ss -l`` shows it); 0 if unknown."""
+    try:
+        return struct.unpack_from("I", sock.getsockopt(socket.IPPROTO_TCP, socket.TCP_INFO, 104), 24)[0]
+    except (OSError, AttributeError, struct.error):  # pragma: no cover - not Linux
+        return 0
 
 
 _date_cache = [0, ""]
@@ -107,6 +143,9 @@ def _date() -> str:
 
 
 def _response(status: int, headers: dict, body: bytes, *, head_only=False, close=False) -> bytes:
+    """An answer's bytes: the status line, our own headers (never a client's text) and the length
+    are all it holds, so it is written here (h11's ``send``, tried first, validated every header of
+    every answer and cost as much as evaluating a lookup query; httptools only parses)."""
     head = "".join([f"HTTP/1.1 {status} {_REASONS.get(status, 'Status')}\r\nServer: govkg\r\nDate: {_date()}\r\n",
                     *[f"{k}: {v}\r\n" for k, v in headers.items()],
                     f"Content-Length: {len(body)}\r\nConnection: close\r\n\r\n" if close else
@@ -114,11 +153,10 @@ def _response(status: int, headers: dict, body: bytes, *, head_only=False, close
     return head if head_only else head + body
 
 
-def _plain_response(status: int, message: str) -> bytes:
-    """A complete ``Connection: close`` answer, written here rather than through h11: the supervisor
-    writes it on a socket whose HTTP state lived in a worker it killed, and a worker writes it on
-    a connection whose h11 state is broken (a protocol error)."""
-    return _response(status, {"Content-Type": _PLAIN, "Access-Control-Allow-Origin": "*"},
+def _plain_response(status: int, message: str, headers: dict | None = None) -> bytes:
+    """A complete ``Connection: close`` answer: the supervisor writes it on a socket whose HTTP state
+    lived in a worker it killed, and a worker on a connection it is about to close (a protocol error)."""
+    return _response(status, {"Content-Type": _PLAIN, **(headers or {})},
                      (message.rstrip() + "\n").encode("utf-8"), close=True)
 
 
@@ -192,20 +230,113 @@ def _die_with_parent() -> None:
         pass
 
 
-class _Conn:
-    """A client connection: its socket, its h11 state, the bytes received since its current request
-    began (``buf``: what is handed over intact with the connection) and that request so far."""
+class _BadRequest(Exception):
+    """Raised from a parser callback: the request is answered ``status`` and the connection closed."""
 
-    __slots__ = ("sock", "fd", "buf", "h11", "head", "body", "continued", "since", "closing")
+    def __init__(self, status: int, message: str):
+        super().__init__(message)
+        self.status = status
+
+
+class _Conn:
+    """A client connection: its socket, its HTTP/1.1 parser (httptools: llhttp, the parser of
+    Node.js) with the request being read, the requests read and not yet answered (``ready``), and
+    the bytes received since the current request began (``buf``: what is handed over intact with
+    the connection; ``known`` is false when a pipelined request began inside a read, so that
+    where it began is not known, and the connection then stays with its worker).
+
+    The parser calls the ``on_*`` methods. Each answer is written by ``_response``: the status
+    line, our own headers (never a client's text) and the length are all it holds.
+    """
+
+    __slots__ = ("sock", "fd", "buf", "known", "parser", "url", "headers", "body", "ready", "in_message",
+                 "head_done", "head_bytes", "continued", "expects", "since", "closing", "began", "completed", "pending")
 
     def __init__(self, sock: socket.socket, buf: bytes = b""):
-        self.sock, self.fd, self.buf, self.continued = sock, sock.fileno(), bytearray(buf), False
+        self.sock, self.fd, self.buf, self.known = sock, sock.fileno(), bytearray(), True
         self.since = time.monotonic()  # when the current request began, or the connection went idle
         self.closing = 0.0  # when a lingering connection is closed for good (0: not lingering)
-        self.h11 = h11.Connection(h11.SERVER, max_incomplete_event_size=_MAX_HEAD)
-        if buf:
-            self.h11.receive_data(bytes(buf))
-        self.head, self.body = None, bytearray()
+        self.parser = httptools.HttpRequestParser(self)
+        self.url, self.headers, self.body = b"", [], bytearray()
+        self.ready: collections.deque = collections.deque()
+        self.in_message = self.head_done = self.continued = self.expects = False
+        self.head_bytes = self.began = self.completed = 0
+        self.pending = bytes(buf)
+
+    # -- parser callbacks ------------------------------------------------------------------
+    def on_message_begin(self) -> None:
+        self.url, self.headers, self.body = b"", [], bytearray()
+        self.in_message, self.head_done, self.continued, self.expects = True, False, False, False
+        self.began += 1
+
+    def on_url(self, url: bytes) -> None:
+        self.url += url
+
+    def on_header(self, name: bytes, value: bytes) -> None:
+        self.headers.append((name.decode("latin-1").lower(), value.decode("latin-1")))
+
+    def on_headers_complete(self) -> None:
+        self.head_done = True
+        fields = dict(self.headers)
+        if self.parser.get_http_version() == "1.1" and "host" not in fields:
+            raise _BadRequest(400, "Bad request: an HTTP/1.1 request must name its Host.")
+        length = fields.get("content-length")
+        if length is not None and int(length) > _MAX_BODY:
+            raise _BadRequest(413, f"The request body is larger than {_MAX_BODY:,} bytes.")
+        self.expects = fields.get("expect", "").lower() == "100-continue"
+
+    def on_body(self, body: bytes) -> None:
+        self.body += body
+        if len(self.body) > _MAX_BODY:
+            raise _BadRequest(413, f"The request body is larger than {_MAX_BODY:,} bytes.")
+
+    def on_message_complete(self) -> None:
+        headers: dict[str, str] = {}
+        for name, value in self.headers:
+            headers[name] = f"{headers[name]}, {value}" if name in headers else value
+        target = self.url.decode("latin-1")
+        if target[:7].lower() == "http://" or target[:8].lower() == "https://":  # absolute form (RFC 9112, 3.2.2)
+            rest = target.split("//", 1)[1]
+            target = "/" + rest.split("/", 1)[1] if "/" in rest else "/"
+        path, _, query = target.partition("?")
+        req = Request(self.parser.get_method().decode("latin-1"), path, query, headers, bytes(self.body),
+                      "HTTP/" + self.parser.get_http_version())
+        self.ready.append((req, not self.parser.should_keep_alive()))
+        self.in_message = self.head_done = False
+        self.url, self.headers, self.body = b"", [], bytearray()
+        self.completed += 1
+
+    def feed(self, data: bytes) -> None:
+        """Parse ``data``; the requests it completes go to ``ready`` (``_BadRequest`` if it is not HTTP/1.1)."""
+        was_in, began, completed = self.in_message, self.began, self.completed
+        try:
+            self.parser.feed_data(data)
+        except httptools.HttpParserUpgrade as exc:  # we upgrade to nothing: what follows is the next request
+            self.parser = httptools.HttpRequestParser(self)
+            rest = data[exc.args[0]:] if exc.args and isinstance(exc.args[0], int) else b""
+            self.buf, self.known = bytearray(), True
+            if rest:
+                self.feed(rest)
+            return
+        except httptools.HttpParserCallbackError as exc:
+            cause = exc.__context__ or exc.__cause__
+            if isinstance(cause, _BadRequest):
+                raise cause from None
+            raise _BadRequest(400, f"Bad request: {exc}.") from None
+        except httptools.HttpParserError as exc:
+            raise _BadRequest(400, f"Bad request: {exc}.") from None
+        if self.in_message and not self.head_done:
+            self.head_bytes = (self.head_bytes if was_in and self.began == began else 0) + len(data)
+            if self.head_bytes > _MAX_HEAD:
+                raise _BadRequest(431, f"The request head is larger than {_MAX_HEAD >> 10} KiB.")
+        if not self.in_message:
+            self.buf, self.known = bytearray(), True
+        elif self.completed == completed and (was_in or self.began == began + 1):
+            if not was_in:
+                self.buf, self.known = bytearray(), True
+            self.buf += data  # the current request from its first byte (a read begins or continues it)
+        else:
+            self.buf, self.known = bytearray(), False  # it began after another one inside this read
 
 
 class _Worker:
@@ -260,6 +391,7 @@ class _Worker:
         self.ep.register(self.ctrl.fileno(), select.EPOLLIN)
         self.mu.acquire()
         threading.Thread(target=self._watchdog, daemon=True).start()
+        self.max_conns = _open_files_for(MAX_CONNECTIONS)
         if self.pool.memory:
             limit_memory(self.pool.memory)
         self._phase(_IDLE)
@@ -275,10 +407,13 @@ class _Worker:
                 events = []
             finally:
                 self.mu.acquire()
-            for fd, _ in events:
+            # first the connections handed over (they waited longest), then the requests of the
+            # connections held, in the order they came, and new connections last
+            ctrl = self.ctrl.fileno()
+            for fd, _ in sorted(events, key=lambda e: 0 if e[0] == ctrl else 2 if e[0] == self.lfd else 1):
                 if fd == self.lfd:
                     self._accept()
-                elif fd == self.ctrl.fileno():
+                elif fd == ctrl:
                     self._adopt()
                 elif fd in self.conns:
                     self._read(self.conns[fd])
@@ -295,8 +430,8 @@ class _Worker:
             if conn.closing:
                 if now >= conn.closing:
                     self._close(conn)
-            elif conn.buf or conn.head is not None:  # a request has begun
-                limit = HEAD_TIMEOUT if conn.head is None else REQUEST_TIMEOUT
+            elif conn.in_message:  # a request has begun
+                limit = REQUEST_TIMEOUT if conn.head_done else HEAD_TIMEOUT
                 if now - conn.since > limit:
                     self._refuse(conn, 408, f"The request was not complete within {limit:g} s.")
             elif now - conn.since > IDLE_TIMEOUT:
@@ -304,45 +439,55 @@ class _Worker:
 
     def _refuse(self, conn: _Conn, status: int, message: str) -> None:
         """Answer an error and close the connection after a short linger (the answer is not lost to a reset)."""
-        self._send(conn, _plain_response(status, message))
+        if _DEBUG:
+            print(f"pool: worker {self.slot} refuses {status}: {message}", file=sys.stderr, flush=True)
+        self._send(conn, _plain_response(status, message, self.pool.error_headers))
         try:
             conn.sock.shutdown(socket.SHUT_WR)
         except OSError:
             return self._close(conn)
         conn.closing = time.monotonic() + _LINGER
-        conn.buf = bytearray()
+        conn.buf, conn.body = bytearray(), bytearray()
 
     def _make_room(self, incoming: int = 0) -> None:
         """Keep within ``MAX_CONNECTIONS`` (closing the connection idle the longest) and ``MAX_BUFFERED``
         (answering 503 to the largest unanswered request)."""
         current = self.current[1] if self.current is not None else None
         others = [c for c in self.conns.values() if c is not current]
-        while others and len(self.conns) + incoming > MAX_CONNECTIONS:
-            oldest = min(others, key=lambda c: (not c.closing, c.buf == b"" and c.head is None, -c.since))
+        while others and len(self.conns) + incoming > self.max_conns:
+            # lingering ones first, then the one waiting longest (an idle keep-alive or a request never finished)
+            oldest = min(others, key=lambda c: (not c.closing, c.since))
             others.remove(oldest)
+            if _DEBUG:
+                print(f"pool: worker {self.slot} evicts a connection (of {len(self.conns)})", file=sys.stderr, flush=True)
             self._close(oldest)
-        while others and sum(len(c.buf) for c in others) > MAX_BUFFERED:
-            largest = max(others, key=lambda c: len(c.buf))
+        while others and sum(len(c.buf) + len(c.body) for c in others) > MAX_BUFFERED:
+            largest = max(others, key=lambda c: len(c.buf) + len(c.body))
             others.remove(largest)
             self._refuse(largest, 503, "The server holds too many unanswered requests; try again.")
 
-    def _accept(self) -> None:
-        if self.pool.size > 1 and self._busier_than_another():  # leave it to that one, for a while
-            self.ep.unregister(self.lfd)
-            self.listening, self.relisten = False, time.monotonic() + 0.005
-            return
-        self._make_room(1)
-        try:
-            sock, _ = self.pool._listen.accept()
-        except (BlockingIOError, InterruptedError, ConnectionAbortedError):
-            return  # another worker took it
-        except OSError as exc:  # out of descriptors (EMFILE): make room, the next poll retries
-            if exc.errno not in (errno.EMFILE, errno.ENFILE, errno.ENOBUFS, errno.ENOMEM):
-                raise
-            if self.conns:
-                self._make_room(len(self.conns))  # closes the one idle the longest
-            return
-        self._add(_Conn(sock))
+    def _accept(self, most: int = 64) -> None:
+        """Take the connections waiting to be accepted, in the order they came (up to ``most``), unless
+        another worker holds fewer and can serve them now."""
+        for _ in range(most):
+            if not self.listening:  # stopped listening meanwhile (a long request ran)
+                return
+            if self.pool.size > 1 and self._busier_than_another():  # leave it to that one, for a while
+                self.ep.unregister(self.lfd)
+                self.listening, self.relisten = False, time.monotonic() + 0.005
+                return
+            self._make_room(1)
+            try:
+                sock, _ = self.pool._listen.accept()
+            except (BlockingIOError, InterruptedError, ConnectionAbortedError):
+                return  # none left, or another worker took it
+            except OSError as exc:  # out of descriptors (EMFILE): make room, the next poll retries
+                if exc.errno not in (errno.EMFILE, errno.ENFILE, errno.ENOBUFS, errno.ENOMEM):
+                    raise
+                if self.conns:
+                    self._make_room(len(self.conns))  # closes the one idle the longest
+                return
+            self._add(_Conn(sock))
 
     def _add(self, conn: _Conn) -> None:
         conn.sock.setblocking(True)
@@ -352,8 +497,9 @@ class _Worker:
         self.conns[conn.fd] = conn
         self.ep.register(conn.fd, select.EPOLLIN | select.EPOLLRDHUP)
         self._phase(_IDLE if self.current is None else self.current[3], 0.0 if self.current is None else self.current[2])
-        if conn.buf:
-            self._serve(conn)
+        if conn.pending:  # what it had sent before it was handed over
+            data, conn.pending = conn.pending, b""
+            self._take(conn, data, adopted=True)
 
     def _adopt(self) -> None:
         """A connection another worker handed over (through the supervisor), with what it had read of it."""
@@ -365,7 +511,9 @@ class _Worker:
             if not msg and not fds:
                 os._exit(0)  # the supervisor has gone
             for fd in fds:
-                self._add(_Conn(socket.socket(fileno=fd), msg[1:]))
+                conn = _Conn(socket.socket(fileno=fd), msg[9:])
+                conn.since = struct.unpack_from("!d", msg, 1)[0]  # when it began waiting, in the worker before
+                self._add(conn)
 
     def _forget(self, conn: _Conn) -> None:
         """Stop watching ``conn`` (it is closed or handed over next)."""
@@ -392,59 +540,35 @@ class _Worker:
             return self._close(conn)
         if conn.closing:  # lingering after an error answer: what comes is dropped
             return
-        data = bytes(self.rview[:n])
-        if not conn.buf and conn.head is None:
+        self._take(conn, bytes(self.rview[:n]))
+
+    def _take(self, conn: _Conn, data: bytes, adopted: bool = False) -> None:
+        """Parse what ``conn`` sent, then answer every request it completes, one after the other."""
+        if not conn.in_message and not adopted:
             conn.since = time.monotonic()  # a request begins
-        conn.buf += data
-        conn.h11.receive_data(data)
-        self._serve(conn)
-        if len(conn.buf) > _RECV:
+        try:
+            conn.feed(data)
+        except _BadRequest as exc:
+            conn.ready.clear()
+            return self._refuse(conn, exc.status, str(exc))
+        while conn.ready and conn.fd in self.conns and not conn.closing:
+            req, close = conn.ready.popleft()
+            if not self._answer(conn, req, close) or close:
+                return self._close(conn)
+            conn.since = time.monotonic()
+        if conn.in_message and conn.expects and not conn.continued and conn.head_done:
+            conn.continued = True
+            self._send(conn, b"HTTP/1.1 100 Continue\r\n\r\n")
+        if len(conn.buf) + len(conn.body) > _RECV:
             self._make_room()
 
-    def _serve(self, conn: _Conn) -> None:
-        """Answer every complete request h11 finds in the connection's data, one after the other."""
-        while conn.fd in self.conns and not conn.closing:
-            try:
-                event = conn.h11.next_event()
-            except h11.RemoteProtocolError as exc:
-                status = exc.error_status_hint if exc.error_status_hint in (400, 413, 431) else 400
-                if status == 431:
-                    message = f"The request head is larger than {_MAX_HEAD >> 10} KiB."
-                else:
-                    message = f"Bad request: {exc}."
-                return self._refuse(conn, status, message)
-            if event is h11.NEED_DATA:
-                if conn.h11.they_are_waiting_for_100_continue and not conn.continued:
-                    conn.continued = True
-                    self._send(conn, conn.h11.send(h11.InformationalResponse(status_code=100, headers=[])))
-                return
-            if event is h11.PAUSED:  # a pipelined request waits for the answer to the one before
-                return
-            if isinstance(event, h11.ConnectionClosed):
-                return self._close(conn)
-            if isinstance(event, h11.Request):
-                conn.head, conn.body = event, bytearray()
-                length = dict(event.headers).get(b"content-length")
-                if length is not None and int(length) > _MAX_BODY:
-                    return self._refuse(conn, 413, f"The request body is larger than {_MAX_BODY:,} bytes.")
-            elif isinstance(event, h11.Data):
-                conn.body += event.data
-                if len(conn.body) > _MAX_BODY:
-                    return self._refuse(conn, 413, f"The request body is larger than {_MAX_BODY:,} bytes.")
-            elif isinstance(event, h11.EndOfMessage):
-                req = _request(conn.head, bytes(conn.body))
-                conn.head, conn.body, conn.continued = None, bytearray(), False
-                if not self._answer(conn, req) or conn.h11.our_state is not h11.DONE:
-                    return self._close(conn)
-                try:
-                    conn.h11.start_next_cycle()
-                except h11.LocalProtocolError:  # the client asked to close, or HTTP/1.0
-                    return self._close(conn)
-                conn.buf = bytearray(conn.h11.trailing_data[0])
-                conn.since = time.monotonic()
-
-    def _answer(self, conn: _Conn, req: Request) -> bool:
+    def _answer(self, conn: _Conn, req: Request, close: bool) -> bool:
         kind = self.app.kind(req)
+        if kind == QUERY:
+            key = hash((req.method, req.path, req.query, req.body))  # the same in every worker: forked, one seed
+            if self.pool._stopped_lately(key):
+                return self._repeat_refused(conn, req, close)
+            struct.pack_into("!q", self.pool._state, self.pool._hashes0 + 8 * self.slot, key)
         self.rid += 1
         started = time.monotonic()
         self._phase(kind, started)
@@ -470,12 +594,7 @@ class _Worker:
                 time.sleep(1)
         else:
             self._phase(_WRITING, started)
-        try:
-            data = self._reply(conn, status, headers, body, head_only=req.method == "HEAD")
-        except h11.LocalProtocolError as exc:  # an answer h11 cannot frame: never sent half-right
-            conn.h11 = h11.Connection(h11.SERVER)  # spent: the connection is closed after this answer
-            data = _plain_response(500, f"Internal error: {exc}")
-        ok = self._send(conn, data)
+        ok = self._send(conn, _response(status, headers, body, head_only=req.method == "HEAD", close=close))
         self.current = None
         self._phase(_IDLE)
         if announced and kind == QUERY:
@@ -487,19 +606,16 @@ class _Worker:
             try:
                 os.setpriority(os.PRIO_PROCESS, self.tid, 0)
             except OSError:  # not allowed to raise the priority again: a fresh worker instead
-                self._retire(conn if ok and conn.h11.our_state is h11.DONE and conn.h11.their_state is h11.DONE
-                             and conn.h11.keep_alive else None)
+                self._retire(conn if ok and not close else None)
         return ok
 
-    @staticmethod
-    def _reply(conn: _Conn, status: int, headers: dict, body: bytes, *, head_only: bool) -> bytes:
-        """The answer's bytes, written by h11 (it adds ``Connection: close`` when the client asked for it)."""
-        fields = [("Server", "govkg"), ("Date", _date()), *headers.items(), ("Content-Length", str(len(body)))]
-        out = conn.h11.send(h11.Response(status_code=status, headers=fields,
-                                         reason=_REASONS.get(status, "Status").encode("latin-1")))
-        if body and not head_only:
-            out += conn.h11.send(h11.Data(data=body))
-        return out + conn.h11.send(h11.EndOfMessage())
+    def _repeat_refused(self, conn: _Conn, req: Request, close: bool) -> bool:
+        """503 at once for a request that ran past the deadline a moment ago (``REPEAT_COOLDOWN``)."""
+        text = (f"Query refused: the same request ran past the deadline of {self.pool.timeout:g} s less than "
+                f"{REPEAT_COOLDOWN:g} s ago and was stopped; the data have not changed, so it would again. "
+                f"Simplify it (add LIMIT, narrow the patterns).\n").encode("utf-8")
+        return self._send(conn, _response(503, {"Content-Type": _PLAIN, **self.pool.error_headers}, text,
+                                          head_only=req.method == "HEAD", close=close))
 
     def _send(self, conn: _Conn, data: bytes) -> bool:
         try:
@@ -519,10 +635,10 @@ class _Worker:
     def _hand_over(self, conn: _Conn) -> None:
         """Pass ``conn`` with the bytes it has read ahead, intact, to the supervisor for another worker;
         a connection that holds more than one message can carry, or lingers, stays here."""
-        if conn.closing or len(conn.buf) > _HANDOVER_MAX:
+        if conn.closing or not conn.known or conn.ready or len(conn.buf) > _HANDOVER_MAX:
             return
         try:
-            socket.send_fds(self.ctrl, [b"M" + bytes(conn.buf)], [conn.fd])
+            socket.send_fds(self.ctrl, [b"M" + struct.pack("!d", conn.since) + bytes(conn.buf)], [conn.fd])
         except OSError:
             return  # kept: answered by this worker once it is free
         self._forget(conn)
@@ -581,6 +697,7 @@ class _Worker:
                     for conn in list(self.conns.values()):
                         if conn is not cur[1]:
                             self._hand_over(conn)
+                    self._phase(cur[3], cur[2])  # the connections it still holds: the supervisor sheds only then
             finally:
                 self.mu.release()
 
@@ -605,6 +722,8 @@ class WorkerPool:
         ``{"timeout": text, "died": text}``: the bodies of the 503 answers.
     before_fork : callable, optional
         Called with the pool once it listens, before the workers are forked.
+    error_headers : dict, optional
+        Headers added to the answers the pool writes itself (400, 408, 413, 431 and 503), e.g. CORS.
 
     Create the pool in a process that has started no thread; ``serve_forever()`` supervises.
 
@@ -619,12 +738,17 @@ class WorkerPool:
     """
 
     def __init__(self, address, app, *, size: int = 2, timeout: float = 30.0, memory: int | None = None,
-                 messages: dict | None = None, before_fork=None):
+                 messages: dict | None = None, before_fork=None, error_headers: dict | None = None):
         self.app, self.size, self.timeout, self.memory = app, size, timeout, memory
+        self.error_headers = dict(error_headers or {})
+        self.shed_after = min(SHED_AFTER, timeout / 4)
         self.messages = {"timeout": f"Query stopped: it ran past the deadline of {timeout:g} s, and the worker "
                                     f"running it was killed and replaced.",
                          "died": "The query was stopped: the worker running it ended without an answer (most "
-                                 "likely it reached the memory cap per query).", **(messages or {})}
+                                 "likely it reached the memory cap per query).",
+                         "busy": f"Query stopped after {min(SHED_AFTER, timeout / 4):g} s: every worker was running a long query and "
+                                 f"other requests were waiting, so the most recent long query was stopped to serve "
+                                 f"them. Try again later.", **(messages or {})}
         family = socket.AF_INET6 if ":" in address[0] else socket.AF_INET
         self._listen = socket.socket(family, socket.SOCK_STREAM)
         try:
@@ -636,7 +760,11 @@ class WorkerPool:
             raise
         self._listen.setblocking(False)
         self.server_address = self._listen.getsockname()
-        self._state = mmap.mmap(-1, _SLOT0 + _SLOT.size * size)
+        # per slot: its state, then the hash of the request it runs; then the ring of requests stopped at the deadline
+        self._hashes0 = _SLOT0 + _SLOT.size * size
+        self._marks0 = self._hashes0 + 8 * size
+        self._state = mmap.mmap(-1, self._marks0 + _MARK.size * _MARKS)
+        self._marked = 0
         ctx = multiprocessing.get_context("fork")
         self._locks = [ctx.Lock() for _ in range(size)]
         self._ctrl: list[socket.socket | None] = [None] * size
@@ -647,6 +775,7 @@ class WorkerPool:
         self._inflight: list[dict] = [{} for _ in range(size)]  # request number -> duplicate of the client socket
         self._closed = False
         self._next = 0
+        self._waiting: collections.deque = collections.deque()  # (fd, bytes read ahead) for the next idle worker
         self._ep = select.epoll()
         if before_fork is not None:
             before_fork(self)
@@ -696,6 +825,9 @@ class WorkerPool:
                 for socks in self._inflight:
                     for s in socks.values():
                         s.close()
+                for fd, _ in self._waiting:  # the supervisor's: a copy here would keep them open
+                    os.close(fd)
+                self._waiting.clear()
                 _Worker(self, slot, theirs).run()
             except BaseException:  # noqa: BLE001 - a worker never returns into the supervisor's code
                 code = 1
@@ -760,6 +892,7 @@ class WorkerPool:
                     elif fd == self._pidfd[slot]:
                         self._ended(slot)
             self._deadlines()
+            self._dispatch()
 
     def _message(self, slot: int) -> None:
         ctrl = self._ctrl[slot]
@@ -789,20 +922,41 @@ class WorkerPool:
                 os.close(fd)
 
     def _pass_on(self, slot: int, fd: int, buffered: bytes) -> None:
-        """Hand a connection from the worker in ``slot`` to another one, an idle one if there is."""
-        others = [i for i in range(self.size) if i != slot and self._ctrl[i] is not None]
-        idle = [i for i in others if _SLOT.unpack_from(self._state, _SLOT0 + _SLOT.size * i)[1] == _IDLE]
-        choice = idle or others or [i for i in range(self.size) if self._ctrl[i] is not None]
-        if not choice:
+        """Queue a connection handed over by the worker in ``slot`` (or left by a dead one) for the next
+        responsive worker, in the order the connections began waiting (``buffered`` starts with that time)."""
+        self._waiting.append((fd, buffered))
+        if len(self._waiting) > 1 and buffered[:8] < self._waiting[-2][1][:8]:  # came back: to its place
+            self._waiting = collections.deque(sorted(self._waiting, key=lambda w: struct.unpack_from("!d", w[1])[0]))
+        self._dispatch()
+
+    @staticmethod
+    def _responsive(phase: int, started: float, now: float) -> bool:
+        """Whether a worker in ``phase`` since ``started`` will read a connection given now: idle, or
+        busy with a request that has not run long (a worker kept busy by short queries is rarely idle)."""
+        return phase == _IDLE or (phase in (QUERY, _WRITING, QUICK) and now - started < LONG)
+
+    def _dispatch(self) -> None:
+        """Give the queued connections, first come first served, to workers that are idle now.
+
+        A connection is never given to a worker running a long query: it would not read it
+        until its deadline, and hand it on again (issue 23 M3: with every worker running a
+        runaway query, a plain ``ASK {}`` waited 29.8 s against a 5 s deadline). It waits here
+        until a worker is idle or busy only with a short request (``_responsive``).
+        """
+        while self._waiting:
+            now = time.monotonic()
+            idle = [i for i in range(self.size) if self._ctrl[i] is not None
+                    and self._responsive(*_SLOT.unpack_from(self._state, _SLOT0 + _SLOT.size * i)[1:3], now)]
+            if not idle:
+                return
+            fd, buffered = self._waiting.popleft()
+            target = idle[self._next % len(idle)]
+            self._next += 1
+            try:
+                socket.send_fds(self._ctrl[target], [b"M" + buffered], [fd])
+            except OSError:
+                pass
             os.close(fd)
-            return
-        target = choice[self._next % len(choice)]
-        self._next += 1
-        try:
-            socket.send_fds(self._ctrl[target], [b"M" + buffered], [fd])
-        except OSError:
-            pass
-        os.close(fd)
 
     def _deadlines(self) -> None:
         now = time.monotonic()
@@ -814,11 +968,54 @@ class WorkerPool:
                 pid, phase, started, _ = _SLOT.unpack_from(self._state, _SLOT0 + _SLOT.size * slot)
                 if phase == QUERY and time.monotonic() > started + self.timeout:
                     self._kill(slot)
+                    key = struct.unpack_from("!q", self._state, self._hashes0 + 8 * slot)[0]
+                    _MARK.pack_into(self._state, self._marks0 + _MARK.size * (self._marked % _MARKS), key,
+                                    time.monotonic())
+                    self._marked += 1
+                    struct.pack_into("!d", self._state, 8, time.monotonic())  # the last mark: workers look only then
+        self._shed(now)
 
-    def _kill(self, slot: int) -> None:
+    def _stopped_lately(self, key: int) -> bool:
+        """Whether a request with hash ``key`` was stopped at the deadline less than ``REPEAT_COOLDOWN`` s ago."""
+        now = time.monotonic()
+        if now - struct.unpack_from("!d", self._state, 8)[0] >= REPEAT_COOLDOWN:
+            return False  # no request stopped at the deadline lately (the common case: no look at the ring)
+        for i in range(_MARKS):
+            k, when = _MARK.unpack_from(self._state, self._marks0 + _MARK.size * i)
+            if k == key and when and now - when < REPEAT_COOLDOWN:
+                return True
+        return False
+
+    def _shed(self, now: float) -> None:
+        """When every worker has run a query for ``SHED_AFTER`` s and requests are waiting, stop the most recent.
+
+        Without this, clients repeating runaway queries on every worker make everyone else wait a
+        whole deadline per runaway queued before them (issue 23 M3: ``ASK {}`` waited 29.8 s
+        against a 5 s deadline); with it, a waiting request gets a worker within about
+        ``SHED_AFTER`` s plus a fork. The oldest long queries keep running to their deadline. A
+        request is waiting when one is queued here for an idle worker or in the listening
+        socket's accept queue.
+        """
+        if self.size < 2 or any(self._killed) or not (self._waiting or _accept_queue(self._listen)):
+            return
+        busy = []
+        for slot in range(self.size):
+            pid, phase, started, conns = _SLOT.unpack_from(self._state, _SLOT0 + _SLOT.size * slot)
+            if not pid or phase != QUERY or now - started < self.shed_after:
+                return
+            busy.append((started, conns, slot))
+        _, conns, newest = max(busy)
+        if conns > 1:  # its other connections are not handed over yet: a kill now would cut them
+            return
+        with self._locks[newest]:
+            _, phase, _, _ = _SLOT.unpack_from(self._state, _SLOT0 + _SLOT.size * newest)
+            if phase == QUERY:
+                self._kill(newest, "busy")
+
+    def _kill(self, slot: int, reason: str = "timeout") -> None:
         if _DEBUG:
-            print(f"pool: kill slot {slot} at {time.monotonic():.3f}", file=sys.stderr, flush=True)
-        self._killed[slot] = True
+            print(f"pool: kill slot {slot} ({reason}) at {time.monotonic():.3f}", file=sys.stderr, flush=True)
+        self._killed[slot] = reason
         try:
             signal.pidfd_send_signal(self._pidfd[slot], signal.SIGKILL)
         except ProcessLookupError:
@@ -851,13 +1048,13 @@ class WorkerPool:
             unread += [(fd, msg[1:]) for fd in fds]
         self._theirs[slot].close()
         self._theirs[slot] = None
-        text = self.messages["timeout" if self._killed[slot] else "died"]
+        text = self.messages[self._killed[slot] or "died"]
         _SLOT.pack_into(self._state, _SLOT0 + _SLOT.size * slot, 0, _IDLE, 0.0, 0)  # /health: gone
         for s in self._inflight[slot].values():
             try:
                 s.setblocking(True)
                 s.setsockopt(socket.SOL_SOCKET, socket.SO_SNDTIMEO, struct.pack("ll", 5, 0))
-                s.sendall(_plain_response(503, text))
+                s.sendall(_plain_response(503, text, self.error_headers))
                 s.shutdown(socket.SHUT_RDWR)
             except OSError:
                 pass
@@ -866,6 +1063,7 @@ class WorkerPool:
         if not self._closed:
             _HEADER.pack_into(self._state, 0, self.replaced + 1)
             self._fork(slot)
+            self._dispatch()  # the connections waiting for an idle worker: before it accepts new ones
         for fd, buffered in unread:
             self._pass_on(-1, fd, buffered)
 
@@ -892,6 +1090,8 @@ class WorkerPool:
                     socks[slot] = None
             for s in self._inflight[slot].values():
                 s.close()
+        while self._waiting:
+            os.close(self._waiting.popleft()[0])
         self._listen.close()
         self._ep.close()
 

@@ -64,9 +64,10 @@ def _accepted(accept: str | None) -> list[tuple[float, int, str]]:
             k, _, v = f.partition("=")
             if k.strip().lower() == "q":
                 try:
-                    q = min(max(float(v), 0.0), 1.0)
+                    q = float(v)
                 except ValueError:
                     q = 0.0
+                q = q if 0.0 <= q <= 1.0 else 0.0  # NaN, infinities and out-of-range values: not acceptable
         out.append((q, i, fields[0].lower()))
     return sorted(out, key=lambda t: (-t[0], t[1]))
 
@@ -137,8 +138,15 @@ def negotiate(accept: str | None, kind: str, fmt=None) -> str | None:
     return None
 
 
-@functools.lru_cache(maxsize=256)
 def _negotiated(accept: str | None, kind: str, fmt: tuple | None) -> str | None:
+    """``negotiate``, remembered for short headers (clients repeat theirs; a long one is not kept)."""
+    if (accept and len(accept) > 512) or (fmt and sum(len(f) for f in fmt) > 512):
+        return negotiate(accept, kind, fmt)
+    return _negotiated_cached(accept, kind, fmt)
+
+
+@functools.lru_cache(maxsize=256)
+def _negotiated_cached(accept: str | None, kind: str, fmt: tuple | None) -> str | None:
     return negotiate(accept, kind, fmt)
 
 
@@ -153,6 +161,14 @@ def _ox():
 
 
 _OX = None
+
+
+@functools.lru_cache(maxsize=1)
+def _results_formats() -> dict:
+    """Our short names of the SPARQL results formats -> pyoxigraph's ``QueryResultsFormat``."""
+    ox = _ox()
+    return {"json": ox.QueryResultsFormat.JSON, "xml": ox.QueryResultsFormat.XML,
+            "csv": ox.QueryResultsFormat.CSV, "tsv": ox.QueryResultsFormat.TSV}
 
 
 def _tsv_term(t) -> str:
@@ -200,9 +216,7 @@ _FRAMING = {"json": (b'"bindings":[', b"]}}", b","), "xml": (b"<results>", b"</r
 
 def _write_solutions(res, chosen: str, emit, max_rows, batch: int = 500) -> tuple[int, bool]:
     """Serialize ``res`` in batches of ``batch`` rows, emitted as they come; ``(rows, truncated)``."""
-    ox = _ox()
-    rfmt = {"json": ox.QueryResultsFormat.JSON, "xml": ox.QueryResultsFormat.XML,
-            "csv": ox.QueryResultsFormat.CSV, "tsv": ox.QueryResultsFormat.TSV}[chosen]
+    rfmt = _results_formats()[chosen]
     start, end, between = _FRAMING[chosen]
     variables = [v.value for v in res.variables]
     it = iter(res) if max_rows is None else itertools.islice(res, max_rows)
@@ -302,8 +316,7 @@ def write_result(res, fmt: str | None, emit, *, max_rows: int | None = None, acc
         data = ox.serialize(triples, format=rdf, prefixes=prefixes)
         emit(_xml_fix(data) if chosen == "xml" else data)
         return Written(kind, chosen, table[chosen], len(triples), truncated)
-    rfmt = {"json": ox.QueryResultsFormat.JSON, "xml": ox.QueryResultsFormat.XML,
-            "csv": ox.QueryResultsFormat.CSV, "tsv": ox.QueryResultsFormat.TSV}[chosen]
+    rfmt = _results_formats()[chosen]
     if kind == "ask":
         data = res.serialize(format=rfmt)
         emit(_xml_fix(data) if chosen == "xml" else data)

@@ -10,7 +10,7 @@ from pathlib import Path
 from urllib.parse import parse_qs, unquote_plus, urlsplit
 
 from .errors import GovkgError, QueryError
-from .guard import find_service, is_update, refuse_deep, syntax_error
+from .guard import MAX_CHAIN, MAX_DEPTH, find_service, is_update, refuse_deep, syntax_error
 from .pool import PAGE, QUERY
 from .results import write_result
 
@@ -46,16 +46,24 @@ def is_loopback(host: str) -> bool:
 
 
 class Settings:
-    """What the endpoint allows: ``timeout`` seconds and ``max_rows`` per query, ``workers``, ``memory`` bytes per worker; ``verbose`` logs requests."""
+    """What the endpoint allows: ``timeout`` seconds and ``max_rows`` per query, ``workers``, ``memory`` bytes per worker; ``verbose`` logs requests.
+
+    ``cors``: whether ``/sparql`` answers other origins' web pages (``Access-Control-Allow-Origin: *``,
+    no credentials; the pages, views, report and ``/health`` never do). ``allow_hosts``: the
+    ``Host`` names answered besides ``localhost``, ``127.0.0.1`` and ``[::1]`` when listening on
+    loopback (any other name is how DNS rebinding reaches a local server: 421); when listening
+    on a public address, every name unless some are given.
+    """
 
     def __init__(self, timeout: float = 30.0, max_rows: int | None = 100_000, workers: int = 2,
-                 memory: int | None = 2 << 30, verbose: bool = False):
+                 memory: int | None = 2 << 30, verbose: bool = False, cors: bool = True, allow_hosts=()):
         if timeout <= 0:
             raise GovkgError("--timeout must be more than 0 seconds")
         if workers < 1:
             raise GovkgError("--workers must be at least 1")
         self.timeout, self.max_rows, self.workers, self.memory = timeout, max_rows, workers, memory
-        self.verbose = verbose
+        self.verbose, self.cors = verbose, cors
+        self.allow_hosts = tuple(h.strip().lower().strip("[]") for h in allow_hosts)
 
 
 def answer(store, job: dict):
@@ -70,7 +78,8 @@ def answer(store, job: dict):
     """
     text = job["query"]
     try:
-        refuse_deep(text)
+        if len(text) > 4 * MAX_CHAIN or sum(map(text.count, "({[")) > MAX_DEPTH:  # else it cannot be too deep
+            refuse_deep(text)
         pos = find_service(text) if "service" in text.lower() else None
     except QueryError as exc:
         return _plain(400, f"Query refused: {exc}.")
@@ -79,7 +88,9 @@ def answer(store, job: dict):
                            f"endpoint never sends a request to another endpoint.")
     try:
         dataset = _dataset(job)
-    except ValueError as exc:
+        if job.get("bindings"):
+            dataset["substitutions"] = _substitutions(job["bindings"])
+    except (ValueError, QueryError) as exc:
         return _plain(400, str(exc))
     try:
         res = store.query(text, prefixes=_prefixes_for(text), base_iri=job.get("base"), **dataset)
@@ -105,6 +116,30 @@ def answer(store, job: dict):
     return 200, headers, b"".join(chunks)
 
 
+def _substitutions(bindings: dict) -> dict:
+    """``Store.query``'s ``substitutions`` for ``$name=value`` parameters (values as ``govkg query --bind`` reads them).
+
+    Examples
+    --------
+    >>> _substitutions({"site": "文山村@zh"})
+    {<Variable value=site>: <Literal value=文山村 language=zh>}
+    """
+    from pyoxigraph import Variable
+
+    from .query import _VARNAME, _to_ox, binding_terms
+
+    out = {}
+    for name, value in bindings.items():
+        if not _VARNAME.fullmatch(name):
+            raise QueryError(f"${name} is not a SPARQL variable name (letters, digits, '_')")
+        terms = binding_terms(value)
+        if len(terms) != 1:
+            raise QueryError(f"${name}={value} could be a label in several languages: write {value}@zh, "
+                             f"{value}@en or <iri>")
+        out[Variable(name)] = _to_ox(terms[0])
+    return out
+
+
 def _dataset(job: dict) -> dict:
     """The ``default_graph`` / ``named_graphs`` arguments of ``Store.query`` for the protocol's dataset parameters.
 
@@ -118,10 +153,10 @@ def _dataset(job: dict) -> dict:
     >>> _dataset({})
     {}
     """
-    from pyoxigraph import NamedNode
-
     if not job.get("default_graph") and not job.get("named_graphs"):
         return {}
+    from pyoxigraph import NamedNode
+
     out = {}
     for key, name in (("default_graph", "default-graph-uri"), ("named_graphs", "named-graph-uri")):
         try:
@@ -132,6 +167,7 @@ def _dataset(job: dict) -> dict:
 
 
 _PREFIXES_FOR: dict[str, dict] = {}
+_CACHED_TEXT = 4096  # the per-text caches keep texts up to this long (512 × 4 KiB at most: issue 23 L4)
 
 
 def _prefixes_for(text: str) -> dict:
@@ -149,9 +185,11 @@ def _prefixes_for(text: str) -> dict:
     if found is None:
         from .namespace import PREFIXES
 
-        if len(_PREFIXES_FOR) >= 512:
-            _PREFIXES_FOR.clear()
-        found = _PREFIXES_FOR[text] = {p: ns for p, ns in PREFIXES.items() if p + ":" in text}
+        found = {p: ns for p, ns in PREFIXES.items() if p + ":" in text}
+        if len(text) <= _CACHED_TEXT:
+            if len(_PREFIXES_FOR) >= 512:
+                _PREFIXES_FOR.clear()
+            _PREFIXES_FOR[text] = found
     return found
 
 
@@ -213,12 +251,24 @@ def _index_page(triples: int) -> bytes:
         first = next((ln[1:].strip() for ln in text.splitlines() if ln.startswith("#")), "")
         return first or name
 
-    examples = [{"name": n, "title": title(t, n), "query": t} for n, t in example_queries().items()]
+    def params(text: str) -> list:
+        """The ``--bind NAME=VALUE`` of the example's comments: its parameters, with a value to start from."""
+        found = {}
+        for ln in text.splitlines():
+            if ln.lstrip().startswith("#"):
+                found.update(_BIND_HINT.findall(ln))
+        return [{"name": k, "value": v} for k, v in found.items()]
+
+    examples = [{"name": n, "title": title(t, n), "query": t, "params": params(t)}
+                for n, t in example_queries().items()]
     config = {"examples": examples, "prefixes": PREFIXES, "endpoint": "/sparql", "triples": triples}
     data = json.dumps(config, ensure_ascii=False).replace("<", "\\u003c").replace(">", "\\u003e").replace("&", "\\u0026")
     page = _asset("index.html").decode("utf-8")
     return (page.replace("{{TRIPLES}}", escape(f"{triples:,}"))
             .replace("{{CONFIG}}", data)).encode("utf-8")
+
+
+_BIND_HINT = re.compile(r"--bind\s+([A-Za-z_0-9]+)=(\S+)")
 
 
 def _service_description(endpoint: str, triples: int, fmt: str) -> tuple[bytes, str]:
@@ -247,8 +297,10 @@ def _service_description(endpoint: str, triples: int, fmt: str) -> tuple[bytes, 
 
 
 _HOST = re.compile(r"^[A-Za-z0-9.\-]+(:\d+)?$|^\[[0-9A-Fa-f:.]+\](:\d+)?$")
-_CORS = {"Access-Control-Allow-Origin": "*", "Access-Control-Expose-Headers": f"{TRUNCATED_HEADER}, X-Govkg-Rows",
-         "Vary": "Accept"}
+_CORS = {"Access-Control-Allow-Origin": "*", "Access-Control-Expose-Headers": f"{TRUNCATED_HEADER}, X-Govkg-Rows"}
+_PREFLIGHT = {"Access-Control-Allow-Methods": "GET, POST, OPTIONS", "Access-Control-Allow-Headers": "Content-Type, Accept",
+              "Access-Control-Max-Age": "86400"}
+_LOOPBACK_NAMES = frozenset({"localhost", "127.0.0.1", "::1"})
 _READ_ONLY = "This endpoint is read-only: SPARQL Update is refused."
 _PAGE = re.compile(r"/views/(\w+)\.html|/report(?:\.(zh|en))?\.html")
 
@@ -260,10 +312,23 @@ def _unquoted(value: str) -> str:
     """``unquote_plus(value)``, remembered for the last few hundred values (clients repeat their queries)."""
     text = _UNQUOTED.get(value)
     if text is None:
-        if len(_UNQUOTED) >= 512:
-            _UNQUOTED.clear()
-        text = _UNQUOTED[value] = unquote_plus(value, errors="strict")
+        text = unquote_plus(value, errors="strict")
+        if len(value) <= _CACHED_TEXT:
+            if len(_UNQUOTED) >= 512:
+                _UNQUOTED.clear()
+            _UNQUOTED[value] = text
     return text
+
+
+def _printable(text: str) -> str:
+    r"""``text`` as it may go to a terminal: every character that is not printable escaped (``\x1b``).
+
+    Examples
+    --------
+    >>> print(_printable("/x" + chr(27) + "]0;title" + chr(7)))
+    /x\x1b]0;title\x07
+    """
+    return "".join(c if c.isprintable() else c.encode("unicode_escape").decode("ascii") for c in text)
 
 
 def _params(query: str) -> dict[str, list[str]]:
@@ -280,8 +345,9 @@ def _params(query: str) -> dict[str, list[str]]:
 class _App:
     """The endpoint's routes, run in each worker process: ``app(request) -> (status, headers, body)``."""
 
-    def __init__(self, store, settings: Settings, pages: _Pages, triples: int):
+    def __init__(self, store, settings: Settings, pages: _Pages, triples: int, hosts=None):
         self.store, self.settings, self.pages, self.triples = store, settings, pages, triples
+        self.hosts = hosts  # the Host names answered (None: any)
         self.pool = None  # set once the pool exists (for /health and the service description's address)
 
     def kind(self, req) -> int:
@@ -289,12 +355,30 @@ class _App:
         return QUERY if req.path == "/sparql" or not _PAGE.fullmatch(req.path) else PAGE
 
     def __call__(self, req):
-        status, headers, body = self._route(req)
+        if self.hosts is not None and not self._host_allowed(req.headers.get("host")):
+            status, headers, body = self._text(
+                421, "This server answers only to the host names it serves under (here: "
+                     f"{', '.join(sorted(self.hosts))}); another name is how DNS rebinding reaches a local server. "
+                     "Start it with --allow-host NAME to answer to NAME.")
+        else:
+            status, headers, body = self._route(req)
+        if self.settings.cors and req.path == "/sparql":
+            headers = {**_CORS, **headers}
+        if req.path == "/sparql":
+            headers.setdefault("Vary", "Accept")
         if self.settings.verbose:
             import sys
 
-            print(f"{req.method} {req.path} {status} {len(body)}", file=sys.stderr, flush=True)
-        return status, {**_CORS, **headers}, body
+            print(f"{req.method} {_printable(req.path)} {status} {len(body)}", file=sys.stderr, flush=True)
+        return status, headers, body
+
+    def _host_allowed(self, host: str | None) -> bool:
+        """Whether ``Host`` names a host this server answers to (no ``Host`` at all: HTTP/1.0, not a browser)."""
+        if host is None:
+            return True
+        host = host.strip().lower()
+        name = host[1:host.find("]")] if host.startswith("[") else host.rsplit(":", 1)[0] if host.count(":") == 1 else host
+        return name in self.hosts
 
     @staticmethod
     def _text(status: int, message: str, **headers):
@@ -302,8 +386,8 @@ class _App:
 
     def _route(self, req):
         if req.method == "OPTIONS":
-            return 204, {"Access-Control-Allow-Methods": "GET, POST, OPTIONS",
-                         "Access-Control-Allow-Headers": "Content-Type, Accept", "Access-Control-Max-Age": "86400"}, b""
+            cors = _PREFLIGHT if self.settings.cors and req.path == "/sparql" else {}
+            return 204, {"Allow": "GET, HEAD, POST, OPTIONS", **cors}, b""
         if req.method in ("GET", "HEAD"):
             return self._get(req)
         if req.method == "POST":
@@ -330,8 +414,7 @@ class _App:
         if path == "/health":
             pool, s = self.pool, self.settings
             body = json.dumps({"status": "ok", "triples": self.triples, "workers": pool.size, "timeout": s.timeout,
-                               "max_rows": s.max_rows, "replaced_workers": pool.replaced,
-                               "worker_pids": pool.pids}).encode("utf-8")
+                               "max_rows": s.max_rows, "replaced_workers": pool.replaced}).encode("utf-8")
             return 200, {"Content-Type": "application/json"}, body
         if path.startswith("/static/") and path[len("/static/"):] in _STATIC:
             name = path[len("/static/"):]
@@ -383,9 +466,13 @@ class _App:
             return self._text(400, f"The request holds {len(texts)} queries (query parameters, form fields or a "
                                    f"body plus a query parameter): send exactly one.")
         fmt = (params.get("format", []) + params.get("output", [])) or None
+        bindings = {k[1:]: v for k, v in params.items() if k.startswith("$")}
+        if any(len(v) != 1 for v in bindings.values()):
+            return self._text(400, "A $name parameter (a value bound to ?name) may be given once.")
         job = {"query": texts[0], "accept": req.headers.get("accept"), "format": fmt,
                "max_rows": self.settings.max_rows, "base": f"http://{self._host(req)}/sparql",
-               "default_graph": params.get("default-graph-uri"), "named_graphs": params.get("named-graph-uri")}
+               "default_graph": params.get("default-graph-uri"), "named_graphs": params.get("named-graph-uri"),
+               "bindings": {k: v[0] for k, v in bindings.items()}}
         return answer(self.store, job)
 
     def _host(self, req) -> str:
@@ -436,7 +523,11 @@ def make_server(*, host: str = "127.0.0.1", port: int = 7878, settings: Settings
         store = load_store(data_dir, build_dir)
     triples = len(store)
     is_update("ASK {}")  # builds rdflib's SPARQL grammar now, not in each worker's first refused update
-    app = _App(store, settings, _Pages(data_dir, build_dir, triples), triples)
+    if is_loopback(host):
+        hosts = _LOOPBACK_NAMES | set(settings.allow_hosts)
+    else:
+        hosts = set(settings.allow_hosts) or None
+    app = _App(store, settings, _Pages(data_dir, build_dir, triples), triples, hosts)
     cap = f" of {settings.memory >> 20:,} MiB" if settings.memory else ""
     messages = {"timeout": f"Query stopped: it ran past the deadline of {settings.timeout:g} s, and the worker "
                            f"running it was killed and replaced. Simplify it (add LIMIT, narrow the patterns) or "
@@ -444,7 +535,8 @@ def make_server(*, host: str = "127.0.0.1", port: int = 7878, settings: Settings
                 "died": f"The query was stopped: it reached the memory cap per query{cap}."}
     try:
         pool = WorkerPool((host, port), app, size=settings.workers, timeout=settings.timeout,
-                          memory=settings.memory, messages=messages, before_fork=lambda p: setattr(app, "pool", p))
+                          memory=settings.memory, messages=messages, before_fork=lambda p: setattr(app, "pool", p),
+                          error_headers={"Access-Control-Allow-Origin": "*"} if settings.cors else None)
     except OSError as exc:
         raise GovkgError(f"cannot listen on {host}:{port}: {exc.strerror or exc}") from None
     return _Server(pool, settings, triples)

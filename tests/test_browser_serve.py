@@ -90,3 +90,72 @@ def test_shared_link_runs_the_query(page):
     assert len(rows) == 2 and "高新社区" in text and "Gaoxin Community" in text
     assert pg.text_content("#note") == "2 rows"
     assert errors == [] and blocked == []
+
+
+# --- issue 19 and 23 L16: the editor knows our prefixes, plain values, example parameters, safe links ----
+
+def _editor_state(pg):
+    """The Run button's state (``query_valid`` / ``query_error``) and how many lines have an error marker."""
+    return (pg.evaluate("() => document.querySelector('.yasqe_queryButton').className").split()[-1],
+            pg.evaluate("() => document.querySelectorAll('.yasqe .parseErrorIcon').length"))
+
+
+def test_typed_query_with_our_prefixes_is_not_an_error(page):
+    pg, blocked, errors = page
+    pg.evaluate("""() => document.querySelector('.CodeMirror').CodeMirror.setValue(
+        'SELECT ?s ?l WHERE { ?s a gk:DemonstrationSite ; rdfs:label ?l } ORDER BY ?l')""")
+    pg.wait_for_timeout(500)
+    assert _editor_state(pg) == ("query_valid", 0)
+    pg.click(".yasqe_queryButton")
+    rows = _table_rows(pg)
+    assert len(rows) == 6 and ["site:gaoxinshequ", "Gaoxin Community"] in rows, rows
+    # an undeclared prefix is still an error
+    pg.evaluate("() => document.querySelector('.CodeMirror').CodeMirror.setValue('SELECT * WHERE { ?s nosuch:p ?o }')")
+    pg.wait_for_timeout(500)
+    assert _editor_state(pg) == ("query_error", 1)
+    assert errors == [] and blocked == []
+
+
+def test_values_are_plain_by_default_with_a_toggle(page):
+    pg, blocked, errors = page
+    pg.evaluate("""() => { const cm = document.querySelector('.CodeMirror').CodeMirror;
+        cm.setValue('SELECT ?l ?b WHERE { site:gaoxinshequ rdfs:label ?l FILTER(LANG(?l) = "zh") BIND(false AS ?b) }');
+        }""")
+    pg.click(".yasqe_queryButton")
+    rows = _table_rows(pg)
+    assert rows == [["高新社区", "false"]], rows
+    pg.click(".yasr .tableControls label.switch")  # "Simple view" off: the RDF syntax of each value
+    pg.wait_for_function("document.querySelector('.yasr table.dataTable tbody td sup') !== null", timeout=10_000)
+    rows = _table_rows(pg)
+    cells = [c for c in rows[0] if c]
+    assert any("@zh" in c for c in cells) and any("xsd:boolean" in c or "XMLSchema#boolean" in c for c in cells), rows
+    assert errors == [] and blocked == []
+
+
+def test_example_parameters_are_fields(page, store):
+    pg, blocked, errors = page
+    pg.select_option("#examples", "claims-of-a-site")
+    field = pg.wait_for_selector("#params input[name='$site']", timeout=10_000)
+    assert field.input_value() == "文山村@zh"
+    rows = _table_rows(pg)
+    assert rows and all(r[0] == "文山村" for r in rows), rows[:3]  # ?site: the first column (simple view: no row numbers)
+    field.fill("角布村@zh")
+    field.press("Enter")
+    pg.wait_for_function("Array.from(document.querySelectorAll('.yasr table.dataTable tbody tr td:nth-child(1)'))"
+                         ".every(td => td.innerText === '角布村')", timeout=30_000)
+    assert "%24site=" in pg.get_attribute("#dl-csv", "href")
+    assert errors == [] and blocked == []
+
+
+def test_javascript_iris_are_never_links(page):
+    pg, blocked, errors = page
+    pg.evaluate("""() => { const cm = document.querySelector('.CodeMirror').CodeMirror;
+        cm.setValue("SELECT ?x ?y WHERE { BIND(IRI(\\"javascript:alert('x')\\") AS ?x) BIND(<https://example.org/a'b> AS ?y) }");
+        }""")
+    pg.click(".yasqe_queryButton")
+    _table_rows(pg)
+    hrefs = pg.eval_on_selector_all(".yasr table.dataTable a", "as => as.map(a => a.getAttribute('href'))")
+    assert hrefs == ["https://example.org/a'b"], hrefs
+    text = pg.inner_text(".yasr table.dataTable tbody")
+    assert "javascript:alert('x')" in text
+    assert errors == [] and blocked == []

@@ -209,6 +209,7 @@ def test_max_rows_cut_keeps_documents_valid(server):
     (SITES_CONSTRUCT, "application/*", "application/n-triples"),
     (SITES_CONSTRUCT, None, "text/turtle"),
     (SITES_ASK, None, "application/sparql-results+json"),
+    (SITES_EN, "application/sparql-results+json;q=NaN, text/csv;q=0.1", "text/csv"),
 ])
 def test_accept_with_q_values_and_wildcards(server, text, accept, expected):
     status, h, _ = get(q(server, text), accept)
@@ -264,7 +265,7 @@ def test_not_utf8_is_400(server):
     assert status == 400
 
 
-# --- strict HTTP/1.1 (h11) -------------------------------------------------------------------
+# --- strict HTTP/1.1 (httptools) ---------------------------------------------------------------
 
 def test_chunked_bodies_are_read(server):
     import requests
@@ -280,12 +281,15 @@ def test_chunked_bodies_are_read(server):
 
 
 @pytest.mark.parametrize("request_bytes, status", [
-    (b"POST /sparql HTTP/1.1\r\nHost: x\r\nContent-Type: application/sparql-query\r\nContent-Length: +6\r\n\r\nASK {}", 400),
+    (b"POST /sparql HTTP/1.1\r\nHost: 127.0.0.1\r\nContent-Type: application/sparql-query\r\nContent-Length: +6\r\n\r\nASK {}", 400),
     (b"GET /health HTTP/1.1\r\n\r\n", 400),
-    (b"GET /health HTTP/1.1\r\nHost: x\r\nX-Big: " + b"a" * (128 << 10) + b"\r\n\r\n", 431),
-    (b"GET /health HTTP/1.1\r\nHost: x\r\nBad Header: 1\r\n\r\n", 400),
+    (b"GET /health HTTP/1.1\r\nHost: 127.0.0.1\r\nX-Big: " + b"a" * (128 << 10) + b"\r\n\r\n", 431),
+    (b"GET /health HTTP/1.1\r\nHost: 127.0.0.1\r\nBad Header: 1\r\n\r\n", 400),
+    (b"POST /sparql HTTP/1.1\r\nHost: 127.0.0.1\r\nTransfer-Encoding: gzip\r\nContent-Length: 6\r\n\r\nASK {}", 400),
+    (b"POST /sparql HTTP/1.1\r\nHost: 127.0.0.1\r\nContent-Length: 6\r\nContent-Length: 6\r\n\r\nASK {}", 400),
+    (b"GET http://127.0.0.1/health HTTP/1.1\r\nHost: 127.0.0.1\r\n\r\n", 200),  # absolute form: served
 ])
-def test_malformed_requests_are_refused(server, request_bytes, status):
+def test_malformed_requests_are_refused_and_absolute_form_served(server, request_bytes, status):
     out = raw(server, request_bytes)
     assert out.startswith(f"HTTP/1.1 {status} ".encode()), out[:200]
 
@@ -316,3 +320,18 @@ def test_batches_join_into_the_whole_document(fmt, text):
     out = []
     n, cut = _write_solutions(s.query(text), fmt, out.append, 3, batch=2)
     assert n == min(3, whole.count(b"<result>") if fmt == "xml" else n) and (cut == ("VALUES" in text))
+
+
+def test_dollar_parameters_bind_variables(server):
+    """``$name=value`` binds ?name before evaluation (as ``govkg query --bind`` does; the query page's example fields)."""
+    text = "SELECT ?s ?site WHERE { ?s a gk:DemonstrationSite ; rdfs:label ?site }"
+    status, _, body = get(q(server, text, ("$site", "文山村@zh")), "application/sparql-results+json")
+    rows = json.loads(body)["results"]["bindings"]
+    assert status == 200 and [r["s"]["value"] for r in rows] == ["https://w3id.org/govkg/id/site/wenshancun"]
+    status, _, body = get(q(server, text, ("$s", f"<{SITE}>")), "application/sparql-results+json")
+    assert status == 200 and {r["site"]["value"] for r in json.loads(body)["results"]["bindings"]} == {
+        "高新社区", "Gaoxin Community"}
+    status, _, body = get(q(server, text, ("$site", "文山村")))
+    assert status == 400 and b"@zh" in body
+    assert get(q(server, text, ("$site", "a@zh"), ("$site", "b@zh")))[0] == 400
+    assert get(q(server, text, ("$no-such", "a@zh")))[0] == 400
