@@ -14,6 +14,7 @@ from rdflib.namespace import DCTERMS, ORG, PROV, SKOS
 from .errors import DataError, Problem
 from .model import Dataset, Entry
 from .namespace import GK, ID, KIND, SCHEMA, SOSA, UNIT
+from .numbers import number_values
 from .resources import bind_prefixes, ontology_graph
 from .slug import slugify
 from .vocab import ENUMS, PERIODS
@@ -121,42 +122,20 @@ def _number(value) -> Literal:
     return Literal(Decimal(repr(value)), datatype=XSD.decimal)
 
 
-_CN_DIGIT = {"零": 0, "〇": 0, "一": 1, "二": 2, "两": 2, "三": 3, "四": 4, "五": 5, "六": 6, "七": 7, "八": 8, "九": 9}
-_CN_UNIT = {"十": 10, "百": 100, "千": 1000}
-_ARABIC = re.compile(r"(?<![0-9.])[0-9]+(?:\.[0-9]+)?(?![0-9]|\.[0-9])")
-_CHINESE = re.compile(r"[零〇一二两三四五六七八九十百千]+")
-
-
-def _cn_value(text: str) -> int | None:
-    """The value of a Chinese numeral below 10,000 (五 5, 十二 12, 两百 200), None if not one."""
-    total, digit = 0, None
-    for ch in text:
-        if ch in _CN_DIGIT:
-            if digit is not None:
-                return None
-            digit = _CN_DIGIT[ch]
-        else:
-            total += (1 if digit is None else digit) * _CN_UNIT[ch]
-            digit = None
-    return total + (digit or 0)
-
-
 def number_tokens(sentence: str) -> list[Decimal]:
-    """The numbers written in ``sentence``: whole Arabic numerals and Chinese numerals.
+    """The numbers written in ``sentence`` (``govkg.numbers.number_values``, shared with the drafter).
 
-    A number is a whole token: ``12`` is not read inside ``112`` and ``1.2`` is one number.
+    A number is a whole token: ``12`` is not read inside ``112`` and ``1.2`` is one number;
+    before 万/亿 it is also read scaled (``1.2万人`` writes 1.2 and 12000).
 
     Examples
     --------
     >>> [str(n) for n in number_tokens("累计开展企业互助112场次,创建五级党建联盟,现有人口1.2万人")]
-    ['112', '5', '1.2']
+    ['112', '5', '1.2', '12000']
+    >>> [str(n) for n in number_tokens("服务一万二千人次,开展活动百余场")]
+    ['12000', '100']
     """
-    found = [(m.start(), Decimal(m.group())) for m in _ARABIC.finditer(sentence)]
-    for m in _CHINESE.finditer(sentence):
-        v = _cn_value(m.group())
-        if v is not None:
-            found.append((m.start(), Decimal(v)))
-    return [n for _, n in sorted(found, key=lambda t: t[0])]
+    return number_values(sentence)
 
 
 def number_in(value, sentences) -> bool:
@@ -553,9 +532,12 @@ class _Compiler:
                 g.add((node, SCHEMA.unitText, t))
         else:
             self.problems.append(e.problem("unit", f"unknown unit '{v['unit']}' (see ontology/units.ttl: {', '.join(sorted(self.units))})"))
-        if e.evidence and not number_in(v["value"], e.evidence):
-            self.problems.append(e.problem("value", f"the number {v['value']} is not written as a number in its evidence sentence "
-                                                    "(a number is a whole token: 12 is not read inside 112 or 12场次 as 1)"))
+        if "value_max" in v:
+            g.add((node, SCHEMA.maxValue, _number(v["value_max"])))
+        for name in ("value", "value_max"):
+            if name in v and e.evidence and not number_in(v[name], e.evidence):
+                self.problems.append(e.problem(name, f"the number {v[name]} is not written as a number in its evidence sentence "
+                                                     "(a number is a whole token: 12 is not read inside 112 or 12场次 as 1)"))
 
     def period(self, e: Entry, node: URIRef) -> None:
         """``sosa:phenomenonTime``: the period phrase as an interval relative to the report's date (derived)."""

@@ -47,7 +47,7 @@ _FIELDS: dict[str, dict[str, str]] = {
         "area_served": "refs:place", "use_inferred": "str", "kind_basis": "kindmap",
     },
     "outcomes": {
-        "value": "number", "unit": "unit", "comparator": "enum:comparator", "measure": "enum:measure",
+        "value": "number", "value_max": "number", "unit": "unit", "comparator": "enum:comparator", "measure": "enum:measure",
         "direction": "enum:direction", "mechanism": "ref:mechanism", "subject": "ref:subject",
         "event": "ref:event", "period": "text2", "same_measure_as": "ref:outcome",
     },
@@ -502,6 +502,17 @@ def _entry(section: str, raw, index: int | None, shown: str, file_source, site_i
         if "id" not in values:
             problems.append(Problem(shown, line, "id", "outcomes need an explicit 'id' (e.g. '<site>-<what>')"))
             bad = True
+        if (values.get("comparator") == "range") != ("value_max" in values):
+            field = "value_max" if "value_max" in values else "comparator"
+            problems.append(Problem(shown, lines.get(field, line), field,
+                                    "a range (2米—4米) is 'comparator: range' with the upper end in 'value_max'; "
+                                    "give both or neither"))
+            bad = True
+        elif "value_max" in values and _is_number(values["value_max"]) and _is_number(values.get("value")) \
+                and not values["value_max"] > values["value"]:
+            problems.append(Problem(shown, lines["value_max"], "value_max", "'value_max' (the upper end of the range) "
+                                    "must be larger than 'value' (its lower end)"))
+            bad = True
         if values.get("measure") == "change" and "direction" not in values:
             problems.append(Problem(shown, lines["measure"], "direction",
                                     "a 'measure: change' outcome needs 'direction: increase', 'decrease' or 'no-change' "
@@ -544,6 +555,10 @@ def _entry(section: str, raw, index: int | None, shown: str, file_source, site_i
 
 
 _DIGIT = re.compile(r"[0-9０-９]")
+
+
+def _is_number(value) -> bool:
+    return isinstance(value, (int, float)) and not isinstance(value, bool)
 #: Characters no text of a data file may hold: C0 controls but tab and newline, DEL, C1 controls
 #: (NEL U+0085 among them), the bidirectional overrides and isolates that make a label read
 #: differently from what it holds, and the invisible ones that make two labels look the same

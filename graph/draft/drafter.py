@@ -113,13 +113,17 @@ def _entry(zh, en, evidence, confidence, notes, **fields) -> dict:
 
 
 def _amount_en(a: Amount, vocab: Vocabulary) -> str:
-    comp = {"more-than": "more than ", "approximately": "about "}.get(a.comparator, "")
-    change = {"decrease": " (fall)", "increase": " (rise)"}.get(a.direction or "", "")
+    comp = {"more-than": "more than ", "approximately": "about ", "less-than": "less than "}.get(a.comparator, "")
+    if a.measure == "change":
+        change = {"decrease": " (fall)", "increase": " (rise)"}.get(a.direction or "", "")
+    else:
+        change = {"decrease": " (down to this level)", "increase": " (up to this level)"}.get(a.direction or "", "")
     from ..errors import GovkgError
     from ..units import format_amount
 
     try:
-        amount = format_amount(a.value, a.unit, lang="en")
+        amount = format_amount(a.value, a.unit, lang="en", comparator="range" if a.value_max is not None else None,
+                               value_max=a.value_max)
     except (GovkgError, KeyError, ValueError):
         amount = f"{a.value:g} {vocab.unit_en.get(a.unit, a.unit)}"
     return f"{comp}{amount}{change}"
@@ -346,8 +350,8 @@ def _draft_sentence(s: Sentence, sec: Section, sd: SiteDraft, sid: str, others, 
         period = {"zh": a.period[0], "en": a.period[1]} if a.period else None
         ident = ids.make("outcome", f"{sid}-{slugify(a.label)[:40]}")
         sd.outcomes.append(_entry(a.label, _amount_en(a, vocab), text, a.confidence, notes, id=ident,
-                                  value=a.value, unit=a.unit,
+                                  value=a.value, value_max=a.value_max, unit=a.unit,
                                   comparator=None if a.comparator == "exactly" else a.comparator,
-                                  measure=None if a.measure == "level" else a.measure,
+                                  measure=None if a.measure == "level" and a.direction is None else a.measure,
                                   direction=a.direction, mechanism=credited, subject=subject, period=period))
         anchors[("outcome", ident)] = a.text
