@@ -172,6 +172,7 @@ def names_entity(label: str, aliases, sentences) -> bool:
 
 
 _ENDS = "。！？!?"
+_SPACES = " \t\u3000\xa0"
 _CLOSERS = "”’」』）)"
 
 
@@ -198,13 +199,21 @@ def sentence_problem(quote: str, text: str) -> str | None:
     (True, True)
     >>> sentence_problem("乙来了", t)
     'a fragment of a sentence of the source (it does not end where the sentence ends)'
+    >>> sentence_problem("丙走了。", "甲来了。\\n  丙走了。  \\n") is None
+    True
     """
     start = text.find(quote)
     if start < 0:
         return "not found verbatim in the source"
     while start >= 0:
-        head_ok = start == 0 or _sentence_end(text, start) or text[start - 1] in "\r\n"
-        tail_ok = _sentence_end(text, start + len(quote))
+        # white space between sentences (an indented paragraph, spaces before a line break) is not part of either
+        a, b = start, start + len(quote)
+        while a > 0 and text[a - 1] in _SPACES:
+            a -= 1
+        while b < len(text) and text[b] in _SPACES:
+            b += 1
+        head_ok = a == 0 or _sentence_end(text, a) or text[a - 1] in "\r\n"
+        tail_ok = _sentence_end(text, b) or _sentence_end(text, start + len(quote))
         if head_ok and tail_ok:
             return None
         first = (head_ok, tail_ok)
@@ -432,7 +441,10 @@ class _Compiler:
         for cls in _CLASSES[e.section]:
             g.add((node, RDF.type, cls))
         if e.section in _TYPE_TABLE:
-            g.add((node, RDF.type, ENUMS[_TYPE_TABLE[e.section]][v["type"]]))
+            table = ENUMS[_TYPE_TABLE[e.section]]
+            if e.section == "site" and v["type"] not in table:  # a draft site typed as an area (model._entry)
+                table = ENUMS["place"]
+            g.add((node, RDF.type, table[v["type"]]))
         values = {**_DEFAULTS.get(e.section, {}), **v}
         for name, rule in _EMIT[e.section].items():
             if name in values:

@@ -5,6 +5,7 @@ from __future__ import annotations
 import re
 from dataclasses import dataclass, field
 
+from ..errors import GovkgError
 from ..slug import slugify
 from .gazetteer import Gazetteer
 from .names import Name, find_mechanisms, propose_kinds, slogan_parts, strip_quotes
@@ -166,8 +167,15 @@ def draft_text(text: str, *, source: dict, gazetteer: Gazetteer | None = None,
     sentences = split_sentences(text)
     _, sections = find_sections(sentences)
     guessed_site = False
+    site_notes_by_name: dict[str, list[str]] = {}
     if not sections:
+        sections, site_notes_by_name = _sections_from_text(sentences)
+    if not sections:  # last resort: the place named most often (a one-character name such as 丙社区)
         sections, guessed_site = _guess_single_site(sentences), True
+    if not sections:
+        raise GovkgError("the report names no community, village, district, county or town that govkg draft can "
+                         "read: name the site and the places above it in a line of the text (e.g. "
+                         "'某区某街道某社区:'), then run govkg draft again. Nothing was written.")
     ids = _Ids()
     anchors: dict[tuple[str, str], str] = {}
     areas: dict[str, dict] = {}
@@ -211,8 +219,10 @@ def draft_text(text: str, *, source: dict, gazetteer: Gazetteer | None = None,
         site_v = _entry(site_place.zh, extra.get("en", f"{_pinyin(site_place.zh[: -len(_suffix(site_place))])} {site_place.en_type}"),
                         site_ev if len(site_ev) > 1 else ev_head, 0.5 if guessed_site else 0.9, site_notes,
                         id=sid, type=extra.get("type", site_place.type), within=parent, headline=headline)
+        site_v["note"] = "; ".join(filter(None, [site_v.get("note"), *site_notes_by_name.get(site_place.zh, ())]))
         if parent is None:
-            site_v["note"] = "; ".join(filter(None, [site_v.get("note"), "no containing area named: fill in 'within'"]))
+            site_v["note"] = "; ".join(filter(None, [site_v.get("note"), "within left for review: the report does not state "
+                                                     "the places above this site next to its name; fill in 'within'"]))
         sd = SiteDraft(site_v)
         sites[sid] = sd
         anchors[("place", sid)] = site_place.zh
@@ -231,6 +241,65 @@ def draft_text(text: str, *, source: dict, gazetteer: Gazetteer | None = None,
             _draft_sentence(s, sec, sd, sid, others, vocab, gaz, ids, anchors, mech_defined, orgs_defined, skipped,
                             place_ids, extra.get(n, []))
     return Draft(dict(source), text, list(areas.values()), sites, skipped, anchors)
+
+
+def _sections_from_text(sentences: list[Sentence]) -> tuple[list[Section], dict[str, list[str]]]:
+    """Sections of a report without heading lines: one per site it names (``sites.find_sites``).
+
+    Each sentence goes to the site it names, else to the site named last before it (the first
+    site for the sentences before any). A report that names no site gets one section for the
+    place it names most (a district, a county), marked for the reviewer.
+    """
+    from .sites import area_fallback, find_sites
+
+    notes: dict[str, list[str]] = {}
+    found = find_sites(sentences)
+    if not found:
+        fb = area_fallback(sentences)
+        if fb is None:
+            return [], notes
+        place, above, s = fb
+        above = tuple(p for p in above if p.type != "province")
+        notes[place.zh] = [f"the report names no community or village: its facts are drafted at {place.zh} "
+                           f"(a {place.type}) for review; move them to the right site, or keep them here only as "
+                           f"the area's own figures (accepting needs a community or village)"]
+        return [Section(s, (*above, place), None, tuple(sentences))], notes
+    heads = {}
+    for m in found:
+        chain = tuple(p for p in m.chain if p.type != "province")
+        heads[m.name] = (m.chain_sentence or m.first, (*chain, Place(m.name, m.type)))
+        n = []
+        if m.compound:
+            n.append("a residential compound (小区): the report names no community or village, so the compound is the site")
+        if not m.chain:
+            elsewhere = [p for p in _places_named(sentences) if p not in m.name]
+            if elsewhere:
+                n.append("places named elsewhere in the text (a headline, a breadcrumb, another paragraph), "
+                         "not next to the site: " + "、".join(elsewhere[:4]))
+        notes[m.name] = n
+    names = list(heads)
+    body: dict[str, list[Sentence]] = {n: [] for n in names}
+    current = names[0]
+    for s in sentences:
+        named = [(s.text.find(n), n) for n in names if n in s.text]
+        if named:
+            current = min(named)[1]
+        body[current].append(s)
+    return [Section(heads[n][0], heads[n][1], None, tuple(body[n])) for n in names], notes
+
+
+def _places_named(sentences: list[Sentence]) -> list[str]:
+    from .sites import AREA_SUFFIXES, parse_chain
+
+    out = []
+    ends = "|".join(s for s, _ in AREA_SUFFIXES)
+    for s in sentences:
+        for m in re.finditer(rf"[\u4e00-\u9fff]{{2,12}}?(?:{ends})", s.text):
+            chain = parse_chain(m.group(0))
+            for p in chain or ():
+                if p.type != "province" and p.zh not in out:
+                    out.append(p.zh)
+    return out
 
 
 def _suffix(p: Place) -> str:
