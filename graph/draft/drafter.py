@@ -177,6 +177,10 @@ def draft_text(text: str, *, source: dict, gazetteer: Gazetteer | None = None,
                          "read: name the site and the places above it in a line of the text (e.g. "
                          "'某区某街道某社区:'), then run govkg draft again. Nothing was written.")
     ids = _Ids()
+    from collections import Counter
+
+    quoted = Counter(strip_quotes(m.group(0)) for m in re.finditer(r"“[^“”\n]{2,16}”", text))
+    repeated = frozenset(q for q, c in quoted.items() if c >= 2)
     anchors: dict[tuple[str, str], str] = {}
     areas: dict[str, dict] = {}
     place_ids: dict[str, str] = {}
@@ -239,7 +243,7 @@ def draft_text(text: str, *, source: dict, gazetteer: Gazetteer | None = None,
                          kinds, None, (note,)))
         for n, s in enumerate(body):
             _draft_sentence(s, sec, sd, sid, others, vocab, gaz, ids, anchors, mech_defined, orgs_defined, skipped,
-                            place_ids, extra.get(n, []))
+                            place_ids, extra.get(n, []), repeated)
     return Draft(dict(source), text, list(areas.values()), sites, skipped, anchors)
 
 
@@ -332,10 +336,10 @@ def _guess_single_site(sentences: list[Sentence]) -> list[Section]:
 
 
 def _draft_sentence(s: Sentence, sec: Section, sd: SiteDraft, sid: str, others, vocab, gaz, ids, anchors,
-                    mech_defined, orgs_defined, skipped, place_ids, extra_mechs=()) -> None:
+                    mech_defined, orgs_defined, skipped, place_ids, extra_mechs=(), repeated=frozenset()) -> None:
     text = s.text
     orgs = find_organizations(text)
-    mechs = find_mechanisms(text, vocab, taken=[(o.start, o.end) for o in orgs])
+    mechs = find_mechanisms(text, vocab, taken=[(o.start, o.end) for o in orgs], repeated=repeated)
     mechs += [m for m in extra_mechs if not any(n.start < m.end and n.end > m.start for n in mechs)]
     # A body the site set up (组建) to do something, with a name of its own, is also that practice.
     for o in orgs:
@@ -393,11 +397,16 @@ def _draft_sentence(s: Sentence, sec: Section, sd: SiteDraft, sid: str, others, 
             if not translated:
                 notes.append(_TRANSLATE)
         mech_defined[key] = ident
-        basis = {k: ("kind of the curated mechanism it is linked to" if known else
-                     "a guess of govkg draft: no word of this kind is in the sentence; check or replace it")
-                 for k in kinds if not any(w in text for w in vocab.kind_words.get(k, ()))}
-        sd.mechanisms.append(_entry(m.text, en, text, m.confidence, notes, id=ident, kinds=kinds,
-                                    kind_basis=basis or None))
+        # a kind only when the report's words name it (a label or keyword of the kind in the sentence);
+        # otherwise the mechanism is left untyped for the reviewer (a draft may be), with a note
+        unnamed = [k for k in kinds if not any(w in text for w in vocab.kind_words.get(k, ()) if len(w) >= 2)]
+        kinds = [k for k in kinds if k not in unnamed]
+        if unnamed:
+            notes = [n for n in notes if not n.startswith(("kind ", "kinds proposed"))]
+            notes.append(("the curated mechanism's kinds " if known else "kinds the drafter would guess ")
+                         + "、".join(unnamed) + " are not named by the sentence's words: left untyped for review"
+                         if not kinds else "kind " + "、".join(unnamed) + " dropped: not named by the sentence's words")
+        sd.mechanisms.append(_entry(m.text, en, text, m.confidence, notes, id=ident, kinds=kinds or None))
         anchors[("mechanism", ident)] = m.text
     amounts, skip = find_amounts(text, vocab)
     skipped.extend((text, k) for k in skip)

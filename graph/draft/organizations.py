@@ -11,7 +11,14 @@ __all__ = ["ORG_SUFFIXES", "find_organizations"]
 #: Endings of an organization's name, the type they suggest, and whether the ending is
 #: specific enough to be read anywhere (False: only after 组建/成立/联合 … or in a list with one).
 ORG_SUFFIXES = (
-    ("党总支", "party-organization", True), ("党支部", "party-organization", True), ("党委", "party-organization", True),
+    ("党总支", "party-organization", True), ("党支部", "party-organization", True), ("党工委", "party-organization", True),
+    ("党委", "party-organization", True), ("党小组", "party-organization", True),
+    ("区委", "party-organization", True), ("县委", "party-organization", True), ("市委", "party-organization", True),
+    ("两委", "government-body", True), ("领导小组", "government-body", True), ("理事会", "association", True),
+    ("业委会", "association", True), ("档案馆", "government-body", True), ("司法所", "government-body", True),
+    ("派出所", "government-body", True), ("物业站", "government-body", True), ("办事处", "government-body", True),
+    ("办公室", "government-body", True), ("平安办", "government-body", True), ("文明办", "government-body", True),
+    ("部", "government-body", False), ("办", "government-body", False),
     ("有限公司", "company", True), ("发展公司", "community-company", True), ("公司", "company", True),
     ("联合会", "association", True), ("协会", "association", True), ("商会", "association", True),
     ("合作社", "association", True), ("研究所", "research-institute", True), ("研究院", "research-institute", True),
@@ -91,8 +98,8 @@ def find_organizations(sentence: str) -> list[Name]:
     for suf, typ, anywhere in ORG_SUFFIXES:
         for m in re.finditer(re.escape(suf), sentence):
             end = m.end()
-            if end < len(sentence) and sentence[end] in "区县镇村会" or not free(m.start(), end):
-                continue
+            if end < len(sentence) and sentence[end] in "区县镇村会网报台刊" or not free(m.start(), end):
+                continue  # 大观区人民政府网, 中山日报: a place or a media outlet, not the body
             start, verb = name_start(sentence, end, m.start(), verbs=_FOUNDING)
             if start >= m.start() and suf not in ("党委", "党总支", "党支部"):
                 continue
@@ -102,6 +109,16 @@ def find_organizations(sentence: str) -> list[Name]:
             if lead and lead.end() <= end - start - len(suf):
                 start += lead.end()
             text = sentence[start:end]
+            if suf == "政府" and not re.search(r"(?:省|市|区|县|镇|乡|街道)(?:人民)?政府$", text):
+                continue  # 构建政府主导…: a government is named by its place
+            if suf in ("部", "办") and (len(text) < 2 or sentence[end:end + 1] in "门分署位队长属件"
+                                       or re.search(r"(?:举|创|承|兴|代|包|督|查|要|多|好|快|难|怎么|内|外|全|干|局|即|级)[部办]$", text)):
+                continue
+            if "和" in text[1:-len(suf)] and len(text) - text.rindex("和") - 1 > len(suf):
+                start += text.rindex("和") + 1  # 司法所和小区业委会: two bodies
+                text = sentence[start:end]
+            if text.startswith(("下设", "设立", "成立", "组建", "各地", "辖区", "有关")):
+                continue
             bare = len(text) <= len(suf)
             if bare and not (typ == "party-organization" and start == clause_start(sentence, start)):
                 continue
