@@ -109,8 +109,18 @@ def _entry(zh, en, evidence, confidence, notes, **fields) -> dict:
     v["confidence"] = round(float(confidence), 2)
     notes = [n for n in dict.fromkeys(notes) if n]
     if notes:
-        v["note"] = "; ".join(notes)
+        # the loader refuses a note holding digits (numbers belong in outcomes): write them in words
+        v["note"] = re.sub(r"[0-9０-９]+", lambda m: _in_words(m.group()), "; ".join(notes))
     return v
+
+
+def _in_words(digits: str) -> str:
+    import cn2an
+
+    try:
+        return cn2an.an2cn(str(int(digits)))
+    except (ValueError, KeyError):
+        return "…"
 
 
 def _amount_en(a: Amount, vocab: Vocabulary) -> str:
@@ -189,20 +199,33 @@ def draft_text(text: str, *, source: dict, gazetteer: Gazetteer | None = None,
     orgs_defined: dict[str, str] = {}
     skipped: list[tuple[str, Skipped]] = []
 
-    def place_id(p: Place) -> tuple[str, dict]:
+    def place_id(p: Place, parent: str | None) -> tuple[str, dict]:
         known = gaz.find("place", p.zh)
         if p.zh in place_ids:
             return place_ids[p.zh], {}
-        ident = ids.make("place", known.id if known else slugify(p.zh))
+        other = None
+        if known is not None and known.within is not None and (parent is None or areas.get(parent, {}).get("zh") != known.within):
+            # a same-name place elsewhere (two villages of one name in two towns): linked only when the
+            # place above it is the curated one's too
+            other, known = known, None
+            parent_zh = areas.get(parent, {}).get("zh")
+            ids.used.setdefault("place", set()).add(other.id)  # its own id, never the curated one's
+            ident = ids.make("place", f"{slugify(p.zh)}-{slugify(parent_zh)}" if parent_zh else slugify(p.zh))
+        else:
+            ident = None
+        ident = ident or ids.make("place", known.id if known else slugify(p.zh))
         place_ids[p.zh] = ident
         extra = {"en": known.en, "type": known.type or p.type, "note": f"linked to curated {known.id} ({known.where.rsplit(':', 1)[0]})"} if known else {}
+        if other is not None:
+            extra["note"] = (f"a curated place of the same name ({other.id}, in {other.within}) is not linked: the report "
+                             f"does not state that this one is in {other.within}; link it by hand if it is the same place")
         return ident, extra
 
     for sec in sections:
         ev_head = sec.heading.text
         parent = None
         for p in sec.chain[:-1]:
-            pid, extra = place_id(p)
+            pid, extra = place_id(p, parent)
             if pid not in areas:
                 en = f"{_pinyin(p.zh[: -len(_suffix(p))])} {p.en_type}"
                 v = _entry(p.zh, extra.get("en", en), ev_head, 0.9 if not guessed_site else 0.5,
@@ -212,7 +235,7 @@ def draft_text(text: str, *, source: dict, gazetteer: Gazetteer | None = None,
                 anchors[("place", pid)] = p.zh
             parent = pid
         site_place = sec.site
-        sid, extra = place_id(site_place)
+        sid, extra = place_id(site_place, parent)
         site_notes = [extra.get("note"), f"type {site_place.type} read from the ending of the name"]
         if guessed_site:
             site_notes.append("the report has no heading naming a site: this site is a guess (the place named most often)")
@@ -316,6 +339,8 @@ def _suffix(p: Place) -> str:
 
 
 _DEMONSTRATIVES = frozenset("该本此这各每全其")
+#: The most outcomes drafted from one sentence: each quotes the whole sentence as its evidence.
+MAX_OUTCOMES_PER_SENTENCE = 60
 
 
 def _guess_single_site(sentences: list[Sentence]) -> list[Section]:
@@ -410,6 +435,15 @@ def _draft_sentence(s: Sentence, sec: Section, sd: SiteDraft, sid: str, others, 
         anchors[("mechanism", ident)] = m.text
     amounts, skip = find_amounts(text, vocab)
     skipped.extend((text, k) for k in skip)
+    if len(amounts) > MAX_OUTCOMES_PER_SENTENCE:
+        # a table or a list pasted as one sentence: each outcome quotes the whole sentence, so drafting
+        # them all would grow with the square of its length; the rest are listed as left out
+        skipped.extend((text, Skipped(a.text, a.start, a.end,
+                                      "not drafted: the sentence holds more numbers than govkg draft drafts from one "
+                                      "sentence (a table or a list written as one sentence): split it into sentences"))
+                       for a in amounts[MAX_OUTCOMES_PER_SENTENCE:])
+        amounts = amounts[:MAX_OUTCOMES_PER_SENTENCE]
+    named = [p for p in others if p.zh in text and sec.site.zh not in text]
     for a in amounts:
         ca, _ = clause_of(text, a.start, a.end)
         head = text[ca:a.start]
@@ -419,7 +453,6 @@ def _draft_sentence(s: Sentence, sec: Section, sd: SiteDraft, sid: str, others, 
                 credited = ident
         notes = list(a.notes)
         subject = None
-        named = [p for p in others if p.zh in text and sec.site.zh not in text]
         if named:
             subject = place_ids.get(named[-1].zh)
             notes.append(f"subject guessed: the sentence is about {named[-1].zh}, not the site itself")

@@ -3,7 +3,9 @@
 from __future__ import annotations
 
 import re
+from bisect import bisect_left
 from dataclasses import dataclass, field
+from functools import lru_cache
 
 from .vocab import Vocabulary
 
@@ -258,7 +260,7 @@ def find_mechanisms(sentence: str, vocab: Vocabulary, *, taken: list[tuple[int, 
             elif a == 0 or sentence[a - 1] in "\n:：":
                 why = "a quoted name heading its sentence"
             elif re.search(rf"(?:\d+|[一二两三四五六七八九十百千]+)[名位支](?:[{_CJK}]{{0,4}})$", sentence[:a]):
-                why = "a named role or team after a count of people (750名小区“红管家”)"
+                why = "a named role or team after a count of people (数百名“红管家”)"
             if why is None or len(inner) < 2 or len(inner) < 3 and not why.startswith("after"):
                 continue
         text = sentence[a:end]
@@ -363,4 +365,12 @@ def _clause(sentence: str, a: int, b: int) -> str:
 
 
 def _in_quotes(sentence: str, pos: int) -> bool:
-    return sentence.count("“", 0, pos) > sentence.count("”", 0, pos)
+    """Whether ``pos`` is inside a “…” quotation (more “ than ” before it), in O(log n) per call."""
+    opens, closes = _quote_marks(sentence)
+    return bisect_left(opens, pos) > bisect_left(closes, pos)
+
+
+@lru_cache(maxsize=32)
+def _quote_marks(sentence: str) -> tuple[list[int], list[int]]:
+    """Offsets of “ and of ” in ``sentence`` (read once per sentence: a long one is not rescanned per name)."""
+    return ([m.start() for m in re.finditer("“", sentence)], [m.start() for m in re.finditer("”", sentence)])

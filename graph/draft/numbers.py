@@ -7,7 +7,10 @@ from dataclasses import dataclass, field
 
 from decimal import Decimal
 
+from bisect import bisect_left
+
 from ..numbers import numerals, parse_numeral
+from .names import _in_quotes, _quote_marks
 from .vocab import Vocabulary
 
 __all__ = ["Amount", "Skipped", "find_amounts", "clause_of", "to_number", "PERIODS"]
@@ -122,13 +125,10 @@ def _quote_around(sentence: str, pos: int) -> str:
     """The quotation “…” holding ``pos``, or '' when it is not quoted."""
     if not _in_quotes(sentence, pos):
         return ""
-    a = sentence.rfind("“", 0, pos)
-    b = sentence.find("”", pos)
-    return sentence[a:b + 1] if b >= 0 else sentence[a:]
-
-
-def _in_quotes(sentence: str, pos: int) -> bool:
-    return sentence.count("“", 0, pos) > sentence.count("”", 0, pos)
+    opens, closes = _quote_marks(sentence)
+    a = opens[bisect_left(opens, pos) - 1]
+    i = bisect_left(closes, pos)
+    return sentence[a:closes[i] + 1] if i < len(closes) else sentence[a:]
 
 
 def find_amounts(sentence: str, vocab: Vocabulary) -> tuple[list[Amount], list[Skipped]]:
@@ -167,7 +167,14 @@ def find_amounts(sentence: str, vocab: Vocabulary) -> tuple[list[Amount], list[S
     units = vocab.unit_texts()
     found: list[Amount] = []
     skipped: list[Skipped] = []
-    consumed = -1  # a range's upper end is read with its lower end
+    consumed = -1
+    # where each period phrase is first written, and where first as a baseline (较去年): read once per sentence
+    periods = []
+    for zh, en in PERIODS:
+        at = sentence.find(zh)
+        if at >= 0:
+            base = re.search(f"[较比与]{zh}", sentence)
+            periods.append((zh, en, at + len(zh), base.end() if base else None))
     for nm in numerals(sentence):
         num, start, end = nm.text, nm.start, nm.end
         if start < consumed:
@@ -328,8 +335,7 @@ def find_amounts(sentence: str, vocab: Vocabulary) -> tuple[list[Amount], list[S
             direction = "decrease" if change.group("verb").startswith(_DECREASE) else "increase"
             measure = "change"
             lo = min(lo, max(ca, start - 8) + change.start())
-        period = next(((zh, en) for zh, en in PERIODS if zh in sentence[:lo]
-                       and not re.search(f"[较比与]{zh}", sentence[:lo])), None)
+        period = next(((zh, en) for zh, en, at, base in periods if at <= lo and (base is None or base > lo)), None)
         # One figure stated for several rates: 实现办结率、满意率100%.
         rates = re.search(r"((?:[\u4e00-\u9fff]{1,4}率、)+[\u4e00-\u9fff]{1,4}率)(?:均|都|达到|达)?$", sentence[ca:lo])
         labels = [sentence[ca:cb]]
@@ -364,8 +370,17 @@ def _own_labels(sentence: str, found: list[Amount]) -> list[Amount]:
         if a.label != sentence[ca:cb]:
             out.append(a)
             continue
-        prev = [b.end for b in found[:n] if b.end <= a.start and b.end > ca]
-        nxt = [b.start for b in found[n + 1:] if b.start >= a.end and b.start < cb]
+        # the amounts are in order: look only at the neighbours inside the clause (linear in a long sentence)
+        prev, k = [], n - 1
+        while k >= 0 and found[k].end > ca:
+            if found[k].end <= a.start:
+                prev.append(found[k].end)
+            k -= 1
+        nxt, k = [], n + 1
+        while k < len(found) and found[k].start < cb:
+            if found[k].start >= a.end:
+                nxt.append(found[k].start)
+            k += 1
         lo = max(prev) if prev else ca
         hi = min(nxt) if nxt else cb
         if prev:
