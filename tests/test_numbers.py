@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import os
+import re
 import subprocess
 import sys
 from decimal import Decimal
@@ -141,3 +142,23 @@ def test_draft_cli_on_the_crashing_numbers(tmp_path):
     r = subprocess.run([sys.executable, "-m", "govkg", "--data", str(tmp_path / "d"), "build", "--include-drafts",
                         "--no-dumps", "-o", str(tmp_path / "b")], capture_output=True, text=True, env=env)
     assert r.returncode == 0, r.stdout + r.stderr
+
+
+_REPORT_ALPHABET = _ALPHABET + "区县镇街道居民小区党支部委员会机制模式议事会服务队“”「」:：\n 　·—、的了在是和开展组建成立推行"
+
+
+@settings(max_examples=60, deadline=None, suppress_health_check=[HealthCheck.too_slow])
+@given(st.text(alphabet=_REPORT_ALPHABET, min_size=1, max_size=120))
+def test_fuzz_draft_text_never_raises_anything_but_govkg_error(text):
+    """No report text makes the drafter fail with anything but a GovkgError (the CLI prints it, no traceback)."""
+    from govkg.draft import draft_text
+    from govkg.errors import GovkgError
+
+    try:
+        d = draft_text(text, source={"id": "fuzz", "zh": "模糊", "en": "Fuzz"})
+    except GovkgError:
+        return
+    for _, _, v in d.entries():
+        for ev in [v["evidence"]] if isinstance(v["evidence"], str) else v["evidence"]:
+            assert ev in text
+        assert not re.search(r"[0-9]", v.get("note", ""))
