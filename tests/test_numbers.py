@@ -54,6 +54,8 @@ def amounts(sentence):
     ("捐款2万,用于修路。", [(2, "wanyuan", "exactly")]),
     ("覆盖1.2万户居民。", [(12000, "hu", "exactly")]),
     ("三分之一的村民,半天完成,两周后。", [(0.3333, "bili", "exactly"), (0.5, "tian", "exactly"), (2, "zhou", "exactly")]),
+    ("经过一个多月的施工,共有19栋楼、1036户居民。", [(1, "geyue", "more-than"), (19, "dong", "exactly"), (1036, "hu", "exactly")]),
+    ("预计共需28万左右。", [(28, "wanyuan", "approximately")]),
 ])
 def test_values_units_and_comparators(sentence, expected):
     assert amounts(sentence)[0] == expected
@@ -83,6 +85,8 @@ def test_level_versus_change(sentence, measure, direction):
 @pytest.mark.parametrize("sentence", [
     "2024年8月12日上午10时,", "拨打12345热线反映问题。", "家住长宁路2222弄3号楼。", "推行“1+N”模式,打造一站式服务。",
     "落实“三必访”制度。", "2022-2025年规划。", "咨询电话0571-88886666。", "构建四级联动体系。",
+    "发布时间:2019-02-25 11:13 浏览:661次", "上午8点43分,到达。", "70周岁以上的老人", "位于草厂四条44号院。",
+    "电线绞缠在一起。", "贯彻中央八项规定精神。",
 ])
 def test_not_numbers(sentence):
     assert amounts(sentence)[0] == []

@@ -25,7 +25,10 @@ _BETWEEN = (("余", "more-than"), ("多", "more-than"))
 _AFTER = (("以上", "more-than"), ("左右", "approximately"), ("以内", "less-than"), ("之内", "less-than"),
           ("以下", "less-than"), ("内", "less-than"))
 #: Measure words that after the numeral 一 are an article ("一支队伍" = "a team"), not a count.
-_CLASSIFIERS = set("支家位个名项批种条所座场次件户栋份期处年天周轮段")
+_CLASSIFIERS = set("支家位个名项批种条所座场次件户栋份期处年天周轮段起")
+#: Set phrases holding a numeral that are names, not counts (中央八项规定, 十四五规划).
+_SET_PHRASES = ("八项规定", "十三五", "十四五", "十二五", "三严三实", "两学一做", "四风", "五位一体", "四个全面",
+                "四个意识", "四个自信", "两个维护", "两个确立", "三会一课", "一站式", "一窗通办", "一网通办", "一网统管")
 #: A move to a level (增加至270个, 提高到去年的28.8万元, 缩短至2小时内) and its direction.
 _LEVEL = re.compile(r"(?P<verb>提升|提高|增加|增长|增|上升|升|下降|降低|降|减少|减|缩短|缩减|压缩)(?:至|到)[^，,；;：:。]{0,6}$")
 #: A change right before the number (下降了28.2%, 减少80%, 加10分, 加宽2米) and its direction.
@@ -197,6 +200,22 @@ def find_amounts(sentence: str, vocab: Vocabulary) -> tuple[list[Amount], list[S
         if digits and len(num) >= 5 and ("热线" in sentence[max(0, start - 6):end + 4] or num in ("12345", "12315", "12348", "110", "120")):
             skipped.append(Skipped(num, start, end, "a hotline number"))
             continue
+        if any(sentence.startswith(p, start) or sentence.startswith(p, max(0, start - 2)) and p in sentence[max(0, start - 2):end + 4]
+               for p in _SET_PHRASES):
+            skipped.append(Skipped(num, start, end, "part of a set phrase (八项规定, 十四五): a name, not a count"))
+            continue
+        if digits and re.search(r"(?:浏览|阅读|点击|访问|阅读量|浏览量|浏览次数)[:：]?\s*$", sentence[max(0, start - 6):start]):
+            skipped.append(Skipped(num, start, end, "a page counter (浏览:…次)"))
+            continue
+        if digits and after[:1] == "分" and re.search(r"[点时]$", sentence[max(0, start - 1):start]):
+            skipped.append(Skipped(num + "分", start, end + 1, "a date or time"))
+            continue
+        if after.startswith(("周岁", "岁")):
+            skipped.append(Skipped(num + after[:2], start, end + 2, "an age"))
+            continue
+        if nm.chinese and re.match(r"[条号巷弄]\s*(?:胡同|巷|街|路|\d)", sentence[end:end + 4]):
+            skipped.append(Skipped(num + after[:1], start, end + 1, "part of a street name or address (草厂四条)"))
+            continue
         if before == "第":
             skipped.append(Skipped(sentence[start - 1:end + 1], start - 1, end, "an ordinal (第…)"))
             continue
@@ -213,13 +232,13 @@ def find_amounts(sentence: str, vocab: Vocabulary) -> tuple[list[Amount], list[S
             skipped.append(Skipped(num + after[:1], start, end + 1,
                                    "a date or time" if after[:1] in "月日时点" else "an address or building number"))
             continue
-        if digits and re.match(r"[号弄栋幢楼室院]", after[:1] or " ") and re.match(r"[号弄栋幢楼室院][楼院室单]", after[:2]):
+        if digits and re.match(r"[号弄][楼院室单]", after[:2]):
             skipped.append(Skipped(num + after[:2], start, end + 2, "an address or building number"))
             continue
         if digits and after[:1] in ("号",):
             skipped.append(Skipped(num + after[:1], start, end + 1, "a date or time"))
             continue
-        if not digits and num in ("一",) and after[:1] in _CLASSIFIERS:
+        if not digits and num in ("一",) and after[:1] in _CLASSIFIERS and not sentence.startswith(("个多月", "个余月"), end):
             skipped.append(Skipped(num + after[:1], start, end + 1, "a classifier phrase (一 as an article): not a count"))
             continue
         if not digits and (after.startswith("之一") or before == "之"):
@@ -231,6 +250,9 @@ def find_amounts(sentence: str, vocab: Vocabulary) -> tuple[list[Amount], list[S
         comparator, notes = "exactly", []
         between = next(((w, c) for w, c in _BETWEEN if sentence.startswith(w, pos)), None)
         unit_text = next((u for u in units if sentence.startswith(u, pos)), None)
+        late_month = sentence.startswith(("个多月", "个余月"), pos) and "个月" in vocab.units
+        if late_month:  # 一个多月: more than a month (余/多 inside the unit 个月)
+            unit_text, comparator = "个月", "more-than"
         if unit_text is None and between:
             unit_text = next((u for u in units if sentence.startswith(u, pos + len(between[0]))), None)
             if unit_text is not None:
@@ -258,7 +280,7 @@ def find_amounts(sentence: str, vocab: Vocabulary) -> tuple[list[Amount], list[S
                 value, unit_text = _plain(nm.value * nm.multiplier), rest
                 pos += 1
                 notes.append(f"written with {mult}: the value is in {rest}")
-            elif mult == "万" and re.search("[捐资款费投筹元收入金]", clause):
+            elif mult == "万" and re.search("[捐资款费投筹元收入金需花价付支]", clause):
                 unit_text = "万元"
                 notes.append("a bare 万 read as 万元 (the clause is about money): check the unit")
             else:
@@ -271,6 +293,8 @@ def find_amounts(sentence: str, vocab: Vocabulary) -> tuple[list[Amount], list[S
             elif digits:
                 skipped.append(Skipped(num, start, end, "part of a slogan (…+…) without a unit"))
             continue
+        elif late_month:
+            stop = pos + 3  # 个多月
         else:
             stop = end if late_unit else pos + len(unit_text)
         unit = vocab.units[unit_text]
