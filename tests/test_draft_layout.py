@@ -40,3 +40,32 @@ def test_a_site_without_stated_places_is_written_and_cannot_be_accepted_without_
     # the rest of the batch was not written either: the site is still a draft
     doc = yaml.safe_load((drafted / "sites" / "jufengyuanshequ.yaml").read_text(encoding="utf-8"))
     assert doc["site"]["status"] == "draft"
+
+
+@pytest.mark.parametrize("sentence, names", [
+    ("2021年5月,农业农村部与腾讯公司签署协议。", {"农业农村部", "腾讯公司"}),
+    ("社区邀请北京中路街道办事处物业站、司法所和小区业委会相关负责人参加。", {"北京中路街道办事处物业站", "司法所", "小区业委会"}),
+    ("在每个网格内成立党小组,实现全覆盖。", {"党小组"}),
+    ("成立由副书记任组长的加强城市社区社会治理工作领导小组。", {"加强城市社区社会治理工作领导小组"}),
+    ("来源:大观区人民政府网 发布时间:2019-02-25", set()),
+    ("协调区级部门领办“难事清单”。", set()),
+])
+def test_organizations_by_what_the_text_says(sentence, names):
+    from govkg.draft.organizations import find_organizations
+
+    assert {n.text for n in find_organizations(sentence)} == names
+
+
+@pytest.mark.parametrize("sentence, names", [
+    ("通过召开5次湾子会,开展3轮入户走访,议定项目。", {"湾子会", "入户走访"}),
+    ("征求群众意见商定“实事清单”、发动各方力量认领“好事清单”。", {"“实事清单”", "“好事清单”"}),
+    ("并选聘750名小区“红管家”全天候响应居民诉求。", {"“红管家”"}),
+    ("建立“日报告”“周通报”和驻点督导制度,组建督导专班。", {"“日报告”", "“周通报”", "驻点督导制度", "督导专班"}),
+    ("打通服务群众“神经末梢”,织密“一张网”。", set()),
+    ("他说:“小区停车位太少,业主回来晚点。”", set()),
+])
+def test_mechanisms_by_what_the_text_says(sentence, names):
+    from govkg.draft.names import find_mechanisms
+    from govkg.draft.vocab import vocabulary
+
+    assert {n.text for n in find_mechanisms(sentence, vocabulary())} == names
