@@ -63,6 +63,8 @@ def test_organizations_by_what_the_text_says(sentence, names):
     ("建立“日报告”“周通报”和驻点督导制度,组建督导专班。", {"“日报告”", "“周通报”", "驻点督导制度", "督导专班"}),
     ("打通服务群众“神经末梢”,织密“一张网”。", set()),
     ("他说:“小区停车位太少,业主回来晚点。”", set()),
+    ("配备云图书角、母婴室、“同心园”党群共建室、便民活动室等。", {"“同心园”党群共建室"}),
+    ("“文明中国”主题采访报道组走进小院。", set()),
 ])
 def test_mechanisms_by_what_the_text_says(sentence, names):
     from govkg.draft.names import find_mechanisms

@@ -20,7 +20,7 @@ MECHANISM_SUFFIXES = (
     "实践站", "专班", "制度", "清单", "共建室", "议事点", "评议会", "感知网络",
 )
 #: Endings allowed right after a quoted name (“清泉夜话”议事会, “三进”工作, “洁净家园”建设).
-_QUOTE_SUFFIXES = MECHANISM_SUFFIXES + ("工作", "理念", "建设", "活动", "项目", "服务阵地", "阵地", "党群共建室")
+_QUOTE_SUFFIXES = tuple(x for x in MECHANISM_SUFFIXES if x != "小程序") + ("工作", "理念", "建设", "活动", "项目", "服务阵地", "阵地", "党群共建室")
 #: Verbs that introduce a practice the site runs (探索“积分超市”, 创新“邻里守望”).
 PRACTICE_VERBS = (
     "探索推进", "探索", "创新", "打造", "创立", "创建", "建立", "构建", "推行", "推进", "落实", "实施", "开展",
@@ -241,6 +241,8 @@ def find_mechanisms(sentence: str, vocab: Vocabulary, *, taken: list[tuple[int, 
         verb = _verb_before(sentence, a)
         if _blocked_before(sentence, a):
             continue
+        if sentence.startswith(("系列报道", "主题采访", "系列活动报道"), b):
+            continue  # the name of a news series or campaign (“文明中国”主题采访)
         if _figure_of_speech(inner) or re.search(r"[，,。？?！!；;：:…]", inner) \
                 or end == b and re.fullmatch(r"[\d+＋NnA-Za-z ]+", inner):
             continue  # a quoted remark, a figure of speech, a bare slogan (1+N)
@@ -286,7 +288,7 @@ def find_mechanisms(sentence: str, vocab: Vocabulary, *, taken: list[tuple[int, 
                 text = sentence[start:end]
             if re.search(r"\d", text) or "“" in text or "”" in text or text.startswith("的") or _in_quotes(sentence, start):
                 continue
-            if _vague(text):
+            if _vague(text) or text == suf:
                 continue
             kinds, note = propose_kinds(text, _clause(sentence, start, end), vocab)
             out.append(Name(text, start, end, f"name ending in {suf}", 0.7 if verb else 0.5, kinds, None, (note,)))
@@ -337,6 +339,10 @@ def slogan_parts(sentences: list[str]) -> list[tuple[int, str, int]]:
     return out
 
 
+#: Rooms and equipment listed beside a practice (母婴室, 便民活动室): a facility, not a practice.
+_FACILITIES = ("阅览室", "会议室", "活动室", "大厅", "空间", "母婴室", "图书角", "书角", "卫生间", "停车场", "广场", "窗口")
+
+
 def _list_mates(sentence: str, found: list[Name], vocab: Vocabulary, free) -> list[Name]:
     """Items of an enumeration (甲、乙、丙等…项目) whose other items are drafted names."""
     extra = []
@@ -351,7 +357,8 @@ def _list_mates(sentence: str, found: list[Name], vocab: Vocabulary, free) -> li
         start, verb = name_start(sentence, b0, b0 - 1)
         items[0] = (max(a0, start), b0)
         for a, b in items:
-            if b - a >= 3 and free(a, b) and not any(n.start < b and n.end > a for n in found + extra):
+            if b - a >= 3 and free(a, b) and not any(n.start < b and n.end > a for n in found + extra) \
+                    and not sentence[a:b].endswith(_FACILITIES):
                 kinds, note = propose_kinds(sentence[a:b], _clause(sentence, a, b), vocab)
                 extra.append(Name(sentence[a:b], a, b, "item of a list whose other items are names", 0.5, kinds, None, (note,)))
     return extra
