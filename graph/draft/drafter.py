@@ -307,10 +307,16 @@ def _sections_from_text(sentences: list[Sentence]) -> tuple[list[Section], dict[
     names = list(heads)
     body: dict[str, list[Sentence]] = {n: [] for n in names}
     current = names[0]
+    known, longest = set(names), max(map(len, names))
     for s in sentences:
-        named = [(s.text.find(n), n) for n in names if n in s.text]
-        if named:
-            current = min(named)[1]
+        # the first site named in the sentence: every name ends in a site ending, so look back from each
+        # ending for a known name (linear in the sentence, whatever the number of sites)
+        for m in re.finditer("居民区|社区|小区|村", s.text):
+            hit = next((s.text[a:m.end()] for a in range(max(0, m.end() - longest), m.end() - 1)
+                        if s.text[a:m.end()] in known), None)
+            if hit:
+                current = hit
+                break
         body[current].append(s)
     return [Section(heads[n][0], heads[n][1], None, tuple(body[n])) for n in names], notes
 
