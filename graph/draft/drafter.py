@@ -291,7 +291,7 @@ def _sections_from_text(sentences: list[Sentence]) -> tuple[list[Section], dict[
                            f"(a {place.type}) for review; move them to the right site, or keep them here only as "
                            f"the area's own figures (accepting needs a community or village)"]
         return [Section(s, (*above, place), None, tuple(sentences))], notes
-    heads = {}
+    heads, placed = {}, None
     for m in found:
         chain = tuple(p for p in m.chain if p.type != "province")
         heads[m.name] = (m.chain_sentence or m.first, (*chain, Place(m.name, m.type)))
@@ -299,7 +299,9 @@ def _sections_from_text(sentences: list[Sentence]) -> tuple[list[Section], dict[
         if m.compound:
             n.append("a residential compound (小区): the report names no community or village, so the compound is the site")
         if not m.chain:
-            elsewhere = [p for p in _places_named(sentences) if p not in m.name]
+            if placed is None:
+                placed = _places_named(sentences)  # read once for all sites
+            elsewhere = [p for p in placed if p not in m.name]
             if elsewhere:
                 n.append("places named elsewhere in the text (a headline, a breadcrumb, another paragraph), "
                          "not next to the site: " + "、".join(elsewhere[:4]))
