@@ -54,6 +54,7 @@ class SiteMention:
     first: Sentence | None = None
     chain_sentence: Sentence | None = None
     count: int = 0
+    index: int = 0
     compound: bool = False
     notes: list[str] = field(default_factory=list)
 
@@ -244,8 +245,7 @@ def find_sites(sentences: list[Sentence]) -> list[SiteMention]:
         for name, typ, chain, compound in _mentions(s):
             m = found.get(name)
             if m is None:
-                m = found[name] = SiteMention(name, typ, first=s, compound=compound)
-                m.index = n
+                m = found[name] = SiteMention(name, typ, first=s, index=n, compound=compound)
             m.count += 1
             if len(chain) > len(m.chain):
                 m.chain, m.chain_sentence = chain, s
@@ -262,8 +262,6 @@ def area_fallback(sentences: list[Sentence]) -> tuple[Place, tuple[Place, ...], 
     cpca (a gazetteer of China's administrative divisions) confirms a district or county and
     the city above it; towns and subdistricts are read from their endings.
     """
-    import warnings
-
     counts: dict[str, tuple[int, tuple[Place, ...], Sentence]] = {}
     for s in sentences:
         for m in re.finditer(rf"(?:[{_CJK}]{{1,8}}?(?:{_AREA_RE}))+", s.text):
@@ -281,9 +279,7 @@ def area_fallback(sentences: list[Sentence]) -> tuple[Place, tuple[Place, ...], 
     if not counts:
         return None
     order = {"town": 0, "subdistrict": 0, "district": 1, "development-zone": 1, "city": 2}
-    with warnings.catch_warnings():
-        warnings.simplefilter("ignore")
-        name, (c, chain, s) = min(counts.items(), key=lambda kv: (-kv[1][0], order.get(kv[1][1][-1].type, 3)))
+    _, (_, chain, s) = min(counts.items(), key=lambda kv: (-kv[1][0], order.get(kv[1][1][-1].type, 3)))
     return chain[-1], chain[:-1], s
 
 
