@@ -71,3 +71,18 @@ def test_mechanisms_by_what_the_text_says(sentence, names):
     from govkg.draft.vocab import vocabulary
 
     assert {n.text for n in find_mechanisms(sentence, vocabulary())} == names
+
+
+@pytest.mark.parametrize("text, sites", [
+    ("近日,隆德县城关镇咀头村党支部书记介绍经验。", [("咀头村", ["隆德县", "城关镇"])]),
+    ("该村党支部召开会议。咀头村党支部书记说。", [("咀头村", [])]),  # a rare name jieba tags as a verb
+    ("黄河厂社区召开社区评议会。黄河厂社区很好。", [("黄河厂社区", [])]),  # 召开社区 is no site
+    ("加强城市社区治理,打造五好社区。", []),
+    ("近日,西安市碑林区张家村街道科研社区召开会议。", [("科研社区", ["西安市", "碑林区", "张家村街道"])]),
+    ("中山市南区街道环城社区党委书记说。", [("环城社区", ["中山市", "南区街道"])]),
+])
+def test_sites_and_their_places_from_running_text(text, sites):
+    from govkg.draft.sentences import split_sentences
+    from govkg.draft.sites import find_sites
+
+    assert [(m.name, [p.zh for p in m.chain]) for m in find_sites(split_sentences(text))] == sites
