@@ -295,6 +295,7 @@ def test_a_report_without_headings_or_places_above(tmp_path):
     out = tmp_path / "d"
     r = run("draft", str(p), "-o", str(out), "--title", "示例/Example")
     assert r.exit_code == 0, r.output
+    assert "the places above 聚丰苑社区: 'within' is left for the review" in r.output
     r = run("--data", str(out), "build", "--include-drafts", "--no-dumps", "-o", str(tmp_path / "b"),
             env={"GOVKG_SOURCES": str(tmp_path)})
     assert r.exit_code == 0, r.output
