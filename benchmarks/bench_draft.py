@@ -1,6 +1,13 @@
-"""Quality of `govkg draft` on the Haikou report, measured against the curated data (not a test).
+"""Quality of `govkg draft` on the Haikou report (against the curated data) and on a devset of real reports (not a test).
 
 Run:  python3 benchmarks/bench_draft.py [--text PATH] [--data DIR]
+      python3 benchmarks/bench_draft.py --devset ../shared/devset [--no-build] [--only SLUG] [-v]
+
+With ``--devset`` every ``*.txt`` of the folder is drafted (without its ``# source:`` line) and
+scored against its ``*.gold.yaml`` by the rules of the devset's README (benchmarks/draft_devset.py):
+numbers, mechanisms and organizations recall and precision, comparator right, evidence whole
+sentences, and whether each draft builds with ``govkg build --include-drafts``; one line per text
+and the totals, then the Haikou report's figures as below.
 
 The drafter's gazetteer is built from the curated data WITHOUT the entries of the Haikou report
 (otherwise every name would be found by looking it up). Figures per category:
@@ -62,7 +69,23 @@ def main(argv=None) -> int:
     ap = argparse.ArgumentParser(description=__doc__.splitlines()[0])
     ap.add_argument("--text", type=Path, default=DEFAULT_TEXT, help="the Haikou report's text")
     ap.add_argument("--data", type=Path, default=ROOT / "data", help="the curated data")
+    ap.add_argument("--devset", type=Path, help="a folder of real reports with gold files (../shared/devset)")
+    ap.add_argument("--no-build", action="store_true", help="with --devset: do not build each draft")
+    ap.add_argument("--only", help="with --devset: only the texts whose name holds this")
+    ap.add_argument("-v", "--verbose", action="store_true", help="with --devset: list what was missed or wrong")
     args = ap.parse_args(argv)
+    if args.devset is not None:
+        sys.path.insert(0, str(ROOT / "benchmarks"))
+        from draft_devset import print_scores, score_devset
+
+        if not args.devset.is_dir():
+            print(f"devset folder not found: {args.devset}")
+            return 2
+        print(f"govkg draft on the development set {args.devset} (scored by its README's rules)\n")
+        print_scores(score_devset(args.devset, build=not args.no_build, only=args.only), verbose=args.verbose)
+        if args.only:
+            return 0
+        print()
     if not args.text.is_file():
         print(f"report text not found: {args.text} (pass --text)")
         return 2

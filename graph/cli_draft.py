@@ -48,6 +48,13 @@ def draft(ctx, report, out_dir, source_id, title, publisher, date, url, copy_tex
     click.echo(f"drafted {len(d.sites)} sites, {len(d.areas)} areas, {n['organizations']} organizations, "
                f"{n['mechanisms']} mechanisms, {n['outcomes']} outcomes; {len(d.skipped)} numbers left out "
                f"(dates, ordinals, phone numbers …)")
+    open_ = [sd.site["zh"] for sd in d.sites.values() if not sd.site.get("within")]
+    if open_:
+        click.echo(f"note: the report does not state the places above {'、'.join(open_[:5])}"
+                   f"{' …' if len(open_) > 5 else ''}: 'within' is left for the review (accepting a site needs it)")
+    untyped = n["mechanisms"] and sum(1 for sd in d.sites.values() for m in sd.mechanisms if "zh" in m and not m.get("kinds"))
+    if untyped:
+        click.echo(f"note: {untyped} mechanisms are left untyped (the report's words name no kind): choose their kinds in the review")
     if not copy_text:
         click.echo(f"note: set GOVKG_SOURCES={report.resolve().parent} so that build and review find the text")
     click.echo(f"next: govkg review {out_dir} --serve")

@@ -14,6 +14,7 @@ from rdflib.namespace import DCTERMS, ORG, PROV, SKOS
 from .errors import DataError, Problem
 from .model import Dataset, Entry
 from .namespace import GK, ID, KIND, SCHEMA, SOSA, UNIT
+from .numbers import number_values
 from .resources import bind_prefixes, ontology_graph
 from .slug import slugify
 from .vocab import ENUMS, PERIODS
@@ -121,42 +122,20 @@ def _number(value) -> Literal:
     return Literal(Decimal(repr(value)), datatype=XSD.decimal)
 
 
-_CN_DIGIT = {"零": 0, "〇": 0, "一": 1, "二": 2, "两": 2, "三": 3, "四": 4, "五": 5, "六": 6, "七": 7, "八": 8, "九": 9}
-_CN_UNIT = {"十": 10, "百": 100, "千": 1000}
-_ARABIC = re.compile(r"(?<![0-9.])[0-9]+(?:\.[0-9]+)?(?![0-9]|\.[0-9])")
-_CHINESE = re.compile(r"[零〇一二两三四五六七八九十百千]+")
-
-
-def _cn_value(text: str) -> int | None:
-    """The value of a Chinese numeral below 10,000 (五 5, 十二 12, 两百 200), None if not one."""
-    total, digit = 0, None
-    for ch in text:
-        if ch in _CN_DIGIT:
-            if digit is not None:
-                return None
-            digit = _CN_DIGIT[ch]
-        else:
-            total += (1 if digit is None else digit) * _CN_UNIT[ch]
-            digit = None
-    return total + (digit or 0)
-
-
 def number_tokens(sentence: str) -> list[Decimal]:
-    """The numbers written in ``sentence``: whole Arabic numerals and Chinese numerals.
+    """The numbers written in ``sentence`` (``govkg.numbers.number_values``, shared with the drafter).
 
-    A number is a whole token: ``12`` is not read inside ``112`` and ``1.2`` is one number.
+    A number is a whole token: ``12`` is not read inside ``112`` and ``1.2`` is one number;
+    before 万/亿 it is also read scaled (``1.2万人`` writes 1.2 and 12000).
 
     Examples
     --------
     >>> [str(n) for n in number_tokens("累计开展企业互助112场次,创建五级党建联盟,现有人口1.2万人")]
-    ['112', '5', '1.2']
+    ['112', '5', '1.2', '12000']
+    >>> [str(n) for n in number_tokens("服务一万二千人次,开展活动百余场")]
+    ['12000', '100']
     """
-    found = [(m.start(), Decimal(m.group())) for m in _ARABIC.finditer(sentence)]
-    for m in _CHINESE.finditer(sentence):
-        v = _cn_value(m.group())
-        if v is not None:
-            found.append((m.start(), Decimal(v)))
-    return [n for _, n in sorted(found, key=lambda t: t[0])]
+    return number_values(sentence)
 
 
 def number_in(value, sentences) -> bool:
@@ -193,6 +172,7 @@ def names_entity(label: str, aliases, sentences) -> bool:
 
 
 _ENDS = "。！？!?"
+_SPACES = " \t\u3000\xa0"
 _CLOSERS = "”’」』）)"
 
 
@@ -219,13 +199,21 @@ def sentence_problem(quote: str, text: str) -> str | None:
     (True, True)
     >>> sentence_problem("乙来了", t)
     'a fragment of a sentence of the source (it does not end where the sentence ends)'
+    >>> sentence_problem("丙走了。", "甲来了。\\n  丙走了。  \\n") is None
+    True
     """
     start = text.find(quote)
     if start < 0:
         return "not found verbatim in the source"
     while start >= 0:
-        head_ok = start == 0 or _sentence_end(text, start) or text[start - 1] in "\r\n"
-        tail_ok = _sentence_end(text, start + len(quote))
+        # white space between sentences (an indented paragraph, spaces before a line break) is not part of either
+        a, b = start, start + len(quote)
+        while a > 0 and text[a - 1] in _SPACES:
+            a -= 1
+        while b < len(text) and text[b] in _SPACES:
+            b += 1
+        head_ok = a == 0 or _sentence_end(text, a) or text[a - 1] in "\r\n"
+        tail_ok = _sentence_end(text, b) or _sentence_end(text, start + len(quote))
         if head_ok and tail_ok:
             return None
         first = (head_ok, tail_ok)
@@ -453,7 +441,10 @@ class _Compiler:
         for cls in _CLASSES[e.section]:
             g.add((node, RDF.type, cls))
         if e.section in _TYPE_TABLE:
-            g.add((node, RDF.type, ENUMS[_TYPE_TABLE[e.section]][v["type"]]))
+            table = ENUMS[_TYPE_TABLE[e.section]]
+            if e.section == "site" and v["type"] not in table:  # a draft site typed as an area (model._entry)
+                table = ENUMS["place"]
+            g.add((node, RDF.type, table[v["type"]]))
         values = {**_DEFAULTS.get(e.section, {}), **v}
         for name, rule in _EMIT[e.section].items():
             if name in values:
@@ -563,9 +554,12 @@ class _Compiler:
                 g.add((node, SCHEMA.unitText, t))
         else:
             self.problems.append(e.problem("unit", f"unknown unit '{v['unit']}' (see ontology/units.ttl: {', '.join(sorted(self.units))})"))
-        if e.evidence and not number_in(v["value"], e.evidence):
-            self.problems.append(e.problem("value", f"the number {v['value']} is not written as a number in its evidence sentence "
-                                                    "(a number is a whole token: 12 is not read inside 112 or 12场次 as 1)"))
+        if "value_max" in v:
+            g.add((node, SCHEMA.maxValue, _number(v["value_max"])))
+        for name in ("value", "value_max"):
+            if name in v and e.evidence and not number_in(v[name], e.evidence):
+                self.problems.append(e.problem(name, f"the number {v[name]} is not written as a number in its evidence sentence "
+                                                     "(a number is a whole token: 12 is not read inside 112 or 12场次 as 1)"))
 
     def period(self, e: Entry, node: URIRef) -> None:
         """``sosa:phenomenonTime``: the period phrase as an interval relative to the report's date (derived)."""

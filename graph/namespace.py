@@ -36,6 +36,7 @@ class GK(DefinedNamespace):
     GovernmentBody: URIRef
     Increase: URIRef
     IndustrialPark: URIRef
+    LessThan: URIRef
     Level: URIRef
     MeasureType: URIRef
     Mechanism: URIRef
@@ -50,6 +51,7 @@ class GK(DefinedNamespace):
     NoChange: URIRef
     Outcome: URIRef
     PartyOrganization: URIRef
+    Range: URIRef
     ResearchInstitute: URIRef
     ResidentGroup: URIRef
     School: URIRef

@@ -199,7 +199,7 @@ def _en_number(x: Fraction) -> str:
     return format_decimal(_decimal(x), locale="en", decimal_quantization=False)
 
 
-def format_amount(value, unit, lang: str = "en", comparator=None) -> str:
+def format_amount(value, unit, lang: str = "en", comparator=None, value_max=None) -> str:
     """An amount written as a reader of ``lang`` would write it.
 
     Chinese keeps the report's unit and style (606万元, 1500余亩, 超过90%, 约50人); English
@@ -242,22 +242,32 @@ def format_amount(value, unit, lang: str = "en", comparator=None) -> str:
     '33%'
     >>> format_amount(1, "hu")
     '1 household'
+    >>> format_amount(40, "万元", comparator="range", value_max=50), format_amount(2, "小时", comparator="less-than")
+    ('400,000 to 500,000 yuan', 'less than 2 hours')
     """
     u, x, comp = _unit(unit), _number(value), _comparator(comparator)
+    if (comp == GK.Range) != (value_max is not None):
+        raise GovkgError("a range needs comparator 'range' and its upper end (value_max); give both or neither")
+    top = None if value_max is None else _number(value_max)
     if lang == "zh":
         n = _zh_number(x)
         if comp == GK.MoreThan:
             return f"超过{n}{u.text}" if u.symbol == "%" else f"{n}余{u.text}"
+        if comp == GK.LessThan:
+            return f"不足{n}{u.text}"
+        if comp == GK.Range:
+            return f"{n}{u.text}至{_zh_number(top)}{u.text}"
         return f"约{n}{u.text}" if comp == GK.Approximately else f"{n}{u.text}"
     if lang != "en":
         raise GovkgError(f"Unknown language {lang!r}: use 'en' or 'zh'")
     if str(u.base).startswith(str(UNIT._NS)) and u.base != u.iri:  # 万元 -> 元, 万人 and 名 -> 人
         x, u = x * u.factor, _unit(u.base)
-    n = _en_number(x)
+        top = None if top is None else top * _unit(unit).factor
+    n = _en_number(x) if top is None else f"{_en_number(x)} to {_en_number(top)}"
     if u.symbol == "%":
         text = f"{n}%"
     elif u.symbol:
         text = f"{n} {u.symbol}"
     else:
         text = f"{n} {u.en_singular if x == 1 else u.en}"
-    return text if comp in (None, GK.Exactly) else f"{_comparator_words()[comp]} {text}"
+    return text if comp in (None, GK.Exactly, GK.Range) else f"{_comparator_words()[comp]} {text}"

@@ -269,7 +269,8 @@ class _Classes:
 
 
 def _alternative_test(shapes: Graph, alt, var: str, classes: _Classes) -> str:
-    """A SPARQL expression true when ``var`` conforms to ``alt`` (a shape of one sh:class or sh:datatype)."""
+    """A SPARQL expression true when ``var`` conforms to ``alt`` (a shape of one sh:class or sh:datatype, or a
+    path with sh:minCount 1 or sh:hasValue)."""
     from rdflib import RDF
 
     preds = {p for p in shapes.predicates(alt, None) if p != RDF.type}
@@ -277,6 +278,11 @@ def _alternative_test(shapes: Graph, alt, var: str, classes: _Classes) -> str:
         return classes.member(var, shapes.value(alt, SH["class"]))
     if preds == {SH.datatype}:
         return f"(isLiteral({var}) && DATATYPE({var}) = {_nt(shapes.value(alt, SH.datatype))})"
+    path = shapes.value(alt, SH.path)
+    if isinstance(path, URIRef) and preds == {SH.path, SH.minCount} and int(shapes.value(alt, SH.minCount)) == 1:
+        return f"EXISTS {{ {var} {_nt(path)} [] }}"  # a draft site without 'within': [path minCount 1] or …
+    if isinstance(path, URIRef) and preds == {SH.path, SH.hasValue}:
+        return f"EXISTS {{ {var} {_nt(path)} {_nt(shapes.value(alt, SH.hasValue))} }}"
     raise NotImplementedError(f"sh:or alternative with {sorted(map(str, preds))}")
 
 

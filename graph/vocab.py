@@ -39,7 +39,8 @@ ORG_TYPES = {
     "industrial-park": GK.IndustrialPark,
 }
 #: ``comparator`` of an outcome -> individual.
-COMPARATORS = {"exactly": GK.Exactly, "more-than": GK.MoreThan, "approximately": GK.Approximately}
+COMPARATORS = {"exactly": GK.Exactly, "more-than": GK.MoreThan, "approximately": GK.Approximately,
+               "less-than": GK.LessThan, "range": GK.Range}
 #: ``measure`` of an outcome -> individual.
 MEASURES = {"level": GK.Level, "change": GK.Change}
 #: ``direction`` of a change or a claim -> individual.

@@ -124,7 +124,8 @@ def test_accept_edit_reject_are_saved_into_the_yaml(served, open_page):
     d = doc(folder)
     out98 = next(v for v in d["outcomes"] if v["value"] == 98)["id"]
     out45 = next(v for v in d["outcomes"] if v["value"] == 45)["id"]
-    mech = next(v for v in d["mechanisms"] if v.get("zh") == "“1+N”")["id"]
+    # an outcome nothing refers to (“1+N”, rejected here before issue 18, is no longer drafted: a bare slogan)
+    mech = next(v for v in d["outcomes"] if v["value"] == 1200)["id"]
     o = open_page(url, url)
     fill_source(o)
     o.card(out98).locator("button.accept").click()
@@ -141,7 +142,7 @@ def test_accept_edit_reject_are_saved_into_the_yaml(served, open_page):
     assert next(v for v in d["outcomes"] if v["id"] == out98)["status"] == "accepted"
     e45 = next(v for v in d["outcomes"] if v["id"] == out45)
     assert e45["en"] == "Disputes resolved by the Qingquan evening-talk council" and e45["status"] == "accepted"
-    assert not any(v.get("id") == mech for v in d["mechanisms"])
+    assert not any(v.get("id") == mech for v in d["outcomes"])
     assert o.errors == [] and o.blocked == []
     # a reload shows the saved state
     o.page.reload()
@@ -201,18 +202,14 @@ def test_source_fields_must_be_filled_before_acceptance(served, open_page):
     assert [e for e in o.errors if "status of 400" not in e] == [] and o.blocked == []  # the refusal was a 400
 
 
-def test_replace_a_guessed_kind(served, open_page):
+def test_give_an_untyped_mechanism_its_kind(served, open_page):
     folder, url = served
     site = yaml.safe_load((folder / "sites" / "liushucun.yaml").read_text(encoding="utf-8"))
-    m = next(v for v in site["mechanisms"] if v.get("kind_basis"))
-    (old,) = m["kinds"]
+    m = next(v for v in site["mechanisms"] if v.get("zh") and not v.get("kinds"))  # the words name no kind (issue 18)
     o = open_page(url, url)
     fill_source(o)
     c = o.card(m["id"])
     c.locator("button.edit").click()
-    guess = c.locator(f"input[name=basis-{old}]")  # the drafter's English guess is a hint, not a value kept
-    assert guess.input_value() == "" and "guess" in guess.get_attribute("placeholder")
-    c.locator(f"input[name=kind][value={old}]").uncheck()
     c.locator("input[name=kind][value=juminzizhi]").check()
     basis = c.locator("input[name=basis-juminzizhi]")
     assert basis.is_visible()  # a kind the words do not name: its basis is asked for

@@ -50,7 +50,7 @@ def test_sentences_split_on_end_marks_and_lines_not_semicolons():
     ("吸纳社员二十余户,种植面积超过800亩,参与村民近900人,成交约35.5万元。",
      [(20, "hu", "more-than"), (800, "mu", "more-than"), (900, "ren", "approximately"), (35.5, "wanyuan", "approximately")],
      set()),
-    ("年产值约1.2亿元。", [], {"1.2亿元"}),
+    ("年产值约1.2亿元,年运量1.2亿吨。", [(1.2, "yiyuan", "approximately")], {"1.2亿"}),
     ("服务50多场,年均调解纠纷十二件。", [(50, "chang", "more-than"), (12, "jian", "exactly")], set()),
     ("成为全镇第一个完成的村,打通服务“最后一公里”。", [], {"第一个", "一"}),
 ])
@@ -61,12 +61,12 @@ def test_numbers_and_the_stop_list(sentence, found, reasons):
 
 
 def test_skip_reasons_say_why():
-    _, skipped = amounts("建于60年代,一支队伍,电话88886666,2023年,年产值1.2亿元。")
+    _, skipped = amounts("建于60年代,一支队伍,电话88886666,2023年,年运量1.2亿吨。")
     assert skipped["60年代"].startswith("a decade")
     assert skipped["一支"].startswith("a classifier phrase")
     assert skipped["88886666"].startswith("a phone number")
     assert skipped["2023年"] == "a year"
-    assert "亿元" in skipped["1.2亿元"] and "units.ttl" in skipped["1.2亿元"]
+    assert "亿" in skipped["1.2亿"] and "units.ttl" in skipped["1.2亿"]
 
 
 def test_direction_period_and_shared_figures():
@@ -265,3 +265,75 @@ def test_no_rule_names_a_curated_entity():
             if p.suffix in (".py", ".js", ".css")}
     found = sorted((name, x) for name, text in code.items() for x in labels if x in text)
     assert found == []
+
+
+def test_gazetteer_does_not_link_a_same_name_village_of_another_town():
+    """Issue 23 (Low): 江源村 of another town is not the curated 江源村 of 三江镇."""
+    gaz = gazetteer_from_data(ROOT / "data")
+    known = gaz.find("place", "江源村")
+    assert known is not None and known.within == "三江镇"
+    d = draft_text("某县白沙镇江源村:\n江源村组建巡逻队,服务村民200人。\n", source={"id": "t"}, gazetteer=gaz)
+    (sid, sd), = d.sites.items()
+    assert sid != known.id and "not linked" in sd.site["note"] and "linked to curated" not in sd.site["note"]
+    d = draft_text("美兰区三江镇江源村:\n江源村组建巡逻队,服务村民200人。\n", source={"id": "t"}, gazetteer=gaz)
+    assert known.id in d.sites
+
+
+def test_a_report_without_headings_or_places_above(tmp_path):
+    """Issue 18: sites read from running text; a site whose places are not stated keeps 'within' for review."""
+    text = ("近日,长宁区程家桥街道南龚居民区召开议事会,近百户居民参加。\n"
+            "聚丰苑社区党支部推行“移动哨兵”机制,服务群众千余人次。聚丰苑社区还开展“敲门行动”。\n")
+    d = draft_text(text, source={"id": "t"})
+    assert set(d.sites) == {"nangongjuminqu", "jufengyuanshequ"}
+    assert d.sites["nangongjuminqu"].site["within"] == "chengjiaqiaojiedao"
+    assert [a["zh"] for a in d.areas] == ["长宁区", "程家桥街道"]
+    far = d.sites["jufengyuanshequ"].site
+    assert "within" not in far and "within left for review" in far["note"]
+    assert {m["zh"] for m in d.sites["jufengyuanshequ"].mechanisms} >= {"“移动哨兵”机制", "“敲门行动”"}
+    p = tmp_path / "r.txt"
+    p.write_text(text, encoding="utf-8")
+    out = tmp_path / "d"
+    r = run("draft", str(p), "-o", str(out), "--title", "示例/Example")
+    assert r.exit_code == 0, r.output
+    assert "the places above 聚丰苑社区: 'within' is left for the review" in r.output
+    r = run("--data", str(out), "build", "--include-drafts", "--no-dumps", "-o", str(tmp_path / "b"),
+            env={"GOVKG_SOURCES": str(tmp_path)})
+    assert r.exit_code == 0, r.output
+
+
+def test_a_report_naming_no_site_is_drafted_at_its_area():
+    text = "崆峒区推行“日报告”“周通报”制度,刑事案件发案率下降了4%。崆峒区组建督导专班。\n"
+    d = draft_text(text, source={"id": "t"})
+    (sd,) = d.sites.values()
+    assert sd.site["zh"] == "崆峒区" and sd.site["type"] == "district" and "names no community or village" in sd.site["note"]
+    (o,) = sd.outcomes
+    assert (o["value"], o["measure"], o["direction"]) == (4, "change", "decrease")
+
+
+def test_title_with_control_characters_is_refused(tmp_path):
+    p = tmp_path / "r.txt"
+    p.write_text("甲区乙街道丙社区:\n丙社区服务居民300人。\n", encoding="utf-8")
+    for bad in ("标题\x1b[31m", "line\nbreak", "a\u202eb"):
+        r = run("draft", str(p), "-o", str(tmp_path / "d"), "--title", bad)
+        assert r.exit_code != 0 and "control or invisible character" in r.output and "Traceback" not in r.output
+
+
+def test_one_long_sentence_is_drafted_in_linear_space(tmp_path):
+    """Issue 23 M7: each outcome quotes its whole sentence, so a report of one long sentence of numbers
+    used to be copied once per number (108 KB -> 217 MB of YAML). At most MAX_OUTCOMES_PER_SENTENCE
+    outcomes are drafted from one sentence; the rest are listed as left out with the reason."""
+    from govkg.draft.drafter import MAX_OUTCOMES_PER_SENTENCE
+
+    body = "丙社区" + ",".join(f"开展活动{i}场" for i in range(1, 12000)) + "。"
+    p = tmp_path / "long.txt"
+    p.write_text("甲区乙街道丙社区:\n" + body + "\n", encoding="utf-8")
+    assert p.stat().st_size > 100_000
+    out = tmp_path / "d"
+    r = run("draft", str(p), "-o", str(out), "--title", "长句/Long sentence")
+    assert r.exit_code == 0, r.output
+    written = sum(f.stat().st_size for f in out.rglob("*.yaml"))
+    assert written <= (MAX_OUTCOMES_PER_SENTENCE + 10) * p.stat().st_size
+    d = draft_report(p)
+    (sd,) = d.sites.values()
+    assert len(sd.outcomes) == MAX_OUTCOMES_PER_SENTENCE
+    assert sum("split it into sentences" in k.reason for _, k in d.skipped) == 11999 - MAX_OUTCOMES_PER_SENTENCE

@@ -6,6 +6,7 @@ import csv
 import io
 from pathlib import Path
 
+import yaml
 from click.testing import CliRunner
 
 from govkg.cli import cli
@@ -44,17 +45,20 @@ def test_query_csv_excel_safe_with_a_text_binding_of_several_readings(built_data
     assert raw.endswith(b"\r\n") and b"\r\r" not in raw, raw
 
 
-def test_draft_without_a_heading_refuses_and_says_what_to_add(tmp_path):
+def test_draft_without_a_heading_drafts_the_site_and_leaves_within_for_review(tmp_path):
+    """Issue 18 replaced the refusal ("no area is named above site …: Nothing was written"): the site is
+    drafted with 'within' left for the reviewer, marked with the reason, and the draft builds."""
     text = "近年来,该社区探索“协商”议事堂,化解纠纷28件。测试社区服务居民300余人。\n"
     for i, report_text in enumerate([text, "测试社区:\n" + text]):  # no heading; a heading naming no area
         report = tmp_path / f"r{i}.txt"
         report.write_text(report_text, encoding="utf-8")
         out = tmp_path / f"d{i}"
         r = CliRunner().invoke(cli, ["draft", str(report), "-o", str(out), "--no-gazetteer"])
-        assert r.exit_code == 1 and isinstance(r.exception, (SystemExit, type(None))), r.output
-        assert r.output.startswith("Error: r%d.txt: no area is named above site 测试社区" % i), r.output
-        assert "'某区某街道测试社区:'" in r.output and "Nothing was written" in r.output
-        assert not out.exists()
+        assert r.exit_code == 0, r.output
+        site = yaml.safe_load((out / "sites" / "ceshishequ.yaml").read_text(encoding="utf-8"))["site"]
+        assert "within" not in site and "within left for review" in site["note"]
+        r = CliRunner().invoke(cli, ["--data", str(out), "build", "--include-drafts", "--no-dumps", "-o", str(tmp_path / f"b{i}")])
+        assert r.exit_code == 0, r.output
 
 
 def _draft_and_build(tmp_path, name: str):

@@ -35,10 +35,10 @@ def test_draft_does_not_take_this_community_for_a_site_name(tmp_path):
                       encoding="utf-8")
     r = CliRunner().invoke(cli, ["draft", str(report), "-o", str(tmp_path / "d"), "--no-gazetteer"],
                            catch_exceptions=False)
-    # without a heading the guessed site has no containing area: refused, naming the guessed site
-    assert r.exit_code == 1, r.output
-    assert "no area is named above site 测试社区:" in r.output and "该社区" not in r.output.split("Add a line")[0]
-    assert not (tmp_path / "d").exists()
+    # without a heading the site is drafted (issue 18) with its area left for review; 该社区 is no site
+    assert r.exit_code == 0, r.output
+    sites = sorted(p.name for p in (tmp_path / "d" / "sites").iterdir())
+    assert sites == ["ceshishequ.yaml"], sites
 
 
 def test_every_command_is_in_the_readme_and_the_top_level_help():

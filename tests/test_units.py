@@ -159,7 +159,8 @@ def test_format_amount_english_forms():
     lambda: to_base(True, "万元"),
     lambda: format_amount(1, "吨"),
     lambda: format_amount(1, "万元", lang="fr"),
-    lambda: format_amount(1, "万元", comparator="less than"),
+    lambda: format_amount(1, "万元", comparator="at most"),
+    lambda: format_amount(1, "万元", comparator="range"),
     lambda: format_amount(Decimal("Infinity"), "万元"),
 ])
 def test_bad_input_is_a_govkg_error(call):

@@ -5,6 +5,7 @@ from __future__ import annotations
 import re
 from dataclasses import dataclass, field
 
+from ..errors import GovkgError
 from ..slug import slugify
 from .gazetteer import Gazetteer
 from .names import Name, find_mechanisms, propose_kinds, slogan_parts, strip_quotes
@@ -108,18 +109,32 @@ def _entry(zh, en, evidence, confidence, notes, **fields) -> dict:
     v["confidence"] = round(float(confidence), 2)
     notes = [n for n in dict.fromkeys(notes) if n]
     if notes:
-        v["note"] = "; ".join(notes)
+        # the loader refuses a note holding digits (numbers belong in outcomes): write them in words
+        v["note"] = re.sub(r"[0-9０-９]+", lambda m: _in_words(m.group()), "; ".join(notes))
     return v
 
 
+def _in_words(digits: str) -> str:
+    import cn2an
+
+    try:
+        return cn2an.an2cn(str(int(digits)))
+    except (ValueError, KeyError):
+        return "…"
+
+
 def _amount_en(a: Amount, vocab: Vocabulary) -> str:
-    comp = {"more-than": "more than ", "approximately": "about "}.get(a.comparator, "")
-    change = {"decrease": " (fall)", "increase": " (rise)"}.get(a.direction or "", "")
+    comp = {"more-than": "more than ", "approximately": "about ", "less-than": "less than "}.get(a.comparator, "")
+    if a.measure == "change":
+        change = {"decrease": " (fall)", "increase": " (rise)"}.get(a.direction or "", "")
+    else:
+        change = {"decrease": " (down to this level)", "increase": " (up to this level)"}.get(a.direction or "", "")
     from ..errors import GovkgError
     from ..units import format_amount
 
     try:
-        amount = format_amount(a.value, a.unit, lang="en")
+        amount = format_amount(a.value, a.unit, lang="en", comparator="range" if a.value_max is not None else None,
+                               value_max=a.value_max)
     except (GovkgError, KeyError, ValueError):
         amount = f"{a.value:g} {vocab.unit_en.get(a.unit, a.unit)}"
     return f"{comp}{amount}{change}"
@@ -162,9 +177,20 @@ def draft_text(text: str, *, source: dict, gazetteer: Gazetteer | None = None,
     sentences = split_sentences(text)
     _, sections = find_sections(sentences)
     guessed_site = False
+    site_notes_by_name: dict[str, list[str]] = {}
     if not sections:
+        sections, site_notes_by_name = _sections_from_text(sentences)
+    if not sections:  # last resort: the place named most often (a one-character name such as 丙社区)
         sections, guessed_site = _guess_single_site(sentences), True
+    if not sections:
+        raise GovkgError("the report names no community, village, district, county or town that govkg draft can "
+                         "read: name the site and the places above it in a line of the text (e.g. "
+                         "'某区某街道某社区:'), then run govkg draft again. Nothing was written.")
     ids = _Ids()
+    from collections import Counter
+
+    quoted = Counter(strip_quotes(m.group(0)) for m in re.finditer(r"“[^“”\n]{2,16}”", text))
+    repeated = frozenset(q for q, c in quoted.items() if c >= 2)
     anchors: dict[tuple[str, str], str] = {}
     areas: dict[str, dict] = {}
     place_ids: dict[str, str] = {}
@@ -173,20 +199,33 @@ def draft_text(text: str, *, source: dict, gazetteer: Gazetteer | None = None,
     orgs_defined: dict[str, str] = {}
     skipped: list[tuple[str, Skipped]] = []
 
-    def place_id(p: Place) -> tuple[str, dict]:
+    def place_id(p: Place, parent: str | None) -> tuple[str, dict]:
         known = gaz.find("place", p.zh)
         if p.zh in place_ids:
             return place_ids[p.zh], {}
-        ident = ids.make("place", known.id if known else slugify(p.zh))
+        other = None
+        if known is not None and known.within is not None and (parent is None or areas.get(parent, {}).get("zh") != known.within):
+            # a same-name place elsewhere (two villages of one name in two towns): linked only when the
+            # place above it is the curated one's too
+            other, known = known, None
+            parent_zh = areas.get(parent, {}).get("zh")
+            ids.used.setdefault("place", set()).add(other.id)  # its own id, never the curated one's
+            ident = ids.make("place", f"{slugify(p.zh)}-{slugify(parent_zh)}" if parent_zh else slugify(p.zh))
+        else:
+            ident = None
+        ident = ident or ids.make("place", known.id if known else slugify(p.zh))
         place_ids[p.zh] = ident
         extra = {"en": known.en, "type": known.type or p.type, "note": f"linked to curated {known.id} ({known.where.rsplit(':', 1)[0]})"} if known else {}
+        if other is not None:
+            extra["note"] = (f"a curated place of the same name ({other.id}, in {other.within}) is not linked: the report "
+                             f"does not state that this one is in {other.within}; link it by hand if it is the same place")
         return ident, extra
 
     for sec in sections:
         ev_head = sec.heading.text
         parent = None
         for p in sec.chain[:-1]:
-            pid, extra = place_id(p)
+            pid, extra = place_id(p, parent)
             if pid not in areas:
                 en = f"{_pinyin(p.zh[: -len(_suffix(p))])} {p.en_type}"
                 v = _entry(p.zh, extra.get("en", en), ev_head, 0.9 if not guessed_site else 0.5,
@@ -196,7 +235,7 @@ def draft_text(text: str, *, source: dict, gazetteer: Gazetteer | None = None,
                 anchors[("place", pid)] = p.zh
             parent = pid
         site_place = sec.site
-        sid, extra = place_id(site_place)
+        sid, extra = place_id(site_place, parent)
         site_notes = [extra.get("note"), f"type {site_place.type} read from the ending of the name"]
         if guessed_site:
             site_notes.append("the report has no heading naming a site: this site is a guess (the place named most often)")
@@ -207,8 +246,10 @@ def draft_text(text: str, *, source: dict, gazetteer: Gazetteer | None = None,
         site_v = _entry(site_place.zh, extra.get("en", f"{_pinyin(site_place.zh[: -len(_suffix(site_place))])} {site_place.en_type}"),
                         site_ev if len(site_ev) > 1 else ev_head, 0.5 if guessed_site else 0.9, site_notes,
                         id=sid, type=extra.get("type", site_place.type), within=parent, headline=headline)
+        site_v["note"] = "; ".join(filter(None, [site_v.get("note"), *site_notes_by_name.get(site_place.zh, ())]))
         if parent is None:
-            site_v["note"] = "; ".join(filter(None, [site_v.get("note"), "no containing area named: fill in 'within'"]))
+            site_v["note"] = "; ".join(filter(None, [site_v.get("note"), "within left for review: the report does not state "
+                                                     "the places above this site next to its name; fill in 'within'"]))
         sd = SiteDraft(site_v)
         sites[sid] = sd
         anchors[("place", sid)] = site_place.zh
@@ -225,8 +266,75 @@ def draft_text(text: str, *, source: dict, gazetteer: Gazetteer | None = None,
                          kinds, None, (note,)))
         for n, s in enumerate(body):
             _draft_sentence(s, sec, sd, sid, others, vocab, gaz, ids, anchors, mech_defined, orgs_defined, skipped,
-                            place_ids, extra.get(n, []))
+                            place_ids, extra.get(n, []), repeated)
     return Draft(dict(source), text, list(areas.values()), sites, skipped, anchors)
+
+
+def _sections_from_text(sentences: list[Sentence]) -> tuple[list[Section], dict[str, list[str]]]:
+    """Sections of a report without heading lines: one per site it names (``sites.find_sites``).
+
+    Each sentence goes to the site it names, else to the site named last before it (the first
+    site for the sentences before any). A report that names no site gets one section for the
+    place it names most (a district, a county), marked for the reviewer.
+    """
+    from .sites import area_fallback, find_sites
+
+    notes: dict[str, list[str]] = {}
+    found = find_sites(sentences)
+    if not found:
+        fb = area_fallback(sentences)
+        if fb is None:
+            return [], notes
+        place, above, s = fb
+        above = tuple(p for p in above if p.type != "province")
+        notes[place.zh] = [f"the report names no community or village: its facts are drafted at {place.zh} "
+                           f"(a {place.type}) for review; move them to the right site, or keep them here only as "
+                           f"the area's own figures (accepting needs a community or village)"]
+        return [Section(s, (*above, place), None, tuple(sentences))], notes
+    heads, placed = {}, None
+    for m in found:
+        chain = tuple(p for p in m.chain if p.type != "province")
+        heads[m.name] = (m.chain_sentence or m.first, (*chain, Place(m.name, m.type)))
+        n = []
+        if m.compound:
+            n.append("a residential compound (小区): the report names no community or village, so the compound is the site")
+        if not m.chain:
+            if placed is None:
+                placed = _places_named(sentences)  # read once for all sites
+            elsewhere = [p for p in placed if p not in m.name]
+            if elsewhere:
+                n.append("places named elsewhere in the text (a headline, a breadcrumb, another paragraph), "
+                         "not next to the site: " + "、".join(elsewhere[:4]))
+        notes[m.name] = n
+    names = list(heads)
+    body: dict[str, list[Sentence]] = {n: [] for n in names}
+    current = names[0]
+    known, longest = set(names), max(map(len, names))
+    for s in sentences:
+        # the first site named in the sentence: every name ends in a site ending, so look back from each
+        # ending for a known name (linear in the sentence, whatever the number of sites)
+        for m in re.finditer("居民区|社区|小区|村", s.text):
+            hit = next((s.text[a:m.end()] for a in range(max(0, m.end() - longest), m.end() - 1)
+                        if s.text[a:m.end()] in known), None)
+            if hit:
+                current = hit
+                break
+        body[current].append(s)
+    return [Section(heads[n][0], heads[n][1], None, tuple(body[n])) for n in names], notes
+
+
+def _places_named(sentences: list[Sentence]) -> list[str]:
+    from .sites import AREA_SUFFIXES, parse_chain
+
+    out = []
+    ends = "|".join(s for s, _ in AREA_SUFFIXES)
+    for s in sentences:
+        for m in re.finditer(rf"[\u4e00-\u9fff]{{2,12}}?(?:{ends})", s.text):
+            chain = parse_chain(m.group(0))
+            for p in chain or ():
+                if p.type != "province" and p.zh not in out:
+                    out.append(p.zh)
+    return out
 
 
 def _suffix(p: Place) -> str:
@@ -239,6 +347,8 @@ def _suffix(p: Place) -> str:
 
 
 _DEMONSTRATIVES = frozenset("该本此这各每全其")
+#: The most outcomes drafted from one sentence: each quotes the whole sentence as its evidence.
+MAX_OUTCOMES_PER_SENTENCE = 60
 
 
 def _guess_single_site(sentences: list[Sentence]) -> list[Section]:
@@ -259,10 +369,10 @@ def _guess_single_site(sentences: list[Sentence]) -> list[Section]:
 
 
 def _draft_sentence(s: Sentence, sec: Section, sd: SiteDraft, sid: str, others, vocab, gaz, ids, anchors,
-                    mech_defined, orgs_defined, skipped, place_ids, extra_mechs=()) -> None:
+                    mech_defined, orgs_defined, skipped, place_ids, extra_mechs=(), repeated=frozenset()) -> None:
     text = s.text
     orgs = find_organizations(text)
-    mechs = find_mechanisms(text, vocab, taken=[(o.start, o.end) for o in orgs])
+    mechs = find_mechanisms(text, vocab, taken=[(o.start, o.end) for o in orgs], repeated=repeated)
     mechs += [m for m in extra_mechs if not any(n.start < m.end and n.end > m.start for n in mechs)]
     # A body the site set up (组建) to do something, with a name of its own, is also that practice.
     for o in orgs:
@@ -325,14 +435,28 @@ def _draft_sentence(s: Sentence, sec: Section, sd: SiteDraft, sid: str, others, 
             if not translated:
                 notes.append(_TRANSLATE)
         mech_defined[key] = ident
-        basis = {k: ("kind of the curated mechanism it is linked to" if known else
-                     "a guess of govkg draft: no word of this kind is in the sentence; check or replace it")
-                 for k in kinds if not any(w in text for w in vocab.kind_words.get(k, ()))}
-        sd.mechanisms.append(_entry(m.text, en, text, m.confidence, notes, id=ident, kinds=kinds,
-                                    kind_basis=basis or None))
+        # a kind only when the report's words name it (a label or keyword of the kind in the sentence);
+        # otherwise the mechanism is left untyped for the reviewer (a draft may be), with a note
+        unnamed = [k for k in kinds if not any(w in text for w in vocab.kind_words.get(k, ()) if len(w) >= 2)]
+        kinds = [k for k in kinds if k not in unnamed]
+        if unnamed:
+            notes = [n for n in notes if not n.startswith(("kind ", "kinds proposed"))]
+            notes.append(("the curated mechanism's kinds " if known else "kinds the drafter would guess ")
+                         + "、".join(unnamed) + " are not named by the sentence's words: left untyped for review"
+                         if not kinds else "kind " + "、".join(unnamed) + " dropped: not named by the sentence's words")
+        sd.mechanisms.append(_entry(m.text, en, text, m.confidence, notes, id=ident, kinds=kinds or None))
         anchors[("mechanism", ident)] = m.text
     amounts, skip = find_amounts(text, vocab)
     skipped.extend((text, k) for k in skip)
+    if len(amounts) > MAX_OUTCOMES_PER_SENTENCE:
+        # a table or a list pasted as one sentence: each outcome quotes the whole sentence, so drafting
+        # them all would grow with the square of its length; the rest are listed as left out
+        skipped.extend((text, Skipped(a.text, a.start, a.end,
+                                      "not drafted: the sentence holds more numbers than govkg draft drafts from one "
+                                      "sentence (a table or a list written as one sentence): split it into sentences"))
+                       for a in amounts[MAX_OUTCOMES_PER_SENTENCE:])
+        amounts = amounts[:MAX_OUTCOMES_PER_SENTENCE]
+    named = [p for p in others if p.zh in text and sec.site.zh not in text]
     for a in amounts:
         ca, _ = clause_of(text, a.start, a.end)
         head = text[ca:a.start]
@@ -342,7 +466,6 @@ def _draft_sentence(s: Sentence, sec: Section, sd: SiteDraft, sid: str, others, 
                 credited = ident
         notes = list(a.notes)
         subject = None
-        named = [p for p in others if p.zh in text and sec.site.zh not in text]
         if named:
             subject = place_ids.get(named[-1].zh)
             notes.append(f"subject guessed: the sentence is about {named[-1].zh}, not the site itself")
@@ -351,8 +474,8 @@ def _draft_sentence(s: Sentence, sec: Section, sd: SiteDraft, sid: str, others, 
         period = {"zh": a.period[0], "en": a.period[1]} if a.period else None
         ident = ids.make("outcome", f"{sid}-{slugify(a.label)[:40]}")
         sd.outcomes.append(_entry(a.label, _amount_en(a, vocab), text, a.confidence, notes, id=ident,
-                                  value=a.value, unit=a.unit,
+                                  value=a.value, value_max=a.value_max, unit=a.unit,
                                   comparator=None if a.comparator == "exactly" else a.comparator,
-                                  measure=None if a.measure == "level" else a.measure,
+                                  measure=None if a.measure == "level" and a.direction is None else a.measure,
                                   direction=a.direction, mechanism=credited, subject=subject, period=period))
         anchors[("outcome", ident)] = a.text

@@ -20,6 +20,8 @@ class Known:
     type: str | None
     kinds: tuple[str, ...]
     where: str
+    #: For a place: the label (zh) of the place it is within, when the data says.
+    within: str | None = None
 
 
 @dataclass(frozen=True)
@@ -60,10 +62,13 @@ def gazetteer_from_data(data_dir: str | Path | None, *, exclude_sources=()) -> G
     from ..model import load_data
 
     excluded = set(exclude_sources)
-    for e in load_data(data_dir).entries:
+    entries = load_data(data_dir).entries
+    place_zh = {e.id: e.values["zh"] for e in entries if e.space == "place" and not e.is_use}
+    for e in entries:
         if e.is_use or e.source in excluded or e.space not in ("org", "place", "mechanism"):
             continue
         v = e.values
-        known = Known(e.id, v["zh"], v["en"], v.get("type"), tuple(v.get("kinds", ())), f"{e.file}:{e.line}")
+        known = Known(e.id, v["zh"], v["en"], v.get("type"), tuple(v.get("kinds", ())), f"{e.file}:{e.line}",
+                      place_zh.get(v.get("within")) if e.space == "place" else None)
         getattr(g, e.space).setdefault(strip_quotes(v["zh"]), known)
     return g

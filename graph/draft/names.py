@@ -3,7 +3,9 @@
 from __future__ import annotations
 
 import re
+from bisect import bisect_left
 from dataclasses import dataclass, field
+from functools import lru_cache
 
 from .vocab import Vocabulary
 
@@ -15,21 +17,23 @@ _CJK = "\u4e00-\u9fff"
 MECHANISM_SUFFIXES = (
     "工作机制", "机制", "工作法", "模式", "议事堂", "议事会", "协商会", "议事厅", "调解室", "工作室",
     "管理体系", "体系", "工程", "行动", "驿站", "书屋", "小程序", "服务站", "服务中心", "联盟", "改革", "食堂",
+    "实践站", "专班", "制度", "清单", "共建室", "议事点", "评议会", "感知网络",
 )
 #: Endings allowed right after a quoted name (“清泉夜话”议事会, “三进”工作, “洁净家园”建设).
-_QUOTE_SUFFIXES = MECHANISM_SUFFIXES + ("工作", "理念", "建设", "活动", "项目", "制度")
+_QUOTE_SUFFIXES = tuple(x for x in MECHANISM_SUFFIXES if x != "小程序") + ("工作", "理念", "建设", "活动", "项目", "服务阵地", "阵地", "党群共建室")
 #: Verbs that introduce a practice the site runs (探索“积分超市”, 创新“邻里守望”).
 PRACTICE_VERBS = (
     "探索推进", "探索", "创新", "打造", "创立", "创建", "建立", "构建", "推行", "推进", "落实", "实施", "开展",
     "发展", "践行", "孵化", "用好", "运用", "依托", "推广", "深化", "发挥", "设立", "以", "加强", "完善", "坚持",
+    "建成", "组建", "成立", "召开", "认领", "领办", "商定", "担任", "签署", "上线", "开通", "推出", "之一", "小程序", "公众号",
 )
 #: Words before a name that make it something else than the site's own practice.
-_NOT_PRACTICE = ("按照", "参照", "借鉴", "实现", "形成", "成为", "获评", "入选", "破解", "消除", "面对", "围绕", "向")
+_NOT_PRACTICE = ("按照", "参照", "借鉴", "实现", "成为", "获评", "入选", "破解", "消除", "面对", "围绕", "向")
 _BOUNDARY = "，,；;：:。！？!?、（）()——“”\"' \t"
 #: Words a name never runs across: function words and verbs of handing, joining or using.
-STOP_WORDS = ("将", "把", "向", "对", "为", "与", "给", "在", "由", "被", "该", "其", "按照", "参照", "上缴", "拨付",
+STOP_WORDS = ("将", "把", "向", "对", "为", "与", "给", "在", "由", "被", "该", "其", "到", "形成", "设有", "建有", "按照", "参照", "上缴", "拨付",
               "汇聚", "整合", "配备", "提供", "联动", "带动", "发动", "加入", "利用", "围绕", "通过")
-_LEADING = re.compile(rf"^(?:(?:[{_CJK}]{{0,4}}?(?:全国|全省|全市|全区|省|市|区|县))?(?:首个|首家|第一个)|(?:\d+|[一二两三四五六七八九十]+)[支家个位名所批])")
+_LEADING = re.compile(rf"^(?:(?:[{_CJK}]{{0,4}}?(?:全国|全省|全市|全区|省|市|区|县))?(?:首个|首家|第一个)|(?:\d+|[一二两三四五六七八九十]+)[支家个位名所批件项])")
 
 
 @dataclass(frozen=True)
@@ -170,8 +174,9 @@ def propose_kinds(name: str, context: str, vocab: Vocabulary, *, most: int = 2) 
 
 def _extend_quote(sentence: str, b: int) -> int:
     """End of a quoted name with its ending (“清泉夜话”议事会), or ``b`` when none follows."""
-    m = re.match(rf"[{_CJK}]{{0,8}}", sentence[b:])
+    m = re.match(rf"[{_CJK}]{{0,10}}", sentence[b:])
     tail = m.group(0) if m else ""
+    tail = re.split(r"[和与及或等的]", tail)[0]  # “周通报”和驻点督导制度: two names
     best = 0
     for suf in _QUOTE_SUFFIXES:
         i = tail.find(suf)
@@ -183,10 +188,38 @@ def _extend_quote(sentence: str, b: int) -> int:
     return b + best
 
 
-def find_mechanisms(sentence: str, vocab: Vocabulary, *, taken: list[tuple[int, int]] = ()) -> list[Name]:
+#: Quoted words that are figures of speech, not names of a practice (打通“神经末梢”, 织密“一张网”).
+_FIGURES = ("末梢", "之网", "一张网", "良方", "两张皮", "公约数", "主角", "家门口", "引擎", "零收入", "打卡", "纲绳",
+            "最后一公里", "最后一米", "痛点", "堵点", "难点", "民声", "来源", "日报", "商报", "晚报", "网", "一声哨", "一份卷",
+            "金钥匙", "连心桥", "暖心", "幸福感", "获得感", "安全感", "主心骨", "领头雁", "排头兵", "试验田")
+
+
+#: Starts and ends that make a name ending in 体系, 机制, 行动 … a phrase, not a name.
+_VAGUE_START = ("不断", "确保", "积极", "推动", "提高", "加强", "完善", "健全", "一些", "各项", "相关", "有关", "各类", "这些",
+                "他们", "我们", "进一步", "逐步", "全面", "持续", "切实", "真正", "并", "也", "还", "了", "和", "及")
+_VAGUE_END = ("治理体系", "制度机制", "实际行动", "工作机制", "体制机制", "长效机制", "工作制度", "管理制度", "各项制度",
+              "服务体系", "组织体系", "工作体系", "政策体系", "体系")
+
+
+def _vague(text: str) -> bool:
+    bare = strip_quotes(text)
+    return (bare.startswith(_VAGUE_START) or any(w in bare for w in ("是", "了", "用", "把", "让", "的"))
+            or bare in _VAGUE_END or any(bare.endswith(e) and len(bare) - len(e) <= 2 for e in _VAGUE_END))
+
+
+def _figure_of_speech(inner: str) -> bool:
+    return any(inner.endswith(f) or inner == f for f in _FIGURES) or inner.startswith(("《", "〈"))
+
+
+def find_mechanisms(sentence: str, vocab: Vocabulary, *, taken: list[tuple[int, int]] = (),
+                    repeated: frozenset = frozenset()) -> list[Name]:
     """Named mechanisms in one sentence (quoted names and names with a mechanism ending).
 
     ``taken`` are spans already read as organizations; names overlapping them are left out.
+    A quoted name is a practice when a verb of practice comes before it, a mechanism ending after
+    it, it is quoted more than once in the report (``repeated``, without quotation marks), it is
+    one of a list of quoted names, it heads its sentence, or 等形式/活动/机制 … follows it;
+    figures of speech (打通“神经末梢”) are left out.
 
     Examples
     --------
@@ -208,15 +241,34 @@ def find_mechanisms(sentence: str, vocab: Vocabulary, *, taken: list[tuple[int, 
         verb = _verb_before(sentence, a)
         if _blocked_before(sentence, a):
             continue
+        if sentence.startswith(("系列报道", "主题采访", "系列活动报道"), b):
+            continue  # the name of a news series or campaign (“文明中国”主题采访)
+        if _figure_of_speech(inner) or re.search(r"[，,。？?！!；;：:…]", inner) \
+                or end == b and re.fullmatch(r"[\d+＋NnA-Za-z ]+", inner):
+            continue  # a quoted remark, a figure of speech, a bare slogan (1+N)
+        why = None
         if end == b:
-            if verb is None or sentence.startswith(("相结合", "的方式"), b):
+            if sentence.startswith(("相结合", "的方式"), b) or re.search(r"[难题局面目标问题]$", inner):
                 continue
-            if re.search(r"[难题局面目标问题]$", inner):
+            if verb is not None:
+                why = f"after {verb}"
+            elif strip_quotes(inner) in repeated:
+                why = "quoted more than once in the report"
+            elif re.match(r"[”]?[、和及与]?“", sentence[b:b + 2]) or sentence[max(0, a - 2):a] in ("”、", "”和") \
+                    or sentence[a - 1:a] == "”":
+                why = "one of a list of quoted names"
+            elif re.match(r"(?:等形式|等方式|等举措|等|活动|要求|行动|工作|制度|机制|平台|品牌|为抓手|工单)", sentence[b:]):
+                why = "a quoted name followed by " + re.match(r"[\u4e00-\u9fff]{1,3}", sentence[b:]).group(0)
+            elif a == 0 or sentence[a - 1] in "\n:：":
+                why = "a quoted name heading its sentence"
+            elif re.search(rf"(?:\d+|[一二两三四五六七八九十百千]+)[名位支](?:[{_CJK}]{{0,4}})$", sentence[:a]):
+                why = "a named role or team after a count of people (数百名“红管家”)"
+            if why is None or len(inner) < 2 or len(inner) < 3 and not why.startswith("after"):
                 continue
         text = sentence[a:end]
         kinds, note = propose_kinds(text, _clause(sentence, a, end), vocab)
-        conf = 0.8 if end > b else 0.6
-        out.append(Name(text, a, end, "quoted name" + (" with a mechanism ending" if end > b else f" after {verb}"),
+        conf = 0.8 if end > b else 0.6 if why and why.startswith("after") else 0.5
+        out.append(Name(text, a, end, "quoted name" + (" with a mechanism ending" if end > b else f" ({why})"),
                         conf, kinds, None, (note,)))
     for suf in MECHANISM_SUFFIXES:
         for m in re.finditer(re.escape(suf), sentence):
@@ -231,7 +283,12 @@ def find_mechanisms(sentence: str, vocab: Vocabulary, *, taken: list[tuple[int, 
             if lead and lead.end() < len(text) - 1:
                 start += lead.end()
                 text = sentence[start:end]
+            while text[:1] in ("的", "和", "及", "与", "并") and len(text) > 3:  # 和驻点督导制度, 的哨源感知网络
+                start += 1
+                text = sentence[start:end]
             if re.search(r"\d", text) or "“" in text or "”" in text or text.startswith("的") or _in_quotes(sentence, start):
+                continue
+            if _vague(text) or text == suf:
                 continue
             kinds, note = propose_kinds(text, _clause(sentence, start, end), vocab)
             out.append(Name(text, start, end, f"name ending in {suf}", 0.7 if verb else 0.5, kinds, None, (note,)))
@@ -243,6 +300,12 @@ def find_mechanisms(sentence: str, vocab: Vocabulary, *, taken: list[tuple[int, 
         text = sentence[start:m.end()]
         kinds, note = propose_kinds(text, _clause(sentence, start, m.end()), vocab)
         out.append(Name(text, start, m.end(), f"a practice with a quoted epithet after {verb}", 0.5, kinds, None, (note,)))
+    for m in re.finditer(rf"(?:召开|开展|组织|举办|举行)了?(?:\d+|[一二两三四五六七八九十]+)[次轮场期届](?P<n>[{_CJK}]{{2,6}}?)(?=[，,、。；;]|$)", sentence):
+        a, b = m.start("n"), m.end("n")
+        if free(a, b) and not _vague(m.group("n")) and m.group("n") not in ("活动", "会议", "培训", "讲座", "工作"):
+            kinds, note = propose_kinds(m.group("n"), _clause(sentence, a, b), vocab)
+            out.append(Name(m.group("n"), a, b, "a practice held a counted number of times (召开五次湾子会)", 0.5,
+                            kinds, None, (note,)))
     out += _list_mates(sentence, out, vocab, free)
     return sorted(out, key=lambda n: n.start)
 
@@ -276,6 +339,10 @@ def slogan_parts(sentences: list[str]) -> list[tuple[int, str, int]]:
     return out
 
 
+#: Rooms and equipment listed beside a practice (母婴室, 便民活动室): a facility, not a practice.
+_FACILITIES = ("阅览室", "会议室", "活动室", "大厅", "空间", "母婴室", "图书角", "书角", "卫生间", "停车场", "广场", "窗口")
+
+
 def _list_mates(sentence: str, found: list[Name], vocab: Vocabulary, free) -> list[Name]:
     """Items of an enumeration (甲、乙、丙等…项目) whose other items are drafted names."""
     extra = []
@@ -290,7 +357,8 @@ def _list_mates(sentence: str, found: list[Name], vocab: Vocabulary, free) -> li
         start, verb = name_start(sentence, b0, b0 - 1)
         items[0] = (max(a0, start), b0)
         for a, b in items:
-            if b - a >= 3 and free(a, b) and not any(n.start < b and n.end > a for n in found + extra):
+            if b - a >= 3 and free(a, b) and not any(n.start < b and n.end > a for n in found + extra) \
+                    and not sentence[a:b].endswith(_FACILITIES):
                 kinds, note = propose_kinds(sentence[a:b], _clause(sentence, a, b), vocab)
                 extra.append(Name(sentence[a:b], a, b, "item of a list whose other items are names", 0.5, kinds, None, (note,)))
     return extra
@@ -304,4 +372,12 @@ def _clause(sentence: str, a: int, b: int) -> str:
 
 
 def _in_quotes(sentence: str, pos: int) -> bool:
-    return sentence.count("“", 0, pos) > sentence.count("”", 0, pos)
+    """Whether ``pos`` is inside a “…” quotation (more “ than ” before it), in O(log n) per call."""
+    opens, closes = _quote_marks(sentence)
+    return bisect_left(opens, pos) > bisect_left(closes, pos)
+
+
+@lru_cache(maxsize=32)
+def _quote_marks(sentence: str) -> tuple[list[int], list[int]]:
+    """Offsets of “ and of ” in ``sentence`` (read once per sentence: a long one is not rescanned per name)."""
+    return ([m.start() for m in re.finditer("“", sentence)], [m.start() for m in re.finditer("”", sentence)])

@@ -11,7 +11,14 @@ __all__ = ["ORG_SUFFIXES", "find_organizations"]
 #: Endings of an organization's name, the type they suggest, and whether the ending is
 #: specific enough to be read anywhere (False: only after 组建/成立/联合 … or in a list with one).
 ORG_SUFFIXES = (
-    ("党总支", "party-organization", True), ("党支部", "party-organization", True), ("党委", "party-organization", True),
+    ("党总支", "party-organization", True), ("党支部", "party-organization", True), ("党工委", "party-organization", True),
+    ("党委", "party-organization", True), ("党小组", "party-organization", True),
+    ("区委", "party-organization", True), ("县委", "party-organization", True), ("市委", "party-organization", True),
+    ("两委", "government-body", True), ("领导小组", "government-body", True), ("理事会", "association", True),
+    ("业委会", "association", True), ("档案馆", "government-body", True), ("司法所", "government-body", True),
+    ("派出所", "government-body", True), ("物业站", "government-body", True), ("办事处", "government-body", True),
+    ("办公室", "government-body", True), ("平安办", "government-body", True), ("文明办", "government-body", True),
+    ("部", "government-body", False), ("办", "government-body", False),
     ("有限公司", "company", True), ("发展公司", "community-company", True), ("公司", "company", True),
     ("联合会", "association", True), ("协会", "association", True), ("商会", "association", True),
     ("合作社", "association", True), ("研究所", "research-institute", True), ("研究院", "research-institute", True),
@@ -22,7 +29,7 @@ ORG_SUFFIXES = (
     ("调解队", "mediation-team", True), ("先锋队", "resident-group", True), ("联盟", "alliance", False),
     ("产业园", "company", False), ("团", "resident-group", False), ("队", "resident-group", False),
 )
-_FOUNDING = ("牵头成立", "推动成立", "组建", "成立", "联合", "链接", "依托", "动员", "吸引")
+_FOUNDING = ("牵头成立", "推动成立", "组建", "成立", "联合", "链接", "依托", "动员", "吸引", "邀请")
 _CJK = "\u4e00-\u9fff"
 
 
@@ -91,10 +98,12 @@ def find_organizations(sentence: str) -> list[Name]:
     for suf, typ, anywhere in ORG_SUFFIXES:
         for m in re.finditer(re.escape(suf), sentence):
             end = m.end()
-            if end < len(sentence) and sentence[end] in "区县镇村会" or not free(m.start(), end):
-                continue
+            if end < len(sentence) and sentence[end] in "区县镇村会网报台刊" and not sentence.startswith(("会长", "会员"), end) \
+                    or not free(m.start(), end):
+                continue  # 大观区人民政府网, 中山日报: a place or a media outlet, not the body
             start, verb = name_start(sentence, end, m.start(), verbs=_FOUNDING)
-            if start >= m.start() and suf not in ("党委", "党总支", "党支部"):
+            near_list = sentence[m.start() - 1:m.start()] in ("、", "和", "与", "及") or sentence[end:end + 1] in ("、", "等", "与", "和", "及")
+            if start >= m.start() and suf not in ("党委", "党总支", "党支部", "党小组", "党工委") and not (len(suf) >= 3 and near_list):
                 continue
             if start > m.start() or _in_quotes(sentence, start) or (suf == "商会" and sentence[m.start() - 1:m.start()] == "协"):
                 continue
@@ -102,13 +111,28 @@ def find_organizations(sentence: str) -> list[Name]:
             if lead and lead.end() <= end - start - len(suf):
                 start += lead.end()
             text = sentence[start:end]
+            if "的" in text[:-len(suf)]:  # 副组长的加强…领导小组: the name starts after 的
+                start += text.rindex("的", 0, len(text) - len(suf)) + 1
+                text = sentence[start:end]
+            if suf == "政府" and not re.search(r"(?:省|市|区|县|镇|乡|街道)(?:人民)?政府$", text):
+                continue  # 构建政府主导…: a government is named by its place
+            if suf in ("部", "办") and (len(text) < 2 or sentence[end:end + 1] in "门分署位队长属件"
+                                       or re.search(r"(?:举|创|承|兴|代|包|督|查|要|多|好|快|难|怎么|内|外|全|干|局|即|级|领|协)[部办]$", text)):
+                continue
+            if "和" in text[1:-len(suf)] and len(text) - text.rindex("和") - 1 > len(suf):
+                start += text.rindex("和") + 1  # 司法所和小区业委会: two bodies
+                text = sentence[start:end]
+            if text.startswith(("下设", "设立", "成立", "组建", "各地", "辖区", "有关")):
+                continue
             bare = len(text) <= len(suf)
-            if bare and not (typ == "party-organization" and start == clause_start(sentence, start)):
+            listed = sentence[start - 1:start] in ("、", "和", "与", "及") or sentence[end:end + 1] in ("、", "等", "与", "和", "及")
+            if bare and not (typ == "party-organization" and (start == clause_start(sentence, start) or verb)
+                             or len(suf) >= 3 and listed):
                 continue
             before = sentence[max(0, start - 3):start]
             if re.search(r"(\d+|[一二两三四五六七八九十百]+)[家所个支名位座]$", before) or text.endswith(("村委会", "居委会")):
                 continue
-            in_list = sentence[start - 1:start] == "、" or sentence[end:end + 1] == "、"
+            in_list = listed
             if not anywhere and verb is None and not in_list:
                 continue
             if "“" in text or "”" in text or len(text) > 16 or re.search(r"\d", text):

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import datetime as _dt
+import unicodedata
 from pathlib import Path
 
 from ..errors import GovkgError
@@ -107,25 +108,14 @@ def write_draft(draft: Draft, out_dir: str | Path, *, text_path: str | Path | No
     Raises
     ------
     GovkgError
-        When ``out_dir`` or a file in it cannot be written, or when a drafted site has no
-        containing area (the report has no heading naming the places above it): such a site
-        could be neither built nor reviewed, so nothing is written and the message says what
-        to add.
+        When ``out_dir`` or a file in it cannot be written. A drafted site whose report does
+        not state the places above it is written without ``within`` (a draft may leave it for
+        the reviewer; its note says so).
     """
     out = Path(out_dir)
     if out.exists() and not out.is_dir():
         raise GovkgError(f"{out} is not a folder")
     src = draft.source
-    orphans = [sd.site for sd in draft.sites.values() if not sd.site.get("within")]
-    if orphans:
-        names = "、".join(s["zh"] for s in orphans)
-        example = orphans[0]["zh"]
-        raise GovkgError(
-            f"{src.get('file') or 'the report'}: no area is named above site {names}: every site needs "
-            f"'within' (the area that contains it) to be built and reviewed, and the report has no heading line "
-            f"naming the places above it. Add a line that names them before the site's paragraph, e.g. "
-            f"'某区某街道{example}:' (district or county, street or town, as the report's source says), "
-            f"then run govkg draft again. Nothing was written.")
     files: dict[Path, str] = {}
     shown_file = "".join(c if c.isprintable() else "?" for c in (src.get("file") or "the report"))
     header = _HEADER.format(file=shown_file)  # a file name with a newline must not end the YAML comment
@@ -164,6 +154,11 @@ def source_record(report: Path, *, source_id: str | None, title: str | None, pub
         sid = source_id
     if not is_slug(sid):
         raise GovkgError(f"--source-id must be a slug (lower-case a-z, 0-9, '-'), got {sid!r}")
+    for name, given in (("--title", title), ("--publisher", publisher), ("--date", date), ("--url", url)):
+        bad = next((c for c in given or "" if unicodedata.category(c) in ("Cc", "Cf", "Zl", "Zp", "Cs", "Co")), None)
+        if bad is not None:
+            raise GovkgError(f"{name} holds the control or invisible character U+{ord(bad):04X}: "
+                             f"give it as plain text on one line")
     if title is not None:
         title = " ".join(title.split())
         if not title:
