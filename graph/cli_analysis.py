@@ -50,7 +50,7 @@ def register(cli: click.Group) -> None:
     from .cli import echo_json, graph_from
 
     by_opt = click.option("--by", type=click.Choice(BY), default="kinds", show_default=True,
-                          help="Features the similarity compares: most specific kinds, or named mechanisms.")
+                          help="Features the similarity compares: kinds with their broader kinds, or named mechanisms.")
     weight_opt = click.option("--weight", type=click.Choice(WEIGHTS), default="idf", show_default=True,
                               help="idf: a rare shared feature counts more; none: plain Jaccard.")
 

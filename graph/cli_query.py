@@ -220,7 +220,7 @@ def register(cli: click.Group) -> None:
     @click.argument("site")
     @click.option("--top", type=click.IntRange(min=1), help="Show only the N most similar sites.")
     @click.option("--by", type=click.Choice(BY), default="kinds", show_default=True,
-                  help="Features compared: most specific kinds, or named mechanisms.")
+                  help="Features compared: kinds with their broader kinds, or named mechanisms.")
     @click.option("--weight", type=click.Choice(WEIGHTS), default="idf", show_default=True,
                   help="idf: a rare shared feature counts more; none: plain Jaccard.")
     @click.option("--json", "as_json", is_flag=True, help="Print the ranking as JSON, with the evidence of each shared mechanism.")
@@ -281,7 +281,7 @@ def similar_text(result: dict, lang: str = "zh") -> str:
     me = result["site"]
     idf = result["weight"] == "idf"
     if lang == "zh":
-        by = "机制类型" if result["by"] == "kinds" else "具体机制"
+        by = "机制类型(含上位类型)" if result["by"] == "kinds" else "具体机制"
         how = "加权 Jaccard,权重:IDF(越少见的特征权重越大)" if idf else "Jaccard,各特征权重相同"
         head = f"与{_name(me, 'zh')}最相似的示范点({how};特征:{by}):"
     else:

@@ -164,15 +164,22 @@ def shared_mechanisms(graph: Graph, name: str | None = None, *, kind: bool = Fal
     return {"mechanisms": sort(out_m), "kinds": sort(out_k)}
 
 
+def _most_specific(index, columns) -> list:
+    """The kinds of ``columns`` (kind column numbers) that are no ancestor of another of them, sorted by IRI."""
+    ks = {index.kinds.columns[c] for c in columns}
+    above = set().union(*(index.broader.get(k, frozenset()) for k in ks)) if ks else set()
+    return sorted(ks - above)
+
+
 def similar_sites(graph: Graph, site: str, *, top: int | None = None, by: str = "kinds", weight: str = "idf") -> dict:
     """The other sites ranked by similarity to ``site`` (``govkg.analysis.similarity.FORMULA``).
 
-    ``by`` chooses the features (``"kinds"``: most specific kinds, the default;
+    ``by`` chooses the features (``"kinds"``: kinds closed under broader kinds, the default;
     ``"mechanisms"``: named mechanisms), ``weight`` their weights (``"idf"``, default, or
     ``"none"``: plain Jaccard). Ties are kept in IRI order and flagged ``tied``. Every other
     site is listed, those sharing nothing last. Whatever ``by`` is, each entry lists the named
-    mechanisms the two sites share (with the evidence for each site) and their shared most
-    specific kinds.
+    mechanisms the two sites share (with the evidence for each site) and the kinds they share,
+    the most specific ones only (a shared kind is left out when a narrower shared kind is listed).
 
     Parameters
     ----------
@@ -212,7 +219,7 @@ def similar_sites(graph: Graph, site: str, *, top: int | None = None, by: str = 
     x[X.indices[X.indptr[i]:X.indptr[i + 1]]] = 1.0
     s, count = similarity_scores(X, x, "jaccard", w)
     s = np.round(s, 4)
-    M, P = index.mechanisms.matrix, incidence_of(index, "specific").matrix.tocsr()
+    M, K = index.mechanisms.matrix, index.kinds.matrix.tocsr()
     evidence = _link_evidence(graph)
 
     def cols(A, r):
@@ -223,14 +230,14 @@ def similar_sites(graph: Graph, site: str, *, top: int | None = None, by: str = 
         if j == i:
             continue
         common_m = sorted(cols(M, i) & cols(M, j))
-        common_k = sorted(cols(P, i) & cols(P, j))
+        common_k = _most_specific(index, cols(K, i) & cols(K, j))
         mechs = []
         for c in common_m:
             m = index.mechanisms.columns[c]
             mechs.append(entry(index, m, evidence={str(me): evidence.get((m, me), []),
                                                    str(other): evidence.get((m, other), [])}))
         out.append(entry(index, other, similarity=float(s[j]), shared_count=int(count[j]),
-                         shared={"mechanisms": mechs, "kinds": [entry(index, index.kinds.columns[c]) for c in common_k]}))
+                         shared={"mechanisms": mechs, "kinds": [entry(index, k) for k in common_k]}))
     out.sort(key=lambda d: (-d["similarity"], d["iri"]))
     values = [d["similarity"] for d in out]
     for d in out:

@@ -92,7 +92,7 @@ def test_statistics_come_with_their_meaning(tmp_path):
     # every statistic section says what it measures and when it means nothing
     assert md.count("What it measures: ") >= 6 and md.count("When it means nothing: ") >= 6
     # the similarity is defined in the report
-    assert "1 + ln(n / df(f))" in md
+    assert "ln((n + 1) / df(f))" in md
     # ties are shown as ties, not as a ranking
     assert re.search(r"\| 1= \| \d+ tied: ", md) or re.search(r"\| \d+= \| \d+ tied: ", md)
     # co-occurrence: lift above chance only, with the number of sites
