@@ -107,7 +107,7 @@ def register(cli: click.Group) -> None:
     @cli.command()
     @click.option("--site", help="Only this site (id or zh/en name).")
     @click.option("--mechanism", help="Only outcomes credited to mechanisms matching this name.")
-    @click.option("--kind", help="Only outcomes credited to mechanisms of kinds matching this name (or narrower).")
+    @click.option("--kind", help="Only outcomes credited to mechanisms of kinds matching this name by meaning (zh/en labels, keywords, definitions), or of their narrower kinds.")
     @click.option("-f", "--format", "fmt", type=click.Choice(["table", "csv", "json"]), default="table", show_default=True,
                   help="table: aligned columns; csv: one row per outcome (cells starting with =, +, -, @ get a leading '); json: a list of objects.")
     @click.option("--lang", type=click.Choice(["auto", "zh", "en"]), default="auto", show_default=True,

@@ -191,9 +191,12 @@ def register(cli: click.Group) -> None:
     def shared(ctx, name, kind, min_sites, as_json, lang):
         """Mechanisms and kinds used at two or more sites, or the ones matching NAME.
 
-        NAME is matched against the zh and en labels: every exact, prefix and substring hit,
-        in that order (quotes and case ignored). Each site of a named mechanism is shown
-        with the sentence that puts the mechanism there and its source.
+        NAME is matched against the zh and en labels of mechanisms (every exact, prefix and
+        substring hit, in that order; quotes and case ignored) and by meaning against kinds:
+        their zh/en labels, alternative labels (keywords such as mediation, 调解, grid,
+        volunteer) and definitions, with the narrower kinds of a kind whose name matched. A
+        kind's sites include those of its narrower kinds. Each site of a named mechanism is
+        shown with the sentence that puts the mechanism there and its source.
 
         \b
         govkg shared                      named mechanisms and kinds shared by sites
@@ -254,6 +257,11 @@ def _evidence_lines(evidence: list, lang: str, indent: str) -> list[str]:
     return out
 
 
+#: How a kind matched a search, as shown beside it (only when not by its name or keywords).
+_WHY = {"word": ("(名称中的词)", " (a word of its name)"), "definition": ("(释义中提到)", " (named in its definition)"),
+        "narrower": ("(下位类型)", " (a narrower kind)")}
+
+
 def shared_text(result: dict, lang: str = "zh") -> str:
     """The ``govkg shared`` answer as text: labels only (no IRI), each link with its evidence."""
     sep = "、" if lang == "zh" else ", "
@@ -267,7 +275,8 @@ def shared_text(result: dict, lang: str = "zh") -> str:
         for e in entries:
             n = e["site_count"]
             count = f"{n} 个示范点" if lang == "zh" else f"{n} site{'s' if n != 1 else ''}"
-            out.append(f"  {_name(e, lang)} — {count}: {sep.join(_name(s, lang) for s in e['sites'])}")
+            why = _WHY.get(e.get("match"), ("", ""))[lang == "en"]
+            out.append(f"  {_name(e, lang)}{why} — {count}: {sep.join(_name(s, lang) for s in e['sites'])}")
             for s in e["sites"]:
                 if s.get("evidence"):
                     out.append(f"      {_name(s, lang)}:")

@@ -130,8 +130,9 @@ def test_all_hits_ranked(graph):
     names = [m["label"]["zh"] for m in res["mechanisms"]]
     assert "“椰智荟”议事堂" in names  # a substring hit is not hidden by a prefix hit on a kind
     order = {"exact": 0, "prefix": 1, "substring": 2}
-    for key in ("mechanisms", "kinds"):
-        ranks = [order[e["match"]] for e in res[key]]
+    kind_order = {"exact": 0, "alt": 1, "prefix": 2, "substring": 3, "word": 4, "definition": 5, "narrower": 6}
+    for key, o in (("mechanisms", order), ("kinds", kind_order)):
+        ranks = [o[e["match"]] for e in res[key]]
         assert ranks == sorted(ranks)
     assert shared_mechanisms(graph, "椰智荟议事堂")["mechanisms"][0]["match"] == "exact"  # quotes ignored
 
