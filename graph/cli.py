@@ -129,7 +129,11 @@ def build(ctx, out_dir, include_drafts, dumps, full):
         click.echo(f"incremental rebuild: {len(report.parsed)} changed file(s) recompiled and checked")
     elif getattr(report, "full_because", None) and report.full_because != "no previous build":
         click.echo(f"full build: {report.full_because}")
-    parts = ", ".join(f"{n} {'sites' if k == 'site' else k}" for k, n in sorted(report.entries.items()))
+    from .counts import build_counts, counts_text
+
+    counted = build_counts(out_dir or ctx.obj["build_dir"])  # the one definition of each count (counts.rq)
+    parts = counts_text(counted) if counted is not None else \
+        ", ".join(f"{n} {'sites' if k == 'site' else k}" for k, n in sorted(report.entries.items()))
     if not any(report.entries.values()) and not include_drafts:
         parts = _drafts_left_out(ctx.obj["data_dir"]) or "no entries"
     click.echo(f"{report.triples} triples ({parts})")

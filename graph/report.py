@@ -19,8 +19,11 @@ __all__ = ["summary_text", "suggestions_text", "outcomes_table", "report_blocks"
 _T = {
     "title": ("海口市基层治理示范点：机制网络分析报告", "Haikou grassroots-governance demonstration sites: network analysis of mechanisms"),
     "overview": ("概况", "Overview"),
-    "counts": ("示范点 {sites} 个，具体机制 {mechanisms} 项，机制类型 {kinds} 个（含上位类型），组织 {organizations} 个。",
-               "{sites} sites, {mechanisms} named mechanisms, {kinds} kinds of mechanism (broader kinds included), {organizations} organizations."),
+    "counts": ("示范点 {sites} 个，具体机制 {mechanisms} 项，机制类型 {kinds} 个（含上位类型），组织 {organizations} 个，"
+               "其他行政区域 {areas} 个，成效数据 {outcomes} 条，成效表述 {claims} 条。",
+               "{sites} sites, {mechanisms} named mechanisms, {kinds} kinds of mechanism (broader kinds included), "
+               "{organizations} organizations, {areas} other administrative areas, {outcomes} outcomes with a number and "
+               "{claims} claims without one."),
     "limits": ("这些数据能说明什么、不能说明什么", "What this data can and cannot tell you"),
     "measures": ("度量内容：", "What it measures: "),
     "caveat": ("何时没有意义：", "When it means nothing: "),
@@ -165,6 +168,15 @@ def _centrality_rows(rows: list[dict], lang: str, n_show: int | None = None) -> 
     return out
 
 
+def _counts_sentence(c: dict, lang: str) -> str:
+    """The overview's counts (``govkg.counts``, one definition) as a sentence; the bare list when some are unknown."""
+    from .counts import COUNTED, counts_text
+
+    if all(k in c for k in COUNTED):
+        return _t("counts", lang, **c)
+    return counts_text(c, lang)
+
+
 def summary_text(res: dict, lang: str = "zh") -> str:
     """The ``govkg analyze`` summary as plain text (``res`` from ``govkg.analysis.analyze``).
 
@@ -179,7 +191,7 @@ def summary_text(res: dict, lang: str = "zh") -> str:
     """
     notes = res["notes"]
     n = res["counts"]["sites"]
-    out = [_t("counts", lang, **res["counts"])]
+    out = [_counts_sentence(res["counts"], lang)]
     out += [m[lang] for m in res.get("messages", [])]
     out += ["", _t("limits", lang) + ":"] + [f"  - {x[lang]}" for x in res["limits"]]
 
@@ -289,8 +301,12 @@ def report_blocks(graph, lang: str = "zh", *, neighbors: int = 3, top: int = 10,
     index = site_index(graph)
     rdf = graph if isinstance(graph, Graph) else None
     res = analyze(index, top=top, neighbors=neighbors, by=by, weight=weight)
+    if rdf is not None:
+        from .counts import counts
+
+        res["counts"] = counts(rdf)
     notes, n = res["notes"], res["counts"]["sites"]
-    B: list[tuple] = [("h1", _t("title", lang)), ("h2", _t("overview", lang)), ("p", _t("counts", lang, **res["counts"]))]
+    B: list[tuple] = [("h1", _t("title", lang)), ("h2", _t("overview", lang)), ("p", _counts_sentence(res["counts"], lang))]
     B += [("p", m[lang]) for m in res["messages"]]
     B += [("h2", _t("limits", lang)), ("ul", [x[lang] for x in res["limits"]])]
 

@@ -103,13 +103,26 @@ def _shown(com: dict) -> dict:
     return com if com["meaningful"] else dict(com, communities=[])
 
 
+def _counts(graph, index) -> dict:
+    """``govkg.counts.counts`` (the one definition, ``counts.rq``) for a graph or store; for a bare
+    ``SiteIndex`` only what it can count the same way (sites, and kinds when every mechanism is used at a site)."""
+    import pyoxigraph as ox
+    from rdflib import Graph
+
+    if isinstance(graph, (Graph, ox.Store)):
+        from ..counts import counts
+
+        return counts(graph)
+    return {"sites": len(index.sites)}
+
+
 def analyze(graph, *, top: int = 10, neighbors: int = 3, by: str = "kinds", weight: str = "idf") -> dict:
     """A summary of the whole analysis, as plain data (what ``govkg analyze --json`` prints).
 
     Returns
     -------
     dict
-        ``counts``, ``shared_mechanisms``, ``shared_kinds``, ``similarity`` (formula, by,
+        ``counts`` (``govkg.counts.counts``: the one definition of each count), ``shared_mechanisms``, ``shared_kinds``, ``similarity`` (formula, by,
         weight, sites, matrix), ``centrality`` (mechanism, kind, organization; ``top`` each,
         ties kept), ``bridging_organizations``, ``communities`` (with modularity and whether
         it means anything; the groups left out when it does not), ``cooccurrence`` (lift > 1, ``top``), ``suggestions`` (per site,
@@ -120,8 +133,8 @@ def analyze(graph, *, top: int = 10, neighbors: int = 3, by: str = "kinds", weig
     --------
     >>> from govkg.analysis import _example_graph
     >>> a = analyze(_example_graph())
-    >>> a["counts"]
-    {'sites': 3, 'mechanisms': 6, 'kinds': 9, 'organizations': 1}
+    >>> {k: a["counts"][k] for k in ("sites", "mechanisms", "kinds")}
+    {'sites': 3, 'mechanisms': 6, 'kinds': 9}
     """
     from ..errors import GovkgError
 
@@ -132,8 +145,7 @@ def analyze(graph, *, top: int = 10, neighbors: int = 3, by: str = "kinds", weig
     n = len(index.sites)
     sites, S = similarity_matrix(index, by=by, weight=weight)
     res = {
-        "counts": {"sites": n, "mechanisms": len(index.mechanisms.columns),
-                   "kinds": len(index.kinds.columns), "organizations": len(index.organizations.columns)},
+        "counts": _counts(graph, index),
         "shared_mechanisms": shared_columns(index, "mechanism"),
         "shared_kinds": shared_columns(index, "kind"),
         "similarity": {"metric": "weighted jaccard", "by": by, "weight": weight, "formula": FORMULA,
