@@ -187,7 +187,7 @@ def summary_text(res: dict, lang: str = "zh") -> str:
     --------
     >>> from govkg.analysis import analyze, _example_graph
     >>> print(summary_text(analyze(_example_graph()), "en").splitlines()[0])
-    3 sites, 6 named mechanisms, 9 kinds of mechanism (broader kinds included), 1 organizations.
+    3 sites, 6 named mechanisms, 9 kinds of mechanism (broader kinds included), 0 organizations, 0 other administrative areas, 1 outcomes with a number and 0 claims without one.
     """
     notes = res["notes"]
     n = res["counts"]["sites"]
@@ -235,7 +235,7 @@ def suggestions_text(res: dict, lang: str = "zh") -> str:
     --------
     >>> from govkg.analysis import suggest, _example_graph
     >>> print(suggestions_text(suggest(_example_graph(), "甲社区"), "en").splitlines()[1])
-      0.64  Yi Village
+      0.71  Yi Village
     """
     from .analysis.summary import notes
 
