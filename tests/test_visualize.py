@@ -284,7 +284,7 @@ def run(args, tmp_path):
 def test_cli_viz_default_path_in_build_dir(tmp_path):
     result, left = run(["viz"], tmp_path)
     assert result.exit_code == 0, result.output
-    out = tmp_path / "build" / "govkg-mechanisms.html"
+    out = tmp_path / "build" / "govkg-matrix.html"  # the site × kind matrix is the default view
     assert out.is_file() and str(out) in result.output
     assert left == []  # nothing written into the working directory
 
