@@ -8,7 +8,7 @@ from rdflib.namespace import PROV
 from .errors import GovkgError, NotFoundError
 from .namespace import GK, ID, SCHEMA
 
-__all__ = ["FORMATS", "find_node", "citation", "iso_date", "as_text", "as_bibtex", "as_csl_json"]
+__all__ = ["FORMATS", "find_node", "citation", "iso_date", "stated_date", "as_text", "as_bibtex", "as_csl_json"]
 
 #: Output formats of ``govkg cite``.
 FORMATS = ("text", "bibtex", "csl-json")
@@ -32,8 +32,14 @@ def iso_date(src: dict) -> str:
     return ""
 
 
-def _stated(src: dict, lang: str) -> str:
-    """The date as the data state it: the date, or "published on or after …"."""
+def stated_date(src: dict, lang: str = "en") -> str:
+    """A report's date as the data state it: the date, or "published on or after …" (zh or en).
+
+    Examples
+    --------
+    >>> stated_date({"date_earliest": "2024-11-02"}, "zh")
+    '发布于 2024-11-02 或之后'
+    """
     if src.get("date"):
         return str(src["date"])
     if src.get("date_earliest"):
@@ -109,7 +115,7 @@ def citation(graph: Graph, name: str) -> dict:
     for s in dict.fromkeys(str(u) for u in used):
         d = srcs.get(URIRef(s))
         if d is not None:
-            out_srcs.append(dict(d, date_stated={"zh": _stated(d, "zh"), "en": _stated(d, "en")}, date_iso=iso_date(d)))
+            out_srcs.append(dict(d, date_stated={"zh": stated_date(d, "zh"), "en": stated_date(d, "en")}, date_iso=iso_date(d)))
     return {"iri": str(node), "label": labels(graph, node), "is_source": is_source,
             "evidence": evidence, "sources": out_srcs}
 

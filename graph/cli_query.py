@@ -251,7 +251,9 @@ def _evidence_lines(evidence: list, lang: str, indent: str) -> list[str]:
     out = []
     for ev in evidence:
         src = ev.get("source") or {}
-        date = src.get("date") or (f"≥ {src['date_earliest']}" if src.get("date_earliest") else "")
+        from .cite import stated_date
+
+        date = stated_date(src, lang) if src.get("date") or src.get("date_earliest") else ""
         where = ", ".join(x for x in (_name(src, lang) if src else "", date, src.get("url") or "") if x)
         out.append(f"{indent}“{' '.join(ev['text'].split())}”" + (f" — {where}" if where else ""))
     return out
