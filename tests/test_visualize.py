@@ -92,9 +92,13 @@ def test_similarity_view_weights_and_labels(graph):
     assert e["label_zh"].startswith("相似度 ") and "1 个共用机制" in e["label_zh"]
     assert "1 shared mechanism," in e["label_en"]
     # the weight is the similarity of govkg similar, and the legend gives its definition
-    from govkg.analysis import FORMULA, similarity_matrix
+    from govkg.analysis import similarity_matrix
+    from govkg.analysis.similarity import SHORT
 
-    assert FORMULA["en"] in G.graph["edge_legend"]["en"] and FORMULA["zh"] in G.graph["edge_legend"]["zh"]
+    # a short definition (the formula in full is in govkg similar --help), and what an orange line means
+    assert SHORT["en"] in G.graph["edge_legend"]["en"] and SHORT["zh"] in G.graph["edge_legend"]["zh"]
+    assert "Orange line: the two sites also run a named mechanism" in G.graph["edge_legend"]["en"]
+    assert "橙色连线" in G.graph["edge_legend"]["zh"]
 
     sites, S = similarity_matrix(graph)
     i, j = sites.index(govkg.ID["site/gaoxinshequ"]), sites.index(govkg.ID["site/jiangyuancun"])

@@ -6,7 +6,7 @@ from ..errors import GovkgError
 from .index import entry, site_index
 from .matching import find_site
 
-__all__ = ["BY", "WEIGHTS", "METRICS", "FORMULA", "features", "feature_weights", "similarity_scores", "similar_to",
+__all__ = ["BY", "WEIGHTS", "METRICS", "FORMULA", "SHORT", "features", "feature_weights", "similarity_scores", "similar_to",
            "similarity_matrix"]
 
 #: What a site's features are: ``"kinds"`` (default) or ``"mechanisms"``.
@@ -30,6 +30,15 @@ FORMULA = {
            "“矛盾纠纷化解”),故共有任一类型的两个示范点相似度大于 0;--by mechanisms:具体机制。"
            "权重(--weight idf,默认):w(f) = ln((n + 1) / df(f)),n 为示范点数,df(f) 为具有该特征的示范点数:"
            "共有多数示范点都有的宽泛类型只加一点,共有少见的具体类型加得多;--weight none:w(f) = 1(普通 Jaccard)。"),
+}
+
+
+#: The definition in one sentence, for a legend (the whole of it is ``FORMULA``).
+SHORT = {
+    "en": "similarity: a weighted Jaccard index of the two sites' kinds with their broader kinds, each weighted "
+          "ln((n + 1) / df), so a rare shared kind counts more (govkg similar --help).",
+    "zh": "相似度:两个示范点的机制类型(含上位类型)的加权 Jaccard 系数,每个类型权重 ln((n + 1) / df),"
+          "越少见的共同类型权重越高(govkg similar --help)。",
 }
 
 
