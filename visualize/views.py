@@ -164,7 +164,7 @@ def _number(lit) -> str:
 
 
 def _outcome_text(graph: Graph, o) -> dict:
-    """One outcome as bilingual text: ``处置问题件数: 28件`` / ``Problems handled: 28 件 (pieces)``."""
+    """One outcome as bilingual text: ``处置问题件数:28件`` / ``Problems handled: 28 cases`` (``govkg.units.format_amount``)."""
     ls = _labels(graph, o)
     value = next(iter(graph.objects(o, SCHEMA.value)), None)
     num = _number(value) if value is not None else "?"
@@ -179,6 +179,14 @@ def _outcome_text(graph: Graph, o) -> dict:
     en = f"{ls['en']}: {c['en']}{num} {unit_en}".rstrip()
     if unit_en == "percent":
         en = f"{ls['en']}: {c['en']}{num}%"
+    if value is not None and unit is not None:  # as a reader writes it: 606万元, "6.06 million yuan"
+        from govkg.units import format_amount
+
+        try:
+            zh = f"{ls['zh']}:{format_amount(value, unit, 'zh', cmp)}"
+            en = f"{ls['en']}: {format_amount(value, unit, 'en', cmp)}"
+        except GovkgError:
+            pass  # a unit without a written form keeps its label
     if change:
         zh, en = zh + "(变化)", en + " (change)"
     if period.get("zh"):
