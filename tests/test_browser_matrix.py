@@ -172,3 +172,27 @@ def test_matrix_needs_no_pyvis(tmp_path, monkeypatch):
     assert r.exit_code == 0, r.output
     page = (tmp_path / "m.html").read_text(encoding="utf-8")
     assert "://" not in page and "<script src" not in page
+
+
+def test_expand_all_leaves_no_stale_tooltip(browser, graph, tmp_path):
+    """The full network view (audit: a tooltip stayed on screen after "Expand all")."""
+    from govkg.visualize import html
+
+    path = html.write_viz(graph, tmp_path / "full.html", view="full").path
+    context = browser.new_context(viewport=VIEWPORT)
+    try:
+        page = context.new_page()
+        page.goto(path.resolve().as_uri())
+        page.wait_for_function("window.govkg && window.govkg.stabilized", timeout=60_000)
+        page.evaluate("window.govkg.freeze(true)")
+        xy = page.evaluate("""() => { const n = window.govkg.network; const id = n.body.nodeIndices.find(
+                                 i => i.startsWith('govkg-group-')); const d = n.canvasToDOM(n.getPositions([id])[id]);
+                                 const r = document.getElementById('mynetwork').getBoundingClientRect();
+                                 return [r.left + d.x, r.top + d.y]; }""")
+        page.mouse.move(xy[0] - 30, xy[1] - 30)
+        page.mouse.move(xy[0], xy[1], steps=3)
+        page.wait_for_selector("#govkg-tooltip", state="visible", timeout=5000)
+        page.click("#govkg-expand")
+        assert page.locator("#govkg-tooltip").is_hidden()
+    finally:
+        context.close()

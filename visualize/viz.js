@@ -272,7 +272,7 @@
     var grow = el("div", { "class": "govkg-row" });
     var bCollapse = tr(el("button", { type: "button", id: "govkg-collapse" }), "collapse");
     var bExpand = tr(el("button", { type: "button", id: "govkg-expand" }), "expandAll");
-    bCollapse.addEventListener("click", function () { Object.keys(groupOf).forEach(function (c) { collapsed[c] = true; }); regroup(); applyFilters(); siteFonts(); });
+    bCollapse.addEventListener("click", function () { hideTip(); Object.keys(groupOf).forEach(function (c) { collapsed[c] = true; }); regroup(); applyFilters(); siteFonts(); });
     bExpand.addEventListener("click", function () { api.expandAll(); });
     grow.appendChild(bExpand); grow.appendChild(bCollapse); panel.appendChild(grow);
   }
@@ -473,7 +473,7 @@
                edges: E.get({ filter: function (e) { return !e.proxy; } }).length };
     },
     expand: function (cls) { return expand(cls, true); }, collapse: function (cls) { return expand(cls, false); },
-    expandAll: function () { Object.keys(groupOf).forEach(function (c) { collapsed[c] = false; }); regroup(); applyFilters(); siteFonts(); },
+    expandAll: function () { hideTip(); Object.keys(groupOf).forEach(function (c) { collapsed[c] = false; }); regroup(); applyFilters(); siteFonts(); },
     collapsed: function () { return Object.keys(collapsed).filter(function (c) { return collapsed[c]; }).sort(); },
     rendered: rendered,
     setLang: setLang, lang: function () { return lang; },
