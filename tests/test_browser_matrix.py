@@ -10,7 +10,7 @@ from click.testing import CliRunner
 
 import govkg
 from govkg.cli import cli
-from govkg.shared import shared_mechanisms
+from govkg.shared import shared_mechanisms, sites as site_iris
 from govkg.visualize.matrix import matrix_data
 
 pytestmark = pytest.mark.browser
@@ -194,5 +194,33 @@ def test_expand_all_leaves_no_stale_tooltip(browser, graph, tmp_path):
         page.wait_for_selector("#govkg-tooltip", state="visible", timeout=5000)
         page.click("#govkg-expand")
         assert page.locator("#govkg-tooltip").is_hidden()
+    finally:
+        context.close()
+
+
+@pytest.mark.parametrize("lang", ["zh", "en"])
+def test_mechanism_network_names_the_shared_kinds(browser, graph, tmp_path, lang):
+    """The mechanism network's panel names every kind used at two or more sites, with its number of
+    sites; a click keeps only that kind's mechanisms and sites."""
+    from govkg.visualize import html
+
+    path = html.write_viz(graph, tmp_path / f"mech-{lang}.html", view="mechanisms", lang=lang).path
+    context = browser.new_context(viewport=VIEWPORT)
+    try:
+        page = context.new_page()
+        page.goto(path.resolve().as_uri())
+        page.wait_for_function("window.govkg && window.govkg.stabilized", timeout=60_000)
+        shared = shared_mechanisms(graph)["kinds"]
+        buttons = page.evaluate("""() => [...document.querySelectorAll('#govkg-shared-kinds button')].map(b => ({
+            kind: b.dataset.kind, text: b.textContent, px: parseFloat(getComputedStyle(b).fontSize)}))""")
+        assert [b["kind"] for b in buttons] == [k["iri"] for k in sorted(shared, key=lambda k: (-k["site_count"], k["label"]["zh"]))]
+        assert all(b["text"] == f"{k['label'][lang]} {k['site_count']}" and b["px"] >= 11
+                   for b, k in zip(buttons, sorted(shared, key=lambda k: (-k["site_count"], k["label"]["zh"]))))
+        top = next(k for k in shared if k["label"]["zh"] == "党建引领")
+        page.click(f'#govkg-shared-kinds button[data-kind="{top["iri"]}"]')
+        shown = page.evaluate("() => window.govkg.nodes.get({filter: n => !n.hidden}).map(n => n.id)")
+        sites = {s["iri"] for s in top["sites"]}
+        all_sites = {str(s) for s in site_iris(graph)}
+        assert sites <= set(shown) and not (all_sites - sites) & set(shown)
     finally:
         context.close()
