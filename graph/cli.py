@@ -63,7 +63,8 @@ def cli(ctx, data_dir, build_dir):
     govkg shared --json              mechanisms used at two or more sites
     govkg similar 高新社区            sites ranked by mechanisms shared
     govkg analyze / suggest / report network analysis and a readable report
-    govkg viz / figure               interactive HTML graph, static figure
+    govkg viz / figure               who shares what (site × kind matrix), networks, static figure
+    govkg cite 高新社区 -f bibtex      a citation: IRI, evidence sentences, report, date (text, BibTeX, CSL-JSON)
     govkg export --format FORMAT     turtle json-ld nt trig graphml gexf csv qca
     govkg outcomes --site 高新社区     one tidy row per number or claim, with its sentence
     govkg serve / publish            SPARQL endpoint and query page; load into a triple store
@@ -129,7 +130,11 @@ def build(ctx, out_dir, include_drafts, dumps, full):
         click.echo(f"incremental rebuild: {len(report.parsed)} changed file(s) recompiled and checked")
     elif getattr(report, "full_because", None) and report.full_because != "no previous build":
         click.echo(f"full build: {report.full_because}")
-    parts = ", ".join(f"{n} {'sites' if k == 'site' else k}" for k, n in sorted(report.entries.items()))
+    from .counts import build_counts, counts_text
+
+    counted = build_counts(out_dir or ctx.obj["build_dir"])  # the one definition of each count (counts.rq)
+    parts = counts_text(counted) if counted is not None else \
+        ", ".join(f"{n} {'sites' if k == 'site' else k}" for k, n in sorted(report.entries.items()))
     if not any(report.entries.values()) and not include_drafts:
         parts = _drafts_left_out(ctx.obj["data_dir"]) or "no entries"
     click.echo(f"{report.triples} triples ({parts})")
@@ -168,10 +173,10 @@ def slug(text):
 
 def _register_commands() -> None:
     """Commands that live in their own modules add themselves to the group."""
-    from . import cli_analysis, cli_draft, cli_query, cli_serve
+    from . import cli_analysis, cli_cite, cli_draft, cli_query, cli_serve
     from govkg.visualize import cli as cli_visualize
 
-    for module in (cli_query, cli_analysis, cli_serve, cli_visualize, cli_draft):
+    for module in (cli_query, cli_analysis, cli_serve, cli_visualize, cli_draft, cli_cite):
         module.register(cli)
 
 

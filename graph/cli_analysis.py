@@ -7,23 +7,30 @@ from pathlib import Path
 
 import click
 
+from .analysis.outcomes import COLUMNS as _OUTCOME_COLUMNS
 from .cli_types import NonEmptyPath
 
-__all__ = ["register", "outcome_records"]
+__all__ = ["register", "outcome_records", "RECORD_COLUMNS"]
+
+#: The columns of ``govkg outcomes --format csv/json``: the outcome's, then the report's date as
+#: stated and in ISO 8601, and the outcome's stable IRI (to cite it or join it back to the graph).
+RECORD_COLUMNS = (*_OUTCOME_COLUMNS, "source_date", "source_date_iso", "iri")
 
 
 def outcome_records(rows: list[dict], lang: str = "en") -> list[dict]:
-    """Outcome rows (``govkg.analysis.outcomes``) as flat records, one per outcome, keys ``COLUMNS``.
+    """Outcome rows (``govkg.analysis.outcomes``) as flat records, one per outcome, keys ``RECORD_COLUMNS``.
 
     Labels in ``lang`` (the other language when missing); ``id`` is the outcome's id
     (``outcome/…`` or ``claim/…``); ``measure`` says what is measured and ``measure_type``
     whether it is a level or a change (empty for a claim); ``subject`` is what the number is
     about when not the site itself; ``inferred`` the curators' reason when the outcome is an
     inference; ``kind`` joins several kinds with ``; ``; ``evidence`` joins the sentences with
-    `` / ``; ``source`` is the report's title with its date and URL when known. Values stay numbers.
+    `` / ``; ``source`` is the report's title with its URL when known, ``source_date`` its date
+    as stated ("published on or after …") and ``source_date_iso`` in ISO 8601
+    (``2024-11-02/..``: on or after); ``iri`` is the outcome's stable IRI. Values stay numbers.
     """
+    from .cite import iso_date, stated_date
     from .analysis.labels import pick
-    from .analysis.outcomes import COLUMNS
 
     def lab(d):
         return "" if not d else pick(d.get("label", {}), lang)
@@ -31,8 +38,7 @@ def outcome_records(rows: list[dict], lang: str = "en") -> list[dict]:
     out = []
     for o in rows:
         src = o.get("source") or {}
-        date = src.get("date") or (f"≥ {src['date_earliest']}" if src.get("date_earliest") else "")
-        source = "; ".join(x for x in (lab(src), date, src.get("url") or "") if x)
+        source = "; ".join(x for x in (lab(src), src.get("url") or "") if x)
         unit = o.get("unit") or {}
         rec = {
             "id": o["id"], "site": lab(o["site"]), "mechanism": lab(o["mechanism"]),
@@ -43,8 +49,10 @@ def outcome_records(rows: list[dict], lang: str = "en") -> list[dict]:
             "value_base": o["value_base"], "base_unit": lab(o["base_unit"]),
             "period": pick(o["period"], lang) if o.get("period") else "", "inferred": o.get("inferred") or "",
             "evidence": " / ".join(e["text"] for e in o["evidence"]), "source": source,
+            "source_date": stated_date(src, lang) if src else "", "source_date_iso": iso_date(src) if src else "",
+            "iri": o["iri"],
         }
-        out.append({k: rec[k] for k in COLUMNS})
+        out.append({k: rec[k] for k in RECORD_COLUMNS})
     return out
 
 
@@ -54,7 +62,7 @@ def register(cli: click.Group) -> None:
     from .cli import echo_json, graph_from
 
     by_opt = click.option("--by", type=click.Choice(BY), default="kinds", show_default=True,
-                          help="Features the similarity compares: most specific kinds, or named mechanisms.")
+                          help="Features the similarity compares: kinds with their broader kinds, or named mechanisms.")
     weight_opt = click.option("--weight", type=click.Choice(WEIGHTS), default="idf", show_default=True,
                               help="idf: a rare shared feature counts more; none: plain Jaccard.")
 
@@ -111,7 +119,7 @@ def register(cli: click.Group) -> None:
     @cli.command()
     @click.option("--site", help="Only this site (id or zh/en name).")
     @click.option("--mechanism", help="Only outcomes credited to mechanisms matching this name.")
-    @click.option("--kind", help="Only outcomes credited to mechanisms of kinds matching this name (or narrower).")
+    @click.option("--kind", help="Only outcomes credited to mechanisms of kinds matching this name by meaning (zh/en labels, keywords, definitions), or of their narrower kinds.")
     @click.option("-f", "--format", "fmt", type=click.Choice(["table", "csv", "json"]), default="table", show_default=True,
                   help="table: aligned columns; csv: one row per outcome (cells starting with =, +, -, @ get a leading '); json: a list of objects.")
     @click.option("--lang", type=click.Choice(["auto", "zh", "en"]), default="auto", show_default=True,
@@ -134,7 +142,7 @@ def register(cli: click.Group) -> None:
         govkg outcomes --kind mediation --format csv -o outcomes.csv
         """
         from .analysis.matching import text_lang
-        from .analysis.outcomes import COLUMNS, outcomes as run
+        from .analysis.outcomes import outcomes as run
         from .exports import csv_text
 
         if lang == "auto":
@@ -143,7 +151,8 @@ def register(cli: click.Group) -> None:
         if fmt == "json":
             text = json.dumps(recs, ensure_ascii=False, indent=2) + "\n"
         elif fmt == "csv":
-            text = csv_text([[r[c] if r[c] is not None else "" for c in COLUMNS] for r in recs], list(COLUMNS), bom=bom)
+            text = csv_text([[r[c] if r[c] is not None else "" for c in RECORD_COLUMNS] for r in recs],
+                            list(RECORD_COLUMNS), bom=bom)
         else:
             from .query import QueryResult, format_table
             from rdflib import Literal

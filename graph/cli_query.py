@@ -191,9 +191,12 @@ def register(cli: click.Group) -> None:
     def shared(ctx, name, kind, min_sites, as_json, lang):
         """Mechanisms and kinds used at two or more sites, or the ones matching NAME.
 
-        NAME is matched against the zh and en labels: every exact, prefix and substring hit,
-        in that order (quotes and case ignored). Each site of a named mechanism is shown
-        with the sentence that puts the mechanism there and its source.
+        NAME is matched against the zh and en labels of mechanisms (every exact, prefix and
+        substring hit, in that order; quotes and case ignored) and by meaning against kinds:
+        their zh/en labels, alternative labels (keywords such as mediation, 调解, grid,
+        volunteer) and definitions, with the narrower kinds of a kind whose name matched. A
+        kind's sites include those of its narrower kinds. Each site of a named mechanism is
+        shown with the sentence that puts the mechanism there and its source.
 
         \b
         govkg shared                      named mechanisms and kinds shared by sites
@@ -220,7 +223,7 @@ def register(cli: click.Group) -> None:
     @click.argument("site")
     @click.option("--top", type=click.IntRange(min=1), help="Show only the N most similar sites.")
     @click.option("--by", type=click.Choice(BY), default="kinds", show_default=True,
-                  help="Features compared: most specific kinds, or named mechanisms.")
+                  help="Features compared: kinds with their broader kinds, or named mechanisms.")
     @click.option("--weight", type=click.Choice(WEIGHTS), default="idf", show_default=True,
                   help="idf: a rare shared feature counts more; none: plain Jaccard.")
     @click.option("--json", "as_json", is_flag=True, help="Print the ranking as JSON, with the evidence of each shared mechanism.")
@@ -248,10 +251,17 @@ def _evidence_lines(evidence: list, lang: str, indent: str) -> list[str]:
     out = []
     for ev in evidence:
         src = ev.get("source") or {}
-        date = src.get("date") or (f"≥ {src['date_earliest']}" if src.get("date_earliest") else "")
+        from .cite import stated_date
+
+        date = stated_date(src, lang) if src.get("date") or src.get("date_earliest") else ""
         where = ", ".join(x for x in (_name(src, lang) if src else "", date, src.get("url") or "") if x)
         out.append(f"{indent}“{' '.join(ev['text'].split())}”" + (f" — {where}" if where else ""))
     return out
+
+
+#: How a kind matched a search, as shown beside it (only when not by its name or keywords).
+_WHY = {"word": ("(名称中的词)", " (a word of its name)"), "definition": ("(释义中提到)", " (named in its definition)"),
+        "narrower": ("(下位类型)", " (a narrower kind)")}
 
 
 def shared_text(result: dict, lang: str = "zh") -> str:
@@ -267,7 +277,8 @@ def shared_text(result: dict, lang: str = "zh") -> str:
         for e in entries:
             n = e["site_count"]
             count = f"{n} 个示范点" if lang == "zh" else f"{n} site{'s' if n != 1 else ''}"
-            out.append(f"  {_name(e, lang)} — {count}: {sep.join(_name(s, lang) + _mark(s, lang) for s in e['sites'])}")
+            why = _WHY.get(e.get("match"), ("", ""))[lang == "en"]
+            out.append(f"  {_name(e, lang)}{why} — {count}: {sep.join(_name(s, lang) + _mark(s, lang) for s in e['sites'])}")
             for s in e["sites"]:
                 if s.get("evidence"):
                     out.append(f"      {_name(s, lang)}:")
@@ -288,7 +299,7 @@ def similar_text(result: dict, lang: str = "zh") -> str:
     me = result["site"]
     idf = result["weight"] == "idf"
     if lang == "zh":
-        by = "机制类型" if result["by"] == "kinds" else "具体机制"
+        by = "机制类型(含上位类型)" if result["by"] == "kinds" else "具体机制"
         how = "加权 Jaccard,权重:IDF(越少见的特征权重越大)" if idf else "Jaccard,各特征权重相同"
         head = f"与{_name(me, 'zh')}最相似的示范点({how};特征:{by}):"
     else:

@@ -14,13 +14,16 @@ from .errors import GovkgError
 from .writers import write_atomic, write_set
 
 __all__ = ["summary_text", "suggestions_text", "outcomes_table", "report_blocks", "render_markdown", "render_html",
-           "write_report", "md_escape", "amount"]
+           "write_report", "md_escape", "amount", "Quote"]
 
 _T = {
     "title": ("海口市基层治理示范点：机制网络分析报告", "Haikou grassroots-governance demonstration sites: network analysis of mechanisms"),
     "overview": ("概况", "Overview"),
-    "counts": ("示范点 {sites} 个，具体机制 {mechanisms} 项，机制类型 {kinds} 个（含上位类型），组织 {organizations} 个。",
-               "{sites} sites, {mechanisms} named mechanisms, {kinds} kinds of mechanism (broader kinds included), {organizations} organizations."),
+    "counts": ("示范点 {sites} 个，具体机制 {mechanisms} 项，机制类型 {kinds} 个（含上位类型），组织 {organizations} 个，"
+               "其他行政区域 {areas} 个，成效数据 {outcomes} 条，成效表述 {claims} 条。",
+               "{sites} sites, {mechanisms} named mechanisms, {kinds} kinds of mechanism (broader kinds included), "
+               "{organizations} organizations, {areas} other administrative areas, {outcomes} outcomes with a number and "
+               "{claims} claims without one."),
     "limits": ("这些数据能说明什么、不能说明什么", "What this data can and cannot tell you"),
     "measures": ("度量内容：", "What it measures: "),
     "caveat": ("何时没有意义：", "When it means nothing: "),
@@ -56,6 +59,23 @@ _T = {
                         "(No similarity heat map: one of {n:,} sites is not legible (at most {most}); "
                         "the table below lists each site's most similar sites.)"),
     "published": ("发布", "published"), "rights": ("版权", "rights"),
+    "toc": ("目录", "Contents"),
+    "profiles": ("示范点概况", "Site profiles"),
+    "profile_mechs": ("具体机制({n} 项):", "Named mechanisms ({n}): "),
+    "profile_kinds": ("。机制类型:", ". Kinds: "),
+    "profile_like": ("。最相似的 3 个示范点(相似度):", ". Most like (similarity): "),
+    "like_in_profiles": ("每个示范点最相似的 3 个示范点列在下文“示范点概况”中。",
+                         "Each site's 3 most similar sites are listed in its profile below."),
+    "credited_outcomes": ("归因于具体做法的成效", "Outcomes credited to a practice"),
+    "other_facts": ("报道未归因于具体做法的事实(背景情况,或未注明由哪项做法取得的结果)",
+                    "Facts the report credits to no practice (context, or results it ties to no practice)"),
+    "suggest_top": ("得分最高的 3 个类型", "Top 3 kinds"),
+    "suggest_score": ("得分 = 使用该类型的相似示范点的相似度之和 ÷ 最相似的 {k} 个示范点的相似度之和(1.00:{k} 个都在使用);"
+                      "govkg suggest 示范点 逐条说明每个得分。",
+                      "Score = the summed similarity of the similar sites that use the kind ÷ the summed similarity of all "
+                      "{k} most similar sites (1.00: all {k} use it); govkg suggest SITE explains each score."),
+    "suggest_from": ("依据(最相似的示范点)", "From (the most similar sites)"),
+    "evidence_summary": ("原文", "sentence"),
     "published_after": ("发布于 {d} 或之后", "published on or after {d}"),
 }
 
@@ -146,8 +166,16 @@ def _evidence_text(evidence: list, lang: str) -> str:
     return " / ".join(f"“{' '.join(e['text'].split())}”" for e in evidence)
 
 
+class Quote(str):
+    """A table cell holding evidence sentences: the HTML report folds it (``<details>``), Markdown prints it."""
+
+
+def _quote(evidence: list, lang: str) -> Quote:
+    return Quote(_evidence_text(evidence, lang))
+
+
 def _note_blocks(note: dict, lang: str) -> list[tuple]:
-    return [("p", _t("measures", lang) + note["measures"][lang]), ("p", _t("caveat", lang) + note["caveat"][lang])]
+    return [("note", _t("measures", lang) + note["measures"][lang]), ("note", _t("caveat", lang) + note["caveat"][lang])]
 
 
 def _centrality_rows(rows: list[dict], lang: str, n_show: int | None = None) -> list[list]:
@@ -165,6 +193,15 @@ def _centrality_rows(rows: list[dict], lang: str, n_show: int | None = None) -> 
     return out
 
 
+def _counts_sentence(c: dict, lang: str) -> str:
+    """The overview's counts (``govkg.counts``, one definition) as a sentence; the bare list when some are unknown."""
+    from .counts import COUNTED, counts_text
+
+    if all(k in c for k in COUNTED):
+        return _t("counts", lang, **c)
+    return counts_text(c, lang)
+
+
 def summary_text(res: dict, lang: str = "zh") -> str:
     """The ``govkg analyze`` summary as plain text (``res`` from ``govkg.analysis.analyze``).
 
@@ -175,11 +212,11 @@ def summary_text(res: dict, lang: str = "zh") -> str:
     --------
     >>> from govkg.analysis import analyze, _example_graph
     >>> print(summary_text(analyze(_example_graph()), "en").splitlines()[0])
-    3 sites, 6 named mechanisms, 9 kinds of mechanism (broader kinds included), 1 organizations.
+    3 sites, 6 named mechanisms, 9 kinds of mechanism (broader kinds included), 0 organizations, 0 other administrative areas, 1 outcomes with a number and 0 claims without one.
     """
     notes = res["notes"]
     n = res["counts"]["sites"]
-    out = [_t("counts", lang, **res["counts"])]
+    out = [_counts_sentence(res["counts"], lang)]
     out += [m[lang] for m in res.get("messages", [])]
     out += ["", _t("limits", lang) + ":"] + [f"  - {x[lang]}" for x in res["limits"]]
 
@@ -223,7 +260,7 @@ def suggestions_text(res: dict, lang: str = "zh") -> str:
     --------
     >>> from govkg.analysis import suggest, _example_graph
     >>> print(suggestions_text(suggest(_example_graph(), "甲社区"), "en").splitlines()[1])
-      0.64  Yi Village
+      0.71  Yi Village
     """
     from .analysis.summary import notes
 
@@ -267,10 +304,12 @@ def _similarity_figure(res: dict, lang: str) -> tuple:
         return ("p", _t("figure_missing", lang))
 
 
-def report_blocks(graph, lang: str = "zh", *, neighbors: int = 3, top: int = 10, by: str = "kinds",
+def report_blocks(graph, lang: str = "zh", *, neighbors: int = 3, top: int = 5, by: str = "kinds",
                   weight: str = "idf") -> list[tuple]:
     """The report as a list of blocks, each ``("h1"|"h2"|"h3"|"p", text)``, ``("ul", [texts])``,
-    ``("table", header, rows)`` or ``("figure", png_bytes, caption)``; rendered by
+    ``("table", header, rows)`` (a ``Quote`` cell holds evidence sentences), ``("facts", title, [(text,
+    Quote)])`` (folded in HTML), ``("toc", title)`` (the list of ``h2`` sections) or ``("figure", png_bytes,
+    caption)``; rendered by
     ``render_markdown`` and ``render_html``. All text is plain (the renderers escape it).
 
     Examples
@@ -289,8 +328,15 @@ def report_blocks(graph, lang: str = "zh", *, neighbors: int = 3, top: int = 10,
     index = site_index(graph)
     rdf = graph if isinstance(graph, Graph) else None
     res = analyze(index, top=top, neighbors=neighbors, by=by, weight=weight)
+    if rdf is not None:
+        from .analysis.summary import limits
+        from .counts import counts
+
+        res["counts"] = counts(rdf)
+        res["limits"] = limits(len(index.sites), [v for _, v in sorted(sources(rdf).items())])
     notes, n = res["notes"], res["counts"]["sites"]
-    B: list[tuple] = [("h1", _t("title", lang)), ("h2", _t("overview", lang)), ("p", _t("counts", lang, **res["counts"]))]
+    B: list[tuple] = [("h1", _t("title", lang)), ("toc", _t("toc", lang)), ("h2", _t("overview", lang)),
+                      ("p", _counts_sentence(res["counts"], lang))]
     B += [("p", m[lang]) for m in res["messages"]]
     B += [("h2", _t("limits", lang)), ("ul", [x[lang] for x in res["limits"]])]
 
@@ -303,22 +349,15 @@ def report_blocks(graph, lang: str = "zh", *, neighbors: int = 3, top: int = 10,
     for d in res["shared_mechanisms"]:
         for s in d["sites"]:
             ev = evidence.get((URIRef(d["iri"]), URIRef(s["iri"])), [])
-            rows.append([_both(d, lang), _lab(s, lang), _evidence_text(ev, lang)])
+            rows.append([_both(d, lang), _lab(s, lang), _quote(ev, lang)])
     B.append(("table", [_t("mechanism", lang), _t("site", lang), _t("evidence", lang)], rows) if rows else ("p", _t("none", lang)))
     B.append(("h3", _t("shared_k", lang)))
-    rows = [[_both(d, lang), d["site_count"], _join([_lab(s, lang) for s in d["sites"]], lang)] for d in res["shared_kinds"]]
+    rows = [[_lab(d, lang), d["site_count"], _join([_lab(s, lang) for s in d["sites"]], lang)] for d in res["shared_kinds"]]
     B.append(("table", [_t("kind", lang), _t("n_sites", lang), _t("sites", lang)], rows) if rows else ("p", _t("none", lang)))
 
     B += [("h2", _t("similarity", lang))] + _note_blocks(notes["similarity"], lang)
     B.append(_similarity_figure(res, lang))
-    from .analysis.similarity import similar_to
-
-    rows = []
-    for s in index.sites:
-        near = similar_to(index, s, k=3, by=by, weight=weight)
-        rows.append([index.label(s, lang), _join([f"{_lab(x, lang)} {x['similarity']:.2f}{'=' if x['tied'] else ''}"
-                                                  for x in near], lang) or _t("none", lang)])
-    B.append(("table", [_t("site", lang), _t("most_like", lang)], rows))
+    B.append(("p", _t("like_in_profiles", lang)))
 
     com = res["communities"]
     B += [("h2", _t("communities", lang))] + _note_blocks(notes["communities"], lang)
@@ -331,7 +370,7 @@ def report_blocks(graph, lang: str = "zh", *, neighbors: int = 3, top: int = 10,
 
     B += [("h2", _t("centrality", lang))] + _note_blocks(notes["centrality"], lang)
     for lvl in ("mechanism", "kind", "organization"):
-        rows = _centrality_rows(res["centrality"][lvl], lang)
+        rows = _centrality_rows(res["centrality"][lvl], lang, 3)
         B.append(("h3", _t(lvl, lang)))
         B.append(("table", [_t("rank", lang), _t(lvl, lang), _t("n_sites", lang), _t("degree", lang), _t("betweenness", lang)], rows)
                  if rows else ("p", _t("none", lang)))
@@ -346,23 +385,54 @@ def report_blocks(graph, lang: str = "zh", *, neighbors: int = 3, top: int = 10,
              if rows else ("p", _t("none", lang)))
 
     B += [("h2", _t("suggestions", lang))] + _note_blocks(notes["suggestions"], lang)
+    B.append(("note", _t("suggest_score", lang, k=neighbors)))
+    rows = []
     for s in res["suggestions"].values():
-        B.append(("h3", _both(s["site"], lang)))
-        rows = [[_both(x, lang), f"{x['score']:.2f}{'=' if x.get('tied') else ''}", x["explanation"][lang],
-                 "; ".join(f"{_lab(u, lang)}: " + _join([_lab(m, lang) for m in u["mechanisms"]], lang) for u in x["used_by"] if u["mechanisms"])]
-                for x in s["suggestions"]]
-        B.append(("table", [_t("kind", lang), _t("score", lang), _t("why", lang), _t("examples", lang)], rows)
-                 if rows else ("p", s.get("message", {}).get(lang, _t("nothing", lang))))
+        top3 = _join([f"{_lab(x, lang)} {x['score']:.2f}{'=' if x.get('tied') else ''}" for x in s["suggestions"][:3]], lang)
+        near = _join([f"{_lab(x, lang)} {x['similarity']:.2f}" for x in s["neighbors"]], lang)
+        rows.append([_lab(s["site"], lang), top3 or s.get("message", {}).get(lang, _t("nothing", lang)), near])
+    B.append(("table", [_t("site", lang), _t("suggest_top", lang), _t("suggest_from", lang)], rows)
+             if rows else ("p", _t("nothing", lang)))
 
-    B.append(("h2", _t("outcomes", lang)))
+    B.append(("h2", _t("profiles", lang)))
     per_site: dict[str, list] = {}  # one pass over the graph, not one per site (2,000 sites: minutes)
     for r in (outcomes(rdf) if rdf is not None else []):
         per_site.setdefault((r["site"] or {}).get("iri"), []).append(r)
-    for s in index.sites:
+    M, P = index.mechanisms.matrix.tocsr(), index.kinds.matrix.tocsr()
+    from .analysis.similarity import similar_to
+    from .shared import _most_specific
+
+    for i, s in enumerate(index.sites):
         B.append(("h3", _both({"label": index.labels.get(s, {})}, lang)))
+        mechs = [index.mechanisms.columns[c] for c in M.indices[M.indptr[i]:M.indptr[i + 1]].tolist()]
+        names = sorted(index.label(m, lang) for m in mechs)
+        kinds = sorted(index.label(k, lang) for k in _most_specific(index, P.indices[P.indptr[i]:P.indptr[i + 1]].tolist()))
+        near = similar_to(index, s, k=3, by=by, weight=weight)
+        like = _join([f"{_lab(x, lang)} {x['similarity']:.2f}{'=' if x['tied'] else ''}" for x in near], lang)
+        B.append(("p", _t("profile_mechs", lang, n=len(names)) + _join(names, lang)
+                  + (" " if lang == "en" else "") + _t("profile_kinds", lang) + _join(kinds, lang)
+                  + (" " if lang == "en" else "") + _t("profile_like", lang) + (like or _t("none", lang))
+                  + ("。" if lang == "zh" else ".")))
         outs = per_site.get(str(s), [])
-        header, rows = outcomes_table(outs, lang)
-        B.append(("table", header[1:], [r[1:] for r in rows]) if rows else ("p", _t("none", lang)))
+        credited = [o for o in outs if o.get("mechanism")]
+        other = [o for o in outs if not o.get("mechanism")]
+        if credited:
+            by_mech: dict = {}
+            for o in credited:
+                by_mech.setdefault(o["mechanism"]["iri"], []).append(o)
+            rows = []
+            for group in sorted(by_mech.values(), key=lambda g: _lab(g[0]["mechanism"], lang)):
+                sentences = list(dict.fromkeys(e["text"] for o in group for e in o["evidence"]))
+                facts = ("；" if lang == "zh" else "; ").join(
+                    f"{pick(o['label'], lang, '?')}{'：' if lang == 'zh' else ': '}{_outcome_value(o, lang)}" for o in group)
+                rows.append([_lab(group[0]["mechanism"], lang), facts, _quote([{"text": t} for t in sentences], lang)])
+            B.append(("table", [_t("credited_outcomes", lang), _t("what", lang), _t("evidence", lang)], rows))
+        if other:
+            B.append(("facts", _t("other_facts", lang) + f" ({len(other)})", [(f"{pick(o['label'], lang, '?')}" + (f"({_outcome_value(o, lang)})" if lang == "zh"
+                                 else f" ({_outcome_value(o, lang)})") if o.get("value") is not None
+                                 else pick(o["label"], lang, "?"), _quote(o["evidence"], lang)) for o in other]))
+        if not outs:
+            B.append(("p", _t("none", lang)))
     if rdf is not None:
         srcs = sorted(sources(rdf).values(), key=lambda d: d["iri"])
         if srcs:
@@ -417,11 +487,17 @@ def render_markdown(blocks: list[tuple], figure_names: list[str] | None = None) 
     from urllib.parse import quote
 
     out, k = [], 0
+    h2 = [b[1] for b in blocks if b[0] == "h2"]
     for b in blocks:
         kind = b[0]
-        if kind in ("h1", "h2", "h3"):
+        if kind == "toc":
+            out += [f"**{md_escape(b[1])}**", ""] + [f"- [{md_escape(t)}](#{_md_anchor(t)})" for t in h2] + [""]
+        elif kind == "facts":
+            out += [md_escape(b[1]) + ":", ""]
+            out += [f"- {md_escape(t)} — {md_escape(q)}" if q else f"- {md_escape(t)}" for t, q in b[2]] + [""]
+        elif kind in ("h1", "h2", "h3"):
             out += ["#" * int(kind[1]) + " " + md_escape(b[1]), ""]
-        elif kind == "p":
+        elif kind in ("p", "note"):
             out += [md_escape(b[1]), ""]
         elif kind == "ul":
             out += [f"- {md_escape(x)}" for x in b[1]] + [""]
@@ -440,9 +516,24 @@ def render_markdown(blocks: list[tuple], figure_names: list[str] | None = None) 
     return "\n".join(out)
 
 
-_CSS = """body{font-family:'Noto Sans CJK SC','Noto Sans SC','PingFang SC','Microsoft YaHei',sans-serif;max-width:1100px;margin:2em auto;padding:0 1em;line-height:1.55;color:#222}
-table{border-collapse:collapse;margin:.6em 0 1.4em;font-size:.92em}th,td{border:1px solid #ccc;padding:.3em .55em;vertical-align:top;text-align:left}
-th{background:#eef3f8}h1{font-size:1.6em}h2{border-bottom:2px solid #dde;padding-bottom:.2em;margin-top:1.8em}img{max-width:100%}figure{margin:1em 0}figcaption{color:#555;font-size:.9em}"""
+def _md_anchor(title: str) -> str:
+    """The anchor GitHub-style renderers give a heading: lower case, punctuation dropped, spaces as ``-``.
+
+    Examples
+    --------
+    >>> _md_anchor("What this data can and cannot tell you"), _md_anchor("示范点概况")
+    ('what-this-data-can-and-cannot-tell-you', '示范点概况')
+    """
+    t = re.sub(r"[^\w\- ]", "", str(title).strip().lower())
+    return t.replace(" ", "-")
+
+
+_CSS = """body{font-family:'Noto Sans CJK SC','Noto Sans SC','PingFang SC','Microsoft YaHei',sans-serif;max-width:1280px;margin:2em auto;padding:0 1em;line-height:1.45;color:#222}
+table{border-collapse:collapse;margin:.5em 0 1em;font-size:.88em}th,td{border:1px solid #ccc;padding:.2em .45em;vertical-align:top;text-align:left}
+th{background:#eef3f8;white-space:nowrap}td{min-width:4.5em}td.q{min-width:5em;white-space:nowrap}p{margin:.45em 0}h3{margin:1.1em 0 .3em}details summary{cursor:pointer;color:#555}ul.facts details,ul.facts summary{display:inline}
+ul.facts details[open]{display:block}
+ul.facts{columns:2;column-gap:2em;padding-left:1.2em}ul.facts li{break-inside:avoid;margin-bottom:.2em}
+nav.toc ol{columns:2;margin:.3em 0 1em}h1{font-size:1.6em}h2{border-bottom:2px solid #dde;padding-bottom:.2em;margin-top:1.4em}img{max-width:min(100%,500px)}p.note{font-size:.9em;color:#444;margin:.25em 0}figure{margin:1em 0}figcaption{color:#555;font-size:.9em}"""
 
 
 def render_html(blocks: list[tuple], lang: str = "zh") -> str:
@@ -457,15 +548,36 @@ def render_html(blocks: list[tuple], lang: str = "zh") -> str:
     title = next((b[1] for b in blocks if b[0] == "h1"), "govkg")
     out = [f'<!DOCTYPE html>\n<html lang="{"zh-CN" if lang == "zh" else "en"}"><head><meta charset="utf-8">',
            f"<title>{e(title)}</title><style>{_CSS}</style></head><body>"]
+    h2 = [b[1] for b in blocks if b[0] == "h2"]
+    n2 = 0
+
+    def cell(c) -> str:
+        if isinstance(c, Quote) and c:
+            return (f'<td class="q"><details><summary>{e(_t("evidence_summary", lang))}</summary>'
+                    f"{e(str(c))}</details></td>")
+        return f"<td>{e(str(c))}</td>"
+
     for b in blocks:
         kind = b[0]
-        if kind in ("h1", "h2", "h3", "p"):
+        if kind == "toc":
+            out.append(f'<nav class="toc"><strong>{e(b[1])}</strong><ol>'
+                       + "".join(f'<li><a href="#s{i + 1}">{e(t)}</a></li>' for i, t in enumerate(h2)) + "</ol></nav>")
+        elif kind == "h2":
+            n2 += 1
+            out.append(f'<h2 id="s{n2}">{e(str(b[1]))}</h2>')
+        elif kind == "facts":
+            out.append(f'<details class="facts"><summary>{e(b[1])}</summary><ul class="facts">' + "".join(
+                f"<li>{e(t)}" + (f'<details><summary>{e(_t("evidence_summary", lang))}</summary>{e(str(q))}</details>' if q else "")
+                + "</li>" for t, q in b[2]) + "</ul></details>")
+        elif kind == "note":
+            out.append(f'<p class="note">{e(str(b[1]))}</p>')
+        elif kind in ("h1", "h2", "h3", "p"):
             out.append(f"<{kind}>{e(str(b[1]))}</{kind}>")
         elif kind == "ul":
             out.append("<ul>" + "".join(f"<li>{e(str(x))}</li>" for x in b[1]) + "</ul>")
         elif kind == "table":
             out.append("<table><thead><tr>" + "".join(f"<th>{e(str(h))}</th>" for h in b[1]) + "</tr></thead><tbody>")
-            out += ["<tr>" + "".join(f"<td>{e(str(c))}</td>" for c in r) + "</tr>" for r in b[2]]
+            out += ["<tr>" + "".join(cell(c) for c in r) + "</tr>" for r in b[2]]
             out.append("</tbody></table>")
         elif kind == "figure":
             data = base64.b64encode(b[1]).decode("ascii")

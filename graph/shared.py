@@ -6,7 +6,7 @@ from rdflib import Graph
 
 from .analysis.index import Incidence, entry, incidence_of, site_index
 from .analysis.labels import label, labels
-from .analysis.matching import best_matches, closest, find_site, match_score, rank_matches
+from .analysis.matching import KIND_MATCH, best_matches, closest, find_site, kind_matches, match_score, rank_matches
 from .errors import GovkgError, NotFoundError
 
 __all__ = [
@@ -79,9 +79,11 @@ def shared_mechanisms(graph: Graph, name: str | None = None, *, kind: bool = Fal
     ----------
     graph : rdflib.Graph
     name : str, optional
-        When given, every mechanism and kind whose zh/en label (or id) matches it: exact
-        labels first, then labels starting with it, then labels containing it (all of them,
-        ranked; quotes and case ignored).
+        When given, every mechanism whose zh/en label (or id) matches it (exact labels first,
+        then labels starting with it, then labels containing it; quotes and case ignored),
+        and every kind matching it by meaning (``govkg.analysis.matching.kind_matches``: its
+        zh/en labels, altLabels and definition, English words stemmed) with the kinds
+        narrower than a kind whose label matched.
     kind : bool
         Match ``name`` against kinds only.
     min_sites : int, optional
@@ -91,8 +93,10 @@ def shared_mechanisms(graph: Graph, name: str | None = None, *, kind: bool = Fal
     -------
     dict
         ``{"mechanisms": [...], "kinds": [...]}``; each entry ``{"iri", "label": {"zh", "en"},
-        "sites": [{"iri", "label"}], "site_count"}`` (and ``"match"``: ``exact``, ``prefix`` or
-        ``substring`` when ``name`` is given); a mechanism's sites carry ``evidence``
+        "sites": [{"iri", "label"}], "site_count"}`` (and ``"match"`` when ``name`` is given: for
+        a mechanism ``exact``, ``prefix`` or ``substring``; for a kind one of
+        ``govkg.analysis.matching.KIND_MATCH``: ``exact``, ``alt``, ``prefix``, ``substring``,
+        ``word``, ``definition`` or ``narrower``); a mechanism's sites carry ``evidence``
         (``[{"text", "source"}]``: the sentence that puts it there and its report) and it
         lists its ``kinds``; a kind lists its ``mechanisms`` and ``broader``. With an RDF graph
         every site also says whether its link is ``inferred``: true when only the curators'
@@ -122,14 +126,16 @@ def shared_mechanisms(graph: Graph, name: str | None = None, *, kind: bool = Fal
     score: dict = {}
     mechs, kinds = list(mech_inc.columns), list(kind_inc.columns)
     if name is not None:
-        pool = ([] if kind else mechs) + kinds
-        ranked = rank_matches(name, pool, lambda c: index.labels.get(c, {}))
-        if not ranked:
+        ranked = [] if kind else rank_matches(name, mechs, lambda c: index.labels.get(c, {}))
+        ranked_k = kind_matches(name, index)
+        if not ranked and not ranked_k:
+            pool = ([] if kind else mechs) + kinds
             names = [t for c in pool for t in index.labels.get(c, {}).values() if t]
             raise NotFoundError("kind" if kind else "mechanism or kind", name, closest(name, names))
         score = {c: sc for sc, c in ranked}
+        kscore = {c: sc for sc, c in ranked_k}
         mechs = [m for m in mechs if m in score]
-        kinds = [k for k in kinds if k in score]
+        kinds = [k for k in kinds if k in kscore]
     evidence = _link_evidence(graph)
     marks = _inferred(graph, index) or (lambda m, s: {}, lambda k, s: {})
     M, MK = mech_inc.matrix.tocsc(), index.mechanism_kinds.tocsr()
@@ -168,24 +174,31 @@ def shared_mechanisms(graph: Graph, name: str | None = None, *, kind: bool = Fal
         its = set(MKc.indices[MKc.indptr[j]:MKc.indptr[j + 1]].tolist())
         ms = sorted(mech_inc.columns[c] for c in its)
         parents = sorted(p for p in index.broader.get(k, ()) if not any(p in index.broader.get(q, ()) for q in index.broader.get(k, ())))
-        e = entry(index, k, site_count=len(rows), _score=score.get(k, 0),
+        e = entry(index, k, site_count=len(rows), _score=kscore.get(k, 0) if name is not None else 0,
                   sites=[entry(index, index.sites[i], **marks[1](k, index.sites[i])) for i in rows],
                   mechanisms=[entry(index, m) for m in ms], broader=[entry(index, b) for b in parents])
         if name is not None:
-            e["match"] = _MATCH[score[k]]
+            e["match"] = KIND_MATCH[kscore[k]]
         out_k.append(e)
     return {"mechanisms": sort(out_m), "kinds": sort(out_k)}
+
+
+def _most_specific(index, columns) -> list:
+    """The kinds of ``columns`` (kind column numbers) that are no ancestor of another of them, sorted by IRI."""
+    ks = {index.kinds.columns[c] for c in columns}
+    above = set().union(*(index.broader.get(k, frozenset()) for k in ks)) if ks else set()
+    return sorted(ks - above)
 
 
 def similar_sites(graph: Graph, site: str, *, top: int | None = None, by: str = "kinds", weight: str = "idf") -> dict:
     """The other sites ranked by similarity to ``site`` (``govkg.analysis.similarity.FORMULA``).
 
-    ``by`` chooses the features (``"kinds"``: most specific kinds, the default;
+    ``by`` chooses the features (``"kinds"``: kinds closed under broader kinds, the default;
     ``"mechanisms"``: named mechanisms), ``weight`` their weights (``"idf"``, default, or
     ``"none"``: plain Jaccard). Ties are kept in IRI order and flagged ``tied``. Every other
     site is listed, those sharing nothing last. Whatever ``by`` is, each entry lists the named
-    mechanisms the two sites share (with the evidence for each site) and their shared most
-    specific kinds.
+    mechanisms the two sites share (with the evidence for each site) and the kinds they share,
+    the most specific ones only (a shared kind is left out when a narrower shared kind is listed).
 
     Parameters
     ----------
@@ -225,7 +238,7 @@ def similar_sites(graph: Graph, site: str, *, top: int | None = None, by: str = 
     x[X.indices[X.indptr[i]:X.indptr[i + 1]]] = 1.0
     s, count = similarity_scores(X, x, "jaccard", w)
     s = np.round(s, 4)
-    M, P = index.mechanisms.matrix, incidence_of(index, "specific").matrix.tocsr()
+    M, K = index.mechanisms.matrix, index.kinds.matrix.tocsr()
     evidence = _link_evidence(graph)
 
     def cols(A, r):
@@ -236,14 +249,14 @@ def similar_sites(graph: Graph, site: str, *, top: int | None = None, by: str = 
         if j == i:
             continue
         common_m = sorted(cols(M, i) & cols(M, j))
-        common_k = sorted(cols(P, i) & cols(P, j))
+        common_k = _most_specific(index, cols(K, i) & cols(K, j))
         mechs = []
         for c in common_m:
             m = index.mechanisms.columns[c]
             mechs.append(entry(index, m, evidence={str(me): evidence.get((m, me), []),
                                                    str(other): evidence.get((m, other), [])}))
         out.append(entry(index, other, similarity=float(s[j]), shared_count=int(count[j]),
-                         shared={"mechanisms": mechs, "kinds": [entry(index, index.kinds.columns[c]) for c in common_k]}))
+                         shared={"mechanisms": mechs, "kinds": [entry(index, k) for k in common_k]}))
     out.sort(key=lambda d: (-d["similarity"], d["iri"]))
     values = [d["similarity"] for d in out]
     for d in out:

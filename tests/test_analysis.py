@@ -40,28 +40,29 @@ def test_shared_mechanisms_and_kinds(graph):
     assert kinds["zhiyuanhuzhu"] == 2 and "huzhuyanglao" not in kinds
 
 
-def test_similarity_counts_each_practice_once(graph):
-    # most specific kinds: jia {议事堂议事会, 网格化管理, 志愿服务队}; yi the same + 互助养老; bing {网格化管理, 视频监控}
+def test_similarity_sees_the_kind_hierarchy(graph):
+    # kinds closed under broader: jia {议事堂议事会, 协商议事, 网格化管理, 精细化管理, 志愿服务队, 志愿互助};
+    # yi the same + 互助养老; bing {网格化管理, 精细化管理, 视频监控, 数字治理}
     sites, S = A.similarity_matrix(graph, weight="none")
     i, j, k = (sites.index(ID[f"site/{s}"]) for s in ("jia", "yi", "bing"))
-    assert S[i, j] == pytest.approx(3 / 4)  # not 9/11: no mechanism beside its kind, no broader kinds
-    assert S[i, k] == pytest.approx(1 / 4)
+    assert S[i, j] == pytest.approx(6 / 7)
+    assert S[i, k] == pytest.approx(2 / 8)
     assert np.allclose(S, S.T)
     _, M = A.similarity_matrix(graph, by="mechanisms", weight="none")
     assert M[i, j] == pytest.approx(3 / 4) and M[i, k] == 0  # yi runs 4 named mechanisms
 
 
 def test_idf_weighs_rare_shared_practices_more(graph):
-    idf = lambda df: 1 + np.log(3 / df)  # noqa: E731
+    idf = lambda df: np.log(4 / df)  # noqa: E731  ln((n + 1) / df), n = 3 sites
     sites, S = A.similarity_matrix(graph)
     i, j, k = (sites.index(ID[f"site/{s}"]) for s in ("jia", "yi", "bing"))
-    shared = idf(2) + idf(3) + idf(2)
+    shared = 4 * idf(2) + 2 * idf(3)
     assert S[i, j] == pytest.approx(shared / (shared + idf(1)))
-    assert S[i, k] == pytest.approx(idf(3) / (shared + idf(1)))
-    # the kind every site has (网格化管理) counts less than a rarer shared one
+    assert S[i, k] == pytest.approx(2 * idf(3) / (shared + 2 * idf(1)))
+    # the kind every site has (网格化管理) counts less than a rarer shared one, and still counts
     X, cols = A.features(graph)
     w = dict(zip((slug(c) for c in cols), A.feature_weights(X)))
-    assert w["wanggehuaguanli"] < w["yishitangyishihui"]
+    assert 0 < w["wanggehuaguanli"] < w["yishitangyishihui"]
     top = A.similar_to(graph, "甲社区", k=1)
     assert slug(top[0]["iri"]) == "yi" and top[0]["similarity"] == pytest.approx(round(S[i, j], 4))
 
@@ -77,7 +78,7 @@ def test_similar_to_other_metrics(graph):
     ov = A.similar_to(graph, "jia", metric="overlap", weight="none")
     assert ov[0]["similarity"] == 1.0  # jia's features are a subset of yi's
     cos = A.similar_to(graph, "jia", metric="cosine", weight="none")
-    assert cos[0]["similarity"] == pytest.approx(round(3 / np.sqrt(3 * 4), 4))
+    assert cos[0]["similarity"] == pytest.approx(round(6 / np.sqrt(6 * 7), 4))
 
 
 def test_sites_sharing_and_pairs(graph):

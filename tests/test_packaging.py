@@ -91,7 +91,7 @@ def test_bundled_data_is_found_through_importlib_resources():
 
 
 @pytest.mark.parametrize("args, module, feature", [
-    (["viz", "-o", "{tmp}/v.html"], "pyvis", "govkg viz"),
+    (["viz", "--view", "mechanisms", "-o", "{tmp}/v.html"], "pyvis", "govkg viz"),
     (["figure", "-o", "{tmp}/f.png"], "matplotlib", "govkg figure"),
 ])
 def test_missing_extra_is_a_clear_error(built_data, tmp_path, monkeypatch, args, module, feature):

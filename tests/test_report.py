@@ -64,10 +64,11 @@ def test_no_iri_or_raw_id_in_any_human_facing_output(tmp_path, data_copy):
 def test_outcome_tables_say_what_is_measured(graph, tmp_path):
     [p] = write_report(graph, tmp_path / "report.html", lang="zh")
     h = p.read_text(encoding="utf-8")
-    assert "<td>处置问题件数</td>" in h and "运用议事堂处置问题28件。" in h and "28件" in h
-    assert "<td>120余人</td>" in h  # the report's own way of writing "more than 120"
+    # site profiles: the outcomes of each practice in one row, the sentences folded beside them
+    assert "处置问题件数：28件" in h and "运用议事堂处置问题28件。" in h
+    assert "120余人" in h  # the report's own way of writing "more than 120"
     md = write_report(graph, tmp_path / "r.md", lang="en")[-1].read_text(encoding="utf-8")
-    assert "| issues handled | 28 cases | Deliberation Hall |" in md
+    assert "| Deliberation Hall | issues handled: 28 cases |" in md
     assert "more than 120 people" in md
 
 
@@ -78,7 +79,7 @@ def test_html_self_contained_with_sections(graph, tmp_path):
     assert "data:image/png;base64," in h
     assert not re.search(r'src="(?!data:)', h)  # nothing fetched from elsewhere
     for title in ("这些数据能说明什么、不能说明什么", "共用机制", "示范点相似度", "示范点分组", "常同时出现的机制类型",
-                  "与之相似的示范点还在使用", "各示范点成效数据"):
+                  "与之相似的示范点还在使用", "示范点概况", "目录"):
         assert title in h
 
 
@@ -92,7 +93,7 @@ def test_statistics_come_with_their_meaning(tmp_path):
     # every statistic section says what it measures and when it means nothing
     assert md.count("What it measures: ") >= 6 and md.count("When it means nothing: ") >= 6
     # the similarity is defined in the report
-    assert "1 + ln(n / df(f))" in md
+    assert "ln((n + 1) / df(f))" in md
     # ties are shown as ties, not as a ranking
     assert re.search(r"\| 1= \| \d+ tied: ", md) or re.search(r"\| \d+= \| \d+ tied: ", md)
     # co-occurrence: lift above chance only, with the number of sites

@@ -75,8 +75,16 @@ def test_similar_ranks_by_the_one_similarity(graph):
     top = sims[0]
     assert top["label"]["zh"] == "江源村"
     assert [m["label"]["zh"] for m in top["shared"]["mechanisms"]] == ["“椰智荟”议事堂"]
-    # by kinds, the features are the most specific kinds: shared_count counts them, once each
-    assert top["shared_count"] == len(top["shared"]["kinds"])
+    # by kinds, the features are the kinds with their broader kinds: shared_count counts them all,
+    # the listed kinds are the most specific of them
+    from rdflib import URIRef
+
+    from govkg.analysis import site_index
+
+    broader = site_index(graph).broader
+    listed = {URIRef(k["iri"]) for k in top["shared"]["kinds"]}
+    assert not listed & set().union(*(broader.get(k, frozenset()) for k in listed))
+    assert top["shared_count"] == len(listed | set().union(*(broader.get(k, frozenset()) for k in listed)))
     for s in sims:
         assert s["tied"] == ([x["similarity"] for x in sims].count(s["similarity"]) > 1)
 
@@ -90,7 +98,7 @@ def test_similar_matches_the_definition(graph):
     sites_ = [str(s) for s in incidence(graph, "mechanism").sites]
     n = len(sites_)
     df = X.getnnz(axis=0)
-    w = [1 + math.log(n / d) if d else 0 for d in df]
+    w = [math.log((n + 1) / d) if d else 0 for d in df]
 
     def items(iri):
         r = X[sites_.index(iri)]
@@ -122,8 +130,9 @@ def test_all_hits_ranked(graph):
     names = [m["label"]["zh"] for m in res["mechanisms"]]
     assert "“椰智荟”议事堂" in names  # a substring hit is not hidden by a prefix hit on a kind
     order = {"exact": 0, "prefix": 1, "substring": 2}
-    for key in ("mechanisms", "kinds"):
-        ranks = [order[e["match"]] for e in res[key]]
+    kind_order = {"exact": 0, "alt": 1, "prefix": 2, "substring": 3, "word": 4, "definition": 5, "narrower": 6}
+    for key, o in (("mechanisms", order), ("kinds", kind_order)):
+        ranks = [o[e["match"]] for e in res[key]]
         assert ranks == sorted(ranks)
     assert shared_mechanisms(graph, "椰智荟议事堂")["mechanisms"][0]["match"] == "exact"  # quotes ignored
 
@@ -159,4 +168,4 @@ def test_answer_language_follows_the_question(data_copy):
     both = r.invoke(cli, ["--data", str(data_copy), "similar", "光阳社区", "--lang", "en", "--top", "1"]).stdout
     assert both.startswith("Sites most like Guangyang Community")
     help_text = r.invoke(cli, ["similar", "--help"]).stdout
-    assert "1 + ln(n / df(f))" in " ".join(help_text.split())
+    assert "ln((n + 1) / df(f))" in " ".join(help_text.split())

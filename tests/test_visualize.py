@@ -71,7 +71,7 @@ def test_tooltip_fields_are_plain_text_with_units_and_evidence(graph):
     ev = G.nodes[YEZHIHUI]["evidence"]
     assert any("椰智荟" in e["text"] and e["source"]["zh"] == "测试用报道" for e in ev)
     more = [o for o in G.nodes[YEZHIHUI]["outcomes"] if "13" in o["zh"]][0]
-    assert more["zh"].endswith("超过13个") and "more than 13" in more["en"]
+    assert more["zh"].endswith("13余个") and "more than 13" in more["en"]  # as govkg.units writes amounts
 
 
 def test_full_view_has_every_class(graph):
@@ -92,9 +92,13 @@ def test_similarity_view_weights_and_labels(graph):
     assert e["label_zh"].startswith("相似度 ") and "1 个共用机制" in e["label_zh"]
     assert "1 shared mechanism," in e["label_en"]
     # the weight is the similarity of govkg similar, and the legend gives its definition
-    from govkg.analysis import FORMULA, similarity_matrix
+    from govkg.analysis import similarity_matrix
+    from govkg.analysis.similarity import SHORT
 
-    assert FORMULA["en"] in G.graph["edge_legend"]["en"] and FORMULA["zh"] in G.graph["edge_legend"]["zh"]
+    # a short definition (the formula in full is in govkg similar --help), and what an orange line means
+    assert SHORT["en"] in G.graph["edge_legend"]["en"] and SHORT["zh"] in G.graph["edge_legend"]["zh"]
+    assert "Orange line: the two sites also run a named mechanism" in G.graph["edge_legend"]["en"]
+    assert "橙色连线" in G.graph["edge_legend"]["zh"]
 
     sites, S = similarity_matrix(graph)
     i, j = sites.index(govkg.ID["site/gaoxinshequ"]), sites.index(govkg.ID["site/jiangyuancun"])
@@ -284,7 +288,7 @@ def run(args, tmp_path):
 def test_cli_viz_default_path_in_build_dir(tmp_path):
     result, left = run(["viz"], tmp_path)
     assert result.exit_code == 0, result.output
-    out = tmp_path / "build" / "govkg-mechanisms.html"
+    out = tmp_path / "build" / "govkg-matrix.html"  # the site × kind matrix is the default view
     assert out.is_file() and str(out) in result.output
     assert left == []  # nothing written into the working directory
 

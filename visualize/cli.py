@@ -14,8 +14,9 @@ __all__ = ["register"]
 @click.command()
 @click.option("-o", "--out", "out", type=NonEmptyPath(dir_okay=False, path_type=Path),
               help="HTML file to write (default: <build folder>/govkg-<view>.html).")
-@click.option("--view", type=click.Choice(["full", "mechanisms", "similarity"]), default="mechanisms",
-              show_default=True, help="What to show.")
+@click.option("--view", type=click.Choice(["matrix", "full", "mechanisms", "similarity"]),
+              help="What to show: matrix, the site × kind matrix (who shares what; the default), or a network "
+                   "(mechanisms, the default with --focus; full; similarity).")
 @click.option("--focus", metavar="NAME", help="Keep the neighbourhood of this site, mechanism or kind (zh/en label or id).")
 @click.option("--depth", type=click.IntRange(min=0), default=1, show_default=True, help="Hops kept around --focus.")
 @click.option("--top-k", "top_k", type=click.IntRange(min=1), default=3, show_default=True,
@@ -27,19 +28,37 @@ def viz(ctx, out, view, focus, depth, top_k, lang, open_):
     """Write the interactive graph as ONE self-contained HTML file (works offline, from file://).
 
     \b
-    govkg viz                               sites, mechanisms and kinds
+    govkg viz                               site × kind matrix: who shares what (click a cell for evidence)
+    govkg viz --view mechanisms             network of sites, mechanisms and shared kinds
     govkg viz --view full -o graph.html     everything: areas, organizations, outcomes, events
     govkg viz --view similarity --top-k 2   each site linked to its 2 most similar sites
     govkg viz --focus 椰智荟 --depth 2       one mechanism and its neighbourhood
 
-    At fit-to-window only sites, shared mechanisms and (full view) class groups are labelled;
-    zoom in or hover for the others. The full view starts collapsed: click a class to expand it.
+    The matrix lists every kind used at two or more sites (a switch shows all), grouped by
+    top kind, against the sites grouped by district; a cell counts the site's mechanisms of
+    that kind or a narrower one. In the networks, at fit-to-window only sites, shared
+    mechanisms and (full view) class groups are labelled; zoom in or hover for the others. The
+    full view starts collapsed: click a class to expand it.
     """
     from govkg.cli import graph_from
 
     from .html import default_viz_path, write_viz
 
+    if view is None:
+        view = "mechanisms" if focus is not None else "matrix"
     path = out if out is not None else default_viz_path(ctx.obj["build_dir"], view)
+    if view == "matrix":
+        from .matrix import write_matrix
+
+        if focus is not None:
+            raise click.UsageError("--focus applies to the network views (--view mechanisms, full or similarity)")
+        written, n_kinds, n_sites = write_matrix(graph_from(ctx), path, lang=lang)
+        click.echo(f"wrote {written} ({n_kinds} kinds × {n_sites} sites)")
+        if open_:
+            import webbrowser
+
+            webbrowser.open(written.resolve().as_uri())
+        return
     result = write_viz(graph_from(ctx), path, view=view, focus=focus, depth=depth, lang=lang, top_k=top_k)
     for w in result.warnings:
         click.echo(f"warning: {w}", err=True)

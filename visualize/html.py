@@ -498,6 +498,7 @@ def render_html(G: nx.DiGraph, *, lang: str = "zh", title: str | None = None) ->
         "sharedColor": SHARED_COLOR,
         "showShared": view == "mechanisms" and any(d.get("shared") for _, d in H.nodes(data=True)),
         "kinds": _kind_options(H),
+        "sharedKinds": _shared_kinds(H) if view == "mechanisms" else [],
         "districts": _district_options(H),
         "groups": groups,
         # every class expanded: the drawing is larger, the default labels grow by this much more
@@ -516,6 +517,14 @@ def _kind_options(H: nx.DiGraph) -> list[dict]:
             seen[d["kinds"][0] if d.get("kinds") else None] = {"zh": d["label_zh"], "en": d["label_en"]}
     out = [{"id": k, **v} for k, v in seen.items() if k]
     return sorted(out, key=lambda x: x["zh"])
+
+
+def _shared_kinds(H: nx.DiGraph) -> list[dict]:
+    """The kinds used at two or more sites (with their narrower kinds), most sites first: the panel lists them
+    by name, each a button that shows only its mechanisms and sites."""
+    out = [{"id": d["kinds"][0], "zh": d["label_zh"], "en": d["label_en"], "n": d.get("n_sites", 0)}
+           for _, d in H.nodes(data=True) if d["cls"] == "kind" and d.get("kinds") and d.get("n_sites", 0) >= 2]
+    return sorted(out, key=lambda x: (-x["n"], x["zh"]))
 
 
 def _district_options(H: nx.DiGraph) -> list[dict]:

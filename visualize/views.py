@@ -164,7 +164,7 @@ def _number(lit) -> str:
 
 
 def _outcome_text(graph: Graph, o) -> dict:
-    """One outcome as bilingual text: ``处置问题件数: 28件`` / ``Problems handled: 28 件 (pieces)``."""
+    """One outcome as bilingual text: ``处置问题件数:28件`` / ``Problems handled: 28 cases`` (``govkg.units.format_amount``)."""
     ls = _labels(graph, o)
     value = next(iter(graph.objects(o, SCHEMA.value)), None)
     num = _number(value) if value is not None else "?"
@@ -179,6 +179,14 @@ def _outcome_text(graph: Graph, o) -> dict:
     en = f"{ls['en']}: {c['en']}{num} {unit_en}".rstrip()
     if unit_en == "percent":
         en = f"{ls['en']}: {c['en']}{num}%"
+    if value is not None and unit is not None:  # as a reader writes it: 606万元, "6.06 million yuan"
+        from govkg.units import format_amount
+
+        try:
+            zh = f"{ls['zh']}:{format_amount(value, unit, 'zh', cmp)}"
+            en = f"{ls['en']}: {format_amount(value, unit, 'en', cmp)}"
+        except GovkgError:
+            pass  # a unit without a written form keeps its label
     if change:
         zh, en = zh + "(变化)", en + " (change)"
     if period.get("zh"):
@@ -414,7 +422,8 @@ def _mechanisms(graph: Graph) -> nx.DiGraph:
 
 
 def _similarity(graph: Graph, top_k: int = 3) -> nx.DiGraph:
-    from govkg.analysis import FORMULA, features, similarity_matrix
+    from govkg.analysis import features, similarity_matrix
+    from govkg.analysis.similarity import SHORT
 
     if top_k < 1:
         raise GovkgError(f"--top-k must be 1 or more, not {top_k}")
@@ -451,10 +460,11 @@ def _similarity(graph: Graph, top_k: int = 3) -> nx.DiGraph:
     b.G.graph["top_k"] = top_k
     # the definition is written once, by govkg.analysis
     b.G.graph["edge_legend"] = {
-        "zh": f"连线:两个示范点的相似度,线越粗越相似;每个示范点只画出与它最相似的 {top_k} 条连线(--top-k);"
-              f"悬停连线可见两点共有的机制和类型。{FORMULA['zh']}",
+        "zh": f"连线:两个示范点的相似度,线越粗越相似;每个示范点只画出与它最相似的 {top_k} 条连线"
+              f"(--top-k)。橙色连线:两点还共用至少一项具体机制。悬停连线可见两点共有的机制和类型。{SHORT['zh']}",
         "en": f"Lines: similarity of two sites, thicker is more similar; only each site's {top_k} strongest links "
-              f"are drawn (--top-k); hover a line for what the two sites share. {FORMULA['en']}"}
+              f"are drawn (--top-k). Orange line: the two sites also run a named mechanism in common. Hover a line "
+              f"for what the two sites share. {SHORT['en']}"}
     return b.G
 
 

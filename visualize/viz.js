@@ -23,6 +23,7 @@
     shared: { zh: "两个及以上示范点共用的机制", en: "mechanism used at two or more sites" },
     filters: { zh: "筛选", en: "Filter" },
     allKinds: { zh: "全部机制类型", en: "all mechanism kinds" },
+    sharedKinds: { zh: "多个示范点共有的机制类型(点击筛选)", en: "Kinds shared by sites (click to filter)" },
     allDistricts: { zh: "全部区", en: "all districts" },
     layout: { zh: "布局", en: "Layout" },
     freeze: { zh: "冻结布局", en: "Freeze layout" },
@@ -272,7 +273,7 @@
     var grow = el("div", { "class": "govkg-row" });
     var bCollapse = tr(el("button", { type: "button", id: "govkg-collapse" }), "collapse");
     var bExpand = tr(el("button", { type: "button", id: "govkg-expand" }), "expandAll");
-    bCollapse.addEventListener("click", function () { Object.keys(groupOf).forEach(function (c) { collapsed[c] = true; }); regroup(); applyFilters(); siteFonts(); });
+    bCollapse.addEventListener("click", function () { hideTip(); Object.keys(groupOf).forEach(function (c) { collapsed[c] = true; }); regroup(); applyFilters(); siteFonts(); });
     bExpand.addEventListener("click", function () { api.expandAll(); });
     grow.appendChild(bExpand); grow.appendChild(bCollapse); panel.appendChild(grow);
   }
@@ -288,6 +289,26 @@
   var kindSel = makeSelect("govkg-kind", "allKinds", cfg.kinds);
   var distSel = makeSelect("govkg-district", "allDistricts", cfg.districts);
   if (cfg.kinds.length) panel.appendChild(kindSel);
+  // the kinds used at two or more sites, by name with their number of sites: one click shows only them
+  if (cfg.sharedKinds && cfg.sharedKinds.length) {
+    panel.appendChild(tr(el("h2"), "sharedKinds"));
+    var sk = el("div", { "class": "govkg-shared-kinds", id: "govkg-shared-kinds" });
+    cfg.sharedKinds.forEach(function (k) {
+      var b = el("button", { type: "button", "data-kind": k.id, "aria-pressed": "false" });
+      var name = el("span", null, k[lang] || k.zh); i18n.push([name, { zh: k.zh, en: k.en }]);
+      b.appendChild(name); b.appendChild(el("span", { "class": "n" }, " " + k.n));
+      b.addEventListener("click", function () {
+        kindSel.value = kindSel.value === k.id ? "" : k.id;
+        sk.querySelectorAll("button").forEach(function (x) { x.setAttribute("aria-pressed", String(x.getAttribute("data-kind") === kindSel.value)); });
+        applyFilters();
+      });
+      sk.appendChild(b);
+    });
+    panel.appendChild(sk);
+    kindSel.addEventListener("change", function () {
+      sk.querySelectorAll("button").forEach(function (x) { x.setAttribute("aria-pressed", String(x.getAttribute("data-kind") === kindSel.value)); });
+    });
+  }
   if (cfg.districts.length) panel.appendChild(distSel);
 
   panel.appendChild(tr(el("h2"), "layout"));
@@ -473,7 +494,7 @@
                edges: E.get({ filter: function (e) { return !e.proxy; } }).length };
     },
     expand: function (cls) { return expand(cls, true); }, collapse: function (cls) { return expand(cls, false); },
-    expandAll: function () { Object.keys(groupOf).forEach(function (c) { collapsed[c] = false; }); regroup(); applyFilters(); siteFonts(); },
+    expandAll: function () { hideTip(); Object.keys(groupOf).forEach(function (c) { collapsed[c] = false; }); regroup(); applyFilters(); siteFonts(); },
     collapsed: function () { return Object.keys(collapsed).filter(function (c) { return collapsed[c]; }).sort(); },
     rendered: rendered,
     setLang: setLang, lang: function () { return lang; },

@@ -58,6 +58,11 @@ class SiteIndex:
         Site × kind at the most specific level: the kinds given to the site's mechanisms,
         less any kind that is an ancestor of another of them (columns as in ``kinds``).
         ``None`` means "same as ``kinds``".
+    texts : dict
+        ``{kind: {"alt": {"zh": [...], "en": [...]}, "definition": {"zh": [...], "en": [...]}}}``:
+        the ``skos:altLabel`` and ``skos:definition`` of each kind in ``kinds``, what search by
+        meaning (``govkg.analysis.matching.kind_matches``) reads beside the labels. ``None``
+        means none were read.
     """
 
     sites: list
@@ -68,6 +73,7 @@ class SiteIndex:
     broader: dict
     labels: dict
     specific: object = None
+    texts: dict = None
     _cache: dict = field(default_factory=dict, repr=False, compare=False)
 
     @property
@@ -166,7 +172,10 @@ _PREDICATES = {
     str(RDF.type): "type", str(GK.usedAt): "used", str(GK.mechanismKind): "kind",
     str(SKOS.broader): "broader", str(GK.realizedBy): "real", str(ORG.hasSite): "hassite",
     str(ORG.hasMember): "member", str(RDFS.label): "label",
+    str(SKOS.altLabel): "alt", str(SKOS.definition): "definition",
 }
+#: Buckets holding literals (the object term is kept, with its language).
+_LITERALS = ("label", "alt", "definition")
 
 
 def site_index(graph) -> SiteIndex:
@@ -191,8 +200,8 @@ def site_index(graph) -> SiteIndex:
         p = URIRef(iri)
         if name == "type":
             buckets["type"] = [str(s) for s in graph.subjects(RDF.type, GK.DemonstrationSite)]
-        elif name == "label":
-            buckets["label"] = [(str(s), o) for s, o in graph.subject_objects(p)]
+        elif name in _LITERALS:
+            buckets[name] = [(str(s), o) for s, o in graph.subject_objects(p)]
         else:
             buckets[name] = [(str(s), str(o)) for s, o in graph.subject_objects(p)]
     return _index_from_buckets(buckets)
@@ -210,7 +219,8 @@ def index_from_triples(triples) -> SiteIndex:
     The fast path for large graphs: one pass over the triples (rdflib terms, or
     pyoxigraph terms — anything whose ``str``/``.value`` is the IRI), no RDF store. Reads
     ``rdf:type gk:DemonstrationSite``, ``gk:usedAt``, ``gk:mechanismKind``,
-    ``skos:broader``, ``gk:realizedBy``, ``org:hasSite``, ``org:hasMember`` and ``rdfs:label``.
+    ``skos:broader``, ``gk:realizedBy``, ``org:hasSite``, ``org:hasMember``, ``rdfs:label``
+    and the kinds' ``skos:altLabel`` and ``skos:definition``.
 
     Examples
     --------
@@ -234,8 +244,8 @@ def index_from_triples(triples) -> SiteIndex:
         if name == "type":
             if _term_text(o) == site:
                 buckets["type"].append(_term_text(s))
-        elif name == "label":
-            buckets["label"].append((_term_text(s), o))
+        elif name in _LITERALS:
+            buckets[name].append((_term_text(s), o))
         else:
             buckets[name].append((_term_text(s), _term_text(o)))
     return _index_from_buckets(buckets)
@@ -294,9 +304,22 @@ def _index_from_buckets(b: dict) -> SiteIndex:
     wanted = set(site_list) | set(mechs) | set(kinds) | set(orgs)
     labels = {URIRef(k): v for k, v in label_dict((s, _Lit(o)) for s, o in b["label"] if s in wanted).items()}
     broader_u = {URIRef(k): frozenset(URIRef(x) for x in v) for k, v in broader.items()}
+    texts: dict = {}
+    kind_set = set(kinds)
+    for what in ("alt", "definition"):
+        for k, lit in b.get(what, ()):
+            if k in kind_set:
+                lit = _Lit(lit)
+                lang = (lit.language or "").split("-")[0].lower()
+                if lang in ("zh", "en"):
+                    texts.setdefault(URIRef(k), {"alt": {"zh": [], "en": []}, "definition": {"zh": [], "en": []}})[what][lang].append(str(lit))
+    for d in texts.values():
+        for by_lang in d.values():
+            for lang in by_lang:
+                by_lang[lang].sort()
     return SiteIndex(sites_u, Incidence(sites_u, mechs_u, mech_matrix), Incidence(sites_u, kinds_u, kind_matrix),
                      Incidence(sites_u, orgs_u, org_matrix), mk, broader_u, labels,
-                     Incidence(sites_u, kinds_u, specific))
+                     Incidence(sites_u, kinds_u, specific), texts)
 
 
 class _Lit(str):
@@ -335,8 +358,8 @@ def index_from_file(path, format: str | None = None) -> SiteIndex:
             if name == "type":
                 if q.object == site:
                     types.append(q.subject.value)
-            elif name == "label":
-                labels.append((q.subject.value, q.object))
+            elif name in _LITERALS:
+                (labels if name == "label" else buckets[name]).append((q.subject.value, q.object))
             else:
                 buckets[name].append((q.subject.value, q.object.value))
     except (OSError, SyntaxError) as exc:

@@ -9,7 +9,8 @@ import unicodedata
 from ..errors import NotFoundError
 from .index import site_index
 
-__all__ = ["normalize", "match_score", "rank_matches", "best_matches", "closest", "find_site", "text_lang"]
+__all__ = ["normalize", "match_score", "rank_matches", "best_matches", "closest", "find_site", "text_lang",
+           "KIND_MATCH", "kind_match_score", "kind_matches"]
 
 _QUOTES = re.compile("[\"'“”‘’「」『』《》〈〉()（）]")
 
@@ -140,3 +141,86 @@ def find_site(graph, name):
     if len(set(labs)) < len(labs):
         labs = [f"{index.label(s)} ({str(s).rsplit('/', 1)[-1]})" for s in found]
     raise NotFoundError("single site", str(name), labs)
+
+
+#: How a kind matched a search (``kind_matches``), best first, with its score.
+KIND_MATCH = {6: "exact", 5: "alt", 4: "prefix", 3: "substring", 2: "word", 1: "definition", 0: "narrower"}
+_WORD = re.compile(r"[a-z0-9]+")
+_STOP = frozenset("a an and the of for in on or to with by at as is are be from".split())
+
+
+def _stems(text: str) -> set:
+    """The English word stems of ``text`` (Snowball), stop words left out."""
+    import snowballstemmer
+
+    words = [w for w in _WORD.findall(normalize(text)) if w not in _STOP]
+    return set(snowballstemmer.stemmer("english").stemWords(words))
+
+
+def kind_match_score(name: str, ls: dict, texts: dict | None, iri) -> int:
+    """How well ``name`` matches a kind by meaning, in zh or en: a key of ``KIND_MATCH`` (-1: no match).
+
+    6: its zh/en label or id; 5: one of its ``skos:altLabel``; 4: a label or altLabel starts
+    with ``name``; 3: one contains it; 2: every English word of ``name`` is, stemmed, a word of a
+    label or altLabel ("mediator" finds "mediation"); 1: ``name`` is in its ``skos:definition``
+    (contained, or all its English word stems there). Compared after ``normalize``.
+
+    Examples
+    --------
+    >>> ls = {"zh": "矛盾纠纷调解队", "en": "dispute mediation team"}
+    >>> texts = {"alt": {"zh": ["调解"], "en": ["mediation"]}, "definition": {"zh": ["调解矛盾纠纷的队伍。"],
+    ...          "en": ["A team that settles quarrels between neighbours."]}}
+    >>> [kind_match_score(n, ls, texts, "urn:k/x") for n in ("dispute mediation team", "调解", "mediat", "纠纷",
+    ...                                                       "mediators", "队伍", "quarrel", "grid")]
+    [6, 5, 4, 3, 2, 1, 1, -1]
+    """
+    n = normalize(name)
+    if not n:
+        return -1
+    texts = texts or {}
+    labs = [normalize(t) for t in (ls.get("zh", ""), ls.get("en", "")) if t]
+    alts = [normalize(t) for lang in ("zh", "en") for t in texts.get("alt", {}).get(lang, ())]
+    defs = [normalize(t) for lang in ("zh", "en") for t in texts.get("definition", {}).get(lang, ())]
+    if n in labs or n == str(iri).rsplit("/", 1)[-1].casefold():
+        return 6
+    if n in alts:
+        return 5
+    names = labs + alts
+    if any(t.startswith(n) for t in names):
+        return 4
+    if any(n in t for t in names):
+        return 3
+    want = _stems(n)
+    if want and any(want <= _stems(t) for t in names):
+        return 2
+    if any(n in t for t in defs) or (want and any(want <= _stems(t) for t in defs)):
+        return 1
+    return -1
+
+
+def kind_matches(name: str, index) -> list[tuple[int, object]]:
+    """The kinds in use matching ``name`` by meaning, each with the kinds narrower than it: ``[(score, kind)]``.
+
+    The one kind search of govkg (``shared --kind``, ``outcomes --kind``): ``name`` is
+    compared as a value (never query text) with each kind's zh/en labels, altLabels and
+    definitions (``kind_match_score``); every kind narrower than a kind whose label or
+    altLabel matched is added with score 0 (``KIND_MATCH[0]``, "narrower") unless it matched
+    itself (a match in a definition alone does not bring narrower kinds in: definitions
+    mention many things). A kind's sites already include those of its narrower kinds
+    (``SiteIndex.kinds`` is rolled up). Best score first, then IRI.
+
+    Examples
+    --------
+    >>> from govkg.analysis import _example_graph, site_index
+    >>> [(sc, str(k).rsplit("/", 1)[1]) for sc, k in kind_matches("互助养老", site_index(_example_graph()))]
+    [(6, 'huzhuyanglao')]
+    """
+    index = site_index(index)
+    texts = index.texts or {}
+    kinds = list(index.kinds.columns)
+    scored = {k: kind_match_score(name, index.labels.get(k, {}), texts.get(k), k) for k in kinds}
+    hits = {k for k, sc in scored.items() if sc >= 2}  # a definition alone does not bring in narrower kinds
+    for k in kinds:
+        if k not in hits and index.broader.get(k, frozenset()) & hits:
+            scored[k] = 0
+    return sorted(((sc, k) for k, sc in scored.items() if sc >= 0), key=lambda x: (-x[0], str(x[1])))

@@ -113,8 +113,10 @@ def outcomes(graph: Graph, *, site: str | None = None, mechanism: str | None = N
     """One tidy row per outcome (a number, or with schema v2 a claim), filtered by site, mechanism or kind.
 
     ``site`` names one site (see ``find_site``); ``mechanism`` and ``kind`` keep the
-    outcomes credited (``gk:attributedTo``) to every mechanism, or every mechanism of a
-    kind (or a narrower one), whose label matches (exact, prefix or substring).
+    outcomes credited (``gk:attributedTo``) to every mechanism whose label matches (exact,
+    prefix or substring), or to every mechanism of a kind (or a narrower one) matching
+    ``kind`` by meaning (``govkg.analysis.matching.kind_matches``: labels, altLabels,
+    definitions, zh or en).
 
     Returns
     -------
@@ -150,8 +152,12 @@ def outcomes(graph: Graph, *, site: str | None = None, mechanism: str | None = N
         mechs = _match_one(mechanism, pool, lambda m: labels(graph, m), "mechanism")
     kinds = None
     if kind is not None:
-        pool = sorted(set(graph.subjects(RDF.type, GK.MechanismKind)) | set(index.kinds.columns))
-        kinds = _match_one(kind, pool, lambda k: labels(graph, k), "kind")
+        from .matching import kind_matches
+
+        kinds = {k for _, k in kind_matches(kind, index)}
+        if not kinds:  # a kind no site uses: matched by label, so it says "none" rather than "unknown"
+            pool = sorted(set(graph.subjects(RDF.type, GK.MechanismKind)))
+            kinds = _match_one(kind, pool, lambda k: labels(graph, k), "kind")
     nodes = set(graph.subjects(RDF.type, GK.Outcome)) | set(graph.subjects(RDF.type, _CLAIM))
     rows = []
     for x in nodes:

@@ -1,4 +1,4 @@
-"""Site similarity, defined once: a weighted Jaccard index over a site's practices, each counted once."""
+"""Site similarity, defined once: a weighted Jaccard index over a site's kinds closed under broader kinds, weighted by rarity."""
 
 from __future__ import annotations
 
@@ -6,7 +6,7 @@ from ..errors import GovkgError
 from .index import entry, site_index
 from .matching import find_site
 
-__all__ = ["BY", "WEIGHTS", "METRICS", "FORMULA", "features", "feature_weights", "similarity_scores", "similar_to",
+__all__ = ["BY", "WEIGHTS", "METRICS", "FORMULA", "SHORT", "features", "feature_weights", "similarity_scores", "similar_to",
            "similarity_matrix"]
 
 #: What a site's features are: ``"kinds"`` (default) or ``"mechanisms"``.
@@ -20,30 +20,41 @@ METRICS = ("jaccard", "overlap", "cosine")
 FORMULA = {
     "en": ("similarity(A, B) = Σ w(f) over features shared by A and B / Σ w(f) over features of A or B "
            "(a weighted Jaccard index, 0 to 1). Features (--by kinds, the default): the kinds of a site's "
-           "mechanisms at the most specific level — a kind is not counted again through its broader kinds, "
-           "and a named mechanism is not counted beside its kind; --by mechanisms: the named mechanisms. "
-           "Weight (--weight idf, the default): w(f) = 1 + ln(n / df(f)), n sites, df(f) sites with f, so a rare "
-           "shared practice counts more than one every site has; --weight none: w(f) = 1 (plain Jaccard)."),
+           "mechanisms closed under broader kinds (a site with a dispute mediation team also has dispute "
+           "resolution), so two sites that share any kind score above 0; --by mechanisms: the named mechanisms. "
+           "Weight (--weight idf, the default): w(f) = ln((n + 1) / df(f)), n sites, df(f) sites with f: "
+           "sharing a broad kind most sites have counts a little, sharing a rare narrow kind a lot; "
+           "--weight none: w(f) = 1 (plain Jaccard)."),
     "zh": ("相似度(A, B) = A、B 共有特征的权重之和 ÷ A 或 B 具有的全部特征的权重之和(加权 Jaccard 系数,0 至 1)。"
-           "特征(--by kinds,默认):示范点各机制最具体一级的机制类型——上位类型不重复计数,具体机制也不与其类型重复计数;"
-           "--by mechanisms:具体机制。权重(--weight idf,默认):w(f) = 1 + ln(n / df(f)),n 为示范点数,"
-           "df(f) 为具有该特征的示范点数,越少见的共同做法权重越高;--weight none:w(f) = 1(普通 Jaccard)。"),
+           "特征(--by kinds,默认):示范点各机制的机制类型连同其全部上位类型(有“矛盾纠纷调解队”的示范点也有"
+           "“矛盾纠纷化解”),故共有任一类型的两个示范点相似度大于 0;--by mechanisms:具体机制。"
+           "权重(--weight idf,默认):w(f) = ln((n + 1) / df(f)),n 为示范点数,df(f) 为具有该特征的示范点数:"
+           "共有多数示范点都有的宽泛类型只加一点,共有少见的具体类型加得多;--weight none:w(f) = 1(普通 Jaccard)。"),
+}
+
+
+#: The definition in one sentence, for a legend (the whole of it is ``FORMULA``).
+SHORT = {
+    "en": "similarity: a weighted Jaccard index of the two sites' kinds with their broader kinds, each weighted "
+          "ln((n + 1) / df), so a rare shared kind counts more (govkg similar --help).",
+    "zh": "相似度:两个示范点的机制类型(含上位类型)的加权 Jaccard 系数,每个类型权重 ln((n + 1) / df),"
+          "越少见的共同类型权重越高(govkg similar --help)。",
 }
 
 
 def features(graph, by: str = "kinds"):
-    """The site × feature 0/1 matrix and its columns: most specific kinds (``by="kinds"``) or named mechanisms.
+    """The site × feature 0/1 matrix and its columns: kinds closed under ``skos:broader`` (``by="kinds"``) or named mechanisms.
 
     Examples
     --------
     >>> from govkg.analysis import _example_graph
     >>> X, cols = features(_example_graph())
     >>> X.shape, sorted(str(c).rsplit("/", 1)[1] for c in cols if X[:, cols.index(c)].sum())[:2]
-    ((3, 9), ['huzhuyanglao', 'shipinjiankong'])
+    ((3, 9), ['huzhuyanglao', 'jingxihuaguanli'])
     """
     index = site_index(graph)
     if by == "kinds":
-        inc = index.specific if index.specific is not None else index.kinds
+        inc = index.kinds
     elif by == "mechanisms":
         inc = index.mechanisms
     else:
@@ -54,14 +65,15 @@ def features(graph, by: str = "kinds"):
 def feature_weights(X, weight: str = "idf"):
     """The weight of each column of the 0/1 site × feature matrix ``X``.
 
-    ``"idf"``: ``1 + ln(n / df)`` (``n`` rows, ``df`` rows with the feature; 0 for an unused
-    column); ``"none"``: 1.
+    ``"idf"``: ``ln((n + 1) / df)`` (``n`` rows, ``df`` rows with the feature; 0 for an unused
+    column): positive even for a feature every row has, so any shared feature counts;
+    ``"none"``: 1.
 
     Examples
     --------
     >>> from scipy import sparse
     >>> feature_weights(sparse.csr_matrix([[1, 1], [1, 0]])).round(3).tolist()
-    [1.0, 1.693]
+    [0.405, 1.099]
     """
     import numpy as np
 
@@ -72,7 +84,7 @@ def feature_weights(X, weight: str = "idf"):
     if weight != "idf":
         raise GovkgError(f"weight must be one of {', '.join(WEIGHTS)}, not {weight!r}")
     with np.errstate(divide="ignore"):
-        return np.where(df > 0, 1.0 + np.log(n / np.maximum(df, 1)), 0.0)
+        return np.where(df > 0, np.log((n + 1) / np.maximum(df, 1)), 0.0)
 
 
 def similarity_scores(X, x, metric: str = "jaccard", w=None):
@@ -125,7 +137,7 @@ def similar_to(graph, site, k: int = 10, *, metric: str = "jaccard", by: str = "
     --------
     >>> from govkg.analysis import _example_graph
     >>> [(d["label"]["zh"], d["similarity"], d["shared"]) for d in similar_to(_example_graph(), "甲社区", weight="none")]
-    [('乙村', 0.75, 3), ('丙社区', 0.25, 1)]
+    [('乙村', 0.8571, 6), ('丙社区', 0.25, 2)]
     """
     import numpy as np
 

@@ -56,9 +56,9 @@ def suggest(graph, site, *, neighbors: int = 3, top: int = 10, by: str = "kinds"
     >>> from govkg.analysis import _example_graph
     >>> s = suggest(_example_graph(), "甲社区", weight="none")["suggestions"][0]
     >>> s["label"]["en"], s["score"]
-    ('mutual-aid elderly care', 0.75)
+    ('mutual-aid elderly care', 0.7742)
     >>> print(s["explanation"]["en"])
-    Of the 2 sites most like Jia Community, Yi Village (similarity 0.750) uses it; score 0.75 = 0.750 ÷ 1.000, the summed similarity of all 2.
+    Of the 2 sites most like Jia Community, Yi Village (similarity 0.857) uses it; score 0.77 = 0.857 ÷ 1.107, the summed similarity of all 2.
     """
     if neighbors < 1:
         raise GovkgError("neighbors must be at least 1")

@@ -71,18 +71,43 @@ def notes(n: int) -> dict:
     }
 
 
-def limits(n: int) -> list[dict]:
+def _source_phrase(srcs: list[dict] | None) -> dict:
+    """How many reports, by whom and from when, in words (computed from the reports in the data)."""
+    srcs = srcs or []
+    k = len(srcs)
+    pubs = sorted({(p.get("zh") or p.get("en") or "", p.get("en") or p.get("zh") or "")
+                   for p in (s.get("publisher") or {} for s in srcs) if p})
+    years = sorted({str(s.get("date") or s.get("date_earliest") or "")[:4] for s in srcs} - {""})
+    span = "" if not years else years[0] if len(years) == 1 else f"{years[0]}–{years[-1]}"
+    who_zh = "、".join(p[0] for p in pubs if p[0])
+    who_en = ", ".join(p[1] for p in pubs if p[1])
+    if k == 0:
+        return {"zh": "数据中没有记录报道来源", "en": "no report is recorded as their source"}
+    zh = f"依据 {k} 篇报道的记述" + (f"({','.join(x for x in (who_zh, span) if x)})" if who_zh or span else "")
+    en = (f"as {'one report presents' if k == 1 else f'{k} reports present'} them"
+          + (f" ({', '.join(x for x in (who_en, span) if x)})" if who_en or span else ""))
+    return {"zh": zh, "en": en}
+
+
+def limits(n: int, sources: list[dict] | None = None) -> list[dict]:
     """What this data can and cannot tell you, as ``[{"zh", "en"}]`` sentences for ``n`` sites.
+
+    ``sources`` (``govkg.analysis.outcomes.sources`` values) are the reports the data quote:
+    the first sentence says how many, by whom and from which years, computed from them.
 
     Examples
     --------
     >>> len(limits(8)) >= 4
     True
+    >>> limits(9, [{"publisher": {"zh": "海口网", "en": "Haikou Net"}, "date_earliest": "2024-11-02"},
+    ...            {"publisher": {"zh": "长江日报", "en": "Changjiang Daily"}, "date": "2025-03-01"}])[0]["en"][:90]
+    'The data describe 9 demonstration sites as 2 reports present them (Haikou Net, Changjiang '
     """
+    src = _source_phrase(sources)
     return [
-        {"en": f"The data describe {n} demonstration sites chosen for one city-wide visit, as one news report "
-               f"presents them: they are not a sample of communities, and what the report leaves out is unknown.",
-         "zh": f"数据描述的是为一次全市现场会选出的 {n} 个示范点,依据的是一篇新闻报道的记述:它们不是社区的抽样,报道未提及的内容无从得知。"},
+        {"en": f"The data describe {n} demonstration sites {src['en']}: they are not a sample of communities, and "
+               f"what the reports leave out is unknown.",
+         "zh": f"数据描述 {n} 个示范点,{src['zh']}:它们不是社区的抽样,报道未提及的内容无从得知。"},
         {"en": "Kinds of mechanism are assigned by the curators from the report's wording; another curator could "
                "group them differently, and every count by kind depends on that choice.",
          "zh": "机制类型是整理者根据报道措辞归类的;换一个人可能归类不同,所有按类型的计数都取决于这一选择。"},
@@ -103,13 +128,37 @@ def _shown(com: dict) -> dict:
     return com if com["meaningful"] else dict(com, communities=[])
 
 
+def _sources(graph) -> list[dict] | None:
+    """The reports of an rdflib graph (``outcomes.sources``), sorted by IRI; None for a bare index."""
+    from rdflib import Graph
+
+    if not isinstance(graph, Graph):
+        return None
+    from .outcomes import sources
+
+    return [v for _, v in sorted(sources(graph).items())]
+
+
+def _counts(graph, index) -> dict:
+    """``govkg.counts.counts`` (the one definition, ``counts.rq``) for a graph or store; for a bare
+    ``SiteIndex`` only what it can count the same way (sites, and kinds when every mechanism is used at a site)."""
+    import pyoxigraph as ox
+    from rdflib import Graph
+
+    if isinstance(graph, (Graph, ox.Store)):
+        from ..counts import counts
+
+        return counts(graph)
+    return {"sites": len(index.sites)}
+
+
 def analyze(graph, *, top: int = 10, neighbors: int = 3, by: str = "kinds", weight: str = "idf") -> dict:
     """A summary of the whole analysis, as plain data (what ``govkg analyze --json`` prints).
 
     Returns
     -------
     dict
-        ``counts``, ``shared_mechanisms``, ``shared_kinds``, ``similarity`` (formula, by,
+        ``counts`` (``govkg.counts.counts``: the one definition of each count), ``shared_mechanisms``, ``shared_kinds``, ``similarity`` (formula, by,
         weight, sites, matrix), ``centrality`` (mechanism, kind, organization; ``top`` each,
         ties kept), ``bridging_organizations``, ``communities`` (with modularity and whether
         it means anything; the groups left out when it does not), ``cooccurrence`` (lift > 1, ``top``), ``suggestions`` (per site,
@@ -120,8 +169,8 @@ def analyze(graph, *, top: int = 10, neighbors: int = 3, by: str = "kinds", weig
     --------
     >>> from govkg.analysis import _example_graph
     >>> a = analyze(_example_graph())
-    >>> a["counts"]
-    {'sites': 3, 'mechanisms': 6, 'kinds': 9, 'organizations': 1}
+    >>> {k: a["counts"][k] for k in ("sites", "mechanisms", "kinds")}
+    {'sites': 3, 'mechanisms': 6, 'kinds': 9}
     """
     from ..errors import GovkgError
 
@@ -132,8 +181,7 @@ def analyze(graph, *, top: int = 10, neighbors: int = 3, by: str = "kinds", weig
     n = len(index.sites)
     sites, S = similarity_matrix(index, by=by, weight=weight)
     res = {
-        "counts": {"sites": n, "mechanisms": len(index.mechanisms.columns),
-                   "kinds": len(index.kinds.columns), "organizations": len(index.organizations.columns)},
+        "counts": _counts(graph, index),
         "shared_mechanisms": shared_columns(index, "mechanism"),
         "shared_kinds": shared_columns(index, "kind"),
         "similarity": {"metric": "weighted jaccard", "by": by, "weight": weight, "formula": FORMULA,
@@ -144,12 +192,12 @@ def analyze(graph, *, top: int = 10, neighbors: int = 3, by: str = "kinds", weig
         "cooccurrence": kind_cooccurrence(index)[:top],
         "suggestions": {},
         "notes": notes(n),
-        "limits": limits(n),
+        "limits": limits(n, _sources(graph)),
         "messages": [],
     }
     for s in index.sites:
         sug = suggest(index, s, neighbors=neighbors, top=top, by=by, weight=weight)
-        res["suggestions"][str(s)] = {"site": sug["site"], "suggestions": sug["suggestions"],
+        res["suggestions"][str(s)] = {"site": sug["site"], "suggestions": sug["suggestions"], "neighbors": sug["neighbors"],
                                       **({"message": sug["message"]} if "message" in sug else {})}
     if not index.sites:
         res["messages"].append({"zh": "图中没有示范点。", "en": "The graph holds no demonstration site."})
