@@ -403,6 +403,7 @@ class _Overlap:
         self._loads: list = []
         self._temp: Path | None = None
         self._write = self._validation = None
+        self._remove: list[Path] = []
         #: the ontology's N-Triples (``validate``)
         self.onto_nt = b""
 
@@ -429,6 +430,10 @@ class _Overlap:
         """Run ``make`` (which writes the new file ``temp``) in the background."""
         self._temp, self._write = temp, self._writer.submit(make)
 
+    def remove_on_failure(self, *paths: Path) -> None:
+        """Remove ``paths`` (files or folders) when the block ends with an error."""
+        self._remove += paths
+
     def background(self, fn):
         """Run ``fn`` in the background, after the writing: its future."""
         return self._writer.submit(fn)
@@ -446,6 +451,14 @@ class _Overlap:
         self._writer.shutdown(wait=True, cancel_futures=failed)
         if failed and self._temp is not None:
             self._temp.unlink(missing_ok=True)
+        if failed:
+            import shutil
+
+            for p in self._remove:
+                if p.is_dir() and not p.is_symlink():
+                    shutil.rmtree(p, ignore_errors=True)
+                else:
+                    p.unlink(missing_ok=True)
 
 
 #: Graphs of at most this many triples get the single-file dumps ``govkg.ttl`` and ``govkg.nt``
@@ -554,6 +567,13 @@ def build(data_dir: str | Path | None = None, out_dir: str | Path | None = None,
             work.write(temp, lambda: Parts.create(temp, generation=generation, ontology=onto_nt, parts=index.blobs,
                                                   counts=index.counts, nodes=index.nodes, refs=index.refs,
                                                   labels=index.labels, shared=index.unowned))
+            from .store import index_paths, store_path, write_index, write_store
+
+            # the store of this generation (and its site index) written after the parts, while the rules run
+            work.remove_on_failure(store_path(out_dir, generation), *index_paths(out_dir, generation))
+            stored = work.background(lambda: write_store(out_dir, generation, [onto_nt, *index.blobs.values()]))
+            indexed = work.background(lambda: stored.result() and write_index(out_dir, generation,
+                                                                              _read_only(out_dir, generation)))
             cache_bytes = work.background(cache.dumps)
             nt = None
             if check:
@@ -572,6 +592,7 @@ def build(data_dir: str | Path | None = None, out_dir: str | Path | None = None,
             lap("turtle")
             try:
                 work.written()
+                indexed.result()
                 os.replace(temp, real)
             except (OSError, sqlite3.Error) as exc:  # a full disk, a folder made read-only meanwhile
                 raise GovkgError(f"cannot write {real}: {getattr(exc, 'strerror', None) or exc}") from None
@@ -579,10 +600,14 @@ def build(data_dir: str | Path | None = None, out_dir: str | Path | None = None,
         # crash all are new or all are old, and readers check the hashes in any case
         files = {out_dir / name: b for name, b in blobs.items()}
         files[out_dir / manifest.MANIFEST] = manifest.manifest_bytes(
-            fields, blobs, validated=check, generation=generation, stamps=stamps, triples=report.triples,
+            fields, blobs, validated=check, generation=generation, store=store_path(out_dir, generation).name,
+            stamps=stamps, triples=report.triples,
             texts=manifest.text_hashes(texts), warnings=report.warnings,
             counts={**report.entries, "evidence": report.evidence_checked}, unchecked=report.evidence_unchecked)
-        report.outputs = write_set(files)[: len(blobs)] + [real]
+        report.outputs = write_set(files)[: len(blobs)] + [real, store_path(out_dir, generation)]
+        from .store import prune
+
+        prune(out_dir, generation)
         cache.save(cache_bytes.result())
         lap("write")
         #: seconds per stage (for benchmarks/bench_build.py)
@@ -592,6 +617,15 @@ def build(data_dir: str | Path | None = None, out_dir: str | Path | None = None,
         #: why this was a full build rather than an incremental one
         report.full_because = why_full
         return report
+
+
+def _read_only(out_dir: Path, generation: str):
+    """The just-written store of ``generation`` in ``out_dir``, opened read-only."""
+    import pyoxigraph as ox
+
+    from .store import store_path
+
+    return ox.Store.read_only(str(store_path(out_dir, generation)))
 
 
 def is_fresh(build_dir: str | Path, data_dir: str | Path) -> bool:
@@ -647,11 +681,17 @@ def _trusted_ntriples(build_dir: Path, data_dir: Path) -> bytes | None:
 
 
 def load_store(data_dir: str | Path | None = None, build_dir: str | Path | None = None):
-    """The whole graph in an Oxigraph store (for SPARQL): the trusted prebuilt N-Triples, else built in memory."""
+    """The whole graph in an Oxigraph store (for SPARQL): the fresh build's on-disk store opened read-only
+    (``govkg.store``), else built in memory."""
     import pyoxigraph as ox
 
     data_dir = as_path(data_dir, "data_dir") if data_dir is not None else default_data_dir()
     build_dir = as_path(build_dir, "build_dir") if build_dir is not None else default_build_dir(data_dir)
+    from .store import open_fresh
+
+    opened = open_fresh(data_dir, build_dir)
+    if opened is not None:
+        return opened.store
     nt = _trusted_ntriples(build_dir, data_dir)
     if nt is not None:
         store = ox.Store()

@@ -98,6 +98,15 @@ def graph_from(ctx):
     return load_graph(ctx.obj["data_dir"], ctx.obj["build_dir"])
 
 
+def opened_from(ctx):
+    """The fresh build's store and site index opened read-only (``govkg.open``), else the graph
+    compiled in memory (no fresh build with a store)."""
+    from .store import open_fresh
+
+    opened = open_fresh(ctx.obj["data_dir"], ctx.obj["build_dir"])
+    return opened if opened is not None else graph_from(ctx)
+
+
 def echo_json(obj) -> None:
     """Print ``obj`` as indented UTF-8 JSON (CJK kept readable)."""
     click.echo(json.dumps(obj, ensure_ascii=False, indent=2))

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import shutil
 import sqlite3
 import time
 from pathlib import Path
@@ -310,13 +311,26 @@ def _rebuild(parts, changed, data_dir, out_dir, old, fields, stamps, sources_dir
         rows[f] = (index.blobs.get(f, b""), index.counts.get(f, {}),
                    [iri for iri, g in index.nodes.items() if g == f], refs,
                    [row for row in index.labels if row[2] == f])
+    from .build import _read_only
+    from .store import index_paths, prune, store_path, write_index, write_store
+
+    try:  # the new generation's store and index first: the manifest names them only once they are whole
+        write_store(out_dir, generation, _new_ntriples(parts, rows))
+        write_index(out_dir, generation, _read_only(out_dir, generation))
+    except BaseException:
+        shutil.rmtree(store_path(out_dir, generation), ignore_errors=True)
+        for p in index_paths(out_dir, generation):
+            p.unlink(missing_ok=True)
+        raise
     parts.replace(generation, rows, unowned)
     m = manifest.manifest_bytes(fields, {}, validated=check, generation=generation, stamps=stamps, triples=triples,
+                                store=store_path(out_dir, generation).name,
                                 texts=old["texts"], warnings=warnings, counts=counts,
                                 unchecked=old.get("unchecked", []))
     from .writers import write_atomic
 
     write_atomic(out_dir / manifest.MANIFEST, m)
+    prune(out_dir, generation)
     timings["write"] = timings.get("write", 0.0) + time.perf_counter() - clock
     entry_counts = {k: v for k, v in counts.items() if k != "evidence"}
     report = BuildReport([parts.path], triples, entry_counts, counts.get("evidence", 0),
@@ -325,6 +339,18 @@ def _rebuild(parts, changed, data_dir, out_dir, old, fields, stamps, sources_dir
     report.parsed = changed
     report.incremental = True
     return report
+
+
+def _new_ntriples(parts, rows: dict):
+    """The N-Triples chunks of the graph after replacing the parts of ``rows`` (``{file: (nt, …)}``):
+    the ontology, the unchanged parts, the new ones."""
+    yield parts.ontology()
+    for file, nt in parts.blobs():
+        if file not in rows:
+            yield nt
+    for row in rows.values():
+        if row[0]:
+            yield row[0]
 
 
 def _shown_of(rel: str, data_dir: Path) -> str:

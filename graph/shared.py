@@ -54,7 +54,15 @@ def incidence(graph, level: str = "mechanism") -> Incidence:
     return incidence_of(site_index(graph), level)
 
 
-def _link_evidence(graph):
+def _is_open_build(graph) -> bool:
+    return type(graph).__name__ == "OpenBuild"
+
+
+def _link_evidence(graph, mechanisms=()):
+    """The evidence of the site links of a graph; of an opened build (``govkg.open``), read from its
+    store for ``mechanisms`` only."""
+    if _is_open_build(graph):
+        return graph.link_evidence(mechanisms)
     if not isinstance(graph, Graph):
         return {}
     from .analysis.provenance import link_evidence
@@ -118,13 +126,17 @@ def shared_mechanisms(graph: Graph, name: str | None = None, *, kind: bool = Fal
         score = {c: sc for sc, c in ranked}
         mechs = [m for m in mechs if m in score]
         kinds = [k for k in kinds if k in score]
-    evidence = _link_evidence(graph)
     M, MK = mech_inc.matrix.tocsc(), index.mechanism_kinds.tocsr()
     K = kind_inc.matrix.tocsc()
     mcol = {m: j for j, m in enumerate(mech_inc.columns)}
     kcol = {k: j for j, k in enumerate(kind_inc.columns)}
+    counts = M.getnnz(axis=0)
+    wanted = [m for m in mechs if counts[mcol[m]] >= min_sites]
+    evidence = _link_evidence(graph, wanted)
     direct = {}
-    if isinstance(graph, Graph):
+    if _is_open_build(graph):
+        direct = graph.direct_kinds(wanted)
+    elif isinstance(graph, Graph):
         from .namespace import GK
 
         direct = {m: sorted(graph.objects(m, GK.mechanismKind)) for m in mechs}
@@ -213,7 +225,8 @@ def similar_sites(graph: Graph, site: str, *, top: int | None = None, by: str = 
     s, count = similarity_scores(X, x, "jaccard", w)
     s = np.round(s, 4)
     M, P = index.mechanisms.matrix, incidence_of(index, "specific").matrix.tocsr()
-    evidence = _link_evidence(graph)
+    mine = M.indices[M.indptr[i]:M.indptr[i + 1]].tolist()
+    evidence = _link_evidence(graph, [index.mechanisms.columns[c] for c in mine])
 
     def cols(A, r):
         return set(A.indices[A.indptr[r]:A.indptr[r + 1]].tolist())
