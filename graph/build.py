@@ -567,7 +567,7 @@ def build(data_dir: str | Path | None = None, out_dir: str | Path | None = None,
             work.write(temp, lambda: Parts.create(temp, generation=generation, ontology=onto_nt, parts=index.blobs,
                                                   counts=index.counts, nodes=index.nodes, refs=index.refs,
                                                   labels=index.labels, shared=index.unowned))
-            from .store import index_paths, store_path, write_index, write_store
+            from .store import STORE_FORMAT, index_paths, store_identity, store_path, write_index, write_store
 
             # the store of this generation (and its site index) written after the parts, while the rules run
             work.remove_on_failure(store_path(out_dir, generation), *index_paths(out_dir, generation))
@@ -601,6 +601,7 @@ def build(data_dir: str | Path | None = None, out_dir: str | Path | None = None,
         files = {out_dir / name: b for name, b in blobs.items()}
         files[out_dir / manifest.MANIFEST] = manifest.manifest_bytes(
             fields, blobs, validated=check, generation=generation, store=store_path(out_dir, generation).name,
+            store_id=store_identity(store_path(out_dir, generation)), format_store=STORE_FORMAT,
             stamps=stamps, triples=report.triples,
             texts=manifest.text_hashes(texts), warnings=report.warnings,
             counts={**report.entries, "evidence": report.evidence_checked}, unchecked=report.evidence_unchecked)

@@ -312,7 +312,7 @@ def _rebuild(parts, changed, data_dir, out_dir, old, fields, stamps, sources_dir
                    [iri for iri, g in index.nodes.items() if g == f], refs,
                    [row for row in index.labels if row[2] == f])
     from .build import _read_only
-    from .store import index_paths, prune, store_path, write_index, write_store
+    from .store import STORE_FORMAT, index_paths, prune, store_identity, store_path, write_index, write_store
 
     try:  # the new generation's store and index first: the manifest names them only once they are whole
         write_store(out_dir, generation, _new_ntriples(parts, rows))
@@ -324,7 +324,8 @@ def _rebuild(parts, changed, data_dir, out_dir, old, fields, stamps, sources_dir
         raise
     parts.replace(generation, rows, unowned)
     m = manifest.manifest_bytes(fields, {}, validated=check, generation=generation, stamps=stamps, triples=triples,
-                                store=store_path(out_dir, generation).name,
+                                store=store_path(out_dir, generation).name, format_store=STORE_FORMAT,
+                                store_id=store_identity(store_path(out_dir, generation)),
                                 texts=old["texts"], warnings=warnings, counts=counts,
                                 unchecked=old.get("unchecked", []))
     from .writers import write_atomic

@@ -9,14 +9,12 @@ from pathlib import Path
 
 from .errors import GovkgError
 
-__all__ = ["STORE_FORMAT", "store_path", "index_paths", "write_store", "write_index", "index_from_store",
+__all__ = ["STORE_FORMAT", "store_path", "store_identity", "index_paths", "write_store", "write_index", "index_from_store",
            "prune", "OpenBuild", "open_build", "open_fresh"]
 
-#: Version of the store layout (the marker quad and the index files); a store of another layout is refused.
+#: Version of the store layout (the store and the index files); a build of another layout is refused.
 STORE_FORMAT = 1
 
-#: The named graph holding the marker quad (not part of the default graph queries see).
-_META = "urn:govkg:build"
 
 
 def store_path(build_dir: str | Path, generation: str) -> Path:
@@ -58,20 +56,25 @@ class _Chunks(io.RawIOBase):
         return n
 
 
-def _marker(generation: str):
-    import pyoxigraph as ox
+def store_identity(path: str | Path) -> str | None:
+    """The unique id RocksDB gave the store folder ``path`` when it made it (its ``IDENTITY`` file), or None.
 
-    return ox.Quad(ox.NamedNode(_META), ox.NamedNode(_META + "#generation"),
-                   ox.Literal(f"{STORE_FORMAT} {generation}"), ox.NamedNode(_META))
+    The manifest records it, so a reader recognizes the store of this build: a folder put in its
+    place (another store, a copy of another build's) has another id.
+    """
+    try:
+        text = (Path(path) / "IDENTITY").read_text(encoding="ascii").strip()
+    except (OSError, UnicodeDecodeError):
+        return None
+    return text if 0 < len(text) <= 128 else None
 
 
 def write_store(build_dir: str | Path, generation: str, chunks) -> Path:
     """Bulk-load the N-Triples ``chunks`` (an iterable of ``bytes``) into a new on-disk store of ``generation``.
 
-    The triples go into the default graph (one copy of a triple however many files state it),
-    plus one marker quad in the named graph ``urn:govkg:build`` naming the layout and the
-    generation, by which a reader recognizes a store of this build. A store folder left by an
-    earlier attempt at the same generation is removed first; on failure nothing is left.
+    The triples go into the default graph (one copy of a triple however many files state it).
+    A store folder left by an earlier attempt at the same generation is removed first; on
+    failure nothing is left. The manifest then records the folder's ``store_identity``.
 
     Raises
     ------
@@ -85,7 +88,6 @@ def write_store(build_dir: str | Path, generation: str, chunks) -> Path:
     try:
         store = ox.Store(str(path))
         store.bulk_load(_Chunks(chunks), format=ox.RdfFormat.N_TRIPLES, lenient=True)
-        store.add(_marker(generation))
         store.flush()
         del store  # closes the database
     except (OSError, SyntaxError, ValueError) as exc:
@@ -423,23 +425,22 @@ def _load_index(path: Path, generation: str, tables: dict):
                      Incidence(sites, kinds, mats["specific"]))
 
 
-def _open_store(path: Path, generation: str):
-    """``Store.read_only(path)``, checked to be the store of ``generation`` written by this layout."""
+def _open_store(path: Path, identity) -> object:
+    """``Store.read_only(path)``, checked to be the store the manifest names (``store_identity``)."""
     import pyoxigraph as ox
 
     if path.is_symlink() or not path.is_dir():
         raise GovkgError(f"the store {path} named by the build's manifest is missing: run `govkg build --full`")
+    found = store_identity(path)
+    if found is None or found != identity:
+        raise GovkgError(f"the store {path} is not the one this build wrote ("
+                         f"{'no RocksDB IDENTITY file' if found is None else 'another store id'}): it was replaced or "
+                         f"damaged; run `govkg build --full`")
     try:
-        store = ox.Store.read_only(str(path))
-        marks = [q.object.value for q in store.quads_for_pattern(
-            ox.NamedNode(_META), ox.NamedNode(_META + "#generation"), None, ox.NamedNode(_META))]
+        return ox.Store.read_only(str(path))
     except (OSError, ValueError, RuntimeError) as exc:
-        raise GovkgError(f"the store {path} cannot be opened ({' '.join(str(exc).split())[:200]}): it is damaged "
-                         f"or not an Oxigraph store; run `govkg build --full`") from None
-    if marks != [f"{STORE_FORMAT} {generation}"]:
-        what = "of another layout or generation" if marks else "not one govkg wrote"
-        raise GovkgError(f"the store {path} is {what}: run `govkg build --full`")
-    return store
+        raise GovkgError(f"the store {path} cannot be opened ({' '.join(str(exc).split())[:200]}): it is damaged; "
+                         f"run `govkg build --full`") from None
 
 
 def open_build(build_dir: str | Path, data_dir: str | Path | None = None) -> OpenBuild:
@@ -476,7 +477,10 @@ def open_build(build_dir: str | Path, data_dir: str | Path | None = None) -> Ope
     gen = m.get("generation")
     if not isinstance(gen, str) or m.get("store") != store_path(path, gen).name:
         raise GovkgError(f"{path} holds a build without a store (an older govkg): run `govkg build --full`")
-    return OpenBuild(path, gen, _open_store(store_path(path, gen), gen), m)
+    if m.get("format_store") != STORE_FORMAT:
+        raise GovkgError(f"the store in {path} has layout {m.get('format_store')}, this govkg reads {STORE_FORMAT}: "
+                         f"run `govkg build --full`")
+    return OpenBuild(path, gen, _open_store(store_path(path, gen), m.get("store_id")), m)
 
 
 def open_fresh(data_dir: str | Path, build_dir: str | Path) -> OpenBuild | None:

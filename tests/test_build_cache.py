@@ -146,12 +146,12 @@ def test_incremental_rebuild_still_checks_references_into_cached_files(built):
     # yezhihuiyishitang is defined in gaoxinshequ.yaml and used by jiangyuancun.yaml: renaming
     # it in the defining file must break the (unchanged, cached) file that uses it.
     data, out = built
-    before = {p.name: p.read_bytes() for p in out.iterdir()}
+    before = {p.relative_to(out): p.read_bytes() for p in out.rglob("*") if p.is_file()}
     _edit(data / SITE, "id: yezhihuiyishitang", "id: yezhihui-renamed")
     with pytest.raises(DataError) as exc:
         build(data, out, sources_dirs=[], check=False)
     assert any("yezhihuiyishitang" in p.message and "jiangyuancun" in p.file for p in exc.value.problems)
-    assert {p.name: p.read_bytes() for p in out.iterdir()} == before
+    assert {p.relative_to(out): p.read_bytes() for p in out.rglob("*") if p.is_file()} == before
     assert not is_fresh(out, data)
 
 
