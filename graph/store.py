@@ -126,15 +126,17 @@ def index_from_store(store):
 
 
 def _kind_texts(store) -> dict:
-    """``{kind IRI: {"label"|"altLabel"|"definition": [[text, language], …]}}`` of every SKOS concept
-    (the texts a search over kinds reads), sorted."""
+    """``{kind IRI: {"label"|"altLabel"|"definition": [[text, language], …]}}`` of every mechanism kind
+    (``gk:MechanismKind``; the texts a search over kinds reads), sorted."""
     import pyoxigraph as ox
     from rdflib.namespace import RDF, RDFS, SKOS
+
+    from .namespace import GK
 
     dg = ox.DefaultGraph()
     out: dict = {}
     concepts = {q.subject.value for q in store.quads_for_pattern(None, ox.NamedNode(str(RDF.type)),
-                                                                   ox.NamedNode(str(SKOS.Concept)), dg)}
+                                                                   ox.NamedNode(str(GK.MechanismKind)), dg)}
     for key, p in (("label", RDFS.label), ("altLabel", SKOS.altLabel), ("definition", SKOS.definition)):
         for q in store.quads_for_pattern(None, ox.NamedNode(str(p)), None, dg):
             s = q.subject.value
@@ -392,6 +394,8 @@ class OpenBuild:
 
 
 def _load_index(path: Path, generation: str, tables: dict):
+    import zipfile
+
     import numpy as np
     from rdflib import URIRef
     from scipy import sparse
@@ -406,7 +410,7 @@ def _load_index(path: Path, generation: str, tables: dict):
                 shape = tuple(int(x) for x in z[name + "_shape"])
                 mats[name] = sparse.csr_matrix((z[name + "_data"], z[name + "_indices"], z[name + "_indptr"]),
                                                shape=shape)
-    except (OSError, ValueError, KeyError) as exc:
+    except (OSError, ValueError, KeyError, EOFError, zipfile.BadZipFile) as exc:
         raise GovkgError(f"the site index {npz} cannot be read ({exc}): run `govkg build --full`") from None
 
     def iris(values):
