@@ -202,7 +202,7 @@ class OpenBuild:
     """A built graph opened read-only: its Oxigraph store and its site index (``govkg.open``).
 
     Pay the open once, then ask many questions: ``query`` (SPARQL), ``shared``, ``similar``,
-    ``site_index``. The analysis functions of govkg accept it wherever they accept a graph for
+    ``suggest``, ``analyze``, ``site_index``. The analysis functions of govkg accept it wherever they accept a graph for
     a site index. Nothing is written.
 
     Attributes
@@ -265,6 +265,18 @@ class OpenBuild:
         from .shared import similar_sites
 
         return similar_sites(self, site, **kw)
+
+    def suggest(self, site: str, **kw) -> dict:
+        """``govkg.analysis.suggest`` of this build (from the persisted index)."""
+        from .analysis.suggest import suggest
+
+        return suggest(self, site, **kw)
+
+    def analyze(self, **kw) -> dict:
+        """``govkg.analysis.analyze`` of this build (from the persisted index)."""
+        from .analysis.summary import analyze
+
+        return analyze(self, **kw)
 
     def subgraph(self, mechanisms):
         """An rdflib ``Graph`` of what the evidence of ``mechanisms`` needs: each mechanism's
