@@ -33,7 +33,7 @@ _BARE = r"""
 import sys, pyoxigraph as ox
 store = ox.Store.read_only(sys.argv[1])
 kind, arg = sys.argv[2], sys.argv[3]
-P = {"gk": "https://w3id.org/govkg/def#", "rdfs": "http://www.w3.org/2000/01/rdf-schema#"}
+P = {"gk": "https://w3id.org/govkg/ontology#", "rdfs": "http://www.w3.org/2000/01/rdf-schema#"}
 if kind == "query":
     q = "SELECT ?m ?site WHERE { ?m gk:usedAt ?site }"
     rows = store.query(q, prefixes=P, substitutions={ox.Variable("m"): ox.NamedNode(arg)})
@@ -117,7 +117,11 @@ def main() -> None:
         row = {"sites": n, "build": (b_wall, b_rss)}
         for name, cmd, bare_args in cases:
             row[name] = timed(cmd, out, args.runs)
+            if not out.read_text(encoding="utf-8").strip():
+                raise SystemExit(f"{name}: govkg printed nothing")
             row[name + " bare"] = timed([sys.executable, str(bare), store, *bare_args], out, args.runs)
+            if int(out.read_text(encoding="utf-8")) < 1:
+                raise SystemExit(f"{name}: the bare pyoxigraph look-up found nothing (wrong query?)")
         rows.append(row)
         print(f"\n{n:,} sites ({m.get('triples', 0):,} triples); mechanism {mech_label} "
               f"({per_mech[j]} sites), site {site_label}")

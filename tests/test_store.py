@@ -4,8 +4,10 @@ from __future__ import annotations
 
 import json
 import shutil
+import signal
 import subprocess
 import sys
+from pathlib import Path
 
 import pyoxigraph as ox
 import pytest
@@ -183,3 +185,32 @@ def test_a_rebuild_switches_generation_and_removes_the_old_store(data_copy, sour
     full = build(data, out.parent / "full", sources_dirs=sources_dirs, dumps=False, incremental=False)
     assert not getattr(full, "incremental", False)
     assert set(h.store) == set(govkg.open(out.parent / "full").store)
+
+
+def test_serve_opens_the_build_store(built):
+    """``govkg serve`` on a fresh build answers from its on-disk store (its processes hold the store's
+    files open), queried by a client we did not write."""
+    import psutil
+    from SPARQLWrapper import JSON, SPARQLWrapper
+
+    data, out = built
+    exe = str(Path(sys.executable).with_name("govkg"))
+    p = subprocess.Popen([exe, "--data", str(data), "--build-dir", str(out), "serve", "--port", "0", "--workers", "2"],
+                         stdout=subprocess.PIPE, stderr=subprocess.PIPE, text=True)
+    try:
+        line = p.stdout.readline()
+        assert "http://" in line, line + p.stderr.read()
+        url = line.split("query page ")[1].split()[0]
+        sw = SPARQLWrapper(f"{url}sparql")
+        sw.setQuery("PREFIX gk: <https://w3id.org/govkg/ontology#> SELECT ?s WHERE { ?s a gk:DemonstrationSite }")
+        sw.setReturnFormat(JSON)
+        assert len(sw.query().convert()["results"]["bindings"]) == 8
+        store = out / json.loads((out / "manifest.json").read_text(encoding="utf-8"))["store"]
+        procs = [psutil.Process(p.pid), *psutil.Process(p.pid).children(recursive=True)]
+        held = {Path(f.path).parent for pr in procs for f in pr.open_files()}
+        assert store in held
+    finally:
+        kids = psutil.Process(p.pid).children(recursive=True)
+        p.send_signal(signal.SIGTERM)
+        assert p.wait(20) == 0
+        psutil.wait_procs(kids, timeout=5)
