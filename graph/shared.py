@@ -209,6 +209,8 @@ def similar_sites(graph: Graph, site: str, *, top: int | None = None, by: str = 
     >>> len(res["similar"]), res["similar"][0]["label"]["zh"]
     (7, '江源村')
     """
+    from collections import Counter
+
     import numpy as np
 
     from .analysis.similarity import feature_weights, features, similarity_scores
@@ -245,9 +247,9 @@ def similar_sites(graph: Graph, site: str, *, top: int | None = None, by: str = 
         out.append(entry(index, other, similarity=float(s[j]), shared_count=int(count[j]),
                          shared={"mechanisms": mechs, "kinds": [entry(index, index.kinds.columns[c]) for c in common_k]}))
     out.sort(key=lambda d: (-d["similarity"], d["iri"]))
-    values = [d["similarity"] for d in out]
+    freq = Counter(d["similarity"] for d in out)  # list.count per site was quadratic (5.6 s at 20,000 sites)
     for d in out:
-        d["tied"] = values.count(d["similarity"]) > 1
+        d["tied"] = freq[d["similarity"]] > 1
     if top is not None:
         out = out[:top]
     return {"site": entry(index, me), "by": by, "weight": weight, "similar": out}

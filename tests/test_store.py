@@ -70,6 +70,16 @@ def test_opened_build_answers_as_the_graph_does(built, graph):
     assert any("altLabel" in v for v in kinds.values()) and any("definition" in v for v in kinds.values())
 
 
+def test_evidence_read_by_scans_equals_evidence_read_by_look_ups(built, graph, monkeypatch):
+    """Many mechanisms are read by one scan per predicate, few by look-ups: both give the graph's answer."""
+    _data, out = built
+    h = govkg.open(out)
+    monkeypatch.setattr(govkg.OpenBuild, "PATTERN_LIMIT", 0)
+    assert h.shared() == shared_mechanisms(graph)
+    assert h.shared("议事") == shared_mechanisms(graph, "议事")
+    assert h.similar("高新社区", by="mechanisms") == similar_sites(graph, "高新社区", by="mechanisms")
+
+
 def test_read_commands_do_not_parse_the_graph(built, monkeypatch):
     """query, shared and similar answer from the store and the index: the N-Triples reader is never called."""
     data, _out = built
