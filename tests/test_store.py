@@ -224,3 +224,21 @@ def test_serve_opens_the_build_store(built):
         p.send_signal(signal.SIGTERM)
         assert p.wait(20) == 0
         psutil.wait_procs(kids, timeout=5)
+
+
+def test_a_rebuild_with_nothing_changed_keeps_the_store(data_copy, sources_dirs):
+    """An incremental build that finds no change keeps the store and index it has (no reload of the graph)."""
+    data, out = data_copy, data_copy.parent / "build"
+    build(data, out, sources_dirs=sources_dirs, dumps=False)
+    m1 = json.loads((out / "manifest.json").read_text(encoding="utf-8"))
+    report = build(data, out, sources_dirs=sources_dirs, dumps=False)
+    assert getattr(report, "incremental", False) and report.parsed == []
+    m2 = json.loads((out / "manifest.json").read_text(encoding="utf-8"))
+    assert (m2["generation"], m2["store"], m2["store_id"]) == (m1["generation"], m1["store"], m1["store_id"])
+    assert _store_dirs(out) == [m1["store"]]
+    assert govkg.open(out, data_dir=data).shared("椰智荟")["mechanisms"]
+    shutil.rmtree(out / m1["store"])  # a missing store is not kept: the next rebuild writes a new one
+    build(data, out, sources_dirs=sources_dirs, dumps=False)
+    m3 = json.loads((out / "manifest.json").read_text(encoding="utf-8"))
+    assert m3["generation"] != m1["generation"] and _store_dirs(out) == [m3["store"]]
+    assert govkg.open(out, data_dir=data).shared("椰智荟")["mechanisms"]
