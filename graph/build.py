@@ -451,10 +451,12 @@ def build(data_dir: str | Path | None = None, out_dir: str | Path | None = None,
             work.write(temp, lambda: Parts.create(temp, generation=generation, ontology=onto_nt, parts=index.blobs,
                                                   counts=index.counts, nodes=index.nodes, refs=index.refs,
                                                   labels=index.labels, shared=index.unowned))
-            from .store import STORE_FORMAT, index_paths, store_identity, store_path, write_index, write_store
+            from .store import (STORE_FORMAT, evidence_path, index_paths, store_identity, store_path, write_index,
+                                write_store)
 
             # the store of this generation (and its site index) written after the parts, while the rules run
-            work.remove_on_failure(store_path(out_dir, generation), *index_paths(out_dir, generation))
+            work.remove_on_failure(store_path(out_dir, generation), *index_paths(out_dir, generation),
+                                   evidence_path(out_dir, generation))
             stored = work.background(lambda: write_store(out_dir, generation, [onto_nt, *index.blobs.values()]))
             indexed = work.background(lambda: stored.result() and write_index(out_dir, generation,
                                                                               _read_only(out_dir, generation)))

@@ -304,13 +304,14 @@ def _rebuild(parts, changed, data_dir, out_dir, old, fields, stamps, sources_dir
     shown = [f"({_shown_of(f, data_dir)}:" for f in changed]
     warnings = [w for w in old.get("warnings", []) if not any(x in w for x in shown)]
     warnings += _label_warnings(parts, index, changed_set, data_dir)
-    from .store import STORE_FORMAT, index_paths, prune, store_identity, store_path, write_index, write_store
+    from .store import (STORE_FORMAT, evidence_path, index_paths, prune, store_identity, store_path, write_index,
+                        write_store)
 
     kept = old["generation"]  # nothing changed and the store and index are whole: keep them (no reload)
     reuse = (not changed and old.get("store") == store_path(out_dir, kept).name
              and old.get("format_store") == STORE_FORMAT and old.get("store_id") is not None
              and store_identity(store_path(out_dir, kept)) == old.get("store_id")
-             and all(p.is_file() for p in index_paths(out_dir, kept)))
+             and all(p.is_file() for p in (*index_paths(out_dir, kept), evidence_path(out_dir, kept))))
     generation = kept if reuse else next_generation(old["generation"])
     rows = {}
     for f in changed:
@@ -326,7 +327,7 @@ def _rebuild(parts, changed, data_dir, out_dir, old, fields, stamps, sources_dir
             write_index(out_dir, generation, _read_only(out_dir, generation))
     except BaseException:
         shutil.rmtree(store_path(out_dir, generation), ignore_errors=True)
-        for p in index_paths(out_dir, generation):
+        for p in (*index_paths(out_dir, generation), evidence_path(out_dir, generation)):
             p.unlink(missing_ok=True)
         raise
     parts.replace(generation, rows, unowned)

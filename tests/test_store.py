@@ -70,14 +70,25 @@ def test_opened_build_answers_as_the_graph_does(built, graph):
     assert any("altLabel" in v for v in kinds.values()) and any("definition" in v for v in kinds.values())
 
 
-def test_evidence_read_by_scans_equals_evidence_read_by_look_ups(built, graph, monkeypatch):
-    """Many mechanisms are read by one scan per predicate, few by look-ups: both give the graph's answer."""
+def test_evidence_file_read_whole_or_by_mechanism(built, graph, monkeypatch):
+    """The build's evidence file, read whole (many mechanisms) or by mechanism (few), gives the graph's answer."""
     _data, out = built
     h = govkg.open(out)
     monkeypatch.setattr(govkg.OpenBuild, "PATTERN_LIMIT", 0)
     assert h.shared() == shared_mechanisms(graph)
     assert h.shared("议事") == shared_mechanisms(graph, "议事")
     assert h.similar("高新社区", by="mechanisms") == similar_sites(graph, "高新社区", by="mechanisms")
+
+
+def test_evidence_from_the_store_when_the_evidence_file_is_absent(built, graph, monkeypatch):
+    """Without the build's evidence file, the store is read (look-ups for few mechanisms, scans for many)."""
+    _data, out = built
+    next(out.glob("evidence-*.sqlite")).unlink()
+    h = govkg.open(out)
+    assert h.shared("议事") == shared_mechanisms(graph, "议事")
+    assert h.similar("高新社区") == similar_sites(graph, "高新社区")
+    monkeypatch.setattr(govkg.OpenBuild, "PATTERN_LIMIT", 0)
+    assert h.shared() == shared_mechanisms(graph)
 
 
 def test_read_commands_do_not_parse_the_graph(built, monkeypatch):
@@ -144,6 +155,7 @@ DAMAGES = {
     "another store layout": lambda out, store: _layout(out),
     "index tables removed": lambda out, store: next(out.glob("index-*.json")).unlink(),
     "index matrices garbled": lambda out, store: next(out.glob("index-*.npz")).write_bytes(b"PK\x03\x04garbage"),
+    "evidence file garbled": lambda out, store: next(out.glob("evidence-*.sqlite")).write_bytes(b"SQLite format 3\0junk"),
 }
 
 
@@ -189,7 +201,7 @@ def test_a_rebuild_switches_generation_and_removes_the_old_store(data_copy, sour
     assert getattr(report, "incremental", False), report.full_because
     second = _store_dirs(out)
     assert len(second) == 1 and second != first
-    assert len(list(out.glob("index-*"))) == 2
+    assert len(list(out.glob("index-*"))) == 2 and len(list(out.glob("evidence-*"))) == 1
     h = govkg.open(out, data_dir=data)
     assert h.query('ASK { ?s ?p ?o FILTER(CONTAINS(STR(?o), "moves\\" (edited)")) }').boolean
     full = build(data, out.parent / "full", sources_dirs=sources_dirs, dumps=False, incremental=False)
