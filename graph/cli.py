@@ -121,8 +121,9 @@ def echo_json(obj) -> None:
 @click.option("--full", is_flag=True, help="Recompile every file, even when only a few changed.")
 @click.pass_context
 def build(ctx, out_dir, include_drafts, dumps, full):
-    """Compile the ontology and data into the build folder (atomically): parts.sqlite, and
-    govkg.ttl and govkg.nt for graphs of up to a million triples.
+    """Compile the ontology and data into the build folder (atomically): the on-disk store
+    (store-<generation>/) and site index the read commands open, parts.sqlite, and govkg.ttl and
+    govkg.nt for graphs of up to a million triples.
 
     The data is validated first; any problem is listed with file, line and field, and the
     previous build is left untouched. When only some data files changed since the last build
