@@ -8,11 +8,12 @@ from .errors import DataError, GovkgError, NotFoundError, Problem, QueryError, V
 from .model import Dataset, Entry, load_data, load_file
 from .namespace import GK, ID, KIND, UNIT
 from .slug import slugify
+from .store import OpenBuild, open_build as open
 
 __all__ = [
     "BuildReport", "build", "build_graph", "compile_graph", "load_graph", "serialize", "write_atomic",
     "DataError", "GovkgError", "NotFoundError", "Problem", "QueryError", "ValidationError",
     "Dataset", "Entry", "load_data", "load_file",
-    "GK", "ID", "KIND", "UNIT", "slugify",
+    "GK", "ID", "KIND", "UNIT", "slugify", "open", "OpenBuild",
 ]
 __version__ = "0.1.0"

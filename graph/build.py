@@ -228,120 +228,6 @@ def turtle_from_ntriples(nt: bytes) -> bytes:
     return ox.serialize(triples, format=ox.RdfFormat.TURTLE, prefixes={p: str(ns) for p, ns in PREFIXES.items()})
 
 
-def _cache_key() -> bytes | None:
-    """This user's secret for signing parse caches (``<user cache>/parse-cache.key``, mode 0600,
-    made on first use); None when it cannot be read or made (no cache is then used)."""
-    from .paths import user_cache_dir
-
-    path = user_cache_dir() / "parse-cache.key"
-    try:
-        if not path.exists():
-            path.parent.mkdir(parents=True, exist_ok=True)
-            try:
-                fd = os.open(path, os.O_WRONLY | os.O_CREAT | os.O_EXCL, 0o600)
-            except FileExistsError:
-                pass  # made meanwhile by another build
-            else:
-                with os.fdopen(fd, "wb") as f:
-                    f.write(os.urandom(32))
-        key = path.read_bytes()
-        return key if len(key) == 32 else None
-    except OSError:
-        return None
-
-
-class _ParseCache:
-    """Per-file parse results (``load_file`` / ``load_source``) keyed by the file's content hash.
-
-    Kept in ``<build>/.parse-cache.pickle`` (one file; written only by a successful build); an
-    entry is reused only when the file's bytes hash to the same value, under the same govkg
-    version, code (``manifest.code_hash``) and shown path. Checks across files (unique ids,
-    references, evidence) are not cached: they run on every build.
-
-    The file is a pickle, and unpickling runs code: it is read only when its HMAC-SHA256, made
-    with a secret only this user can read (``_cache_key``), matches, so a file planted in a
-    shared build folder is ignored, never loaded.
-    """
-
-    NAME = ".parse-cache.pickle"
-
-    def __init__(self, folder: Path, hashes: dict[str, str], data_dir: Path, reuse: bool = True):
-        from .manifest import FORMAT, code_hash, govkg_version
-
-        self.path = folder / self.NAME
-        self.hashes, self.data_dir = hashes, data_dir
-        self.key = (FORMAT, govkg_version(), code_hash())
-        self.secret = _cache_key()
-        self.old: dict = {}
-        self.new: dict = {}
-        self.hits = 0
-        self.parsed: list[str] = []
-        self._rel: dict[Path, str] = {}
-        if not reuse or self.secret is None:
-            return
-        try:
-            import hmac
-            import pickle
-
-            blob = self.path.read_bytes() if self.path.is_file() else b""
-            mac, body = blob[:32], blob[32:]
-            if len(blob) > 32 and hmac.compare_digest(mac, hmac.digest(self.secret, body, "sha256")):
-                key, table = pickle.loads(body)
-                if key == self.key and isinstance(table, dict):
-                    self.old = table
-        except Exception:  # noqa: BLE001 - a missing or damaged cache is rebuilt
-            self.old = {}
-
-    def _hit(self, path: Path, root):
-        rel = self._rel.get(path)
-        if rel is None:  # asked twice per file (prefetch, then the load): pathlib's relative_to once
-            rel = self._rel[path] = path.relative_to(self.data_dir).as_posix()
-        h = self.hashes.get(rel)
-        hit = self.old.get(rel)
-        return rel, h, (hit if h is not None and hit is not None and hit[0] == h and hit[1] == str(root) else None)
-
-    def prefetch(self, kinds, root) -> None:
-        """Parse every file the cache cannot answer for (``govkg.model.load_files``: in parallel when many)."""
-        from .model import load_files
-
-        self.fresh = load_files([(p, s) for p, s in kinds if self._hit(p, root)[2] is None], root)
-
-    def __call__(self, path: Path, root, is_source: bool):
-        from .errors import DataError
-        from .model import load_file, load_source
-
-        rel, h, hit = self._hit(path, root)
-        if hit is not None:
-            self.hits += 1
-            result = hit[2]
-        else:
-            self.parsed.append(rel)
-            result = getattr(self, "fresh", {}).get(path)
-            if result is None:
-                result = load_source(path, root=root) if is_source else load_file(path, root=root)
-            elif isinstance(result, DataError):
-                raise result
-        if h is not None:
-            self.new[rel] = (h, str(root), result)
-        return result
-
-    def dumps(self) -> bytes | None:
-        """The signed pickle ``save`` writes (None without a secret)."""
-        import hmac
-        import pickle
-
-        if self.secret is None:
-            return None
-        body = pickle.dumps((self.key, self.new), protocol=pickle.HIGHEST_PROTOCOL)
-        return hmac.digest(self.secret, body, "sha256") + body
-
-    def save(self, blob: bytes | None = None) -> None:
-        """Write the cache (``blob``: what ``dumps`` returned, when made beforehand)."""
-        blob = blob if blob is not None else self.dumps()
-        if blob is not None:
-            write_atomic(self.path, blob)
-
-
 @contextlib.contextmanager
 def _build_lock(out_dir: Path):
     """One build at a time in ``out_dir`` (an advisory ``flock`` on ``out_dir/.build.lock``): a
@@ -403,6 +289,7 @@ class _Overlap:
         self._loads: list = []
         self._temp: Path | None = None
         self._write = self._validation = None
+        self._remove: list[Path] = []
         #: the ontology's N-Triples (``validate``)
         self.onto_nt = b""
 
@@ -429,6 +316,10 @@ class _Overlap:
         """Run ``make`` (which writes the new file ``temp``) in the background."""
         self._temp, self._write = temp, self._writer.submit(make)
 
+    def remove_on_failure(self, *paths: Path) -> None:
+        """Remove ``paths`` (files or folders) when the block ends with an error."""
+        self._remove += paths
+
     def background(self, fn):
         """Run ``fn`` in the background, after the writing: its future."""
         return self._writer.submit(fn)
@@ -446,6 +337,14 @@ class _Overlap:
         self._writer.shutdown(wait=True, cancel_futures=failed)
         if failed and self._temp is not None:
             self._temp.unlink(missing_ok=True)
+        if failed:
+            import shutil
+
+            for p in self._remove:
+                if p.is_dir() and not p.is_symlink():
+                    shutil.rmtree(p, ignore_errors=True)
+                else:
+                    p.unlink(missing_ok=True)
 
 
 #: Graphs of at most this many triples get the single-file dumps ``govkg.ttl`` and ``govkg.nt``
@@ -480,9 +379,8 @@ def build(data_dir: str | Path | None = None, out_dir: str | Path | None = None,
     incremental : bool
         When only data files changed since the last build in ``out_dir`` (not the reports,
         their texts, the ontology or govkg), recompile and validate just those files and what
-        refers to them (``govkg.incremental``); else reuse the parse of every data file whose
-        content hash is unchanged (``out_dir/.parse-cache.pickle``). Checks across files run
-        either way.
+        refers to them (``govkg.incremental``); else every file is parsed again. Checks across
+        files run either way.
     dumps : bool, optional
         Write ``govkg.ttl`` and ``govkg.nt``; default: when the graph has at most
         ``DUMP_TRIPLES`` triples. A build with dumps is always a full build.
@@ -537,9 +435,8 @@ def build(data_dir: str | Path | None = None, out_dir: str | Path | None = None,
         else:
             why_full = "asked for" if not incremental else "no previous build" if old is None else \
                 "a build with drafts or dumps is always full"
-        cache = _ParseCache(out_dir, inputs, data_dir, reuse=incremental)
         with _Overlap(check) as work:
-            onto, index, report, texts = _compile_indexed(data_dir, sources_dirs, include_drafts, cache, lap,
+            onto, index, report, texts = _compile_indexed(data_dir, sources_dirs, include_drafts, None, lap,
                                                           overlap=work if check else None)
             onto_nt = work.onto_nt if check else ntriples(onto)
             from .parts import NAME, Parts
@@ -554,7 +451,15 @@ def build(data_dir: str | Path | None = None, out_dir: str | Path | None = None,
             work.write(temp, lambda: Parts.create(temp, generation=generation, ontology=onto_nt, parts=index.blobs,
                                                   counts=index.counts, nodes=index.nodes, refs=index.refs,
                                                   labels=index.labels, shared=index.unowned))
-            cache_bytes = work.background(cache.dumps)
+            from .store import (STORE_FORMAT, evidence_path, index_paths, store_identity, store_path, write_index,
+                                write_store)
+
+            # the store of this generation (and its site index) written after the parts, while the rules run
+            work.remove_on_failure(store_path(out_dir, generation), *index_paths(out_dir, generation),
+                                   evidence_path(out_dir, generation))
+            stored = work.background(lambda: write_store(out_dir, generation, [onto_nt, *index.blobs.values()]))
+            indexed = work.background(lambda: stored.result() and write_index(out_dir, generation,
+                                                                              _read_only(out_dir, generation)))
             nt = None
             if check:
                 report.triples, result = work.validation()
@@ -572,6 +477,7 @@ def build(data_dir: str | Path | None = None, out_dir: str | Path | None = None,
             lap("turtle")
             try:
                 work.written()
+                indexed.result()
                 os.replace(temp, real)
             except (OSError, sqlite3.Error) as exc:  # a full disk, a folder made read-only meanwhile
                 raise GovkgError(f"cannot write {real}: {getattr(exc, 'strerror', None) or exc}") from None
@@ -579,19 +485,34 @@ def build(data_dir: str | Path | None = None, out_dir: str | Path | None = None,
         # crash all are new or all are old, and readers check the hashes in any case
         files = {out_dir / name: b for name, b in blobs.items()}
         files[out_dir / manifest.MANIFEST] = manifest.manifest_bytes(
-            fields, blobs, validated=check, generation=generation, stamps=stamps, triples=report.triples,
+            fields, blobs, validated=check, generation=generation, store=store_path(out_dir, generation).name,
+            store_id=store_identity(store_path(out_dir, generation)), format_store=STORE_FORMAT,
+            stamps=stamps, triples=report.triples,
             texts=manifest.text_hashes(texts), warnings=report.warnings,
             counts={**report.entries, "evidence": report.evidence_checked}, unchecked=report.evidence_unchecked)
-        report.outputs = write_set(files)[: len(blobs)] + [real]
-        cache.save(cache_bytes.result())
+        report.outputs = write_set(files)[: len(blobs)] + [real, store_path(out_dir, generation)]
+        from .store import prune
+
+        prune(out_dir, generation)
+        with contextlib.suppress(OSError):  # the parse cache of govkg before issue 17 (a pickle): no longer read
+            (out_dir / ".parse-cache.pickle").unlink()
         lap("write")
         #: seconds per stage (for benchmarks/bench_build.py)
         report.timings = timings
-        #: data files parsed anew (the others came from the cache), for reports and tests
-        report.parsed = cache.parsed
+        #: data files parsed (a full build parses every one), for reports and tests
+        report.parsed = sorted(inputs)
         #: why this was a full build rather than an incremental one
         report.full_because = why_full
         return report
+
+
+def _read_only(out_dir: Path, generation: str):
+    """The just-written store of ``generation`` in ``out_dir``, opened read-only."""
+    import pyoxigraph as ox
+
+    from .store import store_path
+
+    return ox.Store.read_only(str(store_path(out_dir, generation)))
 
 
 def is_fresh(build_dir: str | Path, data_dir: str | Path) -> bool:
@@ -647,11 +568,17 @@ def _trusted_ntriples(build_dir: Path, data_dir: Path) -> bytes | None:
 
 
 def load_store(data_dir: str | Path | None = None, build_dir: str | Path | None = None):
-    """The whole graph in an Oxigraph store (for SPARQL): the trusted prebuilt N-Triples, else built in memory."""
+    """The whole graph in an Oxigraph store (for SPARQL): the fresh build's on-disk store opened read-only
+    (``govkg.store``), else built in memory."""
     import pyoxigraph as ox
 
     data_dir = as_path(data_dir, "data_dir") if data_dir is not None else default_data_dir()
     build_dir = as_path(build_dir, "build_dir") if build_dir is not None else default_build_dir(data_dir)
+    from .store import open_fresh
+
+    opened = open_fresh(data_dir, build_dir)
+    if opened is not None:
+        return opened.store
     nt = _trusted_ntriples(build_dir, data_dir)
     if nt is not None:
         store = ox.Store()

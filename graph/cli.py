@@ -99,6 +99,15 @@ def graph_from(ctx):
     return load_graph(ctx.obj["data_dir"], ctx.obj["build_dir"])
 
 
+def opened_from(ctx):
+    """The fresh build's store and site index opened read-only (``govkg.open``), else the graph
+    compiled in memory (no fresh build with a store)."""
+    from .store import open_fresh
+
+    opened = open_fresh(ctx.obj["data_dir"], ctx.obj["build_dir"])
+    return opened if opened is not None else graph_from(ctx)
+
+
 def echo_json(obj) -> None:
     """Print ``obj`` as indented UTF-8 JSON (CJK kept readable)."""
     click.echo(json.dumps(obj, ensure_ascii=False, indent=2))
@@ -113,8 +122,9 @@ def echo_json(obj) -> None:
 @click.option("--full", is_flag=True, help="Recompile every file, even when only a few changed.")
 @click.pass_context
 def build(ctx, out_dir, include_drafts, dumps, full):
-    """Compile the ontology and data into the build folder (atomically): parts.sqlite, and
-    govkg.ttl and govkg.nt for graphs of up to a million triples.
+    """Compile the ontology and data into the build folder (atomically): the on-disk store
+    (store-<generation>/) and site index the read commands open, parts.sqlite, and govkg.ttl and
+    govkg.nt for graphs of up to a million triples.
 
     The data is validated first; any problem is listed with file, line and field, and the
     previous build is left untouched. When only some data files changed since the last build

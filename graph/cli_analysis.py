@@ -59,7 +59,7 @@ def outcome_records(rows: list[dict], lang: str = "en") -> list[dict]:
 def register(cli: click.Group) -> None:
     """Add ``analyze``, ``suggest``, ``outcomes`` and ``report`` to the ``govkg`` command group."""
     from .analysis.similarity import BY, FORMULA, WEIGHTS
-    from .cli import echo_json, graph_from
+    from .cli import echo_json, graph_from, opened_from
 
     by_opt = click.option("--by", type=click.Choice(BY), default="kinds", show_default=True,
                           help="Features the similarity compares: kinds with their broader kinds, or named mechanisms.")
@@ -80,7 +80,7 @@ def register(cli: click.Group) -> None:
     def analyze(ctx, as_json, lang, top, by, weight):
         from .analysis import analyze as run
 
-        res = run(graph_from(ctx), top=top, by=by, weight=weight)
+        res = run(opened_from(ctx), top=top, by=by, weight=weight)
         if as_json:
             echo_json(res)
         else:
@@ -108,7 +108,7 @@ def register(cli: click.Group) -> None:
         from .analysis import suggest as run
         from .analysis.matching import text_lang
 
-        res = run(graph_from(ctx), site, neighbors=neighbors, by=by, weight=weight)
+        res = run(opened_from(ctx), site, neighbors=neighbors, by=by, weight=weight)
         if as_json:
             echo_json(res)
         else:

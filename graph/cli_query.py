@@ -29,7 +29,7 @@ def _parse_binding(text: str):
 
 def register(cli: click.Group) -> None:
     """Add the commands of this module to the ``govkg`` group."""
-    from .cli import echo_json, graph_from
+    from .cli import echo_json, graph_from, opened_from
     from .cli_types import finite_seconds
 
     @cli.command()
@@ -206,7 +206,7 @@ def register(cli: click.Group) -> None:
         from .analysis.matching import text_lang
         from .shared import shared_mechanisms
 
-        result = shared_mechanisms(graph_from(ctx), name, kind=kind, min_sites=min_sites)
+        result = shared_mechanisms(opened_from(ctx), name, kind=kind, min_sites=min_sites)
         if as_json:
             echo_json(result)
             return
@@ -234,7 +234,7 @@ def register(cli: click.Group) -> None:
         from .analysis.matching import text_lang
         from .shared import similar_sites
 
-        result = similar_sites(graph_from(ctx), site, top=top, by=by, weight=weight)
+        result = similar_sites(opened_from(ctx), site, top=top, by=by, weight=weight)
         if as_json:
             echo_json(result)
             return

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import shutil
 import sqlite3
 import time
 from pathlib import Path
@@ -303,20 +304,42 @@ def _rebuild(parts, changed, data_dir, out_dir, old, fields, stamps, sources_dir
     shown = [f"({_shown_of(f, data_dir)}:" for f in changed]
     warnings = [w for w in old.get("warnings", []) if not any(x in w for x in shown)]
     warnings += _label_warnings(parts, index, changed_set, data_dir)
-    generation = next_generation(old["generation"])
+    from .store import (STORE_FORMAT, evidence_path, index_paths, prune, store_identity, store_path, write_index,
+                        write_store)
+
+    kept = old["generation"]  # nothing changed and the store and index are whole: keep them (no reload)
+    reuse = (not changed and old.get("store") == store_path(out_dir, kept).name
+             and old.get("format_store") == STORE_FORMAT and old.get("store_id") is not None
+             and store_identity(store_path(out_dir, kept)) == old.get("store_id")
+             and all(p.is_file() for p in (*index_paths(out_dir, kept), evidence_path(out_dir, kept))))
+    generation = kept if reuse else next_generation(old["generation"])
     rows = {}
     for f in changed:
         refs = {iri for iri, g in index.refs if g == f}
         rows[f] = (index.blobs.get(f, b""), index.counts.get(f, {}),
                    [iri for iri, g in index.nodes.items() if g == f], refs,
                    [row for row in index.labels if row[2] == f])
+    from .build import _read_only
+
+    try:  # the new generation's store and index first: the manifest names them only once they are whole
+        if not reuse:
+            write_store(out_dir, generation, _new_ntriples(parts, rows))
+            write_index(out_dir, generation, _read_only(out_dir, generation))
+    except BaseException:
+        shutil.rmtree(store_path(out_dir, generation), ignore_errors=True)
+        for p in (*index_paths(out_dir, generation), evidence_path(out_dir, generation)):
+            p.unlink(missing_ok=True)
+        raise
     parts.replace(generation, rows, unowned)
     m = manifest.manifest_bytes(fields, {}, validated=check, generation=generation, stamps=stamps, triples=triples,
+                                store=store_path(out_dir, generation).name, format_store=STORE_FORMAT,
+                                store_id=store_identity(store_path(out_dir, generation)),
                                 texts=old["texts"], warnings=warnings, counts=counts,
                                 unchecked=old.get("unchecked", []))
     from .writers import write_atomic
 
     write_atomic(out_dir / manifest.MANIFEST, m)
+    prune(out_dir, generation)
     timings["write"] = timings.get("write", 0.0) + time.perf_counter() - clock
     entry_counts = {k: v for k, v in counts.items() if k != "evidence"}
     report = BuildReport([parts.path], triples, entry_counts, counts.get("evidence", 0),
@@ -325,6 +348,18 @@ def _rebuild(parts, changed, data_dir, out_dir, old, fields, stamps, sources_dir
     report.parsed = changed
     report.incremental = True
     return report
+
+
+def _new_ntriples(parts, rows: dict):
+    """The N-Triples chunks of the graph after replacing the parts of ``rows`` (``{file: (nt, …)}``):
+    the ontology, the unchanged parts, the new ones."""
+    yield parts.ontology()
+    for file, nt in parts.blobs():
+        if file not in rows:
+            yield nt
+    for row in rows.values():
+        if row[0]:
+            yield row[0]
 
 
 def _shown_of(rel: str, data_dir: Path) -> str:

@@ -208,6 +208,11 @@ class Parts:
         chunks += [_checked(r[0], bytes, "a part") for r in self.conn.execute("SELECT nt FROM parts")]
         return b"".join(chunks)
 
+    def blobs(self):
+        """``(file, N-Triples)`` of every part, one at a time."""
+        for file, nt in self.conn.execute("SELECT file, nt FROM parts"):
+            yield _checked(file, str, "a file name"), _checked(nt, bytes, "a part")
+
     def defining(self, iris) -> dict[str, str]:
         """``{iri: file}`` of the nodes among ``iris`` that a data file defines."""
         out = {}

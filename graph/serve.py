@@ -519,9 +519,17 @@ def make_server(*, host: str = "127.0.0.1", port: int = 7878, settings: Settings
     settings = settings or Settings()
     data_dir = Path(data_dir) if data_dir is not None else default_data_dir()
     build_dir = Path(build_dir) if build_dir is not None else data_dir.parent / "build"
-    if store is None:
-        store = load_store(data_dir, build_dir)
-    triples = len(store)
+    triples = None
+    if store is None:  # the fresh build's on-disk store, opened read-only: nothing to load (issue 17)
+        from .store import open_fresh
+
+        opened = open_fresh(data_dir, build_dir)
+        if opened is not None:
+            store, triples = opened.store, opened.manifest.get("triples")
+        else:
+            store = load_store(data_dir, build_dir)
+    if not isinstance(triples, int):
+        triples = len(store)
     is_update("ASK {}")  # builds rdflib's SPARQL grammar now, not in each worker's first refused update
     if is_loopback(host):
         hosts = _LOOPBACK_NAMES | set(settings.allow_hosts)

@@ -54,7 +54,15 @@ def incidence(graph, level: str = "mechanism") -> Incidence:
     return incidence_of(site_index(graph), level)
 
 
-def _link_evidence(graph):
+def _is_open_build(graph) -> bool:
+    return type(graph).__name__ == "OpenBuild"
+
+
+def _link_evidence(graph, mechanisms=()):
+    """The evidence of the site links of a graph; of an opened build (``govkg.open``), read from its
+    store for ``mechanisms`` only."""
+    if _is_open_build(graph):
+        return graph.link_evidence(mechanisms)
     if not isinstance(graph, Graph):
         return {}
     from .analysis.provenance import link_evidence
@@ -136,14 +144,18 @@ def shared_mechanisms(graph: Graph, name: str | None = None, *, kind: bool = Fal
         kscore = {c: sc for sc, c in ranked_k}
         mechs = [m for m in mechs if m in score]
         kinds = [k for k in kinds if k in kscore]
-    evidence = _link_evidence(graph)
     marks = _inferred(graph, index) or (lambda m, s: {}, lambda k, s: {})
     M, MK = mech_inc.matrix.tocsc(), index.mechanism_kinds.tocsr()
     K = kind_inc.matrix.tocsc()
     mcol = {m: j for j, m in enumerate(mech_inc.columns)}
     kcol = {k: j for j, k in enumerate(kind_inc.columns)}
+    counts = M.getnnz(axis=0)
+    wanted = [m for m in mechs if counts[mcol[m]] >= min_sites]
+    evidence = _link_evidence(graph, wanted)
     direct = {}
-    if isinstance(graph, Graph):
+    if _is_open_build(graph):
+        direct = graph.direct_kinds(wanted)
+    elif isinstance(graph, Graph):
         from .namespace import GK
 
         direct = {m: sorted(graph.objects(m, GK.mechanismKind)) for m in mechs}
@@ -223,6 +235,8 @@ def similar_sites(graph: Graph, site: str, *, top: int | None = None, by: str = 
     >>> len(res["similar"]), res["similar"][0]["label"]["zh"]
     (7, '江源村')
     """
+    from collections import Counter
+
     import numpy as np
 
     from .analysis.similarity import feature_weights, features, similarity_scores
@@ -239,7 +253,8 @@ def similar_sites(graph: Graph, site: str, *, top: int | None = None, by: str = 
     s, count = similarity_scores(X, x, "jaccard", w)
     s = np.round(s, 4)
     M, K = index.mechanisms.matrix, index.kinds.matrix.tocsr()
-    evidence = _link_evidence(graph)
+    mine = M.indices[M.indptr[i]:M.indptr[i + 1]].tolist()
+    evidence = _link_evidence(graph, [index.mechanisms.columns[c] for c in mine])
 
     def cols(A, r):
         return set(A.indices[A.indptr[r]:A.indptr[r + 1]].tolist())
@@ -258,9 +273,9 @@ def similar_sites(graph: Graph, site: str, *, top: int | None = None, by: str = 
         out.append(entry(index, other, similarity=float(s[j]), shared_count=int(count[j]),
                          shared={"mechanisms": mechs, "kinds": [entry(index, k) for k in common_k]}))
     out.sort(key=lambda d: (-d["similarity"], d["iri"]))
-    values = [d["similarity"] for d in out]
+    freq = Counter(d["similarity"] for d in out)  # list.count per site was quadratic (5.6 s at 20,000 sites)
     for d in out:
-        d["tied"] = values.count(d["similarity"]) > 1
+        d["tied"] = freq[d["similarity"]] > 1
     if top is not None:
         out = out[:top]
     return {"site": entry(index, me), "by": by, "weight": weight, "similar": out}

@@ -129,15 +129,16 @@ def _full(data, tmp_path):
     return Graph().parse(out / "govkg.nt", format="nt")
 
 
-def test_incremental_rebuild_parses_only_the_changed_file_and_equals_a_full_build(built, tmp_path):
-    data, out = built
-    report = build(data, out, sources_dirs=[], check=False)
-    assert report.parsed == []  # nothing changed: every file from the cache
-    _edit(data / SITE, "en: Gaoxin Community", "en: Gaoxin Neighbourhood")
-    report = build(data, out, sources_dirs=[], check=False)
-    assert report.parsed == [SITE]
-    inc = Graph().parse(out / "govkg.nt", format="nt")
-    assert "Gaoxin Neighbourhood" in _labels(inc)
+def test_incremental_rebuild_parses_only_the_changed_file_and_equals_a_full_build(data_copy, tmp_path):
+    data, out = data_copy, data_copy.parent / "build"
+    build(data, out, sources_dirs=[], check=False, dumps=False)
+    report = build(data, out, sources_dirs=[], check=False, dumps=False)
+    assert report.parsed == []  # nothing changed: nothing parsed
+    _edit(data / SITE, 'en: one of the "four practical moves"', 'en: one of the "four practical moves" (edited)')
+    report = build(data, out, sources_dirs=[], check=False, dumps=False)
+    assert report.parsed == [SITE], report.full_because
+    inc = load_graph(data, out)
+    assert any(str(o).endswith('moves" (edited)') for o in inc.objects())
     assert isomorphic(inc, _full(data, tmp_path))
     assert is_fresh(out, data)
 
@@ -146,12 +147,12 @@ def test_incremental_rebuild_still_checks_references_into_cached_files(built):
     # yezhihuiyishitang is defined in gaoxinshequ.yaml and used by jiangyuancun.yaml: renaming
     # it in the defining file must break the (unchanged, cached) file that uses it.
     data, out = built
-    before = {p.name: p.read_bytes() for p in out.iterdir()}
+    before = {p.relative_to(out): p.read_bytes() for p in out.rglob("*") if p.is_file()}
     _edit(data / SITE, "id: yezhihuiyishitang", "id: yezhihui-renamed")
     with pytest.raises(DataError) as exc:
         build(data, out, sources_dirs=[], check=False)
     assert any("yezhihuiyishitang" in p.message and "jiangyuancun" in p.file for p in exc.value.problems)
-    assert {p.name: p.read_bytes() for p in out.iterdir()} == before
+    assert {p.relative_to(out): p.read_bytes() for p in out.rglob("*") if p.is_file()} == before
     assert not is_fresh(out, data)
 
 
@@ -166,16 +167,16 @@ areas:
 """
 
 
-def test_incremental_rebuild_after_adding_and_deleting_files_equals_a_full_build(built, tmp_path):
-    data, out = built
+def test_incremental_rebuild_after_adding_and_deleting_files_equals_a_full_build(data_copy, tmp_path):
+    data, out = data_copy, data_copy.parent / "build"
+    build(data, out, sources_dirs=[], check=False, dumps=False)
     extra = data / "extra.yaml"
     extra.write_text(_EXTRA, encoding="utf-8")
-    assert build(data, out, sources_dirs=[], check=False).parsed == ["extra.yaml"]
+    assert build(data, out, sources_dirs=[], check=False, dumps=False).parsed == ["extra.yaml"]
     assert "Extra District" in _labels(load_graph(data, out))
     extra.unlink()
-    report = build(data, out, sources_dirs=[], check=False)
-    assert report.parsed == []
-    inc = Graph().parse(out / "govkg.nt", format="nt")
+    build(data, out, sources_dirs=[], check=False, dumps=False)
+    inc = load_graph(data, out)
     assert isomorphic(inc, _full(data, tmp_path))
     assert isomorphic(inc, build_graph(data, sources_dirs=[]))
     assert "Extra District" not in _labels(inc)
@@ -190,14 +191,6 @@ def test_deleting_a_file_others_refer_to_is_an_error_though_they_are_cached(buil
     assert not is_fresh(out, data)
 
 
-def test_damaged_cache_is_rebuilt(built, tmp_path):
-    data, out = built
-    (out / ".parse-cache.pickle").write_bytes(b"not a pickle")
-    report = build(data, out, sources_dirs=[], check=False)
-    assert len(report.parsed) == len(list(data.rglob("*.yaml")))
-    assert isomorphic(Graph().parse(out / "govkg.nt", format="nt"), _full(data, tmp_path))
-
-
 class _Planted:
     """Unpickling this touches a file: the stand-in for code an attacker plants in a build folder."""
 
@@ -210,25 +203,23 @@ class _Planted:
         return (pathlib.Path.touch, (pathlib.Path(self.marker),))
 
 
-def test_a_planted_parse_cache_is_never_unpickled(built, tmp_path):
-    """The parse cache is trusted only with this user's HMAC: a pickle put there by someone else is ignored, not run."""
+def test_a_parse_cache_pickle_is_never_read_and_is_removed(built, tmp_path):
+    """The parse-cache pickle of older govkg is gone (issue 23 M6, issue 17): one planted there is never
+    unpickled, every file is parsed, and the build removes it."""
     import pickle
 
     data, out = built
     marker = tmp_path / "ran"
-    body = pickle.dumps(_Planted(marker))
-    for blob in (body, b"\0" * 32 + body, (out / ".parse-cache.pickle").read_bytes()[:32] + body):
-        (out / ".parse-cache.pickle").write_bytes(blob)
-        report = build(data, out, sources_dirs=[], check=False)
-        assert not marker.exists()
-        assert len(report.parsed) == len(list(data.rglob("*.yaml")))
-    # the cache the build wrote itself is used
+    (out / ".parse-cache.pickle").write_bytes(b"\0" * 32 + pickle.dumps(_Planted(marker)))
     report = build(data, out, sources_dirs=[], check=False)
-    assert report.parsed == []
+    assert not marker.exists()
+    assert len(report.parsed) == len(list(data.rglob("*.yaml")))
+    assert not (out / ".parse-cache.pickle").exists()
+    assert isomorphic(Graph().parse(out / "govkg.nt", format="nt"), _full(data, tmp_path))
 
 
 def test_cache_and_build_made_by_other_code_are_not_trusted(built, monkeypatch):
-    """Same version, other modules (a checkout being edited): the manifest is stale and the parse cache unused."""
+    """Same version, other modules (a checkout being edited): the manifest is stale and every file is parsed."""
     import govkg.manifest as manifest
 
     data, out = built

@@ -179,7 +179,8 @@ _LITERALS = ("label", "alt", "definition")
 
 
 def site_index(graph) -> SiteIndex:
-    """The ``SiteIndex`` of an rdflib graph; an index is returned as is.
+    """The ``SiteIndex`` of an rdflib graph; an index is returned as is, and an opened build
+    (``govkg.open``) gives the index persisted beside its store.
 
     Reads only the predicates the index needs (``graph.triples((None, p, None))`` for each)
     and assembles them exactly as ``index_from_triples`` does.
@@ -193,6 +194,8 @@ def site_index(graph) -> SiteIndex:
     """
     if isinstance(graph, SiteIndex) or type(graph).__name__ == "SiteIndex":  # also a copy of this module's class
         return graph
+    if type(graph).__name__ == "OpenBuild":  # a build opened with govkg.open: the index it persisted
+        return graph.site_index()
     if not isinstance(graph, Graph):
         raise GovkgError(f"expected an rdflib Graph or a SiteIndex, not {type(graph).__name__}")
     buckets: dict = {name: [] for name in _PREDICATES.values()}

@@ -1,0 +1,256 @@
+"""The build's persistent store (issue 17): written by the build, opened read-only by the readers, refused when damaged."""
+
+from __future__ import annotations
+
+import json
+import shutil
+import signal
+import subprocess
+import sys
+from pathlib import Path
+
+import pyoxigraph as ox
+import pytest
+from click.testing import CliRunner
+
+import govkg
+from govkg.build import build, ntriples
+from govkg.cli import cli
+from govkg.errors import GovkgError
+from govkg.shared import shared_mechanisms, similar_sites
+from govkg.analysis import site_index
+
+
+@pytest.fixture
+def built(data_copy, sources_dirs):
+    out = data_copy.parent / "build"
+    build(data_copy, out, sources_dirs=sources_dirs)
+    return data_copy, out
+
+
+def _store_dirs(out):
+    return sorted(p.name for p in out.iterdir() if p.name.startswith("store-"))
+
+
+def _run(data, *args):
+    r = CliRunner().invoke(cli, ["--data", str(data), *args])
+    return r.exit_code, r.stdout, r.stderr
+
+
+def test_build_writes_one_store_holding_the_graph(built, graph):
+    data, out = built
+    m = json.loads((out / "manifest.json").read_text(encoding="utf-8"))
+    assert _store_dirs(out) == [m["store"]] == [f"store-{m['generation']}"]
+    assert (out / f"index-{m['generation']}.npz").is_file() and (out / f"index-{m['generation']}.json").is_file()
+    h = govkg.open(out)
+    mem = ox.Store()  # what the readers loaded in memory before: the same triples, as Oxigraph keeps them
+    mem.bulk_load(ntriples(graph), format=ox.RdfFormat.N_TRIPLES)
+    assert set(h.store) == set(mem) and len(h.store) == len(graph)
+    assert h.query("SELECT (COUNT(*) AS ?n) WHERE { ?s a gk:DemonstrationSite }").rows[0][0].toPython() == 8
+
+
+def test_opened_build_answers_as_the_graph_does(built, graph):
+    _data, out = built
+    h = govkg.open(out)
+    a, b = site_index(h), site_index(graph)
+    assert a.sites == b.sites and a.labels == b.labels and a.broader == b.broader
+    for level in ("mechanisms", "kinds", "specific", "organizations"):
+        x, y = getattr(a, level), getattr(b, level)
+        assert x.columns == y.columns and (x.matrix != y.matrix).nnz == 0
+    assert (a.mechanism_kinds != b.mechanism_kinds).nnz == 0
+    assert h.shared() == shared_mechanisms(graph)
+    for name in ("椰智荟", "议事", "mediation"):
+        assert h.shared(name) == shared_mechanisms(graph, name)
+    assert h.shared("调解", kind=True, min_sites=1) == shared_mechanisms(graph, "调解", kind=True, min_sites=1)
+    for site in ("高新社区", "江源村"):
+        for by in ("kinds", "mechanisms"):
+            assert h.similar(site, by=by) == similar_sites(graph, site, by=by)
+    kinds = h.kind_texts
+    assert kinds and all(set(v) <= {"label", "altLabel", "definition"} for v in kinds.values())
+    assert any("altLabel" in v for v in kinds.values()) and any("definition" in v for v in kinds.values())
+
+
+def test_evidence_file_read_whole_or_by_mechanism(built, graph, monkeypatch):
+    """The build's evidence file, read whole (many mechanisms) or by mechanism (few), gives the graph's answer."""
+    _data, out = built
+    h = govkg.open(out)
+    monkeypatch.setattr(govkg.OpenBuild, "PATTERN_LIMIT", 0)
+    assert h.shared() == shared_mechanisms(graph)
+    assert h.shared("议事") == shared_mechanisms(graph, "议事")
+    assert h.similar("高新社区", by="mechanisms") == similar_sites(graph, "高新社区", by="mechanisms")
+
+
+def test_evidence_from_the_store_when_the_evidence_file_is_absent(built, graph, monkeypatch):
+    """Without the build's evidence file, the store is read (look-ups for few mechanisms, scans for many)."""
+    _data, out = built
+    next(out.glob("evidence-*.sqlite")).unlink()
+    h = govkg.open(out)
+    assert h.shared("议事") == shared_mechanisms(graph, "议事")
+    assert h.similar("高新社区") == similar_sites(graph, "高新社区")
+    monkeypatch.setattr(govkg.OpenBuild, "PATTERN_LIMIT", 0)
+    assert h.shared() == shared_mechanisms(graph)
+
+
+def test_read_commands_do_not_parse_the_graph(built, monkeypatch):
+    """query, shared and similar answer from the store and the index: the N-Triples reader is never called."""
+    data, _out = built
+
+    def refuse(*a, **k):
+        raise AssertionError("the whole graph was loaded")
+
+    module = sys.modules["govkg.build"]
+    for name in ("load_graph", "build_graph", "_trusted_ntriples"):
+        monkeypatch.setattr(module, name, refuse)
+    code, out, err = _run(data, "shared", "椰智荟")
+    assert code == 0, err
+    assert "高新社区" in out and "江源村" in out
+    code, out, err = _run(data, "similar", "高新社区", "--top", "2")
+    assert code == 0, err
+    assert "江源村" in out
+    code, out, err = _run(data, "shared")
+    assert code == 0, err
+    code, out, err = _run(data, "query", "--timeout", "0", "SELECT ?s WHERE { ?s a gk:DemonstrationSite }")
+    assert code == 0, err
+    assert "(8 rows)" in out
+
+
+def test_fresh_process_reads_the_store(built):
+    data, out = built
+    r = subprocess.run([sys.executable, "-m", "govkg", "--data", str(data), "--build-dir", str(out), "shared", "--json",
+                        "椰智荟"], capture_output=True, text=True, timeout=120)
+    assert r.returncode == 0, r.stderr
+    assert [s["label"]["zh"] for s in json.loads(r.stdout)["mechanisms"][0]["sites"]] == ["高新社区", "江源村"]
+
+
+def _damage_sst(store):
+    sst = sorted(store.glob("*.sst"))
+    assert sst
+    for p in sst:
+        p.write_bytes(b"\0" * p.stat().st_size)
+
+
+def _foreign(store):
+    import pyoxigraph as ox
+
+    shutil.rmtree(store)
+    s = ox.Store(str(store))
+    s.add(ox.Quad(ox.NamedNode("urn:x"), ox.NamedNode("urn:p"), ox.Literal("x")))
+    s.flush()
+    del s
+
+
+def _layout(out):
+    p = out / "manifest.json"
+    m = json.loads(p.read_text(encoding="utf-8"))
+    m["format_store"] = 999
+    p.write_text(json.dumps(m), encoding="utf-8")
+
+
+DAMAGES = {
+    "store folder removed": lambda out, store: shutil.rmtree(store),
+    "store files zeroed": lambda out, store: _damage_sst(store),
+    "store CURRENT file garbled": lambda out, store: (store / "CURRENT").write_text("nonsense\n"),
+    "another Oxigraph store in its place": lambda out, store: _foreign(store),
+    "a file in place of the store": lambda out, store: (shutil.rmtree(store), store.write_text("x")),
+    "another store layout": lambda out, store: _layout(out),
+    "index tables removed": lambda out, store: next(out.glob("index-*.json")).unlink(),
+    "index matrices garbled": lambda out, store: next(out.glob("index-*.npz")).write_bytes(b"PK\x03\x04garbage"),
+    "evidence file garbled": lambda out, store: next(out.glob("evidence-*.sqlite")).write_bytes(b"SQLite format 3\0junk"),
+}
+
+
+@pytest.mark.parametrize("damage", list(DAMAGES))
+def test_damaged_foreign_or_other_layout_store_is_a_clear_error(built, damage):
+    data, out = built
+    store = out / json.loads((out / "manifest.json").read_text(encoding="utf-8"))["store"]
+    DAMAGES[damage](out, store)
+    with pytest.raises(GovkgError, match="govkg build --full"):
+        h = govkg.open(out)
+        h.shared("椰智荟")
+    for args in (("shared", "椰智荟"), ("similar", "高新社区")):
+        code, stdout, err = _run(data, *args)
+        assert code == 1 and err.startswith("Error: ") and "Traceback" not in err and "govkg build --full" in err, err
+    code, _o, err = _run(data, "build", "--full")  # the way out the message names
+    assert code == 0, err
+    assert _run(data, "shared", "椰智荟")[0] == 0
+
+
+def test_open_refuses_what_is_not_a_fresh_build(tmp_path, built):
+    data, out = built
+    with pytest.raises(GovkgError, match="no build"):
+        govkg.open(tmp_path)
+    assert govkg.open(out, data_dir=data).generation
+    f = data / "sites" / "gaoxinshequ.yaml"
+    f.write_text(f.read_text(encoding="utf-8").replace("en: Gaoxin Community", "en: Gaoxin Neighbourhood"),
+                 encoding="utf-8")
+    with pytest.raises(GovkgError, match="not a build of"):
+        govkg.open(out, data_dir=data)
+    with pytest.raises(GovkgError, match="build_dir"):
+        govkg.open(12)
+
+
+def test_a_rebuild_switches_generation_and_removes_the_old_store(data_copy, sources_dirs):
+    data, out = data_copy, data_copy.parent / "build"
+    build(data, out, sources_dirs=sources_dirs, dumps=False)
+    first = _store_dirs(out)
+    f = data / "sites" / "gaoxinshequ.yaml"
+    f.write_text(f.read_text(encoding="utf-8").replace('en: one of the "four practical moves"',
+                                                       'en: one of the "four practical moves" (edited)', 1),
+                 encoding="utf-8")
+    report = build(data, out, sources_dirs=sources_dirs, dumps=False)
+    assert getattr(report, "incremental", False), report.full_because
+    second = _store_dirs(out)
+    assert len(second) == 1 and second != first
+    assert len(list(out.glob("index-*"))) == 2 and len(list(out.glob("evidence-*"))) == 1
+    h = govkg.open(out, data_dir=data)
+    assert h.query('ASK { ?s ?p ?o FILTER(CONTAINS(STR(?o), "moves\\" (edited)")) }').boolean
+    full = build(data, out.parent / "full", sources_dirs=sources_dirs, dumps=False, incremental=False)
+    assert not getattr(full, "incremental", False)
+    assert set(h.store) == set(govkg.open(out.parent / "full").store)
+
+
+def test_serve_opens_the_build_store(built):
+    """``govkg serve`` on a fresh build answers from its on-disk store (its processes hold the store's
+    files open), queried by a client we did not write."""
+    import psutil
+    from SPARQLWrapper import JSON, SPARQLWrapper
+
+    data, out = built
+    exe = str(Path(sys.executable).with_name("govkg"))
+    p = subprocess.Popen([exe, "--data", str(data), "--build-dir", str(out), "serve", "--port", "0", "--workers", "2"],
+                         stdout=subprocess.PIPE, stderr=subprocess.PIPE, text=True)
+    try:
+        line = p.stdout.readline()
+        assert "http://" in line, line + p.stderr.read()
+        url = line.split("query page ")[1].split()[0]
+        sw = SPARQLWrapper(f"{url}sparql")
+        sw.setQuery("PREFIX gk: <https://w3id.org/govkg/ontology#> SELECT ?s WHERE { ?s a gk:DemonstrationSite }")
+        sw.setReturnFormat(JSON)
+        assert len(sw.query().convert()["results"]["bindings"]) == 8
+        store = out / json.loads((out / "manifest.json").read_text(encoding="utf-8"))["store"]
+        procs = [psutil.Process(p.pid), *psutil.Process(p.pid).children(recursive=True)]
+        held = {Path(f.path).parent for pr in procs for f in pr.open_files()}
+        assert store in held
+    finally:
+        kids = psutil.Process(p.pid).children(recursive=True)
+        p.send_signal(signal.SIGTERM)
+        assert p.wait(20) == 0
+        psutil.wait_procs(kids, timeout=5)
+
+
+def test_a_rebuild_with_nothing_changed_keeps_the_store(data_copy, sources_dirs):
+    """An incremental build that finds no change keeps the store and index it has (no reload of the graph)."""
+    data, out = data_copy, data_copy.parent / "build"
+    build(data, out, sources_dirs=sources_dirs, dumps=False)
+    m1 = json.loads((out / "manifest.json").read_text(encoding="utf-8"))
+    report = build(data, out, sources_dirs=sources_dirs, dumps=False)
+    assert getattr(report, "incremental", False) and report.parsed == []
+    m2 = json.loads((out / "manifest.json").read_text(encoding="utf-8"))
+    assert (m2["generation"], m2["store"], m2["store_id"]) == (m1["generation"], m1["store"], m1["store_id"])
+    assert _store_dirs(out) == [m1["store"]]
+    assert govkg.open(out, data_dir=data).shared("椰智荟")["mechanisms"]
+    shutil.rmtree(out / m1["store"])  # a missing store is not kept: the next rebuild writes a new one
+    build(data, out, sources_dirs=sources_dirs, dumps=False)
+    m3 = json.loads((out / "manifest.json").read_text(encoding="utf-8"))
+    assert m3["generation"] != m1["generation"] and _store_dirs(out) == [m3["store"]]
+    assert govkg.open(out, data_dir=data).shared("椰智荟")["mechanisms"]
