@@ -113,7 +113,7 @@ def index_from_store(store):
     (the same assembly as ``govkg.analysis.index.index_from_triples``)."""
     import pyoxigraph as ox
 
-    from .analysis.index import _PREDICATES, _index_from_buckets
+    from .analysis.index import _LITERALS, _PREDICATES, _index_from_buckets
     from .namespace import GK
 
     dg = ox.DefaultGraph()
@@ -123,7 +123,7 @@ def index_from_store(store):
         if name == "type":
             buckets[name] = [q.subject.value for q in
                              store.quads_for_pattern(None, p, ox.NamedNode(str(GK.DemonstrationSite)), dg)]
-        elif name == "label":
+        elif name in _LITERALS:  # labels, altLabels and definitions keep their language
             buckets[name] = [(q.subject.value, q.object) for q in store.quads_for_pattern(None, p, None, dg)]
         else:
             buckets[name] = [(q.subject.value, q.object.value) for q in store.quads_for_pattern(None, p, None, dg)]
@@ -580,9 +580,19 @@ def _load_index(path: Path, generation: str, tables: dict):
         raise GovkgError(f"the site index {npz} does not match its tables: run `govkg build --full`")
     broader = {URIRef(k): frozenset(URIRef(x) for x in v) for k, v in tables["broader"].items()}
     labels = {URIRef(k): v for k, v in tables["labels"].items()}
+    texts: dict = {}  # the search texts of kinds (SiteIndex.texts), from the kind texts the index persisted
+    for k, fields in tables.get("kind_texts", {}).items():
+        d = {"alt": {"zh": [], "en": []}, "definition": {"zh": [], "en": []}}
+        for field, what in (("altLabel", "alt"), ("definition", "definition")):
+            for text, lang in fields.get(field, ()):
+                lang = (lang or "").split("-")[0].lower()
+                if lang in ("zh", "en"):
+                    d[what][lang].append(text)
+        if any(v for by_lang in d.values() for v in by_lang.values()):
+            texts[URIRef(k)] = {w: {lg: sorted(v) for lg, v in by_lang.items()} for w, by_lang in d.items()}
     return SiteIndex(sites, Incidence(sites, mechs, mats["mechanisms"]), Incidence(sites, kinds, mats["kinds"]),
                      Incidence(sites, orgs, mats["organizations"]), mats["mechanism_kinds"], broader, labels,
-                     Incidence(sites, kinds, mats["specific"]))
+                     Incidence(sites, kinds, mats["specific"]), texts)
 
 
 def _open_store(path: Path, identity) -> object:
