@@ -71,13 +71,44 @@ def _link_evidence(graph, mechanisms=()):
 
 
 def _inferred(graph, index):
-    """``(mechanism, site) -> bool`` and ``(kind, site) -> bool``: does the link rest only on inferences?"""
-    if not isinstance(graph, Graph):
-        return None
+    """``(mechanism, site) -> bool`` and ``(kind, site) -> bool``: does the link rest only on inferences?
+
+    For an opened build (``govkg.open``) only the mechanisms that carry a mark (``gk:inferred`` on
+    them or on a use, or a ``gk:inferredKind``) are read from the store: every link of any other
+    mechanism is stated, so a kind at a site is stated when an unmarked mechanism there has it."""
     from .analysis.inference import stated_links
 
-    mechs, kinds = stated_links(graph, index.broader)
-    return lambda m, s: {"inferred": (m, s) not in mechs}, lambda k, s: {"inferred": (k, s) not in kinds}
+    if isinstance(graph, Graph):
+        mechs, kinds = stated_links(graph, index.broader)
+        return lambda m, s: {"inferred": (m, s) not in mechs}, lambda k, s: {"inferred": (k, s) not in kinds}
+    if not _is_open_build(graph):
+        return None
+    marked = graph.marked_mechanisms()
+    if not marked:
+        return lambda m, s: {"inferred": False}, lambda k, s: {"inferred": False}
+    mechs, kinds = stated_links(graph.subgraph(marked), index.broader)
+    M, MK = index.mechanisms.matrix.tocsr(), index.mechanism_kinds.tocsr()
+    unmarked_kinds: dict = {}
+
+    def stated_kinds(s):  # the kinds (with their broader kinds) of the unmarked mechanisms at site s
+        if s not in unmarked_kinds:
+            i = index.row[s]
+            out: set = set()
+            for j in M.indices[M.indptr[i]:M.indptr[i + 1]].tolist():
+                if index.mechanisms.columns[j] not in marked:
+                    for c in MK.indices[MK.indptr[j]:MK.indptr[j + 1]].tolist():
+                        k = index.kinds.columns[c]
+                        out.update((k, *index.broader.get(k, ())))
+            unmarked_kinds[s] = out
+        return unmarked_kinds[s]
+
+    def mech(m, s):
+        return {"inferred": m in marked and (m, s) not in mechs}
+
+    def kind(k, s):
+        return {"inferred": (k, s) not in kinds and k not in stated_kinds(s)}
+
+    return mech, kind
 
 
 def shared_mechanisms(graph: Graph, name: str | None = None, *, kind: bool = False, min_sites: int | None = None) -> dict:

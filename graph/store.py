@@ -354,6 +354,24 @@ class OpenBuild:
 
         return analyze(self, **kw)
 
+    def marked_mechanisms(self) -> set:
+        """The mechanisms carrying a curators' mark: ``gk:inferred`` on the mechanism or on one of its
+        uses, or a ``gk:inferredKind`` (read by pattern look-ups; few in any real data)."""
+        import pyoxigraph as ox
+        from rdflib import URIRef
+
+        from .namespace import GK
+
+        st, dg = self.store, ox.DefaultGraph()
+        mech_p = ox.NamedNode(str(GK.mechanism))
+        out = {URIRef(q.subject.value) for q in st.quads_for_pattern(None, ox.NamedNode(str(GK.inferredKind)), None, dg)}
+        for q in st.quads_for_pattern(None, ox.NamedNode(str(GK.inferred)), ox.Literal(True), dg):
+            node = q.subject
+            uses = [u.object for u in st.quads_for_pattern(node, mech_p, None, dg)]
+            out.update(URIRef(m.value) for m in uses) if uses else out.add(URIRef(node.value))
+        kinds = set(self.site_index().mechanisms.columns)
+        return {m for m in out if m in kinds}
+
     def subgraph(self, mechanisms):
         """An rdflib ``Graph`` of what the evidence of ``mechanisms`` needs: each mechanism's
         triples, its uses (``gk:MechanismUse``) and their triples, the evidence nodes of both,

@@ -145,6 +145,8 @@ def _counts(graph, index) -> dict:
     import pyoxigraph as ox
     from rdflib import Graph
 
+    if type(graph).__name__ == "OpenBuild":  # govkg.open: count in its store
+        graph = graph.store
     if isinstance(graph, (Graph, ox.Store)):
         from ..counts import counts
 
