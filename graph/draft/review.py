@@ -12,7 +12,7 @@ from pathlib import Path
 
 from ..errors import DataError, GovkgError
 from ..namespace import ID
-from ..writers import write_atomic, write_set
+from ..writers import exclusive_lock, write_atomic, write_set
 from .numbers import find_amounts
 from .sentences import split_sentences
 from .vocab import vocabulary
@@ -666,25 +666,11 @@ class _Folder:
 
 @contextlib.contextmanager
 def _folder_lock(data_dir: Path):
-    """An exclusive advisory lock on ``data_dir`` (``flock`` of ``.govkg-review.lock``, created
-    mode 0600 without following a link): two appliers (two servers, ``--apply`` while
-    ``--serve`` runs) take turns instead of losing an edit."""
-    import fcntl
-    import os
-    import stat
-
-    path = data_dir / ".govkg-review.lock"
-    try:
-        fd = os.open(path, os.O_RDWR | os.O_CREAT | os.O_NOFOLLOW | os.O_CLOEXEC, 0o600)
-    except OSError as exc:
-        raise GovkgError(f"cannot lock {data_dir} for the decisions ({path.name}: {exc.strerror or exc})") from None
-    try:
-        if not stat.S_ISREG(os.fstat(fd).st_mode):
-            raise GovkgError(f"{path} is not a regular file; not locking through it")
-        fcntl.flock(fd, fcntl.LOCK_EX)
+    """An exclusive advisory lock on ``data_dir`` (``writers.exclusive_lock`` of ``.govkg-review.lock``,
+    mode 0600): two appliers (two servers, ``--apply`` while ``--serve`` runs) take turns instead of
+    losing an edit."""
+    with exclusive_lock(data_dir / ".govkg-review.lock", what=f"{data_dir} for the decisions"):
         yield
-    finally:
-        os.close(fd)
 
 
 def check_folder(data_dir: str | Path, texts: dict, *, extra_sources=(), include_drafts: bool = True,
