@@ -10,6 +10,8 @@ import pytest
 
 ROOT = Path(__file__).resolve().parent.parent
 DATA = ROOT / "data"
+#: The draft test report (a made-up text in the layout of the Haikou report).
+LANHU = ROOT / "tests" / "fixtures" / "draft" / "lanhu.txt"
 SOURCE_NAME = "haikou-grassroots-governance-demo-sites.zh.txt"
 #: GOVKG_SOURCES as the user set it (read before any fixture runs; kept for every test).
 USER_SOURCES = os.environ.get("GOVKG_SOURCES", "")
@@ -65,6 +67,16 @@ def data_copy(tmp_path):
     dst = tmp_path / "project" / "data"
     shutil.copytree(DATA, dst)
     return dst
+
+
+@pytest.fixture
+def drafted(tmp_path):
+    """The draft test report (tests/fixtures/draft/lanhu.txt) drafted into tmp/lanhu/data, its text copied."""
+    from govkg.draft import draft_report, write_draft
+
+    out = tmp_path / "lanhu" / "data"
+    write_draft(draft_report(LANHU, source_id="lanhu-test"), out, text_path=LANHU)
+    return out
 
 
 @pytest.fixture(scope="session")
