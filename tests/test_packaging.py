@@ -54,11 +54,13 @@ def test_installed_wheel_never_builds_into_site_packages(wheel, tmp_path):
     work = tmp_path / "work"
     work.mkdir()
     code = ("import govkg; from importlib.resources import files; r = govkg.build(); "
-            "print(r.outputs[0].parent); print(files('govkg'))")
+            "print(r.outputs[0].parent); print(files('govkg')); from govkg.paths import default_build_dir; "
+            "print(default_build_dir(files('govkg.data'), command=True))")
     r = subprocess.run([str(py), "-c", code], capture_output=True, text=True, cwd=work, env=env)
     assert r.returncode == 0, r.stderr[-2000:]
-    out, pkg = (Path(x) for x in r.stdout.split())
+    out, pkg, for_command = (Path(x) for x in r.stdout.split())
     assert out == tmp_path / "cache" / "govkg" / "build", out
+    assert for_command == Path("build")  # the rule the CLI follows: ./build
     assert "site-packages" in str(pkg) and not (pkg / "build").exists()
     assert not list(work.iterdir())  # the library never writes the current folder
     r = subprocess.run([str(venv / "bin" / "govkg"), "build"], capture_output=True, text=True, cwd=work, env=env)
