@@ -1,6 +1,6 @@
 """Browser tests of the govkg viz page: Debian chromium driven by Playwright, every network request blocked.
 
-These run by default (``.ci/run`` installs chromium); they fail, not skip, when it is missing.
+These run by default (``.ci/run`` installs chromium); without it they skip, and fail in CI (tests/components.py).
 """
 
 from __future__ import annotations

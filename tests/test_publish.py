@@ -14,6 +14,7 @@ from pathlib import Path
 import pytest
 from click.testing import CliRunner
 
+from components import require
 from govkg.cli import cli
 from govkg.publish import DEFAULT_GRAPH, PublishError, publish
 
@@ -45,6 +46,7 @@ def wait_http(url: str, proc, seconds: float = 60) -> None:
 @pytest.fixture(scope="module")
 def oxigraph():
     """``oxigraph serve`` (in-memory, read-write) on a free loopback port: (store URL, query URL)."""
+    require("oxigraph")
     port = free_port()
     p = subprocess.Popen([OXIGRAPH, "serve", "--bind", f"127.0.0.1:{port}"], stdout=subprocess.DEVNULL,
                          stderr=subprocess.PIPE)
@@ -103,9 +105,7 @@ VIRTUOSO_INI = Path("/etc/virtuoso-opensource-7/virtuoso.ini")
 @pytest.fixture(scope="module")
 def virtuoso(tmp_path_factory):
     """A throw-away Virtuoso (new database in a temp folder, loopback ports); user dba, password dba."""
-    if not VIRTUOSO or not VIRTUOSO_INI.is_file():
-        pytest.skip("Virtuoso is not installed (apt-get install virtuoso-opensource); the authenticated "
-                    "publish tests need a store with users, which Oxigraph's server does not have")
+    require("virtuoso")  # the authenticated publish tests need a store with users, which Oxigraph's server does not have
     import re
 
     d = tmp_path_factory.mktemp("virtuoso")
