@@ -16,7 +16,7 @@ from ..writers import exclusive_lock, write_atomic, write_set
 from .numbers import find_amounts
 from .sentences import split_sentences
 from .vocab import vocabulary
-from .writer import dump_yaml
+from .writer import REVIEWED_MARK, dump_yaml
 
 __all__ = ["review_payload", "review_page", "write_review", "apply_decisions", "ReviewServer", "ReviewError",
            "EDITABLE", "check_folder", "choices", "source_gaps", "opener_page"]
@@ -54,7 +54,7 @@ def _report_text(data_dir: Path, text_path=None) -> tuple[str, str]:
     from ..build import default_sources_dirs
     from ..model import load_data
 
-    from . import read_report
+    from .reportfile import read_report
 
     ds = load_data(data_dir, include_drafts=True)
     if text_path is not None:
@@ -604,11 +604,6 @@ def _unreference(folder, rejected, changed) -> None:
                     if not keep:
                         del doc["mechanisms"]
                     changed.add(p)
-
-
-#: The line review adds below a drafted file's header when it writes the file: ``govkg draft
-#: --force`` never replaces a file carrying it (it holds a curator's decisions).
-REVIEWED_MARK = "# Reviewed with `govkg review`: this file holds a curator's decisions."
 
 
 class _Folder:
