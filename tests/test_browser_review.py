@@ -11,7 +11,7 @@ import yaml
 from govkg.draft.review import ReviewServer, apply_decisions, write_review
 from govkg.draft.sentences import split_sentences
 
-pytestmark = pytest.mark.browser
+pytestmark = [pytest.mark.browser, pytest.mark.slow]
 
 LANHU = Path(__file__).parent / "fixtures" / "draft" / "lanhu.txt"
 XSS = "<img src=x onerror=alert(1)>"

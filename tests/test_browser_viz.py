@@ -16,7 +16,7 @@ from govkg.namespace import ID
 from govkg.visualize import html, views
 from govkg.visualize.layout import short_label
 
-pytestmark = pytest.mark.browser
+pytestmark = [pytest.mark.browser, pytest.mark.slow]
 
 FIXTURES = Path(__file__).parent / "fixtures" / "viz"
 YEZHIHUI = str(ID["mechanism/yezhihuiyishitang"])

@@ -26,6 +26,7 @@ def wheel(tmp_path_factory):
     return zipfile.ZipFile(whl)
 
 
+@pytest.mark.slow
 def test_wheel_holds_the_data_and_the_ontology(wheel):
     names = set(wheel.namelist())
     sites = sorted(p.name for p in (ROOT / "data" / "sites").glob("*.yaml"))
@@ -39,6 +40,7 @@ def test_wheel_holds_the_data_and_the_ontology(wheel):
     assert not [n for n in names if n.endswith(".txt") and "/data/" in n], "source texts must not be shipped"
 
 
+@pytest.mark.slow
 def test_installed_wheel_never_builds_into_site_packages(wheel, tmp_path):
     """Installed from the wheel: the library's default build folder is the user cache, the CLI's ./build."""
     import os
@@ -68,6 +70,7 @@ def test_installed_wheel_never_builds_into_site_packages(wheel, tmp_path):
     assert (work / "build" / "govkg.nt").is_file() and not (pkg / "build").exists()
 
 
+@pytest.mark.slow
 def test_wheel_metadata_extras_and_bounds(wheel):
     meta_name = next(n for n in wheel.namelist() if n.endswith(".dist-info/METADATA"))
     meta = Parser().parsestr(wheel.read(meta_name).decode("utf-8"))

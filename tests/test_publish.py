@@ -131,6 +131,7 @@ def virtuoso(tmp_path_factory):
             p.wait(5)
 
 
+@pytest.mark.slow
 @pytest.mark.parametrize("method, path, times", [("gsp", "/sparql-graph-crud-auth", 2), ("update", "/sparql-auth", 1)])
 def test_publish_into_virtuoso_with_a_password(virtuoso, graph, method, path, times):
     for _ in range(times):  # publishing twice keeps the count (the update method's twice is shown on Oxigraph)
@@ -139,6 +140,7 @@ def test_publish_into_virtuoso_with_a_password(virtuoso, graph, method, path, ti
         assert res.sent == res.counted == len(graph)
 
 
+@pytest.mark.slow
 def test_wrong_password_fails_cleanly(virtuoso, graph, monkeypatch):
     monkeypatch.setenv("GOVKG_TEST_VIRTUOSO_PW", "not-the-password")
     r = CliRunner().invoke(cli, ["--data", str(DATA), "publish", virtuoso + "/sparql-graph-crud-auth", "--query-url",
