@@ -168,11 +168,11 @@ _LONG_LIVED = ("asyncio_", "ThreadPoolExecutor-", "pydevd.", "Dummy-")
 @pytest.fixture(autouse=True)
 def _no_leaked_threads(request):
     """Fail a test that leaves a thread of its own running (a server not stopped, a watcher not
-    joined): a leaked thread runs on into the next tests and makes them flaky. Threads get a second
-    to finish after the test."""
+    joined): a leaked thread runs on into the next tests and makes them flaky. Threads get two
+    seconds to finish after the test."""
     before = set(threading.enumerate())
     yield
-    deadline = time.monotonic() + 1.0
+    deadline = time.monotonic() + 2.0
     while True:
         left = [t for t in threading.enumerate()
                 if t not in before and t.is_alive() and not t.name.startswith(_LONG_LIVED)]

@@ -167,6 +167,9 @@ class _Peer(http.server.BaseHTTPRequestHandler):
     """A fake store: what it does depends on the path; every request is logged on the server."""
 
     protocol_version = "HTTP/1.1"
+    #: An idle keep-alive connection is closed after this many seconds (a test's result may hold the
+    #: client's response, and with it the connection, open): its thread must not outlive the test.
+    timeout = 0.5
 
     def log_message(self, *args):
         pass
