@@ -142,6 +142,7 @@ def browser():
 # --- the skip policy (tests/components.py): in CI a skip is a failure -----------------------
 
 def pytest_runtest_setup(item):
+    """A test marked ``requires(name, ...)`` goes on only when each component is installed."""
     for mark in item.iter_markers("requires"):
         for name in mark.args:
             require(name)
@@ -161,8 +162,9 @@ def pytest_runtest_makereport(item, call):
 
 # --- no test leaves a thread running ------------------------------------------------------------
 
-#: Threads other libraries keep for the whole process once started (not a test's leak).
-_LONG_LIVED = ("asyncio_", "ThreadPoolExecutor-", "pydevd.", "Dummy-")
+#: Threads kept for the whole process once started, not by a test: asyncio's default executor (Playwright's
+#: event loop) and threads Python did not start (``Dummy-``: made in C, seen only when they call Python).
+_LONG_LIVED = ("asyncio_", "Dummy-")
 
 
 @pytest.fixture(autouse=True)
