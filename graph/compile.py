@@ -504,18 +504,28 @@ class _Compiler:
     def kind_basis(self, e: Entry, node: URIRef) -> None:
         """Each kind of a mechanism is named by the report's words for it, or justified in ``kind_basis``."""
         v = e.values
-        basis = v.get("kind_basis", {})
+        basis, inferred = v.get("kind_basis", {}), v.get("kind_inferred", {})
         words = [v["zh"], *e.evidence, *(v.get("description") or {}).values(), *v.get("aka", [])]
         for k in v.get("kinds", []):
-            if k in basis:
+            if k in inferred:
+                # the kind is the curators' reading: gk:inferredKind marks it (a sub-property of
+                # gk:mechanismKind, so the kind still counts) and the reason is its scope note
+                label = self.onto.value(KIND[k], RDFS.label) or k
+                if k in self.kinds:
+                    self.g.add((node, GK.inferredKind, KIND[k]))
+                self.g.add((node, SKOS.scopeNote, Literal(f"kind {label} (inferred): {' '.join(inferred[k].split())}", lang="en")))
+                if k in basis:
+                    self.problems.append(e.problem("kind_basis", f"'{k}' is in kind_inferred: its reason there is its basis"))
+            elif k in basis:
                 label = self.onto.value(KIND[k], RDFS.label) or k
                 self.g.add((node, SKOS.scopeNote, Literal(f"kind {label}: {' '.join(basis[k].split())}", lang="en")))
             elif k in self.kinds and self.checkable(e) and not any(n in w for n in self.kind_names(k) for w in words):
                 self.problems.append(e.problem("kinds", f"kind '{k}' is not named by the report's words for this mechanism "
                                                         f"({'/'.join(self.kind_names(k))}): justify it in 'kind_basis'"))
-        for k in basis:
-            if k not in v.get("kinds", []):
-                self.problems.append(e.problem("kind_basis", f"'{k}' is not one of this entry's kinds"))
+        for field, ks in (("kind_basis", basis), ("kind_inferred", inferred)):
+            for k in ks:
+                if k not in v.get("kinds", []):
+                    self.problems.append(e.problem(field, f"'{k}' is not one of this entry's kinds"))
 
     def kind_names(self, k: str) -> list[str]:
         """The Chinese names of kind ``k`` (labels and alternative labels)."""

@@ -44,7 +44,7 @@ _FIELDS: dict[str, dict[str, str]] = {
     "mechanisms": {
         "kinds": "kinds", "realized_by": "refs:org", "description": "text2", "use": "ref:mechanism",
         "parts": "refs:mechanism", "led_by": "refs:org", "run_by": "refs:org", "role": "text2", "since": "str",
-        "area_served": "refs:place", "use_inferred": "str", "kind_basis": "kindmap",
+        "area_served": "refs:place", "use_inferred": "str", "kind_basis": "kindmap", "kind_inferred": "kindmap",
     },
     "outcomes": {
         "value": "number", "unit": "unit", "comparator": "enum:comparator", "measure": "enum:measure",
@@ -55,7 +55,8 @@ _FIELDS: dict[str, dict[str, str]] = {
         "direction": "enum:direction", "mechanism": "ref:mechanism", "subject": "ref:subject",
         "event": "ref:event", "period": "text2",
     },
-    "responses": {"event": "ref:event", "kinds": "kinds", "kind_basis": "kindmap", "description": "text2"},
+    "responses": {"event": "ref:event", "kinds": "kinds", "kind_basis": "kindmap", "kind_inferred": "kindmap",
+                  "description": "text2", "area_served": "refs:place", "use_inferred": "str"},
     "events": {
         "type": "enum:event", "date": "date", "date_as_stated": "str", "date_basis": "str",
         "visited": "refs:place",

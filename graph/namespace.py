@@ -74,6 +74,7 @@ class GK(DefinedNamespace):
     inResponseTo: URIRef
     inferenceReason: URIRef
     inferred: URIRef
+    inferredKind: URIRef
     ledBy: URIRef
     measureType: URIRef
     mechanism: URIRef

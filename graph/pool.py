@@ -35,6 +35,8 @@ import threading
 import time
 from email.utils import formatdate
 
+import h11
+
 from .guard import deny_network, limit_memory
 
 __all__ = ["WorkerPool", "Request", "LONG", "QUERY", "PAGE", "QUICK"]
@@ -53,6 +55,19 @@ _TICK = 0.02  # seconds between two looks of a worker's watchdog at the request 
 _MAX_HEAD = 64 << 10
 _RECV = 64 << 10  # bytes read from a connection at once
 _MAX_BODY = 1 << 20
+#: Deadlines (seconds) for a client: to send a whole request head, a whole request (head and
+#: body), and the next request on a kept-alive connection; after an error answer, the
+#: connection lingers this long (reading and dropping what the client still sends, so that the
+#: answer is not lost to a reset) before it is closed.
+HEAD_TIMEOUT, REQUEST_TIMEOUT, IDLE_TIMEOUT, _LINGER = 10.0, 30.0, 60.0, 1.0
+#: Connections a worker holds at most; a new one beyond it closes the one idle the longest.
+MAX_CONNECTIONS = 256
+#: Bytes of unanswered requests a worker holds at most; beyond it the largest is answered 503 and closed.
+MAX_BUFFERED = 32 << 20
+#: The most bytes read ahead that a connection handed to another worker can take with it (one
+#: message on a Unix socket); a connection holding more stays with its worker.
+_HANDOVER_MAX = 192 << 10
+_SWEEP = 0.25  # seconds between two looks at the deadlines
 _HEADER = struct.Struct("!q")  # replaced workers
 _SLOT = struct.Struct("!qqdq")  # pid, phase, started (time.monotonic, the same clock in every process), connections
 _SLOT0 = 16
@@ -70,50 +85,15 @@ class Request:
             method, path, query, headers, body, version)
 
 
-class _BadRequest(Exception):
-    def __init__(self, status: int, message: str):
-        super().__init__(message)
-        self.status = status
-
-
-def _parse(buf: bytearray, max_body: int = _MAX_BODY):
-    """``(Request, bytes consumed, expects 100-continue)`` for the first request in ``buf``, or ``None`` if incomplete."""
-    end = buf.find(b"\r\n\r\n")
-    if end < 0:
-        if len(buf) > _MAX_HEAD:
-            raise _BadRequest(431, "The request head is larger than 64 KiB.")
-        return None
-    lines = bytes(buf[:end]).decode("latin-1").split("\r\n")
-    while lines and not lines[0]:  # tolerate blank lines before a request (RFC 9112, 2.2)
-        lines.pop(0)
-    parts = lines[0].split(" ") if lines else []
-    if len(parts) != 3 or not parts[2].startswith("HTTP/1."):
-        raise _BadRequest(400, "Bad request line.")
-    method, target, version = parts
+def _request(event, body: bytes) -> Request:
+    """Our ``Request`` from an h11 ``Request`` event and its body (repeated headers joined with ``, ``)."""
     headers: dict[str, str] = {}
-    for line in lines[1:]:
-        name, sep, value = line.partition(":")
-        if not sep or not name or name != name.strip():
-            raise _BadRequest(400, "Bad header line.")
-        name = name.lower()
-        value = value.strip()
+    for name, value in event.headers:
+        name, value = name.decode("latin-1"), value.decode("latin-1")
         headers[name] = f"{headers[name]}, {value}" if name in headers else value
-    if "chunked" in headers.get("transfer-encoding", "").lower():
-        raise _BadRequest(411, "Send the request body with a Content-Length (chunked bodies are not supported).")
-    try:
-        length = int(headers.get("content-length") or 0)
-        if length < 0:
-            raise ValueError
-    except ValueError:
-        raise _BadRequest(400, "Bad Content-Length.") from None
-    if length > max_body:
-        raise _BadRequest(413, f"The request body is larger than {max_body:,} bytes.")
-    start = end + 4
-    if len(buf) - start < length:
-        return None, 0, headers.get("expect", "").lower() == "100-continue"
-    path, _, query = target.partition("?")
-    req = Request(method, path, query, headers, bytes(buf[start:start + length]), version)
-    return req, start + length, False
+    path, _, query = event.target.decode("latin-1").partition("?")
+    return Request(event.method.decode("latin-1"), path, query, headers, body,
+                   "HTTP/" + event.http_version.decode("latin-1"))
 
 
 _date_cache = [0, ""]
@@ -135,6 +115,9 @@ def _response(status: int, headers: dict, body: bytes, *, head_only=False, close
 
 
 def _plain_response(status: int, message: str) -> bytes:
+    """A complete ``Connection: close`` answer, written here rather than through h11: the supervisor
+    writes it on a socket whose HTTP state lived in a worker it killed, and a worker writes it on
+    a connection whose h11 state is broken (a protocol error)."""
     return _response(status, {"Content-Type": _PLAIN, "Access-Control-Allow-Origin": "*"},
                      (message.rstrip() + "\n").encode("utf-8"), close=True)
 
@@ -144,7 +127,7 @@ def _recv_fds(sock: socket.socket) -> tuple[bytes, list[int]]:
     import array
 
     fds = array.array("i")
-    msg, ancdata, _, _ = sock.recvmsg(_MAX_HEAD + 16, socket.CMSG_LEN(4 * fds.itemsize), socket.MSG_DONTWAIT)
+    msg, ancdata, _, _ = sock.recvmsg(_HANDOVER_MAX + 16, socket.CMSG_LEN(4 * fds.itemsize), socket.MSG_DONTWAIT)
     for level, kind, data in ancdata:
         if level == socket.SOL_SOCKET and kind == socket.SCM_RIGHTS:
             fds.frombytes(data[:len(data) - (len(data) % fds.itemsize)])
@@ -210,10 +193,19 @@ def _die_with_parent() -> None:
 
 
 class _Conn:
-    __slots__ = ("sock", "fd", "buf", "continued")
+    """A client connection: its socket, its h11 state, the bytes received since its current request
+    began (``buf``: what is handed over intact with the connection) and that request so far."""
+
+    __slots__ = ("sock", "fd", "buf", "h11", "head", "body", "continued", "since", "closing")
 
     def __init__(self, sock: socket.socket, buf: bytes = b""):
         self.sock, self.fd, self.buf, self.continued = sock, sock.fileno(), bytearray(buf), False
+        self.since = time.monotonic()  # when the current request began, or the connection went idle
+        self.closing = 0.0  # when a lingering connection is closed for good (0: not lingering)
+        self.h11 = h11.Connection(h11.SERVER, max_incomplete_event_size=_MAX_HEAD)
+        if buf:
+            self.h11.receive_data(bytes(buf))
+        self.head, self.body = None, bytearray()
 
 
 class _Worker:
@@ -271,10 +263,14 @@ class _Worker:
         if self.pool.memory:
             limit_memory(self.pool.memory)
         self._phase(_IDLE)
+        swept = time.monotonic()
         while True:
             self.mu.release()
+            wait = -1 if self.listening else max(0.0, self.relisten - time.monotonic())
+            if self.conns:
+                wait = _SWEEP if wait < 0 else min(wait, _SWEEP)
             try:
-                events = self.ep.poll(-1 if self.listening else max(0.0, self.relisten - time.monotonic()))
+                events = self.ep.poll(wait)
             except InterruptedError:
                 events = []
             finally:
@@ -289,16 +285,63 @@ class _Worker:
             if not self.listening and self.current is None and time.monotonic() >= self.relisten:
                 self.ep.register(self.lfd, select.EPOLLIN)
                 self.listening = True
+            if time.monotonic() - swept >= _SWEEP:
+                swept = time.monotonic()
+                self._sweep(swept)
+
+    def _sweep(self, now: float) -> None:
+        """Close what is past its deadline: a lingering connection, an idle one, a request sent too slowly (408)."""
+        for conn in list(self.conns.values()):
+            if conn.closing:
+                if now >= conn.closing:
+                    self._close(conn)
+            elif conn.buf or conn.head is not None:  # a request has begun
+                limit = HEAD_TIMEOUT if conn.head is None else REQUEST_TIMEOUT
+                if now - conn.since > limit:
+                    self._refuse(conn, 408, f"The request was not complete within {limit:g} s.")
+            elif now - conn.since > IDLE_TIMEOUT:
+                self._close(conn)
+
+    def _refuse(self, conn: _Conn, status: int, message: str) -> None:
+        """Answer an error and close the connection after a short linger (the answer is not lost to a reset)."""
+        self._send(conn, _plain_response(status, message))
+        try:
+            conn.sock.shutdown(socket.SHUT_WR)
+        except OSError:
+            return self._close(conn)
+        conn.closing = time.monotonic() + _LINGER
+        conn.buf = bytearray()
+
+    def _make_room(self, incoming: int = 0) -> None:
+        """Keep within ``MAX_CONNECTIONS`` (closing the connection idle the longest) and ``MAX_BUFFERED``
+        (answering 503 to the largest unanswered request)."""
+        current = self.current[1] if self.current is not None else None
+        others = [c for c in self.conns.values() if c is not current]
+        while others and len(self.conns) + incoming > MAX_CONNECTIONS:
+            oldest = min(others, key=lambda c: (not c.closing, c.buf == b"" and c.head is None, -c.since))
+            others.remove(oldest)
+            self._close(oldest)
+        while others and sum(len(c.buf) for c in others) > MAX_BUFFERED:
+            largest = max(others, key=lambda c: len(c.buf))
+            others.remove(largest)
+            self._refuse(largest, 503, "The server holds too many unanswered requests; try again.")
 
     def _accept(self) -> None:
         if self.pool.size > 1 and self._busier_than_another():  # leave it to that one, for a while
             self.ep.unregister(self.lfd)
             self.listening, self.relisten = False, time.monotonic() + 0.005
             return
+        self._make_room(1)
         try:
             sock, _ = self.pool._listen.accept()
         except (BlockingIOError, InterruptedError, ConnectionAbortedError):
             return  # another worker took it
+        except OSError as exc:  # out of descriptors (EMFILE): make room, the next poll retries
+            if exc.errno not in (errno.EMFILE, errno.ENFILE, errno.ENOBUFS, errno.ENOMEM):
+                raise
+            if self.conns:
+                self._make_room(len(self.conns))  # closes the one idle the longest
+            return
         self._add(_Conn(sock))
 
     def _add(self, conn: _Conn) -> None:
@@ -347,33 +390,60 @@ class _Worker:
             n = 0
         if not n:
             return self._close(conn)
-        conn.buf += self.rview[:n]
+        if conn.closing:  # lingering after an error answer: what comes is dropped
+            return
+        data = bytes(self.rview[:n])
+        if not conn.buf and conn.head is None:
+            conn.since = time.monotonic()  # a request begins
+        conn.buf += data
+        conn.h11.receive_data(data)
         self._serve(conn)
+        if len(conn.buf) > _RECV:
+            self._make_room()
 
     def _serve(self, conn: _Conn) -> None:
-        """Answer every complete request in the connection's buffer, one after the other."""
-        while conn.buf and conn.fd in self.conns:
+        """Answer every complete request h11 finds in the connection's data, one after the other."""
+        while conn.fd in self.conns and not conn.closing:
             try:
-                parsed = _parse(conn.buf)
-            except _BadRequest as exc:
-                self._send(conn, _plain_response(exc.status, str(exc)))
-                return self._close(conn)
-            if parsed is None:
-                return
-            req, used, expects = parsed
-            if req is None:
-                if expects and not conn.continued:
+                event = conn.h11.next_event()
+            except h11.RemoteProtocolError as exc:
+                status = exc.error_status_hint if exc.error_status_hint in (400, 413, 431) else 400
+                if status == 431:
+                    message = f"The request head is larger than {_MAX_HEAD >> 10} KiB."
+                else:
+                    message = f"Bad request: {exc}."
+                return self._refuse(conn, status, message)
+            if event is h11.NEED_DATA:
+                if conn.h11.they_are_waiting_for_100_continue and not conn.continued:
                     conn.continued = True
-                    self._send(conn, b"HTTP/1.1 100 Continue\r\n\r\n")
+                    self._send(conn, conn.h11.send(h11.InformationalResponse(status_code=100, headers=[])))
                 return
-            del conn.buf[:used]
-            conn.continued = False
-            connection = req.headers.get("connection", "").lower()
-            close = connection == "close" if req.version == "HTTP/1.1" else connection != "keep-alive"
-            if not self._answer(conn, req, close) or close:
+            if event is h11.PAUSED:  # a pipelined request waits for the answer to the one before
+                return
+            if isinstance(event, h11.ConnectionClosed):
                 return self._close(conn)
+            if isinstance(event, h11.Request):
+                conn.head, conn.body = event, bytearray()
+                length = dict(event.headers).get(b"content-length")
+                if length is not None and int(length) > _MAX_BODY:
+                    return self._refuse(conn, 413, f"The request body is larger than {_MAX_BODY:,} bytes.")
+            elif isinstance(event, h11.Data):
+                conn.body += event.data
+                if len(conn.body) > _MAX_BODY:
+                    return self._refuse(conn, 413, f"The request body is larger than {_MAX_BODY:,} bytes.")
+            elif isinstance(event, h11.EndOfMessage):
+                req = _request(conn.head, bytes(conn.body))
+                conn.head, conn.body, conn.continued = None, bytearray(), False
+                if not self._answer(conn, req) or conn.h11.our_state is not h11.DONE:
+                    return self._close(conn)
+                try:
+                    conn.h11.start_next_cycle()
+                except h11.LocalProtocolError:  # the client asked to close, or HTTP/1.0
+                    return self._close(conn)
+                conn.buf = bytearray(conn.h11.trailing_data[0])
+                conn.since = time.monotonic()
 
-    def _answer(self, conn: _Conn, req: Request, close: bool) -> bool:
+    def _answer(self, conn: _Conn, req: Request) -> bool:
         kind = self.app.kind(req)
         self.rid += 1
         started = time.monotonic()
@@ -400,7 +470,12 @@ class _Worker:
                 time.sleep(1)
         else:
             self._phase(_WRITING, started)
-        ok = self._send(conn, _response(status, headers, body, head_only=req.method == "HEAD", close=close))
+        try:
+            data = self._reply(conn, status, headers, body, head_only=req.method == "HEAD")
+        except h11.LocalProtocolError as exc:  # an answer h11 cannot frame: never sent half-right
+            conn.h11 = h11.Connection(h11.SERVER)  # spent: the connection is closed after this answer
+            data = _plain_response(500, f"Internal error: {exc}")
+        ok = self._send(conn, data)
         self.current = None
         self._phase(_IDLE)
         if announced and kind == QUERY:
@@ -412,8 +487,19 @@ class _Worker:
             try:
                 os.setpriority(os.PRIO_PROCESS, self.tid, 0)
             except OSError:  # not allowed to raise the priority again: a fresh worker instead
-                self._retire(conn if ok and not close else None)
+                self._retire(conn if ok and conn.h11.our_state is h11.DONE and conn.h11.their_state is h11.DONE
+                             and conn.h11.keep_alive else None)
         return ok
+
+    @staticmethod
+    def _reply(conn: _Conn, status: int, headers: dict, body: bytes, *, head_only: bool) -> bytes:
+        """The answer's bytes, written by h11 (it adds ``Connection: close`` when the client asked for it)."""
+        fields = [("Server", "govkg"), ("Date", _date()), *headers.items(), ("Content-Length", str(len(body)))]
+        out = conn.h11.send(h11.Response(status_code=status, headers=fields,
+                                         reason=_REASONS.get(status, "Status").encode("latin-1")))
+        if body and not head_only:
+            out += conn.h11.send(h11.Data(data=body))
+        return out + conn.h11.send(h11.EndOfMessage())
 
     def _send(self, conn: _Conn, data: bytes) -> bool:
         try:
@@ -431,11 +517,15 @@ class _Worker:
         os._exit(0)
 
     def _hand_over(self, conn: _Conn) -> None:
-        self._forget(conn)
+        """Pass ``conn`` with the bytes it has read ahead, intact, to the supervisor for another worker;
+        a connection that holds more than one message can carry, or lingers, stays here."""
+        if conn.closing or len(conn.buf) > _HANDOVER_MAX:
+            return
         try:
             socket.send_fds(self.ctrl, [b"M" + bytes(conn.buf)], [conn.fd])
         except OSError:
-            pass
+            return  # kept: answered by this worker once it is free
+        self._forget(conn)
         conn.sock.close()
 
     # -- the watchdog thread --------------------------------------------------------------
@@ -585,6 +675,12 @@ class WorkerPool:
     def _fork(self, slot: int) -> None:
         _fill_heap_holes()  # the store is loaded: the worker's allocations then stay compact (cheap once done)
         ours, theirs = socket.socketpair(socket.AF_UNIX, socket.SOCK_SEQPACKET)
+        for end in (ours, theirs):  # room for one connection's read-ahead in one message
+            for opt in (socket.SO_SNDBUF, socket.SO_RCVBUF):
+                try:
+                    end.setsockopt(socket.SOL_SOCKET, opt, 2 * _HANDOVER_MAX)
+                except OSError:  # pragma: no cover
+                    pass
         pid = os.fork()
         if pid == 0:
             code = 0

@@ -1,23 +1,16 @@
-"""SPARQL results written chunk by chunk from Oxigraph answers (JSON, XML, CSV, TSV; Turtle, N-Triples, JSON-LD, RDF/XML), cut at a row limit that is reported, with content negotiation."""
+"""SPARQL results written by pyoxigraph's own serializers (JSON, XML, CSV, TSV; Turtle, N-Triples, JSON-LD, RDF/XML), cut at a row limit that is reported, with content negotiation per the SPARQL 1.1 Protocol."""
 
 from __future__ import annotations
 
-import csv
 import functools
-import io
 import itertools
-import json
-import json.encoder
+import re
 from dataclasses import dataclass
-from xml.sax.saxutils import escape, quoteattr
 
 from .errors import QueryError
 from .namespace import PREFIXES
 
-__all__ = ["SOLUTION_TYPES", "GRAPH_TYPES", "Written", "negotiate", "write_result"]
-
-_XSD_STRING = "http://www.w3.org/2001/XMLSchema#string"
-_RDF_LANG = "http://www.w3.org/1999/02/22-rdf-syntax-ns#langString"
+__all__ = ["SOLUTION_TYPES", "GRAPH_TYPES", "Written", "negotiate", "format_names", "write_result"]
 
 #: Result formats for SELECT and ASK: short name -> media type.
 SOLUTION_TYPES = {
@@ -33,13 +26,19 @@ GRAPH_TYPES = {
     "json-ld": "application/ld+json",
     "xml": "application/rdf+xml",
 }
-# Other names clients send for the same formats.
+# Other media types clients send for the same formats (in Accept or format=).
 _ALIASES = {
     "application/json": "json", "text/javascript": "json", "application/javascript": "json",
-    "application/xml": "xml", "text/xml": "xml",
-    "text/plain": "nt", "application/x-turtle": "turtle", "application/trig": "turtle",
+    "application/xml": "xml", "text/xml": "xml", "application/sparql-results+csv": "csv",
+    "text/plain": "nt", "application/x-turtle": "turtle", "application/turtle": "turtle", "text/n3": "turtle",
+    "text/rdf+n3": "turtle", "application/x-json+ld": "json-ld",
 }
-_SHORT = {"ttl": "turtle", "n-triples": "nt", "ntriples": "nt", "jsonld": "json-ld", "rdfxml": "xml", "rdf": "xml"}
+# Short names clients send in format= / output= (SPARQLWrapper sends its own: rdf+xml, n3, json-ld ...),
+# per kind of answer: for a graph, "json" means JSON-LD and "xml" RDF/XML (N3 answers are Turtle, a subset).
+_SHORT_SOLUTIONS = {"json": "json", "xml": "xml", "csv": "csv", "tsv": "tsv", "srj": "json", "srx": "xml"}
+_SHORT_GRAPHS = {"turtle": "turtle", "ttl": "turtle", "n3": "turtle", "nt": "nt", "n-triples": "nt",
+                 "ntriples": "nt", "json-ld": "json-ld", "jsonld": "json-ld", "json": "json-ld", "xml": "xml",
+                 "rdf+xml": "xml", "rdfxml": "xml", "rdf": "xml"}
 
 
 @dataclass(frozen=True)
@@ -54,6 +53,7 @@ class Written:
 
 
 def _accepted(accept: str | None) -> list[tuple[float, int, str]]:
+    """The media ranges of an ``Accept`` header, best first: ``(q, position, range)``."""
     out = []
     for i, part in enumerate((accept or "").split(",")):
         fields = [f.strip() for f in part.split(";")]
@@ -62,20 +62,39 @@ def _accepted(accept: str | None) -> list[tuple[float, int, str]]:
         q = 1.0
         for f in fields[1:]:
             k, _, v = f.partition("=")
-            if k.strip() == "q":
+            if k.strip().lower() == "q":
                 try:
-                    q = float(v)
+                    q = min(max(float(v), 0.0), 1.0)
                 except ValueError:
                     q = 0.0
         out.append((q, i, fields[0].lower()))
     return sorted(out, key=lambda t: (-t[0], t[1]))
 
 
-def negotiate(accept: str | None, kind: str, fmt: str | None = None) -> str | None:
+def _table(kind: str) -> dict:
+    return SOLUTION_TYPES if kind in ("select", "ask") else GRAPH_TYPES
+
+
+def format_names(kind: str) -> str:
+    """The formats a ``kind`` of answer is offered in, for error messages.
+
+    Examples
+    --------
+    >>> format_names("ask")
+    'json (application/sparql-results+json), xml (application/sparql-results+xml), csv (text/csv), tsv (text/tab-separated-values)'
+    """
+    return ", ".join(f"{k} ({t})" for k, t in _table(kind).items())
+
+
+def negotiate(accept: str | None, kind: str, fmt=None) -> str | None:
     """The short name of the format to answer with, or ``None`` when nothing acceptable is on offer.
 
-    ``fmt`` (a short name or a media type, e.g. from a ``format=`` parameter) wins over
-    ``accept``; an empty ``Accept`` or ``*/*`` gets JSON for SELECT/ASK and Turtle for graphs.
+    ``fmt`` (a short name or media type, or a list of them, from ``format=`` / ``output=``
+    parameters) is an explicit override: the first value that names a format for this kind
+    of answer wins; when none does, ``None`` (the caller refuses with the list of formats).
+    Otherwise ``accept`` is read with its q-values (``q=0`` never chosen) and wildcards (a
+    wildcard picks the first offered type it matches); no ``Accept`` gets JSON for
+    SELECT/ASK and Turtle for graphs.
 
     Examples
     --------
@@ -83,33 +102,43 @@ def negotiate(accept: str | None, kind: str, fmt: str | None = None) -> str | No
     'xml'
     >>> negotiate("application/ld+json", "construct"), negotiate("*/*", "ask"), negotiate("image/png", "select")
     ('json-ld', 'json', None)
+    >>> negotiate("application/*", "construct"), negotiate("text/*", "select")
+    ('nt', 'csv')
+    >>> negotiate("application/sparql-results+json;q=0, */*;q=0.5", "select")
+    'xml'
+    >>> negotiate("*/*", "construct", ["rdf+xml", "application/rdf+xml"]), negotiate(None, "select", ["html"])
+    ('xml', None)
     """
-    table = SOLUTION_TYPES if kind in ("select", "ask") else GRAPH_TYPES
-    by_type = {t: k for k, t in table.items()}
-    default = "json" if kind in ("select", "ask") else "turtle"
+    table = _table(kind)
     if fmt:
-        f = _SHORT.get(fmt.lower(), fmt.lower())
-        if f in table:
-            return f
-        f = by_type.get(f) or _ALIASES.get(f)
-        return f if f in table else None
+        short = _SHORT_SOLUTIONS if table is SOLUTION_TYPES else _SHORT_GRAPHS
+        by_type = {t: k for k, t in table.items()}
+        for value in [fmt] if isinstance(fmt, str) else fmt:
+            v = value.strip().lower()
+            f = short.get(v) or by_type.get(v) or _ALIASES.get(v)
+            if f in table:
+                return f
+        return None
     ranked = _accepted(accept)
     if not ranked:
-        return default
-    for q, _, t in ranked:
+        return "json" if table is SOLUTION_TYPES else "turtle"
+    excluded = {t for q, _, t in ranked if q <= 0}
+    offered = [(k, t) for k, t in table.items()] + [(k, t) for t, k in _ALIASES.items() if k in table]
+    for q, _, rng in ranked:
         if q <= 0:
             continue
-        if t in by_type:
-            return by_type[t]
-        if _ALIASES.get(t) in table:
-            return _ALIASES[t]
-        if t in ("*/*", "application/*", "text/*"):
-            return default
+        for k, t in offered:
+            if t in excluded:
+                continue
+            if rng == t or rng == "*/*" or (rng.endswith("/*") and t.startswith(rng[:-1])):
+                if table[k] in excluded:
+                    continue
+                return k
     return None
 
 
 @functools.lru_cache(maxsize=256)
-def _negotiated(accept: str | None, kind: str, fmt: str | None) -> str | None:
+def _negotiated(accept: str | None, kind: str, fmt: tuple | None) -> str | None:
     return negotiate(accept, kind, fmt)
 
 
@@ -126,159 +155,111 @@ def _ox():
 _OX = None
 
 
-def _json_term(t) -> dict:
-    import pyoxigraph as ox
-
-    if isinstance(t, ox.NamedNode):
-        return {"type": "uri", "value": t.value}
-    if isinstance(t, ox.BlankNode):
-        return {"type": "bnode", "value": t.value}
-    if isinstance(t, ox.Literal):
-        d = {"type": "literal", "value": t.value}
-        if t.language:
-            d["xml:lang"] = t.language
-        elif t.datatype.value != _XSD_STRING:
-            d["datatype"] = t.datatype.value
-        return d
-    return {"type": "triple", "value": {"subject": _json_term(t.subject), "predicate": _json_term(t.predicate),
-                                        "object": _json_term(t.object)}}
-
-
-_enc = json.encoder.encode_basestring  # a str as JSON text, non-ASCII kept (json.dumps(..., ensure_ascii=False))
-
-
-def _json_text(t) -> str:
-    """``json.dumps(_json_term(t))`` written directly (the JSON results' hot loop)."""
-    ox = _ox()
-    if isinstance(t, ox.NamedNode):
-        return '{"type":"uri","value":' + _enc(t.value) + "}"
-    if isinstance(t, ox.Literal):
-        if t.language:
-            return '{"type":"literal","value":' + _enc(t.value) + ',"xml:lang":' + _enc(t.language) + "}"
-        dt = t.datatype.value
-        if dt != _XSD_STRING:
-            return '{"type":"literal","value":' + _enc(t.value) + ',"datatype":' + _enc(dt) + "}"
-        return '{"type":"literal","value":' + _enc(t.value) + "}"
-    return _enc(_json_term(t))
-
-
-def _xml_term(t) -> str:
-    import pyoxigraph as ox
-
-    if isinstance(t, ox.NamedNode):
-        return f"<uri>{escape(t.value)}</uri>"
-    if isinstance(t, ox.BlankNode):
-        return f"<bnode>{escape(t.value)}</bnode>"
-    if isinstance(t, ox.Literal):
-        if t.language:
-            return f"<literal xml:lang={quoteattr(t.language)}>{escape(t.value)}</literal>"
-        if t.datatype.value != _XSD_STRING:
-            return f"<literal datatype={quoteattr(t.datatype.value)}>{escape(t.value)}</literal>"
-        return f"<literal>{escape(t.value)}</literal>"
-    return f"<literal>{escape(str(t))}</literal>"
-
-
-def _csv_value(t) -> str:
-    import pyoxigraph as ox
-
+def _tsv_term(t) -> str:
+    """``t`` as a TSV results term (its N-Triples form, pyoxigraph's ``str``; a triple term in ``<<( … )>>``)."""
     if t is None:
         return ""
-    if isinstance(t, ox.BlankNode):
-        return f"_:{t.value}"
-    if isinstance(t, (ox.NamedNode, ox.Literal)):
-        return t.value
+    if isinstance(t, _OX.Triple):
+        return f"<<( {t} )>>"
     return str(t)
 
 
-def _cut(it, max_rows):
-    """Up to ``max_rows`` items of ``it`` and whether more were there."""
-    if max_rows is None:
-        return it, [False]
-    flag = [False]
-
-    def gen():
-        for i, x in enumerate(it):
-            if i >= max_rows:
-                flag[0] = True
-                return
-            yield x
-    return gen(), flag
+# Characters XML 1.0 cannot carry (C0 controls other than tab, LF, CR) and CR (which an XML
+# parser would read back as LF): CR is written as a character reference; the others make the
+# document refused (QueryError) instead of a broken 200.
+_XML_BAD = re.compile(rb"[\x00-\x08\x0b\x0c\x0e-\x1f]")
 
 
-def _chunks(rows, emit, head: str, row_text, sep: str, tail: str, every: int = 500) -> int:
-    buf, n = [head], 0
-    for row in rows:
-        if n:
-            buf.append(sep)
-        buf.append(row_text(row))
-        n += 1
-        if n % every == 0:
-            emit("".join(buf).encode("utf-8"))
-            buf = []
-    buf.append(tail)
-    emit("".join(buf).encode("utf-8"))
-    return n
+def _xml_fix(data: bytes) -> bytes:
+    if _XML_BAD.search(data):
+        raise QueryError("a value in the answer holds a control character that XML 1.0 cannot carry; "
+                         "ask for JSON, CSV or TSV")
+    return data.replace(b"\r", b"&#13;")
 
 
-def _write_solutions(res, fmt: str, emit, max_rows, excel_safe: bool = False) -> tuple[int, bool]:
+def _rebuilt(variables: list, rows: list):
+    """``rows`` (pyoxigraph solutions) as a new ``QuerySolutions`` over ``variables``.
+
+    pyoxigraph serializes a whole ``QuerySolutions`` and can neither cut it nor say how many
+    rows it wrote, so the solutions are taken here a batch at a time, written as TSV results
+    (each term in its N-Triples form, pyoxigraph's own ``str``) and read back with
+    ``parse_query_results``.
+    """
+    ox = _ox()
+    lines = ["\t".join("?" + v for v in variables)]
+    lines += ["\t".join([_tsv_term(t) for t in sol]) for sol in rows]
+    return ox.parse_query_results(("\n".join(lines) + "\n").encode("utf-8"), format=ox.QueryResultsFormat.TSV)
+
+
+# Where the rows are in each serialization of a batch: (end of the part before them, the part
+# after them, what goes between two batches). Checked in tests/test_serve_protocol.py against
+# whole documents: the batches joined equal pyoxigraph's serialization of all rows at once.
+_FRAMING = {"json": (b'"bindings":[', b"]}}", b","), "xml": (b"<results>", b"</results></sparql>", b""),
+            "csv": (b"\r\n", b"", b""), "tsv": (b"\n", b"", b"")}
+
+
+def _write_solutions(res, chosen: str, emit, max_rows, batch: int = 500) -> tuple[int, bool]:
+    """Serialize ``res`` in batches of ``batch`` rows, emitted as they come; ``(rows, truncated)``."""
+    ox = _ox()
+    rfmt = {"json": ox.QueryResultsFormat.JSON, "xml": ox.QueryResultsFormat.XML,
+            "csv": ox.QueryResultsFormat.CSV, "tsv": ox.QueryResultsFormat.TSV}[chosen]
+    start, end, between = _FRAMING[chosen]
     variables = [v.value for v in res.variables]
-    # a solution iterates its values in the order of the variables (None where unbound): far
-    # cheaper than sol[Variable] lookups
-    it = iter(res)
-    rows = it if max_rows is None else itertools.islice(it, max_rows)
-    if fmt == "json":
-        head, keys = _json_head(tuple(variables))
-
-        def row_text(sol):
-            return "{" + ",".join([k + _json_text(t) for k, t in zip(keys, sol) if t is not None]) + "}"
-        n = _chunks(rows, emit, head, row_text, ",\n", "]}}\n")
-    elif fmt == "xml":
-        head = ('<?xml version="1.0"?>\n<sparql xmlns="http://www.w3.org/2005/sparql-results#">\n<head>'
-                + "".join(f"<variable name={quoteattr(v)}/>" for v in variables) + "</head>\n<results>\n")
-
-        def row_text(sol):
-            return "<result>" + "".join(f"<binding name={quoteattr(v)}>{_xml_term(t)}</binding>"
-                                        for v, t in zip(variables, sol) if t is not None) + "</result>"
-        n = _chunks(rows, emit, head, row_text, "\n", "\n</results>\n</sparql>\n")
-    elif fmt == "csv":
-        def line(values):
-            b = io.StringIO()
-            csv.writer(b, lineterminator="\r\n").writerow(values)
-            return b.getvalue()
-
-        if excel_safe:
-            from .exports import safe_cell
-
-            def cells(sol):
-                return line([safe_cell(_csv_value(t)) for t in sol])
-        else:
-            def cells(sol):
-                return line([_csv_value(t) for t in sol])
-        n = _chunks(rows, emit, line(variables), cells, "", "")
-    elif fmt == "tsv":
-        n = _chunks(rows, emit, "\t".join(f"?{v}" for v in variables) + "\n",
-                    lambda sol: "\t".join("" if t is None else str(t) for t in sol) + "\n", "", "")
-    else:
-        raise QueryError(f"unknown results format {fmt!r}")
-    # cut when a row beyond max_rows exists (evaluating one more, never the rest)
-    return n, max_rows is not None and n == max_rows and next(it, None) is not None
+    it = iter(res) if max_rows is None else itertools.islice(res, max_rows)
+    n, first = 0, True
+    while True:
+        rows = list(itertools.islice(it, batch))
+        doc = _rebuilt(variables, rows).serialize(format=rfmt)
+        if chosen == "xml":
+            doc = _xml_fix(doc)
+        if first and len(rows) < batch:  # the whole answer in one document
+            emit(doc)
+            n += len(rows)
+            break
+        cut = doc.index(start) + len(start)
+        body = doc[cut:len(doc) - len(end)] if end else doc[cut:]
+        if first:
+            emit(doc[:cut] + body)
+        elif rows:
+            emit(between + body)
+        n += len(rows)
+        first = False
+        if len(rows) < batch:
+            emit(end)
+            break
+    truncated = max_rows is not None and n == max_rows and next(res, None) is not None
+    return n, truncated
 
 
-@functools.lru_cache(maxsize=64)
-def _json_head(variables: tuple) -> tuple[str, tuple[str, ...]]:
-    head = json.dumps({"head": {"vars": list(variables)}}, ensure_ascii=False)[:-1] + ',"results":{"bindings":['
-    return head, tuple(_enc(v) + ":" for v in variables)
+def _safe_csv(variables, rows, emit) -> None:
+    """CSV with spreadsheet-safe cells (``govkg.exports.safe_cell``): a departure from the standard, so written here."""
+    import csv
+    import io
+
+    from .exports import safe_cell
+
+    def line(values) -> bytes:
+        b = io.StringIO()
+        csv.writer(b, lineterminator="\r\n").writerow(values)
+        return b.getvalue().encode("utf-8")
+
+    emit(line([v.value for v in variables]))
+    for sol in rows:
+        emit(line([safe_cell("" if t is None else f"_:{t.value}" if isinstance(t, _OX.BlankNode) else
+                             t.value if isinstance(t, (_OX.NamedNode, _OX.Literal)) else _tsv_term(t))
+                   for t in sol]))
 
 
 def write_result(res, fmt: str | None, emit, *, max_rows: int | None = None, accept: str | None = None,
                  excel_safe: bool = False) -> Written:
-    """Write an Oxigraph query answer through ``emit(bytes)`` in chunks.
+    """Write an Oxigraph query answer through ``emit(bytes)`` with pyoxigraph's serializers.
 
     Parameters
     ----------
     res : pyoxigraph.QuerySolutions, QueryBoolean or QueryTriples
-    fmt : str or None
-        A short format name (see ``SOLUTION_TYPES``/``GRAPH_TYPES``); ``None`` negotiates with ``accept``.
+    fmt : str, list of str or None
+        A short format name (see ``SOLUTION_TYPES``/``GRAPH_TYPES``) or media type, or several
+        (the first that suits the answer wins); ``None`` negotiates with ``accept``.
     emit : callable
         Receives the output, bytes by bytes.
     max_rows : int, optional
@@ -291,7 +272,8 @@ def write_result(res, fmt: str | None, emit, *, max_rows: int | None = None, acc
     Raises
     ------
     QueryError
-        When no format offered matches (``accept``) or ``fmt`` does not suit the kind of answer.
+        When no format offered matches (``accept``) or ``fmt`` does not suit the kind of answer,
+        or an XML answer would hold a character XML 1.0 cannot carry.
 
     Examples
     --------
@@ -304,27 +286,32 @@ def write_result(res, fmt: str | None, emit, *, max_rows: int | None = None, acc
     b's,o\\r\\n'
     """
     ox = _ox()
-
     kind = "select" if isinstance(res, ox.QuerySolutions) else "ask" if isinstance(res, ox.QueryBoolean) else "construct"
-    chosen = _negotiated(accept, kind, fmt)
+    key = fmt if fmt is None or isinstance(fmt, str) else tuple(fmt)
+    chosen = _negotiated(accept, kind, key)
     if chosen is None:
-        offer = ", ".join((SOLUTION_TYPES if kind != "construct" else GRAPH_TYPES).values())
-        what = f"format {fmt!r}" if fmt else f"Accept: {accept}"
-        raise QueryError(f"no result format for {what}; a {kind.upper()} query answers with one of: {offer}")
-    table = SOLUTION_TYPES if kind != "construct" else GRAPH_TYPES
+        what = f"format {', '.join([fmt] if isinstance(fmt, str) else fmt)!s}" if fmt else f"Accept: {accept}"
+        raise QueryError(f"no result format for {what}; a {kind.upper()} query answers in one of: {format_names(kind)}")
+    table = _table(kind)
+    if kind == "construct":
+        rdf = {"turtle": ox.RdfFormat.TURTLE, "nt": ox.RdfFormat.N_TRIPLES, "json-ld": ox.RdfFormat.JSON_LD,
+               "xml": ox.RdfFormat.RDF_XML}[chosen]
+        triples = list(itertools.islice(res, max_rows)) if max_rows is not None else list(res)
+        truncated = max_rows is not None and len(triples) == max_rows and next(res, None) is not None
+        prefixes = PREFIXES if rdf in (ox.RdfFormat.TURTLE, ox.RdfFormat.JSON_LD, ox.RdfFormat.RDF_XML) else None
+        data = ox.serialize(triples, format=rdf, prefixes=prefixes)
+        emit(_xml_fix(data) if chosen == "xml" else data)
+        return Written(kind, chosen, table[chosen], len(triples), truncated)
+    rfmt = {"json": ox.QueryResultsFormat.JSON, "xml": ox.QueryResultsFormat.XML,
+            "csv": ox.QueryResultsFormat.CSV, "tsv": ox.QueryResultsFormat.TSV}[chosen]
     if kind == "ask":
-        rfmt = {"json": ox.QueryResultsFormat.JSON, "xml": ox.QueryResultsFormat.XML,
-                "csv": ox.QueryResultsFormat.CSV, "tsv": ox.QueryResultsFormat.TSV}[chosen]
-        emit(res.serialize(format=rfmt))
+        data = res.serialize(format=rfmt)
+        emit(_xml_fix(data) if chosen == "xml" else data)
         return Written(kind, chosen, table[chosen], 1, False)
-    if kind == "select":
-        n, truncated = _write_solutions(res, chosen, emit, max_rows, excel_safe=excel_safe)
-        return Written(kind, chosen, table[chosen], n, truncated)
-    rdf = {"turtle": ox.RdfFormat.TURTLE, "nt": ox.RdfFormat.N_TRIPLES, "json-ld": ox.RdfFormat.JSON_LD,
-           "xml": ox.RdfFormat.RDF_XML}[chosen]
-    triples, cut = _cut(iter(res), max_rows)
-    count = itertools.count()
-    counted = (t for t, _ in zip(triples, count))
-    prefixes = PREFIXES if rdf in (ox.RdfFormat.TURTLE, ox.RdfFormat.JSON_LD, ox.RdfFormat.RDF_XML) else None
-    emit(ox.serialize(counted, format=rdf, prefixes=prefixes))
-    return Written(kind, chosen, table[chosen], next(count), cut[0])
+    if excel_safe and chosen == "csv":
+        rows = list(res if max_rows is None else itertools.islice(res, max_rows))
+        truncated = max_rows is not None and len(rows) == max_rows and next(res, None) is not None
+        _safe_csv(res.variables, rows, emit)
+        return Written(kind, chosen, table[chosen], len(rows), truncated)
+    rows, truncated = _write_solutions(res, chosen, emit, max_rows)
+    return Written(kind, chosen, table[chosen], rows, truncated)

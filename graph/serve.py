@@ -10,7 +10,7 @@ from pathlib import Path
 from urllib.parse import parse_qs, unquote_plus, urlsplit
 
 from .errors import GovkgError, QueryError
-from .guard import find_service, is_update, syntax_error
+from .guard import find_service, is_update, refuse_deep, syntax_error
 from .pool import PAGE, QUERY
 from .results import write_result
 
@@ -61,18 +61,28 @@ class Settings:
 def answer(store, job: dict):
     """Run one query job in a worker: ``(status, headers, body)``.
 
-    ``job`` holds ``query``, ``accept``, ``format`` (or ``None``) and ``max_rows``. A SERVICE
-    clause or an update gets 403, a syntax error 400 (with line and column), an Accept the
-    endpoint cannot meet 406. The body is complete before the status is chosen: a reply is
-    never a 200 with a cut body.
+    ``job`` holds ``query``, ``accept``, ``format`` (a list of ``format=``/``output=`` values, or
+    ``None``), ``max_rows``, and optionally ``base`` (the IRI relative IRIs resolve against),
+    ``default_graph`` and ``named_graphs`` (lists of IRIs: the protocol's dataset). A SERVICE
+    clause or an update gets 403, a syntax error or a query nested too deep 400 (with line and
+    column), a format the endpoint cannot meet 406 (with the list of formats). The body is
+    complete before the status is chosen: a reply is never a 200 with a cut body.
     """
     text = job["query"]
-    pos = find_service(text) if "service" in text.lower() else None
+    try:
+        refuse_deep(text)
+        pos = find_service(text) if "service" in text.lower() else None
+    except QueryError as exc:
+        return _plain(400, f"Query refused: {exc}.")
     if pos is not None:
         return _plain(403, f"SERVICE (federated query) at line {pos[0]}, column {pos[1]} is refused: this "
                            f"endpoint never sends a request to another endpoint.")
     try:
-        res = store.query(text, prefixes=_prefixes_for(text))
+        dataset = _dataset(job)
+    except ValueError as exc:
+        return _plain(400, str(exc))
+    try:
+        res = store.query(text, prefixes=_prefixes_for(text), base_iri=job.get("base"), **dataset)
     except SyntaxError as exc:
         if is_update(text):
             return _plain(403, "This endpoint is read-only: SPARQL Update is refused.")
@@ -93,6 +103,32 @@ def answer(store, job: dict):
     if w.fmt == "csv":
         headers["Content-Type"] = "text/csv; charset=utf-8; header=present"
     return 200, headers, b"".join(chunks)
+
+
+def _dataset(job: dict) -> dict:
+    """The ``default_graph`` / ``named_graphs`` arguments of ``Store.query`` for the protocol's dataset parameters.
+
+    As with ``FROM`` / ``FROM NAMED`` in a query, a dataset given by the protocol replaces the
+    store's: when only named graphs are given, the default graph is empty, and the other way round.
+
+    Examples
+    --------
+    >>> _dataset({"default_graph": ["http://example.org/g"]})
+    {'default_graph': [<NamedNode value=http://example.org/g>], 'named_graphs': []}
+    >>> _dataset({})
+    {}
+    """
+    from pyoxigraph import NamedNode
+
+    if not job.get("default_graph") and not job.get("named_graphs"):
+        return {}
+    out = {}
+    for key, name in (("default_graph", "default-graph-uri"), ("named_graphs", "named-graph-uri")):
+        try:
+            out[key] = [NamedNode(iri) for iri in job.get(key) or ()]
+        except ValueError as exc:
+            raise ValueError(f"{name} is not an absolute IRI: {exc}") from None
+    return out
 
 
 _PREFIXES_FOR: dict[str, dict] = {}
@@ -226,8 +262,19 @@ def _unquoted(value: str) -> str:
     if text is None:
         if len(_UNQUOTED) >= 512:
             _UNQUOTED.clear()
-        text = _UNQUOTED[value] = unquote_plus(value)
+        text = _UNQUOTED[value] = unquote_plus(value, errors="strict")
     return text
+
+
+def _params(query: str) -> dict[str, list[str]]:
+    """The parameters of a query string or form, every value kept (``UnicodeDecodeError`` if not UTF-8).
+
+    Examples
+    --------
+    >>> _params("query=ASK+%7B%7D&query=x&format=csv")
+    {'query': ['ASK {}', 'x'], 'format': ['csv']}
+    """
+    return parse_qs(query, keep_blank_values=True, errors="strict")
 
 
 class _App:
@@ -266,15 +313,18 @@ class _App:
     def _get(self, req):
         path = req.path
         if path == "/sparql":
-            if req.query.startswith("query=") and "&" not in req.query:  # the common case, parsed at less cost
-                params = {"query": [_unquoted(req.query[6:])]}
-            else:
-                params = parse_qs(req.query, keep_blank_values=True)
+            try:
+                if req.query.startswith("query=") and "&" not in req.query:
+                    params = {"query": [_unquoted(req.query[6:])]}  # the common case, parsed at less cost
+                else:
+                    params = _params(req.query)
+            except UnicodeDecodeError:
+                return self._text(400, "The query string is not UTF-8 (after percent-decoding).")
             if "update" in params:
                 return self._text(403, _READ_ONLY)
             if "query" not in params:
                 return self._describe(req)
-            return self._query(req, params["query"][0], params)
+            return self._query(req, params["query"], params)
         if path in ("/", "/index.html"):
             return 200, {"Content-Type": "text/html; charset=utf-8"}, self.pages.get("index")
         if path == "/health":
@@ -305,41 +355,49 @@ class _App:
         if req.path != "/sparql":
             return self._text(404, "POST queries to /sparql.")
         ctype = req.headers.get("content-type", "").split(";")[0].strip().lower()
-        params = parse_qs(req.query, keep_blank_values=True)
         try:
+            params = _params(req.query)
             text = req.body.decode("utf-8")
         except UnicodeDecodeError:
-            return self._text(400, "The request body is not UTF-8.")
-        if ctype == "application/sparql-update":
+            return self._text(400, "The request is not UTF-8.")
+        if ctype == "application/sparql-update" or "update" in params:
             return self._text(403, _READ_ONLY)
         if ctype == "application/x-www-form-urlencoded":
-            form = parse_qs(text, keep_blank_values=True)
+            try:
+                form = _params(text)
+            except UnicodeDecodeError:
+                return self._text(400, "The form is not UTF-8 (after percent-decoding).")
             if "update" in form:
                 return self._text(403, _READ_ONLY)
             if "query" not in form:
                 return self._text(400, "The form has no 'query' field.")
-            return self._query(req, form["query"][0], {**params, **form})
+            merged = {k: params.get(k, []) + form.get(k, []) for k in {*params, *form}}
+            return self._query(req, merged["query"], merged)
         if ctype == "application/sparql-query":
-            return self._query(req, text, params)
+            return self._query(req, params.get("query", []) + [text], params)
         return self._text(415, "POST a query as application/sparql-query or as an "
                                "application/x-www-form-urlencoded form with a 'query' field.")
 
-    def _query(self, req, text: str, params: dict):
-        if any(params.get("default-graph-uri", ())) or any(params.get("named-graph-uri", ())):
-            return self._text(400, "This endpoint holds one default graph: default-graph-uri and named-graph-uri "
-                                   "are not supported.")
-        fmt = (params.get("format") or params.get("output") or [None])[0] or None
-        job = {"query": text, "accept": req.headers.get("accept"), "format": fmt, "max_rows": self.settings.max_rows}
+    def _query(self, req, texts: list, params: dict):
+        if len(texts) != 1:
+            return self._text(400, f"The request holds {len(texts)} queries (query parameters, form fields or a "
+                                   f"body plus a query parameter): send exactly one.")
+        fmt = (params.get("format", []) + params.get("output", [])) or None
+        job = {"query": texts[0], "accept": req.headers.get("accept"), "format": fmt,
+               "max_rows": self.settings.max_rows, "base": f"http://{self._host(req)}/sparql",
+               "default_graph": params.get("default-graph-uri"), "named_graphs": params.get("named-graph-uri")}
         return answer(self.store, job)
+
+    def _host(self, req) -> str:
+        """The ``Host`` the client used when it is a plain host name or address, else the address we listen on."""
+        host = req.headers.get("host") or ""
+        return host if _HOST.match(host) else urlsplit(self.pool.url).netloc
 
     def _describe(self, req):
         from .results import GRAPH_TYPES, negotiate
 
         fmt = negotiate(req.headers.get("accept"), "construct") or "turtle"
-        host = req.headers.get("host") or ""
-        if not _HOST.match(host):
-            host = urlsplit(self.pool.url).netloc
-        body, fmt = _service_description(f"http://{host}/sparql", self.triples, fmt)
+        body, fmt = _service_description(f"http://{self._host(req)}/sparql", self.triples, fmt)
         return 200, {"Content-Type": GRAPH_TYPES[fmt] + "; charset=utf-8"}, body
 
 
