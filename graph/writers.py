@@ -85,12 +85,13 @@ def check_target(path: str | Path) -> tuple[Path, os.stat_result | None]:
 
 
 @contextlib.contextmanager
-def exclusive_lock(path: str | Path, *, what: str | None = None, mode: int = 0o600):
+def exclusive_lock(path: str | Path, *, what: str | None = None, mode: int = 0o600, follow_link: bool = True):
     """Hold an exclusive advisory lock (``flock``) on the file ``path`` for the ``with`` block.
 
-    The file is created when missing (``mode``, never following a link at its final name; a
-    link already there is followed as ``check_target`` does), must be a regular file, and is
-    left in place afterwards. Closing it at the end of the block releases the lock; a second
+    The file is created when missing (``mode``), must be a regular file, and is left in place
+    afterwards. A symbolic link at ``path`` is followed as ``check_target`` does (the file it
+    points to is locked, and made when missing), or, with ``follow_link=False``, refused (for a
+    folder someone else may have prepared). Closing it at the end of the block releases the lock; a second
     holder waits until then. Its folder must exist.
 
     Parameters
@@ -101,6 +102,8 @@ def exclusive_lock(path: str | Path, *, what: str | None = None, mode: int = 0o6
         What is locked, for the error message (default: ``path``).
     mode : int
         The permissions of a new lock file.
+    follow_link : bool
+        Whether a symbolic link at ``path`` is followed (else it is an error).
 
     Raises
     ------
@@ -117,11 +120,13 @@ def exclusive_lock(path: str | Path, *, what: str | None = None, mode: int = 0o6
     """
     import fcntl
 
-    real, _st = check_target(path)
+    real = check_target(path)[0] if follow_link else Path(path)
     what = what or str(path)
     try:
         fd = os.open(real, os.O_RDWR | os.O_CREAT | os.O_NOFOLLOW | os.O_CLOEXEC, mode)
     except OSError as exc:
+        if not follow_link and os.path.islink(real):
+            raise GovkgError(f"cannot lock {what}: {real} is a symbolic link; not locking through it") from None
         raise GovkgError(f"cannot lock {what}: {_why(exc)}") from None
     try:
         if not stat.S_ISREG(os.fstat(fd).st_mode):

@@ -67,6 +67,23 @@ def test_a_link_is_followed_to_its_target(tmp_path):
     assert (tmp_path / "target").is_file() and (tmp_path / ".lock").is_symlink()
 
 
+def test_a_link_is_refused_when_asked_and_its_target_left_alone(tmp_path):
+    (tmp_path / ".lock").symlink_to(tmp_path / "target")
+    with pytest.raises(GovkgError, match=r"cannot lock the decisions: .*\.lock is a symbolic link"):
+        with exclusive_lock(tmp_path / ".lock", what="the decisions", follow_link=False):
+            pass
+    assert not (tmp_path / "target").exists()
+
+
+def test_the_review_lock_refuses_a_link(drafted, tmp_path):
+    from govkg.draft.review import apply_decisions
+
+    (drafted / ".govkg-review.lock").symlink_to(tmp_path / "elsewhere")
+    with pytest.raises(GovkgError, match="symbolic link"):
+        apply_decisions(drafted, {"decisions": []})
+    assert not (tmp_path / "elsewhere").exists()
+
+
 def test_a_missing_folder_is_an_error_naming_what_was_locked(tmp_path):
     with pytest.raises(GovkgError, match="cannot lock the decisions: "):
         with exclusive_lock(tmp_path / "nowhere" / ".lock", what="the decisions"):

@@ -662,9 +662,9 @@ class _Folder:
 @contextlib.contextmanager
 def _folder_lock(data_dir: Path):
     """An exclusive advisory lock on ``data_dir`` (``writers.exclusive_lock`` of ``.govkg-review.lock``,
-    mode 0600): two appliers (two servers, ``--apply`` while ``--serve`` runs) take turns instead of
-    losing an edit."""
-    with exclusive_lock(data_dir / ".govkg-review.lock", what=f"{data_dir} for the decisions"):
+    mode 0600, a link there refused): two appliers (two servers, ``--apply`` while ``--serve`` runs)
+    take turns instead of losing an edit."""
+    with exclusive_lock(data_dir / ".govkg-review.lock", what=f"{data_dir} for the decisions", follow_link=False):
         yield
 
 
