@@ -230,35 +230,27 @@ def turtle_from_ntriples(nt: bytes) -> bytes:
 
 @contextlib.contextmanager
 def _build_lock(out_dir: Path):
-    """One build at a time in ``out_dir`` (an advisory ``flock`` on ``out_dir/.build.lock``): a
+    """One build at a time in ``out_dir`` (``writers.exclusive_lock`` of ``out_dir/.build.lock``): a
     second build waits for the first, then sees its result (an incremental rebuild reads the
     manifest and parts the previous one wrote)."""
-    import fcntl
-    import stat
-
     from .errors import GovkgError
-    from .writers import check_target
+    from .writers import check_target, exclusive_lock
 
     real, _st = check_target(out_dir / ".build.lock")
     made = not real.parent.exists()
     try:
         real.parent.mkdir(parents=True, exist_ok=True)
-        fd = os.open(real, os.O_RDWR | os.O_CREAT | getattr(os, "O_NOFOLLOW", 0), 0o644)
     except OSError as exc:
         raise GovkgError(f"cannot lock the build folder {out_dir}: {exc.strerror or exc}") from None
     try:
-        if not stat.S_ISREG(os.fstat(fd).st_mode):
-            raise GovkgError(f"{real} is not a regular file: remove it")
-        fcntl.flock(fd, fcntl.LOCK_EX)
-        yield
+        with exclusive_lock(real, what=f"the build folder {out_dir}", mode=0o644):
+            yield
     except BaseException:
         if made:  # a first build that failed leaves no build folder behind
             with contextlib.suppress(OSError):
                 real.unlink()
                 real.parent.rmdir()
         raise
-    finally:
-        os.close(fd)  # closing releases the lock
 
 
 class _Overlap:

@@ -74,22 +74,14 @@ def cli(ctx, data_dir, build_dir):
     import logging
 
     from .build import default_data_dir
+    from .paths import default_build_dir
 
     # rdflib logs a traceback when a literal is ill-typed ("x"^^xsd:integer, from a query or a
     # store): the value is kept as text, and a user must not see a Python stack for it
     logging.getLogger("rdflib.term").setLevel(logging.ERROR)
 
     data_dir = data_dir or default_data_dir()
-    ctx.obj = {"data_dir": data_dir, "build_dir": build_dir or _default_build_dir(data_dir)}
-
-
-def _default_build_dir(data_dir: Path) -> Path:
-    """``build/`` beside the data folder; for the data bundled in an installed package (inside
-    ``site-packages/govkg/``), ``./build`` in the current folder instead of inside the package
-    (the library's default there is the user cache folder: ``govkg.paths.default_build_dir``)."""
-    from .paths import is_installed_bundle
-
-    return Path("build") if is_installed_bundle(data_dir) else Path(data_dir).parent / "build"
+    ctx.obj = {"data_dir": data_dir, "build_dir": build_dir or default_build_dir(data_dir, command=True)}
 
 
 def graph_from(ctx):
@@ -136,9 +128,9 @@ def build(ctx, out_dir, include_drafts, dumps, full):
                        dumps=dumps, incremental=not full)
     for p in report.outputs:
         click.echo(f"wrote {p}")
-    if getattr(report, "incremental", False):
+    if report.incremental:
         click.echo(f"incremental rebuild: {len(report.parsed)} changed file(s) recompiled and checked")
-    elif getattr(report, "full_because", None) and report.full_because != "no previous build":
+    elif report.full_because and report.full_because != "no previous build":
         click.echo(f"full build: {report.full_because}")
     from .counts import build_counts, counts_text
 

@@ -114,6 +114,16 @@ class BuildReport:
     evidence_unchecked: list[str] = field(default_factory=list)
     #: Things worth a look that do not stop the build (e.g. two sites with one label).
     warnings: list[str] = field(default_factory=list)
+    #: Seconds per stage of ``build`` (for benchmarks/bench_build.py).
+    timings: dict[str, float] = field(default_factory=dict)
+    #: The data files parsed anew by ``build`` (the others came from its cache or were unchanged).
+    parsed: list[str] = field(default_factory=list)
+    #: Whether ``build`` recompiled only the changed files (``govkg.incremental``).
+    incremental: bool = False
+    #: Why ``build`` made a full build rather than an incremental one (``None``: it did not say).
+    full_because: str | None = None
+    #: The nodes each compiled part names by reference, by data file (``govkg.incremental`` indexes them).
+    mentions: dict[str, set[str]] = field(default_factory=dict)
 
 
 def _number(value) -> Literal:

@@ -5,7 +5,8 @@ from __future__ import annotations
 from dataclasses import dataclass
 from pathlib import Path
 
-__all__ = ["GovkgError", "Problem", "DataError", "QueryError", "NotFoundError", "ValidationError"]
+__all__ = ["GovkgError", "Problem", "DataError", "QueryError", "NotFoundError", "ValidationError", "QueryTimeout",
+           "WorkerDied", "PublishError"]
 
 
 class GovkgError(Exception):
@@ -91,3 +92,15 @@ class ValidationError(GovkgError):
     def __init__(self, report):
         self.report = report
         super().__init__(str(report))
+
+
+class QueryTimeout(GovkgError):
+    """A query ran past its deadline; its work was stopped (the process running it was killed)."""
+
+
+class WorkerDied(GovkgError):
+    """The process running a query stopped without an answer (most often: it hit the memory cap)."""
+
+
+class PublishError(GovkgError):
+    """The store refused the data, could not be reached, or holds another number of triples afterwards."""

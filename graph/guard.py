@@ -7,18 +7,10 @@ import re
 import signal
 import time
 
-from .errors import GovkgError, QueryError
+from .errors import GovkgError, QueryError, QueryTimeout, WorkerDied
 
 __all__ = ["QueryTimeout", "WorkerDied", "MAX_DEPTH", "MAX_CHAIN", "check_query", "find_service", "refuse_service",
            "refuse_deep", "deny_network", "is_update", "syntax_error", "limit_memory", "run_in_child"]
-
-
-class QueryTimeout(GovkgError):
-    """A query ran past its deadline; its work was stopped (the process running it was killed)."""
-
-
-class WorkerDied(GovkgError):
-    """The process running a query stopped without an answer (most often: it hit the memory cap)."""
 
 
 MAX_DEPTH = 64

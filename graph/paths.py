@@ -44,17 +44,21 @@ def user_cache_dir() -> Path:
     return Path(user_cache_path("govkg", appauthor=False))
 
 
-def default_build_dir(data_dir: str | Path) -> Path:
-    """The build folder of ``data_dir`` when none is given: ``build/`` beside the data folder, or, for
-    the data bundled in an installed package, ``build/`` in the user cache folder (never inside
-    ``site-packages``, which may be read-only and is replaced by the next install).
+def default_build_dir(data_dir: str | Path, *, command: bool = False) -> Path:
+    """The build folder of ``data_dir`` when none is given (the one rule the library, the server and
+    the command line follow): ``build/`` beside the data folder; for the data bundled in an installed
+    package, never inside ``site-packages`` (read-only, replaced by the next install) but ``build/`` in
+    the user cache folder, or, for a command typed in a shell (``command=True``), ``./build`` in the
+    current folder, where the user looks for what it wrote.
 
     Examples
     --------
     >>> default_build_dir("/work/project/data").as_posix()
     '/work/project/build'
+    >>> default_build_dir("/work/project/data", command=True).as_posix()
+    '/work/project/build'
     """
     data_dir = Path(data_dir)
     if is_installed_bundle(data_dir):
-        return user_cache_dir() / "build"
+        return Path("build") if command else user_cache_dir() / "build"
     return data_dir.parent / "build"

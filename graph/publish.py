@@ -11,7 +11,7 @@ from dataclasses import dataclass
 
 from rdflib import BNode, Graph
 
-from .errors import GovkgError
+from .errors import PublishError
 
 __all__ = ["DEFAULT_GRAPH", "METHODS", "MAX_BODY", "MAX_ERROR_BODY", "PublishError", "Published", "publish", "check_graph_iri"]
 
@@ -19,10 +19,6 @@ __all__ = ["DEFAULT_GRAPH", "METHODS", "MAX_BODY", "MAX_ERROR_BODY", "PublishErr
 DEFAULT_GRAPH = "https://w3id.org/govkg/graph"
 METHODS = ("gsp", "update")
 _IRI = re.compile(r'^[A-Za-z][A-Za-z0-9+.\-]*:[^\x00-\x20<>"{}|^`\\]*$')
-
-
-class PublishError(GovkgError):
-    """The store refused the data, could not be reached, or holds another number of triples afterwards."""
 
 
 @dataclass(frozen=True)

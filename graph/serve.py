@@ -514,11 +514,12 @@ def make_server(*, host: str = "127.0.0.1", port: int = 7878, settings: Settings
     ``server_close()`` to stop them.
     """
     from .build import default_data_dir, load_store
+    from .paths import default_build_dir
     from .pool import WorkerPool
 
     settings = settings or Settings()
     data_dir = Path(data_dir) if data_dir is not None else default_data_dir()
-    build_dir = Path(build_dir) if build_dir is not None else data_dir.parent / "build"
+    build_dir = Path(build_dir) if build_dir is not None else default_build_dir(data_dir)
     triples = None
     if store is None:  # the fresh build's on-disk store, opened read-only: nothing to load (issue 17)
         from .store import open_fresh

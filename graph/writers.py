@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import contextlib
 import json
 import os
 import secrets
@@ -11,7 +12,7 @@ from pathlib import Path
 
 from .errors import GovkgError
 
-__all__ = ["write_atomic", "write_set", "check_target", "finish_interrupted", "TEMP_PREFIX"]
+__all__ = ["write_atomic", "write_set", "check_target", "exclusive_lock", "finish_interrupted", "TEMP_PREFIX"]
 
 #: Every temporary file starts with this prefix followed by the writer's pid, e.g.
 #: ``.govkg-tmp-4242-1a2b3c-govkg.nt``; a set's journal ends in ``.set.json``.
@@ -81,6 +82,59 @@ def check_target(path: str | Path) -> tuple[Path, os.stat_result | None]:
         raise GovkgError(f"refusing to write {shown}: it is {_kind(st.st_mode)}, not a regular file")
     return real, st
 
+
+
+@contextlib.contextmanager
+def exclusive_lock(path: str | Path, *, what: str | None = None, mode: int = 0o600, follow_link: bool = True):
+    """Hold an exclusive advisory lock (``flock``) on the file ``path`` for the ``with`` block.
+
+    The file is created when missing (``mode``), must be a regular file, and is left in place
+    afterwards. A symbolic link at ``path`` is followed as ``check_target`` does (the file it
+    points to is locked, and made when missing), or, with ``follow_link=False``, refused (for a
+    folder someone else may have prepared). Closing it at the end of the block releases the lock; a second
+    holder waits until then. Its folder must exist.
+
+    Parameters
+    ----------
+    path : str or Path
+        The lock file.
+    what : str, optional
+        What is locked, for the error message (default: ``path``).
+    mode : int
+        The permissions of a new lock file.
+    follow_link : bool
+        Whether a symbolic link at ``path`` is followed (else it is an error).
+
+    Raises
+    ------
+    GovkgError
+        When the file cannot be opened or created, or is not a regular file.
+
+    Examples
+    --------
+    >>> import tempfile
+    >>> with tempfile.TemporaryDirectory() as d:
+    ...     with exclusive_lock(Path(d) / ".lock"):
+    ...         print("locked")
+    locked
+    """
+    import fcntl
+
+    real = check_target(path)[0] if follow_link else Path(path)
+    what = what or str(path)
+    try:
+        fd = os.open(real, os.O_RDWR | os.O_CREAT | os.O_NOFOLLOW | os.O_CLOEXEC, mode)
+    except OSError as exc:
+        if not follow_link and os.path.islink(real):
+            raise GovkgError(f"cannot lock {what}: {real} is a symbolic link; not locking through it") from None
+        raise GovkgError(f"cannot lock {what}: {_why(exc)}") from None
+    try:
+        if not stat.S_ISREG(os.fstat(fd).st_mode):
+            raise GovkgError(f"cannot lock {what}: {real} is not a regular file: remove it")
+        fcntl.flock(fd, fcntl.LOCK_EX)
+        yield
+    finally:
+        os.close(fd)  # closing releases the lock
 
 def _make_parent(real: Path, shown: Path) -> None:
     parent = real.parent

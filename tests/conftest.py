@@ -1,23 +1,27 @@
-"""Shared fixtures: the bundled graph, the source text when at hand, and scratch data folders."""
+"""Shared fixtures and policies: the bundled graph, the source text, scratch data folders, skips, slow tests, threads."""
 
 from __future__ import annotations
 
 import os
 import shutil
+import threading
+import time
 from pathlib import Path
 
 import pytest
 
+from components import CHROMIUM, IN_CI, require
+
 ROOT = Path(__file__).resolve().parent.parent
 DATA = ROOT / "data"
+#: The draft test report (a made-up text in the layout of the Haikou report).
+LANHU = ROOT / "tests" / "fixtures" / "draft" / "lanhu.txt"
 SOURCE_NAME = "haikou-grassroots-governance-demo-sites.zh.txt"
 #: GOVKG_SOURCES as the user set it (read before any fixture runs; kept for every test).
 USER_SOURCES = os.environ.get("GOVKG_SOURCES", "")
 #: Where the source text is looked for: $GOVKG_SOURCES (os.pathsep-separated), then ../shared/sources.
 SOURCE_DIRS = [Path(p) for p in USER_SOURCES.split(os.pathsep) if p] + [ROOT.parent / "shared" / "sources"]
 SOURCE_TEXT = next((d / SOURCE_NAME for d in SOURCE_DIRS if (d / SOURCE_NAME).is_file()), SOURCE_DIRS[-1] / SOURCE_NAME)
-#: In CI (CI=true) a missing source text fails the evidence tests instead of skipping them.
-IN_CI = os.environ.get("CI", "").strip().lower() not in ("", "0", "false", "no")
 
 
 @pytest.fixture(scope="session")
@@ -61,10 +65,29 @@ def source_text():
 
 @pytest.fixture
 def data_copy(tmp_path):
-    """A scratch copy of the bundled data folder (tmp/project/data), safe to break."""
+    """A scratch copy of the bundled data folder (tmp/project/data), safe to break, with the report's
+    text in its ``sources/`` when it is at hand, so that a build of the copy checks every evidence
+    sentence as a build of the real folder does (``govkg.build.default_sources_dirs``). Without the
+    text, the copy builds with the evidence unchecked, except in CI, where the test fails.
+    """
     dst = tmp_path / "project" / "data"
     shutil.copytree(DATA, dst)
+    if SOURCE_TEXT.is_file():
+        shutil.copyfile(SOURCE_TEXT, dst / "sources" / SOURCE_NAME)
+    elif IN_CI:
+        pytest.fail(f"source text {SOURCE_NAME} not found in {', '.join(map(str, SOURCE_DIRS))} (set GOVKG_SOURCES "
+                    f"to its folder): the build tests would run with the evidence checks off")
     return dst
+
+
+@pytest.fixture
+def drafted(tmp_path):
+    """The draft test report (tests/fixtures/draft/lanhu.txt) drafted into tmp/lanhu/data, its text copied."""
+    from govkg.draft import draft_report, write_draft
+
+    out = tmp_path / "lanhu" / "data"
+    write_draft(draft_report(LANHU, source_id="lanhu-test"), out, text_path=LANHU)
+    return out
 
 
 @pytest.fixture(scope="session")
@@ -99,8 +122,7 @@ def _no_env(monkeypatch):
     yield
 
 
-#: Debian's chromium (apt), driven by Playwright: no browser download. The flags keep it off the network.
-CHROMIUM = "/usr/bin/chromium"
+#: Chromium's flags that keep it off the network.
 CHROMIUM_ARGS = ["--no-sandbox", "--disable-gpu", "--disable-background-networking", "--disable-component-update",
                  "--no-first-run", "--disable-sync"]
 
@@ -108,11 +130,7 @@ CHROMIUM_ARGS = ["--no-sandbox", "--disable-gpu", "--disable-background-networki
 @pytest.fixture(scope="session")
 def browser():
     """One headless Debian chromium for every browser test of the session."""
-    import os
-
-    if not os.path.exists(CHROMIUM):
-        pytest.fail(f"{CHROMIUM} not found: the browser tests need Debian's chromium (apt-get install chromium; "
-                    f"see .ci/run)")
+    require("chromium")
     from playwright.sync_api import sync_playwright
 
     with sync_playwright() as p:
@@ -120,3 +138,49 @@ def browser():
         yield b
         b.close()
 
+
+# --- the skip policy (tests/components.py): in CI a skip is a failure -----------------------
+
+def pytest_runtest_setup(item):
+    """A test marked ``requires(name, ...)`` goes on only when each component is installed."""
+    for mark in item.iter_markers("requires"):
+        for name in mark.args:
+            require(name)
+
+
+@pytest.hookimpl(hookwrapper=True)
+def pytest_runtest_makereport(item, call):
+    """In CI (``CI=true``) every skip, whatever raised it, is reported as a failure."""
+    outcome = yield
+    rep = outcome.get_result()
+    if IN_CI and rep.skipped and not hasattr(rep, "wasxfail"):
+        reason = rep.longrepr[2] if isinstance(rep.longrepr, tuple) else str(rep.longrepr)
+        reason = reason.removeprefix("Skipped: ")
+        rep.outcome = "failed"
+        rep.longrepr = f"skipped in CI (CI=true turns a skip into a failure): {reason}"
+
+
+# --- no test leaves a thread running ------------------------------------------------------------
+
+#: Threads kept for the whole process once started, not by a test: asyncio's default executor (Playwright's
+#: event loop) and threads Python did not start (``Dummy-``: made in C, seen only when they call Python).
+_LONG_LIVED = ("asyncio_", "Dummy-")
+
+
+@pytest.fixture(autouse=True)
+def _no_leaked_threads(request):
+    """Fail a test that leaves a thread of its own running (a server not stopped, a watcher not
+    joined): a leaked thread runs on into the next tests and makes them flaky. Threads get two
+    seconds to finish after the test."""
+    before = set(threading.enumerate())
+    yield
+    deadline = time.monotonic() + 2.0
+    while True:
+        left = [t for t in threading.enumerate()
+                if t not in before and t.is_alive() and not t.name.startswith(_LONG_LIVED)]
+        if not left or time.monotonic() > deadline:
+            break
+        time.sleep(0.02)
+    if left:
+        pytest.fail(f"{request.node.nodeid} left {len(left)} thread(s) running: "
+                    + ", ".join(f"{t.name} ({getattr(t, '_target', None)})" for t in left), pytrace=False)

@@ -8,21 +8,13 @@ from pathlib import Path
 import pytest
 import yaml
 
-from govkg.draft import draft_report, write_draft
 from govkg.draft.review import ReviewServer, apply_decisions, write_review
 from govkg.draft.sentences import split_sentences
 
-pytestmark = pytest.mark.browser
+pytestmark = [pytest.mark.browser, pytest.mark.slow]
 
 LANHU = Path(__file__).parent / "fixtures" / "draft" / "lanhu.txt"
 XSS = "<img src=x onerror=alert(1)>"
-
-
-@pytest.fixture
-def drafted(tmp_path):
-    out = tmp_path / "lanhu" / "data"
-    write_draft(draft_report(LANHU, source_id="lanhu-test"), out, text_path=LANHU)
-    return out
 
 
 @pytest.fixture

@@ -1,6 +1,6 @@
 """Browser tests of the govkg viz page: Debian chromium driven by Playwright, every network request blocked.
 
-These run by default (``.ci/run`` installs chromium); they fail, not skip, when it is missing.
+These run by default (``.ci/run`` installs chromium); without it they skip, and fail in CI (tests/components.py).
 """
 
 from __future__ import annotations
@@ -16,7 +16,7 @@ from govkg.namespace import ID
 from govkg.visualize import html, views
 from govkg.visualize.layout import short_label
 
-pytestmark = pytest.mark.browser
+pytestmark = [pytest.mark.browser, pytest.mark.slow]
 
 FIXTURES = Path(__file__).parent / "fixtures" / "viz"
 YEZHIHUI = str(ID["mechanism/yezhihuiyishitang"])

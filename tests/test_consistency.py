@@ -2,14 +2,12 @@
 
 from __future__ import annotations
 
-import shutil
-
 import pytest
 from govkg.namespace import ID
 from govkg.resources import ontology_graph
 from rdflib import OWL, RDF, XSD, Graph, Literal
 
-pytestmark = pytest.mark.skipif(shutil.which("java") is None, reason="HermiT needs a java runtime (apt: default-jre-headless)")
+pytestmark = [pytest.mark.requires("java"), pytest.mark.slow]
 
 
 def _hermit(graph: Graph, tmp_path) -> None:

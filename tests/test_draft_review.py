@@ -20,13 +20,6 @@ from govkg.model import load_data
 LANHU = Path(__file__).parent / "fixtures" / "draft" / "lanhu.txt"
 
 
-@pytest.fixture
-def drafted(tmp_path):
-    out = tmp_path / "lanhu" / "data"
-    write_draft(draft_report(LANHU, source_id="lanhu-test"), out, text_path=LANHU)
-    return out
-
-
 #: The decision that fills the report's record (title, publisher, date): entries are accepted only after it.
 SOURCE = {"file": "sources/lanhu-test.yaml", "section": "source", "id": "lanhu-test", "action": "edit",
           "values": {"zh": "兰湖区基层治理测试材料", "en": "Lanhu district grassroots governance (test material)",

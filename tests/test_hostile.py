@@ -11,6 +11,8 @@ from click.testing import CliRunner
 
 from govkg.cli import cli
 
+from reviewhttp import post_with_content_length
+
 DATA_ROOT = Path(__file__).resolve().parent.parent
 
 _FORMULAS = 'SELECT ?x WHERE { VALUES ?x { "=1+1" "+1" "-2" "@SUM(A1)" "\\tx" "plain" } }'
@@ -167,14 +169,7 @@ def test_review_server_answers_a_bad_content_length_with_400(tmp_path):
     try:
         port = int(url.rstrip("/").rsplit(":", 1)[1])
         for length in ("-5", "abc"):
-            conn = http.client.HTTPConnection("127.0.0.1", port, timeout=10)
-            conn.putrequest("POST", "/decisions")
-            conn.putheader("X-Govkg-Token", server.token)
-            conn.putheader("Content-Type", "application/json")
-            conn.putheader("Content-Length", length)
-            conn.endheaders()
-            assert conn.getresponse().status == 400
-            conn.close()
+            assert post_with_content_length(port, server.token, length) == 400, length
         conn = http.client.HTTPConnection("127.0.0.1", port, timeout=10)
         body = "[" * 50_000 + "]" * 50_000
         conn.request("POST", "/decisions", body=body, headers={"X-Govkg-Token": server.token,

@@ -25,6 +25,8 @@ from govkg.errors import GovkgError
 from buildstate import generate_realistic
 from buildstate import state as _state
 
+pytestmark = pytest.mark.slow  # builds a 12-site project many times
+
 ROOT = Path(__file__).resolve().parent.parent
 N_SITES = 12
 

@@ -18,6 +18,8 @@ from govkg.errors import GovkgError
 from govkg.model import SECTIONS, load_data
 from govkg.structure import check_structure, duplicate_label_warnings
 
+pytestmark = pytest.mark.slow  # generated examples, each loaded and compiled
+
 SETTINGS = settings(max_examples=25, deadline=None, derandomize=True, database=None,
                     suppress_health_check=[HealthCheck.function_scoped_fixture, HealthCheck.too_slow])
 

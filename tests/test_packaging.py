@@ -26,6 +26,7 @@ def wheel(tmp_path_factory):
     return zipfile.ZipFile(whl)
 
 
+@pytest.mark.slow
 def test_wheel_holds_the_data_and_the_ontology(wheel):
     names = set(wheel.namelist())
     sites = sorted(p.name for p in (ROOT / "data" / "sites").glob("*.yaml"))
@@ -39,6 +40,7 @@ def test_wheel_holds_the_data_and_the_ontology(wheel):
     assert not [n for n in names if n.endswith(".txt") and "/data/" in n], "source texts must not be shipped"
 
 
+@pytest.mark.slow
 def test_installed_wheel_never_builds_into_site_packages(wheel, tmp_path):
     """Installed from the wheel: the library's default build folder is the user cache, the CLI's ./build."""
     import os
@@ -54,11 +56,13 @@ def test_installed_wheel_never_builds_into_site_packages(wheel, tmp_path):
     work = tmp_path / "work"
     work.mkdir()
     code = ("import govkg; from importlib.resources import files; r = govkg.build(); "
-            "print(r.outputs[0].parent); print(files('govkg'))")
+            "print(r.outputs[0].parent); print(files('govkg')); from govkg.paths import default_build_dir; "
+            "print(default_build_dir(files('govkg.data'), command=True))")
     r = subprocess.run([str(py), "-c", code], capture_output=True, text=True, cwd=work, env=env)
     assert r.returncode == 0, r.stderr[-2000:]
-    out, pkg = (Path(x) for x in r.stdout.split())
+    out, pkg, for_command = (Path(x) for x in r.stdout.split())
     assert out == tmp_path / "cache" / "govkg" / "build", out
+    assert for_command == Path("build")  # the rule the CLI follows: ./build
     assert "site-packages" in str(pkg) and not (pkg / "build").exists()
     assert not list(work.iterdir())  # the library never writes the current folder
     r = subprocess.run([str(venv / "bin" / "govkg"), "build"], capture_output=True, text=True, cwd=work, env=env)
@@ -66,6 +70,7 @@ def test_installed_wheel_never_builds_into_site_packages(wheel, tmp_path):
     assert (work / "build" / "govkg.nt").is_file() and not (pkg / "build").exists()
 
 
+@pytest.mark.slow
 def test_wheel_metadata_extras_and_bounds(wheel):
     meta_name = next(n for n in wheel.namelist() if n.endswith(".dist-info/METADATA"))
     meta = Parser().parsestr(wheel.read(meta_name).decode("utf-8"))

@@ -14,6 +14,7 @@ from pathlib import Path
 import pytest
 from click.testing import CliRunner
 
+from components import require
 from govkg.cli import cli
 from govkg.publish import DEFAULT_GRAPH, PublishError, publish
 
@@ -45,6 +46,7 @@ def wait_http(url: str, proc, seconds: float = 60) -> None:
 @pytest.fixture(scope="module")
 def oxigraph():
     """``oxigraph serve`` (in-memory, read-write) on a free loopback port: (store URL, query URL)."""
+    require("oxigraph")
     port = free_port()
     p = subprocess.Popen([OXIGRAPH, "serve", "--bind", f"127.0.0.1:{port}"], stdout=subprocess.DEVNULL,
                          stderr=subprocess.PIPE)
@@ -103,9 +105,7 @@ VIRTUOSO_INI = Path("/etc/virtuoso-opensource-7/virtuoso.ini")
 @pytest.fixture(scope="module")
 def virtuoso(tmp_path_factory):
     """A throw-away Virtuoso (new database in a temp folder, loopback ports); user dba, password dba."""
-    if not VIRTUOSO or not VIRTUOSO_INI.is_file():
-        pytest.skip("Virtuoso is not installed (apt-get install virtuoso-opensource); the authenticated "
-                    "publish tests need a store with users, which Oxigraph's server does not have")
+    require("virtuoso")  # the authenticated publish tests need a store with users, which Oxigraph's server does not have
     import re
 
     d = tmp_path_factory.mktemp("virtuoso")
@@ -131,6 +131,7 @@ def virtuoso(tmp_path_factory):
             p.wait(5)
 
 
+@pytest.mark.slow
 @pytest.mark.parametrize("method, path, times", [("gsp", "/sparql-graph-crud-auth", 2), ("update", "/sparql-auth", 1)])
 def test_publish_into_virtuoso_with_a_password(virtuoso, graph, method, path, times):
     for _ in range(times):  # publishing twice keeps the count (the update method's twice is shown on Oxigraph)
@@ -139,6 +140,7 @@ def test_publish_into_virtuoso_with_a_password(virtuoso, graph, method, path, ti
         assert res.sent == res.counted == len(graph)
 
 
+@pytest.mark.slow
 def test_wrong_password_fails_cleanly(virtuoso, graph, monkeypatch):
     monkeypatch.setenv("GOVKG_TEST_VIRTUOSO_PW", "not-the-password")
     r = CliRunner().invoke(cli, ["--data", str(DATA), "publish", virtuoso + "/sparql-graph-crud-auth", "--query-url",
@@ -165,6 +167,9 @@ class _Peer(http.server.BaseHTTPRequestHandler):
     """A fake store: what it does depends on the path; every request is logged on the server."""
 
     protocol_version = "HTTP/1.1"
+    #: An idle keep-alive connection is closed after this many seconds (a test's result may hold the
+    #: client's response, and with it the connection, open): its thread must not outlive the test.
+    timeout = 0.5
 
     def log_message(self, *args):
         pass

@@ -24,17 +24,12 @@ from govkg.draft.review import ReviewError, apply_decisions
 from govkg.draft.review_server import ReviewServer
 from govkg.errors import GovkgError
 
+from reviewhttp import post_with_content_length
+
 LANHU = Path(__file__).parent / "fixtures" / "draft" / "lanhu.txt"
 SOURCE = {"file": "sources/lanhu-test.yaml", "section": "source", "id": "lanhu-test", "action": "edit",
           "values": {"en": "Lanhu test material", "publisher": "测试出版社/Test Press", "date": "2025-03-01"}}
 SITE = "sites/qingquanshequ.yaml"
-
-
-@pytest.fixture
-def drafted(tmp_path):
-    out = tmp_path / "lanhu" / "data"
-    write_draft(draft_report(LANHU, source_id="lanhu-test"), out, text_path=LANHU)
-    return out
 
 
 @pytest.fixture
@@ -152,14 +147,7 @@ def test_timeouts_body_cap_and_connection_cap(server):
                         body={"decisions": ["x" * 20_000]})
     assert status == 413
     for length in ("+6", "0x10", "1_0"):
-        conn = http.client.HTTPConnection("127.0.0.1", port, timeout=10)
-        conn.putrequest("POST", "/decisions")
-        conn.putheader("X-Govkg-Token", server.token)
-        conn.putheader("Content-Type", "application/json")
-        conn.putheader("Content-Length", length)
-        conn.endheaders()
-        assert conn.getresponse().status == 400, length
-        conn.close()
+        assert post_with_content_length(port, server.token, length) == 400, length
     # more idle connections than the cap: the next one is answered 503 at once, normal service after they time out
     idle = [socket.create_connection(("127.0.0.1", port), timeout=10) for _ in range(4)]
     time.sleep(0.2)

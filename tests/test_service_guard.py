@@ -147,6 +147,7 @@ def hostile_queries(draw):
     return f"SELECT * WHERE {{ {before} {word} {target} {{ ?s ?p ?o }} {after} }}"
 
 
+@pytest.mark.slow
 @settings(max_examples=80, deadline=None, suppress_health_check=[HealthCheck.function_scoped_fixture])
 @given(innocent_queries())
 def test_fuzz_no_false_positive_at_the_lexer_boundary(store, q):
@@ -154,6 +155,7 @@ def test_fuzz_no_false_positive_at_the_lexer_boundary(store, q):
     run_query(store, q)  # a valid query, answered
 
 
+@pytest.mark.slow
 @settings(max_examples=100, deadline=None)
 @given(hostile_queries())
 def test_fuzz_every_hidden_service_is_found(q):

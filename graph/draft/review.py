@@ -12,11 +12,11 @@ from pathlib import Path
 
 from ..errors import DataError, GovkgError
 from ..namespace import ID
-from ..writers import write_atomic, write_set
+from ..writers import exclusive_lock, write_atomic, write_set
 from .numbers import find_amounts
 from .sentences import split_sentences
 from .vocab import vocabulary
-from .writer import dump_yaml
+from .writer import REVIEWED_MARK, dump_yaml
 
 __all__ = ["review_payload", "review_page", "write_review", "apply_decisions", "ReviewServer", "ReviewError",
            "EDITABLE", "check_folder", "choices", "source_gaps", "opener_page"]
@@ -54,7 +54,7 @@ def _report_text(data_dir: Path, text_path=None) -> tuple[str, str]:
     from ..build import default_sources_dirs
     from ..model import load_data
 
-    from . import read_report
+    from .reportfile import read_report
 
     ds = load_data(data_dir, include_drafts=True)
     if text_path is not None:
@@ -606,11 +606,6 @@ def _unreference(folder, rejected, changed) -> None:
                     changed.add(p)
 
 
-#: The line review adds below a drafted file's header when it writes the file: ``govkg draft
-#: --force`` never replaces a file carrying it (it holds a curator's decisions).
-REVIEWED_MARK = "# Reviewed with `govkg review`: this file holds a curator's decisions."
-
-
 class _Folder:
     """The data files of a folder as read for one set of decisions: their values, header
     comments and content hashes (to refuse writing over a change made meanwhile)."""
@@ -666,25 +661,11 @@ class _Folder:
 
 @contextlib.contextmanager
 def _folder_lock(data_dir: Path):
-    """An exclusive advisory lock on ``data_dir`` (``flock`` of ``.govkg-review.lock``, created
-    mode 0600 without following a link): two appliers (two servers, ``--apply`` while
-    ``--serve`` runs) take turns instead of losing an edit."""
-    import fcntl
-    import os
-    import stat
-
-    path = data_dir / ".govkg-review.lock"
-    try:
-        fd = os.open(path, os.O_RDWR | os.O_CREAT | os.O_NOFOLLOW | os.O_CLOEXEC, 0o600)
-    except OSError as exc:
-        raise GovkgError(f"cannot lock {data_dir} for the decisions ({path.name}: {exc.strerror or exc})") from None
-    try:
-        if not stat.S_ISREG(os.fstat(fd).st_mode):
-            raise GovkgError(f"{path} is not a regular file; not locking through it")
-        fcntl.flock(fd, fcntl.LOCK_EX)
+    """An exclusive advisory lock on ``data_dir`` (``writers.exclusive_lock`` of ``.govkg-review.lock``,
+    mode 0600, a link there refused): two appliers (two servers, ``--apply`` while ``--serve`` runs)
+    take turns instead of losing an edit."""
+    with exclusive_lock(data_dir / ".govkg-review.lock", what=f"{data_dir} for the decisions", follow_link=False):
         yield
-    finally:
-        os.close(fd)
 
 
 def check_folder(data_dir: str | Path, texts: dict, *, extra_sources=(), include_drafts: bool = True,

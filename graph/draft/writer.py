@@ -9,8 +9,13 @@ from pathlib import Path
 from ..errors import GovkgError
 from ..writers import write_set
 from .drafter import Draft
+from .reportfile import read_report
 
-__all__ = ["write_draft", "dump_yaml", "fit_fields", "source_record"]
+__all__ = ["write_draft", "dump_yaml", "fit_fields", "source_record", "REVIEWED_MARK"]
+
+#: The line review adds below a drafted file's header when it writes the file: ``govkg draft
+#: --force`` never replaces a file carrying it (it holds a curator's decisions).
+REVIEWED_MARK = "# Reviewed with `govkg review`: this file holds a curator's decisions."
 
 _HEADER = ("# Drafted by `govkg draft` from {file}. Every entry is `status: draft` with a `confidence` until a\n"
            "# curator accepts, edits or removes it (`govkg review DIR`). Notes say what was guessed.\n")
@@ -81,8 +86,6 @@ def _reviewed(text: str) -> bool:
     """Whether a drafted file went through ``govkg review``: its mark, or an accepted entry."""
     import re
 
-    from .review import REVIEWED_MARK
-
     return REVIEWED_MARK in text or re.search(r"^\s*status: accepted\s*$", text, re.M) is not None
 
 
@@ -131,8 +134,6 @@ def write_draft(draft: Draft, out_dir: str | Path, *, text_path: str | Path | No
                 doc[section] = [fit_fields(section, v) for v in items]
         files[out / "sites" / f"{sid}.yaml"] = header + dump_yaml(doc)
     if text_path is not None and src.get("file"):
-        from . import read_report
-
         files[out / "sources" / src["file"]] = read_report(text_path)  # as drafted: UTF-8, no byte-order mark
     for path, data in files.items():
         _check_target(path, force, data)

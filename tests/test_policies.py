@@ -1,0 +1,56 @@
+"""The suite's own policies, run in a child pytest: in CI a skip is a failure; a test that leaks a
+thread fails; a build of the scratch data folder checks the evidence against the report's text."""
+
+from __future__ import annotations
+
+import os
+import subprocess
+import sys
+import threading
+import time
+from pathlib import Path
+
+import pytest
+
+from components import IN_CI
+
+ROOT = Path(__file__).resolve().parent.parent
+ME = Path(__file__).relative_to(ROOT).as_posix()
+
+
+def test_probe(request):
+    """Does what ``GOVKG_PROBE`` asks (``skip``, ``thread``) for the tests below; passes otherwise."""
+    probe = os.environ.get("GOVKG_PROBE")
+    if probe == "skip":
+        pytest.skip("a probe of the skip policy")
+    if probe == "thread":
+        stop = threading.Event()
+        threading.Thread(target=stop.wait, args=(5,), name="probe-leak", daemon=True).start()
+
+
+def _child(probe: str, ci: str) -> subprocess.CompletedProcess:
+    env = {**os.environ, "GOVKG_PROBE": probe, "CI": ci}
+    return subprocess.run([sys.executable, "-m", "pytest", "-q", "-p", "no:cacheprovider", f"{ME}::test_probe"],
+                          cwd=ROOT, env=env, capture_output=True, text=True, timeout=300)
+
+
+def test_a_skip_fails_in_ci_and_is_a_skip_elsewhere():
+    ci = _child("skip", "true")
+    assert ci.returncode == 1 and "skipped in CI (CI=true turns a skip into a failure): a probe" in ci.stdout, ci.stdout
+    local = _child("skip", "")
+    assert local.returncode == 0 and "1 skipped" in local.stdout, local.stdout
+
+
+def test_a_test_that_leaves_a_thread_running_fails():
+    r = _child("thread", "")
+    assert r.returncode == 1 and "left 1 thread(s) running: probe-leak" in r.stdout, r.stdout
+
+
+def test_a_build_of_the_scratch_data_checks_the_evidence(data_copy, sources_dirs):
+    import govkg
+
+    if not sources_dirs:  # without the report's text the copy builds unchecked (a failure in CI: see data_copy)
+        assert not IN_CI
+        pytest.skip("the report's text is not at hand (set GOVKG_SOURCES)")
+    report = govkg.build(data_copy, data_copy.parent / "build")
+    assert report.evidence_checked > 100 and report.evidence_unchecked == []
