@@ -451,7 +451,7 @@ def build(data_dir: str | Path | None = None, out_dir: str | Path | None = None,
                                    evidence_path(out_dir, generation))
             stored = work.background(lambda: write_store(out_dir, generation, [onto_nt, *index.blobs.values()]))
             indexed = work.background(lambda: stored.result() and write_index(out_dir, generation,
-                                                                              _read_only(out_dir, generation)))
+                                                                              read_only(out_dir, generation)))
             nt = None
             if check:
                 report.triples, result = work.validation()
@@ -498,7 +498,7 @@ def build(data_dir: str | Path | None = None, out_dir: str | Path | None = None,
         return report
 
 
-def _read_only(out_dir: Path, generation: str):
+def read_only(out_dir: Path, generation: str):
     """The just-written store of ``generation`` in ``out_dir``, opened read-only."""
     import pyoxigraph as ox
 

@@ -319,12 +319,12 @@ def _rebuild(parts, changed, data_dir, out_dir, old, fields, stamps, sources_dir
         rows[f] = (index.blobs.get(f, b""), index.counts.get(f, {}),
                    [iri for iri, g in index.nodes.items() if g == f], refs,
                    [row for row in index.labels if row[2] == f])
-    from .build import _read_only
+    from .build import read_only
 
     try:  # the new generation's store and index first: the manifest names them only once they are whole
         if not reuse:
             write_store(out_dir, generation, _new_ntriples(parts, rows))
-            write_index(out_dir, generation, _read_only(out_dir, generation))
+            write_index(out_dir, generation, read_only(out_dir, generation))
     except BaseException:
         shutil.rmtree(store_path(out_dir, generation), ignore_errors=True)
         for p in (*index_paths(out_dir, generation), evidence_path(out_dir, generation)):

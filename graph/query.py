@@ -51,7 +51,7 @@ def to_store(graph: Graph):
     return store
 
 
-def _to_ox(term):
+def to_ox(term):
     import pyoxigraph as ox
 
     if isinstance(term, URIRef):
@@ -69,7 +69,7 @@ def _to_ox(term):
     raise QueryError(f"cannot bind a value of type {type(term).__name__}")
 
 
-def _from_ox(term):
+def from_ox(term):
     import pyoxigraph as ox
 
     if term is None:
@@ -130,7 +130,7 @@ def _evaluate(store, text: str, bindings: dict | None):
         raise QueryError("the query is empty: give a SELECT, ASK, CONSTRUCT or DESCRIBE query")
     check_query(text)
     try:
-        subs = {ox.Variable(k): _to_ox(v) for k, v in (bindings or {}).items()}
+        subs = {ox.Variable(k): to_ox(v) for k, v in (bindings or {}).items()}
     except ValueError as exc:  # Oxigraph checks IRIs and language tags more strictly than rdflib
         raise QueryError(f"cannot bind the value: {exc}") from None
     try:
@@ -161,10 +161,10 @@ def _collect(store, text, bindings, max_rows, send=None):
         limit = None if max_rows is None else max_rows + 1
         if isinstance(res, ox.QuerySolutions):
             variables = tuple(v.value for v in res.variables)
-            rows = [tuple(_from_ox(t) for t in sol) for sol in itertools.islice(res, limit)]
+            rows = [tuple(from_ox(t) for t in sol) for sol in itertools.islice(res, limit)]
             cut = max_rows is not None and len(rows) > max_rows
             return ("select", variables, tuple(rows[:max_rows] if cut else rows), cut)
-        triples = [(_from_ox(t.subject), _from_ox(t.predicate), _from_ox(t.object))
+        triples = [(from_ox(t.subject), from_ox(t.predicate), from_ox(t.object))
                    for t in itertools.islice(res, limit)]
         cut = max_rows is not None and len(triples) > max_rows
         return ("construct", triples[:max_rows] if cut else triples, cut)
@@ -275,7 +275,7 @@ def _check_limits(timeout, max_rows) -> None:
 
 
 #: A SPARQL variable name (VARNAME of SPARQL 1.1, ASCII part: letters, digits, '_').
-_VARNAME = re.compile(r"[A-Za-z_0-9\u00C0-\uFFFF]+")
+VARNAME = re.compile(r"[A-Za-z_0-9\u00C0-\uFFFF]+")
 
 
 def _readings(bindings: dict | None) -> list[dict]:
@@ -285,7 +285,7 @@ def _readings(bindings: dict | None) -> list[dict]:
     if bindings is not None and not isinstance(bindings, dict):
         raise QueryError(f"bindings must be a dict of variable name -> value, not {type(bindings).__name__}")
     for k in bindings or {}:
-        if not isinstance(k, str) or not _VARNAME.fullmatch(k[1:] if k[:1] in "?$" else k):
+        if not isinstance(k, str) or not VARNAME.fullmatch(k[1:] if k[:1] in "?$" else k):
             raise QueryError(f"cannot bind {k!r}: not a SPARQL variable name (letters, digits, '_')")
 
     import math

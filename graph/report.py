@@ -400,13 +400,13 @@ def report_blocks(graph, lang: str = "zh", *, neighbors: int = 3, top: int = 5, 
         per_site.setdefault((r["site"] or {}).get("iri"), []).append(r)
     M, P = index.mechanisms.matrix.tocsr(), index.kinds.matrix.tocsr()
     from .analysis.similarity import similar_to
-    from .shared import _most_specific
+    from .shared import most_specific
 
     for i, s in enumerate(index.sites):
         B.append(("h3", _both({"label": index.labels.get(s, {})}, lang)))
         mechs = [index.mechanisms.columns[c] for c in M.indices[M.indptr[i]:M.indptr[i + 1]].tolist()]
         names = sorted(index.label(m, lang) for m in mechs)
-        kinds = sorted(index.label(k, lang) for k in _most_specific(index, P.indices[P.indptr[i]:P.indptr[i + 1]].tolist()))
+        kinds = sorted(index.label(k, lang) for k in most_specific(index, P.indices[P.indptr[i]:P.indptr[i + 1]].tolist()))
         near = similar_to(index, s, k=3, by=by, weight=weight)
         like = _join([f"{_lab(x, lang)} {x['similarity']:.2f}{'=' if x['tied'] else ''}" for x in near], lang)
         B.append(("p", _t("profile_mechs", lang, n=len(names)) + _join(names, lang)

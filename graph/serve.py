@@ -126,17 +126,17 @@ def _substitutions(bindings: dict) -> dict:
     """
     from pyoxigraph import Variable
 
-    from .query import _VARNAME, _to_ox, binding_terms
+    from .query import VARNAME, to_ox, binding_terms
 
     out = {}
     for name, value in bindings.items():
-        if not _VARNAME.fullmatch(name):
+        if not VARNAME.fullmatch(name):
             raise QueryError(f"${name} is not a SPARQL variable name (letters, digits, '_')")
         terms = binding_terms(value)
         if len(terms) != 1:
             raise QueryError(f"${name}={value} could be a label in several languages: write {value}@zh, "
                              f"{value}@en or <iri>")
-        out[Variable(name)] = _to_ox(terms[0])
+        out[Variable(name)] = to_ox(terms[0])
     return out
 
 

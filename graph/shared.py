@@ -226,7 +226,7 @@ def shared_mechanisms(graph: Graph, name: str | None = None, *, kind: bool = Fal
     return {"mechanisms": sort(out_m), "kinds": sort(out_k)}
 
 
-def _most_specific(index, columns) -> list:
+def most_specific(index, columns) -> list:
     """The kinds of ``columns`` (kind column numbers) that are no ancestor of another of them, sorted by IRI."""
     ks = {index.kinds.columns[c] for c in columns}
     above = set().union(*(index.broader.get(k, frozenset()) for k in ks)) if ks else set()
@@ -295,7 +295,7 @@ def similar_sites(graph: Graph, site: str, *, top: int | None = None, by: str = 
         if j == i:
             continue
         common_m = sorted(cols(M, i) & cols(M, j))
-        common_k = _most_specific(index, cols(K, i) & cols(K, j))
+        common_k = most_specific(index, cols(K, i) & cols(K, j))
         mechs = []
         for c in common_m:
             m = index.mechanisms.columns[c]

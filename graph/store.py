@@ -113,21 +113,21 @@ def index_from_store(store):
     (the same assembly as ``govkg.analysis.index.index_from_triples``)."""
     import pyoxigraph as ox
 
-    from .analysis.index import _LITERALS, _PREDICATES, _index_from_buckets
+    from .analysis.index import LITERALS, PREDICATES, index_from_buckets
     from .namespace import GK
 
     dg = ox.DefaultGraph()
     buckets: dict = {}
-    for iri, name in _PREDICATES.items():
+    for iri, name in PREDICATES.items():
         p = ox.NamedNode(iri)
         if name == "type":
             buckets[name] = [q.subject.value for q in
                              store.quads_for_pattern(None, p, ox.NamedNode(str(GK.DemonstrationSite)), dg)]
-        elif name in _LITERALS:  # labels, altLabels and definitions keep their language
+        elif name in LITERALS:  # labels, altLabels and definitions keep their language
             buckets[name] = [(q.subject.value, q.object) for q in store.quads_for_pattern(None, p, None, dg)]
         else:
             buckets[name] = [(q.subject.value, q.object.value) for q in store.quads_for_pattern(None, p, None, dg)]
-    return _index_from_buckets(buckets)
+    return index_from_buckets(buckets)
 
 
 def _kind_texts(store) -> dict:
@@ -382,7 +382,7 @@ class OpenBuild:
         from rdflib.namespace import PROV, RDFS
 
         from .namespace import GK, SCHEMA
-        from .query import _from_ox
+        from .query import from_ox
 
         st, dg = self.store, ox.DefaultGraph()
         g = Graph()
@@ -395,7 +395,7 @@ class OpenBuild:
             seen.add(node)
             quads = list(st.quads_for_pattern(node, None, None, dg))
             for q in quads:
-                add((_from_ox(q.subject), _from_ox(q.predicate), _from_ox(q.object)))
+                add((from_ox(q.subject), from_ox(q.predicate), from_ox(q.object)))
             return quads
 
         ev, src_p, prim = (ox.NamedNode(str(x)) for x in (GK.evidence, PROV.wasQuotedFrom, PROV.hadPrimarySource))
@@ -417,7 +417,7 @@ class OpenBuild:
             for q in take(s):
                 if q.predicate == pub:
                     for q2 in st.quads_for_pattern(q.object, label, None, dg):
-                        add((_from_ox(q2.subject), _from_ox(q2.predicate), _from_ox(q2.object)))
+                        add((from_ox(q2.subject), from_ox(q2.predicate), from_ox(q2.object)))
         return g
 
     #: Up to this many mechanisms, their links are read by pattern look-ups on the store's indexes
@@ -550,16 +550,16 @@ class OpenBuild:
         from rdflib.namespace import RDFS
 
         from .namespace import SCHEMA
-        from .query import _from_ox
+        from .query import from_ox
 
         g, dg = Graph(), ox.DefaultGraph()
         pub, label = ox.NamedNode(str(SCHEMA.publisher)), ox.NamedNode(str(RDFS.label))
         for iri in iris:
             for q in self.store.quads_for_pattern(ox.NamedNode(iri), None, None, dg):
-                g.add((_from_ox(q.subject), _from_ox(q.predicate), _from_ox(q.object)))
+                g.add((from_ox(q.subject), from_ox(q.predicate), from_ox(q.object)))
                 if q.predicate == pub:
                     for q2 in self.store.quads_for_pattern(q.object, label, None, dg):
-                        g.add((_from_ox(q2.subject), _from_ox(q2.predicate), _from_ox(q2.object)))
+                        g.add((from_ox(q2.subject), from_ox(q2.predicate), from_ox(q2.object)))
         return g
 
     def close(self) -> None:

@@ -25,7 +25,7 @@ __all__ = [
 LARGE_GRAPH = 1500
 #: Above this many nodes physics is frozen as soon as the layout has stabilised.
 AUTO_FREEZE = 400
-_URL = re.compile(r"(?i)(?:https?|ftp|wss?)://|//cdn")
+URL = re.compile(r"(?i)(?:https?|ftp|wss?)://|//cdn")
 _LANGS = ("zh", "en")
 
 
@@ -575,7 +575,7 @@ def _assemble(page: str, config: dict, title: str, lang: str) -> str:
     if idx < 0:
         raise GovkgError("pyvis produced a page without </body>")
     page = page[:idx] + tail + page[idx:]
-    m = _URL.search(page)
+    m = URL.search(page)
     if m:
         raise GovkgError(f"the page would load a remote resource ({page[max(0, m.start() - 40):m.end() + 40]!r})")
     return page

@@ -172,7 +172,7 @@ def render_matrix(graph, *, lang: str = "zh", title: str | None = None) -> str:
 
 
 def _page(data: dict, lang: str, title: str | None) -> str:
-    from .html import _URL, script_json
+    from .html import URL, script_json
 
     title = title or "govkg · " + _TEXT["title"][0] + " " + _TEXT["title"][1]
     page = (
@@ -193,7 +193,7 @@ def _page(data: dict, lang: str, title: str | None) -> str:
         f'<script>window.GOVKG_LANG = {script_json(lang)};</script>\n'
         f"<script>{_asset('matrix.js')}</script>\n</body>\n</html>\n"
     )
-    m = _URL.search(page)
+    m = URL.search(page)
     if m:
         raise GovkgError(f"the page would load a remote resource ({page[max(0, m.start() - 40):m.end() + 40]!r})")
     return page

@@ -168,14 +168,14 @@ def _org_sites(site_set, has_site, realized, used_at, members) -> set:
     return links
 
 
-_PREDICATES = {
+PREDICATES = {
     str(RDF.type): "type", str(GK.usedAt): "used", str(GK.mechanismKind): "kind",
     str(SKOS.broader): "broader", str(GK.realizedBy): "real", str(ORG.hasSite): "hassite",
     str(ORG.hasMember): "member", str(RDFS.label): "label",
     str(SKOS.altLabel): "alt", str(SKOS.definition): "definition",
 }
 #: Buckets holding literals (the object term is kept, with its language).
-_LITERALS = ("label", "alt", "definition")
+LITERALS = ("label", "alt", "definition")
 
 
 def site_index(graph) -> SiteIndex:
@@ -198,16 +198,16 @@ def site_index(graph) -> SiteIndex:
         return graph.site_index()
     if not isinstance(graph, Graph):
         raise GovkgError(f"expected an rdflib Graph or a SiteIndex, not {type(graph).__name__}")
-    buckets: dict = {name: [] for name in _PREDICATES.values()}
-    for iri, name in _PREDICATES.items():
+    buckets: dict = {name: [] for name in PREDICATES.values()}
+    for iri, name in PREDICATES.items():
         p = URIRef(iri)
         if name == "type":
             buckets["type"] = [str(s) for s in graph.subjects(RDF.type, GK.DemonstrationSite)]
-        elif name in _LITERALS:
+        elif name in LITERALS:
             buckets[name] = [(str(s), o) for s, o in graph.subject_objects(p)]
         else:
             buckets[name] = [(str(s), str(o)) for s, o in graph.subject_objects(p)]
-    return _index_from_buckets(buckets)
+    return index_from_buckets(buckets)
 
 
 def _term_text(term) -> str:
@@ -234,27 +234,27 @@ def index_from_triples(triples) -> SiteIndex:
     >>> index_from_triples(t).kinds.matrix.toarray().tolist()
     [[1]]
     """
-    buckets: dict = {name: [] for name in _PREDICATES.values()}
+    buckets: dict = {name: [] for name in PREDICATES.values()}
     site = str(GK.DemonstrationSite)
     keys: dict = {}  # predicate term -> bucket name or None, so each predicate is looked at once
     for s, p, o in triples:
         try:
             name = keys[p]
         except KeyError:
-            name = keys[p] = _PREDICATES.get(_term_text(p))
+            name = keys[p] = PREDICATES.get(_term_text(p))
         if name is None:
             continue
         if name == "type":
             if _term_text(o) == site:
                 buckets["type"].append(_term_text(s))
-        elif name in _LITERALS:
+        elif name in LITERALS:
             buckets[name].append((_term_text(s), o))
         else:
             buckets[name].append((_term_text(s), _term_text(o)))
-    return _index_from_buckets(buckets)
+    return index_from_buckets(buckets)
 
 
-def _index_from_buckets(b: dict) -> SiteIndex:
+def index_from_buckets(b: dict) -> SiteIndex:
     """Assemble a ``SiteIndex`` from IRI strings grouped by predicate (see ``index_from_triples``).
 
     Works on plain strings and integer positions (hashing and sorting ``str`` is done in C,
@@ -348,9 +348,9 @@ def index_from_file(path, format: str | None = None) -> SiteIndex:
     key = (format or str(path).rsplit(".", 1)[-1]).lower()
     if key not in fmt:
         raise GovkgError(f"unknown RDF format {key!r}; use 'turtle' or 'nt'")
-    names = {ox.NamedNode(iri): name for iri, name in _PREDICATES.items()}
+    names = {ox.NamedNode(iri): name for iri, name in PREDICATES.items()}
     site = ox.NamedNode(str(GK.DemonstrationSite))
-    buckets: dict = {name: [] for name in _PREDICATES.values()}
+    buckets: dict = {name: [] for name in PREDICATES.values()}
     types, labels = buckets["type"], buckets["label"]
     try:
         quads = ox.parse(path=str(path), format=fmt[key])
@@ -361,10 +361,10 @@ def index_from_file(path, format: str | None = None) -> SiteIndex:
             if name == "type":
                 if q.object == site:
                     types.append(q.subject.value)
-            elif name in _LITERALS:
+            elif name in LITERALS:
                 (labels if name == "label" else buckets[name]).append((q.subject.value, q.object))
             else:
                 buckets[name].append((q.subject.value, q.object.value))
     except (OSError, SyntaxError) as exc:
         raise GovkgError(f"cannot read {path}: {exc}") from None
-    return _index_from_buckets(buckets)
+    return index_from_buckets(buckets)

@@ -365,7 +365,7 @@ def _list_mates(sentence: str, found: list[Name], vocab: Vocabulary, free) -> li
 
 
 def _clause(sentence: str, a: int, b: int) -> str:
-    from .numbers import clause_of
+    from .sentences import clause_of
 
     x, y = clause_of(sentence, a, b)
     return sentence[x:y]
@@ -373,11 +373,11 @@ def _clause(sentence: str, a: int, b: int) -> str:
 
 def _in_quotes(sentence: str, pos: int) -> bool:
     """Whether ``pos`` is inside a “…” quotation (more “ than ” before it), in O(log n) per call."""
-    opens, closes = _quote_marks(sentence)
+    opens, closes = quote_marks(sentence)
     return bisect_left(opens, pos) > bisect_left(closes, pos)
 
 
 @lru_cache(maxsize=32)
-def _quote_marks(sentence: str) -> tuple[list[int], list[int]]:
+def quote_marks(sentence: str) -> tuple[list[int], list[int]]:
     """Offsets of “ and of ” in ``sentence`` (read once per sentence: a long one is not rescanned per name)."""
     return ([m.start() for m in re.finditer("“", sentence)], [m.start() for m in re.finditer("”", sentence)])

@@ -10,7 +10,8 @@ from decimal import Decimal
 from bisect import bisect_left
 
 from ..numbers import numerals, parse_numeral
-from .names import _in_quotes, _quote_marks
+from .names import _in_quotes, quote_marks
+from .sentences import clause_of
 from .vocab import Vocabulary
 
 __all__ = ["Amount", "Skipped", "find_amounts", "clause_of", "to_number", "PERIODS"]
@@ -43,7 +44,6 @@ PERIODS = (
     ("去年", "last year"), ("累计", "cumulative"), ("至今", "to date"), ("目前", "at present"),
     ("近年来", "in recent years"), ("每年", "per year"), ("每月", "per month"),
 )
-_CLAUSE_END = "，,；;：:。！？!?"
 
 
 @dataclass(frozen=True)
@@ -98,25 +98,6 @@ def _plain(value: Decimal) -> int | float:
     return int(value) if value == value.to_integral_value() else float(value)
 
 
-def clause_of(sentence: str, start: int, end: int) -> tuple[int, int]:
-    """Offsets of the clause (between ，；：。 marks) holding ``sentence[start:end]``.
-
-    Examples
-    --------
-    >>> s = "今年以来,处理投诉24件,下降33%。"
-    >>> a, b = clause_of(s, s.index("24"), s.index("24") + 2)
-    >>> s[a:b]
-    '处理投诉24件'
-    """
-    a = start
-    while a > 0 and sentence[a - 1] not in _CLAUSE_END:
-        a -= 1
-    b = end
-    while b < len(sentence) and sentence[b] not in _CLAUSE_END:
-        b += 1
-    return a, b
-
-
 def _prefix(sentence: str, pos: int, options) -> tuple[str, str, int] | None:
     for word, comp in options:
         if sentence.startswith(word, pos - len(word)) and pos - len(word) >= 0:
@@ -128,7 +109,7 @@ def _quote_around(sentence: str, pos: int) -> str:
     """The quotation “…” holding ``pos``, or '' when it is not quoted."""
     if not _in_quotes(sentence, pos):
         return ""
-    opens, closes = _quote_marks(sentence)
+    opens, closes = quote_marks(sentence)
     a = opens[bisect_left(opens, pos) - 1]
     i = bisect_left(closes, pos)
     return sentence[a:closes[i] + 1] if i < len(closes) else sentence[a:]

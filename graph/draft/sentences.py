@@ -5,7 +5,10 @@ from __future__ import annotations
 import re
 from dataclasses import dataclass
 
-__all__ = ["Sentence", "split_sentences"]
+__all__ = ["Sentence", "split_sentences", "clause_of"]
+
+#: The marks that end a clause.
+CLAUSE_END = "，,；;：:。！？!?"
 
 # A sentence runs to its end mark (。！？!?, with any closing quotes or brackets after it) or to
 # the end of its line. Semicolons (；;) do not end a sentence: the evidence rule quotes whole ones.
@@ -65,3 +68,22 @@ def split_sentences(text: str) -> list[Sentence]:
         end = start + len(stripped)
         out.append(Sentence(len(out), stripped, start, end, text.count("\n", 0, start) + 1))
     return out
+
+
+def clause_of(sentence: str, start: int, end: int) -> tuple[int, int]:
+    """Offsets of the clause (between ，；：。 marks) holding ``sentence[start:end]``.
+
+    Examples
+    --------
+    >>> s = "今年以来,处理投诉24件,下降33%。"
+    >>> a, b = clause_of(s, s.index("24"), s.index("24") + 2)
+    >>> s[a:b]
+    '处理投诉24件'
+    """
+    a = start
+    while a > 0 and sentence[a - 1] not in CLAUSE_END:
+        a -= 1
+    b = end
+    while b < len(sentence) and sentence[b] not in CLAUSE_END:
+        b += 1
+    return a, b
