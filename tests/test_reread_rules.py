@@ -6,8 +6,8 @@ from __future__ import annotations
 from pathlib import Path
 
 import pytest
-from rdflib import RDFS, Graph, Literal
-from rdflib.namespace import SKOS
+from rdflib import RDF, RDFS, Graph, Literal
+from rdflib.namespace import ORG, SKOS
 
 import govkg
 from govkg.draft import draft_report, write_draft
@@ -48,14 +48,48 @@ def test_rules_pass_on_the_bundled_graph(graph, rules):
     assert set(graph.objects(FORMULA, GK.inferredKind)) == {KIND[k] for k in ("huanjingzhengzhi", "jiuyefuwu", "duoyuangongzhi")}
 
 
+def _accept_as_drafted(text: str) -> str:
+    """A data file as a curator who accepts every drafted entry unchanged leaves it: status accepted,
+    and the mechanisms the drafter left untyped (a kind must be chosen before acceptance) left out,
+    with the references to them."""
+    import yaml
+
+    doc = yaml.safe_load(text)
+    if not isinstance(doc, dict):
+        return text
+    untyped = {m["id"] for m in doc.get("mechanisms") or [] if not m.get("kinds")}
+
+    def walk(node):
+        if isinstance(node, dict):
+            if node.get("status") == "draft":
+                node["status"] = "accepted"
+            for key in [k for k, v in node.items() if isinstance(v, str) and v in untyped and k != "id"]:
+                del node[key]
+            for v in node.values():
+                walk(v)
+        elif isinstance(node, list):
+            node[:] = [x for x in node if not (isinstance(x, str) and x in untyped)]
+            for v in node:
+                walk(v)
+
+    if untyped:
+        doc["mechanisms"] = [m for m in doc["mechanisms"] if m["id"] not in untyped] or None
+        if doc["mechanisms"] is None:
+            del doc["mechanisms"]
+    walk(doc)
+    return yaml.safe_dump(doc, allow_unicode=True, sort_keys=False)
+
+
 def test_rules_pass_on_what_the_drafter_writes(tmp_path, rules):
     """`govkg draft` output built with --include-drafts: its entries are drafts, which these rules leave
-    to the curator's review; the drafted graph has entries every rule would look at."""
+    to the curator's review; the drafted graph has entries every rule would look at (mechanisms,
+    organizations, outcomes)."""
     out = tmp_path / "lanhu" / "data"
     write_draft(draft_report(FIXTURES / "lanhu.txt", source_id="lanhu-test", publisher="蓝湖日报/Lanhu Daily"),
                 out, text_path=FIXTURES / "lanhu.txt")
     g = govkg.build_graph(out, sources_dirs=[out / "sources"], include_drafts=True)
-    assert any(g.subjects(SKOS.scopeNote, None)) and any(g.subjects(GK.curationStatus, GK.Draft))
+    assert any(g.subjects(GK.curationStatus, GK.Draft))
+    assert all(any(g.subjects(RDF.type, t)) for t in (GK.Mechanism, ORG.Organization, GK.Outcome))
     assert run_checks(g, rules) == []
 
 
@@ -67,7 +101,7 @@ def test_drafts_once_accepted_carry_the_marks_the_rules_ask_for(tmp_path, rules,
     write_draft(draft_report(FIXTURES / f"{report}.txt", source_id=f"{report}-test", publisher="蓝湖日报/Lanhu Daily"),
                 out, text_path=FIXTURES / f"{report}.txt")
     for path in out.rglob("*.yaml"):
-        path.write_text(path.read_text(encoding="utf-8").replace("status: draft", "status: accepted"), encoding="utf-8")
+        path.write_text(_accept_as_drafted(path.read_text(encoding="utf-8")), encoding="utf-8")
     g = govkg.build_graph(out, sources_dirs=[out / "sources"])
     assert not any(g.subjects(GK.curationStatus, GK.Draft))
     assert run_checks(g, rules) == []
