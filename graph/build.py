@@ -540,7 +540,12 @@ def _trusted_ntriples(build_dir: Path, data_dir: Path) -> bytes | None:
     """
     from . import manifest
     from .parts import Parts
+    from .store import check_own_folder
 
+    try:
+        check_own_folder(Path(build_dir))  # a folder others may write is not trusted: compile instead
+    except GovkgError:
+        return None
     if manifest.stale_reason(build_dir, data_dir) is not None:
         return None
     m = manifest.read_manifest(build_dir)

@@ -136,6 +136,7 @@ class Parts:
             if not stat.S_ISREG(os.lstat(path).st_mode):  # a link or a device is not ours to write
                 return None
             conn = sqlite3.connect(f"file:{path}?mode=rw", uri=True, isolation_level=None, timeout=30)
+            conn.execute("PRAGMA trusted_schema=OFF")  # no functions run from the schema (views, triggers)
             conn.execute("PRAGMA synchronous=NORMAL")
             parts = cls(path, conn)
             if generation is not None and parts.generation() != generation:

@@ -9,7 +9,7 @@ from pathlib import Path
 
 from .errors import GovkgError
 
-__all__ = ["STORE_FORMAT", "store_path", "store_identity", "index_paths", "evidence_path", "write_evidence", "write_store", "write_index", "index_from_store",
+__all__ = ["STORE_FORMAT", "check_own_folder", "store_path", "store_identity", "index_paths", "evidence_path", "write_evidence", "write_store", "write_index", "index_from_store",
            "prune", "OpenBuild", "open_build", "open_fresh"]
 
 #: Version of the store layout (the store and the index files); a build of another layout is refused.
@@ -499,6 +499,7 @@ class OpenBuild:
         try:
             conn = sqlite3.connect(f"file:{quote(str(db.resolve()))}?mode=ro", uri=True)
             try:
+                conn.execute("PRAGMA trusted_schema=OFF")  # no functions run from the schema (views, triggers)
                 if ms is None:
                     pairs = conn.execute("SELECT m, s FROM pairs ORDER BY rowid").fetchall()
                     rows = conn.execute("SELECT m, s, u, text, src, prim FROM quotes ORDER BY rowid").fetchall()
@@ -631,6 +632,34 @@ def _open_store(path: Path, identity) -> object:
                          f"run `govkg build --full`") from None
 
 
+def check_own_folder(path: Path) -> None:
+    """Refuse a build folder another user owns or may write (issue 23 L14): everything a reader
+    trusts (manifest, store, index) lies in it, so whoever can write it decides the answers.
+
+    A folder that does not exist passes (the caller says there is no build).
+
+    Examples
+    --------
+    >>> import tempfile
+    >>> check_own_folder(Path(tempfile.mkdtemp()))
+    """
+    import os
+    import stat
+
+    try:
+        st = os.stat(path)
+    except OSError:
+        return
+    if not stat.S_ISDIR(st.st_mode):
+        return
+    if hasattr(os, "getuid") and st.st_uid != os.getuid():
+        raise GovkgError(f"{path} belongs to another user (uid {st.st_uid}): govkg reads only build folders "
+                         f"of your own; build into a folder of yours (--build-dir)")
+    if st.st_mode & (stat.S_IWGRP | stat.S_IWOTH):
+        raise GovkgError(f"{path} can be written by other users (mode {stat.S_IMODE(st.st_mode):o}): anyone "
+                         f"who can write it can forge the build; `chmod go-w {path}` or build elsewhere")
+
+
 def open_build(build_dir: str | Path, data_dir: str | Path | None = None) -> OpenBuild:
     """Open the built graph in ``build_dir`` read-only (``govkg.open``).
 
@@ -652,6 +681,7 @@ def open_build(build_dir: str | Path, data_dir: str | Path | None = None) -> Ope
     from .args import as_path
 
     path = as_path(build_dir, "build_dir")
+    check_own_folder(path)
     m = manifest.read_manifest(path)
     if m is None:
         raise GovkgError(f"{path} holds no build (no readable manifest.json): run `govkg build`")
