@@ -635,6 +635,7 @@ def _open_store(path: Path, identity) -> object:
 def check_own_folder(path: Path) -> None:
     """Refuse a build folder another user owns or may write (issue 23 L14): everything a reader
     trusts (manifest, store, index) lies in it, so whoever can write it decides the answers.
+    Writable by everyone, or by a group other than the user's own primary group, is refused.
 
     A folder that does not exist passes (the caller says there is no build).
 
@@ -655,7 +656,9 @@ def check_own_folder(path: Path) -> None:
     if hasattr(os, "getuid") and st.st_uid != os.getuid():
         raise GovkgError(f"{path} belongs to another user (uid {st.st_uid}): govkg reads only build folders "
                          f"of your own; build into a folder of yours (--build-dir)")
-    if st.st_mode & (stat.S_IWGRP | stat.S_IWOTH):
+    # group-writable is fine for the user's own primary group (a private group: umask 002 on Ubuntu)
+    group_writes = st.st_mode & stat.S_IWGRP and hasattr(os, "getgid") and st.st_gid != os.getgid()
+    if st.st_mode & stat.S_IWOTH or group_writes:
         raise GovkgError(f"{path} can be written by other users (mode {stat.S_IMODE(st.st_mode):o}): anyone "
                          f"who can write it can forge the build; `chmod go-w {path}` or build elsewhere")
 

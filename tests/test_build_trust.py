@@ -32,12 +32,12 @@ def test_open_refuses_a_folder_others_may_write(built):
     os.chmod(out, 0o777)
     with pytest.raises(GovkgError, match="can be written by other users"):
         govkg.open(out)
-    os.chmod(out, 0o755)
+    os.chmod(out, 0o775)  # writable by the user's own group (umask 002): still the user's
     assert govkg.open(out).shared("椰智荟")["mechanisms"]
 
 
 @pytest.mark.skipif(os.getuid() != 0, reason="giving a folder to another user needs root")
-def test_open_refuses_a_folder_of_another_user(built):
+def test_open_refuses_a_folder_of_another_user_or_group(built):
     _, out = built
     os.chown(out, 65534, 65534)
     try:
@@ -45,6 +45,13 @@ def test_open_refuses_a_folder_of_another_user(built):
             govkg.open(out)
     finally:
         os.chown(out, 0, 0)
+    os.chmod(out, 0o775)
+    os.chown(out, -1, 65534)  # writable by a group that is not the user's own
+    try:
+        with pytest.raises(GovkgError, match="can be written by other users"):
+            govkg.open(out)
+    finally:
+        os.chown(out, -1, 0)
 
 
 def test_query_of_a_folder_others_may_write_gives_an_error_not_its_answers(built):
