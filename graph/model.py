@@ -176,6 +176,8 @@ class _Seq(list):
 #: Limits of a data file: its size in bytes and how deeply its lists and mappings nest.
 MAX_FILE_BYTES = 8 * 1024 * 1024
 MAX_DEPTH = 32
+#: The error for nesting deeper than ``MAX_DEPTH``, ours or libyaml's own limit.
+TOO_DEEP = f"lists and mappings nested more than {MAX_DEPTH} deep"
 
 _STANDARD_TAGS = (None, "!", "tag:yaml.org,2002:map", "tag:yaml.org,2002:seq")
 
@@ -261,7 +263,7 @@ def _located(events, shown: str):
             if ev.tag not in _STANDARD_TAGS:
                 fail(line, field_of(), f"YAML tags such as {ev.tag!r} are not allowed here")
             if len(stack) >= MAX_DEPTH:
-                fail(line, field_of(), f"lists and mappings nested more than {MAX_DEPTH} deep")
+                fail(line, field_of(), TOO_DEEP)
             if isinstance(ev, yaml.MappingStartEvent):
                 box = _Map()
                 box.key_lines = {}
@@ -331,8 +333,8 @@ def _read_yaml(path: Path, shown: str):
         mark = exc.problem_mark or exc.context_mark
         line = mark.line + 1 if mark is not None else None
         msg = " ".join(str(p) for p in (exc.context, exc.problem) if p)
-        if "maximum nesting depth" in msg:  # libyaml >= 0.2.5 (PyYAML 6.0.4) stops deep nesting itself
-            raise DataError.single(shown, line, None, f"lists and mappings nested more than {MAX_DEPTH} deep") from None
+        if "maximum nesting depth" in msg:  # PyYAML 6.0.4's libyaml stops deep nesting before our check
+            raise DataError.single(shown, line, None, TOO_DEEP) from None
         raise DataError.single(shown, line, None, f"malformed YAML: {msg}") from None
     except yaml.reader.ReaderError as exc:  # a character YAML does not allow: say on which line
         line = None
