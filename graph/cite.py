@@ -233,7 +233,7 @@ def as_csl_json(c: dict) -> list[dict]:
     """
     items = []
     for s in c["sources"]:
-        it = {"id": _key(s["iri"]), "type": "article-newspaper", "title": _lab(s["label"], "zh"),
+        it: dict[str, object] = {"id": _key(s["iri"]), "type": "article-newspaper", "title": _lab(s["label"], "zh"),
               "note": f"{_lab(s['label'], 'en')}; ISO 8601: {s['date_iso']}; {s['iri']}"}
         if s.get("publisher"):
             it["publisher"] = _lab(s["publisher"], "zh")

@@ -153,7 +153,7 @@ def to_networkx(graph: Graph) -> nx.MultiDiGraph:
     for s, o in graph.subject_objects(RDF.type):
         if _is_node(s):
             types.setdefault(s, set()).add(o)
-    G = nx.MultiDiGraph(name="govkg")
+    G: nx.MultiDiGraph = nx.MultiDiGraph(name="govkg")
     attrs: dict = {}
 
     def node(n):
@@ -210,7 +210,7 @@ def bipartite_from_incidence(inc, labels: dict | None = None, *, column_class: s
     (['s1', 's2'], 1)
     """
     labels = labels or {}
-    B = nx.Graph()
+    B: nx.Graph = nx.Graph()
     for part, cls, iris in ((0, "site", inc.sites), (1, column_class, inc.columns)):
         for iri in iris:
             lab = labels.get(iri, {})

@@ -7,7 +7,7 @@ import io
 import re
 from pathlib import Path
 
-from rdflib import RDF, Graph
+from rdflib import RDF, Graph, Literal
 from rdflib.namespace import SKOS
 
 from .writers import write_atomic, write_set
@@ -224,7 +224,7 @@ def _qca_outcome(graph, index, outcome: str | None):
         if site is None or v is None:
             continue
         key = normalize(lab["en"] or lab["zh"])
-        by_measure.setdefault(key, (lab, {}))[1][site] = v.toPython()
+        by_measure.setdefault(key, (lab, {}))[1][site] = v.toPython() if isinstance(v, Literal) else v
     if outcome is not None:
         want = normalize(outcome)
         hits = [k for k, (lab, _) in by_measure.items() if want in (k, normalize(lab["zh"]))]
@@ -291,7 +291,7 @@ def to_qca(graph: Graph, *, level: str = "top", outcome: str | None = None, bom:
     parents = {}
     if isinstance(graph, Graph):
         parents = {k: sorted(str(b).rsplit("/", 1)[-1] for b in graph.objects(k, SKOS.broader)) for k in cols}
-    book = [["case", "site id (the IRI's last segment)", "示范点 id", "", "", "", "identifier"],
+    book: list[list] = [["case", "site id (the IRI's last segment)", "示范点 id", "", "", "", "identifier"],
             ["label_zh", "site name (Chinese)", "示范点名称", "", "", "", "label"],
             ["label_en", "site name (English)", "示范点英文名", "", "", "", "label"]]
     for j, (k, name) in enumerate(zip(cols, names)):

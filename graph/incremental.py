@@ -44,7 +44,8 @@ class _Table:
     """An id table of the compiler: ids of the changed files, else nodes other files define."""
 
     def __init__(self, local: dict, lookup):
-        self.local, self.lookup, self.seen = local, lookup, {}
+        self.local, self.lookup = local, lookup
+        self.seen: dict = {}
 
     def _get(self, key):
         if key in self.local:
@@ -446,7 +447,7 @@ def _cycle(lines: set[bytes]) -> bool:
     changed files to their ends) go round: ``structure_problems`` of a full build reports each such cycle."""
     import networkx as nx
 
-    graphs = {p: nx.DiGraph() for p in (_CHAINS[0], _CHAINS[1], _HAS_PART)}
+    graphs: dict[bytes, nx.DiGraph] = {p: nx.DiGraph() for p in (_CHAINS[0], _CHAINS[1], _HAS_PART)}
     for line in lines:
         p = line.split(b" ", 2)[1]
         if p not in _CHAINS:

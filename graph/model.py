@@ -163,14 +163,14 @@ class Dataset:
 class _Map(dict):
     """A YAML mapping that remembers its line and the line of each key (1-based)."""
 
-    line = 0
+    line: int | None = 0
     key_lines: dict
 
 
 class _Seq(list):
     """A YAML sequence that remembers its line (1-based)."""
 
-    line = 0
+    line: int | None = 0
 
 
 #: Limits of a data file: its size in bytes and how deeply its lists and mappings nest.
@@ -242,7 +242,7 @@ def _located(events, shown: str):
             if tag == _STR:
                 add(ev.value, line)
                 continue
-            node = yaml.ScalarNode(tag, ev.value, ev.start_mark, ev.end_mark, ev.style)
+            node = yaml.ScalarNode(tag, ev.value, ev.start_mark, ev.end_mark, ev.style)  # type: ignore[arg-type]  # libyaml's Mark
             try:
                 value = resolver.construct_object(node)
             except yaml.MarkedYAMLError as exc:
@@ -262,6 +262,7 @@ def _located(events, shown: str):
                 fail(line, field_of(), f"YAML tags such as {ev.tag!r} are not allowed here")
             if len(stack) >= MAX_DEPTH:
                 fail(line, field_of(), f"lists and mappings nested more than {MAX_DEPTH} deep")
+            box: _Map | _Seq
             if isinstance(ev, yaml.MappingStartEvent):
                 box = _Map()
                 box.key_lines = {}
@@ -335,8 +336,10 @@ def _read_yaml(path: Path, shown: str):
     except yaml.reader.ReaderError as exc:  # a character YAML does not allow: say on which line
         line = None
         if isinstance(exc.position, int):  # libyaml counts bytes of the UTF-8 text, the Python reader characters
-            before = text.encode("utf-8")[:exc.position] if loader_cls is not yaml.SafeLoader else text[:exc.position]
-            line = before.count(b"\n" if isinstance(before, bytes) else "\n") + 1
+            if loader_cls is not yaml.SafeLoader:
+                line = text.encode("utf-8")[:exc.position].count(b"\n") + 1
+            else:
+                line = text[:exc.position].count("\n") + 1
         what = f"character U+{exc.character:04X}" if isinstance(exc.character, int) else "character"
         raise DataError.single(shown, line, None, f"malformed YAML: {what} is not allowed in YAML "
                                                   f"(control characters must be written as escapes in double quotes)") from None
@@ -778,11 +781,11 @@ def _source_value_problems(values: dict, lines: dict, shown: str) -> list[Proble
                     problems.append(Problem(shown, lines[name], f"{name}.{k}", f"expected a non-empty text, got {sub!r}"))
                 elif k == "id" and not is_slug(sub):
                     problems.append(Problem(shown, lines[name], f"{name}.id", f"not a slug: {sub!r}"))
-    name = values.get("file")
-    if isinstance(name, str) and (not name.strip() or name != Path(name).name or name in (".", "..")
-                                  or "\\" in name or "\0" in name):
+    file = values.get("file")
+    if isinstance(file, str) and (not file.strip() or file != Path(file).name or file in (".", "..")
+                                  or "\\" in file or "\0" in file):
         problems.append(Problem(shown, lines["file"], "file", f"expected the bare name of a file in a sources folder "
-                                "(no folders, e.g. report.zh.txt), got " + repr(name)))
+                                "(no folders, e.g. report.zh.txt), got " + repr(file)))
     url = values.get("url")
     if isinstance(url, str):
         parts = urlsplit(url) if not (_IRI_FORBIDDEN & set(url)) and url.isprintable() else None

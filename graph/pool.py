@@ -132,14 +132,14 @@ def _accept_queue(sock: socket.socket) -> int:
         return 0
 
 
-_date_cache = [0, ""]
+_date_cache: list = [0, ""]  # [second, its HTTP date]
 
 
 def _date() -> str:
     now = int(time.time())
     if _date_cache[0] != now:
         _date_cache[:] = [now, formatdate(now, usegmt=True)]
-    return _date_cache[1]
+    return str(_date_cache[1])
 
 
 def _response(status: int, headers: dict, body: bytes, *, head_only=False, close=False) -> bytes:
@@ -251,6 +251,7 @@ class _Conn:
 
     __slots__ = ("sock", "fd", "buf", "known", "parser", "url", "headers", "body", "ready", "in_message",
                  "head_done", "head_bytes", "continued", "expects", "since", "closing", "began", "completed", "pending")
+    headers: list[tuple[str, str]]
 
     def __init__(self, sock: socket.socket, buf: bytes = b""):
         self.sock, self.fd, self.buf, self.known = sock, sock.fileno(), bytearray(), True
@@ -347,7 +348,8 @@ class _Worker:
         self.lock = pool._locks[slot]
         self.conns: dict[int, _Conn] = {}
         self.mu = threading.Lock()  # held by the main thread except while it runs a request
-        self.current = None  # (request number, connection, started, kind) while a request runs
+        #: (request number, connection, started, kind, CPU time at start) while a request runs
+        self.current: tuple | None = None
         self.handled_long = 0  # the last request number the watchdog found long
         self.announced = 0  # the last request number whose client's socket the supervisor holds
         self.niced = 0  # the last request number for which this worker was niced
@@ -771,7 +773,7 @@ class WorkerPool:
         self._theirs: list[socket.socket | None] = [None] * size  # kept: what a dead worker had not read yet
         self._pidfd: list[int | None] = [None] * size
         self._pid: list[int] = [0] * size
-        self._killed = [False] * size
+        self._killed: list[str | bool] = [False] * size  # why the pool killed it (False: it did not)
         self._inflight: list[dict] = [{} for _ in range(size)]  # request number -> duplicate of the client socket
         self._closed = False
         self._next = 0
@@ -839,9 +841,9 @@ class WorkerPool:
         self._theirs[slot] = theirs
         _SLOT.pack_into(self._state, _SLOT0 + _SLOT.size * slot, pid, _IDLE, 0.0, 0)
         self._pid[slot], self._ctrl[slot], self._killed[slot] = pid, ours, False
-        self._pidfd[slot] = os.pidfd_open(pid)
+        self._pidfd[slot] = pidfd = os.pidfd_open(pid)
         self._ep.register(ours.fileno(), select.EPOLLIN)
-        self._ep.register(self._pidfd[slot], select.EPOLLIN)
+        self._ep.register(pidfd, select.EPOLLIN)
 
     def serve_forever(self, poll_interval: float = 0.05) -> None:
         """Supervise until ``close()`` (or an exception such as KeyboardInterrupt).
@@ -887,7 +889,8 @@ class WorkerPool:
                         raise KeyboardInterrupt
                     continue
                 for slot in range(self.size):
-                    if self._ctrl[slot] is not None and fd == self._ctrl[slot].fileno():
+                    ctrl = self._ctrl[slot]
+                    if ctrl is not None and fd == ctrl.fileno():
                         self._message(slot)
                     elif fd == self._pidfd[slot]:
                         self._ended(slot)
@@ -930,7 +933,7 @@ class WorkerPool:
         self._dispatch()
 
     @staticmethod
-    def _responsive(phase: int, started: float, now: float) -> bool:
+    def _responsive(phase: int, started: float, *, now: float) -> bool:
         """Whether a worker in ``phase`` since ``started`` will read a connection given now: idle, or
         busy with a request that has not run long (a worker kept busy by short queries is rarely idle)."""
         return phase == _IDLE or (phase in (QUERY, _WRITING, QUICK) and now - started < LONG)
@@ -946,14 +949,16 @@ class WorkerPool:
         while self._waiting:
             now = time.monotonic()
             idle = [i for i in range(self.size) if self._ctrl[i] is not None
-                    and self._responsive(*_SLOT.unpack_from(self._state, _SLOT0 + _SLOT.size * i)[1:3], now)]
+                    and self._responsive(*_SLOT.unpack_from(self._state, _SLOT0 + _SLOT.size * i)[1:3], now=now)]
             if not idle:
                 return
             fd, buffered = self._waiting.popleft()
             target = idle[self._next % len(idle)]
             self._next += 1
+            ctrl = self._ctrl[target]
+            assert ctrl is not None  # idle holds live workers only
             try:
-                socket.send_fds(self._ctrl[target], [b"M" + buffered], [fd])
+                socket.send_fds(ctrl, [b"M" + buffered], [fd])
             except OSError:
                 pass
             os.close(fd)
@@ -1016,8 +1021,11 @@ class WorkerPool:
         if _DEBUG:
             print(f"pool: kill slot {slot} ({reason}) at {time.monotonic():.3f}", file=sys.stderr, flush=True)
         self._killed[slot] = reason
+        pidfd = self._pidfd[slot]
+        if pidfd is None:  # ended already
+            return
         try:
-            signal.pidfd_send_signal(self._pidfd[slot], signal.SIGKILL)
+            signal.pidfd_send_signal(pidfd, signal.SIGKILL)
         except ProcessLookupError:
             pass
 
@@ -1027,7 +1035,8 @@ class WorkerPool:
             print(f"pool: slot {slot} ended at {time.monotonic():.3f}; holding {list(self._inflight[slot])}",
                   file=sys.stderr, flush=True)
         self._message(slot)  # what it said last (connections handed over, answers given)
-        pid, pidfd, ctrl = self._pid[slot], self._pidfd[slot], self._ctrl[slot]
+        pid, pidfd, ctrl, theirs = self._pid[slot], self._pidfd[slot], self._ctrl[slot], self._theirs[slot]
+        assert pidfd is not None and ctrl is not None and theirs is not None  # only a live worker ends
         try:
             os.waitpid(pid, 0)
         except ChildProcessError:
@@ -1040,13 +1049,13 @@ class WorkerPool:
         unread = []  # connections handed to it that it had not taken yet: they go to another worker
         while True:
             try:
-                msg, fds = _recv_fds(self._theirs[slot])
+                msg, fds = _recv_fds(theirs)
             except OSError:
                 break
             if not msg and not fds:
                 break
             unread += [(fd, msg[1:]) for fd in fds]
-        self._theirs[slot].close()
+        theirs.close()
         self._theirs[slot] = None
         text = self.messages[self._killed[slot] or "died"]
         _SLOT.pack_into(self._state, _SLOT0 + _SLOT.size * slot, 0, _IDLE, 0.0, 0)  # /health: gone
@@ -1076,17 +1085,19 @@ class WorkerPool:
             if self._pidfd[slot] is not None:
                 self._kill(slot)
         for slot in range(self.size):
-            if self._pidfd[slot] is not None:
-                select.select([self._pidfd[slot]], [], [], 5)
+            pidfd = self._pidfd[slot]
+            if pidfd is not None:
+                select.select([pidfd], [], [], 5)
                 try:
                     os.waitpid(self._pid[slot], 0)
                 except ChildProcessError:
                     pass
-                os.close(self._pidfd[slot])
+                os.close(pidfd)
                 self._pidfd[slot] = None
             for socks in (self._ctrl, self._theirs):
-                if socks[slot] is not None:
-                    socks[slot].close()
+                sock = socks[slot]
+                if sock is not None:
+                    sock.close()
                     socks[slot] = None
             for s in self._inflight[slot].values():
                 s.close()

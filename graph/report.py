@@ -117,7 +117,7 @@ def amount(value, unit: dict | None, lang: str = "en", comparator: dict | None =
         try:
             from .units import format_amount
         except ImportError:  # pragma: no cover - govkg.units ships with govkg
-            format_amount = None
+            format_amount = None  # type: ignore[assignment]
         if format_amount is not None:
             try:
                 return format_amount(value, unit["iri"], lang=lang, comparator=(comparator or {}).get("iri"))
@@ -395,7 +395,7 @@ def report_blocks(graph, lang: str = "zh", *, neighbors: int = 3, top: int = 5, 
              if rows else ("p", _t("nothing", lang)))
 
     B.append(("h2", _t("profiles", lang)))
-    per_site: dict[str, list] = {}  # one pass over the graph, not one per site (2,000 sites: minutes)
+    per_site: dict[str | None, list] = {}  # one pass over the graph, not one per site (2,000 sites: minutes)
     for r in (outcomes(rdf) if rdf is not None else []):
         per_site.setdefault((r["site"] or {}).get("iri"), []).append(r)
     M, P = index.mechanisms.matrix.tocsr(), index.kinds.matrix.tocsr()
@@ -407,8 +407,8 @@ def report_blocks(graph, lang: str = "zh", *, neighbors: int = 3, top: int = 5, 
         mechs = [index.mechanisms.columns[c] for c in M.indices[M.indptr[i]:M.indptr[i + 1]].tolist()]
         names = sorted(index.label(m, lang) for m in mechs)
         kinds = sorted(index.label(k, lang) for k in most_specific(index, P.indices[P.indptr[i]:P.indptr[i + 1]].tolist()))
-        near = similar_to(index, s, k=3, by=by, weight=weight)
-        like = _join([f"{_lab(x, lang)} {x['similarity']:.2f}{'=' if x['tied'] else ''}" for x in near], lang)
+        nearest = similar_to(index, s, k=3, by=by, weight=weight)
+        like = _join([f"{_lab(x, lang)} {x['similarity']:.2f}{'=' if x['tied'] else ''}" for x in nearest], lang)
         B.append(("p", _t("profile_mechs", lang, n=len(names)) + _join(names, lang)
                   + (" " if lang == "en" else "") + _t("profile_kinds", lang) + _join(kinds, lang)
                   + (" " if lang == "en" else "") + _t("profile_like", lang) + (like or _t("none", lang))

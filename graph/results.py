@@ -5,6 +5,7 @@ from __future__ import annotations
 import functools
 import itertools
 import re
+from typing import Any
 from dataclasses import dataclass
 
 from .errors import QueryError
@@ -160,7 +161,7 @@ def _ox():
     return _OX
 
 
-_OX = None
+_OX: Any = None  # pyoxigraph, imported on first use
 
 
 @functools.lru_cache(maxsize=1)
@@ -301,7 +302,7 @@ def write_result(res, fmt: str | None, emit, *, max_rows: int | None = None, acc
     """
     ox = _ox()
     kind = "select" if isinstance(res, ox.QuerySolutions) else "ask" if isinstance(res, ox.QueryBoolean) else "construct"
-    key = fmt if fmt is None or isinstance(fmt, str) else tuple(fmt)
+    key = None if fmt is None else (fmt,) if isinstance(fmt, str) else tuple(fmt)
     chosen = _negotiated(accept, kind, key)
     if chosen is None:
         what = f"format {', '.join([fmt] if isinstance(fmt, str) else fmt)!s}" if fmt else f"Accept: {accept}"
@@ -326,5 +327,5 @@ def write_result(res, fmt: str | None, emit, *, max_rows: int | None = None, acc
         truncated = max_rows is not None and len(rows) == max_rows and next(res, None) is not None
         _safe_csv(res.variables, rows, emit)
         return Written(kind, chosen, table[chosen], len(rows), truncated)
-    rows, truncated = _write_solutions(res, chosen, emit, max_rows)
-    return Written(kind, chosen, table[chosen], rows, truncated)
+    n, truncated = _write_solutions(res, chosen, emit, max_rows)
+    return Written(kind, chosen, table[chosen], n, truncated)

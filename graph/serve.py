@@ -7,6 +7,7 @@ import re
 import threading
 from importlib.resources import files
 from pathlib import Path
+from typing import Any
 from urllib.parse import parse_qs, unquote_plus, urlsplit
 
 from .errors import GovkgError, QueryError
@@ -253,7 +254,7 @@ def _index_page(triples: int) -> bytes:
 
     def params(text: str) -> list:
         """The ``--bind NAME=VALUE`` of the example's comments: its parameters, with a value to start from."""
-        found = {}
+        found: dict[str, str] = {}
         for ln in text.splitlines():
             if ln.lstrip().startswith("#"):
                 found.update(_BIND_HINT.findall(ln))
@@ -348,7 +349,7 @@ class _App:
     def __init__(self, store, settings: Settings, pages: _Pages, triples: int, hosts=None):
         self.store, self.settings, self.pages, self.triples = store, settings, pages, triples
         self.hosts = hosts  # the Host names answered (None: any)
-        self.pool = None  # set once the pool exists (for /health and the service description's address)
+        self.pool: Any = None  # set once the pool exists (for /health and the service description's address)
 
     def kind(self, req) -> int:
         """A page rendered on first request runs without the deadline; everything else under it."""
@@ -532,6 +533,7 @@ def make_server(*, host: str = "127.0.0.1", port: int = 7878, settings: Settings
     if not isinstance(triples, int):
         triples = len(store)
     is_update("ASK {}")  # builds rdflib's SPARQL grammar now, not in each worker's first refused update
+    hosts: frozenset | set | None
     if is_loopback(host):
         hosts = _LOOPBACK_NAMES | set(settings.allow_hosts)
     else:

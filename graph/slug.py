@@ -40,7 +40,8 @@ def slugify(text: str) -> str:
     from .args import as_text
 
     as_text(text, "text")
-    parts = lazy_pinyin(text, style=Style.NORMAL, errors=lambda chars: [f" {chars} "])
+    # pypinyin documents a list as an ``errors`` callback's answer (kept as one item); its stubs say str.
+    parts = lazy_pinyin(text, style=Style.NORMAL, errors=lambda chars: [f" {chars} "])  # type: ignore[arg-type, return-value]
     joined = "".join(parts).lower().replace("ü", "v")
     return re.sub(r"[^a-z0-9]+", "-", joined).strip("-")
 

@@ -5,6 +5,7 @@ from __future__ import annotations
 import io
 import json
 import shutil
+from typing import IO, cast
 from pathlib import Path
 
 from .errors import GovkgError
@@ -92,7 +93,8 @@ def write_store(build_dir: str | Path, generation: str, chunks) -> Path:
     shutil.rmtree(path, ignore_errors=True)
     try:
         store = ox.Store(str(path))
-        store.bulk_load(_Chunks(chunks), format=ox.RdfFormat.N_TRIPLES, lenient=True)
+        # a binary file object, though not typing.IO (which names methods a reader never needs)
+        store.bulk_load(cast("IO[bytes]", _Chunks(chunks)), format=ox.RdfFormat.N_TRIPLES, lenient=True)
         store.flush()
         del store  # closes the database
     except (OSError, SyntaxError, ValueError) as exc:
@@ -294,7 +296,7 @@ class OpenBuild:
     def __init__(self, path: Path, generation: str, store, manifest: dict):
         self.path, self.generation, self.store, self.manifest = path, generation, store, manifest
         self._index = None
-        self._tables = None
+        self._tables: dict | None = None
 
     def __repr__(self) -> str:
         return f"<govkg build {self.path} generation {self.generation}>"
@@ -532,7 +534,7 @@ class OpenBuild:
         if not self.store.query("ASK { ?u a gk:MechanismUse }", prefixes=PREFIXES):
             return link_evidence(self.subgraph(mechanisms))
         pairs, rows = self._evidence_rows(mechanisms)
-        out = {(URIRef(m), URIRef(s)): [] for m, s in pairs}
+        out: dict[tuple, list] = {(URIRef(m), URIRef(s)): [] for m, s in pairs}
         cited = {x for r in rows for x in r[4:] if x is not None}
         srcs = sources(self._nodes_graph(cited))
         by_use: dict = {}
@@ -601,7 +603,7 @@ def _load_index(path: Path, generation: str, tables: dict):
     labels = {URIRef(k): v for k, v in tables["labels"].items()}
     texts: dict = {}  # the search texts of kinds (SiteIndex.texts), from the kind texts the index persisted
     for k, fields in tables.get("kind_texts", {}).items():
-        d = {"alt": {"zh": [], "en": []}, "definition": {"zh": [], "en": []}}
+        d: dict[str, dict[str, list]] = {"alt": {"zh": [], "en": []}, "definition": {"zh": [], "en": []}}
         for field, what in (("altLabel", "alt"), ("definition", "definition")):
             for text, lang in fields.get(field, ()):
                 lang = (lang or "").split("-")[0].lower()

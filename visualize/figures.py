@@ -136,7 +136,7 @@ def kind_matrix(graph: Graph) -> KindMatrix:
 
 def _groups(values: list) -> list[tuple[int, int, dict]]:
     """Runs of equal consecutive values: ``[(start, stop, value)]``."""
-    out = []
+    out: list[tuple[int, int, dict]] = []
     for i, v in enumerate(values):
         if out and out[-1][2] == v:
             out[-1] = (out[-1][0], i + 1, v)
@@ -173,9 +173,8 @@ def render_figure(graph: Graph, fmt: str = "png", *, dpi: int = 200) -> bytes:
         raise GovkgError("the graph has no site with a typed mechanism: nothing to draw")
     C = np.array(km.counts).T  # rows: kinds, columns: sites
     n_k, n_s = len(km.kinds), len(km.sites)
-    rc = {"font.family": [font, "DejaVu Sans"], "font.size": 8, "svg.fonttype": "path",
-          "axes.unicode_minus": False}
-    with plt.rc_context(rc):
+    with plt.rc_context({"font.family": [font, "DejaVu Sans"], "font.size": 8, "svg.fonttype": "path",
+                         "axes.unicode_minus": False}):
         fig_h = max(5.0, 0.24 * n_k + 3.2)
         fig_w = 14.0
         fig = plt.figure(figsize=(fig_w, fig_h))

@@ -85,7 +85,7 @@ def matrix_data(graph) -> dict:
     site_order = sorted(index.sites, key=lambda s: (lab(dist[s])["zh"] if dist[s] is not None else "~",
                                                     lab(s)["zh"]))
     sites = [{"id": str(s), "label": lab(s), "district": str(dist[s] or "")} for s in site_order]
-    districts = []
+    districts: list[dict] = []
     for s in site_order:
         d = str(dist[s] or "")
         if districts and districts[-1]["id"] == d:
@@ -118,7 +118,9 @@ def matrix_data(graph) -> dict:
                           "definition": {"zh": " ".join(d.get("zh", [])), "en": " ".join(d.get("en", []))}})
 
     evidence = link_evidence(graph)
-    mechs, sources, cells = {}, {}, {}
+    mechs: dict = {}
+    sources: dict = {}
+    cells: dict = {}
     kcol = {k: j for j, k in enumerate(index.kinds.columns)}
     for i, s in enumerate(index.sites):
         for c in M.indices[M.indptr[i]:M.indptr[i + 1]].tolist():

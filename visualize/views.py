@@ -5,7 +5,7 @@ from __future__ import annotations
 from decimal import Decimal
 
 import networkx as nx
-from rdflib import RDF, Graph, URIRef
+from rdflib import RDF, Graph, Literal, URIRef
 from rdflib.namespace import DCTERMS, ORG, PROV, SKOS
 
 from govkg.errors import GovkgError, NotFoundError
@@ -32,7 +32,7 @@ _REL_LABELS = {
     SKOS.broader: {"zh": "上位类型", "en": "broader"},
     SOSA.hasFeatureOfInterest: {"zh": "度量对象", "en": "about"},
 }
-_SHORT_CMP = {GK.MoreThan: {"zh": "超过", "en": "more than "}, GK.Approximately: {"zh": "约", "en": "about "}}
+_SHORT_CMP: dict = {GK.MoreThan: {"zh": "超过", "en": "more than "}, GK.Approximately: {"zh": "约", "en": "about "}}
 
 
 def _labels(graph: Graph, iri) -> dict:
@@ -92,7 +92,7 @@ def _source(graph: Graph, src) -> dict:
     if src is None:
         return {"source": {"zh": "", "en": ""}, "date": "", "date_en": "", "url": ""}
     url = next(iter(graph.objects(src, SCHEMA.url)), None)
-    title = {lit.language: str(lit) for lit in graph.objects(src, SCHEMA.headline)}
+    title = {lit.language: str(lit) for lit in graph.objects(src, SCHEMA.headline) if isinstance(lit, Literal)}
     names = _labels(graph, src)
     date = next(iter(graph.objects(src, SCHEMA.datePublished)), None)
     earliest = next(iter(graph.objects(src, GK.earliestDate)), None)
@@ -174,7 +174,7 @@ def _outcome_text(graph: Graph, o) -> dict:
     cmp = next(iter(graph.objects(o, GK.comparator)), None)
     c = _SHORT_CMP.get(cmp, {"zh": "", "en": ""})
     change = next(iter(graph.objects(o, GK.measureType)), None) == GK.Change
-    period = {lit.language: str(lit) for lit in graph.objects(o, GK.period)}
+    period = {lit.language: str(lit) for lit in graph.objects(o, GK.period) if isinstance(lit, Literal)}
     zh = f"{ls['zh']}:{c['zh']}{num}{unit_zh}"
     en = f"{ls['en']}: {c['en']}{num} {unit_en}".rstrip()
     if unit_en == "percent":
@@ -205,7 +205,7 @@ class _Builder:
 
     def __init__(self, graph: Graph):
         self.g = graph
-        self.G = nx.DiGraph()
+        self.G: nx.DiGraph = nx.DiGraph()
         self._district_cache: dict = {}
 
     def district(self, place):

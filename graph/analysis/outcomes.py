@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-from rdflib import RDF, Graph
+from rdflib import RDF, Graph, Literal
 from rdflib.namespace import DCTERMS, PROV
 
 from ..errors import GovkgError
@@ -63,7 +63,7 @@ def evidence_of(graph: Graph, node, srcs: dict | None = None) -> list[dict]:
 
 def _reason(graph: Graph, x) -> str | None:
     """The English reason of a node marked ``gk:inferred`` (``""`` when it gives none), else ``None``."""
-    if not any(o.toPython() is True for o in graph.objects(x, GK.inferred)):
+    if not any(isinstance(o, Literal) and o.toPython() is True for o in graph.objects(x, GK.inferred)):
         return None
     return next((str(r) for r in graph.objects(x, GK.inferenceReason) if getattr(r, "language", None) == "en"), "")
 

@@ -449,8 +449,10 @@ def _set_kinds(entry: dict, kinds: list[str] | None, basis: dict | object | None
     A kind the report's words do not name needs a basis quoting them (the compile and the rule
     ``kind-basis-without-report-words`` check it): a drafter's guess kept as it is cannot be
     accepted, so the curator replaces the kind or writes its basis."""
-    old = entry.get("kind_basis") if isinstance(entry.get("kind_basis"), dict) else {}
-    given = {} if basis is None or basis is _REMOVE else basis
+    old = entry.get("kind_basis")
+    if not isinstance(old, dict):
+        old = {}
+    given = basis if isinstance(basis, dict) else {}  # None or _REMOVE: none given
     kinds = kinds if kinds is not None else list(entry.get("kinds") or [])
     new = {}
     for k in kinds:
@@ -719,7 +721,8 @@ def check_folder(data_dir: str | Path, texts: dict, *, extra_sources=(), include
                 section = _SECTION_OF_SPACE.get(space)
                 file = next((Path(p).resolve().relative_to(data_dir).as_posix() for p, t in texts.items()
                              if section and _entry_line(t, section, ident)), None)
-                problems.append({"file": file, "line": _entry_line(texts[data_dir / file], section, ident) if file else None,
+                problems.append({"file": file,
+                                 "line": _entry_line(texts[data_dir / file], section, ident) if file and section else None,
                                  "field": v.path or None, "message": v.message, "rule": v.rule,
                                  **({"section": section, "id": ident} if section else {})})
             raise ReviewError("the decisions would leave the graph invalid; nothing was written:\n" + str(exc),

@@ -74,7 +74,7 @@ def _check_target(path: Path, force: bool, data: str) -> None:
         except (OSError, UnicodeDecodeError):
             old = None
         drafted = old is not None and (old.startswith(_HEADER.split("{file}")[0]) or old == data)
-        if drafted and old != data and _reviewed(old):
+        if drafted and old is not None and old != data and _reviewed(old):
             raise GovkgError(f"{path} holds review decisions (accepted or edited entries); not replacing it, even "
                              f"with --force (draft into a new folder, or move the reviewed entries out first)")
         if not drafted:
@@ -171,7 +171,7 @@ def source_record(report: Path, *, source_id: str | None, title: str | None, pub
             raise GovkgError(f"--url must be an http(s) URL without spaces, got {url!r}")
     first = next((" ".join(line.split()) for line in text.splitlines() if line.strip()), report.stem)
     zh = title or first[:80]
-    rec = {"id": sid, "zh": zh, "en": f"(translate) {_pinyin(zh)[:80]}" if not title or not title.isascii() else title}
+    rec: dict[str, object] = {"id": sid, "zh": zh, "en": f"(translate) {_pinyin(zh)[:80]}" if not title or not title.isascii() else title}
     if publisher is not None:
         zh_p, _, en_p = publisher.partition("/")
         if not zh_p.strip() or not (en_p.strip() or _pinyin(zh_p.strip())):
