@@ -59,7 +59,7 @@ def outcome_records(rows: list[dict], lang: str = "en") -> list[dict]:
 def register(cli: click.Group) -> None:
     """Add ``analyze``, ``suggest``, ``outcomes`` and ``report`` to the ``govkg`` command group."""
     from .analysis.similarity import BY, FORMULA, WEIGHTS
-    from .cli import echo_json, graph_from, opened_from
+    from .cli_common import echo_json, graph_from, opened_from
 
     by_opt = click.option("--by", type=click.Choice(BY), default="kinds", show_default=True,
                           help="Features the similarity compares: kinds with their broader kinds, or named mechanisms.")

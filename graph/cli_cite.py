@@ -28,7 +28,7 @@ def cite(ctx, name, fmt, lang):
     """
     from .analysis.matching import text_lang
     from .cite import as_bibtex, as_csl_json, as_text, citation
-    from .cli import graph_from
+    from .cli_common import graph_from
 
     c = citation(graph_from(ctx), name)
     if fmt == "bibtex":

@@ -29,7 +29,7 @@ def _parse_binding(text: str):
 
 def register(cli: click.Group) -> None:
     """Add the commands of this module to the ``govkg`` group."""
-    from .cli import echo_json, graph_from, opened_from
+    from .cli_common import echo_json, graph_from, opened_from
     from .cli_types import finite_seconds
 
     @cli.command()

@@ -18,28 +18,16 @@ KNOWN_CYCLES = {
                "govkg.results", "govkg.store", "govkg.validate"}):
         "the build machinery and the store (issue 17), closed by imports inside functions; it grew when the "
         "store, the counts and the endpoint landed together (issue 22 breaks it next)",
-    frozenset({"govkg.cli", "govkg.cli_query", "govkg.cli_analysis", "govkg.cli_cite", "govkg.cli_serve",
-               "govkg.visualize.cli"}):
-        "command modules register() into cli and import echo_json/graph_from back; the command modules are "
-        "being rewritten by the store, endpoint and viz work this round",
-    frozenset({"govkg.draft.review", "govkg.draft.review_server"}):
-        "review re-exports ReviewServer and the server calls back review_page/review_payload; govkg.draft is "
-        "being rewritten by the draft work this round",
 }
 
 _STORE = "incremental/partindex reach into the compiler; the store work (issue 21) replaces them this round"
-_DATA = "the data format's loader; the data work (one declared schema) gives the format a public home this round"
 _DRAFT = "inside govkg.draft, which the draft work is rewriting this round"
 #: Private names imported from another module that are known, with why they stay this round.
 KNOWN_PRIVATE = {
     **dict.fromkeys(["govkg.compile._PATH", "govkg.compile._Compiler", "govkg.compile._materialize",
                      "govkg.compile._source_texts", "govkg.model._shown", "govkg.structure._WHAT"], _STORE),
-    **dict.fromkeys(["govkg.model._FIELDS", "govkg.model._plain", "govkg.model._read_yaml",
-                     "govkg.model._source_value_problems"], _DATA),
-    **dict.fromkeys(["govkg.draft.review._Folder", "govkg.draft.review._folder_lock", "govkg.draft.names._LEADING",
+    **dict.fromkeys(["govkg.draft.names._LEADING",
                      "govkg.draft.names._in_quotes", "govkg.draft.drafter._pinyin"], _DRAFT),
-    "govkg.analysis._example._example_graph": "the doctests' example graph, named in govkg.analysis; the viz work "
-                                              "owns govkg.analysis this round",
 }
 
 
@@ -124,7 +112,7 @@ def test_the_cycle_finder_finds_cycles_and_only_them():
 def test_the_import_graph_sees_imports_inside_functions():
     edges = _graph()
     assert "govkg.build" in edges["govkg.paths"]  # paths.is_installed_bundle imports it in the function
-    assert "govkg.draft.review" in edges["govkg.draft.accept"]
+    assert "govkg.draft.decisions" in edges["govkg.draft.accept"]
 
 
 def test_no_new_import_cycle():

@@ -40,7 +40,7 @@ def viz(ctx, out, view, focus, depth, top_k, lang, open_):
     mechanisms and (full view) class groups are labelled; zoom in or hover for the others. The
     full view starts collapsed: click a class to expand it.
     """
-    from govkg.cli import graph_from
+    from govkg.cli_common import graph_from
 
     from .html import default_viz_path, write_viz
 
@@ -77,7 +77,7 @@ def viz(ctx, out, view, focus, depth, top_k, lang, open_):
 def figure(ctx, out, dpi):
     """Write a static figure: the site × mechanism-kind matrix (sites grouped by district, kinds by
     broader kind) beside a bar chart of how many sites use each kind."""
-    from govkg.cli import graph_from
+    from govkg.cli_common import graph_from
 
     from .figures import write_figure
 

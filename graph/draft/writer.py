@@ -45,11 +45,11 @@ def fit_fields(section: str, values: dict) -> dict:
     The drafter writes ``status``, ``confidence`` and ``direction`` (schema v2); with an older
     loader they would be refused, so they are kept as text in the note instead.
     """
-    from .. import model
+    from ..fields import COMMON_FIELDS, FIELDS, SOURCE_FIELDS
 
-    allowed = set(getattr(model, "_COMMON", set())) | set(getattr(model, "_FIELDS", {}).get(section, {}))
+    allowed = set(COMMON_FIELDS) | set(FIELDS.get(section, {}))
     if section == "source":
-        allowed = set(getattr(model, "_SOURCE_FIELDS", set()))
+        allowed = set(SOURCE_FIELDS)
     out, moved = {}, []
     for k, v in values.items():
         if k in allowed or k == "use" and section == "mechanisms":
@@ -165,9 +165,9 @@ def source_record(report: Path, *, source_id: str | None, title: str | None, pub
         if not title:
             raise GovkgError("--title is empty: give the report's title, or leave the option out to use its first line")
     if url is not None:
-        from ..model import _source_value_problems
+        from ..values import source_value_problems
 
-        if _source_value_problems({"url": url}, {"url": None}, "--url"):
+        if source_value_problems({"url": url}, {"url": None}, "--url"):
             raise GovkgError(f"--url must be an http(s) URL without spaces, got {url!r}")
     first = next((" ".join(line.split()) for line in text.splitlines() if line.strip()), report.stem)
     zh = title or first[:80]
