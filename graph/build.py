@@ -1,4 +1,8 @@
-"""Build the graph: data folder + ontology -> compiled, validated graph; write and reload ``build/``."""
+"""Build the graph: data folder + ontology -> compiled, validated graph; write and reload ``build/``.
+
+Long module: the build is one transaction (compile, validate, write store/parts/dumps, manifest last) (issue 17).
+Long function ``build``: its steps share one lock and one overlap of background work (``_Overlap``) (issue 17).
+"""
 
 from __future__ import annotations
 

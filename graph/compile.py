@@ -1,4 +1,7 @@
-"""Compile a loaded dataset (``govkg.model``) and the ontology into RDF triples."""
+"""Compile a loaded dataset (``govkg.model``) and the ontology into RDF triples.
+
+Long module: the compiler (a method per section of the format) and the evidence checks only it runs.
+"""
 
 from __future__ import annotations
 

@@ -1,4 +1,8 @@
-"""Incremental rebuild: recompile and validate only the data files that changed since the last build."""
+"""Incremental rebuild: recompile and validate only the data files that changed since the last build.
+
+Long module: the incremental rebuild (what changed, its neighbourhood, recompiled and checked) (issue 17).
+Long function ``_rebuild``: the steps of one incremental rebuild share its state (parts, lines, manifest).
+"""
 
 from __future__ import annotations
 

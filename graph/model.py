@@ -26,6 +26,56 @@ __all__ = ["SECTIONS", "Dataset", "Entry", "Source", "load_data", "load_file", "
 
 
 
+def _section_problems(section: str, values: dict, lines: dict, line: int, shown: str) -> list[Problem]:
+    """The rules of one section beyond the kinds of its values (an outcome's range and change, a claim's
+    id, a redirect's ends), and a number written in a note."""
+    out: list[Problem] = []
+    if isinstance(values.get("note"), str) and _DIGIT.search(values["note"]):
+        out.append(Problem(shown, lines["note"], "note", "a note holds a number: a number the report states goes into an outcome "
+                           "(with its evidence), not into a note; write counts in words if the note must mention one"))
+    if section == "outcomes" and "use" not in values:
+        if "id" not in values:
+            out.append(Problem(shown, line, "id", "outcomes need an explicit 'id' (e.g. '<site>-<what>')"))
+        if (values.get("comparator") == "range") != ("value_max" in values):
+            field = "value_max" if "value_max" in values else "comparator"
+            out.append(Problem(shown, lines.get(field, line), field,
+                               "a range (2米—4米) is 'comparator: range' with the upper end in 'value_max'; "
+                               "give both or neither"))
+        elif "value_max" in values and _is_number(values["value_max"]) and _is_number(values.get("value")) \
+                and not values["value_max"] > values["value"]:
+            out.append(Problem(shown, lines["value_max"], "value_max", "'value_max' (the upper end of the range) "
+                               "must be larger than 'value' (its lower end)"))
+        if values.get("measure") == "change" and "direction" not in values:
+            out.append(Problem(shown, lines["measure"], "direction",
+                               "a 'measure: change' outcome needs 'direction: increase', 'decrease' or 'no-change' "
+                               "(schema v2: a fall is a positive number with 'direction: decrease')"))
+    if section == "claims" and "id" not in values:
+        out.append(Problem(shown, line, "id", "claims need an explicit 'id' (e.g. '<site>-<what>')"))
+    if section == "redirects":
+        for name in ("from", "to"):
+            v = values.get(name)
+            if isinstance(v, str) and not (v.count("/") >= 1 and all(is_slug(seg) for seg in v.split("/"))):
+                out.append(Problem(shown, lines[name], name, f"expected '<kind>/<id>' made of slugs "
+                                                             f"(e.g. 'mechanism/wenshan-huzhuyanglao'), got {v!r}"))
+    return out
+
+
+def _label_evidence_problems(section: str, values: dict, lines: dict, line: int, shown: str) -> list[Problem]:
+    """An entry's labels are texts one can see, and (but for a redirect) it quotes its evidence."""
+    out: list[Problem] = []
+    for name in ("zh", "en"):
+        if name in values and (not isinstance(values[name], str) or not _visible(values[name])):
+            out.append(Problem(shown, lines[name], name, "expected a non-empty text" + _unquoted_hint(values[name])))
+    ev = values.get("evidence")
+    if section == "redirects":
+        pass
+    elif ev is None or ev == "" or ev == []:
+        out.append(Problem(shown, lines.get("evidence", line), "evidence", "missing evidence sentence (quote the source verbatim)"))
+    elif not (isinstance(ev, str) or (isinstance(ev, list) and all(isinstance(s, str) and s.strip() for s in ev))):
+        out.append(Problem(shown, lines["evidence"], "evidence", "expected a sentence or a list of sentences"))
+    return out
+
+
 def _entry(section: str, raw, index: int | None, shown: str, file_source, site_id, problems,
            near: int = 0) -> Entry | None:
     line = _entry_line(raw) or near
@@ -67,18 +117,9 @@ def _entry(section: str, raw, index: int | None, shown: str, file_source, site_i
         if name not in values or values[name] in (None, ""):
             problems.append(Problem(shown, line, name, f"missing required field '{name}' in {where}"))
             bad = True
-    for name in ("zh", "en"):
-        if name in values and (not isinstance(values[name], str) or not _visible(values[name])):
-            problems.append(Problem(shown, lines[name], name, "expected a non-empty text" + _unquoted_hint(values[name])))
-            bad = True
-    ev = values.get("evidence")
-    if section == "redirects":
-        pass
-    elif ev is None or ev == "" or ev == []:
-        problems.append(Problem(shown, lines.get("evidence", line), "evidence", "missing evidence sentence (quote the source verbatim)"))
-        bad = True
-    elif not (isinstance(ev, str) or (isinstance(ev, list) and all(isinstance(s, str) and s.strip() for s in ev))):
-        problems.append(Problem(shown, lines["evidence"], "evidence", "expected a sentence or a list of sentences"))
+    text_problems = _label_evidence_problems(section, values, lines, line, shown)
+    if text_problems:
+        problems.extend(text_problems)
         bad = True
     for name, kind in fields.items():
         if name in values:
@@ -86,40 +127,10 @@ def _entry(section: str, raw, index: int | None, shown: str, file_source, site_i
             if msg:
                 problems.append(Problem(shown, lines[name], name, msg))
                 bad = True
-    if isinstance(values.get("note"), str) and _DIGIT.search(values["note"]):
-        problems.append(Problem(shown, lines["note"], "note", "a note holds a number: a number the report states goes into an outcome "
-                                "(with its evidence), not into a note; write counts in words if the note must mention one"))
+    section_problems = _section_problems(section, values, lines, line, shown)
+    if section_problems:
+        problems.extend(section_problems)
         bad = True
-    if section == "outcomes" and "use" not in values:
-        if "id" not in values:
-            problems.append(Problem(shown, line, "id", "outcomes need an explicit 'id' (e.g. '<site>-<what>')"))
-            bad = True
-        if (values.get("comparator") == "range") != ("value_max" in values):
-            field = "value_max" if "value_max" in values else "comparator"
-            problems.append(Problem(shown, lines.get(field, line), field,
-                                    "a range (2米—4米) is 'comparator: range' with the upper end in 'value_max'; "
-                                    "give both or neither"))
-            bad = True
-        elif "value_max" in values and _is_number(values["value_max"]) and _is_number(values.get("value")) \
-                and not values["value_max"] > values["value"]:
-            problems.append(Problem(shown, lines["value_max"], "value_max", "'value_max' (the upper end of the range) "
-                                    "must be larger than 'value' (its lower end)"))
-            bad = True
-        if values.get("measure") == "change" and "direction" not in values:
-            problems.append(Problem(shown, lines["measure"], "direction",
-                                    "a 'measure: change' outcome needs 'direction: increase', 'decrease' or 'no-change' "
-                                    "(schema v2: a fall is a positive number with 'direction: decrease')"))
-            bad = True
-    if section == "claims" and "id" not in values:
-        problems.append(Problem(shown, line, "id", "claims need an explicit 'id' (e.g. '<site>-<what>')"))
-        bad = True
-    if section == "redirects":
-        for name in ("from", "to"):
-            v = values.get(name)
-            if isinstance(v, str) and not (v.count("/") >= 1 and all(is_slug(seg) for seg in v.split("/"))):
-                problems.append(Problem(shown, lines[name], name, f"expected '<kind>/<id>' made of slugs "
-                                                                  f"(e.g. 'mechanism/wenshan-huzhuyanglao'), got {v!r}"))
-                bad = True
     if "id" in values and not (isinstance(values["id"], str) and is_slug(values["id"])):
         problems.append(Problem(shown, lines["id"], "id", f"not a slug (lower-case a-z, 0-9, '-'): {values['id']!r}"))
         bad = True

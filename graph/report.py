@@ -1,4 +1,8 @@
-"""A readable bilingual report of the analysis (HTML or Markdown), and the text output of ``analyze`` and ``suggest``."""
+"""A readable bilingual report of the analysis (HTML or Markdown), and the text output of ``analyze`` and ``suggest``.
+
+Long module: the report's sections and its two renderers (HTML, Markdown) share the block format defined here.
+Long function ``report_blocks``: the report's sections in reading order, a few blocks each.
+"""
 
 from __future__ import annotations
 

@@ -1,4 +1,7 @@
-"""A read-only SPARQL 1.1 Protocol endpoint over the graph, with a query page, run by a pool of worker processes under a deadline and a memory cap."""
+"""A read-only SPARQL 1.1 Protocol endpoint over the graph, with a query page, run by a pool of worker processes under a deadline and a memory cap.
+
+Long module: the endpoint's application (protocol parameters, negotiation, query page, description) and start-up.
+"""
 
 from __future__ import annotations
 

@@ -1,4 +1,7 @@
-"""The build's persistent store: an on-disk Oxigraph store and the site index beside it, opened read-only."""
+"""The build's persistent store: an on-disk Oxigraph store and the site index beside it, opened read-only.
+
+Long module: writing a build's store, index and evidence and opening them read-only share one file layout.
+"""
 
 from __future__ import annotations
 

@@ -1,4 +1,7 @@
-"""Validate a graph with pySHACL and the SPARQL quality rules in ``ontology/checks/``."""
+"""Validate a graph with pySHACL and the SPARQL quality rules in ``ontology/checks/``.
+
+Long function ``_shape_tasks``: a branch per SHACL constraint translated to SPARQL, sharing nested helpers.
+"""
 
 from __future__ import annotations
 

@@ -185,6 +185,8 @@ def read_yaml(path: Path, shown: str):
         mark = exc.problem_mark or exc.context_mark
         line = mark.line + 1 if mark is not None else None
         msg = " ".join(str(p) for p in (exc.context, exc.problem) if p)
+        if "maximum nesting depth" in msg:  # libyaml's own limit (its scanner reads ahead of our check)
+            raise DataError.single(shown, line, None, f"lists and mappings nested more than {MAX_DEPTH} deep") from None
         raise DataError.single(shown, line, None, f"malformed YAML: {msg}") from None
     except yaml.reader.ReaderError as exc:  # a character YAML does not allow: say on which line
         line = None

@@ -1,4 +1,7 @@
-"""Draft the data of a report: sites, areas, organizations, mechanisms and outcomes, each with its sentence."""
+"""Draft the data of a report: sites, areas, organizations, mechanisms and outcomes, each with its sentence.
+
+Long function ``_draft_sentence``: a sentence's entries in the order they depend on each other (issue 18).
+"""
 
 from __future__ import annotations
 

@@ -1,4 +1,7 @@
-"""Find the numbers of a sentence: value, unit, comparator, period and direction, with a stop list."""
+"""Find the numbers of a sentence: value, unit, comparator, period and direction, with a stop list.
+
+Long function ``find_amounts``: one pass over the numerals, each read with unit, comparator, range, change.
+"""
 
 from __future__ import annotations
 
