@@ -21,7 +21,7 @@ from .args import as_path
 from .errors import GovkgError, ValidationError
 from .exports import serialize
 from .model import load_data
-from .paths import default_build_dir
+from .paths import bundled_data_dir, default_build_dir  # bundled_data_dir: named here too
 from .resources import bind_prefixes, ontology_graph
 from .structure import check_structure, duplicate_label_warnings
 from .writers import write_atomic, write_set
@@ -34,18 +34,6 @@ __all__ = [
 
 #: The file ``load_graph`` reads back (N-Triples parses fastest).
 _FAST = "govkg.nt"
-
-
-def bundled_data_dir() -> Path:
-    """The data folder shipped with govkg (package data ``govkg.data``, found through
-    ``importlib.resources``): ``data/`` of the checkout in an editable install, else
-    ``site-packages/govkg/data``."""
-    from importlib.resources import files
-
-    try:
-        return Path(str(files("govkg.data")))
-    except ModuleNotFoundError:  # an editable install made before govkg.data existed
-        return Path(__file__).resolve().parent.parent / "data"
 
 
 def default_data_dir() -> Path:

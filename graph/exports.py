@@ -13,6 +13,7 @@ from rdflib.namespace import SKOS
 from .writers import write_atomic, write_set
 from .errors import GovkgError
 from .namespace import ID
+from .results import safe_cell  # named here too: the exports' CSV cells are made safe with it
 
 __all__ = ["RDF_FORMATS", "serialize", "FORMATS", "export", "to_graphml", "to_gexf", "to_csv", "to_qca", "csv_text",
            "safe_cell", "strip_control", "QCA_LEVELS"]
@@ -56,7 +57,6 @@ _NODE_COLUMNS = ("id", "cls", "label", "label_zh", "label_en", "types")
 #: Characters XML 1.0 cannot hold (GraphML and GEXF are XML): C0 controls but tab, newline, CR; and U+FFFE/U+FFFF.
 _CONTROL = re.compile("[\x00-\x08\x0b\x0c\x0e-\x1f\ufffe\uffff]")
 #: A CSV cell starting with one of these is read as a formula by spreadsheet programs.
-_FORMULA_START = ("=", "+", "-", "@", "\t", "\r")
 
 
 def strip_control(text: str) -> str:
@@ -68,22 +68,6 @@ def strip_control(text: str) -> str:
     True
     """
     return _CONTROL.sub("", text)
-
-
-def safe_cell(value):
-    """A CSV cell that spreadsheet programs will not run as a formula (OWASP "CSV injection").
-
-    Text starting with ``=``, ``+``, ``-``, ``@``, tab or CR gets a leading ``'``; numbers
-    are left as they are.
-
-    Examples
-    --------
-    >>> [safe_cell(v) for v in ("=1+1", "@SUM(A1)", "-x", "高新", -3)]
-    ["'=1+1", "'@SUM(A1)", "'-x", '高新', -3]
-    """
-    if isinstance(value, str) and value.startswith(_FORMULA_START):
-        return "'" + value
-    return value
 
 
 def csv_text(rows, header, *, bom: bool = False) -> str:

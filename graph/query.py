@@ -455,7 +455,7 @@ def format_csv(result: QueryResult, *, excel_safe: bool = False, lineterminator:
     (``govkg.exports.safe_cell``); the default keeps every value exact.
     """
     _check_result(result)
-    from .exports import safe_cell
+    from .results import safe_cell
 
     if result.kind != "select":
         raise QueryError("CSV output is for SELECT queries; use --format table or json")

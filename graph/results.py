@@ -5,13 +5,32 @@ from __future__ import annotations
 import functools
 import itertools
 import re
-from typing import Any
 from dataclasses import dataclass
+from typing import Any
 
 from .errors import QueryError
 from .namespace import PREFIXES
 
-__all__ = ["SOLUTION_TYPES", "GRAPH_TYPES", "Written", "negotiate", "format_names", "write_result"]
+__all__ = ["SOLUTION_TYPES", "GRAPH_TYPES", "Written", "negotiate", "format_names", "write_result", "safe_cell"]
+
+#: What a spreadsheet program reads as the start of a formula.
+_FORMULA_START = ("=", "+", "-", "@", "\t", "\r")
+
+
+def safe_cell(value):
+    """A CSV cell that spreadsheet programs will not run as a formula (OWASP "CSV injection").
+
+    Text starting with ``=``, ``+``, ``-``, ``@``, tab or CR gets a leading ``'``; numbers
+    are left as they are.
+
+    Examples
+    --------
+    >>> [safe_cell(v) for v in ("=1+1", "@SUM(A1)", "-x", "高新", -3)]
+    ["'=1+1", "'@SUM(A1)", "'-x", '高新', -3]
+    """
+    if isinstance(value, str) and value.startswith(_FORMULA_START):
+        return "'" + value
+    return value
 
 #: Result formats for SELECT and ASK: short name -> media type.
 SOLUTION_TYPES = {
@@ -247,11 +266,10 @@ def _write_solutions(res, chosen: str, emit, max_rows, batch: int = 500) -> tupl
 
 
 def _safe_csv(variables, rows, emit) -> None:
-    """CSV with spreadsheet-safe cells (``govkg.exports.safe_cell``): a departure from the standard, so written here."""
+    """CSV with spreadsheet-safe cells (``safe_cell``): a departure from the standard, so written here."""
     import csv
     import io
 
-    from .exports import safe_cell
 
     def line(values) -> bytes:
         b = io.StringIO()
@@ -281,7 +299,7 @@ def write_result(res, fmt: str | None, emit, *, max_rows: int | None = None, acc
         Keep at most this many rows (or triples); ``Written.truncated`` says whether more were there.
     excel_safe : bool, default False
         CSV only: a cell starting with ``=``, ``+``, ``-``, ``@``, tab or CR gets a leading ``'``
-        (``govkg.exports.safe_cell``), so that a spreadsheet does not run it as a formula. This
+        (``safe_cell``), so that a spreadsheet does not run it as a formula. This
         departs from the SPARQL 1.1 CSV results format, which is exact by default.
 
     Raises
