@@ -4,7 +4,7 @@ from __future__ import annotations
 
 import re
 
-__all__ = ["slugify", "is_slug"]
+__all__ = ["slugify", "is_slug", "pinyin_words"]
 
 _SLUG = re.compile(r"^[a-z0-9]+(?:-[a-z0-9]+)*$")
 
@@ -55,3 +55,15 @@ def is_slug(text: str) -> bool:
     (True, False)
     """
     return bool(_SLUG.match(text))
+
+
+def pinyin_words(text: str) -> str:
+    """The pinyin of ``text`` as capitalized words, the drafter's stand-in for an English name still
+    to be translated.
+
+    Examples
+    --------
+    >>> pinyin_words("高新社区"), pinyin_words("Route 66")
+    ('Gaoxinshequ', 'Route 66')
+    """
+    return " ".join(w.capitalize() for w in slugify(text).split("-") if w)

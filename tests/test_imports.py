@@ -24,8 +24,7 @@ _DRAFT = "inside govkg.draft, which the draft work is rewriting this round"
 KNOWN_PRIVATE = {
     **dict.fromkeys(["govkg.compile._PATH", "govkg.compile._Compiler", "govkg.compile._materialize",
                      "govkg.compile._source_texts", "govkg.model._shown", "govkg.structure._WHAT"], _STORE),
-    **dict.fromkeys(["govkg.draft.names._LEADING",
-                     "govkg.draft.names._in_quotes", "govkg.draft.drafter._pinyin"], _DRAFT),
+    **dict.fromkeys(["govkg.draft.names._LEADING", "govkg.draft.names._in_quotes"], _DRAFT),
 }
 
 

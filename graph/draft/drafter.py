@@ -9,6 +9,7 @@ import re
 from dataclasses import dataclass, field
 
 from ..errors import GovkgError
+from ..slug import pinyin_words as _pinyin
 from ..slug import slugify
 from .gazetteer import Gazetteer
 from .names import Name, find_mechanisms, propose_kinds, slogan_parts, strip_quotes
@@ -74,10 +75,6 @@ class Draft:
             for section in ("organizations", "mechanisms", "outcomes"):
                 for v in getattr(sd, section):
                     yield section, sid, v
-
-
-def _pinyin(zh: str) -> str:
-    return " ".join(w.capitalize() for w in slugify(zh).split("-") if w)
 
 
 def _english(zh: str, table: dict[str, str]) -> tuple[str, bool]:

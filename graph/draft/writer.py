@@ -144,7 +144,7 @@ def source_record(report: Path, *, source_id: str | None, title: str | None, pub
                   date: str | None, url: str | None, text: str) -> dict:
     """The source record of a report from the command-line options (labels left to translate are marked)."""
     from ..slug import is_slug, slugify
-    from .drafter import _pinyin
+    from ..slug import pinyin_words as _pinyin
 
     if source_id is None:
         sid = slugify(report.stem)
