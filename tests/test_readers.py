@@ -129,3 +129,72 @@ def test_report_from_the_store(built, tmp_path, monkeypatch):
     assert code == 0, text
     assert new.read_bytes() == old.read_bytes()
     assert "Gaoxin Community" in new.read_text(encoding="utf-8")
+
+
+VIEWS = [(), ("--view", "mechanisms"), ("--view", "full"), ("--view", "similarity", "--top-k", "2", "--lang", "en"),
+         ("--focus", "椰智荟", "--depth", "2"), ("--view", "full", "--focus", "高新社区")]
+
+
+@pytest.mark.parametrize("args", VIEWS, ids=[" ".join(a) or "matrix" for a in VIEWS])
+def test_viz_from_the_store_is_the_same_page(built, tmp_path, monkeypatch, args):
+    data, root = built
+    old, new = tmp_path / "old.html", tmp_path / "new.html"
+    code, text = _run(data, "viz", *args, "-o", str(old), build_dir=root / "nobuild")
+    assert code == 0, text
+    monkeypatch.setattr(sys.modules["govkg.build"], "load_graph", lambda *a, **k: pytest.fail("graph loaded"))
+    monkeypatch.setattr(Graph, "parse", lambda *a, **k: pytest.fail("graph parsed"))
+    code, text2 = _run(data, "viz", *args, "-o", str(new))
+    assert code == 0 and text2.replace(str(new), "") == text.replace(str(old), "")
+    assert new.read_bytes() == old.read_bytes()
+
+
+def test_figure_from_the_store_is_the_same_figure(built, tmp_path, monkeypatch):
+    from govkg.visualize.figures import kind_matrix
+
+    data, root = built
+    old, new = tmp_path / "old.png", tmp_path / "new.png"
+    assert _run(data, "figure", "-o", str(old), build_dir=root / "nobuild")[0] == 0
+    monkeypatch.setattr(sys.modules["govkg.build"], "load_graph", lambda *a, **k: pytest.fail("graph loaded"))
+    monkeypatch.setattr(Graph, "parse", lambda *a, **k: pytest.fail("graph parsed"))
+    assert _run(data, "figure", "-o", str(new))[0] == 0
+    assert new.read_bytes() == old.read_bytes()
+    monkeypatch.undo()
+    assert kind_matrix(govkg.open(root / "build")) == kind_matrix(govkg.load_graph(data, root / "build"))
+
+
+def test_serve_pages_come_from_the_store(built):
+    """The views and the report served by ``govkg serve`` (a real process) on a fresh build are the pages
+    ``govkg viz``/``govkg report`` write from the graph compiled in memory."""
+    import signal
+    import subprocess
+    import tempfile
+    import urllib.request
+    from pathlib import Path
+
+    import psutil
+
+    from govkg.report import write_report
+    from govkg.visualize.html import write_viz
+
+    data, root = built
+    exe = str(Path(sys.executable).with_name("govkg"))
+    p = subprocess.Popen([exe, "--data", str(data), "--build-dir", str(root / "build"), "serve", "--port", "0",
+                          "--workers", "1"], stdout=subprocess.PIPE, stderr=subprocess.PIPE, text=True)
+    try:
+        line = p.stdout.readline()
+        assert "http://" in line, line + p.stderr.read()
+        url = line.split("query page ")[1].split()[0]
+        got = {}
+        for name in ("views/mechanisms.html", "views/similarity.html", "report.en.html"):
+            with urllib.request.urlopen(url + name, timeout=60) as r:
+                got[name] = r.read()
+    finally:
+        kids = psutil.Process(p.pid).children(recursive=True)
+        p.send_signal(signal.SIGTERM)
+        assert p.wait(20) == 0
+        psutil.wait_procs(kids, timeout=5)
+    g = govkg.build_graph(data)
+    with tempfile.TemporaryDirectory() as tmp:
+        for view in ("mechanisms", "similarity"):
+            assert got[f"views/{view}.html"] == write_viz(g, Path(tmp) / "v.html", view=view).path.read_bytes()
+        assert got["report.en.html"] == write_report(g, Path(tmp) / "report.html", "en")[-1].read_bytes()

@@ -13,7 +13,9 @@ from rdflib.namespace import SKOS
 from govkg.errors import GovkgError
 from govkg.namespace import GK
 
-__all__ = ["CJK_FONTS", "KindMatrix", "cjk_font", "kind_matrix", "render_figure", "write_figure", "similarity_figure",
+from .views import PLACE_QUERY
+
+__all__ = ["FIGURE_QUERIES", "CJK_FONTS", "KindMatrix", "cjk_font", "kind_matrix", "render_figure", "write_figure", "similarity_figure",
            "MAX_HEATMAP_SITES"]
 
 #: Above this many sites a site × site heat map is not legible (a label row is 0.55 inch; 2,000
@@ -70,6 +72,13 @@ class KindMatrix:
     sites_per_kind: list
 
 
+#: What the figure reads from an opened build's store besides its site index: the places that contain
+#: the sites, the kinds given to each mechanism, and every kind's labels and broader kinds.
+FIGURE_QUERIES = (PLACE_QUERY, "CONSTRUCT { ?m gk:mechanismKind ?k } WHERE { ?m gk:mechanismKind ?k }",
+                  "CONSTRUCT { ?k rdfs:label ?l ; skos:broader ?b } WHERE { ?k a gk:MechanismKind "
+                  "OPTIONAL { ?k rdfs:label ?l } OPTIONAL { ?k skos:broader ?b } }")
+
+
 def kind_matrix(graph: Graph) -> KindMatrix:
     """The site × kind matrix of ``graph``: sites grouped by district, kinds by their top kind.
 
@@ -90,7 +99,11 @@ def kind_matrix(graph: Graph) -> KindMatrix:
 
     from .views import district_of
 
-    mi = incidence(graph, "mechanism")
+    if type(graph).__name__ == "OpenBuild":  # a build opened with govkg.open: its index and what the figure names
+        mi = incidence(graph.site_index(), "mechanism")
+        graph = graph.construct(*FIGURE_QUERIES)
+    else:
+        mi = incidence(graph, "mechanism")
     assigned = sorted({k for m in mi.columns for k in graph.objects(m, GK.mechanismKind)})
     closure = {k: set(graph.transitive_objects(k, SKOS.broader)) for k in assigned}
 
