@@ -56,8 +56,8 @@ def serialize_ntriples(nt: bytes, fmt: str) -> bytes:
 
     Examples
     --------
-    >>> nt = b'<https://w3id.org/govkg/id/site/a> <http://www.w3.org/2000/01/rdf-schema#label> "甲"@zh .\n'
-    >>> b'"@language":"zh"' in serialize_ntriples(nt, "json-ld")
+    >>> nt = '<https://w3id.org/govkg/id/site/a> <http://www.w3.org/2000/01/rdf-schema#label> "甲"@zh .'
+    >>> b'"@language":"zh"' in serialize_ntriples(nt.encode(), "json-ld")
     True
     """
     import pyoxigraph as ox
