@@ -11,11 +11,12 @@ from rdflib import RDF, Graph, Literal
 from rdflib.namespace import SKOS
 
 from .writers import write_atomic, write_set
+from .args import GraphOrBuild
 from .errors import GovkgError
 from .namespace import ID
 from .results import safe_cell  # named here too: the exports' CSV cells are made safe with it
 
-__all__ = ["RDF_FORMATS", "serialize", "FORMATS", "export", "to_graphml", "to_gexf", "to_csv", "to_qca", "csv_text",
+__all__ = ["RDF_FORMATS", "serialize", "serialize_ntriples", "FORMATS", "export", "to_graphml", "to_gexf", "to_csv", "to_qca", "csv_text",
            "safe_cell", "strip_control", "QCA_LEVELS"]
 
 #: Network and table formats of ``export`` (the RDF formats are ``RDF_FORMATS``, written by ``serialize``).
@@ -49,6 +50,31 @@ def serialize(graph: Graph, fmt: str) -> bytes:
         return graph.serialize(format="json-ld", context=ctx, encoding="utf-8")
     return graph.serialize(format=rdf_format, encoding="utf-8")
 
+
+def serialize_ntriples(nt: bytes, fmt: str) -> bytes:
+    """The N-Triples ``nt`` in one of ``RDF_FORMATS``, by pyoxigraph's streaming parser and serializers
+    (no graph is held; literals are written as in ``nt``). TriG puts the triples in the named graph
+    ``id:graph``, as ``serialize`` does; JSON-LD is written expanded (full IRIs, no context).
+
+    Examples
+    --------
+    >>> nt = '<https://w3id.org/govkg/id/site/a> <http://www.w3.org/2000/01/rdf-schema#label> "甲"@zh .'
+    >>> b'"@language":"zh"' in serialize_ntriples(nt.encode(), "json-ld")
+    True
+    """
+    import pyoxigraph as ox
+
+    from .namespace import PREFIXES
+
+    if not isinstance(fmt, str) or fmt not in RDF_FORMATS:
+        raise GovkgError(f"unknown format {fmt!r}; choose from {', '.join(RDF_FORMATS)}")
+    triples = ox.parse(nt, format=ox.RdfFormat.N_TRIPLES)
+    if fmt == "trig":
+        g = ox.NamedNode(str(ID["graph"]))
+        quads = (ox.Quad(t.subject, t.predicate, t.object, g) for t in triples)
+        return ox.serialize(quads, format=ox.RdfFormat.TRIG, prefixes=dict(PREFIXES)) or b""
+    out = {"json-ld": ox.RdfFormat.JSON_LD, "turtle": ox.RdfFormat.TURTLE, "nt": ox.RdfFormat.N_TRIPLES}[fmt]
+    return ox.serialize(triples, format=out, prefixes=dict(PREFIXES)) or b""
 
 
 #: Node columns of the CSV node list, in order (other attributes follow, sorted).
@@ -219,7 +245,16 @@ def _qca_outcome(graph, index, outcome: str | None):
     return by_measure[sorted(full)[0]] if full else None
 
 
-def to_qca(graph: Graph, *, level: str = "top", outcome: str | None = None, bom: bool = False) -> tuple[str, str]:
+#: What ``to_qca`` reads besides the site index, from an opened build's store: each outcome's
+#: labels, site and value, and the direct broader kinds.
+_QCA_QUERIES = (
+    "CONSTRUCT { ?x a gk:Outcome ; rdfs:label ?l ; gk:site ?s ; schema:value ?v } WHERE { ?x a gk:Outcome "
+    "OPTIONAL { ?x rdfs:label ?l } OPTIONAL { ?x gk:site ?s } OPTIONAL { ?x schema:value ?v } }",
+    "CONSTRUCT { ?k skos:broader ?b } WHERE { ?k skos:broader ?b }",
+)
+
+
+def to_qca(graph: GraphOrBuild, *, level: str = "top", outcome: str | None = None, bom: bool = False) -> tuple[str, str]:
     """A crisp-set (0/1) site × kind table for QCA software, and its codebook (both CSV).
 
     One row per site (``case`` = the site's id, then ``label_zh``, ``label_en``), one
@@ -249,6 +284,8 @@ def to_qca(graph: Graph, *, level: str = "top", outcome: str | None = None, bom:
     if level not in QCA_LEVELS:
         raise GovkgError(f"level must be one of {', '.join(QCA_LEVELS)}, not {level!r}")
     index = site_index(graph)
+    if type(graph).__name__ == "OpenBuild":  # a build opened with govkg.open: the part the table reads
+        graph = graph.construct(*_QCA_QUERIES)
     if level == "top":
         inc = index.kinds
         keep = [j for j, k in enumerate(inc.columns) if not index.broader.get(k)]

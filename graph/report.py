@@ -324,20 +324,22 @@ def report_blocks(graph, lang: str = "zh", *, neighbors: int = 3, top: int = 5, 
     ('h1', 1)
     """
     from .analysis import analyze, site_index
-    from .analysis.outcomes import outcomes, sources
+    from .analysis.outcomes import SOURCE_QUERY, is_opened, outcomes, sources
     from .analysis.provenance import link_evidence
 
     if lang not in ("zh", "en"):
         raise GovkgError(f"lang must be 'zh' or 'en', not {lang!r}")
     index = site_index(graph)
+    opened = graph if is_opened(graph) else None  # a build opened with govkg.open: read from its store
     rdf = graph if isinstance(graph, Graph) else None
     res = analyze(index, top=top, neighbors=neighbors, by=by, weight=weight)
-    if rdf is not None:
+    srcs = sources(rdf if opened is None else opened.construct(SOURCE_QUERY)) if rdf is not None or opened else {}
+    if rdf is not None or opened is not None:
         from .analysis.summary import limits
         from .counts import counts
 
-        res["counts"] = counts(rdf)
-        res["limits"] = limits(len(index.sites), [v for _, v in sorted(sources(rdf).items())])
+        res["counts"] = counts(rdf if opened is None else opened.store)
+        res["limits"] = limits(len(index.sites), [v for _, v in sorted(srcs.items())])
     notes, n = res["notes"], res["counts"]["sites"]
     B: list[tuple] = [("h1", _t("title", lang)), ("toc", _t("toc", lang)), ("h2", _t("overview", lang)),
                       ("p", _counts_sentence(res["counts"], lang))]
@@ -345,7 +347,10 @@ def report_blocks(graph, lang: str = "zh", *, neighbors: int = 3, top: int = 5, 
     B += [("h2", _t("limits", lang)), ("ul", [x[lang] for x in res["limits"]])]
 
     B += [("h2", _t("shared", lang))] + _note_blocks(notes["shared"], lang)
-    evidence = link_evidence(rdf) if rdf is not None else {}
+    if opened is not None:  # only the links the table shows
+        evidence = opened.link_evidence(sorted({d["iri"] for d in res["shared_mechanisms"]}))
+    else:
+        evidence = link_evidence(rdf) if rdf is not None else {}
     from rdflib import URIRef
 
     B.append(("h3", _t("shared_m", lang)))
@@ -400,7 +405,7 @@ def report_blocks(graph, lang: str = "zh", *, neighbors: int = 3, top: int = 5, 
 
     B.append(("h2", _t("profiles", lang)))
     per_site: dict[str | None, list] = {}  # one pass over the graph, not one per site (2,000 sites: minutes)
-    for r in (outcomes(rdf) if rdf is not None else []):
+    for r in (outcomes(rdf if opened is None else opened) if rdf is not None or opened is not None else []):
         per_site.setdefault((r["site"] or {}).get("iri"), []).append(r)
     M, P = index.mechanisms.matrix.tocsr(), index.kinds.matrix.tocsr()
     from .analysis.similarity import similar_to
@@ -437,11 +442,11 @@ def report_blocks(graph, lang: str = "zh", *, neighbors: int = 3, top: int = 5, 
                                  else pick(o["label"], lang, "?"), _quote(o["evidence"], lang)) for o in other]))
         if not outs:
             B.append(("p", _t("none", lang)))
-    if rdf is not None:
-        srcs = sorted(sources(rdf).values(), key=lambda d: d["iri"])
-        if srcs:
+    if srcs:
+        listed = sorted(srcs.values(), key=lambda d: d["iri"])
+        if listed:
             B += [("h2", _t("source", lang))]
-            for src in srcs:
+            for src in listed:
                 B.append(("p", _source_text(src, lang)))
                 if src.get("rights"):
                     B.append(("p", f"{_t('rights', lang)}: {src['rights']}"))

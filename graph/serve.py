@@ -208,14 +208,14 @@ def _asset(name: str) -> bytes:
 class _Pages:
     """The query page, the graph views and the report, rendered once on first request."""
 
-    def __init__(self, data_dir, build_dir, triples: int):
+    def __init__(self, data_dir, build_dir, triples: int, opened=None):
         self.data_dir, self.build_dir, self.triples = data_dir, build_dir, triples
         self._lock = threading.Lock()
         self._cache: dict[str, bytes] = {}
-        self._graph = None
+        self._graph = opened  # the fresh build opened read-only (govkg.open): the pages read its store and index
 
     def _rdf(self):
-        if self._graph is None:
+        if self._graph is None:  # no fresh build with a store: the graph compiled in memory
             from .build import load_graph
 
             self._graph = load_graph(self.data_dir, self.build_dir)
@@ -524,7 +524,7 @@ def make_server(*, host: str = "127.0.0.1", port: int = 7878, settings: Settings
     settings = settings or Settings()
     data_dir = Path(data_dir) if data_dir is not None else default_data_dir()
     build_dir = Path(build_dir) if build_dir is not None else default_build_dir(data_dir)
-    triples = None
+    triples, opened = None, None
     if store is None:  # the fresh build's on-disk store, opened read-only: nothing to load (issue 17)
         from .store import open_fresh
 
@@ -541,7 +541,7 @@ def make_server(*, host: str = "127.0.0.1", port: int = 7878, settings: Settings
         hosts = _LOOPBACK_NAMES | set(settings.allow_hosts)
     else:
         hosts = set(settings.allow_hosts) or None
-    app = _App(store, settings, _Pages(data_dir, build_dir, triples), triples, hosts)
+    app = _App(store, settings, _Pages(data_dir, build_dir, triples, opened), triples, hosts)
     cap = f" of {settings.memory >> 20:,} MiB" if settings.memory else ""
     messages = {"timeout": f"Query stopped: it ran past the deadline of {settings.timeout:g} s, and the worker "
                            f"running it was killed and replaced. Simplify it (add LIMIT, narrow the patterns) or "

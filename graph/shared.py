@@ -2,18 +2,14 @@
 
 from __future__ import annotations
 
-from typing import Any
-
 from rdflib import Graph
 
 from .analysis.index import Incidence, entry, incidence_of, site_index
 from .analysis.labels import label, labels
 from .analysis.matching import KIND_MATCH, best_matches, closest, find_site, kind_matches, match_score, rank_matches
+from .args import GraphOrBuild
 from .errors import GovkgError, NotFoundError
 
-#: What the functions here read: an rdflib ``Graph`` or a build opened with ``govkg.open``
-#: (``govkg.store.OpenBuild``; not named here, since govkg.store imports this module).
-GraphOrBuild = Any
 
 __all__ = [
     "Incidence", "incidence", "labels", "label", "sites", "find_site", "match_score", "best_matches",

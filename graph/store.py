@@ -572,6 +572,52 @@ class OpenBuild:
         """Let go of the store (it is also closed when the handle is garbage)."""
         self.store = None
 
+    def construct(self, *texts: str, bindings: dict | None = None):
+        """An rdflib ``Graph`` of the triples the SPARQL CONSTRUCT queries ``texts`` give on the store
+        (our prefixes predeclared; ``bindings`` ``{variable: rdflib term}`` substituted as values, never
+        pasted into the text). The views build the part of the graph they show this way."""
+        import pyoxigraph as ox
+
+        from .namespace import PREFIXES
+        from .query import from_ox, to_ox
+        from .resources import bind_prefixes
+
+        subs = {ox.Variable(k): to_ox(v) for k, v in (bindings or {}).items()}
+        g = bind_prefixes(_graph())
+        add = g.add
+        for text in texts:
+            for t in self.store.query(text, prefixes=PREFIXES, substitutions=subs):
+                add((from_ox(t.subject), from_ox(t.predicate), from_ox(t.object)))
+        return g
+
+    def triples(self, predicate=None, obj=None):
+        """The triples of the store's default graph (with ``predicate``/``obj`` when given) as rdflib terms,
+        one at a time (nothing held: the exports of the whole graph stream them)."""
+        import pyoxigraph as ox
+
+        from .query import from_ox, to_ox
+
+        p = None if predicate is None else to_ox(predicate)
+        o = None if obj is None else to_ox(obj)
+        for q in self.store.quads_for_pattern(None, p, o, ox.DefaultGraph()):
+            yield from_ox(q.subject), from_ox(q.predicate), from_ox(q.object)
+
+    def has_subject(self, iri) -> bool:
+        """Whether the store holds a triple about ``iri`` (an rdflib ``URIRef``)."""
+        import pyoxigraph as ox
+
+        try:
+            node = ox.NamedNode(str(iri))
+        except ValueError:  # not an absolute IRI: nothing is about it
+            return False
+        return next(iter(self.store.quads_for_pattern(node, None, None, ox.DefaultGraph())), None) is not None
+
+
+def _graph():
+    from rdflib import Graph
+
+    return Graph()
+
 
 def _load_index(path: Path, generation: str, tables: dict):
     import zipfile

@@ -598,7 +598,7 @@ def write_viz(graph, path: str | Path, *, view: str = "mechanisms", focus: str |
 
     Parameters
     ----------
-    graph : rdflib.Graph
+    graph : rdflib.Graph or govkg.OpenBuild
     path : path
         The HTML file to write (its folder is created).
     view, focus, depth, top_k
