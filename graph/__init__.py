@@ -9,6 +9,7 @@ from .model import Dataset, Entry, load_data, load_file
 from .namespace import GK, ID, KIND, UNIT
 from .slug import slugify
 from .store import OpenBuild, open_build as open
+from .version import __version__
 
 __all__ = [
     "BuildReport", "build", "build_graph", "compile_graph", "load_graph", "serialize", "write_atomic",
@@ -16,4 +17,3 @@ __all__ = [
     "Dataset", "Entry", "load_data", "load_file",
     "GK", "ID", "KIND", "UNIT", "slugify", "open", "OpenBuild",
 ]
-__version__ = "0.1.0"

@@ -4,10 +4,15 @@ from __future__ import annotations
 
 import os
 from pathlib import Path
+from typing import Any
 
 from .errors import GovkgError
 
-__all__ = ["as_path", "as_text"]
+__all__ = ["as_path", "as_text", "GraphOrBuild"]
+
+#: What the read functions take: an rdflib ``Graph`` or a build opened with ``govkg.open``
+#: (``govkg.store.OpenBuild``, not named here: the store imports the readers).
+GraphOrBuild = Any
 
 
 def as_path(value, name: str) -> Path:

@@ -5,6 +5,7 @@ from __future__ import annotations
 from rdflib import RDF, RDFS, Graph, URIRef
 from rdflib.namespace import PROV
 
+from .args import GraphOrBuild
 from .errors import GovkgError, NotFoundError
 from .namespace import GK, ID, SCHEMA
 
@@ -48,7 +49,20 @@ def stated_date(src: dict, lang: str = "en") -> str:
     return "日期不详" if lang == "zh" else "date unknown"
 
 
-def find_node(graph: Graph, name: str) -> URIRef:
+#: What a citation of ``?node`` reads from an opened build's store (with ``outcomes.SOURCE_QUERY``):
+#: the node's triples and those of its evidence (``?node`` is bound as a value; pyoxigraph binds only a
+#: variable the template names).
+_NODE_QUERIES = ("CONSTRUCT { ?node ?p ?o } WHERE { ?node ?p ?o }",
+                 "CONSTRUCT { ?node gk:evidence ?e . ?e ?p ?o } WHERE { ?node gk:evidence ?e . ?e ?p ?o }")
+
+
+def _is_opened(graph) -> bool:
+    from .analysis.outcomes import is_opened
+
+    return is_opened(graph)
+
+
+def find_node(graph: GraphOrBuild, name: str) -> URIRef:
     """The node ``name`` names: its IRI, its id path (``site/gaoxinshequ``, ``source/…``), or its exact zh/en label.
 
     ``name`` is compared as a value (never query text).
@@ -70,20 +84,22 @@ def find_node(graph: Graph, name: str) -> URIRef:
     if not isinstance(name, str) or not name.strip():
         raise GovkgError("give a node: its IRI, its id (site/gaoxinshequ) or its zh/en label")
     name = name.strip()
+    opened = _is_opened(graph)
     for iri in (URIRef(name), ID[name.lstrip("/")]) if "://" in name or "/" in name else ():
-        if (iri, None, None) in graph:
+        if (graph.has_subject(iri) if opened else (iri, None, None) in graph):
             return iri
     want = normalize(name)
-    hits = sorted({s for s, o in graph.subject_objects(RDFS.label) if normalize(str(o)) == want and isinstance(s, URIRef)})
+    pairs = [(s, o) for s, _p, o in graph.triples(RDFS.label)] if opened else list(graph.subject_objects(RDFS.label))
+    hits = sorted({s for s, o in pairs if normalize(str(o)) == want and isinstance(s, URIRef)})
     if len(hits) == 1:
         return hits[0]
     if len(hits) > 1:
         raise NotFoundError("single node", name, [str(h) for h in hits])
-    labels = sorted({str(o) for s, o in graph.subject_objects(RDFS.label) if str(s).startswith(str(ID))})
+    labels = sorted({str(o) for s, o in pairs if str(s).startswith(str(ID))})
     raise NotFoundError("node", name, closest(name, labels))
 
 
-def citation(graph: Graph, name: str) -> dict:
+def citation(graph: GraphOrBuild, name: str) -> dict:
     """What ``govkg cite`` prints for ``name`` (a node or a report), as plain data.
 
     Returns
@@ -101,11 +117,15 @@ def citation(graph: Graph, name: str) -> dict:
     (True, True, '2024-11-02/..')
     """
     from .analysis.labels import labels
-    from .analysis.outcomes import evidence_of, sources
+    from .analysis.outcomes import SOURCE_QUERY, evidence_of, sources
 
-    if not isinstance(graph, Graph):
-        raise GovkgError(f"cite needs the RDF graph, not {type(graph).__name__}")
-    node = find_node(graph, name)
+    if _is_opened(graph):  # a build opened with govkg.open: the node, its evidence and the reports
+        node = find_node(graph, name)
+        graph = graph.construct(*_NODE_QUERIES, bindings={"node": node}) + graph.construct(SOURCE_QUERY)
+    elif not isinstance(graph, Graph):
+        raise GovkgError(f"cite needs the RDF graph or an opened build, not {type(graph).__name__}")
+    else:
+        node = find_node(graph, name)
     srcs = sources(graph)
     is_source = (node, RDF.type, SCHEMA.NewsArticle) in graph
     evidence = [] if is_source else evidence_of(graph, node, srcs)
@@ -233,7 +253,7 @@ def as_csl_json(c: dict) -> list[dict]:
     """
     items = []
     for s in c["sources"]:
-        it = {"id": _key(s["iri"]), "type": "article-newspaper", "title": _lab(s["label"], "zh"),
+        it: dict[str, object] = {"id": _key(s["iri"]), "type": "article-newspaper", "title": _lab(s["label"], "zh"),
               "note": f"{_lab(s['label'], 'en')}; ISO 8601: {s['date_iso']}; {s['iri']}"}
         if s.get("publisher"):
             it["publisher"] = _lab(s["publisher"], "zh")

@@ -2,13 +2,15 @@
 
 from __future__ import annotations
 
-import json
 import sys
 from pathlib import Path
 
 import click
 
-from .cli_types import NonEmptyPath, finite_seconds  # noqa: F401 - finite_seconds is used by the command modules
+# the command modules' helpers (graph_from, opened_from, echo_json) live in govkg.cli_common, which the
+# command modules import: named here too for code written against this module before it was split
+from .cli_common import echo_json, graph_from, opened_from  # noqa: F401
+from .cli_types import NonEmptyPath, finite_seconds  # noqa: F401
 from .errors import GovkgError
 
 __all__ = ["main", "cli"]
@@ -82,27 +84,6 @@ def cli(ctx, data_dir, build_dir):
 
     data_dir = data_dir or default_data_dir()
     ctx.obj = {"data_dir": data_dir, "build_dir": build_dir or default_build_dir(data_dir, command=True)}
-
-
-def graph_from(ctx):
-    """The graph for a command: the fresh prebuilt build, else compiled in memory."""
-    from .build import load_graph
-
-    return load_graph(ctx.obj["data_dir"], ctx.obj["build_dir"])
-
-
-def opened_from(ctx):
-    """The fresh build's store and site index opened read-only (``govkg.open``), else the graph
-    compiled in memory (no fresh build with a store)."""
-    from .store import open_fresh
-
-    opened = open_fresh(ctx.obj["data_dir"], ctx.obj["build_dir"])
-    return opened if opened is not None else graph_from(ctx)
-
-
-def echo_json(obj) -> None:
-    """Print ``obj`` as indented UTF-8 JSON (CJK kept readable)."""
-    click.echo(json.dumps(obj, ensure_ascii=False, indent=2))
 
 
 @cli.command()

@@ -59,7 +59,7 @@ def outcome_records(rows: list[dict], lang: str = "en") -> list[dict]:
 def register(cli: click.Group) -> None:
     """Add ``analyze``, ``suggest``, ``outcomes`` and ``report`` to the ``govkg`` command group."""
     from .analysis.similarity import BY, FORMULA, WEIGHTS
-    from .cli import echo_json, graph_from, opened_from
+    from .cli_common import echo_json, opened_from
 
     by_opt = click.option("--by", type=click.Choice(BY), default="kinds", show_default=True,
                           help="Features the similarity compares: kinds with their broader kinds, or named mechanisms.")
@@ -147,7 +147,7 @@ def register(cli: click.Group) -> None:
 
         if lang == "auto":
             lang = text_lang(" ".join(x for x in (site, mechanism, kind) if x))
-        recs = outcome_records(run(graph_from(ctx), site=site, mechanism=mechanism, kind=kind), lang)
+        recs = outcome_records(run(opened_from(ctx), site=site, mechanism=mechanism, kind=kind), lang)
         if fmt == "json":
             text = json.dumps(recs, ensure_ascii=False, indent=2) + "\n"
         elif fmt == "csv":
@@ -182,5 +182,5 @@ def register(cli: click.Group) -> None:
         """Write a readable report (HTML or Markdown, by the file suffix), atomically."""
         from .report import write_report
 
-        for p in write_report(graph_from(ctx), out, lang=lang, by=by, weight=weight):
+        for p in write_report(opened_from(ctx), out, lang=lang, by=by, weight=weight):
             click.echo(f"wrote {p}")

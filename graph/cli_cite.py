@@ -28,9 +28,9 @@ def cite(ctx, name, fmt, lang):
     """
     from .analysis.matching import text_lang
     from .cite import as_bibtex, as_csl_json, as_text, citation
-    from .cli import graph_from
+    from .cli_common import opened_from
 
-    c = citation(graph_from(ctx), name)
+    c = citation(opened_from(ctx), name)
     if fmt == "bibtex":
         click.echo(as_bibtex(c), nl=False)
     elif fmt == "csl-json":

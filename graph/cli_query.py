@@ -29,7 +29,7 @@ def _parse_binding(text: str):
 
 def register(cli: click.Group) -> None:
     """Add the commands of this module to the ``govkg`` group."""
-    from .cli import echo_json, graph_from, opened_from
+    from .cli_common import echo_json, graph_from, opened_from
     from .cli_types import finite_seconds
 
     @cli.command()
@@ -40,9 +40,11 @@ def register(cli: click.Group) -> None:
 
         Exit status 1 when there is any violation.
         """
+        from .store import open_fresh
         from .validate import validate as run_validate
 
-        report = run_validate(graph_from(ctx))
+        opened = open_fresh(ctx.obj["data_dir"], ctx.obj["build_dir"])  # the build's store, else compiled in memory
+        report = run_validate(store=opened.store) if opened is not None else run_validate(graph_from(ctx))
         if as_json:
             echo_json(report.as_dict())
         else:
@@ -153,17 +155,16 @@ def register(cli: click.Group) -> None:
         govkg export --format json-ld -o govkg.jsonld
         govkg export --format graphml -o govkg.graphml
         """
-        from .exports import serialize
         from .writers import write_atomic
 
         if fmt in _RDF_FORMATS:
-            if fmt in ("nt", "turtle"):  # straight from the build's sorted N-Triples: no rdflib graph (large graphs)
-                from .build import dump_ntriples, turtle_from_ntriples
+            # straight from the build's sorted N-Triples (as written, see docs/architecture.md), by
+            # pyoxigraph's streaming parser and serializers: no rdflib graph, no store
+            from .build import dump_ntriples, turtle_from_ntriples
+            from .exports import serialize_ntriples
 
-                data = dump_ntriples(ctx.obj["data_dir"], ctx.obj["build_dir"])
-                data = turtle_from_ntriples(data) if fmt == "turtle" else data
-            else:
-                data = serialize(graph_from(ctx), fmt)
+            data = dump_ntriples(ctx.obj["data_dir"], ctx.obj["build_dir"])
+            data = turtle_from_ntriples(data) if fmt == "turtle" else data if fmt == "nt" else serialize_ntriples(data, fmt)
             if output is None:
                 click.echo(data.decode("utf-8"), nl=False)
             else:
@@ -173,7 +174,7 @@ def register(cli: click.Group) -> None:
             raise click.UsageError(f"--format {fmt} writes files: give -o FILE")
         from .exports import export as export_network
 
-        for p in export_network(graph_from(ctx), fmt, output, bom=bom):
+        for p in export_network(opened_from(ctx), fmt, output, bom=bom):
             click.echo(f"wrote {p}")
 
     from .analysis.similarity import BY, FORMULA, WEIGHTS

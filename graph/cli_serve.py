@@ -94,7 +94,7 @@ def register(cli: click.Group) -> None:
 
         Publishing twice leaves the same count. Exit status 1 if the store refuses or counts differently.
         """
-        from .cli import graph_from
+        from .cli_common import graph_from
         from .errors import GovkgError
         from .publish import DEFAULT_GRAPH, publish as run_publish
 

@@ -1,4 +1,7 @@
-"""Compile a loaded dataset (``govkg.model``) and the ontology into RDF triples."""
+"""Compile a loaded dataset (``govkg.model``) and the ontology into RDF triples.
+
+Long module: the compiler (a method per section of the format) and the evidence checks only it runs.
+"""
 
 from __future__ import annotations
 
@@ -41,7 +44,8 @@ class _Terms:
         return self._ns[name]
 
 
-OWL, RDF, RDFS, XSD, DCTERMS, ORG, PROV, SKOS, GK, SCHEMA, SOSA, TIME = map(
+# the namespaces' names rebound to their interned terms here (the checker types them as the classes they were)
+OWL, RDF, RDFS, XSD, DCTERMS, ORG, PROV, SKOS, GK, SCHEMA, SOSA, TIME = map(  # type: ignore[misc, assignment]
     _Terms, (OWL, RDF, RDFS, XSD, DCTERMS, ORG, PROV, SKOS, GK, SCHEMA, SOSA, TIME))
 
 #: IRI path segment of each section's nodes: ``ID[f"{path}/{id}"]``.
@@ -124,6 +128,8 @@ class BuildReport:
     full_because: str | None = None
     #: The nodes each compiled part names by reference, by data file (``govkg.incremental`` indexes them).
     mentions: dict[str, set[str]] = field(default_factory=dict)
+    #: How many batches of files forked processes compiled (0: all in this process; ``govkg.partindex``).
+    batches: int = 0
 
 
 def _number(value) -> Literal:
@@ -299,10 +305,11 @@ class _Compiler:
         self.checked = 0
         self.unchecked: set[str] = set()
         self.ev_owner: dict[str, str] = {}
+        self.places: dict  # site id -> IRI (read with Entry.site, set on every entry at a site)
         if tables is not None:  # id tables answered by someone else (an incremental rebuild: the built store)
             self.places, self.spaces, self.labels = tables["places"], tables["spaces"], tables["labels"]
             return
-        self.places: dict[str, URIRef] = {}
+        self.places = {}
         for e in dataset.entries:
             if e.section in ("site", "areas") and not e.is_use:
                 self.places[e.id] = ID[f"{'site' if e.section == 'site' else 'area'}/{e.id}"]
@@ -635,6 +642,7 @@ class _Compiler:
             typed = {str(s) for part in self.parts.values() for s, p, _ in part if p == RDF.type}
             labelled = {str(s) for part in self.parts.values() for s, p, _ in part if p == RDFS.label}
         for e in redirects:
+            assert typed is not None and labelled is not None  # given, or made above
             if str(ID[e.values["from"]]) in typed:
                 self.problems.append(e.problem("from", f"'{e.values['from']}' is still a node of the graph; a redirect is for a removed IRI"))
             if "to" in e.values and str(ID[e.values["to"]]) not in labelled:
@@ -732,7 +740,7 @@ def compile_graph(dataset: Dataset, *, sources_dirs=None, ontology: Graph | None
     return g, report
 
 
-def _add_source(g: Graph, s, events, problems) -> None:
+def _add_source(g: set, s, events, problems) -> None:
     node = ID[f"source/{s.id}"]
     v = s.values
     g.add((node, RDF.type, SCHEMA.NewsArticle))

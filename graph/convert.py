@@ -8,6 +8,7 @@ import networkx as nx
 from rdflib import RDF, RDFS, BNode, Graph, Literal, URIRef
 from rdflib.namespace import ORG
 
+from .args import GraphOrBuild
 from .namespace import GK, ID, KIND, PREFIXES, SCHEMA, UNIT
 
 __all__ = [
@@ -105,7 +106,7 @@ def _is_node(term) -> bool:
     return isinstance(term, BNode) or (isinstance(term, URIRef) and str(term).startswith(_OUR_NODES))
 
 
-def to_networkx(graph: Graph) -> nx.MultiDiGraph:
+def to_networkx(graph: GraphOrBuild) -> nx.MultiDiGraph:
     """The data of ``graph`` as a typed directed multigraph (a new graph; ``graph`` is not changed).
 
     Nodes are our entities (IRIs under ``id/``, ``kind/`` and ``unit/``), keyed by their
@@ -125,8 +126,9 @@ def to_networkx(graph: Graph) -> nx.MultiDiGraph:
 
     Parameters
     ----------
-    graph : rdflib.Graph
-        Ontology plus data, as from ``govkg.load_graph()``.
+    graph : rdflib.Graph or govkg.OpenBuild
+        Ontology plus data, as from ``govkg.load_graph()``, or a build opened with ``govkg.open``
+        (its store's triples are read one at a time; no rdflib graph is made).
 
     Returns
     -------
@@ -147,13 +149,20 @@ def to_networkx(graph: Graph) -> nx.MultiDiGraph:
     >>> list(G.edges(keys=True))
     [('https://w3id.org/govkg/id/mechanism/m', 'https://w3id.org/govkg/id/site/a', 'gk:usedAt')]
     """
-    materialized = {o for s, o in graph.subject_objects(RDFS.subPropertyOf)
+    if type(graph).__name__ == "OpenBuild":  # a build opened with govkg.open: its store's triples, streamed
+        def pairs(p):
+            return ((s, o) for s, _p, o in graph.triples(p))
+
+        everything = graph.triples()
+    else:
+        pairs, everything = graph.subject_objects, graph
+    materialized = {o for s, o in pairs(RDFS.subPropertyOf)
                     if str(s).startswith(str(GK._NS)) and not str(o).startswith(str(GK._NS))}
     types: dict = {}
-    for s, o in graph.subject_objects(RDF.type):
+    for s, o in pairs(RDF.type):
         if _is_node(s):
             types.setdefault(s, set()).add(o)
-    G = nx.MultiDiGraph(name="govkg")
+    G: nx.MultiDiGraph = nx.MultiDiGraph(name="govkg")
     attrs: dict = {}
 
     def node(n):
@@ -166,13 +175,14 @@ def to_networkx(graph: Graph) -> nx.MultiDiGraph:
         return attrs[n]
 
     lits: dict = {}
-    for s, p, o in graph:
+    edges: list = []
+    for s, p, o in everything:
         if p in _SKIP or p in materialized or not _is_node(s):
             continue
         node(s)
         if _is_node(o):
             node(o)
-            G.add_edge(str(s), str(o), key=curie(p), predicate=curie(p), label=_local(p))
+            edges.append((str(s), str(o), curie(p), _local(p)))
             continue
         if isinstance(o, Literal):
             key = _local(p)
@@ -182,14 +192,18 @@ def to_networkx(graph: Graph) -> nx.MultiDiGraph:
         else:
             key, value = _local(p), (_local(o) if str(o).startswith(str(GK._NS)) else str(o))
         lits.setdefault((s, key), []).append(value)
-    for (s, key), values in lits.items():
+    # nodes, attributes and edges in sorted order: the same graph (and export bytes) whatever order
+    # the triples came in (an rdflib graph, the store)
+    for (s, key), values in sorted(lits.items(), key=lambda kv: (str(kv[0][0]), kv[0][1])):
         if len(values) == 1:
             attrs[s][key] = values[0]
         else:
             attrs[s][key] = " | ".join(sorted(str(v) for v in values))
-    for n, a in attrs.items():
+    for n, a in sorted(attrs.items(), key=lambda na: str(na[0])):
         a["label"] = a.get("label_zh") or a.get("label_en") or a["curie"]
         G.add_node(str(n), **a)
+    for s, o, key, local in sorted(set(edges)):
+        G.add_edge(s, o, key=key, predicate=key, label=local)
     return G
 
 
@@ -210,7 +224,7 @@ def bipartite_from_incidence(inc, labels: dict | None = None, *, column_class: s
     (['s1', 's2'], 1)
     """
     labels = labels or {}
-    B = nx.Graph()
+    B: nx.Graph = nx.Graph()
     for part, cls, iris in ((0, "site", inc.sites), (1, column_class, inc.columns)):
         for iri in iris:
             lab = labels.get(iri, {})

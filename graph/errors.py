@@ -6,7 +6,7 @@ from dataclasses import dataclass
 from pathlib import Path
 
 __all__ = ["GovkgError", "Problem", "DataError", "QueryError", "NotFoundError", "ValidationError", "QueryTimeout",
-           "WorkerDied", "PublishError"]
+           "WorkerDied", "PublishError", "ReviewError"]
 
 
 class GovkgError(Exception):
@@ -104,3 +104,12 @@ class WorkerDied(GovkgError):
 
 class PublishError(GovkgError):
     """The store refused the data, could not be reached, or holds another number of triples afterwards."""
+
+
+class ReviewError(GovkgError):
+    """Review decisions refused (``govkg review``): ``problems`` lists ``{"file", "line", "field", "message",
+    "section", "id"}`` (``section`` and ``id`` name the entry the problem is in, when it is one of the folder's)."""
+
+    def __init__(self, message: str, problems: list[dict] | None = None):
+        super().__init__(message)
+        self.problems = problems or []

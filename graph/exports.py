@@ -7,14 +7,16 @@ import io
 import re
 from pathlib import Path
 
-from rdflib import RDF, Graph
+from rdflib import RDF, Graph, Literal
 from rdflib.namespace import SKOS
 
 from .writers import write_atomic, write_set
+from .args import GraphOrBuild
 from .errors import GovkgError
 from .namespace import ID
+from .results import safe_cell  # named here too: the exports' CSV cells are made safe with it
 
-__all__ = ["RDF_FORMATS", "serialize", "FORMATS", "export", "to_graphml", "to_gexf", "to_csv", "to_qca", "csv_text",
+__all__ = ["RDF_FORMATS", "serialize", "serialize_ntriples", "FORMATS", "export", "to_graphml", "to_gexf", "to_csv", "to_qca", "csv_text",
            "safe_cell", "strip_control", "QCA_LEVELS"]
 
 #: Network and table formats of ``export`` (the RDF formats are ``RDF_FORMATS``, written by ``serialize``).
@@ -49,6 +51,31 @@ def serialize(graph: Graph, fmt: str) -> bytes:
     return graph.serialize(format=rdf_format, encoding="utf-8")
 
 
+def serialize_ntriples(nt: bytes, fmt: str) -> bytes:
+    """The N-Triples ``nt`` in one of ``RDF_FORMATS``, by pyoxigraph's streaming parser and serializers
+    (no graph is held; literals are written as in ``nt``). TriG puts the triples in the named graph
+    ``id:graph``, as ``serialize`` does; JSON-LD is written expanded (full IRIs, no context).
+
+    Examples
+    --------
+    >>> nt = '<https://w3id.org/govkg/id/site/a> <http://www.w3.org/2000/01/rdf-schema#label> "甲"@zh .'
+    >>> b'"@language":"zh"' in serialize_ntriples(nt.encode(), "json-ld")
+    True
+    """
+    import pyoxigraph as ox
+
+    from .namespace import PREFIXES
+
+    if not isinstance(fmt, str) or fmt not in RDF_FORMATS:
+        raise GovkgError(f"unknown format {fmt!r}; choose from {', '.join(RDF_FORMATS)}")
+    triples = ox.parse(nt, format=ox.RdfFormat.N_TRIPLES)
+    if fmt == "trig":
+        g = ox.NamedNode(str(ID["graph"]))
+        quads = (ox.Quad(t.subject, t.predicate, t.object, g) for t in triples)
+        return ox.serialize(quads, format=ox.RdfFormat.TRIG, prefixes=dict(PREFIXES)) or b""
+    out = {"json-ld": ox.RdfFormat.JSON_LD, "turtle": ox.RdfFormat.TURTLE, "nt": ox.RdfFormat.N_TRIPLES}[fmt]
+    return ox.serialize(triples, format=out, prefixes=dict(PREFIXES)) or b""
+
 
 #: Node columns of the CSV node list, in order (other attributes follow, sorted).
 _NODE_COLUMNS = ("id", "cls", "label", "label_zh", "label_en", "types")
@@ -56,7 +83,6 @@ _NODE_COLUMNS = ("id", "cls", "label", "label_zh", "label_en", "types")
 #: Characters XML 1.0 cannot hold (GraphML and GEXF are XML): C0 controls but tab, newline, CR; and U+FFFE/U+FFFF.
 _CONTROL = re.compile("[\x00-\x08\x0b\x0c\x0e-\x1f\ufffe\uffff]")
 #: A CSV cell starting with one of these is read as a formula by spreadsheet programs.
-_FORMULA_START = ("=", "+", "-", "@", "\t", "\r")
 
 
 def strip_control(text: str) -> str:
@@ -68,22 +94,6 @@ def strip_control(text: str) -> str:
     True
     """
     return _CONTROL.sub("", text)
-
-
-def safe_cell(value):
-    """A CSV cell that spreadsheet programs will not run as a formula (OWASP "CSV injection").
-
-    Text starting with ``=``, ``+``, ``-``, ``@``, tab or CR gets a leading ``'``; numbers
-    are left as they are.
-
-    Examples
-    --------
-    >>> [safe_cell(v) for v in ("=1+1", "@SUM(A1)", "-x", "高新", -3)]
-    ["'=1+1", "'@SUM(A1)", "'-x", '高新', -3]
-    """
-    if isinstance(value, str) and value.startswith(_FORMULA_START):
-        return "'" + value
-    return value
 
 
 def csv_text(rows, header, *, bom: bool = False) -> str:
@@ -224,7 +234,7 @@ def _qca_outcome(graph, index, outcome: str | None):
         if site is None or v is None:
             continue
         key = normalize(lab["en"] or lab["zh"])
-        by_measure.setdefault(key, (lab, {}))[1][site] = v.toPython()
+        by_measure.setdefault(key, (lab, {}))[1][site] = v.toPython() if isinstance(v, Literal) else v
     if outcome is not None:
         want = normalize(outcome)
         hits = [k for k, (lab, _) in by_measure.items() if want in (k, normalize(lab["zh"]))]
@@ -235,7 +245,16 @@ def _qca_outcome(graph, index, outcome: str | None):
     return by_measure[sorted(full)[0]] if full else None
 
 
-def to_qca(graph: Graph, *, level: str = "top", outcome: str | None = None, bom: bool = False) -> tuple[str, str]:
+#: What ``to_qca`` reads besides the site index, from an opened build's store: each outcome's
+#: labels, site and value, and the direct broader kinds.
+_QCA_QUERIES = (
+    "CONSTRUCT { ?x a gk:Outcome ; rdfs:label ?l ; gk:site ?s ; schema:value ?v } WHERE { ?x a gk:Outcome "
+    "OPTIONAL { ?x rdfs:label ?l } OPTIONAL { ?x gk:site ?s } OPTIONAL { ?x schema:value ?v } }",
+    "CONSTRUCT { ?k skos:broader ?b } WHERE { ?k skos:broader ?b }",
+)
+
+
+def to_qca(graph: GraphOrBuild, *, level: str = "top", outcome: str | None = None, bom: bool = False) -> tuple[str, str]:
     """A crisp-set (0/1) site × kind table for QCA software, and its codebook (both CSV).
 
     One row per site (``case`` = the site's id, then ``label_zh``, ``label_en``), one
@@ -265,6 +284,8 @@ def to_qca(graph: Graph, *, level: str = "top", outcome: str | None = None, bom:
     if level not in QCA_LEVELS:
         raise GovkgError(f"level must be one of {', '.join(QCA_LEVELS)}, not {level!r}")
     index = site_index(graph)
+    if type(graph).__name__ == "OpenBuild":  # a build opened with govkg.open: the part the table reads
+        graph = graph.construct(*_QCA_QUERIES)
     if level == "top":
         inc = index.kinds
         keep = [j for j, k in enumerate(inc.columns) if not index.broader.get(k)]
@@ -291,7 +312,7 @@ def to_qca(graph: Graph, *, level: str = "top", outcome: str | None = None, bom:
     parents = {}
     if isinstance(graph, Graph):
         parents = {k: sorted(str(b).rsplit("/", 1)[-1] for b in graph.objects(k, SKOS.broader)) for k in cols}
-    book = [["case", "site id (the IRI's last segment)", "示范点 id", "", "", "", "identifier"],
+    book: list[list] = [["case", "site id (the IRI's last segment)", "示范点 id", "", "", "", "identifier"],
             ["label_zh", "site name (Chinese)", "示范点名称", "", "", "", "label"],
             ["label_en", "site name (English)", "示范点英文名", "", "", "", "label"]]
     for j, (k, name) in enumerate(zip(cols, names)):

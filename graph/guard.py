@@ -211,8 +211,9 @@ def check_query(text: str) -> None:
         raise QueryError(f"the query holds U+{ord(text[exc.start]):04X} at line {line}, column {col}, a lone "
                          f"surrogate that no UTF-8 text can hold") from None
     m = _PROLOGUE.match(text)
+    assert m is not None  # every pattern of _PROLOGUE may match nothing, so it matches any text
     rest = text[m.end():]
-    word = re.match(r"[A-Za-z]*", rest).group(0).upper()
+    word = re.findall(r"^[A-Za-z]*", rest)[0].upper()
     if rest and word not in _QUERY_FORMS + _UPDATE_WORDS:
         line, col = _position(text, m.end())
         head = " ".join(rest[:60].split()[:4])

@@ -1,4 +1,8 @@
-"""Incremental rebuild: recompile and validate only the data files that changed since the last build."""
+"""Incremental rebuild: recompile and validate only the data files that changed since the last build.
+
+Long module: the incremental rebuild (what changed, its neighbourhood, recompiled and checked) (issue 17).
+Long function ``_rebuild``: the steps of one incremental rebuild share its state (parts, lines, manifest).
+"""
 
 from __future__ import annotations
 
@@ -44,7 +48,8 @@ class _Table:
     """An id table of the compiler: ids of the changed files, else nodes other files define."""
 
     def __init__(self, local: dict, lookup):
-        self.local, self.lookup, self.seen = local, lookup, {}
+        self.local, self.lookup = local, lookup
+        self.seen: dict = {}
 
     def _get(self, key):
         if key in self.local:
@@ -446,7 +451,7 @@ def _cycle(lines: set[bytes]) -> bool:
     changed files to their ends) go round: ``structure_problems`` of a full build reports each such cycle."""
     import networkx as nx
 
-    graphs = {p: nx.DiGraph() for p in (_CHAINS[0], _CHAINS[1], _HAS_PART)}
+    graphs: dict[bytes, nx.DiGraph] = {p: nx.DiGraph() for p in (_CHAINS[0], _CHAINS[1], _HAS_PART)}
     for line in lines:
         p = line.split(b" ", 2)[1]
         if p not in _CHAINS:

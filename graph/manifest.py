@@ -133,9 +133,9 @@ def code_hash() -> str:
 
 def govkg_version() -> str:
     """The installed govkg version (a build by another version is not trusted)."""
-    from . import __version__
+    from . import version
 
-    return __version__
+    return version.__version__
 
 
 def expected(data_dir: str | Path, *, inputs: dict[str, str] | None = None, include_drafts: bool = False) -> dict:

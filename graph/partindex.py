@@ -200,6 +200,7 @@ def _compile_batch(i: int):
     """Compile batch ``i`` of ``_JOB`` in a worker: (problems, evidence checked, sources unchecked, local index)."""
     from .compile import _materialize
 
+    assert _JOB is not None  # set by the parent before forking
     template, batches, data_dir, labelled = _JOB
     c = copy.copy(template)
     c.parts, c.mentions, c.problems, c.checked, c.unchecked = {}, {}, [], 0, set()
@@ -272,7 +273,7 @@ def compile_indexed(dataset, data_dir: str | Path, *, ontology, texts: dict[str,
             if not batches or (len(batches[-1]) >= size and batches[-1][-1].file != e.file):
                 batches.append([])
             batches[-1].append(e)
-    done = None
+    done: list | None = None
     if len(batches) > 1:
         import multiprocessing as mp
         from concurrent.futures import ProcessPoolExecutor

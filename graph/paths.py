@@ -1,11 +1,23 @@
-"""Default folders: where a build of a data folder goes when no folder is given."""
+"""Default folders: the data bundled with govkg, and where a build of a data folder goes when no folder is given."""
 
 from __future__ import annotations
 
 import os
 from pathlib import Path
 
-__all__ = ["is_installed_bundle", "user_cache_dir", "default_build_dir"]
+__all__ = ["bundled_data_dir", "is_installed_bundle", "user_cache_dir", "default_build_dir"]
+
+
+def bundled_data_dir() -> Path:
+    """The data folder shipped with govkg (package data ``govkg.data``, found through
+    ``importlib.resources``): ``data/`` of the checkout in an editable install, else
+    ``site-packages/govkg/data``."""
+    from importlib.resources import files
+
+    try:
+        return Path(str(files("govkg.data")))
+    except ModuleNotFoundError:  # an editable install made before govkg.data existed
+        return Path(__file__).resolve().parent.parent / "data"
 
 
 def is_installed_bundle(data_dir: str | Path) -> bool:
@@ -17,8 +29,6 @@ def is_installed_bundle(data_dir: str | Path) -> bool:
     >>> is_installed_bundle("/nowhere/data")
     False
     """
-    from .build import bundled_data_dir
-
     data_dir = Path(data_dir)
     try:
         return (data_dir.resolve() == bundled_data_dir().resolve()

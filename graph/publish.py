@@ -297,7 +297,8 @@ class _Client:
 
 def _nt_lines(graph: Graph) -> tuple[list[str], list[str]]:
     """The graph's triples as N-Triples lines: those without blank nodes, and those with (kept together)."""
-    plain, with_bnodes = [], []
+    plain: list[str] = []
+    with_bnodes: list[str] = []
     for t in graph:
         line = " ".join(x.n3() for x in t) + " .\n"
         (with_bnodes if any(isinstance(x, BNode) for x in t) else plain).append(line)
@@ -369,8 +370,8 @@ def _check_number(value, name: str, low: float, high: float, whole: bool = False
     import numbers
 
     kind = numbers.Integral if whole else numbers.Real
-    if (not isinstance(value, kind) or isinstance(value, bool) or not math.isfinite(value)
-            or not low <= value <= high):
+    if (not isinstance(value, kind) or isinstance(value, bool) or not math.isfinite(float(value))
+            or not low <= float(value) <= high):
         raise PublishError(f"{name} must be a {'whole ' if whole else ''}number from {low:g} to {high:g}, got {value!r}")
 
 

@@ -268,7 +268,7 @@ def _check_limits(timeout, max_rows) -> None:
     import numbers
 
     if timeout is not None and (not isinstance(timeout, numbers.Real) or isinstance(timeout, bool)
-                                or not math.isfinite(timeout) or timeout < 0 or timeout > 1_000_000):
+                                or not math.isfinite(timeout) or not 0 <= float(timeout) <= 1_000_000):
         raise QueryError(f"timeout must be a number of seconds from 0 to 1,000,000, got {timeout!r}")
     if max_rows is not None and (not isinstance(max_rows, numbers.Integral) or isinstance(max_rows, bool) or max_rows < 0):
         raise QueryError(f"max_rows must be a whole number, 0 or more, got {max_rows!r}")
@@ -413,7 +413,7 @@ def format_table(result: QueryResult, max_width: int | None = 60) -> str:
 
     if result.kind == "ask":
         return "true" if result.boolean else "false"
-    if result.kind == "construct":
+    if result.kind == "construct" and result.graph is not None:
         return result.graph.serialize(format="turtle")
     ns_pairs = sorted(((p, ns) for p, ns in PREFIXES.items() if p not in ("rdf", "owl", "sh", "xsd")),
                       key=lambda x: -len(x[1]))
@@ -455,7 +455,7 @@ def format_csv(result: QueryResult, *, excel_safe: bool = False, lineterminator:
     (``govkg.exports.safe_cell``); the default keeps every value exact.
     """
     _check_result(result)
-    from .exports import safe_cell
+    from .results import safe_cell
 
     if result.kind != "select":
         raise QueryError("CSV output is for SELECT queries; use --format table or json")

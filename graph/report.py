@@ -1,4 +1,8 @@
-"""A readable bilingual report of the analysis (HTML or Markdown), and the text output of ``analyze`` and ``suggest``."""
+"""A readable bilingual report of the analysis (HTML or Markdown), and the text output of ``analyze`` and ``suggest``.
+
+Long module: the report's sections and its two renderers (HTML, Markdown) share the block format defined here.
+Long function ``report_blocks``: the report's sections in reading order, a few blocks each.
+"""
 
 from __future__ import annotations
 
@@ -117,7 +121,7 @@ def amount(value, unit: dict | None, lang: str = "en", comparator: dict | None =
         try:
             from .units import format_amount
         except ImportError:  # pragma: no cover - govkg.units ships with govkg
-            format_amount = None
+            format_amount = None  # type: ignore[assignment]
         if format_amount is not None:
             try:
                 return format_amount(value, unit["iri"], lang=lang, comparator=(comparator or {}).get("iri"))
@@ -320,20 +324,22 @@ def report_blocks(graph, lang: str = "zh", *, neighbors: int = 3, top: int = 5, 
     ('h1', 1)
     """
     from .analysis import analyze, site_index
-    from .analysis.outcomes import outcomes, sources
+    from .analysis.outcomes import SOURCE_QUERY, is_opened, outcomes, sources
     from .analysis.provenance import link_evidence
 
     if lang not in ("zh", "en"):
         raise GovkgError(f"lang must be 'zh' or 'en', not {lang!r}")
     index = site_index(graph)
+    opened = graph if is_opened(graph) else None  # a build opened with govkg.open: read from its store
     rdf = graph if isinstance(graph, Graph) else None
     res = analyze(index, top=top, neighbors=neighbors, by=by, weight=weight)
-    if rdf is not None:
+    srcs = sources(rdf if opened is None else opened.construct(SOURCE_QUERY)) if rdf is not None or opened else {}
+    if rdf is not None or opened is not None:
         from .analysis.summary import limits
         from .counts import counts
 
-        res["counts"] = counts(rdf)
-        res["limits"] = limits(len(index.sites), [v for _, v in sorted(sources(rdf).items())])
+        res["counts"] = counts(rdf if opened is None else opened.store)
+        res["limits"] = limits(len(index.sites), [v for _, v in sorted(srcs.items())])
     notes, n = res["notes"], res["counts"]["sites"]
     B: list[tuple] = [("h1", _t("title", lang)), ("toc", _t("toc", lang)), ("h2", _t("overview", lang)),
                       ("p", _counts_sentence(res["counts"], lang))]
@@ -341,7 +347,10 @@ def report_blocks(graph, lang: str = "zh", *, neighbors: int = 3, top: int = 5, 
     B += [("h2", _t("limits", lang)), ("ul", [x[lang] for x in res["limits"]])]
 
     B += [("h2", _t("shared", lang))] + _note_blocks(notes["shared"], lang)
-    evidence = link_evidence(rdf) if rdf is not None else {}
+    if opened is not None:  # only the links the table shows
+        evidence = opened.link_evidence(sorted({d["iri"] for d in res["shared_mechanisms"]}))
+    else:
+        evidence = link_evidence(rdf) if rdf is not None else {}
     from rdflib import URIRef
 
     B.append(("h3", _t("shared_m", lang)))
@@ -395,8 +404,8 @@ def report_blocks(graph, lang: str = "zh", *, neighbors: int = 3, top: int = 5, 
              if rows else ("p", _t("nothing", lang)))
 
     B.append(("h2", _t("profiles", lang)))
-    per_site: dict[str, list] = {}  # one pass over the graph, not one per site (2,000 sites: minutes)
-    for r in (outcomes(rdf) if rdf is not None else []):
+    per_site: dict[str | None, list] = {}  # one pass over the graph, not one per site (2,000 sites: minutes)
+    for r in (outcomes(rdf if opened is None else opened) if rdf is not None or opened is not None else []):
         per_site.setdefault((r["site"] or {}).get("iri"), []).append(r)
     M, P = index.mechanisms.matrix.tocsr(), index.kinds.matrix.tocsr()
     from .analysis.similarity import similar_to
@@ -407,8 +416,8 @@ def report_blocks(graph, lang: str = "zh", *, neighbors: int = 3, top: int = 5, 
         mechs = [index.mechanisms.columns[c] for c in M.indices[M.indptr[i]:M.indptr[i + 1]].tolist()]
         names = sorted(index.label(m, lang) for m in mechs)
         kinds = sorted(index.label(k, lang) for k in most_specific(index, P.indices[P.indptr[i]:P.indptr[i + 1]].tolist()))
-        near = similar_to(index, s, k=3, by=by, weight=weight)
-        like = _join([f"{_lab(x, lang)} {x['similarity']:.2f}{'=' if x['tied'] else ''}" for x in near], lang)
+        nearest = similar_to(index, s, k=3, by=by, weight=weight)
+        like = _join([f"{_lab(x, lang)} {x['similarity']:.2f}{'=' if x['tied'] else ''}" for x in nearest], lang)
         B.append(("p", _t("profile_mechs", lang, n=len(names)) + _join(names, lang)
                   + (" " if lang == "en" else "") + _t("profile_kinds", lang) + _join(kinds, lang)
                   + (" " if lang == "en" else "") + _t("profile_like", lang) + (like or _t("none", lang))
@@ -433,11 +442,11 @@ def report_blocks(graph, lang: str = "zh", *, neighbors: int = 3, top: int = 5, 
                                  else pick(o["label"], lang, "?"), _quote(o["evidence"], lang)) for o in other]))
         if not outs:
             B.append(("p", _t("none", lang)))
-    if rdf is not None:
-        srcs = sorted(sources(rdf).values(), key=lambda d: d["iri"])
-        if srcs:
+    if srcs:
+        listed = sorted(srcs.values(), key=lambda d: d["iri"])
+        if listed:
             B += [("h2", _t("source", lang))]
-            for src in srcs:
+            for src in listed:
                 B.append(("p", _source_text(src, lang)))
                 if src.get("rights"):
                     B.append(("p", f"{_t('rights', lang)}: {src['rights']}"))

@@ -6,11 +6,31 @@ import functools
 import itertools
 import re
 from dataclasses import dataclass
+from typing import Any
 
 from .errors import QueryError
 from .namespace import PREFIXES
 
-__all__ = ["SOLUTION_TYPES", "GRAPH_TYPES", "Written", "negotiate", "format_names", "write_result"]
+__all__ = ["SOLUTION_TYPES", "GRAPH_TYPES", "Written", "negotiate", "format_names", "write_result", "safe_cell"]
+
+#: What a spreadsheet program reads as the start of a formula.
+_FORMULA_START = ("=", "+", "-", "@", "\t", "\r")
+
+
+def safe_cell(value):
+    """A CSV cell that spreadsheet programs will not run as a formula (OWASP "CSV injection").
+
+    Text starting with ``=``, ``+``, ``-``, ``@``, tab or CR gets a leading ``'``; numbers
+    are left as they are.
+
+    Examples
+    --------
+    >>> [safe_cell(v) for v in ("=1+1", "@SUM(A1)", "-x", "高新", -3)]
+    ["'=1+1", "'@SUM(A1)", "'-x", '高新', -3]
+    """
+    if isinstance(value, str) and value.startswith(_FORMULA_START):
+        return "'" + value
+    return value
 
 #: Result formats for SELECT and ASK: short name -> media type.
 SOLUTION_TYPES = {
@@ -160,7 +180,7 @@ def _ox():
     return _OX
 
 
-_OX = None
+_OX: Any = None  # pyoxigraph, imported on first use
 
 
 @functools.lru_cache(maxsize=1)
@@ -246,11 +266,10 @@ def _write_solutions(res, chosen: str, emit, max_rows, batch: int = 500) -> tupl
 
 
 def _safe_csv(variables, rows, emit) -> None:
-    """CSV with spreadsheet-safe cells (``govkg.exports.safe_cell``): a departure from the standard, so written here."""
+    """CSV with spreadsheet-safe cells (``safe_cell``): a departure from the standard, so written here."""
     import csv
     import io
 
-    from .exports import safe_cell
 
     def line(values) -> bytes:
         b = io.StringIO()
@@ -280,7 +299,7 @@ def write_result(res, fmt: str | None, emit, *, max_rows: int | None = None, acc
         Keep at most this many rows (or triples); ``Written.truncated`` says whether more were there.
     excel_safe : bool, default False
         CSV only: a cell starting with ``=``, ``+``, ``-``, ``@``, tab or CR gets a leading ``'``
-        (``govkg.exports.safe_cell``), so that a spreadsheet does not run it as a formula. This
+        (``safe_cell``), so that a spreadsheet does not run it as a formula. This
         departs from the SPARQL 1.1 CSV results format, which is exact by default.
 
     Raises
@@ -301,7 +320,7 @@ def write_result(res, fmt: str | None, emit, *, max_rows: int | None = None, acc
     """
     ox = _ox()
     kind = "select" if isinstance(res, ox.QuerySolutions) else "ask" if isinstance(res, ox.QueryBoolean) else "construct"
-    key = fmt if fmt is None or isinstance(fmt, str) else tuple(fmt)
+    key = None if fmt is None else (fmt,) if isinstance(fmt, str) else tuple(fmt)
     chosen = _negotiated(accept, kind, key)
     if chosen is None:
         what = f"format {', '.join([fmt] if isinstance(fmt, str) else fmt)!s}" if fmt else f"Accept: {accept}"
@@ -326,5 +345,5 @@ def write_result(res, fmt: str | None, emit, *, max_rows: int | None = None, acc
         truncated = max_rows is not None and len(rows) == max_rows and next(res, None) is not None
         _safe_csv(res.variables, rows, emit)
         return Written(kind, chosen, table[chosen], len(rows), truncated)
-    rows, truncated = _write_solutions(res, chosen, emit, max_rows)
-    return Written(kind, chosen, table[chosen], rows, truncated)
+    n, truncated = _write_solutions(res, chosen, emit, max_rows)
+    return Written(kind, chosen, table[chosen], n, truncated)

@@ -1,4 +1,7 @@
-"""A read-only SPARQL 1.1 Protocol endpoint over the graph, with a query page, run by a pool of worker processes under a deadline and a memory cap."""
+"""A read-only SPARQL 1.1 Protocol endpoint over the graph, with a query page, run by a pool of worker processes under a deadline and a memory cap.
+
+Long module: the endpoint's application (protocol parameters, negotiation, query page, description) and start-up.
+"""
 
 from __future__ import annotations
 
@@ -7,6 +10,7 @@ import re
 import threading
 from importlib.resources import files
 from pathlib import Path
+from typing import Any
 from urllib.parse import parse_qs, unquote_plus, urlsplit
 
 from .errors import GovkgError, QueryError
@@ -204,14 +208,14 @@ def _asset(name: str) -> bytes:
 class _Pages:
     """The query page, the graph views and the report, rendered once on first request."""
 
-    def __init__(self, data_dir, build_dir, triples: int):
+    def __init__(self, data_dir, build_dir, triples: int, opened=None):
         self.data_dir, self.build_dir, self.triples = data_dir, build_dir, triples
         self._lock = threading.Lock()
         self._cache: dict[str, bytes] = {}
-        self._graph = None
+        self._graph = opened  # the fresh build opened read-only (govkg.open): the pages read its store and index
 
     def _rdf(self):
-        if self._graph is None:
+        if self._graph is None:  # no fresh build with a store: the graph compiled in memory
             from .build import load_graph
 
             self._graph = load_graph(self.data_dir, self.build_dir)
@@ -253,7 +257,7 @@ def _index_page(triples: int) -> bytes:
 
     def params(text: str) -> list:
         """The ``--bind NAME=VALUE`` of the example's comments: its parameters, with a value to start from."""
-        found = {}
+        found: dict[str, str] = {}
         for ln in text.splitlines():
             if ln.lstrip().startswith("#"):
                 found.update(_BIND_HINT.findall(ln))
@@ -348,7 +352,7 @@ class _App:
     def __init__(self, store, settings: Settings, pages: _Pages, triples: int, hosts=None):
         self.store, self.settings, self.pages, self.triples = store, settings, pages, triples
         self.hosts = hosts  # the Host names answered (None: any)
-        self.pool = None  # set once the pool exists (for /health and the service description's address)
+        self.pool: Any = None  # set once the pool exists (for /health and the service description's address)
 
     def kind(self, req) -> int:
         """A page rendered on first request runs without the deadline; everything else under it."""
@@ -520,7 +524,7 @@ def make_server(*, host: str = "127.0.0.1", port: int = 7878, settings: Settings
     settings = settings or Settings()
     data_dir = Path(data_dir) if data_dir is not None else default_data_dir()
     build_dir = Path(build_dir) if build_dir is not None else default_build_dir(data_dir)
-    triples = None
+    triples, opened = None, None
     if store is None:  # the fresh build's on-disk store, opened read-only: nothing to load (issue 17)
         from .store import open_fresh
 
@@ -532,11 +536,12 @@ def make_server(*, host: str = "127.0.0.1", port: int = 7878, settings: Settings
     if not isinstance(triples, int):
         triples = len(store)
     is_update("ASK {}")  # builds rdflib's SPARQL grammar now, not in each worker's first refused update
+    hosts: frozenset | set | None
     if is_loopback(host):
         hosts = _LOOPBACK_NAMES | set(settings.allow_hosts)
     else:
         hosts = set(settings.allow_hosts) or None
-    app = _App(store, settings, _Pages(data_dir, build_dir, triples), triples, hosts)
+    app = _App(store, settings, _Pages(data_dir, build_dir, triples, opened), triples, hosts)
     cap = f" of {settings.memory >> 20:,} MiB" if settings.memory else ""
     messages = {"timeout": f"Query stopped: it ran past the deadline of {settings.timeout:g} s, and the worker "
                            f"running it was killed and replaced. Simplify it (add LIMIT, narrow the patterns) or "

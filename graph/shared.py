@@ -7,7 +7,9 @@ from rdflib import Graph
 from .analysis.index import Incidence, entry, incidence_of, site_index
 from .analysis.labels import label, labels
 from .analysis.matching import KIND_MATCH, best_matches, closest, find_site, kind_matches, match_score, rank_matches
+from .args import GraphOrBuild
 from .errors import GovkgError, NotFoundError
+
 
 __all__ = [
     "Incidence", "incidence", "labels", "label", "sites", "find_site", "match_score", "best_matches",
@@ -111,7 +113,7 @@ def _inferred(graph, index):
     return mech, kind
 
 
-def shared_mechanisms(graph: Graph, name: str | None = None, *, kind: bool = False, min_sites: int | None = None) -> dict:
+def shared_mechanisms(graph: GraphOrBuild, name: str | None = None, *, kind: bool = False, min_sites: int | None = None) -> dict:
     """Mechanisms (named instances) and kinds used at several sites, or the ones matching ``name``.
 
     Parameters
@@ -175,7 +177,7 @@ def shared_mechanisms(graph: Graph, name: str | None = None, *, kind: bool = Fal
         kscore = {c: sc for sc, c in ranked_k}
         mechs = [m for m in mechs if m in score]
         kinds = [k for k in kinds if k in kscore]
-    marks = _inferred(graph, index) or (lambda m, s: {}, lambda k, s: {})
+    marks: tuple = _inferred(graph, index) or (lambda m, s: {}, lambda k, s: {})
     M, MK = mech_inc.matrix.tocsc(), index.mechanism_kinds.tocsr()
     K = kind_inc.matrix.tocsc()
     mcol = {m: j for j, m in enumerate(mech_inc.columns)}
@@ -233,7 +235,7 @@ def most_specific(index, columns) -> list:
     return sorted(ks - above)
 
 
-def similar_sites(graph: Graph, site: str, *, top: int | None = None, by: str = "kinds", weight: str = "idf") -> dict:
+def similar_sites(graph: GraphOrBuild, site: str, *, top: int | None = None, by: str = "kinds", weight: str = "idf") -> dict:
     """The other sites ranked by similarity to ``site`` (``govkg.analysis.similarity.FORMULA``).
 
     ``by`` chooses the features (``"kinds"``: kinds closed under broader kinds, the default;

@@ -4,7 +4,7 @@ from __future__ import annotations
 
 import re
 
-__all__ = ["slugify", "is_slug"]
+__all__ = ["slugify", "is_slug", "pinyin_words"]
 
 _SLUG = re.compile(r"^[a-z0-9]+(?:-[a-z0-9]+)*$")
 
@@ -40,7 +40,8 @@ def slugify(text: str) -> str:
     from .args import as_text
 
     as_text(text, "text")
-    parts = lazy_pinyin(text, style=Style.NORMAL, errors=lambda chars: [f" {chars} "])
+    # pypinyin documents a list as an ``errors`` callback's answer (kept as one item); its stubs say str.
+    parts = lazy_pinyin(text, style=Style.NORMAL, errors=lambda chars: [f" {chars} "])  # type: ignore[arg-type, return-value]
     joined = "".join(parts).lower().replace("ü", "v")
     return re.sub(r"[^a-z0-9]+", "-", joined).strip("-")
 
@@ -54,3 +55,15 @@ def is_slug(text: str) -> bool:
     (True, False)
     """
     return bool(_SLUG.match(text))
+
+
+def pinyin_words(text: str) -> str:
+    """The pinyin of ``text`` as capitalized words, the drafter's stand-in for an English name still
+    to be translated.
+
+    Examples
+    --------
+    >>> pinyin_words("高新社区"), pinyin_words("Route 66")
+    ('Gaoxinshequ', 'Route 66')
+    """
+    return " ".join(w.capitalize() for w in slugify(text).split("-") if w)

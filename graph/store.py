@@ -1,10 +1,14 @@
-"""The build's persistent store: an on-disk Oxigraph store and the site index beside it, opened read-only."""
+"""The build's persistent store: an on-disk Oxigraph store and the site index beside it, opened read-only.
+
+Long module: writing a build's store, index and evidence and opening them read-only share one file layout.
+"""
 
 from __future__ import annotations
 
 import io
 import json
 import shutil
+from typing import IO, cast
 from pathlib import Path
 
 from .errors import GovkgError
@@ -92,7 +96,8 @@ def write_store(build_dir: str | Path, generation: str, chunks) -> Path:
     shutil.rmtree(path, ignore_errors=True)
     try:
         store = ox.Store(str(path))
-        store.bulk_load(_Chunks(chunks), format=ox.RdfFormat.N_TRIPLES, lenient=True)
+        # a binary file object, though not typing.IO (which names methods a reader never needs)
+        store.bulk_load(cast("IO[bytes]", _Chunks(chunks)), format=ox.RdfFormat.N_TRIPLES, lenient=True)
         store.flush()
         del store  # closes the database
     except (OSError, SyntaxError, ValueError) as exc:
@@ -294,7 +299,7 @@ class OpenBuild:
     def __init__(self, path: Path, generation: str, store, manifest: dict):
         self.path, self.generation, self.store, self.manifest = path, generation, store, manifest
         self._index = None
-        self._tables = None
+        self._tables: dict | None = None
 
     def __repr__(self) -> str:
         return f"<govkg build {self.path} generation {self.generation}>"
@@ -532,7 +537,7 @@ class OpenBuild:
         if not self.store.query("ASK { ?u a gk:MechanismUse }", prefixes=PREFIXES):
             return link_evidence(self.subgraph(mechanisms))
         pairs, rows = self._evidence_rows(mechanisms)
-        out = {(URIRef(m), URIRef(s)): [] for m, s in pairs}
+        out: dict[tuple, list] = {(URIRef(m), URIRef(s)): [] for m, s in pairs}
         cited = {x for r in rows for x in r[4:] if x is not None}
         srcs = sources(self._nodes_graph(cited))
         by_use: dict = {}
@@ -566,6 +571,52 @@ class OpenBuild:
     def close(self) -> None:
         """Let go of the store (it is also closed when the handle is garbage)."""
         self.store = None
+
+    def construct(self, *texts: str, bindings: dict | None = None):
+        """An rdflib ``Graph`` of the triples the SPARQL CONSTRUCT queries ``texts`` give on the store
+        (our prefixes predeclared; ``bindings`` ``{variable: rdflib term}`` substituted as values, never
+        pasted into the text). The views build the part of the graph they show this way."""
+        import pyoxigraph as ox
+
+        from .namespace import PREFIXES
+        from .query import from_ox, to_ox
+        from .resources import bind_prefixes
+
+        subs = {ox.Variable(k): to_ox(v) for k, v in (bindings or {}).items()}
+        g = bind_prefixes(_graph())
+        add = g.add
+        for text in texts:
+            for t in self.store.query(text, prefixes=PREFIXES, substitutions=subs):
+                add((from_ox(t.subject), from_ox(t.predicate), from_ox(t.object)))
+        return g
+
+    def triples(self, predicate=None, obj=None):
+        """The triples of the store's default graph (with ``predicate``/``obj`` when given) as rdflib terms,
+        one at a time (nothing held: the exports of the whole graph stream them)."""
+        import pyoxigraph as ox
+
+        from .query import from_ox, to_ox
+
+        p = None if predicate is None else to_ox(predicate)
+        o = None if obj is None else to_ox(obj)
+        for q in self.store.quads_for_pattern(None, p, o, ox.DefaultGraph()):
+            yield from_ox(q.subject), from_ox(q.predicate), from_ox(q.object)
+
+    def has_subject(self, iri) -> bool:
+        """Whether the store holds a triple about ``iri`` (an rdflib ``URIRef``)."""
+        import pyoxigraph as ox
+
+        try:
+            node = ox.NamedNode(str(iri))
+        except ValueError:  # not an absolute IRI: nothing is about it
+            return False
+        return next(iter(self.store.quads_for_pattern(node, None, None, ox.DefaultGraph())), None) is not None
+
+
+def _graph():
+    from rdflib import Graph
+
+    return Graph()
 
 
 def _load_index(path: Path, generation: str, tables: dict):
@@ -601,7 +652,7 @@ def _load_index(path: Path, generation: str, tables: dict):
     labels = {URIRef(k): v for k, v in tables["labels"].items()}
     texts: dict = {}  # the search texts of kinds (SiteIndex.texts), from the kind texts the index persisted
     for k, fields in tables.get("kind_texts", {}).items():
-        d = {"alt": {"zh": [], "en": []}, "definition": {"zh": [], "en": []}}
+        d: dict[str, dict[str, list]] = {"alt": {"zh": [], "en": []}, "definition": {"zh": [], "en": []}}
         for field, what in (("altLabel", "alt"), ("definition", "definition")):
             for text, lang in fields.get(field, ()):
                 lang = (lang or "").split("-")[0].lower()

@@ -24,7 +24,7 @@ def _cycles(entries: dict[str, Entry], name: str) -> list[list[str]]:
     cycles = []
     for start in sorted(entries):
         path: list[str] = []
-        node = start
+        node: str | None = start
         while node in entries and state.get(node) is None:
             state[node] = 1
             path.append(node)
@@ -82,7 +82,7 @@ def _parts_cycles(mechanisms: list[Entry]) -> list[Problem]:
     import networkx as nx
 
     by_id = {e.id: e for e in mechanisms}
-    g = nx.DiGraph()
+    g: nx.DiGraph = nx.DiGraph()
     for e in mechanisms:
         parts = e.values.get("parts") or []
         for p in parts if isinstance(parts, list) else [parts]:

@@ -103,7 +103,7 @@ def _number(value) -> Fraction:
     if isinstance(value, Decimal) and not value.is_finite():
         raise GovkgError(f"Not a finite number: {value!r}")
     try:
-        return Fraction(str(value)) if isinstance(value, float) else Fraction(value)
+        return Fraction(str(value)) if isinstance(value, float) else Fraction(value)  # type: ignore[arg-type]  # Rational
     except (TypeError, ValueError) as e:
         raise GovkgError(f"Not a number: {value!r}") from e
 
@@ -255,7 +255,7 @@ def format_amount(value, unit, lang: str = "en", comparator=None, value_max=None
             return f"超过{n}{u.text}" if u.symbol == "%" else f"{n}余{u.text}"
         if comp == GK.LessThan:
             return f"不足{n}{u.text}"
-        if comp == GK.Range:
+        if comp == GK.Range and top is not None:
             return f"{n}{u.text}至{_zh_number(top)}{u.text}"
         return f"约{n}{u.text}" if comp == GK.Approximately else f"{n}{u.text}"
     if lang != "en":

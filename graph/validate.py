@@ -1,4 +1,7 @@
-"""Validate a graph with pySHACL and the SPARQL quality rules in ``ontology/checks/``."""
+"""Validate a graph with pySHACL and the SPARQL quality rules in ``ontology/checks/``.
+
+Long function ``_shape_tasks``: a branch per SHACL constraint translated to SPARQL, sharing nested helpers.
+"""
 
 from __future__ import annotations
 
@@ -123,6 +126,8 @@ def run_checks(graph: Graph | None, rules: dict[str, str] | None = None, *, stor
     from .query import to_store
 
     if store is None:
+        if graph is None:
+            raise TypeError("run_checks() needs a graph or a store holding it")
         store = to_store(graph)
     return _run_jobs(_check_jobs(store, rules if rules is not None else checks()))
 
@@ -173,6 +178,7 @@ def validate(graph: Graph | None = None, *, ntriples: bytes | None = None, store
         store.bulk_load(ntriples, format=ox.RdfFormat.N_TRIPLES)
         size = ntriples.count(b"\n")
     else:
+        assert graph is not None  # checked above
         store = to_store(graph)
         size = len(graph)
     shacl_jobs = None
@@ -325,15 +331,15 @@ def _shape_tasks(shapes: Graph, classes: _Classes) -> list[_Task]:
 
     for node in sorted(set(shapes.subjects(RDF.type, SH.NodeShape)), key=str):
         targets, members, repeats = [], [], False
-        for c in shapes.objects(node, SH.targetClass):
-            pattern, rep = classes.instances(c)
+        for target in shapes.objects(node, SH.targetClass):
+            pattern, rep = classes.instances(target)
             targets.append(pattern)
             repeats |= rep
-            members.append(classes.member("?focus", c))
-        for p in shapes.objects(node, SH.targetSubjectsOf):
-            targets.append(f"?focus {_nt(p)} []")
+            members.append(classes.member("?focus", target))
+        for prop in shapes.objects(node, SH.targetSubjectsOf):
+            targets.append(f"?focus {_nt(prop)} []")
             repeats = True
-            members.append(f"EXISTS {{ ?focus {_nt(p)} [] }}")
+            members.append(f"EXISTS {{ ?focus {_nt(prop)} [] }}")
         extra = {p for p in shapes.predicates(node, None)} - {RDF.type, SH.targetClass, SH.targetSubjectsOf,
                                                                SH.property, SH["or"], SH.message}
         if extra or not targets:
@@ -345,8 +351,8 @@ def _shape_tasks(shapes: Graph, classes: _Classes) -> list[_Task]:
         member = " || ".join(members)
         on_focus = []  # (test true for a violating focus node, rule, path, message)
         node_msg = str(shapes.value(node, SH.message) or "")
-        for lst in shapes.objects(node, SH["or"]):
-            test = " || ".join(_alternative_test(shapes, a, "?focus", classes) for a in Collection(shapes, lst))
+        for alternatives in shapes.objects(node, SH["or"]):
+            test = " || ".join(_alternative_test(shapes, a, "?focus", classes) for a in Collection(shapes, alternatives))
             on_focus.append((f"!({test})", rule_of(node), "", node_msg or "sh:or: conforms to none of the alternatives"))
         for ps in shapes.objects(node, SH.property):
             unknown = {p for p in shapes.predicates(ps, None) if p != RDF.type} - _SUPPORTED
@@ -379,10 +385,10 @@ def _shape_tasks(shapes: Graph, classes: _Classes) -> list[_Task]:
                 on_values(member, rule, path, msg or default, f"?focus {p} ?v FILTER ({test})", failing=failing)
 
             mn, mx = shapes.value(ps, SH.minCount), shapes.value(ps, SH.maxCount)
-            if mn is not None and int(mn) > 0:
-                counted("<", int(mn), "sh:minCount")
+            if mn is not None and int(str(mn)) > 0:
+                counted("<", int(str(mn)), "sh:minCount")
             if mx is not None:
-                counted(">", int(mx), "sh:maxCount")
+                counted(">", int(str(mx)), "sh:maxCount")
             qvs = shapes.value(ps, SH.qualifiedValueShape)
             if qvs is not None:
                 langs = shapes.value(qvs, SH.languageIn)
@@ -391,16 +397,16 @@ def _shape_tasks(shapes: Graph, classes: _Classes) -> list[_Task]:
                 ok = " || ".join(f'LANGMATCHES(LANG(?v), "{str(x)}")' for x in Collection(shapes, langs))
                 cond = f"?focus {p} ?v FILTER (isLiteral(?v) && ({ok}))"
                 qmin, qmax = shapes.value(ps, SH.qualifiedMinCount), shapes.value(ps, SH.qualifiedMaxCount)
-                if qmin is not None and int(qmin) > 0:
-                    counted("<", int(qmin), "sh:qualifiedMinCount", cond)
+                if qmin is not None and int(str(qmin)) > 0:
+                    counted("<", int(str(qmin)), "sh:qualifiedMinCount", cond)
                 if qmax is not None:
-                    counted(">", int(qmax), "sh:qualifiedMaxCount", cond)
+                    counted(">", int(str(qmax)), "sh:qualifiedMaxCount", cond)
             if (c := shapes.value(ps, SH["class"])) is not None:
                 each(f"sh:class {c}", "!" + classes.member("?v", c), lookup=True)
             if (d := shapes.value(ps, SH.datatype)) is not None:
                 each(f"sh:datatype {d}", f"!isLiteral(?v) || DATATYPE(?v) != {_nt(d)}")
             if (n := shapes.value(ps, SH.minLength)) is not None:
-                each(f"sh:minLength {n}", f"isBlank(?v) || STRLEN(STR(?v)) < {int(n)}")
+                each(f"sh:minLength {n}", f"isBlank(?v) || STRLEN(STR(?v)) < {int(str(n))}")
             for bound, op in ((SH.minInclusive, ">="), (SH.maxInclusive, "<="), (SH.minExclusive, ">"),
                               (SH.maxExclusive, "<")):
                 if (b := shapes.value(ps, bound)) is not None:  # not comparable counts as a violation

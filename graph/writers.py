@@ -264,7 +264,8 @@ def finish_interrupted(folder: str | Path, *, stale_after: float = STALE_AFTER) 
     # Journals first: a complete journal means every temporary file of the set was written.
     for name in sorted(n for n in names if n.endswith(".set.json") and stale(n)):
         journal = folder / name
-        pairs = _replayable(journal, _temp_pid(name))
+        pid = _temp_pid(name)
+        pairs = None if pid is None else _replayable(journal, pid)
         if pairs is None:
             continue
         try:

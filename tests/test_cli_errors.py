@@ -234,9 +234,9 @@ def test_bad_input_is_a_clean_error(case, request, monkeypatch):
 
 
 def test_file_too_large_is_refused(data_copy, monkeypatch):
-    import govkg.model
+    import govkg.yamlread  # the reader of data files, which holds the limit
 
-    monkeypatch.setattr(govkg.model, "MAX_FILE_BYTES", 1000)
+    monkeypatch.setattr(govkg.yamlread, "MAX_FILE_BYTES", 1000)
     (data_copy / "x.yaml").write_text("# " + "x" * 2000 + "\n", encoding="utf-8")
     result = CliRunner().invoke(cli, ["--data", str(data_copy), "build"])
     assert_clean_error(result, "x.yaml: file too large (2003 bytes; the limit is 1000)")

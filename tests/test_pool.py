@@ -10,7 +10,7 @@ import sys
 # Run in a fresh interpreter: the chunks taken stay allocated for good, and this process's heap is not ours to shape.
 _SCRIPT = r"""
 import ctypes, json, re
-from govkg.pool import _fill_heap_holes
+from govkg.poolworker import fill_heap_holes as _fill_heap_holes
 
 def free_chunks():
     libc = ctypes.CDLL(None)
@@ -34,7 +34,7 @@ def test_heap_holes_are_filled_before_a_fork():
     """A heap with 20,000 scattered free chunks has (almost) none left, and a second call finds nothing to do."""
     if platform.libc_ver()[0] != "glibc":
         # malloc_info and glibc's bins are glibc's: elsewhere the function does nothing, and says so
-        from govkg.pool import _fill_heap_holes
+        from govkg.poolworker import fill_heap_holes as _fill_heap_holes
 
         assert _fill_heap_holes() == 0
         return

@@ -184,16 +184,16 @@ def test_two_appliers_at_once_keep_both_edits(drafted):
 
 def test_a_file_changed_meanwhile_is_not_overwritten(drafted, monkeypatch):
     """An editor saving the file while the decisions are checked: the decisions are refused, the editor's text kept."""
-    from govkg.draft import review
+    from govkg.draft import decisions  # apply_decisions checks the folder with decisions.check_folder
 
-    real = review.check_folder
+    real = decisions.check_folder
 
     def check_then_someone_saves(data_dir, texts, **kw):
         real(data_dir, texts, **kw)
         p = drafted / SITE
         p.write_text(p.read_text(encoding="utf-8") + "# an editor's change\n", encoding="utf-8")
 
-    monkeypatch.setattr(review, "check_folder", check_then_someone_saves)
+    monkeypatch.setattr(decisions, "check_folder", check_then_someone_saves)
     with pytest.raises(ReviewError, match="changed by someone else"):
         apply_decisions(drafted, decision(drafted))
     assert (drafted / SITE).read_text(encoding="utf-8").endswith("# an editor's change\n")

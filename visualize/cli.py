@@ -40,7 +40,7 @@ def viz(ctx, out, view, focus, depth, top_k, lang, open_):
     mechanisms and (full view) class groups are labelled; zoom in or hover for the others. The
     full view starts collapsed: click a class to expand it.
     """
-    from govkg.cli import graph_from
+    from govkg.cli_common import opened_from
 
     from .html import default_viz_path, write_viz
 
@@ -52,14 +52,14 @@ def viz(ctx, out, view, focus, depth, top_k, lang, open_):
 
         if focus is not None:
             raise click.UsageError("--focus applies to the network views (--view mechanisms, full or similarity)")
-        written, n_kinds, n_sites = write_matrix(graph_from(ctx), path, lang=lang)
+        written, n_kinds, n_sites = write_matrix(opened_from(ctx), path, lang=lang)
         click.echo(f"wrote {written} ({n_kinds} kinds × {n_sites} sites)")
         if open_:
             import webbrowser
 
             webbrowser.open(written.resolve().as_uri())
         return
-    result = write_viz(graph_from(ctx), path, view=view, focus=focus, depth=depth, lang=lang, top_k=top_k)
+    result = write_viz(opened_from(ctx), path, view=view, focus=focus, depth=depth, lang=lang, top_k=top_k)
     for w in result.warnings:
         click.echo(f"warning: {w}", err=True)
     click.echo(f"wrote {result.path} ({result.nodes} nodes, {result.edges} edges)")
@@ -77,11 +77,11 @@ def viz(ctx, out, view, focus, depth, top_k, lang, open_):
 def figure(ctx, out, dpi):
     """Write a static figure: the site × mechanism-kind matrix (sites grouped by district, kinds by
     broader kind) beside a bar chart of how many sites use each kind."""
-    from govkg.cli import graph_from
+    from govkg.cli_common import opened_from
 
     from .figures import write_figure
 
-    path = write_figure(graph_from(ctx), out, dpi=dpi)
+    path = write_figure(opened_from(ctx), out, dpi=dpi)
     click.echo(f"wrote {path}")
 
 

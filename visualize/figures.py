@@ -7,13 +7,15 @@ import textwrap
 from dataclasses import dataclass
 from pathlib import Path
 
-from rdflib import Graph
 from rdflib.namespace import SKOS
 
+from govkg.args import GraphOrBuild
 from govkg.errors import GovkgError
 from govkg.namespace import GK
 
-__all__ = ["CJK_FONTS", "KindMatrix", "cjk_font", "kind_matrix", "render_figure", "write_figure", "similarity_figure",
+from .views import PLACE_QUERY
+
+__all__ = ["FIGURE_QUERIES", "CJK_FONTS", "KindMatrix", "cjk_font", "kind_matrix", "render_figure", "write_figure", "similarity_figure",
            "MAX_HEATMAP_SITES"]
 
 #: Above this many sites a site × site heat map is not legible (a label row is 0.55 inch; 2,000
@@ -70,7 +72,14 @@ class KindMatrix:
     sites_per_kind: list
 
 
-def kind_matrix(graph: Graph) -> KindMatrix:
+#: What the figure reads from an opened build's store besides its site index: the places that contain
+#: the sites, the kinds given to each mechanism, and every kind's labels and broader kinds.
+FIGURE_QUERIES = (PLACE_QUERY, "CONSTRUCT { ?m gk:mechanismKind ?k } WHERE { ?m gk:mechanismKind ?k }",
+                  "CONSTRUCT { ?k rdfs:label ?l ; skos:broader ?b } WHERE { ?k a gk:MechanismKind "
+                  "OPTIONAL { ?k rdfs:label ?l } OPTIONAL { ?k skos:broader ?b } }")
+
+
+def kind_matrix(graph: GraphOrBuild) -> KindMatrix:
     """The site × kind matrix of ``graph``: sites grouped by district, kinds by their top kind.
 
     The columns are the kinds given to some mechanism (and no others); a cell counts the site's
@@ -90,7 +99,11 @@ def kind_matrix(graph: Graph) -> KindMatrix:
 
     from .views import district_of
 
-    mi = incidence(graph, "mechanism")
+    if type(graph).__name__ == "OpenBuild":  # a build opened with govkg.open: its index and what the figure names
+        mi = incidence(graph.site_index(), "mechanism")
+        graph = graph.construct(*FIGURE_QUERIES)
+    else:
+        mi = incidence(graph, "mechanism")
     assigned = sorted({k for m in mi.columns for k in graph.objects(m, GK.mechanismKind)})
     closure = {k: set(graph.transitive_objects(k, SKOS.broader)) for k in assigned}
 
@@ -136,7 +149,7 @@ def kind_matrix(graph: Graph) -> KindMatrix:
 
 def _groups(values: list) -> list[tuple[int, int, dict]]:
     """Runs of equal consecutive values: ``[(start, stop, value)]``."""
-    out = []
+    out: list[tuple[int, int, dict]] = []
     for i, v in enumerate(values):
         if out and out[-1][2] == v:
             out[-1] = (out[-1][0], i + 1, v)
@@ -145,7 +158,7 @@ def _groups(values: list) -> list[tuple[int, int, dict]]:
     return out
 
 
-def render_figure(graph: Graph, fmt: str = "png", *, dpi: int = 200) -> bytes:
+def render_figure(graph: GraphOrBuild, fmt: str = "png", *, dpi: int = 200) -> bytes:
     """The figure as bytes: the kind × site matrix (kinds grouped by top kind as rows, sites grouped
     by district as columns, cells = number of mechanisms) and, sharing its rows, a bar chart of the
     number of sites using each kind.
@@ -173,9 +186,8 @@ def render_figure(graph: Graph, fmt: str = "png", *, dpi: int = 200) -> bytes:
         raise GovkgError("the graph has no site with a typed mechanism: nothing to draw")
     C = np.array(km.counts).T  # rows: kinds, columns: sites
     n_k, n_s = len(km.kinds), len(km.sites)
-    rc = {"font.family": [font, "DejaVu Sans"], "font.size": 8, "svg.fonttype": "path",
-          "axes.unicode_minus": False}
-    with plt.rc_context(rc):
+    with plt.rc_context({"font.family": [font, "DejaVu Sans"], "font.size": 8, "svg.fonttype": "path",
+                         "axes.unicode_minus": False}):
         fig_h = max(5.0, 0.24 * n_k + 3.2)
         fig_w = 14.0
         fig = plt.figure(figsize=(fig_w, fig_h))
@@ -239,7 +251,7 @@ def render_figure(graph: Graph, fmt: str = "png", *, dpi: int = 200) -> bytes:
     return buf.getvalue()
 
 
-def write_figure(graph: Graph, path: str | Path, *, dpi: int = 200) -> Path:
+def write_figure(graph: GraphOrBuild, path: str | Path, *, dpi: int = 200) -> Path:
     """Render the figure in the format given by ``path``'s suffix (.png or .svg) and write it atomically.
 
     Raises

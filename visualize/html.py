@@ -257,7 +257,7 @@ def fixed_layout(H: nx.DiGraph, groups: list[dict] | None = None) -> dict:
     # room for the default labels to grow (font_growth) when the drawing is large
     ring_fonts = {v: f * GROW if v in labels else f for v, f in fonts.items()}
     pinned = ring_without_overlap(ring_nodes, radius, labels, ring_fonts, start_radius=start, gaps=gaps) if ring_nodes else {}
-    L = nx.Graph()
+    L: nx.Graph = nx.Graph()
     L.add_nodes_from(attrs)
     # a node linked to a site stays close to it: its pull is stronger than that of other links
     # (less so in a dense graph, where the nodes around a site would crowd)
@@ -451,7 +451,7 @@ def render_html(G: nx.DiGraph, *, lang: str = "zh", title: str | None = None) ->
         if cls not in present:
             present.append(cls)
         st = style_of(cls, shared=bool(d.get("shared")))
-        extra = {}
+        extra: dict = {}
         if node in pos:
             extra.update(x=pos[node][0], y=pos[node][1])
         if cls in collapsed:  # collapsed from the start: hidden, and out of the physics until expanded
@@ -473,7 +473,7 @@ def render_html(G: nx.DiGraph, *, lang: str = "zh", title: str | None = None) ->
         width = (1 + 7 * w / wmax) if view == "similarity" else (4 if d.get("emphasis") else 1)
         einfo = {"shared_mechanisms": d.get("shared_mechanisms", []), "shared_kinds": d.get("shared_kinds", []),
                  "link": d.get("link"), "score": d.get("score")}
-        kw = {}
+        kw: dict = {}
         if {H.nodes[a]["cls"], H.nodes[b]["cls"]} & collapsed:
             kw["hidden"] = True
         if d.get("emphasis"):
@@ -598,7 +598,7 @@ def write_viz(graph, path: str | Path, *, view: str = "mechanisms", focus: str |
 
     Parameters
     ----------
-    graph : rdflib.Graph
+    graph : rdflib.Graph or govkg.OpenBuild
     path : path
         The HTML file to write (its folder is created).
     view, focus, depth, top_k

@@ -115,7 +115,7 @@ def label_overlaps(pos: dict, radius: dict, labels: dict, sizes: dict) -> list[t
     """
     out = []
     named = [v for v in pos if labels.get(v)]
-    boxes = {v: label_box(*pos[v], radius[v], labels[v], sizes[v]) for v in named}
+    boxes = {v: label_box(pos[v][0], pos[v][1], radius[v], labels[v], sizes[v]) for v in named}
     for i, a in enumerate(named):
         for b in named[i + 1:]:
             if _boxes_overlap(boxes[a], boxes[b]):
@@ -249,7 +249,7 @@ def anchored_layout(G: nx.Graph, pinned: dict, radius: dict, *, labels: dict | N
     labels = labels or {}
     sizes = sizes or {}
     # sorted, so that the layout does not depend on the order of sets (hash seeds) in the caller
-    U = nx.Graph()
+    U: nx.Graph = nx.Graph()
     U.add_nodes_from(sorted(G, key=str))
     U.add_edges_from(sorted(((u, v, {"weight": d.get("weight", 1.0)}) if str(u) < str(v) else
                              (v, u, {"weight": d.get("weight", 1.0)}) for u, v, d in G.edges(data=True) if u != v),

@@ -8,7 +8,9 @@ from pathlib import Path
 
 from govkg.errors import GovkgError
 
-__all__ = ["matrix_data", "render_matrix", "write_matrix", "MIN_SITES"]
+from .views import PLACE_QUERY
+
+__all__ = ["MATRIX_QUERIES", "matrix_data", "render_matrix", "write_matrix", "MIN_SITES"]
 
 #: Rows shown at first: kinds used at this many sites or more (a switch shows every kind).
 MIN_SITES = 2
@@ -28,6 +30,11 @@ def _date(src: dict) -> dict:
     return {"zh": "日期不详", "en": "date unknown", "iso": ""}
 
 
+#: What the matrix reads from an opened build's store besides its site index and evidence file: the
+#: places that contain the sites and the kinds given to each mechanism.
+MATRIX_QUERIES = (PLACE_QUERY, "CONSTRUCT { ?m gk:mechanismKind ?k } WHERE { ?m gk:mechanismKind ?k }")
+
+
 def matrix_data(graph) -> dict:
     """Everything the matrix page shows, as plain data: sites by district, kinds by top kind, cells, evidence.
 
@@ -39,7 +46,9 @@ def matrix_data(graph) -> dict:
 
     Parameters
     ----------
-    graph : rdflib.Graph
+    graph : rdflib.Graph or govkg.OpenBuild
+        The graph, or a build opened with ``govkg.open`` (its site index, ``MATRIX_QUERIES`` on its
+        store and its evidence file).
 
     Returns
     -------
@@ -67,9 +76,12 @@ def matrix_data(graph) -> dict:
 
     from .views import district_of
 
-    if not isinstance(graph, Graph):
-        raise GovkgError(f"the matrix view needs the RDF graph, not {type(graph).__name__}")
-    index = site_index(graph)
+    opened = graph if type(graph).__name__ == "OpenBuild" else None
+    if opened is not None:  # a build opened with govkg.open: its index, places, direct kinds and evidence file
+        graph = opened.construct(*MATRIX_QUERIES)
+    elif not isinstance(graph, Graph):
+        raise GovkgError(f"the matrix view needs the RDF graph or an opened build, not {type(graph).__name__}")
+    index = site_index(graph if opened is None else opened)
 
     def lab(iri):
         ls = index.labels.get(iri) or {}
@@ -85,7 +97,7 @@ def matrix_data(graph) -> dict:
     site_order = sorted(index.sites, key=lambda s: (lab(dist[s])["zh"] if dist[s] is not None else "~",
                                                     lab(s)["zh"]))
     sites = [{"id": str(s), "label": lab(s), "district": str(dist[s] or "")} for s in site_order]
-    districts = []
+    districts: list[dict] = []
     for s in site_order:
         d = str(dist[s] or "")
         if districts and districts[-1]["id"] == d:
@@ -117,8 +129,10 @@ def matrix_data(graph) -> dict:
                           "site_count": count[k],
                           "definition": {"zh": " ".join(d.get("zh", [])), "en": " ".join(d.get("en", []))}})
 
-    evidence = link_evidence(graph)
-    mechs, sources, cells = {}, {}, {}
+    evidence = link_evidence(graph) if opened is None else opened.link_evidence(index.mechanisms.columns)
+    mechs: dict = {}
+    sources: dict = {}
+    cells: dict = {}
     kcol = {k: j for j, k in enumerate(index.kinds.columns)}
     for i, s in enumerate(index.sites):
         for c in M.indices[M.indptr[i]:M.indptr[i + 1]].tolist():

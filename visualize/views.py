@@ -5,15 +5,16 @@ from __future__ import annotations
 from decimal import Decimal
 
 import networkx as nx
-from rdflib import RDF, Graph, URIRef
+from rdflib import RDF, Graph, Literal, URIRef
 from rdflib.namespace import DCTERMS, ORG, PROV, SKOS
 
+from govkg.args import GraphOrBuild
 from govkg.errors import GovkgError, NotFoundError
 from govkg.namespace import GK, SCHEMA, SOSA
 
 from .style import class_names
 
-__all__ = ["VIEWS", "view_graph", "focus_graph", "site_class", "district_of", "evidence_of",
+__all__ = ["VIEWS", "NETWORK_QUERIES", "WHOLE_QUERY", "PLACE_QUERY", "view_graph", "focus_graph", "site_class", "district_of", "evidence_of",
            "link_evidence"]
 
 #: The views ``view_graph`` builds.
@@ -32,7 +33,24 @@ _REL_LABELS = {
     SKOS.broader: {"zh": "上位类型", "en": "broader"},
     SOSA.hasFeatureOfInterest: {"zh": "度量对象", "en": "about"},
 }
-_SHORT_CMP = {GK.MoreThan: {"zh": "超过", "en": "more than "}, GK.Approximately: {"zh": "约", "en": "about "}}
+#: What the network views read from a build opened with ``govkg.open`` (SPARQL CONSTRUCT on its store):
+#: the sites, mechanisms, kinds, uses, outcomes, claims, evidence, reports and units with all their triples,
+#: the places that contain the sites (types, labels, ``schema:containedInPlace``) and the labels of
+#: our properties (edge labels). The ``full`` view shows the whole graph: ``WHOLE_QUERY``.
+NETWORK_QUERIES = (
+    "CONSTRUCT { ?x ?p ?o } WHERE { VALUES ?t { gk:DemonstrationSite gk:Mechanism gk:MechanismKind gk:MechanismUse "
+    "gk:Outcome gk:Claim gk:Evidence schema:NewsArticle gk:Unit } ?x a ?t ; ?p ?o }",
+    "CONSTRUCT { ?p a ?t ; schema:containedInPlace ?q ; rdfs:label ?l } WHERE { ?s a gk:DemonstrationSite ; "
+    "schema:containedInPlace* ?p OPTIONAL { ?p a ?t } OPTIONAL { ?p schema:containedInPlace ?q } "
+    "OPTIONAL { ?p rdfs:label ?l } }",
+    "CONSTRUCT { ?p rdfs:label ?l } WHERE { VALUES ?c { <http://www.w3.org/2002/07/owl#ObjectProperty> "
+    "<http://www.w3.org/2002/07/owl#DatatypeProperty> } ?p a ?c ; rdfs:label ?l }",
+)
+#: The places that contain the sites (what ``district_of`` reads).
+PLACE_QUERY = NETWORK_QUERIES[1]
+#: The whole graph, for the ``full`` view.
+WHOLE_QUERY = "CONSTRUCT WHERE { ?s ?p ?o }"
+_SHORT_CMP: dict = {GK.MoreThan: {"zh": "超过", "en": "more than "}, GK.Approximately: {"zh": "约", "en": "about "}}
 
 
 def _labels(graph: Graph, iri) -> dict:
@@ -92,7 +110,7 @@ def _source(graph: Graph, src) -> dict:
     if src is None:
         return {"source": {"zh": "", "en": ""}, "date": "", "date_en": "", "url": ""}
     url = next(iter(graph.objects(src, SCHEMA.url)), None)
-    title = {lit.language: str(lit) for lit in graph.objects(src, SCHEMA.headline)}
+    title = {lit.language: str(lit) for lit in graph.objects(src, SCHEMA.headline) if isinstance(lit, Literal)}
     names = _labels(graph, src)
     date = next(iter(graph.objects(src, SCHEMA.datePublished)), None)
     earliest = next(iter(graph.objects(src, GK.earliestDate)), None)
@@ -174,7 +192,7 @@ def _outcome_text(graph: Graph, o) -> dict:
     cmp = next(iter(graph.objects(o, GK.comparator)), None)
     c = _SHORT_CMP.get(cmp, {"zh": "", "en": ""})
     change = next(iter(graph.objects(o, GK.measureType)), None) == GK.Change
-    period = {lit.language: str(lit) for lit in graph.objects(o, GK.period)}
+    period = {lit.language: str(lit) for lit in graph.objects(o, GK.period) if isinstance(lit, Literal)}
     zh = f"{ls['zh']}:{c['zh']}{num}{unit_zh}"
     en = f"{ls['en']}: {c['en']}{num} {unit_en}".rstrip()
     if unit_en == "percent":
@@ -205,7 +223,7 @@ class _Builder:
 
     def __init__(self, graph: Graph):
         self.g = graph
-        self.G = nx.DiGraph()
+        self.G: nx.DiGraph = nx.DiGraph()
         self._district_cache: dict = {}
 
     def district(self, place):
@@ -308,8 +326,8 @@ def _annotate(b: _Builder) -> None:
             node["sites"] = [_labels(g, s) for s in sorted(used)]
             node["n_sites"] = len(used)
             node["districts"] = sorted({site_district.get(s, "") for s in used} - {""})
-    for o in g.subjects(RDF.type, GK.Outcome):
-        for s in g.objects(o, GK.site):
+    for o in sorted(g.subjects(RDF.type, GK.Outcome)):
+        for s in sorted(g.objects(o, GK.site)):
             if str(s) in G:
                 G.nodes[str(s)]["outcomes"].append(_outcome_text(g, o))
     for s in G.nodes:
@@ -349,25 +367,25 @@ def _full(graph: Graph) -> nx.DiGraph:
     for o in sorted(g.subjects(RDF.type, GK.Outcome)):
         b.add_node(o, "outcome")
     for m in mechs:
-        for s in g.objects(m, GK.usedAt):
+        for s in sorted(g.objects(m, GK.usedAt)):
             b.add_edge(m, s, GK.usedAt)
             _link_edge(b, m, s)
-        for k in g.objects(m, GK.mechanismKind):
+        for k in sorted(g.objects(m, GK.mechanismKind)):
             b.add_edge(m, k, GK.mechanismKind)
-        for o in g.objects(m, GK.realizedBy):
+        for o in sorted(g.objects(m, GK.realizedBy)):
             b.add_edge(m, o, GK.realizedBy)
     for k in kinds:
-        for p in g.objects(k, SKOS.broader):
+        for p in sorted(g.objects(k, SKOS.broader)):
             b.add_edge(k, p, SKOS.broader)
     for prop in (SCHEMA.containedInPlace, ORG.hasSite, ORG.hasMember, ORG.subOrganizationOf, GK.visitedSite):
-        for s, o in g.subject_objects(prop):
+        for s, o in sorted(g.subject_objects(prop)):
             b.add_edge(s, o, prop)
     for prop in (GK.site, GK.attributedTo, GK.inResponseTo):
-        for s, o in g.subject_objects(prop):
+        for s, o in sorted(g.subject_objects(prop)):
             b.add_edge(s, o, prop)
-    for o in g.subjects(RDF.type, GK.Outcome):
+    for o in sorted(g.subjects(RDF.type, GK.Outcome)):
         sites_of = set(g.objects(o, GK.site))
-        for foi in g.objects(o, SOSA.hasFeatureOfInterest):
+        for foi in sorted(g.objects(o, SOSA.hasFeatureOfInterest)):
             if foi not in sites_of:
                 b.add_edge(o, foi, SOSA.hasFeatureOfInterest)
     _annotate(b)
@@ -408,20 +426,22 @@ def _mechanisms(graph: Graph) -> nx.DiGraph:
     _annotate(b)
     for m in mechs:
         shared = b.G.nodes[str(m)]["shared"]
-        for s in g.objects(m, GK.usedAt):
+        for s in sorted(g.objects(m, GK.usedAt)):
             b.add_edge(m, s, GK.usedAt, weight=3.0 if shared else 1.0)
             if shared and b.G.has_edge(str(m), str(s)):
                 b.G.edges[str(m), str(s)]["emphasis"] = True
             _link_edge(b, m, s)
-        for k in g.objects(m, GK.mechanismKind):
+        for k in sorted(g.objects(m, GK.mechanismKind)):
             b.add_edge(m, k, GK.mechanismKind)
     for k in kinds:
-        for p in g.objects(k, SKOS.broader):
+        for p in sorted(g.objects(k, SKOS.broader)):
             b.add_edge(k, p, SKOS.broader)
     return b.G
 
 
-def _similarity(graph: Graph, top_k: int = 3) -> nx.DiGraph:
+def _similarity(graph: Graph, top_k: int = 3, index=None) -> nx.DiGraph:
+    """The similarity view; the similarities are computed from ``index`` (a site index, or the graph
+    itself when None)."""
     from govkg.analysis import features, similarity_matrix
     from govkg.analysis.similarity import SHORT
 
@@ -429,13 +449,14 @@ def _similarity(graph: Graph, top_k: int = 3) -> nx.DiGraph:
         raise GovkgError(f"--top-k must be 1 or more, not {top_k}")
     b = _Builder(graph)
     g = graph
-    sites, S = similarity_matrix(g)
+    index = g if index is None else index
+    sites, S = similarity_matrix(index)
     for s in sites:
         b.add_node(s, site_class(g, s))
     _annotate(b)
     # what two sites share, counted as the similarity counts it (same rows as similarity_matrix)
-    M, mcols = features(g, "mechanisms")
-    K, kcols = features(g, "kinds")
+    M, mcols = features(index, "mechanisms")
+    K, kcols = features(index, "kinds")
     n = len(sites)
     keep = set()
     for i in range(n):
@@ -468,7 +489,7 @@ def _similarity(graph: Graph, top_k: int = 3) -> nx.DiGraph:
     return b.G
 
 
-def view_graph(graph: Graph, view: str = "mechanisms", *, focus: str | None = None, depth: int = 1,
+def view_graph(graph: GraphOrBuild, view: str = "mechanisms", *, focus: str | None = None, depth: int = 1,
                top_k: int = 3) -> nx.DiGraph:
     """The view graph of ``view``: a new networkx DiGraph whose nodes carry everything the page shows.
 
@@ -481,7 +502,9 @@ def view_graph(graph: Graph, view: str = "mechanisms", *, focus: str | None = No
 
     Parameters
     ----------
-    graph : rdflib.Graph
+    graph : rdflib.Graph or govkg.OpenBuild
+        The graph, or a build opened with ``govkg.open`` (the view reads ``NETWORK_QUERIES`` from its
+        store, the ``full`` view the whole graph, and the similarities from its site index).
     view : {"full", "mechanisms", "similarity"}
         ``full``: sites, areas, organizations, mechanisms, kinds, outcomes, events;
         ``mechanisms``: site – mechanism – kind; ``similarity``: sites only, each linked to its
@@ -510,7 +533,12 @@ def view_graph(graph: Graph, view: str = "mechanisms", *, focus: str | None = No
     """
     if view not in VIEWS:
         raise GovkgError(f"unknown view {view!r}; choose from {', '.join(VIEWS)}")
-    G = _similarity(graph, top_k) if view == "similarity" else {"full": _full, "mechanisms": _mechanisms}[view](graph)
+    if type(graph).__name__ == "OpenBuild":  # a build opened with govkg.open: the part of its store the view shows
+        index = graph.site_index()
+        graph = graph.construct(WHOLE_QUERY) if view == "full" else graph.construct(*NETWORK_QUERIES)
+    else:
+        index = graph
+    G = _similarity(graph, top_k, index) if view == "similarity" else {"full": _full, "mechanisms": _mechanisms}[view](graph)
     G.graph.update(view=view, focus=focus, depth=depth)
     if focus is not None:
         G = focus_graph(G, focus, depth)
@@ -568,6 +596,9 @@ def focus_graph(G: nx.DiGraph, name: str, depth: int = 1) -> nx.DiGraph:
     keep = set()
     for c in centres:
         keep |= set(nx.single_source_shortest_path_length(U, c, cutoff=depth))
-    H = G.subgraph(keep).copy()
+    # in G's order (G.subgraph would follow the order of the set ``keep``, which changes from run to run)
+    H: nx.DiGraph = nx.DiGraph()
+    H.add_nodes_from((n, d.copy()) for n, d in G.nodes(data=True) if n in keep)
+    H.add_edges_from((u, v, d.copy()) for u, v, d in G.edges(data=True) if u in keep and v in keep)
     H.graph.update(G.graph, focus=name, depth=depth, centres=sorted(centres))
     return H

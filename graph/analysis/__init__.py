@@ -1,6 +1,6 @@
 """Network analysis of shared mechanisms: site index, similarity, pairs, centrality, communities, co-occurrence, suggestions, outcomes."""
 
-from ._example import _example_graph
+from ._example import example_graph
 from .centrality import SEED, bridging_organizations, centrality, tie_groups
 from .communities import communities
 from .cooccurrence import kind_cooccurrence
@@ -19,5 +19,8 @@ __all__ = [
     "shared_columns", "sites_sharing", "shared_pairs",
     "FORMULA", "features", "feature_weights", "similarity_scores", "similarity_matrix", "similar_to",
     "centrality", "tie_groups", "bridging_organizations", "communities", "kind_cooccurrence", "suggest",
-    "outcomes", "site_outcomes", "sources", "analyze", "notes", "limits", "SEED", "_example_graph",
+    "outcomes", "site_outcomes", "sources", "analyze", "notes", "limits", "SEED", "example_graph", "_example_graph",
 ]
+
+#: The name the doctests use for ``example_graph``.
+_example_graph = example_graph

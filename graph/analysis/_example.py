@@ -7,10 +7,10 @@ from rdflib.namespace import ORG, PROV, SKOS
 
 from ..namespace import GK, SCHEMA
 
-__all__ = ["_example_graph"]
+__all__ = ["example_graph"]
 
 
-def _example_graph() -> Graph:
+def example_graph() -> Graph:
     """A tiny graph for the doctests: 甲社区 and 乙村 share three mechanisms, 丙社区 shares none."""
     from rdflib.namespace import XSD
 

@@ -45,7 +45,7 @@ def communities(graph, *, resolution: float = 1.0, seed: int = SEED, min_modular
     index = site_index(graph)
     sites, S = similarity_matrix(index, **similarity)
     n = len(sites)
-    G = nx.Graph()
+    G: nx.Graph = nx.Graph()
     G.add_nodes_from(range(n))
     iu = np.triu_indices(n, k=1)
     G.add_weighted_edges_from((int(a), int(b), float(S[a, b])) for a, b in zip(*iu) if S[a, b] > 0)

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 from dataclasses import dataclass, field
+from typing import Any
 
 from rdflib import RDF, RDFS, Graph, Literal, URIRef
 from rdflib.namespace import ORG, SKOS
@@ -24,7 +25,7 @@ class Incidence:
 
     sites: list
     columns: list
-    matrix: object  # scipy.sparse.csr_matrix
+    matrix: Any  # scipy.sparse.csr_matrix (scipy ships no types)
 
     def column_sites(self, j: int) -> list:
         """The sites (IRIs) of column ``j``."""
@@ -66,14 +67,14 @@ class SiteIndex:
     """
 
     sites: list
-    mechanisms: object
-    kinds: object
-    organizations: object
-    mechanism_kinds: object
+    mechanisms: Incidence
+    kinds: Incidence
+    organizations: Incidence
+    mechanism_kinds: Any  # scipy.sparse.csr_matrix
     broader: dict
     labels: dict
-    specific: object = None
-    texts: dict = None
+    specific: Incidence | None = None
+    texts: dict | None = None
     _cache: dict = field(default_factory=dict, repr=False, compare=False)
 
     @property
@@ -327,6 +328,8 @@ def index_from_buckets(b: dict) -> SiteIndex:
 
 class _Lit(str):
     """A label literal from any RDF library, as ``str`` with ``language``."""
+
+    language: str | None
 
     def __new__(cls, lit):
         obj = super().__new__(cls, getattr(lit, "value", None) if not isinstance(lit, Literal) else str(lit))

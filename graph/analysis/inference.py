@@ -44,13 +44,13 @@ def stated_links(graph: Graph, broader: dict) -> tuple[set, set]:
         return (node, GK.inferred, _TRUE) in graph
 
     pairs = set(graph.subject_objects(GK.usedAt))
-    used = {}  # (m, s) -> stated by some use?
+    used: dict[tuple, bool] = {}  # (m, s) -> stated by some use?
     for u in graph.subjects(RDF.type, GK.MechanismUse):
         m, s = graph.value(u, GK.mechanism), graph.value(u, GK.site)
         if m is not None and s is not None:
             used[(m, s)] = used.get((m, s), False) or not (inferred(u) or inferred(m))
     mechs = {p for p in pairs if used.get(p, True)}
-    kinds = set()
+    kinds: set = set()
     for m, s in mechs:
         guessed = set(graph.objects(m, GK.inferredKind))
         for k in graph.objects(m, GK.mechanismKind):

@@ -2,21 +2,54 @@
 
 from __future__ import annotations
 
-from rdflib import RDF, Graph
+from rdflib import RDF, Graph, Literal
 from rdflib.namespace import DCTERMS, PROV
 
+from ..args import GraphOrBuild
 from ..errors import GovkgError
 from ..namespace import GK, ID, SCHEMA, SOSA
 from .labels import labels
 from .matching import closest, find_site, rank_matches
 
-__all__ = ["COLUMNS", "outcomes", "site_outcomes", "sources", "evidence_of"]
+__all__ = ["COLUMNS", "OUTCOME_QUERIES", "SOURCE_QUERY", "outcomes", "outcome_graph", "is_opened", "site_outcomes", "sources",
+           "evidence_of"]
 
 #: The columns of a tidy outcome row (``govkg outcomes``), in order.
 COLUMNS = ("id", "site", "mechanism", "kind", "measure", "measure_type", "subject", "direction", "value", "comparator",
            "unit", "value_base", "base_unit", "period", "inferred", "evidence", "source")
 
 _CLAIM = GK.Claim  # schema v2: a claim without a number (same links as gk:Outcome)
+
+
+#: The part of the graph ``outcomes`` reads, as SPARQL CONSTRUCT queries on an opened build's store:
+#: the outcomes and claims, what they name (site, mechanism, unit, evidence, measure type …) with
+#: all its triples, every mechanism and kind with its labels (what ``mechanism=``/``kind=`` match),
+#: the reports with their publishers' labels, and the labels of units (base units).
+OUTCOME_QUERIES = (
+    "CONSTRUCT { ?x ?p ?o } WHERE { VALUES ?t { gk:Outcome gk:Claim } ?x a ?t ; ?p ?o }",
+    "CONSTRUCT { ?o ?p ?v } WHERE { { SELECT DISTINCT ?o WHERE { VALUES ?t { gk:Outcome gk:Claim } ?x a ?t ; ?q ?o "
+    "FILTER(!isLiteral(?o)) } } ?o ?p ?v }",
+    "CONSTRUCT { ?m a ?t ; rdfs:label ?l } WHERE { VALUES ?t { gk:Mechanism gk:MechanismKind } ?m a ?t "
+    "OPTIONAL { ?m rdfs:label ?l } }",
+    "CONSTRUCT { ?s ?p ?o . ?pub rdfs:label ?pl } WHERE { ?s a schema:NewsArticle ; ?p ?o "
+    "OPTIONAL { ?s schema:publisher ?pub . ?pub rdfs:label ?pl } }",
+    "CONSTRUCT { ?b rdfs:label ?l } WHERE { ?u a gk:Unit { BIND(?u AS ?b) } UNION "
+    "{ ?u <http://qudt.org/schema/qudt/scalingOf> ?b } ?b rdfs:label ?l }",
+)
+
+#: The reports with their publishers' labels (what ``sources`` reads), as a CONSTRUCT query.
+SOURCE_QUERY = OUTCOME_QUERIES[3]
+
+
+def is_opened(graph) -> bool:
+    """Whether ``graph`` is a build opened with ``govkg.open`` (``govkg.store.OpenBuild``; checked by
+    name, as ``analysis.index.site_index`` does, so that this module does not import the store's)."""
+    return type(graph).__name__ == "OpenBuild"
+
+
+def outcome_graph(opened) -> Graph:
+    """The part of an opened build's graph that ``outcomes`` reads (``OUTCOME_QUERIES``), as an rdflib graph."""
+    return opened.construct(*OUTCOME_QUERIES)
 
 
 def _one(graph: Graph, s, p):
@@ -27,7 +60,7 @@ def _ref(graph: Graph, o) -> dict | None:
     return None if o is None else {"iri": str(o), "label": labels(graph, o)}
 
 
-def sources(graph: Graph) -> dict:
+def sources(graph: GraphOrBuild) -> dict:
     """``{source IRI: {"iri", "label", "date", "url", "publisher", "rights"}}`` of every report in ``graph``.
 
     ``date`` is ``schema:datePublished`` (or ``dcterms:issued``) as text when the data gives
@@ -63,7 +96,7 @@ def evidence_of(graph: Graph, node, srcs: dict | None = None) -> list[dict]:
 
 def _reason(graph: Graph, x) -> str | None:
     """The English reason of a node marked ``gk:inferred`` (``""`` when it gives none), else ``None``."""
-    if not any(o.toPython() is True for o in graph.objects(x, GK.inferred)):
+    if not any(isinstance(o, Literal) and o.toPython() is True for o in graph.objects(x, GK.inferred)):
         return None
     return next((str(r) for r in graph.objects(x, GK.inferenceReason) if getattr(r, "language", None) == "en"), "")
 
@@ -109,7 +142,7 @@ def _match_one(name: str, candidates, labels_of, what: str) -> set:
     return {c for _, c in hits}
 
 
-def outcomes(graph: Graph, *, site: str | None = None, mechanism: str | None = None, kind: str | None = None) -> list[dict]:
+def outcomes(graph: GraphOrBuild, *, site: str | None = None, mechanism: str | None = None, kind: str | None = None) -> list[dict]:
     """One tidy row per outcome (a number, or with schema v2 a claim), filtered by site, mechanism or kind.
 
     ``site`` names one site (see ``find_site``); ``mechanism`` and ``kind`` keep the
@@ -141,9 +174,11 @@ def outcomes(graph: Graph, *, site: str | None = None, mechanism: str | None = N
     """
     from .index import site_index
 
+    index = site_index(graph) if is_opened(graph) else None
+    graph = outcome_graph(graph) if is_opened(graph) else graph
     if not isinstance(graph, Graph):
-        raise GovkgError("outcomes need the RDF graph (outcomes are not in a SiteIndex)")
-    index = site_index(graph)
+        raise GovkgError("outcomes need the RDF graph or an opened build (outcomes are not in a SiteIndex)")
+    index = site_index(graph) if index is None else index
     srcs = sources(graph)
     only_site = find_site(index, site) if site is not None else None
     mechs = None

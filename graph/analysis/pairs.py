@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 from dataclasses import dataclass
+from typing import Any
 
 from ..errors import GovkgError
 from .index import entry, incidence_of, site_index
@@ -16,9 +17,9 @@ class Pairs:
     """Pairs of sites ``(sites[i[n]], sites[j[n]])``, ``i < j``, sharing ``shared[n]`` columns."""
 
     sites: list
-    i: object
-    j: object
-    shared: object
+    i: Any  # numpy arrays (numpy's types are not read: the package is not typed here)
+    j: Any
+    shared: Any
 
     def __len__(self) -> int:
         return len(self.i)
@@ -68,7 +69,7 @@ def sites_sharing(graph, site, level: str = "mechanism") -> list:
     m = incidence_of(index, level).matrix
     cols = m.indices[m.indptr[i]:m.indptr[i + 1]]
     csc = index.csc(level)
-    rows = np.unique(np.concatenate([csc.indices[csc.indptr[c]:csc.indptr[c + 1]] for c in cols])) if len(cols) else []
+    rows: Any = np.unique(np.concatenate([csc.indices[csc.indptr[c]:csc.indptr[c + 1]] for c in cols])) if len(cols) else []
     return [index.sites[r] for r in rows if r != i]
 
 

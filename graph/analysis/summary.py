@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+from typing import Any
+
 from .centrality import bridging_organizations, centrality
 from .communities import communities
 from .cooccurrence import kind_cooccurrence
@@ -182,7 +184,7 @@ def analyze(graph, *, top: int = 10, neighbors: int = 3, by: str = "kinds", weig
     index = site_index(graph)
     n = len(index.sites)
     sites, S = similarity_matrix(index, by=by, weight=weight)
-    res = {
+    res: dict[str, Any] = {
         "counts": _counts(graph, index),
         "shared_mechanisms": shared_columns(index, "mechanism"),
         "shared_kinds": shared_columns(index, "kind"),

@@ -48,15 +48,17 @@ def move_accepted(draft_dir: str | Path, data_dir: str | Path) -> dict:
         exists, nothing is accepted, or the result would not build (``ReviewError``, with where).
     """
     from ..model import load_data
-    from .review import _Folder, _folder_lock, check_folder, source_gaps
+    from .decisions import DataFolder, folder_lock
+    from .folder_check import check_folder
+    from .review_page import source_gaps
 
     draft_dir, data_dir = Path(draft_dir).resolve(), Path(data_dir).resolve()
     if not data_dir.is_dir():
         raise GovkgError(f"data folder not found: {data_dir}")
     if draft_dir == data_dir or data_dir in draft_dir.parents or draft_dir in data_dir.parents:
         raise GovkgError(f"{draft_dir} and {data_dir} must be two separate folders")
-    with _folder_lock(draft_dir):
-        folder = _Folder(draft_dir)
+    with folder_lock(draft_dir):
+        folder = DataFolder(draft_dir)
         sources = [p for p in folder.docs if p.parent == draft_dir / "sources"]
         if len(sources) != 1:
             raise GovkgError(f"{draft_dir}: expected the record of one report in sources/, found {len(sources)}")

@@ -1,4 +1,7 @@
-"""Draft the data of a report: sites, areas, organizations, mechanisms and outcomes, each with its sentence."""
+"""Draft the data of a report: sites, areas, organizations, mechanisms and outcomes, each with its sentence.
+
+Long function ``_draft_sentence``: a sentence's entries in the order they depend on each other (issue 18).
+"""
 
 from __future__ import annotations
 
@@ -6,6 +9,7 @@ import re
 from dataclasses import dataclass, field
 
 from ..errors import GovkgError
+from ..slug import pinyin_words as _pinyin
 from ..slug import slugify
 from .gazetteer import Gazetteer
 from .names import Name, find_mechanisms, propose_kinds, slogan_parts, strip_quotes
@@ -71,10 +75,6 @@ class Draft:
             for section in ("organizations", "mechanisms", "outcomes"):
                 for v in getattr(sd, section):
                     yield section, sid, v
-
-
-def _pinyin(zh: str) -> str:
-    return " ".join(w.capitalize() for w in slugify(zh).split("-") if w)
 
 
 def _english(zh: str, table: dict[str, str]) -> tuple[str, bool]:
@@ -208,7 +208,7 @@ def draft_text(text: str, *, source: dict, gazetteer: Gazetteer | None = None,
             # a same-name place elsewhere (two villages of one name in two towns): linked only when the
             # place above it is the curated one's too
             other, known = known, None
-            parent_zh = areas.get(parent, {}).get("zh")
+            parent_zh = areas.get(parent or "", {}).get("zh")
             ids.used.setdefault("place", set()).add(other.id)  # its own id, never the curated one's
             ident = ids.make("place", f"{slugify(p.zh)}-{slugify(parent_zh)}" if parent_zh else slugify(p.zh))
         else:
@@ -294,7 +294,9 @@ def _sections_from_text(sentences: list[Sentence]) -> tuple[list[Section], dict[
     heads, placed = {}, None
     for m in found:
         chain = tuple(p for p in m.chain if p.type != "province")
-        heads[m.name] = (m.chain_sentence or m.first, (*chain, Place(m.name, m.type)))
+        head = m.chain_sentence or m.first
+        assert head is not None  # find_sites gives every site the sentence that first names it
+        heads[m.name] = (head, (*chain, Place(m.name, m.type)))
         n = []
         if m.compound:
             n.append("a residential compound (小区): the report names no community or village, so the compound is the site")
@@ -313,9 +315,9 @@ def _sections_from_text(sentences: list[Sentence]) -> tuple[list[Section], dict[
     for s in sentences:
         # the first site named in the sentence: every name ends in a site ending, so look back from each
         # ending for a known name (linear in the sentence, whatever the number of sites)
-        for m in re.finditer("居民区|社区|小区|村", s.text):
-            hit = next((s.text[a:m.end()] for a in range(max(0, m.end() - longest), m.end() - 1)
-                        if s.text[a:m.end()] in known), None)
+        for ending in re.finditer("居民区|社区|小区|村", s.text):
+            e = ending.end()
+            hit = next((s.text[a:e] for a in range(max(0, e - longest), e - 1) if s.text[a:e] in known), None)
             if hit:
                 current = hit
                 break
@@ -426,25 +428,25 @@ def _draft_sentence(s: Sentence, sec: Section, sd: SiteDraft, sid: str, others, 
         notes = list(m.notes) + [f"found by rule: {m.rule}"]
         if known:
             ident = ids.make("mechanism", known.id)
-            en, kinds = known.en, list(known.kinds)
+            en, kinds = known.en, tuple(known.kinds)
             notes = [f"linked to curated {known.id} ({known.where.rsplit(':', 1)[0]})"]
         else:
             ident = ids.make("mechanism", slugify(m.text))
             en, translated = _english(m.text, _MECH_EN)
-            kinds = list(m.kinds)
+            kinds = tuple(m.kinds)
             if not translated:
                 notes.append(_TRANSLATE)
         mech_defined[key] = ident
         # a kind only when the report's words name it (a label or keyword of the kind in the sentence);
         # otherwise the mechanism is left untyped for the reviewer (a draft may be), with a note
         unnamed = [k for k in kinds if not any(w in text for w in vocab.kind_words.get(k, ()) if len(w) >= 2)]
-        kinds = [k for k in kinds if k not in unnamed]
+        kinds = tuple(k for k in kinds if k not in unnamed)
         if unnamed:
             notes = [n for n in notes if not n.startswith(("kind ", "kinds proposed"))]
             notes.append(("the curated mechanism's kinds " if known else "kinds the drafter would guess ")
                          + "、".join(unnamed) + " are not named by the sentence's words: left untyped for review"
                          if not kinds else "kind " + "、".join(unnamed) + " dropped: not named by the sentence's words")
-        sd.mechanisms.append(_entry(m.text, en, text, m.confidence, notes, id=ident, kinds=kinds or None))
+        sd.mechanisms.append(_entry(m.text, en, text, m.confidence, notes, id=ident, kinds=list(kinds) or None))
         anchors[("mechanism", ident)] = m.text
     amounts, skip = find_amounts(text, vocab)
     skipped.extend((text, k) for k in skip)

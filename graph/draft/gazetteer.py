@@ -69,6 +69,6 @@ def gazetteer_from_data(data_dir: str | Path | None, *, exclude_sources=()) -> G
             continue
         v = e.values
         known = Known(e.id, v["zh"], v["en"], v.get("type"), tuple(v.get("kinds", ())), f"{e.file}:{e.line}",
-                      place_zh.get(v.get("within")) if e.space == "place" else None)
+                      place_zh.get(v.get("within", "")) if e.space == "place" else None)
         getattr(g, e.space).setdefault(strip_quotes(v["zh"]), known)
     return g

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import re
+from collections.abc import Sequence
 from bisect import bisect_left
 from dataclasses import dataclass, field
 from functools import lru_cache
@@ -147,7 +148,7 @@ def propose_kinds(name: str, context: str, vocab: Vocabulary, *, most: int = 2) 
     scores: dict[str, tuple[int, list[str]]] = {}
     bare = strip_quotes(name)
     for kid, words in vocab.kind_words.items():
-        s, hits = 0, []
+        s, hits = 0, []  # type: tuple[int, list[str]]
         for w in words:
             if len(w) < 2:
                 continue
@@ -211,7 +212,7 @@ def _figure_of_speech(inner: str) -> bool:
     return any(inner.endswith(f) or inner == f for f in _FIGURES) or inner.startswith(("《", "〈"))
 
 
-def find_mechanisms(sentence: str, vocab: Vocabulary, *, taken: list[tuple[int, int]] = (),
+def find_mechanisms(sentence: str, vocab: Vocabulary, *, taken: Sequence[tuple[int, int]] = (),
                     repeated: frozenset = frozenset()) -> list[Name]:
     """Named mechanisms in one sentence (quoted names and names with a mechanism ending).
 
@@ -258,7 +259,7 @@ def find_mechanisms(sentence: str, vocab: Vocabulary, *, taken: list[tuple[int, 
                     or sentence[a - 1:a] == "”":
                 why = "one of a list of quoted names"
             elif re.match(r"(?:等形式|等方式|等举措|等|活动|要求|行动|工作|制度|机制|平台|品牌|为抓手|工单)", sentence[b:]):
-                why = "a quoted name followed by " + re.match(r"[\u4e00-\u9fff]{1,3}", sentence[b:]).group(0)
+                why = "a quoted name followed by " + re.findall(r"^[\u4e00-\u9fff]{0,3}", sentence[b:])[0]
             elif a == 0 or sentence[a - 1] in "\n:：":
                 why = "a quoted name heading its sentence"
             elif re.search(rf"(?:\d+|[一二两三四五六七八九十百千]+)[名位支](?:[{_CJK}]{{0,4}})$", sentence[:a]):
@@ -345,7 +346,7 @@ _FACILITIES = ("阅览室", "会议室", "活动室", "大厅", "空间", "母�
 
 def _list_mates(sentence: str, found: list[Name], vocab: Vocabulary, free) -> list[Name]:
     """Items of an enumeration (甲、乙、丙等…项目) whose other items are drafted names."""
-    extra = []
+    extra: list[Name] = []
     for m in re.finditer(rf"([{_CJK}]{{2,10}}(?:、[{_CJK}]{{2,10}})+)等", sentence):
         items, pos = [], m.start(1)
         for it in m.group(1).split("、"):

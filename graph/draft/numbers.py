@@ -1,4 +1,7 @@
-"""Find the numbers of a sentence: value, unit, comparator, period and direction, with a stop list."""
+"""Find the numbers of a sentence: value, unit, comparator, period and direction, with a stop list.
+
+Long function ``find_amounts``: one pass over the numerals, each read with unit, comparator, range, change.
+"""
 
 from __future__ import annotations
 
@@ -246,7 +249,7 @@ def find_amounts(sentence: str, vocab: Vocabulary) -> tuple[list[Amount], list[S
             # 7-10场: the unit is written once, after the upper end
             top = next((n for n in numerals(sentence[rm.end():rm.end() + 12]) if n.start == 0 and n.multiplier == 1), None)
             t_unit = top and next((u for u in units if sentence.startswith(u, rm.end() + top.end)), None)
-            if t_unit and top.chinese == nm.chinese and _plain(top.value) > value:
+            if t_unit and top is not None and top.chinese == nm.chinese and _plain(top.value) > value:
                 unit_text, late_unit = t_unit, True
         fraction = unit_text is None and "分之" in num and "比例" in vocab.units
         if fraction:

@@ -81,8 +81,7 @@ def find_organizations(sentence: str) -> list[Name]:
     for a, b in quoted_spans(sentence):
         if not free(a, b):
             continue
-        m = re.match(rf"[{_CJK}]{{0,8}}", sentence[b:])
-        tail = m.group(0)
+        tail = re.findall(rf"^[{_CJK}]{{0,8}}", sentence[b:])[0]
         t = None
         for k in range(len(tail), 0, -1):
             if _type_of(tail[:k]):
@@ -137,7 +136,7 @@ def find_organizations(sentence: str) -> list[Name]:
                 continue
             if "“" in text or "”" in text or len(text) > 16 or re.search(r"\d", text):
                 continue
-            notes = (f"type {typ} guessed from the ending {suf}",)
+            notes: tuple[str, ...] = (f"type {typ} guessed from the ending {suf}",)
             if bare:
                 notes += ("the report writes only the kind of body: say whose it is (the site's, a village committee's …)",)
             out.append(Name(text, start, end, f"name ending in {suf}" + (f" after {verb}" if verb else ""),

@@ -89,7 +89,7 @@ class ReviewServer:
 
     def start(self) -> str:
         """Start serving in a background thread; returns the server's address (without the token)."""
-        from .review import review_page, review_payload
+        from .review_page import review_page, review_payload
 
         self.token = secrets.token_urlsafe(24)
         self.lock = threading.Lock()
@@ -187,7 +187,8 @@ class ReviewServer:
             do_HEAD = do_GET
 
             def do_POST(self):
-                from .review import ReviewError, apply_decisions
+                from ..errors import ReviewError
+                from .decisions import apply_decisions
 
                 if not self._allowed():
                     return
@@ -230,7 +231,7 @@ class ReviewServer:
 
     def _data_json(self) -> bytes:
         """The review's data as JSON, made again only when a file of the folder changed."""
-        from .review import review_payload
+        from .review_page import review_payload
 
         folder = Path(self.data_dir)
         state = tuple(sorted((str(p), st.st_mtime_ns, st.st_size) for p in folder.rglob("*")

@@ -103,7 +103,7 @@ def parse_chain(text: str) -> tuple[Place, ...] | None:
     if not text:
         return ()
     best = _cuts(text)
-    return None if best is None else tuple(Place(p, _area_type(p)) for p in best)
+    return None if best is None else tuple(Place(p, _area_type(p) or "") for p in best)
 
 
 @lru_cache(maxsize=8192)

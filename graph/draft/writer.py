@@ -45,11 +45,11 @@ def fit_fields(section: str, values: dict) -> dict:
     The drafter writes ``status``, ``confidence`` and ``direction`` (schema v2); with an older
     loader they would be refused, so they are kept as text in the note instead.
     """
-    from .. import model
+    from ..fields import COMMON_FIELDS, FIELDS, SOURCE_FIELDS
 
-    allowed = set(getattr(model, "_COMMON", set())) | set(getattr(model, "_FIELDS", {}).get(section, {}))
+    allowed = set(COMMON_FIELDS) | set(FIELDS.get(section, {}))
     if section == "source":
-        allowed = set(getattr(model, "_SOURCE_FIELDS", set()))
+        allowed = set(SOURCE_FIELDS)
     out, moved = {}, []
     for k, v in values.items():
         if k in allowed or k == "use" and section == "mechanisms":
@@ -74,7 +74,7 @@ def _check_target(path: Path, force: bool, data: str) -> None:
         except (OSError, UnicodeDecodeError):
             old = None
         drafted = old is not None and (old.startswith(_HEADER.split("{file}")[0]) or old == data)
-        if drafted and old != data and _reviewed(old):
+        if drafted and old is not None and old != data and _reviewed(old):
             raise GovkgError(f"{path} holds review decisions (accepted or edited entries); not replacing it, even "
                              f"with --force (draft into a new folder, or move the reviewed entries out first)")
         if not drafted:
@@ -144,7 +144,7 @@ def source_record(report: Path, *, source_id: str | None, title: str | None, pub
                   date: str | None, url: str | None, text: str) -> dict:
     """The source record of a report from the command-line options (labels left to translate are marked)."""
     from ..slug import is_slug, slugify
-    from .drafter import _pinyin
+    from ..slug import pinyin_words as _pinyin
 
     if source_id is None:
         sid = slugify(report.stem)
@@ -165,13 +165,13 @@ def source_record(report: Path, *, source_id: str | None, title: str | None, pub
         if not title:
             raise GovkgError("--title is empty: give the report's title, or leave the option out to use its first line")
     if url is not None:
-        from ..model import _source_value_problems
+        from ..values import source_value_problems
 
-        if _source_value_problems({"url": url}, {"url": None}, "--url"):
+        if source_value_problems({"url": url}, {"url": None}, "--url"):
             raise GovkgError(f"--url must be an http(s) URL without spaces, got {url!r}")
     first = next((" ".join(line.split()) for line in text.splitlines() if line.strip()), report.stem)
     zh = title or first[:80]
-    rec = {"id": sid, "zh": zh, "en": f"(translate) {_pinyin(zh)[:80]}" if not title or not title.isascii() else title}
+    rec: dict[str, object] = {"id": sid, "zh": zh, "en": f"(translate) {_pinyin(zh)[:80]}" if not title or not title.isascii() else title}
     if publisher is not None:
         zh_p, _, en_p = publisher.partition("/")
         if not zh_p.strip() or not (en_p.strip() or _pinyin(zh_p.strip())):

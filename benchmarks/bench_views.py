@@ -1,0 +1,152 @@
+"""The views of issue 17 item 2 (outcomes, report, viz, figure, export -f graphml), each a fresh process, before (a git ref) and after (this checkout).
+
+Run:  python benchmarks/bench_views.py [--sites 2000 20000] [--runs 1] [--before main] [--workdir /tmp/readers-bench]
+
+For each size: ``benchmarks/generate.py --realistic`` data (made once, kept in ``--workdir``);
+the code of ``--before`` (``git archive``, laid out as the installed package in
+``<workdir>/before-pkg``, run with ``PYTHONPATH``) and this checkout's code each make a full
+build of it (a build is read only by the code that wrote it: the manifest records the code), then
+each command runs in a new process on each side: ``outcomes -f csv``, ``report -o …html``,
+``viz`` (the matrix, the default view), ``figure -o …png`` and ``export -f graphml``. Wall time is
+the median of ``--runs``; peak RSS the process's ``ru_maxrss`` (``os.wait4``); a command past
+``--timeout`` seconds is killed and reported as such. The outputs of the two sides are compared
+(the same bytes; GraphML: the same nodes and edges with the same attributes, as networkx reads
+them), so the figures are of commands that give the same answer. Timings on this project's shared
+2-core machine vary from run to run with the other jobs on it.
+"""
+
+from __future__ import annotations
+
+import argparse
+import os
+import shutil
+import statistics
+import subprocess
+import sys
+import tempfile
+import time
+from pathlib import Path
+
+HERE = Path(__file__).resolve().parent
+ROOT = HERE.parent
+#: The package's folders as the installed package lays them out (pyproject.toml's package-dir).
+LAYOUT = {"graph": "govkg", "visualize": "govkg/visualize", "ontology": "govkg/ontology", "data": "govkg/data"}
+
+
+def run(cmd: list[str], out: Path, env: dict, timeout: float) -> tuple[float, int] | None:
+    """(wall seconds, peak RSS in MB) of ``cmd`` in a new process (stdout into ``out``), None past ``timeout``."""
+    with open(out, "wb") as f, tempfile.TemporaryFile() as err:
+        t = time.perf_counter()
+        p = subprocess.Popen(cmd, stdout=f, stderr=err, env=env)
+        while True:
+            pid, status, usage = os.wait4(p.pid, os.WNOHANG)
+            if pid:
+                break
+            if time.perf_counter() - t > timeout:
+                p.kill()
+                os.wait4(p.pid, 0)
+                return None
+            time.sleep(0.05)
+        wall = time.perf_counter() - t
+        if status != 0:
+            err.seek(0)
+            raise SystemExit(f"{' '.join(cmd)} failed ({status}):\n{err.read().decode('utf-8', 'replace')}")
+    return wall, usage.ru_maxrss // 1024
+
+
+def before_package(ref: str, workdir: Path) -> Path:
+    """``<workdir>/before-pkg``: the package of git ref ``ref``, laid out as installed (for ``PYTHONPATH``)."""
+    src, pkg = workdir / "before-src", workdir / "before-pkg"
+    shutil.rmtree(src, ignore_errors=True)
+    shutil.rmtree(pkg, ignore_errors=True)
+    src.mkdir(parents=True)
+    archive = subprocess.run(["git", "-C", str(ROOT), "archive", ref], check=True, capture_output=True).stdout
+    subprocess.run(["tar", "-x", "-C", str(src)], input=archive, check=True)
+    for folder, target in LAYOUT.items():
+        shutil.copytree(src / folder, pkg / target, dirs_exist_ok=True)
+    return pkg
+
+
+def same_graphml(a: Path, b: Path) -> bool:
+    import networkx as nx
+
+    ga, gb = nx.read_graphml(a), nx.read_graphml(b)
+    return (dict(ga.nodes(data=True)) == dict(gb.nodes(data=True))
+            and sorted((u, v, k, sorted(d.items())) for u, v, k, d in ga.edges(keys=True, data=True))
+            == sorted((u, v, k, sorted(d.items())) for u, v, k, d in gb.edges(keys=True, data=True)))
+
+
+def main() -> None:
+    ap = argparse.ArgumentParser(description=__doc__.splitlines()[0])
+    ap.add_argument("--sites", type=int, nargs="+", default=[2000, 20000])
+    ap.add_argument("--runs", type=int, default=1)
+    ap.add_argument("--before", default="main", help="git ref of the code measured as 'before'")
+    ap.add_argument("--timeout", type=float, default=900.0, help="seconds before a command is killed")
+    ap.add_argument("--workdir", type=Path, default=Path(tempfile.gettempdir()) / "readers-bench")
+    args = ap.parse_args()
+    args.workdir.mkdir(parents=True, exist_ok=True)
+    pkg = before_package(args.before, args.workdir)
+    envs = {"before": dict(os.environ, PYTHONPATH=str(pkg)), "after": dict(os.environ)}
+    envs["after"].pop("PYTHONPATH", None)
+    for side, env in envs.items():  # each side runs its own code
+        where = subprocess.run([sys.executable, "-c", "import govkg; print(govkg.__file__)"], env=env, check=True,
+                               capture_output=True, text=True).stdout.strip()
+        print(f"{side}: {where}")
+    exe = [sys.executable, "-m", "govkg"]
+    print(f"median of {args.runs} run(s) per command; peak RSS per process; timeout {args.timeout:g} s")
+    table = []
+    for n in args.sites:
+        data = args.workdir / f"sites-{n}"
+        if not (data / "sites").is_dir():
+            subprocess.run([sys.executable, str(HERE / "generate.py"), str(data), "--sites", str(n), "--realistic"],
+                           check=True, capture_output=True)
+        outs = {side: args.workdir / f"out-{side}-{n}" for side in envs}
+        results: dict = {}
+        for side, env in envs.items():
+            shutil.rmtree(outs[side], ignore_errors=True)
+            outs[side].mkdir()
+            base = exe + ["--data", str(data), "--build-dir", str(args.workdir / f"build-{side}-{n}")]
+            results[(side, "build")] = run(base + ["build", "--full"], outs[side] / "build.txt", env, args.timeout * 4)
+            o = outs[side]
+            cases = {
+                "outcomes": (base + ["outcomes", "-f", "csv"], "outcomes.csv"),
+                "report": (base + ["report", "-o", str(o / "report.html")], "report.html"),
+                "viz": (base + ["viz", "-o", str(o / "viz.html")], "viz.html"),
+                "figure": (base + ["figure", "-o", str(o / "figure.png")], "figure.png"),
+                "export -f graphml": (base + ["export", "-f", "graphml", "-o", str(o / "g.graphml")], "g.graphml"),
+            }
+            for name, (cmd, _file) in cases.items():
+                got = [run(cmd, o / "stdout.txt" if name != "outcomes" else o / "outcomes.csv", env, args.timeout)
+                       for _ in range(args.runs)]
+                results[(side, name)] = None if None in got else (statistics.median(g[0] for g in got),
+                                                                  max(g[1] for g in got))
+        print(f"\n{n:,} sites")
+        print(f"  {'command':20} {'before':>20} {'after':>20} {'output':>10}")
+        row = [n]
+        for name in ("build", *cases):
+            cells = []
+            for side in envs:
+                r = results[(side, name)]
+                cells.append(f"> {args.timeout:g} s (killed)" if r is None else f"{r[0]:7.2f} s {r[1]:6,} MB")
+            if name == "build":
+                same = ""
+            else:
+                a, b = outs["before"] / cases[name][1], outs["after"] / cases[name][1]
+                if results[("before", name)] is None or not a.is_file():
+                    same = "n/a"
+                elif name == "export -f graphml":
+                    same = "same" if same_graphml(a, b) else "DIFFERS"
+                else:
+                    same = "same" if a.read_bytes() == b.read_bytes() else "DIFFERS"
+            print(f"  {name:20} {cells[0]:>20} {cells[1]:>20} {same:>10}")
+            row.append((name, cells, same))
+        table.append(row)
+    print("\n| sites | command | before | after | output |")
+    print("|---|---|---|---|---|")
+    for n, *cells in table:
+        for name, (before, after), same in cells:
+            print(f"| {n:,} | {name} | {before.strip()} | {after.strip()} | {same} |")
+
+
+if __name__ == "__main__":
+    main()
