@@ -148,6 +148,8 @@ def find_amounts(sentence: str, vocab: Vocabulary) -> tuple[list[Amount], list[S
     [(2, 4, 'mi', 'range', 'level', None), (100, None, 'hu', 'approximately', 'level', None),
      (95, None, 'baifenbi', 'exactly', 'level', 'increase'), (28.2, None, 'baifenbi', 'exactly', 'change', 'decrease')]
     """
+    wide = sentence
+    sentence = sentence.translate(_HALF_WIDTH)  # ２１５户, ６７％: read as 215户, 67% (same offsets)
     units = vocab.unit_texts()
     found: list[Amount] = []
     skipped: list[Skipped] = []
@@ -257,6 +259,12 @@ def find_amounts(sentence: str, vocab: Vocabulary) -> tuple[list[Amount], list[S
             mult = sentence[pos:pos + 1]
             rest = next((u for u in units if sentence.startswith(u, pos + 1) and u not in ("元",)), None)
             clause = sentence[slice(*clause_of(sentence, start, end))]
+            over = next((w for w, c in _BETWEEN if sentence.startswith(w, pos + 1)), None)
+            if rest is None and over and comparator == "exactly":  # 2万余人次: 余/多 between 万 and the unit
+                rest = next((u for u in units if sentence.startswith(u, pos + 1 + len(over)) and u not in ("元",)), None)
+                if rest is not None and not rest.startswith(("万", "亿")):
+                    comparator = "more-than"
+                    pos += len(over)
             if rest is not None and not rest.startswith(("万", "亿")):
                 value, unit_text = _plain(nm.value * nm.multiplier), rest
                 pos += 1
@@ -359,7 +367,24 @@ def find_amounts(sentence: str, vocab: Vocabulary) -> tuple[list[Amount], list[S
         for label in labels:
             found.append(Amount(value, unit, sentence[lo:stop], lo, stop, label,
                                 comparator, measure, direction, period, confidence, tuple(notes), value_max))
-    return _own_labels(sentence, found), skipped
+    found = _own_labels(sentence, found)
+    if wide != sentence:  # the spans as the report writes them
+        found = [_as_written(a, sentence, wide) for a in found]
+        skipped = [Skipped(wide[k.start:k.end], k.start, k.end, k.reason) for k in skipped]
+    return found, skipped
+
+
+#: Full-width ASCII forms (ＦＦ01–ＦＦ5E) to ASCII, one character for one: offsets are kept.
+_HALF_WIDTH = {c: c - 0xFEE0 for c in range(0xFF01, 0xFF5F)}
+
+
+def _as_written(a: Amount, half: str, wide: str) -> Amount:
+    """``a`` with its text and label in the report's own characters (full-width digits kept)."""
+    from dataclasses import replace
+
+    i = half.find(a.label)
+    label = wide[i:i + len(a.label)] if i >= 0 else a.label
+    return replace(a, text=wide[a.start:a.end], label=label)
 
 
 _SEPARATORS = "、和及与共并+"
