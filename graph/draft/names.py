@@ -77,7 +77,8 @@ def quoted_spans(sentence: str) -> list[tuple[int, int]]:
     return [(m.start(), m.end()) for m in re.finditer(r"“[^“”]{1,30}”", sentence)]
 
 
-def name_start(sentence: str, end: int, lo: int, *, verbs=PRACTICE_VERBS, lists: bool = False) -> tuple[int, str | None]:
+def name_start(sentence: str, end: int, lo: int, *, verbs=PRACTICE_VERBS, lists: bool = False,
+               stops=STOP_WORDS) -> tuple[int, str | None]:
     """Where a name ending before ``lo`` … starts: after the last verb, stop word, list mark or clause mark.
 
     With ``lists`` a name may hold list marks (街区、小区、楼栋三级管理体系) when a verb
@@ -100,7 +101,7 @@ def name_start(sentence: str, end: int, lo: int, *, verbs=PRACTICE_VERBS, lists:
         a -= 1
     head = sentence[a:lo]
     best, verb = a, None
-    for w in STOP_WORDS:
+    for w in stops:
         i = head.rfind(w)
         if i >= 0 and a + i + len(w) > best:
             best = a + i + len(w)
@@ -294,7 +295,9 @@ def find_mechanisms(sentence: str, vocab: Vocabulary, *, taken: list[tuple[int, 
             out.append(Name(text, start, end, f"name ending in {suf}", 0.7 if verb else 0.5, kinds, None, (note,)))
     # A practice with an epithet in quotes after a verb: 用好党建引领“实招”, 用好驻村律师“快招”.
     for m in re.finditer(rf"“[{_CJK}]{{1,4}}”(?=[，,；;。])", sentence):
-        start, verb = name_start(sentence, m.end(), m.start())
+        # the words between the verb and the epithet qualify it (用好协同联动“巧招”): only one-character
+        # function words cut them
+        start, verb = name_start(sentence, m.end(), m.start(), stops=tuple(w for w in STOP_WORDS if len(w) == 1))
         if verb is None or m.start() - start < 2 or not free(start, m.end()) or _blocked_before(sentence, start):
             continue
         text = sentence[start:m.end()]
@@ -305,6 +308,16 @@ def find_mechanisms(sentence: str, vocab: Vocabulary, *, taken: list[tuple[int, 
         if free(a, b) and not _vague(m.group("n")) and m.group("n") not in ("活动", "会议", "培训", "讲座", "工作"):
             kinds, note = propose_kinds(m.group("n"), _clause(sentence, a, b), vocab)
             out.append(Name(m.group("n"), a, b, "a practice held a counted number of times (召开五次湾子会)", 0.5,
+                            kinds, None, (note,)))
+    # … and a practice named before its count (开展技能培训12期, 举办专场招聘会4期).
+    for m in re.finditer(rf"(?:(?:召开|开展|组织|举办|举行)了?)+(?P<n>[{_CJK}]{{2,8}}?)(?:共|累计)?(?:\d+|[一二两三四五六七八九十]+)[次轮场期届]",
+                         sentence):
+        a, b = m.start("n"), m.end("n")
+        name = m.group("n")
+        if free(a, b) and not _vague(name) and not name.endswith(("活动", "会议", "工作")) and name not in ("培训", "讲座") \
+                and not re.search(r"[各类项种些多]", name[:2]):
+            kinds, note = propose_kinds(name, _clause(sentence, a, b), vocab)
+            out.append(Name(name, a, b, "a practice held a counted number of times (开展技能培训十二期)", 0.5,
                             kinds, None, (note,)))
     out += _list_mates(sentence, out, vocab, free)
     return sorted(out, key=lambda n: n.start)
