@@ -213,7 +213,7 @@ _ROOM_HEADS = "室厅站点会"
 
 def _room_heads(sentence: str):
     """Each room, hall, station or point ending after a verb (调解|室, 实践|站, 说|事点 …) or a word of
-    deliberation (议, 谈, 商: 议事|厅, 议事|点), and each council after 议 (评议会), as regex matches.
+    deliberation or talk (议, 谈, 商, 话: 议事|厅, 议事|点, 茶话|室), and each council after 议 (评议会), as regex matches.
 
     The verb is read by jieba (tagged ``v``); a room after a noun (会议室, 母婴室, 阅览室 as one
     word) is a facility, not a practice.
@@ -227,7 +227,7 @@ def _room_heads(sentence: str):
             if "议" in seg and sentence[h + 1:h + 2] not in ("议", "员", "长"):
                 yield m
             continue
-        if re.search("[议谈商]", seg) or _verb_word_before(sentence, h):
+        if re.search("[议谈商话]", seg) or _verb_word_before(sentence, h):
             yield m
 
 
@@ -361,6 +361,9 @@ def find_mechanisms(sentence: str, vocab: Vocabulary, *, taken: list[tuple[int, 
             suf = m.group(0)
             end = m.end()
             start, verb = name_start(sentence, end, m.start(), lists=True)
+            for n in out:  # 设立矛盾调解室和楼栋议事点: a second name after a first one and 和
+                if start <= n.start and n.end < m.start() and sentence[n.end:n.end + 1] in ("和", "及", "与", "、"):
+                    start = max(start, n.end + 1)
             if start >= m.start() or end - start < 3 or not free(start, end):
                 continue
             if _blocked_before(sentence, start):
@@ -439,7 +442,17 @@ def slogan_parts(sentences: list[str]) -> list[tuple[int, str, int]]:
 
 
 #: Rooms and equipment listed beside a practice (母婴室, 便民活动室): a facility, not a practice.
-_FACILITIES = ("阅览室", "会议室", "活动室", "大厅", "空间", "母婴室", "图书角", "书角", "卫生间", "停车场", "广场", "窗口")
+_FACILITIES = ("大厅", "空间", "卫生间", "停车场", "广场", "窗口")
+
+
+def _facility(name: str) -> bool:
+    """A room, corner or hall (母婴室, 图书角, 阅览室): a facility unless a practice's verb or a word
+    of deliberation comes before its head (调解室, 议事厅: ``_room_heads``)."""
+    if name.endswith(_FACILITIES):
+        return True
+    if name[-1:] in "室角间厅馆":
+        return not any(m.end() == len(name) for m in _room_heads(name))
+    return False
 
 
 def _list_mates(sentence: str, found: list[Name], vocab: Vocabulary, free) -> list[Name]:
@@ -457,7 +470,7 @@ def _list_mates(sentence: str, found: list[Name], vocab: Vocabulary, free) -> li
         items[0] = (max(a0, start), b0)
         for a, b in items:
             if b - a >= 3 and free(a, b) and not any(n.start < b and n.end > a for n in found + extra) \
-                    and not sentence[a:b].endswith(_FACILITIES):
+                    and not _facility(sentence[a:b]):
                 kinds, note = propose_kinds(sentence[a:b], _clause(sentence, a, b), vocab)
                 extra.append(Name(sentence[a:b], a, b, "item of a list whose other items are names", 0.5, kinds, None, (note,)))
     return extra

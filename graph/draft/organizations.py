@@ -55,6 +55,14 @@ def _party(text: str, suf: str, typ: str) -> str:
 _BODY_HEADS = "办馆委所处站局院"
 #: Characters after 所 that make it a particle (所需, 所想, 所有), not an office.
 _PARTICLE_SUO = r"[需想盼急愿有在属做谓以得为要求能辖]"
+def _common_suo(text: str) -> bool:
+    """Whether ``text`` ends in a two-character word of jieba's dictionary ending in 所 (厕所, 场所,
+    住所): a common noun, not an office (法所, 出所, 究所 are no words: 司法所, 派出所, 研究所)."""
+    from .sites import _jieba
+
+    return _jieba().dt.FREQ.get(text[-2:], 0) > 0
+
+
 #: Characters before a one-character place (由区平安办: the district's) that end a word.
 _BEFORE_PLACE = "由与和及向对在为从经、，,；;：:（( "
 
@@ -149,8 +157,8 @@ def find_organizations(sentence: str) -> list[Name]:
             if not anywhere and verb is None and not in_list:
                 continue
             if "“" in text or "”" in text or len(text) > 16 or re.search(r"\d", text) or suf == "所" and (
-                    len(text) < 3 or re.match(_PARTICLE_SUO, sentence[end:end + 1])):  # 厕所; 所有, 所需: not a 所
-                continue
+                    len(text) < 3 or re.match(_PARTICLE_SUO, sentence[end:end + 1]) or _common_suo(text)):
+                continue  # 厕所; 所有, 所需; 公共厕所: not an office
             typ = _party(text, suf, typ)
             notes = (f"type {typ} guessed from the ending {suf}",)
             if bare:

@@ -71,6 +71,7 @@ def _jieba():
     import jieba
 
     jieba.setLogLevel(logging.WARNING)
+    jieba.initialize()  # the dictionary (jieba.dt.FREQ) is read by the rules before any segmentation
     return jieba
 
 
