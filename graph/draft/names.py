@@ -136,7 +136,7 @@ def _verb_before(sentence: str, start: int) -> str | None:
         return m.group(0)
     import jieba.posseg as pseg
 
-    from .sites import _jieba
+    from .sites import segmenter as _jieba
 
     _jieba()
     words = pseg.lcut(head.rstrip("了"))
@@ -235,7 +235,7 @@ def _verb_word_before(sentence: str, h: int) -> bool:
     """Whether jieba reads a verb (``v``) ending right before ``h`` and the head at ``h`` as its own word."""
     import jieba.posseg as pseg
 
-    from .sites import _jieba
+    from .sites import segmenter as _jieba
 
     _jieba()
     a = max(0, h - 6)
@@ -281,7 +281,7 @@ def _figure_of_speech(inner: str, ending: bool = False) -> bool:
     if re.match(r"[一二两三四五六七八九十]+[剂声份张条根把颗盏面]", inner):
         return True
     if not ending and len(inner) >= 2:
-        from .sites import _jieba
+        from .sites import segmenter as _jieba
 
         return _jieba().dt.FREQ.get(inner, 0) > 0
     return False

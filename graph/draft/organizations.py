@@ -58,7 +58,7 @@ _PARTICLE_SUO = r"[需想盼急愿有在属做谓以得为要求能辖]"
 def _common_suo(text: str) -> bool:
     """Whether ``text`` ends in a two-character word of jieba's dictionary ending in 所 (厕所, 场所,
     住所): a common noun, not an office (法所, 出所, 究所 are no words: 司法所, 派出所, 研究所)."""
-    from .sites import _jieba
+    from .sites import segmenter as _jieba
 
     return _jieba().dt.FREQ.get(text[-2:], 0) > 0
 
@@ -181,7 +181,7 @@ def _place_bodies(sentence: str, free) -> list[Name]:
     >>> [n.text for n in find_organizations("由区平安办牵头,村两委与市档案馆共同谋划。")]
     ['区平安办', '村两委', '市档案馆']
     """
-    from .sites import _function_word_inside, parse_chain
+    from .sites import function_word_inside as _function_word_inside, parse_chain
 
     cands = []
     for h in range(1, len(sentence)):

@@ -9,7 +9,8 @@ from functools import lru_cache
 from .places import Place
 from .sentences import Sentence
 
-__all__ = ["SiteMention", "find_sites", "area_fallback", "parse_chain", "AREA_SUFFIXES"]
+__all__ = ["SiteMention", "find_sites", "area_fallback", "parse_chain", "AREA_SUFFIXES", "segmenter",
+           "function_word_inside"]
 
 _CJK = "\u4e00-\u9fff"
 #: Endings of a place above a site and the area type each gives (longest first).
@@ -65,7 +66,8 @@ _ITEM_HEAD = re.compile(rf"^\s*(?:[(（]?[\d一二三四五六七八九十]+[)�
 
 
 @lru_cache(maxsize=1)
-def _jieba():
+def segmenter():
+    """The jieba module, quiet and with its dictionary loaded (``segmenter().dt.FREQ``), once."""
     import logging
 
     import jieba
@@ -73,6 +75,9 @@ def _jieba():
     jieba.setLogLevel(logging.WARNING)
     jieba.initialize()  # the dictionary (jieba.dt.FREQ) is read by the rules before any segmentation
     return jieba
+
+
+_jieba = segmenter
 
 
 def _token_starts(sentence: str) -> list[int]:
@@ -185,7 +190,7 @@ def _mentions(s: Sentence):
                     continue
                 if not _valid_name(name):
                     continue
-                if not chain and (j not in starts or _verb(text, j, p) or _function_word_inside(text, j, p)):
+                if not chain and (j not in starts or _verb(text, j, p) or function_word_inside(text, j, p)):
                     # a bare name starts where jieba starts a word (记者到蔡山社区 → 蔡山), and is not a verb (召开社区)
                     continue
                 best = (chain, name)
@@ -234,7 +239,7 @@ def _verb(sentence: str, a: int, b: int) -> bool:
     return False
 
 
-def _function_word_inside(sentence: str, a: int, b: int) -> bool:
+def function_word_inside(sentence: str, a: int, b: int) -> bool:
     """Whether a word of ``sentence[a:b]`` before its last is a verb, pronoun or function word (记者|走进|柳岸)."""
     import jieba.posseg as pseg
 
