@@ -28,7 +28,7 @@ TEXTS = {
         "2. 西山社区：组建“夕阳红”志愿服务队，队员约80名，服务老人1200余人次。\n"
         "3. 南岭村：设立“村民说事日”，收集意见近百条。\n"),
     "ascii-punctuation": (
-        "近日,记者走进柳岸社区.该社区依托“邻里中心”平台,开展活动40场(其中亲子活动12场);"
+        "近日,记者走进柳岸社区.该社区依托\"邻里中心\"平台,推行「楼栋吹哨」机制,开展活动40场(其中亲子活动12场);"
         "居民满意度提升至96%!社区书记说:我们还要再加把劲?\n"),
     "full-width-digits": (
         "石桥村位于红河镇东部，全村共３２０户、１２６０人。村党支部建立“积分银行”制度，参与农户达到２１５户，占比超过６７％。\n"),
@@ -111,9 +111,11 @@ def test_numbered_list_of_sites(drafted):
 
 
 def test_ascii_punctuation(drafted):
-    """The site's name starts after the verb before it (记者走进柳岸社区 → 柳岸社区)."""
+    """The site's name starts after the verb before it (记者走进柳岸社区 → 柳岸社区); "…" and 「…」 are quotes."""
     _, maps, _ = drafted["ascii-punctuation"]
     assert set(_sites(maps)) == {"柳岸社区"}
+    # ASCII and corner quotes mark names as “” do; the labels keep the report's own marks
+    assert {'"邻里中心"平台', "「楼栋吹哨」机制"} <= {m.get("zh") for m in maps}
     assert {(40, "chang", "exactly"), (12, "chang", "exactly"), (96, "baifenbi", "exactly")} <= _outcomes(maps)
 
 

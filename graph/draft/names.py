@@ -20,7 +20,8 @@ MECHANISM_SUFFIXES = (
     "专班", "制度", "清单",
 )
 #: Endings allowed right after a quoted name (“清泉夜话”议事会, “三进”工作, “洁净家园”建设).
-_QUOTE_SUFFIXES = tuple(x for x in MECHANISM_SUFFIXES if x != "小程序") + ("工作", "理念", "建设", "活动", "项目", "服务阵地", "阵地", "党群共建室")
+_QUOTE_SUFFIXES = tuple(x for x in MECHANISM_SUFFIXES if x != "小程序") + ("工作", "理念", "建设", "活动", "项目", "服务阵地", "阵地", "党群共建室",
+                                                                           "平台")
 #: Verbs that introduce a practice the site runs (探索“积分超市”, 创新“邻里守望”).
 PRACTICE_VERBS = (
     "探索推进", "探索", "创新", "打造", "创立", "创建", "建立", "构建", "推行", "推进", "落实", "实施", "开展",
