@@ -49,3 +49,16 @@ def test_mechanisms_by_general_rules(sentence, names):
 def test_a_meeting_room_in_a_list_is_a_facility():
     got = {n.text for n in find_mechanisms("社区建有邻里茶话室、多功能会议室、母婴室等服务阵地。", vocabulary())}
     assert "邻里茶话室" in got and not got & {"多功能会议室", "母婴室"}
+
+
+def test_thousands_written_with_commas_are_one_number():
+    """1,200人 is 1200 people (not 1 and 200), for the drafter and the compiler's check alike."""
+    from decimal import Decimal
+
+    from govkg.draft.numbers import find_amounts
+    from govkg.numbers import number_values
+
+    found, _ = find_amounts("全村共1,200人,投入1,250,000元,其中党员45名。", vocabulary())
+    assert [(a.text, a.value, a.unit) for a in found] == [("1,200人", 1200, "ren"), ("1,250,000元", 1250000, "yuan"),
+                                                          ("45名", 45, "ming")]
+    assert number_values("分别为3,4,5户;共12,3456人") == [Decimal(v) for v in (3, 4, 5, 12, 3456)]

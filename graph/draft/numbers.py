@@ -175,7 +175,7 @@ def find_amounts(sentence: str, vocab: Vocabulary) -> tuple[list[Amount], list[S
             if digits:
                 skipped.append(Skipped(num, start, end, "part of an address, code or identifier"))
             continue
-        if digits and (len(num.replace(".", "")) >= 7 or re.match(r"[-－—]\d{7,}", sentence[end:end + 9])
+        if digits and "," not in num and (len(num.replace(".", "")) >= 7 or re.match(r"[-－—]\d{7,}", sentence[end:end + 9])
                        or re.match(r"\d{3,4}$", num) and re.match(r"[-－—]\d{3,}", sentence[end:end + 5])
                        and not re.match(r"\d{3,4}\s*[-－—]\s*\d{3,4}\s*[\u4e00-\u9fff%]", sentence[start:end + 12])):
             skipped.append(Skipped(num, start, end, "a phone number or identifier"))
