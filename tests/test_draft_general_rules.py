@@ -39,6 +39,8 @@ def test_party_type_from_the_name():
     ("社区当好服务“主角”,开出“三剂良方”。", set()),
     # an epithet after a verb of practice keeps its qualifier (用好协同联动“巧招”)
     ("社区用好协同联动“巧招”,化解纠纷。", {"协同联动“巧招”"}),
+    # … but not a figure of speech with its description (织起了一张严密的“平安之网”)
+    ("社区织起了一张严密的“平安之网”,守护居民。", set()),
     # a practice named before its count
     ("今年开展技能培训12期,举办各类活动30场。", {"技能培训"}),
 ])

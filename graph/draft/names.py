@@ -390,6 +390,8 @@ def find_mechanisms(sentence: str, vocab: Vocabulary, *, taken: list[tuple[int, 
         start, verb = name_start(sentence, m.end(), m.start(), stops=_ONE_CHAR_STOPS)
         if verb is None or m.start() - start < 2 or not free(start, m.end()) or _blocked_before(sentence, start):
             continue
+        if m.start() - start > 8 or re.search("[的了和与及]", sentence[start:m.start()]) or _figure_of_speech(m.group(0)[1:-1], True):
+            continue  # 织起了一张严密细致的“治理之网”: a figure of speech with its description, not a practice
         text = sentence[start:m.end()]
         kinds, note = propose_kinds(text, _clause(sentence, start, m.end()), vocab)
         out.append(Name(text, start, m.end(), f"a practice with a quoted epithet after {verb}", 0.5, kinds, None, (note,)))
