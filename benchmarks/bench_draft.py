@@ -94,6 +94,10 @@ def main(argv=None) -> int:
             print(f"word-list entries that one devset text alone contains (and not the Haikou report): {len(rows)}")
             for mod, line, entry, slug in rows:
                 print(f"  {mod}:{line}  {entry}  ({slug})")
+            rows = fitted_entries(args.devset, regex=True)
+            print(f"words of regular expressions that one devset text alone contains (not left out by --split): {len(rows)}")
+            for mod, line, entry, slug in rows:
+                print(f"  {mod}:{line}  {entry}  ({slug})")
             print()
         if args.split:
             slugs = sorted(p.stem for p in args.devset.glob("*.txt") if (args.devset / f"{p.stem}.gold.yaml").is_file())

@@ -33,7 +33,7 @@ import subprocess
 import sys
 from pathlib import Path
 
-__all__ = ["DRAFT_MODULES", "word_list_entries", "text_support", "fitted_entries", "score_split", "print_split"]
+__all__ = ["DRAFT_MODULES", "word_list_entries", "regex_words", "text_support", "fitted_entries", "score_split", "print_split"]
 
 ROOT = Path(__file__).resolve().parent.parent
 #: The drafter's modules whose word lists are examined (review, accept, writer hold no reading rules).
@@ -93,6 +93,21 @@ def _word_lists(node: ast.AST):
         yield from _word_lists(child)
 
 
+def regex_words() -> list[tuple[str, int, str]]:
+    """``(module, line, word)`` for every Chinese alternative of a regular expression (``(?:等形式|等方式)``)
+    or character class of two or more words in ``DRAFT_MODULES``: words that ``score_split`` cannot leave out."""
+    out = []
+    for mod in DRAFT_MODULES:
+        tree = ast.parse(_module_file(mod).read_text(encoding="utf-8"))
+        for node in ast.walk(tree):
+            if isinstance(node, ast.Constant) and isinstance(node.value, str) and "|" in node.value:
+                for group in re.findall(r"\(\?(?:P<\w+>|:)?([^()]*\|[^()]*)\)", node.value):
+                    for alt in group.split("|"):
+                        if _CJK.search(alt) and re.fullmatch("[\u4e00-\u9fff]+", alt):
+                            out.append((mod, node.lineno, alt))
+    return out
+
+
 def _texts(devset: Path) -> dict[str, str]:
     texts = {}
     for txt in sorted(devset.glob("*.txt")):
@@ -109,12 +124,13 @@ def text_support(entries, texts: dict[str, str]) -> dict[str, frozenset[str]]:
     return {e: frozenset(slug for slug, body in texts.items() if e in body) for e in {x for _, _, x in entries}}
 
 
-def fitted_entries(devset: Path) -> list[tuple[str, int, str, str]]:
+def fitted_entries(devset: Path, *, regex: bool = False) -> list[tuple[str, int, str, str]]:
     """Word-list entries that exactly one devset text (and not the Haikou report) contains.
 
-    Returns ``(module, line, entry, slug)`` rows, by module and line.
+    Returns ``(module, line, entry, slug)`` rows, by module and line; with ``regex`` the words
+    of regular expressions (``regex_words``) instead.
     """
-    entries = word_list_entries()
+    entries = regex_words() if regex else word_list_entries()
     support = text_support(entries, _texts(devset))
     rows = {(m, ln, e, next(iter(support[e]))) for m, ln, e in entries
             if len(support[e]) == 1 and "(haikou)" not in support[e]}
