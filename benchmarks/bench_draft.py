@@ -2,6 +2,14 @@
 
 Run:  python3 benchmarks/bench_draft.py [--text PATH] [--data DIR]
       python3 benchmarks/bench_draft.py --devset ../shared/devset [--no-build] [--only SLUG] [-v]
+      python3 benchmarks/bench_draft.py --devset ../shared/devset --split loo|2 [--fitted] [-v]
+
+``--split`` estimates held-out performance (benchmarks/draft_split.py): per fold, the drafter's
+word-list entries that only the fold's test texts contain are left out (the modules compiled again
+in a fresh process) and the test texts are scored; ``loo`` leaves one text out per fold (18 folds,
+one publisher each), ``2`` splits the texts in two halves (alternating, by name). The in-sample
+figures are printed first, in the same run. ``--fitted`` lists the word-list entries that one
+devset text alone contains (candidates for rules fitted to that text).
 
 With ``--devset`` every ``*.txt`` of the folder is drafted (without its ``# source:`` line) and
 scored against its ``*.gold.yaml`` by the rules of the devset's README (benchmarks/draft_devset.py):
@@ -73,7 +81,34 @@ def main(argv=None) -> int:
     ap.add_argument("--no-build", action="store_true", help="with --devset: do not build each draft")
     ap.add_argument("--only", help="with --devset: only the texts whose name holds this")
     ap.add_argument("-v", "--verbose", action="store_true", help="with --devset: list what was missed or wrong")
+    ap.add_argument("--split", choices=("loo", "2"), help="with --devset: held-out estimate by folds (see above)")
+    ap.add_argument("--fitted", action="store_true", help="with --devset: list word-list entries one devset text alone holds")
     args = ap.parse_args(argv)
+    if args.devset is not None and (args.split or args.fitted):
+        sys.path.insert(0, str(ROOT / "benchmarks"))
+        from draft_devset import print_scores, score_devset
+        from draft_split import fitted_entries, print_split, score_split
+
+        if args.fitted:
+            rows = fitted_entries(args.devset)
+            print(f"word-list entries that one devset text alone contains (and not the Haikou report): {len(rows)}")
+            for mod, line, entry, slug in rows:
+                print(f"  {mod}:{line}  {entry}  ({slug})")
+            rows = fitted_entries(args.devset, regex=True)
+            print(f"words of regular expressions that one devset text alone contains (not left out by --split): {len(rows)}")
+            for mod, line, entry, slug in rows:
+                print(f"  {mod}:{line}  {entry}  ({slug})")
+            print()
+        if args.split:
+            slugs = sorted(p.stem for p in args.devset.glob("*.txt") if (args.devset / f"{p.stem}.gold.yaml").is_file())
+            folds = [[s] for s in slugs] if args.split == "loo" else [slugs[0::2], slugs[1::2]]
+            print("in-sample (every rule, every text):")
+            print_scores(score_devset(args.devset, build=False), verbose=False)
+            print()
+            print(f"held-out estimate, {'leave one text out' if args.split == 'loo' else 'two folds'}: each fold's test "
+                  "texts drafted without the word-list entries only they contain")
+            print_split(score_split(args.devset, folds), verbose=args.verbose)
+        return 0
     if args.devset is not None:
         sys.path.insert(0, str(ROOT / "benchmarks"))
         from draft_devset import print_scores, score_devset

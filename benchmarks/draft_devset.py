@@ -161,8 +161,11 @@ def _build(folder: Path, sources: Path) -> tuple[bool, str]:
     return r.returncode == 0, (r.stdout + r.stderr).strip()[-600:]
 
 
-def score_devset(devset: Path, *, build: bool = True, only: str | None = None) -> list[TextScore]:
-    """Draft every ``*.txt`` of ``devset`` (without its ``# source:`` line) and score it against its gold file."""
+def score_devset(devset: Path, *, build: bool = True, only=None) -> list[TextScore]:
+    """Draft every ``*.txt`` of ``devset`` (without its ``# source:`` line) and score it against its gold file.
+
+    ``only``: a string (the texts whose name holds it) or a collection of slugs.
+    """
     import yaml
 
     from govkg.draft import draft_report, write_draft
@@ -172,7 +175,7 @@ def score_devset(devset: Path, *, build: bool = True, only: str | None = None) -
     with tempfile.TemporaryDirectory() as tmp:
         for txt in sorted(devset.glob("*.txt")):
             slug = txt.stem
-            if only and only not in slug:
+            if only and (only not in slug if isinstance(only, str) else slug not in only):
                 continue
             gold_path = devset / f"{slug}.gold.yaml"
             if not gold_path.is_file():

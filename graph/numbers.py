@@ -10,12 +10,12 @@ __all__ = ["Numeral", "parse_numeral", "numerals", "number_values", "MULTIPLIERS
 
 #: Chinese numeral characters read as one numeral (大写 forms are not used by the reports).
 _CN = "〇零一二两三四五六七八九十百千万亿"
-#: A numeral: digits (with one decimal point), a Chinese numeral, or a fraction X分之Y.
+#: A numeral: digits (with one decimal point, and thousands written 1,200), a Chinese numeral, or a fraction X分之Y.
 #: 百/千 right after digits belong to the numeral (3千 = 3000); 万/亿 after a numeral are left
 #: to the unit (1.2万人, 5亿元, 两万元) and reported as ``multiplier``.
 _NUMERAL = re.compile(
     rf"(?P<frac>[{_CN}]+分之[{_CN}]+)"
-    r"|(?P<digits>\d+(?:\.\d+)?)(?P<dmult>[百千](?![\u4e00-\u9fff]*分之))?"
+    r"|(?P<digits>\d{1,3}(?:,\d{3})+(?![\d,])(?:\.\d+)?|\d+(?:\.\d+)?)(?P<dmult>[百千](?![\u4e00-\u9fff]*分之))?"
     rf"|(?P<cn>[{_CN}]+)"
     r"|(?P<half>(?<![〇零一二两三四五六七八九十百千万亿\d])半(?=[天年月个小周]))")
 #: The multipliers a unit may begin with.
@@ -78,8 +78,8 @@ def parse_numeral(text: str) -> Decimal | None:
 
     Examples
     --------
-    >>> [str(parse_numeral(t)) for t in ("1260", "11.5", "十二", "两", "一万二千", "百", "千", "三分之一", "半")]
-    ['1260', '11.5', '12', '2', '12000', '100', '1000', '0.3333', '0.5']
+    >>> [str(parse_numeral(t)) for t in ("1260", "1,260", "11.5", "十二", "两", "一万二千", "百", "千", "三分之一", "半")]
+    ['1260', '1260', '11.5', '12', '2', '12000', '100', '1000', '0.3333', '0.5']
     >>> parse_numeral("十十") is None, parse_numeral("社区") is None
     (True, True)
     """
@@ -93,10 +93,10 @@ def parse_numeral(text: str) -> Decimal | None:
         if d is None or n is None or d == 0:
             return None
         return (n / d).quantize(Decimal("0.0001"))
-    m = re.fullmatch(r"(\d+(?:\.\d+)?)([百千]?)", text)
+    m = re.fullmatch(r"(\d{1,3}(?:,\d{3})+(?:\.\d+)?|\d+(?:\.\d+)?)([百千]?)", text)
     if m:
         try:
-            value = Decimal(m.group(1))
+            value = Decimal(m.group(1).replace(",", ""))
         except InvalidOperation:
             return None
         scale = {"": 1, "百": 100, "千": 1000}[m.group(2)]
@@ -146,8 +146,8 @@ def number_values(text: str) -> list[Decimal]:
 
     Examples
     --------
-    >>> [str(v) for v in number_values("现有人口1.2万人,开展活动百余场")]
-    ['1.2', '12000', '100']
+    >>> [str(v) for v in number_values("现有人口1.2万人,开展活动百余场,服务1,260人次")]
+    ['1.2', '12000', '100', '1260']
     """
     out = []
     for n in numerals(text):

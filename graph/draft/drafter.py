@@ -19,7 +19,7 @@ from .places import Place, Section, find_sections
 from .sentences import Sentence, split_sentences
 from .vocab import Vocabulary, vocabulary
 
-__all__ = ["Draft", "SiteDraft", "draft_text"]
+__all__ = ["Draft", "SiteDraft", "draft_text", "curly_quotes"]
 
 _ORG_EN = {
     "党总支": "General Party Branch", "党支部": "Party Branch", "党委": "Party Committee", "有限公司": "Co., Ltd.",
@@ -189,7 +189,7 @@ def draft_text(text: str, *, source: dict, gazetteer: Gazetteer | None = None,
     ids = _Ids()
     from collections import Counter
 
-    quoted = Counter(strip_quotes(m.group(0)) for m in re.finditer(r"“[^“”\n]{2,16}”", text))
+    quoted = Counter(strip_quotes(m.group(0)) for m in re.finditer(r"“[^“”\n]{2,16}”", curly_quotes(text)))
     repeated = frozenset(q for q, c in quoted.items() if c >= 2)
     anchors: dict[tuple[str, str], str] = {}
     areas: dict[str, dict] = {}
@@ -370,11 +370,45 @@ def _guess_single_site(sentences: list[Sentence]) -> list[Section]:
     return []
 
 
+def curly_quotes(text: str) -> str:
+    """``text`` with 「」『』 and each line's paired ASCII double quotes written as “”, one character for one.
+
+    Examples
+    --------
+    >>> curly_quotes('依托"邻里中心"平台,推行「楼长制」。')
+    '依托“邻里中心”平台,推行“楼长制”。'
+    """
+    out = text.translate(_CORNERS)
+    if '"' not in out:
+        return out
+    lines = []
+    for line in out.split("\n"):
+        if line.count('"') % 2 == 0:
+            parts = line.split('"')
+            line = "".join(p + ("“" if i % 2 == 0 else "”") for i, p in enumerate(parts[:-1])) + parts[-1]
+        lines.append(line)
+    return "\n".join(lines)
+
+
+_CORNERS = str.maketrans("「」『』", "“”“”")
+
+
+def _as_written(names: list[Name], curly: str, text: str) -> list[Name]:
+    """``names`` read in ``curly`` with their text as ``text`` writes it (same offsets)."""
+    if curly == text:
+        return names
+    from dataclasses import replace
+
+    return [replace(n, text=text[n.start:n.end]) if curly[n.start:n.end] == n.text else n for n in names]
+
+
 def _draft_sentence(s: Sentence, sec: Section, sd: SiteDraft, sid: str, others, vocab, gaz, ids, anchors,
                     mech_defined, orgs_defined, skipped, place_ids, extra_mechs=(), repeated=frozenset()) -> None:
     text = s.text
-    orgs = find_organizations(text)
-    mechs = find_mechanisms(text, vocab, taken=[(o.start, o.end) for o in orgs], repeated=repeated)
+    # names are read with 「」, 『』 and paired ASCII quotes as “”, and keep the report's own marks
+    curly = curly_quotes(text)
+    orgs = _as_written(find_organizations(curly), curly, text)
+    mechs = _as_written(find_mechanisms(curly, vocab, taken=[(o.start, o.end) for o in orgs], repeated=repeated), curly, text)
     mechs += [m for m in extra_mechs if not any(n.start < m.end and n.end > m.start for n in mechs)]
     # A body the site set up (组建) to do something, with a name of its own, is also that practice.
     for o in orgs:

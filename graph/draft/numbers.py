@@ -151,6 +151,8 @@ def find_amounts(sentence: str, vocab: Vocabulary) -> tuple[list[Amount], list[S
     [(2, 4, 'mi', 'range', 'level', None), (100, None, 'hu', 'approximately', 'level', None),
      (95, None, 'baifenbi', 'exactly', 'level', 'increase'), (28.2, None, 'baifenbi', 'exactly', 'change', 'decrease')]
     """
+    wide = sentence
+    sentence = sentence.translate(_HALF_WIDTH)  # ２１５户, ６７％: read as 215户, 67% (same offsets)
     units = vocab.unit_texts()
     found: list[Amount] = []
     skipped: list[Skipped] = []
@@ -176,7 +178,7 @@ def find_amounts(sentence: str, vocab: Vocabulary) -> tuple[list[Amount], list[S
             if digits:
                 skipped.append(Skipped(num, start, end, "part of an address, code or identifier"))
             continue
-        if digits and (len(num.replace(".", "")) >= 7 or re.match(r"[-－—]\d{7,}", sentence[end:end + 9])
+        if digits and "," not in num and (len(num.replace(".", "")) >= 7 or re.match(r"[-－—]\d{7,}", sentence[end:end + 9])
                        or re.match(r"\d{3,4}$", num) and re.match(r"[-－—]\d{3,}", sentence[end:end + 5])
                        and not re.match(r"\d{3,4}\s*[-－—]\s*\d{3,4}\s*[\u4e00-\u9fff%]", sentence[start:end + 12])):
             skipped.append(Skipped(num, start, end, "a phone number or identifier"))
@@ -194,8 +196,9 @@ def find_amounts(sentence: str, vocab: Vocabulary) -> tuple[list[Amount], list[S
         if digits and after[:1] == "分" and re.search(r"[点时]$", sentence[max(0, start - 1):start]):
             skipped.append(Skipped(num + "分", start, end + 1, "a date or time"))
             continue
-        if after.startswith(("周岁", "岁")):
-            skipped.append(Skipped(num + after[:2], start, end + 2, "an age"))
+        if re.match("周?岁", after):  # 70岁, 70周岁
+            w = re.match("周?岁", after).end()
+            skipped.append(Skipped(num + after[:w], start, end + w, "an age"))
             continue
         if nm.chinese and re.match(r"[条号巷弄]\s*(?:胡同|巷|街|路|\d)", sentence[end:end + 4]):
             skipped.append(Skipped(num + after[:1], start, end + 1, "part of a street name or address (草厂四条)"))
@@ -260,6 +263,12 @@ def find_amounts(sentence: str, vocab: Vocabulary) -> tuple[list[Amount], list[S
             mult = sentence[pos:pos + 1]
             rest = next((u for u in units if sentence.startswith(u, pos + 1) and u not in ("元",)), None)
             clause = sentence[slice(*clause_of(sentence, start, end))]
+            over = next((w for w, c in _BETWEEN if sentence.startswith(w, pos + 1)), None)
+            if rest is None and over and comparator == "exactly":  # 2万余人次: 余/多 between 万 and the unit
+                rest = next((u for u in units if sentence.startswith(u, pos + 1 + len(over)) and u not in ("元",)), None)
+                if rest is not None and not rest.startswith(("万", "亿")):
+                    comparator = "more-than"
+                    pos += len(over)
             if rest is not None and not rest.startswith(("万", "亿")):
                 value, unit_text = _plain(nm.value * nm.multiplier), rest
                 pos += 1
@@ -362,7 +371,24 @@ def find_amounts(sentence: str, vocab: Vocabulary) -> tuple[list[Amount], list[S
         for label in labels:
             found.append(Amount(value, unit, sentence[lo:stop], lo, stop, label,
                                 comparator, measure, direction, period, confidence, tuple(notes), value_max))
-    return _own_labels(sentence, found), skipped
+    found = _own_labels(sentence, found)
+    if wide != sentence:  # the spans as the report writes them
+        found = [_as_written(a, sentence, wide) for a in found]
+        skipped = [Skipped(wide[k.start:k.end], k.start, k.end, k.reason) for k in skipped]
+    return found, skipped
+
+
+#: Full-width ASCII forms (ＦＦ01–ＦＦ5E) to ASCII, one character for one: offsets are kept.
+_HALF_WIDTH = {c: c - 0xFEE0 for c in range(0xFF01, 0xFF5F)}
+
+
+def _as_written(a: Amount, half: str, wide: str) -> Amount:
+    """``a`` with its text and label in the report's own characters (full-width digits kept)."""
+    from dataclasses import replace
+
+    i = half.find(a.label)
+    label = wide[i:i + len(a.label)] if i >= 0 else a.label
+    return replace(a, text=wide[a.start:a.end], label=label)
 
 
 _SEPARATORS = "、和及与共并+"

@@ -11,13 +11,11 @@ __all__ = ["ORG_SUFFIXES", "find_organizations"]
 #: Endings of an organization's name, the type they suggest, and whether the ending is
 #: specific enough to be read anywhere (False: only after 组建/成立/联合 … or in a list with one).
 ORG_SUFFIXES = (
-    ("党总支", "party-organization", True), ("党支部", "party-organization", True), ("党工委", "party-organization", True),
-    ("党委", "party-organization", True), ("党小组", "party-organization", True),
+    ("党总支", "party-organization", True), ("党支部", "party-organization", True),
+    ("党委", "party-organization", True),
     ("区委", "party-organization", True), ("县委", "party-organization", True), ("市委", "party-organization", True),
-    ("两委", "government-body", True), ("领导小组", "government-body", True), ("理事会", "association", True),
-    ("业委会", "association", True), ("档案馆", "government-body", True), ("司法所", "government-body", True),
-    ("派出所", "government-body", True), ("物业站", "government-body", True), ("办事处", "government-body", True),
-    ("办公室", "government-body", True), ("平安办", "government-body", True), ("文明办", "government-body", True),
+    ("两委", "government-body", True), ("小组", "government-body", True), ("理事会", "association", True),
+    ("委会", "association", True), ("所", "government-body", False),
     ("部", "government-body", False), ("办", "government-body", False),
     ("有限公司", "company", True), ("发展公司", "community-company", True), ("公司", "company", True),
     ("联合会", "association", True), ("协会", "association", True), ("商会", "association", True),
@@ -43,8 +41,30 @@ def clause_start(sentence: str, pos: int) -> int:
 def _type_of(text: str) -> tuple[str, str] | None:
     for suf, typ, _ in ORG_SUFFIXES:
         if text.endswith(suf):
-            return suf, typ
+            return suf, _party(text, suf, typ)
     return None
+
+
+def _party(text: str, suf: str, typ: str) -> str:
+    """A party body when its name says 党 before a committee or group ending (党小组, 党工委)."""
+    return "party-organization" if "党" in text[:-len(suf) or None] + suf and suf in ("小组", "委", "委会") else typ
+
+
+#: Endings of a public body named after its place (区平安办, 市档案馆, 南区街道党工委, 某街道办事处物业站):
+#: an office, hall, committee, station, bureau or court.
+_BODY_HEADS = "办馆委所处站局院"
+#: Characters after 所 that make it a particle (所需, 所想, 所有), not an office.
+_PARTICLE_SUO = r"[需想盼急愿有在属做谓以得为要求能辖]"
+def _common_suo(text: str) -> bool:
+    """Whether ``text`` ends in a two-character word of jieba's dictionary ending in 所 (厕所, 场所,
+    住所): a common noun, not an office (法所, 出所, 究所 are no words: 司法所, 派出所, 研究所)."""
+    from .sites import segmenter as _jieba
+
+    return _jieba().dt.FREQ.get(text[-2:], 0) > 0
+
+
+#: Characters before a one-character place (由区平安办: the district's) that end a word.
+_BEFORE_PLACE = "由与和及向对在为从经、，,；;：:（( "
 
 
 def find_organizations(sentence: str) -> list[Name]:
@@ -81,7 +101,7 @@ def find_organizations(sentence: str) -> list[Name]:
     for a, b in quoted_spans(sentence):
         if not free(a, b):
             continue
-        tail = re.findall(rf"^[{_CJK}]{{0,8}}", sentence[b:])[0]
+        tail = re.findall(rf"^[{_CJK}]{{0,8}}", sentence[b:])[0].split("的")[0]  # “中山网”的所有: 的 ends the name
         t = None
         for k in range(len(tail), 0, -1):
             if _type_of(tail[:k]):
@@ -94,6 +114,7 @@ def find_organizations(sentence: str) -> list[Name]:
             continue
         out.append(Name(sentence[a:end], a, end, "quoted name with an organization ending", 0.75,
                         org_type=t[1], notes=(f"type {t[1]} guessed from the ending {t[0]}",)))
+    out += _place_bodies(sentence, free)
     for suf, typ, anywhere in ORG_SUFFIXES:
         for m in re.finditer(re.escape(suf), sentence):
             end = m.end()
@@ -121,7 +142,7 @@ def find_organizations(sentence: str) -> list[Name]:
             if "和" in text[1:-len(suf)] and len(text) - text.rindex("和") - 1 > len(suf):
                 start += text.rindex("和") + 1  # 司法所和小区业委会: two bodies
                 text = sentence[start:end]
-            if text.startswith(("下设", "设立", "成立", "组建", "各地", "辖区", "有关")):
+            if text.startswith(("设立", "成立", "组建", "各地", "辖区", "有关")):
                 continue
             bare = len(text) <= len(suf)
             listed = sentence[start - 1:start] in ("、", "和", "与", "及") or sentence[end:end + 1] in ("、", "等", "与", "和", "及")
@@ -134,11 +155,68 @@ def find_organizations(sentence: str) -> list[Name]:
             in_list = listed
             if not anywhere and verb is None and not in_list:
                 continue
-            if "“" in text or "”" in text or len(text) > 16 or re.search(r"\d", text):
-                continue
+            if "“" in text or "”" in text or len(text) > 16 or re.search(r"\d", text) or suf == "所" and (
+                    len(text) < 3 or re.match(_PARTICLE_SUO, sentence[end:end + 1]) or _common_suo(text)):
+                continue  # 厕所; 所有, 所需; 公共厕所: not an office
+            typ = _party(text, suf, typ)
             notes: tuple[str, ...] = (f"type {typ} guessed from the ending {suf}",)
             if bare:
                 notes += ("the report writes only the kind of body: say whose it is (the site's, a village committee's …)",)
             out.append(Name(text, start, end, f"name ending in {suf}" + (f" after {verb}" if verb else ""),
                             0.4 if bare else 0.7 if (anywhere or verb) else 0.5, org_type=typ, notes=notes))
     return sorted(out, key=lambda n: n.start)
+
+
+def _place_bodies(sentence: str, free) -> list[Name]:
+    """Public bodies named after their place: 区平安办, 市档案馆, 南区街道党工委, 某街道办事处物业站.
+
+    The place is a chain of administrative names (checked by ``sites.parse_chain``) or one of
+    省/市/区/县/镇/乡 alone after a boundary or a function word (由区平安办牵头: the district's);
+    the name ends at the last office, hall, committee, station, bureau or court ending
+    (办/馆/委/所/处/站/局/院) before a clause mark; 所 before a verb (所需, 所想) is a particle.
+
+    Examples
+    --------
+    >>> [n.text for n in find_organizations("由区平安办牵头,村两委与市档案馆共同谋划。")]
+    ['区平安办', '村两委', '市档案馆']
+    """
+    from .sites import function_word_inside as _function_word_inside, parse_chain
+
+    cands = []
+    for h in range(1, len(sentence)):
+        head = sentence[h]
+        if head not in _BODY_HEADS or head == "所" and re.match(_PARTICLE_SUO, sentence[h + 1:h + 2]):
+            continue  # 所 before a verb (所需, 所想) is a particle
+        for k in range(1, 7):
+            stem = sentence[h - k:h]
+            if h - k < 1 or not re.fullmatch(f"[{_CJK}]+", stem) or any(c in _NOT_IN_STEM for c in stem) \
+                    or re.search("社区|小区|村", stem):
+                break
+            at = h - k
+            start = None
+            if sentence[at - 1] in "省市区县镇乡" and (at - 1 == 0 or sentence[at - 2] in _BEFORE_PLACE):
+                start = at - 1
+            for p in range(max(0, at - 24), at - 1):
+                chain = sentence[p:at]
+                if re.fullmatch(f"[{_CJK}]+", chain) and not re.search("社区|小区|村|委", chain) and parse_chain(chain) \
+                        and not _function_word_inside(sentence, p, at + 1):  # 邀请|北京中路街道: the verb is not a place
+                    start = p
+                    break
+            if start is not None:
+                cands.append((start, h + 1, head))
+                break
+    out = []
+    for start, end, head in sorted(cands, key=lambda c: (c[0], -c[1])):
+        if not free(start, end) or any(n.start < end and n.end > start for n in out):
+            continue
+        text = sentence[start:end]
+        if text.endswith(("村委会", "居委会")):
+            continue
+        stem = text[:-1]
+        typ = "party-organization" if head == "委" and "党" in stem else "government-body"
+        out.append(Name(text, start, end, f"a public body named after its place (ending {head})", 0.6,
+                        org_type=typ, notes=(f"type {typ} guessed from the ending {head}",)))
+    return out
+
+
+_NOT_IN_STEM = set("的了是和与及或在对为把被将等个各该本此这其每、，,；;：:。")

@@ -9,7 +9,8 @@ from functools import lru_cache
 from .places import Place
 from .sentences import Sentence
 
-__all__ = ["SiteMention", "find_sites", "area_fallback", "parse_chain", "AREA_SUFFIXES"]
+__all__ = ["SiteMention", "find_sites", "area_fallback", "parse_chain", "AREA_SUFFIXES", "segmenter",
+           "function_word_inside"]
 
 _CJK = "\u4e00-\u9fff"
 #: Endings of a place above a site and the area type each gives (longest first).
@@ -57,16 +58,26 @@ class SiteMention:
     index: int = 0
     compound: bool = False
     notes: list[str] = field(default_factory=list)
+    heads: bool = False
+
+
+#: A line that starts with a site's name and a colon, after an item mark: ``3. 南岭村：…``, ``（二）东湖社区:``.
+_ITEM_HEAD = re.compile(rf"^\s*(?:[(（]?[\d一二三四五六七八九十]+[)）.．、]\s*|[【\[])?(?P<name>[{_CJK}]{{2,30}})[】\]]?\s*[：:]")
 
 
 @lru_cache(maxsize=1)
-def _jieba():
+def segmenter():
+    """The jieba module, quiet and with its dictionary loaded (``segmenter().dt.FREQ``), once."""
     import logging
 
     import jieba
 
     jieba.setLogLevel(logging.WARNING)
+    jieba.initialize()  # the dictionary (jieba.dt.FREQ) is read by the rules before any segmentation
     return jieba
+
+
+_jieba = segmenter
 
 
 def _token_starts(sentence: str) -> list[int]:
@@ -179,7 +190,7 @@ def _mentions(s: Sentence):
                     continue
                 if not _valid_name(name):
                     continue
-                if not chain and (j not in starts or _verb(text, j, p)):
+                if not chain and (j not in starts or _verb(text, j, p) or function_word_inside(text, j, p)):
                     # a bare name starts where jieba starts a word (记者到蔡山社区 → 蔡山), and is not a verb (召开社区)
                     continue
                 best = (chain, name)
@@ -228,11 +239,23 @@ def _verb(sentence: str, a: int, b: int) -> bool:
     return False
 
 
+def function_word_inside(sentence: str, a: int, b: int) -> bool:
+    """Whether a word of ``sentence[a:b]`` before its last is a verb, pronoun or function word (记者|走进|柳岸)."""
+    import jieba.posseg as pseg
+
+    _jieba()
+    words = pseg.lcut(sentence[a:b])
+    return any(_jieba().dt.FREQ.get(w.word, 0) > 0 and w.flag[:1] in ("v", "p", "r", "c", "u", "d") and w.flag != "vn"
+               for w in words[:-1])
+
+
 def find_sites(sentences: list[Sentence]) -> list[SiteMention]:
     """The sites a report names, in order of first mention, with the places stated next to each.
 
     A name with places before it (西安市碑林区张家村街道科研社区) is a site; a bare name
-    (蔡山社区) is one when it is named twice or in one of the first three sentences. A 小区 is a
+    (蔡山社区) is one when it is named twice, in one of the first three sentences, or heads an
+    item of a list (``3. 南岭村：…``). A bare name starts after any verb, pronoun or function word
+    jieba reads before it (记者走进柳岸社区 → 柳岸社区). A 小区 is a
     site only when no 社区 or 村 is (the compound is then the demonstration point).
 
     Examples
@@ -251,7 +274,9 @@ def find_sites(sentences: list[Sentence]) -> list[SiteMention]:
             m.count += 1
             if len(chain) > len(m.chain):
                 m.chain, m.chain_sentence = chain, s
-    keep = [m for m in found.values() if m.chain or m.count >= 2 or m.index < 3]
+            if _ITEM_HEAD.match(s.text) and _ITEM_HEAD.match(s.text).group("name").endswith(name):
+                m.heads = True
+    keep = [m for m in found.values() if m.chain or m.count >= 2 or m.index < 3 or m.heads]
     # a name inside another's (草厂社区 in 前门街道草厂社区 is merged above; 二村 in 机械二村社区)
     keep = [m for m in keep if not any(o is not m and o.name.endswith(m.name) and o.count >= m.count for o in keep)]
     main = [m for m in keep if not m.compound]
