@@ -254,78 +254,55 @@ def _build_lock(out_dir: Path):
 
 
 class _Overlap:
-    """What a full build does beside its main thread: filling the build's on-disk store
-    ``store-<generation>`` with N-Triples chunks as the compile hands them over, then (with
-    ``check``) validating it, in order on one thread (pyoxigraph's loads and queries release
-    Python's lock), while the main thread makes the index; and writing the new parts database
-    and the site index (on another; so does SQLite).
+    """What a full build does beside its main thread: filling the validation store with
+    N-Triples chunks as the compile hands them over, then validating it (in order, on one
+    thread; pyoxigraph's ``Store.load`` and queries release Python's lock), while the main
+    thread makes the index; and writing the new parts database (on another; so does SQLite).
 
-    The chunks go straight to the store that readers will open, so the graph is never held in
-    an in-memory store beside the compile's parts (before issue 17's item 4 it was: an in-memory
-    validation store, then a second copy bulk-loaded on disk). They are loaded leniently (IRIs
-    and language tags are not checked again): they are this build's own serialization of IRIs
-    the loader checked (slugs, ``url`` fields), and checking them again took a third of the
-    loading (3.5 of 11 s at 20,000 sites).
+    The chunks are parsed leniently (IRIs and language tags are not checked again): they
+    are this build's own serialization of IRIs the loader checked (slugs, ``url`` fields),
+    and checking them again took a third of the loading (3.5 of 11 s at 20,000 sites).
 
     A thread starts with its first task, so a forking compile must hand over its first chunk
     only once its workers are forked (``partindex.compile_indexed`` does). When the block ends
-    with an error, queued tasks are dropped, running ones waited for, and the files and folders
-    being written are removed.
+    with an error, queued tasks are dropped, running ones waited for, and the file being
+    written is removed.
     """
 
-    def __init__(self, path: Path, check: bool):
+    def __init__(self, check: bool):
         from concurrent.futures import ThreadPoolExecutor
 
         import pyoxigraph as ox
-        import shutil
 
         self._format = ox.RdfFormat.N_TRIPLES
-        self._check = check
-        shutil.rmtree(path, ignore_errors=True)  # left by an earlier attempt at this generation
-        self._remove: list[Path] = [path]
-        try:
-            #: the store of this generation, open for writing until ``close``
-            self.store = ox.Store(str(path))
-        except OSError as exc:
-            raise GovkgError(f"cannot write the store {path}: {exc}") from None
+        self._store = ox.Store() if check else None
         self._loader = ThreadPoolExecutor(1, thread_name_prefix="govkg-load")
         self._writer = ThreadPoolExecutor(1, thread_name_prefix="govkg-write")
         self._loads: list = []
         self._temp: Path | None = None
-        self._write = self._validation = self._loaded = None
+        self._write = self._validation = None
+        self._remove: list[Path] = []
         #: the ontology's N-Triples (``validate``)
         self.onto_nt = b""
 
     def load(self, nt: bytes) -> None:
         """Queue ``nt`` for the store."""
-        self._loads.append(self._loader.submit(self.store.bulk_load, nt, format=self._format, lenient=True))
+        self._loads.append(self._loader.submit(self._store.load, nt, format=self._format, lenient=True))
 
     def validate(self, onto: Graph) -> None:
-        """Queue the ontology ``onto``, then (with ``check``) the validation of the whole store (``validation``)."""
+        """Queue the ontology ``onto``, then the validation of the whole store (``validation``)."""
         from .validate import validate
 
         self.onto_nt = ntriples(onto)
         self.load(self.onto_nt)
-        self._loaded = self._loader.submit(len, self.store)
-        if self._check:
-            self._validation = self._loader.submit(validate, store=self.store)
-
-    def triples(self) -> int:
-        """The triples in the store once every chunk is loaded (raising the error of a chunk that
-        could not be loaded, if any)."""
-        for f in self._loads:
-            f.result()
-        return self._loaded.result()
+        self._validation = self._loader.submit(lambda: (len(self._store), validate(store=self._store)))
 
     def validation(self):
-        """``(triples in the store, ValidationReport)``, once the validation ``validate`` queued is done."""
-        return self.triples(), self._validation.result()
-
-    def close(self) -> None:
-        """Flush and close the store (after the last task that reads it)."""
-        if self.store is not None:
-            self.store.flush()
-            self.store = None  # the last reference: the database closes
+        """``(triples in the store, ValidationReport)``, once the validation ``validate`` queued is done
+        (raising the error of a chunk that could not be loaded, if any)."""
+        for f in self._loads:
+            f.result()
+        return self._validation.result()
 
     def write(self, temp: Path, make) -> None:
         """Run ``make`` (which writes the new file ``temp``) in the background."""
@@ -350,7 +327,6 @@ class _Overlap:
         failed = exc_type is not None
         self._loader.shutdown(wait=True, cancel_futures=failed)
         self._writer.shutdown(wait=True, cancel_futures=failed)
-        self.store = None
         if failed and self._temp is not None:
             self._temp.unlink(missing_ok=True)
         if failed:
@@ -451,17 +427,15 @@ def build(data_dir: str | Path | None = None, out_dir: str | Path | None = None,
         else:
             why_full = "asked for" if not incremental else "no previous build" if old is None else \
                 "a build with drafts or dumps is always full"
-        from .parts import NAME, Parts
-        from .store import STORE_FORMAT, evidence_path, index_paths, store_identity, store_path, write_index
-        from .writers import TEMP_PREFIX, check_target, finish_interrupted
-
-        out_dir.mkdir(parents=True, exist_ok=True)
-        finish_interrupted(out_dir)
-        with _Overlap(store_path(out_dir, generation), check) as work:
-            work.remove_on_failure(*index_paths(out_dir, generation), evidence_path(out_dir, generation))
+        with _Overlap(check) as work:
             onto, index, report, texts = _compile_indexed(data_dir, sources_dirs, include_drafts, None, lap,
-                                                          overlap=work)
-            onto_nt = work.onto_nt
+                                                          overlap=work if check else None)
+            onto_nt = work.onto_nt if check else ntriples(onto)
+            from .parts import NAME, Parts
+            from .writers import TEMP_PREFIX, check_target, finish_interrupted
+
+            out_dir.mkdir(parents=True, exist_ok=True)
+            finish_interrupted(out_dir)
             real, _st = check_target(out_dir / NAME)
             temp = real.with_name(f"{TEMP_PREFIX}{os.getpid()}-{NAME}")
             temp.unlink(missing_ok=True)
@@ -469,25 +443,33 @@ def build(data_dir: str | Path | None = None, out_dir: str | Path | None = None,
             work.write(temp, lambda: Parts.create(temp, generation=generation, ontology=onto_nt, parts=index.blobs,
                                                   counts=index.counts, nodes=index.nodes, refs=index.refs,
                                                   labels=index.labels, shared=index.unowned))
-            # the site index and evidence of this generation, from the store, while the rules run
-            indexed = work.background(lambda: work.triples() and write_index(out_dir, generation, work.store))
+            from .store import (STORE_FORMAT, evidence_path, index_paths, store_identity, store_path, write_index,
+                                write_store)
+
+            # the store of this generation (and its site index) written after the parts, while the rules run
+            work.remove_on_failure(store_path(out_dir, generation), *index_paths(out_dir, generation),
+                                   evidence_path(out_dir, generation))
+            stored = work.background(lambda: write_store(out_dir, generation, [onto_nt, *index.blobs.values()]))
+            indexed = work.background(lambda: stored.result() and write_index(out_dir, generation,
+                                                                              read_only(out_dir, generation)))
+            nt = None
             if check:
                 report.triples, result = work.validation()
                 lap("validate")
                 if not result.conforms:
                     raise ValidationError(result)
             else:
-                report.triples = work.triples()
+                nt = onto_nt + b"".join(index.blobs.values())
+                report.triples = len(set(nt.splitlines(keepends=True)))
             if dumps is None:
                 dumps = report.triples <= DUMP_TRIPLES
-            nt = b"".join(sorted(set((onto_nt + b"".join(index.blobs.values())).splitlines(keepends=True)))) \
-                if dumps else None
+            if dumps:
+                nt = b"".join(sorted(set((nt or onto_nt + b"".join(index.blobs.values())).splitlines(keepends=True))))
             blobs = {"govkg.ttl": turtle_from_ntriples(nt), _FAST: nt} if dumps else {}
             lap("turtle")
             try:
                 work.written()
                 indexed.result()
-                work.close()
                 os.replace(temp, real)
             except (OSError, sqlite3.Error) as exc:  # a full disk, a folder made read-only meanwhile
                 raise GovkgError(f"cannot write {real}: {getattr(exc, 'strerror', None) or exc}") from None
