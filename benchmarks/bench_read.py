@@ -3,7 +3,10 @@
 Run:  python benchmarks/bench_read.py [--sites 2000 20000] [--runs 3] [--workdir /tmp/govkg-bench-read]
 
 For each size: ``benchmarks/generate.py --realistic`` data (made once, kept in ``--workdir``), a
-full ``govkg build`` (wall time, peak RSS of the build process), then each read command in a new
+full ``govkg build`` (wall time, and peak memory of the whole process tree, forked compile
+workers included: the sum of their proportional set sizes, sampled every 0.5 s with psutil, so
+pages the workers share with the parent are counted once; the build is killed above
+``--limit-gb``), then each read command in a new
 process: ``query`` (the sites of one mechanism), ``shared NAME``, ``similar SITE`` and ``shared``
 (all), and beside each a bare Python script that opens the same store with
 ``pyoxigraph.Store.read_only`` and runs the same look-up as SPARQL (the issue's baseline). Wall
@@ -67,6 +70,42 @@ def run(cmd: list[str], out: Path) -> tuple[float, int]:
     return wall, usage.ru_maxrss // 1024
 
 
+def run_tree(cmd: list[str], out: Path, limit_gb: float) -> tuple[float, int]:
+    """(wall seconds, peak MB) of ``cmd`` in a new process, the peak being the largest sum of the
+    proportional set sizes (PSS) of the process and all its descendants seen every 0.5 s; killed
+    (SystemExit) when that sum passes ``limit_gb``."""
+    import psutil
+
+    peak = 0
+    with open(out, "wb") as f:
+        t = time.perf_counter()
+        p = subprocess.Popen(cmd, stdout=f, stderr=subprocess.PIPE)
+        root = psutil.Process(p.pid)
+        while p.poll() is None:
+            total = 0
+            try:
+                procs = [root, *root.children(recursive=True)]
+            except psutil.Error:
+                procs = []
+            for q in procs:
+                try:
+                    total += q.memory_full_info().pss
+                except psutil.Error:
+                    pass
+            peak = max(peak, total)
+            if total > limit_gb * 2**30:
+                p.kill()
+                p.wait()
+                raise SystemExit(f"{' '.join(cmd)} killed at {total >> 20:,} MB (over --limit-gb {limit_gb})")
+            time.sleep(0.5)
+        wall = time.perf_counter() - t
+    err = p.stderr.read().decode("utf-8", "replace")
+    p.stderr.close()
+    if p.returncode != 0:
+        raise SystemExit(f"{' '.join(cmd)} failed ({p.returncode}):\n{err}")
+    return wall, peak >> 20
+
+
 def timed(cmd, out, runs):
     results = [run(cmd, out) for _ in range(runs)]
     return statistics.median(r[0] for r in results), max(r[1] for r in results)
@@ -76,6 +115,7 @@ def main() -> None:
     ap = argparse.ArgumentParser(description=__doc__.splitlines()[0])
     ap.add_argument("--sites", type=int, nargs="+", default=[2000, 20000])
     ap.add_argument("--runs", type=int, default=3)
+    ap.add_argument("--limit-gb", type=float, default=12.0, help="kill the build above this much memory (default 12)")
     ap.add_argument("--workdir", type=Path, default=Path(tempfile.gettempdir()) / "govkg-bench-read")
     args = ap.parse_args()
     exe = [sys.executable, "-m", "govkg"]
@@ -93,7 +133,7 @@ def main() -> None:
                            check=True, capture_output=True)
         build_dir = args.workdir / f"build-{n}"
         base = exe + ["--data", str(data), "--build-dir", str(build_dir)]
-        b_wall, b_rss = run(base + ["build", "--full"], out)
+        b_wall, b_rss = run_tree(base + ["build", "--full"], out, args.limit_gb)
         m = json.loads((build_dir / "manifest.json").read_text(encoding="utf-8"))
         store = str(build_dir / m["store"])
         tables = json.loads((build_dir / f"index-{m['generation']}.json").read_text(encoding="utf-8"))
@@ -125,7 +165,7 @@ def main() -> None:
         rows.append(row)
         print(f"\n{n:,} sites ({m.get('triples', 0):,} triples); mechanism {mech_label} "
               f"({per_mech[j]} sites), site {site_label}")
-        print(f"  full build: {b_wall:.1f} s, peak {b_rss:,} MB")
+        print(f"  full build: {b_wall:.1f} s, peak {b_rss:,} MB (process tree, PSS)")
         print(f"  {'command':32} {'govkg':>16} {'bare pyoxigraph':>18} {'target':>10} {'met':>4}")
         for name, *_ in cases:
             (w, r), (bw, br) = row[name], row[name + " bare"]

@@ -420,9 +420,9 @@ def build(data_dir: str | Path | None = None, out_dir: str | Path | None = None,
             from .incremental import rebuild
 
             done = rebuild(data_dir, out_dir, old, fields, stamps, sources_dirs, check=check, timings=timings)
-            if not isinstance(done, str):
-                return done
-            why_full = done
+            if done.done:
+                return done.report
+            why_full = done.full_because
             clock = time.perf_counter()
         else:
             why_full = "asked for" if not incremental else "no previous build" if old is None else \

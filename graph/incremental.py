@@ -9,6 +9,7 @@ from __future__ import annotations
 import shutil
 import sqlite3
 import time
+from dataclasses import dataclass
 from pathlib import Path
 
 from rdflib import URIRef
@@ -17,7 +18,7 @@ from .errors import DataError
 from .namespace import ID
 from .partindex import PartIndex, index_parts, node_iri
 
-__all__ = ["rebuild", "MAX_NEIGHBOURS"]
+__all__ = ["rebuild", "Rebuilt", "MAX_NEIGHBOURS"]
 
 #: An edit whose checks would need the parts of more files than this (an edit of a file that
 #: thousands of files refer to, such as the areas) is rebuilt in full instead.
@@ -140,11 +141,33 @@ def _shaped(old: dict) -> bool:
             and strings(old.get("warnings", [])) and strings(old.get("unchecked", [])))
 
 
+@dataclass(frozen=True)
+class Rebuilt:
+    """What ``rebuild`` did: the ``report`` of the incremental rebuild it made, or (``report`` None)
+    the reason ``full_because`` why it could not make one and a full build is needed.
+
+    Examples
+    --------
+    >>> Rebuilt(None, "a report (sources/) changed").done
+    False
+    """
+
+    #: the report of the incremental rebuild (None: not done)
+    report: object = None
+    #: why a full build is needed instead (None when ``report`` is set)
+    full_because: str | None = None
+
+    @property
+    def done(self) -> bool:
+        """Whether the incremental rebuild was made (``report`` holds its ``BuildReport``)."""
+        return self.report is not None
+
+
 def rebuild(data_dir: Path, out_dir: Path, old: dict, fields: dict, stamps: dict, sources_dirs, *,
-            check: bool = True, timings: dict | None = None):
+            check: bool = True, timings: dict | None = None) -> Rebuilt:
     """Rebuild ``out_dir`` for the data files changed since the build ``old`` (its manifest) described.
 
-    Returns the ``BuildReport``, or the reason (a string) why this rebuild cannot be done
+    Returns a ``Rebuilt``: the ``BuildReport`` of the rebuild, or the reason why this rebuild cannot be done
     incrementally and a full build is needed: the previous build wrote dumps or was made otherwise (another govkg,
     ontology, data folder, drafts), a file was removed or is a report or a redirect, a report
     text changed, an id or label now clashes with another file's, a reference cannot be
@@ -157,10 +180,16 @@ def rebuild(data_dir: Path, out_dir: Path, old: dict, fields: dict, stamps: dict
         A changed file has a problem of its own (its YAML, a field, evidence that is not in
         the report, a number not written in its sentence): reported at once, without a full build.
     """
+    done = _attempt(data_dir, out_dir, old, fields, stamps, sources_dirs, check,
+                    timings if timings is not None else {})
+    return Rebuilt(None, done) if isinstance(done, str) else Rebuilt(done)
+
+
+def _attempt(data_dir, out_dir, old, fields, stamps, sources_dirs, check, timings):
+    """``rebuild``'s work: the ``BuildReport``, or the reason (a string) to build in full."""
     from .parts import Parts
 
     clock = time.perf_counter()
-    timings = timings if timings is not None else {}
     why = _setup_changed(old, fields)
     if why is not None:
         return why
