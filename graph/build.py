@@ -420,7 +420,7 @@ def build(data_dir: str | Path | None = None, out_dir: str | Path | None = None,
             from .incremental import rebuild
 
             done = rebuild(data_dir, out_dir, old, fields, stamps, sources_dirs, check=check, timings=timings)
-            if done.done:
+            if done.report is not None:
                 return done.report
             why_full = done.full_because
             clock = time.perf_counter()

@@ -14,6 +14,8 @@ from pathlib import Path
 
 from rdflib import URIRef
 
+from .compile import BuildReport
+
 from .errors import DataError
 from .namespace import ID
 from .partindex import PartIndex, index_parts, node_iri
@@ -153,7 +155,7 @@ class Rebuilt:
     """
 
     #: the report of the incremental rebuild (None: not done)
-    report: object = None
+    report: BuildReport | None = None
     #: why a full build is needed instead (None when ``report`` is set)
     full_because: str | None = None
 
@@ -212,7 +214,6 @@ def _attempt(data_dir, out_dir, old, fields, stamps, sources_dirs, check, timing
 
 def _rebuild(parts, changed, data_dir, out_dir, old, fields, stamps, sources_dirs, check, timings, clock):
     from . import manifest
-    from .build import BuildReport
     from .compile import _source_texts, compile_parts
     from .model import Dataset, load_file, load_source
     from .parts import next_generation

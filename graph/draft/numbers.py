@@ -196,8 +196,9 @@ def find_amounts(sentence: str, vocab: Vocabulary) -> tuple[list[Amount], list[S
         if digits and after[:1] == "分" and re.search(r"[点时]$", sentence[max(0, start - 1):start]):
             skipped.append(Skipped(num + "分", start, end + 1, "a date or time"))
             continue
-        if re.match("周?岁", after):  # 70岁, 70周岁
-            w = re.match("周?岁", after).end()
+        age = re.match("周?岁", after)
+        if age:  # 70岁, 70周岁
+            w = age.end()
             skipped.append(Skipped(num + after[:w], start, end + w, "an age"))
             continue
         if nm.chinese and re.match(r"[条号巷弄]\s*(?:胡同|巷|街|路|\d)", sentence[end:end + 4]):

@@ -205,7 +205,7 @@ def _place_bodies(sentence: str, free) -> list[Name]:
             if start is not None:
                 cands.append((start, h + 1, head))
                 break
-    out = []
+    out: list[Name] = []
     for start, end, head in sorted(cands, key=lambda c: (c[0], -c[1])):
         if not free(start, end) or any(n.start < end and n.end > start for n in out):
             continue

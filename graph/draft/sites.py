@@ -274,7 +274,8 @@ def find_sites(sentences: list[Sentence]) -> list[SiteMention]:
             m.count += 1
             if len(chain) > len(m.chain):
                 m.chain, m.chain_sentence = chain, s
-            if _ITEM_HEAD.match(s.text) and _ITEM_HEAD.match(s.text).group("name").endswith(name):
+            head = _ITEM_HEAD.match(s.text)
+            if head and head.group("name").endswith(name):
                 m.heads = True
     keep = [m for m in found.values() if m.chain or m.count >= 2 or m.index < 3 or m.heads]
     # a name inside another's (草厂社区 in 前门街道草厂社区 is merged above; 二村 in 机械二村社区)
