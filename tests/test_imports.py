@@ -19,12 +19,10 @@ KNOWN_CYCLES = {
 }
 
 _STORE = "incremental/partindex reach into the compiler; the store work (issue 21) replaces them this round"
-_DRAFT = "inside govkg.draft, which the draft work is rewriting this round"
 #: Private names imported from another module that are known, with why they stay this round.
 KNOWN_PRIVATE = {
     **dict.fromkeys(["govkg.compile._PATH", "govkg.compile._Compiler", "govkg.compile._materialize",
                      "govkg.compile._source_texts", "govkg.model._shown", "govkg.structure._WHAT"], _STORE),
-    **dict.fromkeys(["govkg.draft.names._LEADING", "govkg.draft.names._in_quotes"], _DRAFT),
 }
 
 

@@ -5,7 +5,7 @@ from __future__ import annotations
 from dataclasses import dataclass, field
 from pathlib import Path
 
-from .names import strip_quotes
+from .quotes import strip_quotes
 
 __all__ = ["Known", "Gazetteer", "gazetteer_from_data"]
 

@@ -4,14 +4,12 @@ from __future__ import annotations
 
 import re
 from collections.abc import Sequence
-from bisect import bisect_left
 from dataclasses import dataclass, field
-from functools import lru_cache
 
+from .quotes import in_quotes, quoted_spans, strip_quotes
 from .vocab import Vocabulary
 
-__all__ = ["Name", "slogan_parts", "quoted_spans", "name_start", "find_mechanisms", "propose_kinds", "strip_quotes",
-           "MECHANISM_SUFFIXES", "PRACTICE_VERBS"]
+__all__ = ["Name", "name_start", "find_mechanisms", "propose_kinds", "MECHANISM_SUFFIXES", "PRACTICE_VERBS", "LEADING"]
 
 _CJK = "\u4e00-\u9fff"
 #: Endings of an unquoted mechanism name (落实接诉即办工作机制, 建立季度楼栋协商会).
@@ -36,7 +34,7 @@ _BOUNDARY = "，,；;：:。！？!?、（）()——“”\"' \t"
 STOP_WORDS = ("将", "把", "向", "对", "为", "与", "给", "在", "由", "被", "该", "其", "到", "形成", "设有", "建有", "按照", "参照", "上缴", "拨付",
               "汇聚", "整合", "配备", "提供", "联动", "带动", "发动", "加入", "利用", "围绕", "通过")
 _ONE_CHAR_STOPS = tuple(w for w in STOP_WORDS if len(w) == 1)
-_LEADING = re.compile(rf"^(?:(?:[{_CJK}]{{0,4}}?(?:全国|全省|全市|全区|省|市|区|县))?(?:首个|首家|第一个)|(?:\d+|[一二两三四五六七八九十]+)[支家个位名所批件项])")
+LEADING = re.compile(rf"^(?:(?:[{_CJK}]{{0,4}}?(?:全国|全省|全市|全区|省|市|区|县))?(?:首个|首家|第一个)|(?:\d+|[一二两三四五六七八九十]+)[支家个位名所批件项])")
 
 
 @dataclass(frozen=True)
@@ -55,29 +53,6 @@ class Name:
     kinds: tuple[str, ...] = ()
     org_type: str | None = None
     notes: tuple[str, ...] = field(default=())
-
-
-def strip_quotes(text: str) -> str:
-    """``text`` without quotation marks, for comparing names.
-
-    Examples
-    --------
-    >>> strip_quotes("“清泉夜话”议事会")
-    '清泉夜话议事会'
-    """
-    return re.sub(r"[“”\"'‘’「」『』]", "", text)
-
-
-def quoted_spans(sentence: str) -> list[tuple[int, int]]:
-    """Offsets of each “…” quotation (marks included).
-
-    Examples
-    --------
-    >>> s = "探索“三众”机制和“积分超市”模式"
-    >>> [s[a:b] for a, b in quoted_spans(s)]
-    ['“三众”', '“积分超市”']
-    """
-    return [(m.start(), m.end()) for m in re.finditer(r"“[^“”]{1,30}”", sentence)]
 
 
 def name_start(sentence: str, end: int, lo: int, *, verbs=PRACTICE_VERBS, lists: bool = False,
@@ -289,23 +264,8 @@ def _figure_of_speech(inner: str, ending: bool = False) -> bool:
     return False
 
 
-def find_mechanisms(sentence: str, vocab: Vocabulary, *, taken: Sequence[tuple[int, int]] = (),
-                    repeated: frozenset = frozenset()) -> list[Name]:
-    """Named mechanisms in one sentence (quoted names and names with a mechanism ending).
-
-    ``taken`` are spans already read as organizations; names overlapping them are left out.
-    A quoted name is a practice when a verb of practice comes before it, a mechanism ending after
-    it, it is quoted more than once in the report (``repeated``, without quotation marks), it is
-    one of a list of quoted names, it heads its sentence, or 等形式/活动/机制 … follows it;
-    figures of speech (打通“神经末梢”) are left out.
-
-    Examples
-    --------
-    >>> from govkg.draft.vocab import vocabulary
-    >>> s = "该社区探索“银龄调解”机制,落实接诉即办工作机制,实现“两降两升”。"
-    >>> [n.text for n in find_mechanisms(s, vocabulary())]
-    ['“银龄调解”机制', '接诉即办工作机制']
-    """
+def _quoted_practices(sentence: str, vocab: Vocabulary, taken: Sequence[tuple[int, int]], repeated: frozenset) -> list[Name]:
+    """The quoted names of ``find_mechanisms`` (its first rule), outside the spans ``taken``."""
     out: list[Name] = []
 
     def free(a, b):
@@ -356,6 +316,31 @@ def find_mechanisms(sentence: str, vocab: Vocabulary, *, taken: Sequence[tuple[i
         conf = 0.8 if end > b else 0.6 if why and why.startswith("after") else 0.5
         out.append(Name(text, a, end, "quoted name" + (" with a mechanism ending" if end > b else f" ({why})"),
                         conf, kinds, None, (note,)))
+    return out
+
+
+def find_mechanisms(sentence: str, vocab: Vocabulary, *, taken: Sequence[tuple[int, int]] = (),
+                    repeated: frozenset = frozenset()) -> list[Name]:
+    """Named mechanisms in one sentence (quoted names and names with a mechanism ending).
+
+    ``taken`` are spans already read as organizations; names overlapping them are left out.
+    A quoted name is a practice when a verb of practice comes before it, a mechanism ending after
+    it, it is quoted more than once in the report (``repeated``, without quotation marks), it is
+    one of a list of quoted names, it heads its sentence, or 等形式/活动/机制 … follows it;
+    figures of speech (打通“神经末梢”) are left out.
+
+    Examples
+    --------
+    >>> from govkg.draft.vocab import vocabulary
+    >>> s = "该社区探索“银龄调解”机制,落实接诉即办工作机制,实现“两降两升”。"
+    >>> [n.text for n in find_mechanisms(s, vocabulary())]
+    ['“银龄调解”机制', '接诉即办工作机制']
+    """
+    out = _quoted_practices(sentence, vocab, taken, repeated)
+
+    def free(a, b):
+        return all(b <= x or a >= y for x, y in list(taken) + [(n.start, n.end) for n in out])
+
     ends = [(m, f"name ending in {suf}") for suf in MECHANISM_SUFFIXES for m in re.finditer(re.escape(suf), sentence)]
     ends += [(m, f"a room, station or council of a practice ({_ROOM_HEADS})") for m in _room_heads(sentence)]
     for m, rule in ends:
@@ -371,14 +356,14 @@ def find_mechanisms(sentence: str, vocab: Vocabulary, *, taken: Sequence[tuple[i
             if _blocked_before(sentence, start):
                 continue
             text = sentence[start:end]
-            lead = _LEADING.match(text)
+            lead = LEADING.match(text)
             if lead and lead.end() < len(text) - 1:
                 start += lead.end()
                 text = sentence[start:end]
             while text[:1] in ("的", "和", "及", "与", "并") and len(text) > 3:  # 和驻点督导制度, 的哨源感知网络
                 start += 1
                 text = sentence[start:end]
-            if re.search(r"\d", text) or "“" in text or "”" in text or text.startswith("的") or _in_quotes(sentence, start):
+            if re.search(r"\d", text) or "“" in text or "”" in text or text.startswith("的") or in_quotes(sentence, start):
                 continue
             if _vague(text) or text == suf:
                 continue
@@ -414,35 +399,6 @@ def find_mechanisms(sentence: str, vocab: Vocabulary, *, taken: Sequence[tuple[i
                             kinds, None, (note,)))
     out += _list_mates(sentence, out, vocab, free)
     return sorted(out, key=lambda n: n.start)
-
-
-def slogan_parts(sentences: list[str]) -> list[tuple[int, str, int]]:
-    """Parts of a quoted “A+B” slogan that the section also writes unquoted (通过党员带头、乡贤助力).
-
-    Returns ``(sentence index, part, offset)`` for each part of at least three characters found
-    outside quotation marks in a sentence of the section, at its first such place.
-
-    Examples
-    --------
-    >>> slogan_parts(["“党员带头+乡贤助力”打造和美乡村", "该村通过党员带头、乡贤助力,打造宜业乡村。"])
-    [(1, '党员带头', 4), (1, '乡贤助力', 9)]
-    """
-    parts = []
-    for s in sentences:
-        for a, b in quoted_spans(s):
-            inner = s[a + 1:b - 1]
-            if "+" in inner:
-                parts += [p for p in inner.split("+") if len(p) >= 3 and not re.search(r"\d", p)]
-    out = []
-    for part in dict.fromkeys(parts):
-        for i, s in enumerate(sentences):
-            pos = s.find(part)
-            while pos >= 0 and _in_quotes(s, pos):
-                pos = s.find(part, pos + 1)
-            if pos >= 0:
-                out.append((i, part, pos))
-                break
-    return out
 
 
 #: Rooms and equipment listed beside a practice (母婴室, 便民活动室): a facility, not a practice.
@@ -485,15 +441,3 @@ def _clause(sentence: str, a: int, b: int) -> str:
 
     x, y = clause_of(sentence, a, b)
     return sentence[x:y]
-
-
-def _in_quotes(sentence: str, pos: int) -> bool:
-    """Whether ``pos`` is inside a “…” quotation (more “ than ” before it), in O(log n) per call."""
-    opens, closes = quote_marks(sentence)
-    return bisect_left(opens, pos) > bisect_left(closes, pos)
-
-
-@lru_cache(maxsize=32)
-def quote_marks(sentence: str) -> tuple[list[int], list[int]]:
-    """Offsets of “ and of ” in ``sentence`` (read once per sentence: a long one is not rescanned per name)."""
-    return ([m.start() for m in re.finditer("“", sentence)], [m.start() for m in re.finditer("”", sentence)])

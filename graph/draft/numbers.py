@@ -13,7 +13,7 @@ from decimal import Decimal
 from bisect import bisect_left
 
 from ..numbers import numerals, parse_numeral
-from .names import _in_quotes, quote_marks
+from .quotes import in_quotes, quote_marks
 from .sentences import clause_of
 from .vocab import Vocabulary
 
@@ -110,7 +110,7 @@ def _prefix(sentence: str, pos: int, options) -> tuple[str, str, int] | None:
 
 def _quote_around(sentence: str, pos: int) -> str:
     """The quotation “…” holding ``pos``, or '' when it is not quoted."""
-    if not _in_quotes(sentence, pos):
+    if not in_quotes(sentence, pos):
         return ""
     opens, closes = quote_marks(sentence)
     a = opens[bisect_left(opens, pos) - 1]
@@ -231,7 +231,7 @@ def find_amounts(sentence: str, vocab: Vocabulary) -> tuple[list[Amount], list[S
             continue
         if not digits and (after.startswith("之一") or before == "之"):
             continue
-        if not digits and _in_quotes(sentence, start):
+        if not digits and in_quotes(sentence, start):
             skipped.append(Skipped(num, start, end, "a Chinese numeral inside a quoted phrase (a slogan or saying)"))
             continue
         pos = end
@@ -338,7 +338,7 @@ def find_amounts(sentence: str, vocab: Vocabulary) -> tuple[list[Amount], list[S
         if slogan:
             notes.append("part of a slogan (…+…): a pattern, check that it is a count")
             confidence = 0.5
-        if _in_quotes(sentence, start) and not slogan:
+        if in_quotes(sentence, start) and not slogan:
             notes.append("inside quotation marks")
             confidence = min(confidence, 0.6)
         ca, cb = clause_of(sentence, lo, stop)

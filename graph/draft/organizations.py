@@ -4,7 +4,8 @@ from __future__ import annotations
 
 import re
 
-from .names import _LEADING, Name, _in_quotes, name_start, quoted_spans
+from .names import LEADING, Name, name_start
+from .quotes import in_quotes, quoted_spans
 
 __all__ = ["ORG_SUFFIXES", "find_organizations"]
 
@@ -81,39 +82,11 @@ def find_organizations(sentence: str) -> list[Name]:
      ('青禾农业发展有限公司', 'company'), ('共建联盟', 'alliance'),
      ('“红马甲”志愿服务队', 'volunteer-team'), ('“护河队”志愿服务队', 'volunteer-team')]
     """
-    out: list[Name] = []
+    out = _quoted_names(sentence)
 
     def free(a, b):
         return all(b <= n.start or a >= n.end for n in out)
 
-    # A run of quoted names before a count and a team word: “红马甲”“护河队”2支志愿服务队.
-    for m in re.finditer(rf"((?:“[^“”]{{1,12}}”[、和及]?){{2,}})(?:\d+|[一二两三四五六七八九十]+)[支个家](?P<what>[{_CJK}]{{1,8}})", sentence):
-        what = m.group("what")
-        t = _type_of(what)
-        if t is None:
-            continue
-        for a, b in quoted_spans(m.group(1)):
-            q = m.group(1)[a:b]
-            start = m.start(1) + a
-            out.append(Name(q + what, start, start + len(q), "quoted names before a count of teams", 0.7,
-                            org_type=t[1], notes=(f"type {t[1]} guessed from the ending {t[0]}", f"name composed: {q} + {what}")))
-    # A quoted name with an organization ending inside or right after: “睦邻团”, “睦邻源”矛盾纠纷调解队.
-    for a, b in quoted_spans(sentence):
-        if not free(a, b):
-            continue
-        tail = re.findall(rf"^[{_CJK}]{{0,8}}", sentence[b:])[0].split("的")[0]  # “中山网”的所有: 的 ends the name
-        t = None
-        for k in range(len(tail), 0, -1):
-            if _type_of(tail[:k]):
-                t, end = _type_of(tail[:k]), b + k
-                break
-        if t is None and re.search(r"[团队]$", sentence[a + 1:b - 1]) and any(
-                sentence[max(0, a - 6):a].endswith(v) for v in _FOUNDING):
-            t, end = _type_of(sentence[a + 1:b - 1]), b
-        if t is None:
-            continue
-        out.append(Name(sentence[a:end], a, end, "quoted name with an organization ending", 0.75,
-                        org_type=t[1], notes=(f"type {t[1]} guessed from the ending {t[0]}",)))
     out += _place_bodies(sentence, free)
     for suf, typ, anywhere in ORG_SUFFIXES:
         for m in re.finditer(re.escape(suf), sentence):
@@ -125,9 +98,9 @@ def find_organizations(sentence: str) -> list[Name]:
             near_list = sentence[m.start() - 1:m.start()] in ("、", "和", "与", "及") or sentence[end:end + 1] in ("、", "等", "与", "和", "及")
             if start >= m.start() and suf not in ("党委", "党总支", "党支部", "党小组", "党工委") and not (len(suf) >= 3 and near_list):
                 continue
-            if start > m.start() or _in_quotes(sentence, start) or (suf == "商会" and sentence[m.start() - 1:m.start()] == "协"):
+            if start > m.start() or in_quotes(sentence, start) or (suf == "商会" and sentence[m.start() - 1:m.start()] == "协"):
                 continue
-            lead = _LEADING.match(sentence[start:end])
+            lead = LEADING.match(sentence[start:end])
             if lead and lead.end() <= end - start - len(suf):
                 start += lead.end()
             text = sentence[start:end]
@@ -165,6 +138,45 @@ def find_organizations(sentence: str) -> list[Name]:
             out.append(Name(text, start, end, f"name ending in {suf}" + (f" after {verb}" if verb else ""),
                             0.4 if bare else 0.7 if (anywhere or verb) else 0.5, org_type=typ, notes=notes))
     return sorted(out, key=lambda n: n.start)
+
+
+def _quoted_names(sentence: str) -> list[Name]:
+    """Organizations a sentence names in quotation marks: a run of quoted team names before a count,
+    or a quoted name with an organization ending inside or right after it."""
+    out: list[Name] = []
+
+    def free(a, b):
+        return all(b <= n.start or a >= n.end for n in out)
+
+    # A run of quoted names before a count and a team word: “红马甲”“护河队”2支志愿服务队.
+    for m in re.finditer(rf"((?:“[^“”]{{1,12}}”[、和及]?){{2,}})(?:\d+|[一二两三四五六七八九十]+)[支个家](?P<what>[{_CJK}]{{1,8}})", sentence):
+        what = m.group("what")
+        t = _type_of(what)
+        if t is None:
+            continue
+        for a, b in quoted_spans(m.group(1)):
+            q = m.group(1)[a:b]
+            start = m.start(1) + a
+            out.append(Name(q + what, start, start + len(q), "quoted names before a count of teams", 0.7,
+                            org_type=t[1], notes=(f"type {t[1]} guessed from the ending {t[0]}", f"name composed: {q} + {what}")))
+    # A quoted name with an organization ending inside or right after: “睦邻团”, “睦邻源”矛盾纠纷调解队.
+    for a, b in quoted_spans(sentence):
+        if not free(a, b):
+            continue
+        tail = re.findall(rf"^[{_CJK}]{{0,8}}", sentence[b:])[0].split("的")[0]  # “中山网”的所有: 的 ends the name
+        t = None
+        for k in range(len(tail), 0, -1):
+            if _type_of(tail[:k]):
+                t, end = _type_of(tail[:k]), b + k
+                break
+        if t is None and re.search(r"[团队]$", sentence[a + 1:b - 1]) and any(
+                sentence[max(0, a - 6):a].endswith(v) for v in _FOUNDING):
+            t, end = _type_of(sentence[a + 1:b - 1]), b
+        if t is None:
+            continue
+        out.append(Name(sentence[a:end], a, end, "quoted name with an organization ending", 0.75,
+                        org_type=t[1], notes=(f"type {t[1]} guessed from the ending {t[0]}",)))
+    return out
 
 
 def _place_bodies(sentence: str, free) -> list[Name]:
