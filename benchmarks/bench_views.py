@@ -4,7 +4,8 @@ Run:  python benchmarks/bench_views.py [--sites 2000 20000] [--runs 1] [--before
 
 For each size: ``benchmarks/generate.py --realistic`` data (made once, kept in ``--workdir``);
 the code of ``--before`` (``git archive``, laid out as the installed package in
-``<workdir>/before-pkg``, run with ``PYTHONPATH``) and this checkout's code each make a full
+``<workdir>/before-pkg``, run with ``PYTHONPATH``) and this checkout's code (copied the same way
+into ``<workdir>/after-pkg`` when the benchmark starts) each make a full
 build of it (a build is read only by the code that wrote it: the manifest records the code), then
 each command runs in a new process on each side: ``outcomes -f csv``, ``report -o …html``,
 ``viz`` (the matrix, the default view), ``figure -o …png`` and ``export -f graphml``. Wall time is
@@ -54,16 +55,22 @@ def run(cmd: list[str], out: Path, env: dict, timeout: float) -> tuple[float, in
     return wall, usage.ru_maxrss // 1024
 
 
-def before_package(ref: str, workdir: Path) -> Path:
-    """``<workdir>/before-pkg``: the package of git ref ``ref``, laid out as installed (for ``PYTHONPATH``)."""
-    src, pkg = workdir / "before-src", workdir / "before-pkg"
+def package(side: str, ref: str | None, workdir: Path) -> Path:
+    """``<workdir>/<side>-pkg``: the package of git ref ``ref`` (None: this checkout's files as they are
+    now), laid out as installed, for ``PYTHONPATH``. A copy, so that editing the checkout while the
+    benchmark runs does not change the code measured (nor make its build stale)."""
+    src, pkg = workdir / f"{side}-src", workdir / f"{side}-pkg"
     shutil.rmtree(src, ignore_errors=True)
     shutil.rmtree(pkg, ignore_errors=True)
-    src.mkdir(parents=True)
-    archive = subprocess.run(["git", "-C", str(ROOT), "archive", ref], check=True, capture_output=True).stdout
-    subprocess.run(["tar", "-x", "-C", str(src)], input=archive, check=True)
+    if ref is None:
+        src = ROOT
+    else:
+        src.mkdir(parents=True)
+        archive = subprocess.run(["git", "-C", str(ROOT), "archive", ref], check=True, capture_output=True).stdout
+        subprocess.run(["tar", "-x", "-C", str(src)], input=archive, check=True)
     for folder, target in LAYOUT.items():
-        shutil.copytree(src / folder, pkg / target, dirs_exist_ok=True)
+        shutil.copytree(src / folder, pkg / target, dirs_exist_ok=True,
+                        ignore=shutil.ignore_patterns("__pycache__", "*.pyc"))
     return pkg
 
 
@@ -85,9 +92,8 @@ def main() -> None:
     ap.add_argument("--workdir", type=Path, default=Path(tempfile.gettempdir()) / "readers-bench")
     args = ap.parse_args()
     args.workdir.mkdir(parents=True, exist_ok=True)
-    pkg = before_package(args.before, args.workdir)
-    envs = {"before": dict(os.environ, PYTHONPATH=str(pkg)), "after": dict(os.environ)}
-    envs["after"].pop("PYTHONPATH", None)
+    envs = {side: dict(os.environ, PYTHONPATH=str(package(side, ref, args.workdir)))
+            for side, ref in (("before", args.before), ("after", None))}
     for side, env in envs.items():  # each side runs its own code
         where = subprocess.run([sys.executable, "-c", "import govkg; print(govkg.__file__)"], env=env, check=True,
                                capture_output=True, text=True).stdout.strip()
