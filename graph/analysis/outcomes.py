@@ -148,7 +148,8 @@ def outcomes(graph: Graph, *, site: str | None = None, mechanism: str | None = N
     outcomes credited (``gk:attributedTo``) to every mechanism whose label matches (exact,
     prefix or substring), or to every mechanism of a kind (or a narrower one) matching
     ``kind`` by meaning (``govkg.analysis.matching.kind_matches``: labels, altLabels,
-    definitions, zh or en).
+    definitions, zh or en). ``graph`` is an rdflib graph or a build opened with ``govkg.open``
+    (then ``OUTCOME_QUERIES`` on its store and its site index are read, not the whole graph).
 
     Returns
     -------
