@@ -89,6 +89,8 @@ def main() -> None:
     ap.add_argument("--runs", type=int, default=1)
     ap.add_argument("--before", default="main", help="git ref of the code measured as 'before'")
     ap.add_argument("--timeout", type=float, default=900.0, help="seconds before a command is killed")
+    ap.add_argument("--reuse-builds", action="store_true",
+                    help="keep the builds an earlier run left in --workdir (the code must not have changed)")
     ap.add_argument("--workdir", type=Path, default=Path(tempfile.gettempdir()) / "readers-bench")
     args = ap.parse_args()
     args.workdir.mkdir(parents=True, exist_ok=True)
@@ -107,45 +109,50 @@ def main() -> None:
             subprocess.run([sys.executable, str(HERE / "generate.py"), str(data), "--sites", str(n), "--realistic"],
                            check=True, capture_output=True)
         outs = {side: args.workdir / f"out-{side}-{n}" for side in envs}
-        results: dict = {}
+        bases = {side: exe + ["--data", str(data), "--build-dir", str(args.workdir / f"build-{side}-{n}")]
+                 for side in envs}
+        print(f"\n{n:,} sites", flush=True)
+        print(f"  {'command':20} {'before':>20} {'after':>20} {'output':>10}", flush=True)
+        row = [n]
+
+        def show(name, results, same=""):
+            cells = [r if isinstance(r, str) else f"> {args.timeout:g} s (killed)" if r is None
+                     else f"{r[0]:7.2f} s {r[1]:6,} MB" for r in results]
+            print(f"  {name:20} {cells[0]:>20} {cells[1]:>20} {same:>10}", flush=True)
+            row.append((name, cells, same))
+
+        builds = []
         for side, env in envs.items():
             shutil.rmtree(outs[side], ignore_errors=True)
             outs[side].mkdir()
-            base = exe + ["--data", str(data), "--build-dir", str(args.workdir / f"build-{side}-{n}")]
-            results[(side, "build")] = run(base + ["build", "--full"], outs[side] / "build.txt", env, args.timeout * 4)
-            o = outs[side]
-            cases = {
-                "outcomes": (base + ["outcomes", "-f", "csv"], "outcomes.csv"),
-                "report": (base + ["report", "-o", str(o / "report.html")], "report.html"),
-                "viz": (base + ["viz", "-o", str(o / "viz.html")], "viz.html"),
-                "figure": (base + ["figure", "-o", str(o / "figure.png")], "figure.png"),
-                "export -f graphml": (base + ["export", "-f", "graphml", "-o", str(o / "g.graphml")], "g.graphml"),
-            }
-            for name, (cmd, _file) in cases.items():
-                got = [run(cmd, o / "stdout.txt" if name != "outcomes" else o / "outcomes.csv", env, args.timeout)
+            if args.reuse_builds and (args.workdir / f"build-{side}-{n}" / "manifest.json").is_file():
+                builds.append("reused")  # made by an earlier run of the same code (else its readers compile)
+                continue
+            builds.append(run(bases[side] + ["build", "--full"], outs[side] / "build.txt", env, args.timeout * 4))
+        show("build", builds)
+        cases = {  # name: (arguments, the file it writes, or None: its standard output is the answer)
+            "outcomes": (["outcomes", "-f", "csv"], None),
+            "report": (["report", "-o", "{out}/report.html"], "report.html"),
+            "viz": (["viz", "-o", "{out}/viz.html"], "viz.html"),
+            "figure": (["figure", "-o", "{out}/figure.png"], "figure.png"),
+            "export -f graphml": (["export", "-f", "graphml", "-o", "{out}/g.graphml"], "g.graphml"),
+        }
+        for name, (cmd, file) in cases.items():
+            results = []
+            for side, env in envs.items():
+                o = outs[side]
+                argv = bases[side] + [a.replace("{out}", str(o)) for a in cmd]
+                got = [run(argv, o / (f"{name.split()[0]}.txt" if file is None else "stdout.txt"), env, args.timeout)
                        for _ in range(args.runs)]
-                results[(side, name)] = None if None in got else (statistics.median(g[0] for g in got),
-                                                                  max(g[1] for g in got))
-        print(f"\n{n:,} sites")
-        print(f"  {'command':20} {'before':>20} {'after':>20} {'output':>10}")
-        row = [n]
-        for name in ("build", *cases):
-            cells = []
-            for side in envs:
-                r = results[(side, name)]
-                cells.append(f"> {args.timeout:g} s (killed)" if r is None else f"{r[0]:7.2f} s {r[1]:6,} MB")
-            if name == "build":
-                same = ""
+                results.append(None if None in got else (statistics.median(g[0] for g in got), max(g[1] for g in got)))
+            a, b = (outs[side] / (file or f"{name.split()[0]}.txt") for side in envs)
+            if None in results:
+                same = "n/a"
+            elif name == "export -f graphml":
+                same = "same" if same_graphml(a, b) else "DIFFERS"
             else:
-                a, b = outs["before"] / cases[name][1], outs["after"] / cases[name][1]
-                if results[("before", name)] is None or not a.is_file():
-                    same = "n/a"
-                elif name == "export -f graphml":
-                    same = "same" if same_graphml(a, b) else "DIFFERS"
-                else:
-                    same = "same" if a.read_bytes() == b.read_bytes() else "DIFFERS"
-            print(f"  {name:20} {cells[0]:>20} {cells[1]:>20} {same:>10}")
-            row.append((name, cells, same))
+                same = "same" if a.read_bytes() == b.read_bytes() else "DIFFERS"
+            show(name, results, same)
         table.append(row)
     print("\n| sites | command | before | after | output |")
     print("|---|---|---|---|---|")
