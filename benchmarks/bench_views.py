@@ -55,11 +55,13 @@ def run(cmd: list[str], out: Path, env: dict, timeout: float) -> tuple[float, in
     return wall, usage.ru_maxrss // 1024
 
 
-def package(side: str, ref: str | None, workdir: Path) -> Path:
+def package(side: str, ref: str | None, workdir: Path, reuse: bool = False) -> Path:
     """``<workdir>/<side>-pkg``: the package of git ref ``ref`` (None: this checkout's files as they are
     now), laid out as installed, for ``PYTHONPATH``. A copy, so that editing the checkout while the
     benchmark runs does not change the code measured (nor make its build stale)."""
     src, pkg = workdir / f"{side}-src", workdir / f"{side}-pkg"
+    if reuse and (pkg / "govkg").is_dir():  # the code that made the builds kept (--reuse-builds)
+        return pkg
     shutil.rmtree(src, ignore_errors=True)
     shutil.rmtree(pkg, ignore_errors=True)
     if ref is None:
@@ -90,11 +92,11 @@ def main() -> None:
     ap.add_argument("--before", default="main", help="git ref of the code measured as 'before'")
     ap.add_argument("--timeout", type=float, default=900.0, help="seconds before a command is killed")
     ap.add_argument("--reuse-builds", action="store_true",
-                    help="keep the builds an earlier run left in --workdir (the code must not have changed)")
+                    help="keep the builds (and the copies of the code that made them) an earlier run left in --workdir")
     ap.add_argument("--workdir", type=Path, default=Path(tempfile.gettempdir()) / "readers-bench")
     args = ap.parse_args()
     args.workdir.mkdir(parents=True, exist_ok=True)
-    envs = {side: dict(os.environ, PYTHONPATH=str(package(side, ref, args.workdir)))
+    envs = {side: dict(os.environ, PYTHONPATH=str(package(side, ref, args.workdir, args.reuse_builds)))
             for side, ref in (("before", args.before), ("after", None))}
     for side, env in envs.items():  # each side runs its own code
         where = subprocess.run([sys.executable, "-c", "import govkg; print(govkg.__file__)"], env=env, check=True,
