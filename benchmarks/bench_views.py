@@ -37,7 +37,7 @@ LAYOUT = {"graph": "govkg", "visualize": "govkg/visualize", "ontology": "govkg/o
 #: A full build by each side's own code, without the quality rules and shapes (``check=False``): at
 #: 20,000 sites one rule query ran for more than 20 minutes on this shared machine, and the build is
 #: not what is measured here (the store, index and evidence file it writes are the same).
-_BUILD = "import sys, govkg.build as b; b.build(sys.argv[1], sys.argv[2], check=False, incremental=False)"
+_BUILD = "import sys; from govkg.build import build; build(sys.argv[1], sys.argv[2], check=False, incremental=False)"
 
 
 def run(cmd: list[str], out: Path, env: dict, timeout: float) -> tuple[float, int] | None:
