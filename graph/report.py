@@ -333,8 +333,9 @@ def report_blocks(graph, lang: str = "zh", *, neighbors: int = 3, top: int = 5, 
     opened = graph if is_opened(graph) else None  # a build opened with govkg.open: read from its store
     rdf = graph if isinstance(graph, Graph) else None
     res = analyze(index, top=top, neighbors=neighbors, by=by, weight=weight)
-    srcs = sources(rdf if opened is None else opened.construct(SOURCE_QUERY)) if rdf is not None or opened else {}
-    if rdf is not None or opened is not None:
+    has_rdf = rdf is not None or opened is not None  # else only a SiteIndex: no counts, sources, outcomes
+    srcs = (sources(rdf) if opened is None else sources(opened.construct(SOURCE_QUERY))) if has_rdf else {}
+    if has_rdf:
         from .analysis.summary import limits
         from .counts import counts
 
@@ -405,7 +406,7 @@ def report_blocks(graph, lang: str = "zh", *, neighbors: int = 3, top: int = 5, 
 
     B.append(("h2", _t("profiles", lang)))
     per_site: dict[str | None, list] = {}  # one pass over the graph, not one per site (2,000 sites: minutes)
-    for r in (outcomes(rdf if opened is None else opened) if rdf is not None or opened is not None else []):
+    for r in (outcomes(rdf if opened is None else opened) if has_rdf else []):
         per_site.setdefault((r["site"] or {}).get("iri"), []).append(r)
     M, P = index.mechanisms.matrix.tocsr(), index.kinds.matrix.tocsr()
     from .analysis.similarity import similar_to

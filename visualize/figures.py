@@ -83,7 +83,8 @@ def kind_matrix(graph: GraphOrBuild) -> KindMatrix:
     """The site × kind matrix of ``graph``: sites grouped by district, kinds by their top kind.
 
     The columns are the kinds given to some mechanism (and no others); a cell counts the site's
-    mechanisms of that kind or of a narrower one. Built from ``govkg.shared.incidence``.
+    mechanisms of that kind or of a narrower one. Built from ``govkg.shared.incidence``. ``graph``
+    is an rdflib graph or a build opened with ``govkg.open`` (its site index and ``FIGURE_QUERIES``).
 
     Examples
     --------

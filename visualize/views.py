@@ -40,9 +40,8 @@ _REL_LABELS = {
 NETWORK_QUERIES = (
     "CONSTRUCT { ?x ?p ?o } WHERE { VALUES ?t { gk:DemonstrationSite gk:Mechanism gk:MechanismKind gk:MechanismUse "
     "gk:Outcome gk:Claim gk:Evidence schema:NewsArticle gk:Unit } ?x a ?t ; ?p ?o }",
-    "CONSTRUCT { ?p a ?t ; schema:containedInPlace ?q ; rdfs:label ?l } WHERE { ?s a gk:DemonstrationSite ; "
-    "schema:containedInPlace* ?p OPTIONAL { ?p a ?t } OPTIONAL { ?p schema:containedInPlace ?q } "
-    "OPTIONAL { ?p rdfs:label ?l } }",
+    "CONSTRUCT { ?p ?q ?o } WHERE { { SELECT DISTINCT ?p WHERE { ?s a gk:DemonstrationSite ; "
+    "schema:containedInPlace* ?p } } VALUES ?q { rdf:type schema:containedInPlace rdfs:label } ?p ?q ?o }",
     "CONSTRUCT { ?p rdfs:label ?l } WHERE { VALUES ?c { <http://www.w3.org/2002/07/owl#ObjectProperty> "
     "<http://www.w3.org/2002/07/owl#DatatypeProperty> } ?p a ?c ; rdfs:label ?l }",
 )

@@ -22,23 +22,27 @@ _CLAIM = GK.Claim  # schema v2: a claim without a number (same links as gk:Outco
 
 
 #: The part of the graph ``outcomes`` reads, as SPARQL CONSTRUCT queries on an opened build's store:
-#: the outcomes and claims, what they name (site, mechanism, unit, evidence, measure type …) with
-#: all its triples, every mechanism and kind with its labels (what ``mechanism=``/``kind=`` match),
-#: the reports with their publishers' labels, and the labels of units (base units).
+#: the outcomes and claims, the labels of what they name (site, mechanism, unit, measure type …),
+#: their evidence, the kinds of the mechanisms credited, every mechanism and kind with its labels
+#: (what ``mechanism=``/``kind=`` match), the reports with their publishers' labels, and the labels
+#: of units and their base units.
 OUTCOME_QUERIES = (
     "CONSTRUCT { ?x ?p ?o } WHERE { VALUES ?t { gk:Outcome gk:Claim } ?x a ?t ; ?p ?o }",
-    "CONSTRUCT { ?o ?p ?v } WHERE { { SELECT DISTINCT ?o WHERE { VALUES ?t { gk:Outcome gk:Claim } ?x a ?t ; ?q ?o "
-    "FILTER(!isLiteral(?o)) } } ?o ?p ?v }",
+    "CONSTRUCT { ?o rdfs:label ?l } WHERE { { SELECT DISTINCT ?o WHERE { VALUES ?t { gk:Outcome gk:Claim } "
+    "?x a ?t ; ?q ?o FILTER(isIRI(?o)) } } ?o rdfs:label ?l }",
+    "CONSTRUCT { ?e ?p ?v } WHERE { VALUES ?t { gk:Outcome gk:Claim } ?x a ?t ; gk:evidence ?e . ?e ?p ?v }",
+    "CONSTRUCT { ?m gk:mechanismKind ?k } WHERE { { SELECT DISTINCT ?m WHERE { VALUES ?t { gk:Outcome gk:Claim } "
+    "?x a ?t ; gk:attributedTo ?m } } ?m gk:mechanismKind ?k }",
     "CONSTRUCT { ?m a ?t ; rdfs:label ?l } WHERE { VALUES ?t { gk:Mechanism gk:MechanismKind } ?m a ?t "
     "OPTIONAL { ?m rdfs:label ?l } }",
     "CONSTRUCT { ?s ?p ?o . ?pub rdfs:label ?pl } WHERE { ?s a schema:NewsArticle ; ?p ?o "
     "OPTIONAL { ?s schema:publisher ?pub . ?pub rdfs:label ?pl } }",
-    "CONSTRUCT { ?b rdfs:label ?l } WHERE { ?u a gk:Unit { BIND(?u AS ?b) } UNION "
-    "{ ?u <http://qudt.org/schema/qudt/scalingOf> ?b } ?b rdfs:label ?l }",
+    "CONSTRUCT { ?b rdfs:label ?l } WHERE { { ?b a gk:Unit } UNION "
+    "{ ?u a gk:Unit ; <http://qudt.org/schema/qudt/scalingOf> ?b } ?b rdfs:label ?l }",
 )
 
 #: The reports with their publishers' labels (what ``sources`` reads), as a CONSTRUCT query.
-SOURCE_QUERY = OUTCOME_QUERIES[3]
+SOURCE_QUERY = OUTCOME_QUERIES[5]
 
 
 def is_opened(graph) -> bool:
@@ -149,7 +153,8 @@ def outcomes(graph: GraphOrBuild, *, site: str | None = None, mechanism: str | N
     outcomes credited (``gk:attributedTo``) to every mechanism whose label matches (exact,
     prefix or substring), or to every mechanism of a kind (or a narrower one) matching
     ``kind`` by meaning (``govkg.analysis.matching.kind_matches``: labels, altLabels,
-    definitions, zh or en).
+    definitions, zh or en). ``graph`` is an rdflib graph or a build opened with ``govkg.open``
+    (then ``OUTCOME_QUERIES`` on its store and its site index are read, not the whole graph).
 
     Returns
     -------
