@@ -21,6 +21,7 @@ from .args import as_path
 from .errors import GovkgError, ValidationError
 from .exports import serialize
 from .model import load_data
+from .ntriples import nt_lines, ntriples, turtle_from_ntriples  # nt_lines: named here too (govkg.build.nt_lines)
 from .paths import bundled_data_dir, default_build_dir  # bundled_data_dir: named here too
 from .resources import bind_prefixes, ontology_graph
 from .structure import check_structure, duplicate_label_warnings
@@ -145,80 +146,6 @@ def _build(data_dir, sources_dirs, include_drafts=False, file_loader=None):
     onto.addN((s, p, o, onto) for s, p, o in data)
     report.triples = len(onto)
     return onto, report
-
-
-def ntriples(graph: Graph, extra=()) -> bytes:
-    """``graph`` (plus the ``(s, p, o)`` triples of ``extra``) as sorted N-Triples: identical graphs give identical bytes.
-
-    Blank nodes of ``graph``, when there are any, are first given canonical labels
-    (``rdflib.compare.to_canonical_graph``); ``extra`` must hold none. Lines are written
-    by rdflib's N-Triples serializer, one per distinct triple.
-
-    Examples
-    --------
-    >>> from rdflib import Literal, URIRef
-    >>> g = Graph()
-    >>> for o in ("b", "a"):
-    ...     _ = g.add((URIRef("urn:x"), URIRef("urn:p"), Literal(o)))
-    >>> print(ntriples(g).decode(), end="")
-    <urn:x> <urn:p> "a" .
-    <urn:x> <urn:p> "b" .
-    """
-    from rdflib import BNode
-    from rdflib.plugins.serializers.nt import _nt_row
-
-    if any(isinstance(term, BNode) for triple in graph for term in triple):
-        from rdflib.compare import to_canonical_graph
-
-        graph = to_canonical_graph(graph)
-    lines = {_nt_row(t).encode("utf-8") for t in graph}
-    lines.update(nt_lines(extra))
-    return b"".join(sorted(lines))  # bytes sort by memcmp: 3× faster than str for CJK text
-
-
-def nt_lines(triples) -> set[bytes]:
-    """The N-Triples line of each ``(s, p, o)`` (rdflib terms, no blank nodes), as rdflib's serializer writes it.
-
-    Examples
-    --------
-    >>> from rdflib import Literal, URIRef
-    >>> nt_lines([(URIRef("urn:x"), URIRef("urn:p"), Literal("a", lang="zh"))])
-    {b'<urn:x> <urn:p> "a"@zh .\\n'}
-    """
-    from rdflib import Literal, URIRef
-    from rdflib.plugins.serializers.nt import _quoteLiteral
-
-    def term(t) -> str:  # ``_nt_row``'s output; IRIs of the data are checked by the loader (slugs, URLs)
-        if type(t) is URIRef:
-            return f"<{t}>"
-        return _quoteLiteral(t) if isinstance(t, Literal) else t.n3()
-
-    lines: set[bytes] = set()
-    add = lines.add
-    for s, p, o in triples:  # the common shapes inline: 0.58 s against 0.75 s for 2,000 synthetic sites
-        if type(s) is URIRef and type(p) is URIRef:
-            if type(o) is URIRef:
-                add(f"<{s}> <{p}> <{o}> .\n".encode("utf-8"))
-                continue
-            if type(o) is Literal:
-                add(f"<{s}> <{p}> {_quoteLiteral(o)} .\n".encode("utf-8"))
-                continue
-        add(f"{term(s)} {term(p)} {term(o)} .\n".encode("utf-8"))
-    return lines
-
-
-def turtle_from_ntriples(nt: bytes) -> bytes:
-    """Turtle with our prefixes, written by Oxigraph from (sorted) N-Triples: same order, same bytes.
-
-    rdflib's Turtle serializer grows quadratically with the graph (152 s for 2,000 synthetic
-    sites); Oxigraph streams the triples in the order given, grouped by subject.
-    """
-    import pyoxigraph as ox
-
-    from .namespace import PREFIXES
-
-    triples = ox.parse(nt, format=ox.RdfFormat.N_TRIPLES)
-    return ox.serialize(triples, format=ox.RdfFormat.TURTLE, prefixes={p: str(ns) for p, ns in PREFIXES.items()}) or b""
 
 
 @contextlib.contextmanager
@@ -443,8 +370,8 @@ def build(data_dir: str | Path | None = None, out_dir: str | Path | None = None,
             work.write(temp, lambda: Parts.create(temp, generation=generation, ontology=onto_nt, parts=index.blobs,
                                                   counts=index.counts, nodes=index.nodes, refs=index.refs,
                                                   labels=index.labels, shared=index.unowned))
-            from .store import (STORE_FORMAT, evidence_path, index_paths, store_identity, store_path, write_index,
-                                write_store)
+            from .store import (STORE_FORMAT, evidence_path, index_paths, read_only, store_identity, store_path,
+                                write_index, write_store)
 
             # the store of this generation (and its site index) written after the parts, while the rules run
             work.remove_on_failure(store_path(out_dir, generation), *index_paths(out_dir, generation),
@@ -496,15 +423,6 @@ def build(data_dir: str | Path | None = None, out_dir: str | Path | None = None,
         #: why this was a full build rather than an incremental one
         report.full_because = why_full
         return report
-
-
-def read_only(out_dir: Path, generation: str):
-    """The just-written store of ``generation`` in ``out_dir``, opened read-only."""
-    import pyoxigraph as ox
-
-    from .store import store_path
-
-    return ox.Store.read_only(str(store_path(out_dir, generation)))
 
 
 def is_fresh(build_dir: str | Path, data_dir: str | Path) -> bool:

@@ -160,7 +160,8 @@ def register(cli: click.Group) -> None:
         if fmt in _RDF_FORMATS:
             # straight from the build's sorted N-Triples (as written, see docs/architecture.md), by
             # pyoxigraph's streaming parser and serializers: no rdflib graph, no store
-            from .build import dump_ntriples, turtle_from_ntriples
+            from .build import dump_ntriples
+            from .ntriples import turtle_from_ntriples
             from .exports import serialize_ntriples
 
             data = dump_ntriples(ctx.obj["data_dir"], ctx.obj["build_dir"])

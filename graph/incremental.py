@@ -257,7 +257,7 @@ def _rebuild(parts, changed, data_dir, out_dir, old, fields, stamps, sources_dir
     if structure_problems(Dataset(tuple(entries), sources)):
         return "a structural problem (a cycle, a self-reference)"
     onto = ontology_graph()
-    from .build import ntriples
+    from .ntriples import ntriples
 
     # the ontology as govkg has it now (the manifest vouches that it is the previous build's):
     # the copy in the parts database, which readers load, must be the same
@@ -339,8 +339,8 @@ def _rebuild(parts, changed, data_dir, out_dir, old, fields, stamps, sources_dir
     shown = [f"({_shown_of(f, data_dir)}:" for f in changed]
     warnings = [w for w in old.get("warnings", []) if not any(x in w for x in shown)]
     warnings += _label_warnings(parts, index, changed_set, data_dir)
-    from .store import (STORE_FORMAT, evidence_path, index_paths, prune, store_identity, store_path, write_index,
-                        write_store)
+    from .store import (STORE_FORMAT, evidence_path, index_paths, prune, read_only, store_identity, store_path,
+                        write_index, write_store)
 
     kept = old["generation"]  # nothing changed and the store and index are whole: keep them (no reload)
     reuse = (not changed and old.get("store") == store_path(out_dir, kept).name
@@ -354,7 +354,6 @@ def _rebuild(parts, changed, data_dir, out_dir, old, fields, stamps, sources_dir
         rows[f] = (index.blobs.get(f, b""), index.counts.get(f, {}),
                    [iri for iri, g in index.nodes.items() if g == f], refs,
                    [row for row in index.labels if row[2] == f])
-    from .build import read_only
 
     try:  # the new generation's store and index first: the manifest names them only once they are whole
         if not reuse:

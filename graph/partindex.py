@@ -116,7 +116,7 @@ class _Local:
 
 
 def _local(parts: dict[str, set], mentions: dict, data_dir: Path, labelled: bool = False) -> _Local:
-    from .build import nt_lines
+    from .ntriples import nt_lines
 
     out = _Local()
     for shown, triples in parts.items():

@@ -13,8 +13,9 @@ from pathlib import Path
 
 from .errors import GovkgError
 
-__all__ = ["STORE_FORMAT", "check_own_folder", "store_path", "store_identity", "index_paths", "evidence_path", "write_evidence", "write_store", "write_index", "index_from_store",
-           "prune", "OpenBuild", "open_build", "open_fresh"]
+__all__ = ["STORE_FORMAT", "check_own_folder", "store_path", "store_identity", "index_paths", "evidence_path",
+           "write_evidence", "write_store", "read_only", "write_index", "index_from_store", "prune", "OpenBuild",
+           "open_build", "open_fresh"]
 
 #: Version of the store layout (the store and the index files); a build of another layout is refused.
 STORE_FORMAT = 1
@@ -107,6 +108,28 @@ def write_store(build_dir: str | Path, generation: str, chunks) -> Path:
         shutil.rmtree(path, ignore_errors=True)
         raise
     return path
+
+
+def read_only(build_dir: str | Path, generation: str):
+    """The store of ``generation`` in ``build_dir`` that this process has just written, opened read-only.
+
+    For the writer itself (the site index and evidence are computed from the store it wrote);
+    a reader opens a build with ``open_build``, which also checks the store is the one the
+    manifest names.
+
+    Examples
+    --------
+    >>> import shutil, tempfile
+    >>> folder = tempfile.mkdtemp()
+    >>> _ = write_store(folder, "1-a", [b'<urn:x> <urn:p> "a" .\\n'])
+    >>> store = read_only(folder, "1-a")
+    >>> len(store)
+    1
+    >>> del store; shutil.rmtree(folder)
+    """
+    import pyoxigraph as ox
+
+    return ox.Store.read_only(str(store_path(build_dir, generation)))
 
 
 def _term_value(t) -> str:

@@ -34,6 +34,22 @@ def test_build_is_deterministic(data_copy, sources_dirs):
     assert isomorphic(Graph().parse(data=first, format="nt"), Graph().parse(out / "govkg.nt", format="nt"))
 
 
+def test_the_dump_is_the_sorted_ntriples_of_the_graph_and_build_names_the_helpers(data_copy, sources_dirs, graph):
+    """The N-Triples helpers live in ``govkg.ntriples``; ``govkg.build`` names them too, for users of the old names."""
+    import importlib
+
+    import govkg.ntriples
+
+    build_module = importlib.import_module("govkg.build")  # ``govkg.build`` is the function ``build``
+    for name in govkg.ntriples.__all__:
+        assert getattr(build_module, name) is getattr(govkg.ntriples, name) and name in build_module.__all__
+    out = data_copy.parent / "build"
+    build(data_copy, out, sources_dirs=sources_dirs)
+    nt = (out / "govkg.nt").read_bytes()
+    assert nt == govkg.ntriples.ntriples(graph)
+    assert (out / "govkg.ttl").read_bytes() == govkg.ntriples.turtle_from_ntriples(nt)
+
+
 def test_load_graph_uses_fresh_build_and_falls_back_when_stale(data_copy, sources_dirs, graph):
     out = data_copy.parent / "build"
     assert not is_fresh(out, data_copy)

@@ -12,15 +12,11 @@ PACKAGES = {"graph": "govkg", "visualize": "govkg.visualize", "ontology": "govkg
 
 #: Cycles that are known and not yet broken, each a set of modules, with why it stays this round.
 #: A cycle found must be one of these or a part of one; any other cycle (or a known one that grows) fails.
-KNOWN_CYCLES = {
-    frozenset({"govkg.build", "govkg.incremental", "govkg.partindex"}):
-        "incremental and partindex take N-Triples helpers (ntriples, nt_lines, read_only) from build, which calls "
-        "them; the stream work (issue 17) rewrites these three this round, and the helpers move with it",
-}
+KNOWN_CYCLES: dict[frozenset, str] = {}
 
-_STORE = "incremental/partindex reach into the compiler; the store work (issue 21) replaces them this round"
 #: Private names imported from another module that are known, with why they stay this round.
-KNOWN_PRIVATE = {
+_STORE = "incremental/partindex reach into the compiler; the store work (issue 21) replaces them this round"
+KNOWN_PRIVATE: dict[str, str] = {
     **dict.fromkeys(["govkg.compile._PATH", "govkg.compile._Compiler", "govkg.compile._materialize",
                      "govkg.compile._source_texts", "govkg.model._shown", "govkg.structure._WHAT"], _STORE),
 }
