@@ -124,14 +124,14 @@ def _compile_indexed(data_dir: Path, sources_dirs, include_drafts=False, file_lo
 
     With ``overlap``, the compiled triples and the ontology go into its store as they come, and
     its validation starts as soon as they are all there (before the index is made)."""
-    from .compile import _source_texts
+    from .compile import source_texts
     from .partindex import compile_indexed
 
     onto = ontology_graph()
     dataset = load_data(data_dir, include_drafts=include_drafts, file_loader=file_loader)
     check_structure(dataset)
     lap("load")
-    texts = _source_texts(dataset, sources_dirs)
+    texts = source_texts(dataset, sources_dirs)
     index, report = compile_indexed(dataset, data_dir, ontology=onto, texts=texts,
                                     sink=overlap.load if overlap else None,
                                     compiled=(lambda: overlap.validate(onto)) if overlap else None)

@@ -48,8 +48,9 @@ class _Terms:
 OWL, RDF, RDFS, XSD, DCTERMS, ORG, PROV, SKOS, GK, SCHEMA, SOSA, TIME = map(  # type: ignore[misc, assignment]
     _Terms, (OWL, RDF, RDFS, XSD, DCTERMS, ORG, PROV, SKOS, GK, SCHEMA, SOSA, TIME))
 
-#: IRI path segment of each section's nodes: ``ID[f"{path}/{id}"]``.
-_PATH = {
+#: IRI path segment of each section's nodes: ``ID[f"{path}/{id}"]`` (shared with ``govkg.partindex`` and
+#: ``govkg.incremental``, which name nodes without compiling; internal, so not in ``__all__``).
+NODE_PATH = {
     "site": "site", "areas": "area", "organizations": "org", "mechanisms": "mechanism",
     "outcomes": "outcome", "claims": "claim", "responses": "response", "events": "event",
 }
@@ -260,7 +261,24 @@ def _quote_problem(quote: str, text: str, starts: dict[str, int]) -> str | None:
     return sentence_problem(quote, text)
 
 
-def _source_texts(dataset: Dataset, sources_dirs) -> dict[str, str]:
+def source_texts(dataset: Dataset, sources_dirs) -> dict[str, str]:
+    """The text of each report of ``dataset`` whose ``file`` is found in ``sources_dirs``: ``{source id: text}``.
+
+    Read once per build and handed to every compile (the forked one of ``govkg.partindex``, the
+    incremental one). Internal, shared by the build modules (not in ``__all__``).
+
+    Raises
+    ------
+    DataError
+        When a text is found but cannot be read or is not UTF-8 (named by the source's file and line).
+
+    Examples
+    --------
+    >>> from govkg.build import default_data_dir
+    >>> from govkg.model import load_data
+    >>> source_texts(load_data(default_data_dir()), [])
+    {}
+    """
     texts = {}
     for s in dataset.sources:
         name = s.values.get("file")
@@ -282,8 +300,11 @@ def _source_texts(dataset: Dataset, sources_dirs) -> dict[str, str]:
     return texts
 
 
-class _Compiler:
-    """One compilation: the graph being written, the id tables and the problems found."""
+class Compiler:
+    """One compilation: the graph being written, the id tables and the problems found.
+
+    Internal (not in ``__all__``): ``compile_parts`` drives it, and ``govkg.partindex`` drives it
+    one batch of files at a time in forked processes."""
 
     def __init__(self, dataset: Dataset, onto: Graph, texts: dict[str, str], tables: dict | None = None,
                  index_texts: bool = True):
@@ -333,7 +354,7 @@ class _Compiler:
     def node(self, e: Entry) -> URIRef:
         if e.section in ("site", "areas"):
             return self.places[e.id]
-        return ID[f"{_PATH[e.section]}/{e.id}"]
+        return ID[f"{NODE_PATH[e.section]}/{e.id}"]
 
     def ref(self, e: Entry, name: str, space: str, value: str) -> URIRef | None:
         """The node ``value`` names in ``space`` (recorded as mentioned by the current part), or None
@@ -486,7 +507,7 @@ class _Compiler:
             if "use_inferred" in v:
                 g.add((u, GK.inferred, Literal(True)))
                 g.add((u, GK.inferenceReason, Literal(" ".join(v["use_inferred"].split()), lang="en")))
-        self.evidence(e, nodes, f"evidence/{_PATH[e.section]}/{e.id}")
+        self.evidence(e, nodes, f"evidence/{NODE_PATH[e.section]}/{e.id}")
         if "kinds" in v:
             self.kind_basis(e, node)
         if not self.checkable(e):
@@ -673,8 +694,8 @@ def compile_parts(dataset: Dataset, *, sources_dirs=None, ontology: Graph | None
     """
     onto = ontology if ontology is not None else ontology_graph()
     if texts is None:
-        texts = _source_texts(dataset, sources_dirs if sources_dirs is not None else [])
-    c = _Compiler(dataset, onto, texts, tables=tables, index_texts=entries is None)
+        texts = source_texts(dataset, sources_dirs if sources_dirs is not None else [])
+    c = Compiler(dataset, onto, texts, tables=tables, index_texts=entries is None)
     counts: dict[str, int] = {}
     for e in (dataset.entries if entries is None else entries):
         if not e.is_use and e.section != "redirects":
@@ -687,7 +708,7 @@ def compile_parts(dataset: Dataset, *, sources_dirs=None, ontology: Graph | None
         raise DataError(c.problems)
     cache: dict = {}
     for part in c.parts.values():
-        _materialize(part, onto, cache)
+        materialize(part, onto, cache)
     report = BuildReport([], 0, counts, c.checked, sorted(c.unchecked))
     #: the nodes each part names by reference (``govkg.incremental`` indexes them)
     report.mentions = c.mentions
@@ -784,9 +805,23 @@ def _add_source(g: set, s, events, problems) -> None:
             problems.append(Problem(s.file, s.lines.get("about", 1), "about", f"unknown event id '{v['about']}'"))
 
 
-def _materialize(g: set, onto: Graph, cache: dict | None = None) -> None:
-    """Add the types and properties implied by rdfs:subClassOf / rdfs:subPropertyOf (RDFS rules 9 and 7)
-    for our own terms, so that queries on W3C classes (org:Organization, prov:Entity …) find the data."""
+def materialize(g: set, onto: Graph, cache: dict | None = None) -> None:
+    """Add to ``g`` the types and properties implied by rdfs:subClassOf / rdfs:subPropertyOf (RDFS rules 9
+    and 7) for our own terms, so that queries on W3C classes (org:Organization, prov:Entity …) find the data.
+
+    Changes ``g`` (a compiled part, owned by the compile that calls it), in place: parts are sets of
+    millions of triples. Hand-written rather than an RDFS reasoner (owlrl): only these two rules, only
+    for our terms, and on a set rather than an rdflib ``Graph``. ``cache`` keeps the superclasses and
+    superproperties looked up, across the parts of one build. Internal, shared by the build modules.
+
+    Examples
+    --------
+    >>> from govkg.resources import ontology_graph
+    >>> part = {(ID["org/x"], RDF.type, GK.PartyOrganization)}
+    >>> materialize(part, ontology_graph())
+    >>> (ID["org/x"], RDF.type, ORG.Organization) in part
+    True
+    """
     cache = {} if cache is None else cache
 
     def supers(prop, term):

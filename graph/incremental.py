@@ -77,7 +77,7 @@ class _Table:
 
 def _tables(parts, entries, changed: set[str]):
     """The compiler's id tables (places, spaces, labels) for ``entries``, other files' nodes from ``parts``."""
-    from .compile import _PATH
+    from .compile import NODE_PATH
 
     def defined(iri: str) -> bool:
         # a node a report file defines (its publisher) is no entry of the data: a full build's
@@ -97,7 +97,7 @@ def _tables(parts, entries, changed: set[str]):
     spaces = {}
     for space, section in (("org", "organizations"), ("mechanism", "mechanisms"), ("event", "events"),
                            ("outcome", "outcomes"), ("claim", "claims"), ("response", "responses")):
-        path = _PATH[section]
+        path = NODE_PATH[section]
         spaces[space] = _Table({e.id: e for e in entries if e.section == section and not e.is_use},
                                lambda key, path=path: True if defined(f"{_DATA}{path}/{key}") else None)
 
@@ -214,7 +214,7 @@ def _attempt(data_dir, out_dir, old, fields, stamps, sources_dirs, check, timing
 
 def _rebuild(parts, changed, data_dir, out_dir, old, fields, stamps, sources_dirs, check, timings, clock):
     from . import manifest
-    from .compile import _source_texts, compile_parts
+    from .compile import compile_parts, source_texts
     from .model import Dataset, load_file, load_source
     from .parts import next_generation
     from .resources import ontology_graph
@@ -222,7 +222,7 @@ def _rebuild(parts, changed, data_dir, out_dir, old, fields, stamps, sources_dir
     now = fields["inputs"]
     root = data_dir.parent
     sources = tuple(load_source(data_dir / f, root=root) for f in sorted(now) if f.startswith("sources/"))
-    texts = _source_texts(Dataset((), sources), sources_dirs)
+    texts = source_texts(Dataset((), sources), sources_dirs)
     if manifest.text_hashes(texts) != old["texts"]:
         return "the text of a report changed"
     entries, problems = [], []
@@ -397,9 +397,9 @@ def _new_ntriples(parts, rows: dict):
 
 
 def _shown_of(rel: str, data_dir: Path) -> str:
-    from .model import _shown
+    from .model import shown_path
 
-    return _shown(data_dir / rel, data_dir.parent)
+    return shown_path(data_dir / rel, data_dir.parent)
 
 
 def _neighbourhood(parts, index: PartIndex, old_lines, new_lines, changed: set[str], blob):
@@ -516,7 +516,7 @@ def _conforms(lines: set[bytes], reported: set[str], ontology: bytes) -> bool:
 
 def _label_warnings(parts, index: PartIndex, changed: set[str], data_dir: Path) -> list[str]:
     """``duplicate_label_warnings`` for the labels of the changed files (against every other label)."""
-    from .structure import _WHAT
+    from .structure import DUPLICATE_LABEL_SECTIONS
 
     section_of = {"site": "site", "area": "areas", "org": "organizations", "mechanism": "mechanisms",
                   "event": "events"}
@@ -533,7 +533,7 @@ def _label_warnings(parts, index: PartIndex, changed: set[str], data_dir: Path) 
         first = seen.setdefault((kind, lang, key), r)
         if first is not r and (first[2] in changed or f in changed):
             a, b = first, r
-            out.append(f"two {_WHAT[kind]} have the {lang} label '{label}': '{a[1].rsplit('/', 1)[1]}' "
+            out.append(f"two {DUPLICATE_LABEL_SECTIONS[kind]} have the {lang} label '{label}': '{a[1].rsplit('/', 1)[1]}' "
                        f"({_shown_of(a[2], data_dir)}:{a[5]}) and '{b[1].rsplit('/', 1)[1]}' "
                        f"({_shown_of(b[2], data_dir)}:{b[5]})")
     return out

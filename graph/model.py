@@ -188,7 +188,7 @@ def load_file(path: str | Path, *, root: str | Path | None = None) -> list[Entry
     x.yaml:5: field 'type': 'metropolis' is not one of: city, district, development-zone, subdistrict, town, community, village, village-committee, natural-village
     """
     path = as_path(path, "path")
-    shown = _shown(path, root)
+    shown = shown_path(path, root)
     doc = _read_yaml(path, shown)
     if doc is None:
         return []
@@ -244,7 +244,7 @@ def load_source(path: str | Path, *, root: str | Path | None = None) -> Source:
         When a field is missing, unknown or malformed.
     """
     path = Path(path)
-    shown = _shown(path, root)
+    shown = shown_path(path, root)
     doc = _read_yaml(path, shown)
     if not hasattr(doc, "items"):
         raise DataError.single(shown, 1, None, "expected a mapping of fields")
@@ -326,7 +326,7 @@ def load_data(data_dir: str | Path, *, include_drafts: bool = False, file_loader
         _no_data_files(data_dir, empty=not found)
     for p in found:
         if p.suffix != ".yaml" and p.is_file():
-            problems.append(Problem(_shown(p, root), None, None,
+            problems.append(Problem(shown_path(p, root), None, None,
                                     f"data files end in .yaml: rename it to {p.stem}.yaml (as it is, it is not read)"))
     kinds = [(p, p.parent.name == "sources" and p.parent.parent == data_dir) for p in files]
     if file_loader is None:
@@ -363,11 +363,21 @@ def load_data(data_dir: str | Path, *, include_drafts: bool = False, file_loader
         src_seen[s.id] = s
     if problems:
         raise DataError(problems)
-    return Dataset(tuple(entries), tuple(sources), tuple(_shown(p, root) for p in files),
+    return Dataset(tuple(entries), tuple(sources), tuple(shown_path(p, root) for p in files),
                    frozenset() if include_drafts else drafts)
 
 
-def _shown(path: Path, root) -> str:
+def shown_path(path: Path | str, root: Path | str | None) -> str:
+    """How a data file is named in errors and parts: relative to ``root`` (the data folder's parent) when
+    it lies below it, else as given. Internal, shared with ``govkg.incremental`` (not in ``__all__``).
+
+    Examples
+    --------
+    >>> shown_path("/p/data/sites/a.yaml", "/p")
+    'data/sites/a.yaml'
+    >>> shown_path("/q/a.yaml", "/p")
+    '/q/a.yaml'
+    """
     if root is not None:
         head = str(root if isinstance(root, Path) else Path(root)).rstrip(os.sep) + os.sep
         text = str(path if isinstance(path, Path) else Path(path))  # normalized ("a//b", "a/./b")

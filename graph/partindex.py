@@ -71,13 +71,13 @@ def node_iri(e) -> str:
     >>> node_iri(Entry("areas", "xiuyingqu", {}, "data/areas.yaml", 1, {}))
     'https://w3id.org/govkg/id/area/xiuyingqu'
     """
-    from .compile import _PATH
+    from .compile import NODE_PATH
 
     if e.section == "site":
         return f"{_DATA}site/{e.id}"
     if e.section == "areas":
         return f"{_DATA}area/{e.id}"
-    return f"{_DATA}{_PATH[e.section]}/{e.id}"
+    return f"{_DATA}{NODE_PATH[e.section]}/{e.id}"
 
 
 def _entry_rows(entries, texts, data_dir: Path):
@@ -198,7 +198,7 @@ _JOB: tuple | None = None
 
 def _compile_batch(i: int):
     """Compile batch ``i`` of ``_JOB`` in a worker: (problems, evidence checked, sources unchecked, local index)."""
-    from .compile import _materialize
+    from .compile import materialize
 
     assert _JOB is not None  # set by the parent before forking
     template, batches, data_dir, labelled = _JOB
@@ -210,14 +210,14 @@ def _compile_batch(i: int):
         c.entry(e)
     cache: dict = {}
     for part in c.parts.values():
-        _materialize(part, c.onto, cache)
+        materialize(part, c.onto, cache)
     return c.problems, c.checked, c.unchecked, _local(c.parts, c.mentions, data_dir, labelled)
 
 
 def _evidence_owners(dataset, sources) -> dict[str, str]:
     """The report owning each evidence base name, in file order (what a serial compilation decides
     as it goes: a site described in two files by two reports)."""
-    from .compile import _PATH
+    from .compile import NODE_PATH
 
     owners: dict[str, str] = {}
     for e in dataset.entries:
@@ -226,7 +226,7 @@ def _evidence_owners(dataset, sources) -> dict[str, str]:
         if e.is_use:
             base = f"evidence/site/{e.id}" if e.section == "site" else f"evidence/use/{e.site}/{e.id}"
         else:
-            base = f"evidence/{_PATH[e.section]}/{e.id}"
+            base = f"evidence/{NODE_PATH[e.section]}/{e.id}"
         owners.setdefault(base, e.source)
     return owners
 
@@ -251,7 +251,7 @@ def compile_indexed(dataset, data_dir: str | Path, *, ontology, texts: dict[str,
     import os
 
     from . import model
-    from .compile import BuildReport, _Compiler, _materialize
+    from .compile import BuildReport, Compiler, materialize
 
     global _JOB
     data_dir = Path(data_dir)
@@ -261,7 +261,7 @@ def compile_indexed(dataset, data_dir: str | Path, *, ontology, texts: dict[str,
         if not e.is_use and e.section != "redirects":
             counts[e.section] = counts.get(e.section, 0) + 1
     redirects = [e for e in entries if e.section == "redirects"]
-    c = _Compiler(dataset, ontology, texts)
+    c = Compiler(dataset, ontology, texts)
     c.ev_owner = _evidence_owners(dataset, c.sources)
     cores = processes or os.cpu_count() or 1
     batches: list[list] = []
@@ -312,7 +312,7 @@ def compile_indexed(dataset, data_dir: str | Path, *, ontology, texts: dict[str,
     if problems:
         raise DataError(problems)
     for part in c.parts.values():
-        _materialize(part, ontology, {})
+        materialize(part, ontology, {})
     locals_.append(_local(c.parts, c.mentions, data_dir))
     if sink is not None:
         sink(b"".join(locals_[-1].blobs.values()))

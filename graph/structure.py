@@ -109,8 +109,10 @@ def check_structure(dataset: Dataset) -> None:
         raise DataError(problems)
 
 
-_WHAT = {"site": "sites", "areas": "areas", "organizations": "organizations", "mechanisms": "mechanisms",
-         "events": "events"}
+#: The sections whose entries must not share a label, each with the plural a warning names them by
+#: (``duplicate_label_warnings``; ``govkg.incremental`` warns the same way for the files it rebuilds).
+DUPLICATE_LABEL_SECTIONS = {"site": "sites", "areas": "areas", "organizations": "organizations",
+                            "mechanisms": "mechanisms", "events": "events"}
 
 
 def duplicate_label_warnings(dataset: Dataset) -> list[str]:
@@ -126,7 +128,7 @@ def duplicate_label_warnings(dataset: Dataset) -> list[str]:
     ["two sites have the zh label '高新社区': 'gaoxin' (data/sites/a.yaml:3) and 'gaoxin-2' (data/sites/b.yaml:3)"]
     """
     out = []
-    for section, what in _WHAT.items():
+    for section, what in DUPLICATE_LABEL_SECTIONS.items():
         for lang in ("zh", "en"):
             seen: dict[str, Entry] = {}
             for e in dataset.entries:

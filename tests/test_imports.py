@@ -1,5 +1,5 @@
 """The import graph of govkg, read with ``ast`` (imports inside functions count too): no import cycle
-and no private name imported from another module, except those listed below with their reason."""
+and no private name imported from another module, except those listed below with their reason (none now)."""
 
 from __future__ import annotations
 
@@ -15,11 +15,7 @@ PACKAGES = {"graph": "govkg", "visualize": "govkg.visualize", "ontology": "govkg
 KNOWN_CYCLES: dict[frozenset, str] = {}
 
 #: Private names imported from another module that are known, with why they stay this round.
-_STORE = "incremental/partindex reach into the compiler; the store work (issue 21) replaces them this round"
-KNOWN_PRIVATE: dict[str, str] = {
-    **dict.fromkeys(["govkg.compile._PATH", "govkg.compile._Compiler", "govkg.compile._materialize",
-                     "govkg.compile._source_texts", "govkg.model._shown", "govkg.structure._WHAT"], _STORE),
-}
+KNOWN_PRIVATE: dict[str, str] = {}
 
 
 def _module_name(path: Path) -> str:

@@ -310,6 +310,6 @@ def test_files_are_shown_relative_to_the_project_folder(path, root, shown):
     """How a data file is named in errors and parts: below the data folder's parent, else as given."""
     from pathlib import Path
 
-    from govkg.model import _shown
+    from govkg.model import shown_path
 
-    assert _shown(Path(path), Path(root)) == _shown(path, root) == shown
+    assert shown_path(Path(path), Path(root)) == shown_path(path, root) == shown
