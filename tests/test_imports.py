@@ -3,12 +3,8 @@ and no private name imported from another module, except those listed below with
 
 from __future__ import annotations
 
-import ast
-from pathlib import Path
-
-ROOT = Path(__file__).resolve().parent.parent
-#: Folder -> package, as pyproject.toml's package-dir maps them.
-PACKAGES = {"graph": "govkg", "visualize": "govkg.visualize", "ontology": "govkg.ontology", "data": "govkg.data"}
+import networkx as nx
+from importgraph import ROOT, edges, imports, modules
 
 #: Cycles that are known and not yet broken, each a set of modules, with why it stays this round.
 #: A cycle found must be one of these or a part of one; any other cycle (or a known one that grows) fails.
@@ -18,78 +14,12 @@ KNOWN_CYCLES: dict[frozenset, str] = {}
 KNOWN_PRIVATE: dict[str, str] = {}
 
 
-def _module_name(path: Path) -> str:
-    folder = path.relative_to(ROOT).parts[0]
-    parts = [PACKAGES[folder], *path.relative_to(ROOT / folder).with_suffix("").parts]
-    if parts[-1] == "__init__":
-        parts.pop()
-    return ".".join(parts)
-
-
-def _modules() -> dict[str, Path]:
-    found = {}
-    for folder in PACKAGES:
-        for p in sorted((ROOT / folder).rglob("*.py")):
-            found[_module_name(p)] = p
-    return found
-
-
-def _imports(name: str, path: Path, modules: dict) -> list[tuple[str, list[str], int]]:
-    """``(module imported, names taken from it, line)`` for every import of a govkg module in ``path``."""
-    package = name if path.name == "__init__.py" else name.rpartition(".")[0]
-    out = []
-    for node in ast.walk(ast.parse(path.read_text(encoding="utf-8"))):
-        if isinstance(node, ast.Import):
-            out += [(a.name, [], node.lineno) for a in node.names if a.name in modules]
-        elif isinstance(node, ast.ImportFrom):
-            if node.level:
-                base = package.split(".")[: len(package.split(".")) - node.level + 1]
-                target = ".".join(base + ([node.module] if node.module else []))
-            else:
-                target = node.module or ""
-            names = [a.name for a in node.names]
-            subs = [f"{target}.{n}" for n in names if f"{target}.{n}" in modules]
-            out += [(s, [], node.lineno) for s in subs]
-            taken = [n for n in names if f"{target}.{n}" not in modules]
-            if target in modules and (taken or not subs):  # ``from . import sub`` imports only the submodule
-                out.append((target, taken, node.lineno))
-    return out
-
-
-def _graph() -> dict[str, set[str]]:
-    modules = _modules()
-    return {m: {t for t, _n, _l in _imports(m, p, modules) if t != m} for m, p in modules.items()}
-
-
-def _cycles(edges: dict[str, set[str]]) -> list[frozenset]:
-    """The strongly connected components of more than one module (Tarjan's algorithm)."""
-    index, low, stack, on, found = {}, {}, [], set(), []
-
-    def visit(v):
-        index[v] = low[v] = len(index)
-        stack.append(v)
-        on.add(v)
-        for w in sorted(edges.get(v, ())):
-            if w not in index:
-                visit(w)
-                low[v] = min(low[v], low[w])
-            elif w in on:
-                low[v] = min(low[v], index[w])
-        if low[v] == index[v]:
-            comp = set()
-            while True:
-                w = stack.pop()
-                on.discard(w)
-                comp.add(w)
-                if w == v:
-                    break
-            if len(comp) > 1:
-                found.append(frozenset(comp))
-
-    for v in sorted(edges):
-        if v not in index:
-            visit(v)
-    return found
+def _cycles(graph: dict[str, set[str]]) -> list[frozenset]:
+    """The strongly connected components of more than one module (networkx's)."""
+    g = nx.DiGraph()
+    g.add_nodes_from(graph)
+    g.add_edges_from((a, b) for a, targets in graph.items() for b in targets)
+    return [frozenset(c) for c in nx.strongly_connected_components(g) if len(c) > 1]
 
 
 def test_the_cycle_finder_finds_cycles_and_only_them():
@@ -98,21 +28,24 @@ def test_the_cycle_finder_finds_cycles_and_only_them():
 
 
 def test_the_import_graph_sees_imports_inside_functions():
-    edges = _graph()
-    assert "govkg.query" in edges["govkg.counts"]  # counts.counts imports run_query in the function
-    assert "govkg.draft.decisions" in edges["govkg.draft.accept"]
+    graph = edges()
+    assert "govkg.query" in graph["govkg.counts"]  # counts.counts imports run_query in the function
+    assert "govkg.draft.decisions" in graph["govkg.draft.accept"]
+    known = modules()
+    counts = imports("govkg.counts", known["govkg.counts"], known)
+    assert [i.in_function for i in counts if i.target == "govkg.query"] == [True]
 
 
 def test_no_new_import_cycle():
-    new = [sorted(c) for c in _cycles(_graph()) if not any(c <= known for known in KNOWN_CYCLES)]
+    new = [sorted(c) for c in _cycles(edges()) if not any(c <= known for known in KNOWN_CYCLES)]
     assert not new, f"import cycles (imports inside functions count): {new}"
 
 
 def test_no_new_private_import_across_modules():
-    modules = _modules()
+    known = modules()
     found = {}
-    for m, p in modules.items():
-        for target, names, line in _imports(m, p, modules):
+    for m, p in known.items():
+        for target, names, line, _inside in imports(m, p, known):
             for n in names:
                 if n.startswith("_") and not n.startswith("__") and target != m:
                     found[f"{target}.{n}"] = f"{p.relative_to(ROOT)}:{line}"
