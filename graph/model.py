@@ -425,7 +425,7 @@ def load_files(kinds, root) -> dict:
 
     items = [(p, root, is_source) for p, is_source in kinds]
     cores = os.cpu_count() or 1
-    if len(items) < PARALLEL_FILES or cores < 2 or not _can_fork():
+    if len(items) < PARALLEL_FILES or cores < 2 or not can_fork():
         return {p: _result(*_load_chunk([(p, r, s)])[0]) for p, r, s in items}
     import multiprocessing as mp
     from concurrent.futures import ProcessPoolExecutor
@@ -441,9 +441,17 @@ def load_files(kinds, root) -> dict:
     return {item[0]: _result(*r) for item, r in zip(items, done)}
 
 
-def _can_fork() -> bool:
+def can_fork() -> bool:
     """Whether forking is safe here: a POSIX system and no other thread in this process (a
-    thread holding a lock at the fork would leave it locked in the child for ever)."""
+    thread holding a lock at the fork would leave it locked in the child for ever).
+
+    Internal, shared with ``govkg.partindex`` (its forked compile), so not in ``__all__``.
+
+    Examples
+    --------
+    >>> can_fork() in (True, False)
+    True
+    """
     import os
     import threading
 

@@ -265,7 +265,7 @@ def compile_indexed(dataset, data_dir: str | Path, *, ontology, texts: dict[str,
     c.ev_owner = _evidence_owners(dataset, c.sources)
     cores = processes or os.cpu_count() or 1
     batches: list[list] = []
-    if cores > 1 and len(dataset.files) >= model.PARALLEL_FILES and model._can_fork():
+    if cores > 1 and len(dataset.files) >= model.PARALLEL_FILES and model.can_fork():
         size = max(1, len(entries) // (cores * 4))
         for e in entries:
             if e.section == "redirects":

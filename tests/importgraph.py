@@ -7,7 +7,7 @@ import ast
 from pathlib import Path
 from typing import NamedTuple
 
-__all__ = ["ROOT", "PACKAGES", "Import", "module_name", "modules", "imports", "edges"]
+__all__ = ["ROOT", "PACKAGES", "Import", "module_name", "modules", "imports", "edges", "private_names_used"]
 
 ROOT = Path(__file__).resolve().parent.parent
 #: Folder -> package, as pyproject.toml's package-dir maps them.
@@ -15,13 +15,15 @@ PACKAGES = {"graph": "govkg", "visualize": "govkg.visualize", "ontology": "govkg
 
 
 class Import(NamedTuple):
-    """One import of a govkg module: the module, the names taken from it, the line, and whether it runs
-    inside a function (when the function is called) rather than when the module is loaded."""
+    """One import of a govkg module: the module, the names taken from it, the line, whether it runs
+    inside a function (when the function is called) rather than when the module is loaded, and the
+    name it binds to the module itself (``model`` for ``from . import model``; else None)."""
 
     target: str
     names: list[str]
     line: int
     in_function: bool
+    alias: str | None = None
 
 
 def module_name(path: Path) -> str:
@@ -58,7 +60,7 @@ def imports(name: str, path: Path, known: dict) -> list[Import]:
     out = []
     for node, inside in _nodes(ast.parse(path.read_text(encoding="utf-8"))):
         if isinstance(node, ast.Import):
-            out += [Import(a.name, [], node.lineno, inside) for a in node.names if a.name in known]
+            out += [Import(a.name, [], node.lineno, inside, a.asname) for a in node.names if a.name in known]
         elif isinstance(node, ast.ImportFrom):
             if node.level:
                 base = package.split(".")[: len(package.split(".")) - node.level + 1]
@@ -67,7 +69,8 @@ def imports(name: str, path: Path, known: dict) -> list[Import]:
                 target = node.module or ""
             names = [a.name for a in node.names]
             subs = [f"{target}.{n}" for n in names if f"{target}.{n}" in known]
-            out += [Import(s, [], node.lineno, inside) for s in subs]
+            out += [Import(f"{target}.{a.name}", [], node.lineno, inside, a.asname or a.name)
+                    for a in node.names if f"{target}.{a.name}" in known]
             taken = [n for n in names if f"{target}.{n}" not in known]
             if target in known and (taken or not subs):  # ``from . import sub`` imports only the submodule
                 out.append(Import(target, taken, node.lineno, inside))
@@ -78,3 +81,21 @@ def edges() -> dict[str, set[str]]:
     """``{module: the other govkg modules it imports}`` over every module."""
     known = modules()
     return {m: {i.target for i in imports(m, p, known) if i.target != m} for m, p in known.items()}
+
+
+def private_names_used(name: str, path: Path, known: dict) -> list[tuple[str, int]]:
+    """``(module.name, line)`` of every private name (``_x``, not ``__x__``) the module ``name`` takes from
+    another govkg module: imported from it, or read as an attribute of it (``model._x`` after
+    ``from . import model``)."""
+    found, aliases = [], {}
+    for i in imports(name, path, known):
+        if i.target == name:
+            continue
+        found += [(f"{i.target}.{n}", i.line) for n in i.names if n.startswith("_") and not n.startswith("__")]
+        if i.alias:
+            aliases[i.alias] = i.target
+    for node in ast.walk(ast.parse(path.read_text(encoding="utf-8"))):
+        if isinstance(node, ast.Attribute) and isinstance(node.value, ast.Name) and node.value.id in aliases \
+                and node.attr.startswith("_") and not node.attr.startswith("__"):
+            found.append((f"{aliases[node.value.id]}.{node.attr}", node.lineno))
+    return found

@@ -4,7 +4,7 @@ and no private name imported from another module, except those listed below with
 from __future__ import annotations
 
 import networkx as nx
-from importgraph import ROOT, edges, imports, modules
+from importgraph import ROOT, edges, imports, modules, private_names_used
 
 #: Cycles that are known and not yet broken, each a set of modules, with why it stays this round.
 #: A cycle found must be one of these or a part of one; any other cycle (or a known one that grows) fails.
@@ -45,9 +45,14 @@ def test_no_new_private_import_across_modules():
     known = modules()
     found = {}
     for m, p in known.items():
-        for target, names, line, _inside in imports(m, p, known):
-            for n in names:
-                if n.startswith("_") and not n.startswith("__") and target != m:
-                    found[f"{target}.{n}"] = f"{p.relative_to(ROOT)}:{line}"
+        for qualified, line in private_names_used(m, p, known):
+            found[qualified] = f"{p.relative_to(ROOT)}:{line}"
     new = {k: v for k, v in found.items() if k not in KNOWN_PRIVATE}
-    assert not new, f"private names imported from another module (give them a public name): {new}"
+    assert not new, f"private names taken from another module (give them a public name): {new}"
+
+
+def test_private_names_are_seen_imported_and_read_as_attributes(tmp_path):
+    (tmp_path / "a.py").write_text("from . import model\nfrom .compile import _x, y\n\n"
+                                   "def f():\n    return model._can(), model.ok, model.__name__\n", encoding="utf-8")
+    known = {"govkg.a": tmp_path / "a.py", "govkg.model": None, "govkg.compile": None}
+    assert private_names_used("govkg.a", tmp_path / "a.py", known) == [("govkg.compile._x", 2), ("govkg.model._can", 5)]

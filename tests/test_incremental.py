@@ -178,7 +178,7 @@ def test_compiling_on_several_processes_gives_the_same_parts(data_copy, sources_
 
     serial = _compile_indexed(data_copy, sources_dirs)
     monkeypatch.setattr(model, "PARALLEL_FILES", 2)
-    monkeypatch.setattr(model, "_can_fork", lambda: True)  # other tests may have left a thread running
+    monkeypatch.setattr(model, "can_fork", lambda: True)  # other tests may have left a thread running
     forked = _compile_indexed(data_copy, sources_dirs)
     assert forked[2].batches > 1 and serial[2].batches == 0
     a, b = serial[1], forked[1]
@@ -191,7 +191,7 @@ def test_compiling_on_several_processes_gives_the_same_parts(data_copy, sources_
     assert (tmp_path / "forked" / "govkg.nt").read_bytes() == (tmp_path / "serial" / "govkg.nt").read_bytes()
     _edit(data_copy / SITE, "破解企业生产与居民生活矛盾难题。", "破解企业生产与居民生活矛盾难题")
     monkeypatch.setattr(model, "PARALLEL_FILES", 2)
-    monkeypatch.setattr(model, "_can_fork", lambda: True)
+    monkeypatch.setattr(model, "can_fork", lambda: True)
     with pytest.raises(GovkgError) as forked_error:
         _compile_indexed(data_copy, sources_dirs)
     monkeypatch.undo()
@@ -209,7 +209,7 @@ def test_a_forked_build_validates_every_batch(data_copy, sources_dirs, monkeypat
     from govkg.errors import ValidationError
 
     monkeypatch.setattr(model, "PARALLEL_FILES", 2)
-    monkeypatch.setattr(model, "_can_fork", lambda: True)  # other tests may have left a thread running
+    monkeypatch.setattr(model, "can_fork", lambda: True)  # other tests may have left a thread running
     out = data_copy.parent / "build"
     report = build(data_copy, out, sources_dirs=sources_dirs, incremental=False)
     assert report.batches > 1

@@ -241,7 +241,7 @@ def test_parallel_loading_equals_serial_and_keeps_each_files_problems(tmp_path, 
     monkeypatch.setattr(model, "_load_chunk", spy)
     monkeypatch.setattr(model, "PARALLEL_FILES", 2)
     monkeypatch.setattr(os, "cpu_count", lambda: 2)
-    monkeypatch.setattr(model, "_can_fork", lambda: True)  # other tests may have left a thread running
+    monkeypatch.setattr(model, "can_fork", lambda: True)  # other tests may have left a thread running
     parallel = load_data(data)
     assert str(os.getpid()) not in {p.name for p in pids.iterdir()} and len(list(pids.iterdir())) >= 1
     assert [(e.section, e.id, e.file, e.line, e.values) for e in parallel.entries] == \
@@ -266,7 +266,7 @@ def test_no_fork_while_another_thread_runs():
     t = threading.Thread(target=stop.wait)
     t.start()
     try:
-        assert not model._can_fork()
+        assert not model.can_fork()
     finally:
         stop.set()
         t.join()
@@ -294,7 +294,7 @@ def test_a_parse_worker_that_dies_falls_back_to_parsing_here(tmp_path, monkeypat
     monkeypatch.setattr(model, "_load_chunk", dies_in_a_worker)
     monkeypatch.setattr(model, "PARALLEL_FILES", 2)
     monkeypatch.setattr(os, "cpu_count", lambda: 2)
-    monkeypatch.setattr(model, "_can_fork", lambda: True)
+    monkeypatch.setattr(model, "can_fork", lambda: True)
     again = load_data(data)
     assert [(e.section, e.id, e.values) for e in again.entries] == [(e.section, e.id, e.values) for e in serial.entries]
 
