@@ -178,6 +178,8 @@ class _Overlap:
     N-Triples chunks as the compile hands them over, then validating it (in order, on one
     thread; pyoxigraph's ``Store.load`` and queries release Python's lock), while the main
     thread makes the index; and writing the new parts database (on another; so does SQLite).
+The in-memory store is dropped once validated (``validation``), before the build writes the
+on-disk one, so the graph is never held by both (issue 17: peak memory).
 
     The chunks are parsed leniently (IRIs and language tags are not checked again): they
     are this build's own serialization of IRIs the loader checked (slugs, ``url`` fields),
@@ -228,7 +230,9 @@ class _Overlap:
         for f in self._loads:
             f.result()
         assert self._validation is not None, "validate() was not called"
-        return self._validation.result()
+        done = self._validation.result()
+        self._store = None  # the in-memory store is freed before the on-disk one is written (issue 17: memory)
+        return done
 
     def write(self, temp: Path, make) -> None:
         """Run ``make`` (which writes the new file ``temp``) in the background."""
@@ -373,19 +377,20 @@ def build(data_dir: str | Path | None = None, out_dir: str | Path | None = None,
             from .store import (STORE_FORMAT, evidence_path, index_paths, read_only, store_identity, store_path,
                                 write_index, write_store)
 
-            # the store of this generation (and its site index) written after the parts, while the rules run
             work.remove_on_failure(store_path(out_dir, generation), *index_paths(out_dir, generation),
                                    evidence_path(out_dir, generation))
-            stored = work.background(lambda: write_store(out_dir, generation, [onto_nt, *index.blobs.values()]))
-            indexed = work.background(lambda: stored.result() and write_index(out_dir, generation,
-                                                                              read_only(out_dir, generation)))
             nt = None
             if check:
                 report.triples, result = work.validation()
                 lap("validate")
                 if not result.conforms:
                     raise ValidationError(result)
-            else:
+            # the store of this generation (and its site index) is written once the graph is valid and the
+            # in-memory validation store is freed: the two never hold the graph at the same time
+            stored = work.background(lambda: write_store(out_dir, generation, [onto_nt, *index.blobs.values()]))
+            indexed = work.background(lambda: stored.result() and write_index(out_dir, generation,
+                                                                              read_only(out_dir, generation)))
+            if not check:
                 nt = onto_nt + b"".join(index.blobs.values())
                 report.triples = len(set(nt.splitlines(keepends=True)))
             if dumps is None:
