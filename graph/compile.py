@@ -455,7 +455,7 @@ class _Compiler:
             return
         u = self.mechanism_use(e, node)
         if "parts" in e.values:
-            self.emit(e, u, "parts", (DCTERMS.hasPart, "refs:mechanism"), e.values["parts"])
+            self.emit(e, u, "parts", _EMIT["mechanisms"]["parts"][:2], e.values["parts"])  # no inverse at a use
         self.marks(e, u)
         self.evidence(e, [node, u], f"evidence/use/{e.site}/{e.id}")
 

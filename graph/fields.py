@@ -51,7 +51,11 @@ def schema(name: str = "data") -> dict:
 
 
 def _def(doc: dict, ref: str) -> dict:
-    return doc["$defs"][ref.rpartition("/")[2]]
+    """What a local ``$ref`` (``#/$defs/text``, ``#/$defs/common/properties/zh``) of ``doc`` points at."""
+    target = doc
+    for part in ref.removeprefix("#/").split("/"):
+        target = target[part.replace("~1", "/").replace("~0", "~")]
+    return target
 
 
 def kind_of(prop: dict, doc: dict | None = None) -> str:
@@ -62,7 +66,11 @@ def kind_of(prop: dict, doc: dict | None = None) -> str:
     >>> kind_of({"$ref": "#/$defs/refs", "x-govkg-space": "org"}), kind_of({"$ref": "#/$defs/enum-site"})
     ('refs:org', 'enum:site')
     """
-    kind = _def(_SCHEMAS["data"] if doc is None else doc, prop["$ref"])["x-govkg-kind"]
+    doc = _SCHEMAS["data"] if doc is None else doc
+    target = _def(doc, prop["$ref"])
+    if "x-govkg-kind" not in target:  # a field declared elsewhere (an entry's common fields)
+        return kind_of(target, doc)
+    kind = target["x-govkg-kind"]
     return f"{kind}:{prop['x-govkg-space']}" if kind in ("ref", "refs") else kind
 
 
@@ -100,9 +108,7 @@ def _tables(doc: dict) -> dict:
         t["required"][section] = tuple(n for n in (*entry["required"], *leave) if kinds[n] not in ("id", "evidence"))
         if use is not None:
             t["use_fields"][section] = set(use["properties"])
-        with_common = {"$ref": "#/$defs/common"} in entry.get("allOf", ())
-        t["allowed"][section] = (set(common) if with_common else set()) | set(entry["properties"]) | set(
-            use["properties"] if use else ())
+        t["allowed"][section] = set(entry["properties"]) | set(use["properties"] if use else ())
         t["defaults"][section] = {n: p["default"] for n, p in own.items() if "default" in p}
         t["rdf"][section] = {n: {**p["x-govkg-rdf"], "kind": fields[n]} for n, p in own.items() if "x-govkg-rdf" in p}
     t["common_kinds"] = {n: k for n, p in common.items() if (k := kind_of(p, doc)) not in _OWN_RULES}
