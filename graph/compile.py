@@ -50,6 +50,7 @@ class _Terms:
 OWL, RDF, RDFS, XSD, DCTERMS, ORG, PROV, SKOS, GK, SCHEMA, SOSA, TIME = map(  # type: ignore[misc, assignment]
     _Terms, (OWL, RDF, RDFS, XSD, DCTERMS, ORG, PROV, SKOS, GK, SCHEMA, SOSA, TIME))
 
+
 def _term(curie: str) -> URIRef:
     """The IRI a compact IRI of the schema (``schema:containedInPlace``) stands for (``govkg.namespace.PREFIXES``)."""
     prefix, _, local = curie.partition(":")
