@@ -126,7 +126,7 @@ def main(argv=None) -> int:
         return 2
 
     from govkg.draft import draft_text, gazetteer_from_data
-    from govkg.draft.sentences import split_sentences
+    from govkg.sentences import split_sentences
     from govkg.model import load_data
 
     text = args.text.read_text(encoding="utf-8")

@@ -38,7 +38,7 @@ __all__ = ["DRAFT_MODULES", "word_list_entries", "regex_words", "text_support", 
 ROOT = Path(__file__).resolve().parent.parent
 #: The drafter's modules whose word lists are examined (review, accept, writer hold no reading rules).
 DRAFT_MODULES = ("govkg.numbers", "govkg.draft.numbers", "govkg.draft.names", "govkg.draft.organizations",
-                 "govkg.draft.places", "govkg.draft.sites", "govkg.draft.sentences", "govkg.draft.drafter",
+                 "govkg.draft.places", "govkg.draft.sites", "govkg.sentences", "govkg.draft.drafter",
                  "govkg.draft.gazetteer")
 _CJK = re.compile("[\u4e00-\u9fff]")
 HAIKOU = ROOT.parent / "shared" / "sources" / "haikou-grassroots-governance-demo-sites.zh.txt"

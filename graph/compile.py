@@ -15,10 +15,12 @@ from rdflib import OWL, RDF, RDFS, XSD, Graph, Literal, Namespace, URIRef
 from rdflib.namespace import DCTERMS, ORG, PROV, SKOS
 
 from .errors import DataError, Problem
+from .fields import DEFAULTS, FIELDS, RDF_FIELDS
 from .model import Dataset, Entry
-from .namespace import GK, ID, KIND, SCHEMA, SOSA, UNIT
+from .namespace import GK, ID, KIND, PREFIXES, SCHEMA, SOSA, UNIT
 from .numbers import number_values
 from .resources import bind_prefixes, ontology_graph
+from .sentences import sentence_problem, sentence_starts
 from .slug import slugify
 from .vocab import ENUMS, PERIODS
 
@@ -48,6 +50,20 @@ class _Terms:
 OWL, RDF, RDFS, XSD, DCTERMS, ORG, PROV, SKOS, GK, SCHEMA, SOSA, TIME = map(  # type: ignore[misc, assignment]
     _Terms, (OWL, RDF, RDFS, XSD, DCTERMS, ORG, PROV, SKOS, GK, SCHEMA, SOSA, TIME))
 
+
+def _term(curie: str) -> URIRef:
+    """The IRI a compact IRI of the schema (``schema:containedInPlace``) stands for (``govkg.namespace.PREFIXES``)."""
+    prefix, _, local = curie.partition(":")
+    return URIRef(PREFIXES[prefix] + local)
+
+
+def _rules(table: dict, node: str) -> dict[str, tuple]:
+    """``(predicate, how[, inverse])`` of each field of ``table`` (``RDF_FIELDS``) written on ``node``
+    (``"entry"``: the entry's own node; ``"use"``: its use at the site)."""
+    return {name: (_term(m["predicate"]), m.get("lang", m["kind"]), *([_term(m["inverse"])] if "inverse" in m else []))
+            for name, m in table.items() if m.get("node", "entry") == node}
+
+
 #: IRI path segment of each section's nodes: ``ID[f"{path}/{id}"]`` (shared with ``govkg.partindex`` and
 #: ``govkg.incremental``, which name nodes without compiling; internal, so not in ``__all__``).
 NODE_PATH = {
@@ -55,46 +71,17 @@ NODE_PATH = {
     "outcomes": "outcome", "claims": "claim", "responses": "response", "events": "event",
 }
 
-#: How each plain field becomes triples: field -> (predicate, how[, inverse predicate]).
-#: ``how`` is ``ref:<space>``/``refs:<space>`` (the referenced node), ``enum:<table>`` (a term of
-#: ``govkg.vocab``), ``text2`` (zh and en literals), ``zh``/``en`` (a literal in that language),
-#: ``date`` (xsd:date).
-_EMIT: dict[str, dict[str, tuple]] = {
-    "site": {"within": (SCHEMA.containedInPlace, "ref:place"), "headline": (DCTERMS.description, "text2")},
-    "areas": {"within": (SCHEMA.containedInPlace, "ref:place")},
-    "organizations": {
-        "members": (ORG.hasMember, "refs:org", ORG.memberOf), "part_of": (ORG.subOrganizationOf, "ref:org"),
-        "active_at": (ORG.hasSite, "refs:place"), "description": (DCTERMS.description, "text2"),
-    },
-    "mechanisms": {
-        "kinds": (GK.mechanismKind, "kinds"), "realized_by": (GK.realizedBy, "refs:org"),
-        "description": (DCTERMS.description, "text2"), "parts": (DCTERMS.hasPart, "refs:mechanism", DCTERMS.isPartOf),
-    },
-    "outcomes": {
-        "comparator": (GK.comparator, "enum:comparator"), "measure": (GK.measureType, "enum:measure"),
-        "direction": (GK.direction, "enum:direction"), "mechanism": (GK.attributedTo, "ref:mechanism"),
-        "subject": (SOSA.hasFeatureOfInterest, "ref:subject"), "event": (GK.inResponseTo, "ref:event"),
-        "period": (GK.period, "text2"), "same_measure_as": (GK.sameMeasureAs, "ref:outcome", GK.sameMeasureAs),
-    },
-    "claims": {
-        "direction": (GK.direction, "enum:direction"), "mechanism": (GK.attributedTo, "ref:mechanism"),
-        "subject": (SOSA.hasFeatureOfInterest, "ref:subject"), "event": (GK.inResponseTo, "ref:event"),
-        "period": (GK.period, "text2"),
-    },
-    "responses": {"event": (GK.inResponseTo, "ref:event"), "kinds": (GK.mechanismKind, "kinds"),
-                  "description": (DCTERMS.description, "text2")},
-    "events": {
-        "date": (SCHEMA.startDate, "date"), "date_as_stated": (GK.dateAsStated, "zh"),
-        "date_basis": (GK.dateBasis, "en"), "visited": (GK.visitedSite, "refs:place"),
-    },
-}
+#: How each plain field becomes triples: field -> (predicate, how[, inverse predicate]), read from the
+#: format's schema (``x-govkg-rdf`` of each field, ``govkg.fields.RDF_FIELDS``). ``how`` is the field's
+#: kind: ``ref:<space>``/``refs:<space>`` (the referenced node), ``enum:<table>`` (a term of
+#: ``govkg.vocab``), ``text2`` (zh and en literals), ``date`` (xsd:date) …, or ``zh``/``en`` for a text
+#: written as a literal in that language.
+_EMIT: dict[str, dict[str, tuple]] = {section: _rules(table, "entry") for section, table in RDF_FIELDS.items()
+                                      if section != "redirects"}
 #: Fields of a mechanism's use at a site (on the ``gk:MechanismUse`` node).
-_USE_EMIT = {
-    "led_by": (GK.ledBy, "refs:org"), "run_by": (GK.runBy, "refs:org"),
-    "role": (GK.roleAtSite, "text2"), "since": (GK.since, "zh"), "area_served": (SCHEMA.areaServed, "refs:place"),
-}
+_USE_EMIT = {name: rule for table in RDF_FIELDS.values() for name, rule in _rules(table, "use").items()}
 #: Values used when a field is left out.
-_DEFAULTS = {"outcomes": {"comparator": "exactly", "measure": "level"}}
+_DEFAULTS = {section: table for section, table in DEFAULTS.items() if table}
 #: Classes of each section's nodes (besides a type read from a ``type`` field).
 _CLASSES = {
     "site": (SCHEMA.AdministrativeArea, GK.DemonstrationSite), "areas": (SCHEMA.AdministrativeArea,),
@@ -103,7 +90,8 @@ _CLASSES = {
     "organizations": (),
 }
 #: Sections whose ``type`` field names the node's class, and the table it is read from.
-_TYPE_TABLE = {"site": "site", "areas": "place", "organizations": "org", "events": "event"}
+_TYPE_TABLE = {section: fields["type"][len("enum:"):] for section, fields in FIELDS.items()
+               if fields.get("type", "").startswith("enum:")}
 #: Sections whose nodes belong to the file's site (``gk:site``) and are about it by default.
 _AT_SITE = ("outcomes", "claims", "responses")
 
@@ -188,97 +176,7 @@ def names_entity(label: str, aliases, sentences) -> bool:
     return any(n and n in s for n in names for s in sentences)
 
 
-_ENDS = "。！？!?"
-_SPACES = " \t\u3000\xa0"
-_CLOSERS = "”’」』）)"
-
-
-def _sentence_end(text: str, i: int) -> bool:
-    """Whether a sentence (or a line) of ``text`` ends just before index ``i``."""
-    if i >= len(text) or text[i] in "\r\n":
-        return True
-    j = i - 1
-    while j >= 0 and text[j] in _CLOSERS:
-        j -= 1
-    return j >= 0 and text[j] in _ENDS and i > 0
-
-
-def sentence_problem(quote: str, text: str) -> str | None:
-    """Why ``quote`` is not whole sentences of ``text`` (None when it is).
-
-    Sentences end at 。！？ (with any closing quote after them) and at line breaks; a ；
-    does not end a sentence. A quote may hold several whole sentences in a row.
-
-    Examples
-    --------
-    >>> t = "甲说:“好。”乙来了;丙走了。\\n标题"
-    >>> sentence_problem("乙来了;丙走了。", t) is None, sentence_problem("标题", t) is None
-    (True, True)
-    >>> sentence_problem("乙来了", t)
-    'a fragment of a sentence of the source (it does not end where the sentence ends)'
-    >>> sentence_problem("丙走了。", "甲来了。\\n  丙走了。  \\n") is None
-    True
-    """
-    start = text.find(quote)
-    if start < 0:
-        return "not found verbatim in the source"
-    while start >= 0:
-        # white space between sentences (an indented paragraph, spaces before a line break) is not part of either
-        a, b = start, start + len(quote)
-        while a > 0 and text[a - 1] in _SPACES:
-            a -= 1
-        while b < len(text) and text[b] in _SPACES:
-            b += 1
-        head_ok = a == 0 or _sentence_end(text, a) or text[a - 1] in "\r\n"
-        tail_ok = _sentence_end(text, b) or _sentence_end(text, start + len(quote))
-        if head_ok and tail_ok:
-            return None
-        first = (head_ok, tail_ok)
-        start = text.find(quote, start + 1)
-    if not first[0]:
-        return "a fragment of a sentence of the source (it does not start where the sentence starts)"
-    return "a fragment of a sentence of the source (it does not end where the sentence ends)"
-
-
-_PIECE = re.compile(r"[^\r\n。！？!?]+[。！？!?]*[”’」』）)]*")
-
-
-def _piece_starts(text: str) -> dict[str, int]:
-    """Where each sentence-like piece of ``text`` starts: a set lookup finds most quotes without a search."""
-    starts: dict[str, int] = {}
-    for m in _PIECE.finditer(text):
-        starts.setdefault(m.group(), m.start())
-    return starts
-
-
-def _quote_problem(quote: str, text: str, starts: dict[str, int]) -> str | None:
-    """``sentence_problem``, answered in constant time when ``quote`` is a piece of ``text`` that is
-    a whole sentence there (``text.find`` per quote grows with the text: quadratic in the sites)."""
-    i = starts.get(quote)
-    if i is not None and (i == 0 or _sentence_end(text, i) or text[i - 1] in "\r\n") \
-            and _sentence_end(text, i + len(quote)):
-        return None
-    return sentence_problem(quote, text)
-
-
 def source_texts(dataset: Dataset, sources_dirs) -> dict[str, str]:
-    """The text of each report of ``dataset`` whose ``file`` is found in ``sources_dirs``: ``{source id: text}``.
-
-    Read once per build and handed to every compile (the forked one of ``govkg.partindex``, the
-    incremental one). Internal, shared by the build modules (not in ``__all__``).
-
-    Raises
-    ------
-    DataError
-        When a text is found but cannot be read or is not UTF-8 (named by the source's file and line).
-
-    Examples
-    --------
-    >>> from govkg.build import default_data_dir
-    >>> from govkg.model import load_data
-    >>> source_texts(load_data(default_data_dir()), [])
-    {}
-    """
     texts = {}
     for s in dataset.sources:
         name = s.values.get("file")
@@ -311,7 +209,7 @@ class Compiler:
         self.dataset, self.onto, self.texts = dataset, onto, texts
         #: sentence starts per source text (a dict lookup per quote instead of a search of the text;
         #: worth it for many quotes, not for the few of an incremental rebuild)
-        self.starts = {sid: _piece_starts(text) for sid, text in texts.items()} if index_texts else {}
+        self.starts = {sid: sentence_starts(text) for sid, text in texts.items()} if index_texts else {}
         self.kinds = {str(k)[len(str(KIND)):] for k in onto.subjects(RDF.type, GK.MechanismKind)}
         self.units = {str(u)[len(str(UNIT)):]: u for u in onto.subjects(RDF.type, GK.Unit)}
         self.sources = {s.id: s for s in dataset.sources}
@@ -431,8 +329,7 @@ class Compiler:
         for n, sentence in enumerate(e.evidence, 1):
             if text is not None:
                 self.checked += 1
-                why = (_quote_problem(sentence, text, self.starts[src.id]) if src.id in self.starts
-                       else sentence_problem(sentence, text))
+                why = sentence_problem(sentence, text, self.starts.get(src.id))
                 if why:
                     self.problems.append(e.problem("evidence", f"evidence {why} ('{src.id}'): {sentence[:40]}…"))
             else:
@@ -563,7 +460,7 @@ class Compiler:
             return
         u = self.mechanism_use(e, node)
         if "parts" in e.values:
-            self.emit(e, u, "parts", (DCTERMS.hasPart, "refs:mechanism"), e.values["parts"])
+            self.emit(e, u, "parts", _EMIT["mechanisms"]["parts"][:2], e.values["parts"])  # no inverse at a use
         self.marks(e, u)
         self.evidence(e, [node, u], f"evidence/use/{e.site}/{e.id}")
 

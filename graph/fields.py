@@ -1,94 +1,161 @@
-"""The data format: the sections of a data file, the fields of each and the kind of value every field
-takes (``"ref:<space>"`` an id in that space, ``"refs:<space>"`` a list of them, ``"enum:<name>"`` a
-value of ``govkg.vocab.ENUMS[name]``, ...), read by the loader (``govkg.model``) and the drafter; and
-what the loader makes of a data folder (``Entry``, ``Source``, ``Dataset``)."""
+"""The data format read from its declared JSON Schemas (``ontology/govkg-data.schema.json``, a data file,
+and ``ontology/govkg-source.schema.json``, a report's record): the sections of a data file, the fields of
+each, which are required and the kind of value every field takes (``"ref:<space>"`` an id in that space,
+``"refs:<space>"`` a list of them, ``"enum:<name>"`` a value of ``govkg.vocab.ENUMS[name]``, ...), read by
+the loader (``govkg.model``), the compiler and the drafter; and what the loader makes of a data folder
+(``Entry``, ``Source``, ``Dataset``).
+
+The schemas are the one declaration of the format (editors validate and complete data files with them);
+the tables below are read from them. A field's kind is the ``x-govkg-kind`` of the ``$defs`` entry its
+``$ref`` names (with its ``x-govkg-space`` for a reference); ``x-govkg-rdf`` says how the compiler writes it.
+"""
 
 from __future__ import annotations
 
+import json
 from dataclasses import dataclass, field
+from importlib.resources import files
 from typing import Any
 
 from .errors import Problem
 
-__all__ = ["Entry", "Source", "Dataset", "SECTIONS", "COMMON_FIELDS", "COMMON_KINDS", "FIELDS", "DRAFT_MAY_LEAVE", "REQUIRED", "USE_FIELDS",
-           "SITE_FACTS", "SOURCE_FIELDS"]
+__all__ = ["Entry", "Source", "Dataset", "SECTIONS", "COMMON_FIELDS", "COMMON_KINDS", "FIELDS", "DRAFT_MAY_LEAVE",
+           "DRAFT_KINDS", "REQUIRED", "USE_FIELDS", "ALLOWED", "LIST_FIELDS", "SITE_FACTS", "DEFAULTS", "RDF_FIELDS",
+           "SOURCE_FIELDS", "SOURCE_KINDS", "SOURCE_REQUIRED", "SCHEMA_FILES", "schema", "kind_of"]
+
+#: The schema files in ``govkg.ontology``: a data file's and a source file's.
+SCHEMA_FILES = {"data": "govkg-data.schema.json", "source": "govkg-source.schema.json"}
+#: Kinds the loader checks by rules of its own, with their own messages (ids, labels, evidence, notes):
+#: they are not in ``COMMON_KINDS``; a missing id or evidence is not in ``REQUIRED`` (its own message too).
+_OWN_RULES = ("id", "label", "evidence", "note")
+
+
+def _read(name: str) -> dict:
+    return json.loads(files("govkg.ontology").joinpath(SCHEMA_FILES[name]).read_text(encoding="utf-8"))
+
+
+_SCHEMAS = {name: _read(name) for name in SCHEMA_FILES}
+
+
+def schema(name: str = "data") -> dict:
+    """The JSON Schema (draft 2020-12) of a data file (``"data"``) or of a report's record (``"source"``).
+
+    A new copy each call (changing it changes nothing here).
+
+    Examples
+    --------
+    >>> schema()["$schema"], sorted(schema("source")["required"])
+    ('https://json-schema.org/draft/2020-12/schema', ['en', 'id', 'language', 'publisher', 'zh'])
+    """
+    return json.loads(json.dumps(_SCHEMAS[name]))
+
+
+def _def(doc: dict, ref: str) -> dict:
+    """What a local ``$ref`` (``#/$defs/text``, ``#/$defs/common/properties/zh``) of ``doc`` points at."""
+    target = doc
+    for part in ref.removeprefix("#/").split("/"):
+        target = target[part.replace("~1", "/").replace("~0", "~")]
+    return target
+
+
+def kind_of(prop: dict, doc: dict | None = None) -> str:
+    """The kind of value a property of the schema ``doc`` (default: the data file's) takes.
+
+    Examples
+    --------
+    >>> kind_of({"$ref": "#/$defs/refs", "x-govkg-space": "org"}), kind_of({"$ref": "#/$defs/enum-site"})
+    ('refs:org', 'enum:site')
+    """
+    doc = _SCHEMAS["data"] if doc is None else doc
+    target = _def(doc, prop["$ref"])
+    if "x-govkg-kind" not in target:  # a field declared elsewhere (an entry's common fields)
+        return kind_of(target, doc)
+    kind = target["x-govkg-kind"]
+    return f"{kind}:{prop['x-govkg-space']}" if kind in ("ref", "refs") else kind
+
+
+def _variants(doc: dict, section_prop: dict) -> tuple[dict, dict | None]:
+    """The entry of a section and its ``use`` form (a site or mechanism defined in another file), if any."""
+    item = _def(doc, (section_prop.get("items") or section_prop)["$ref"])
+    if "if" in item and item["if"] == {"required": ["use"]}:
+        return _def(doc, item["else"]["$ref"]), _def(doc, item["then"]["$ref"])
+    return item, None
+
+
+def _tables(doc: dict) -> dict:
+    """Every table of the data format, read from the data file's schema ``doc``."""
+    common = doc["$defs"]["common"]["properties"]
+    t: dict[str, Any] = {"sections": {}, "fields": {}, "draft_may_leave": {}, "draft_kinds": {}, "required": {},
+                         "use_fields": {}, "allowed": {}, "defaults": {}, "rdf": {}}
+    for section, prop in doc["properties"].items():
+        if "x-govkg-space" not in prop:
+            continue  # the file's ``source``
+        t["sections"][section] = prop["x-govkg-space"]
+        entry, use = _variants(doc, prop)
+        narrowed = entry.get("else", {})
+        own = {n: p for n, p in entry["properties"].items() if n not in common}
+        if use is not None:
+            own.update({n: p for n, p in use["properties"].items() if n not in common and n not in own})
+        fields = {n: kind_of(narrowed.get("properties", {}).get(n, p), doc) for n, p in own.items()}
+        t["fields"][section] = fields
+        draft = {n: kind_of(p, doc) for n, p in own.items() if kind_of(p, doc) != fields[n]}
+        if draft:
+            t["draft_kinds"][section] = draft
+        leave = tuple(narrowed.get("required", ()))
+        if leave:
+            t["draft_may_leave"][section] = leave
+        kinds = {n: kind_of(p, doc) for n, p in {**common, **own}.items()}
+        t["required"][section] = tuple(n for n in (*entry["required"], *leave) if kinds[n] not in ("id", "evidence"))
+        if use is not None:
+            t["use_fields"][section] = set(use["properties"])
+        t["allowed"][section] = set(entry["properties"]) | set(use["properties"] if use else ())
+        t["defaults"][section] = {n: p["default"] for n, p in own.items() if "default" in p}
+        t["rdf"][section] = {n: {**p["x-govkg-rdf"], "kind": fields[n]} for n, p in own.items() if "x-govkg-rdf" in p}
+    t["common_kinds"] = {n: k for n, p in common.items() if (k := kind_of(p, doc)) not in _OWN_RULES}
+    t["site_facts"] = tuple(s for s, need in doc.get("dependentRequired", {}).items() if need == ["site"])
+    return t
+
+
+_T = _tables(_SCHEMAS["data"])
 
 #: Sections of a data file and the id space (for references) each belongs to.
-SECTIONS = {
-    "site": "place",
-    "areas": "place",
-    "organizations": "org",
-    "mechanisms": "mechanism",
-    "outcomes": "outcome",
-    "claims": "claim",
-    "responses": "response",
-    "events": "event",
-    "redirects": "redirect",
-}
-
+SECTIONS: dict[str, str] = _T["sections"]
 #: Fields every entry may carry (besides its section's own).
-COMMON_FIELDS = {"id", "zh", "en", "evidence", "note", "source", "status", "confidence", "inferred", "aka", "label_note"}
-COMMON_KINDS = {"source": "ref:source", "status": "enum:status", "confidence": "confidence",
-                 "inferred": "str", "aka": "strs", "label_note": "str"}
-# field -> kind of value; "ref:<space>" is an id in that space, "refs:<space>" a list of them.
-FIELDS: dict[str, dict[str, str]] = {
-    "site": {"type": "enum:site", "within": "ref:place", "headline": "text2", "use": "ref:place"},
-    "areas": {"type": "enum:place", "within": "ref:place"},
-    "organizations": {
-        "type": "enum:org", "members": "refs:org", "part_of": "ref:org",
-        "active_at": "refs:place", "description": "text2",
-    },
-    "mechanisms": {
-        "kinds": "kinds", "realized_by": "refs:org", "description": "text2", "use": "ref:mechanism",
-        "parts": "refs:mechanism", "led_by": "refs:org", "run_by": "refs:org", "role": "text2", "since": "str",
-        "area_served": "refs:place", "use_inferred": "str", "kind_basis": "kindmap", "kind_inferred": "kindmap",
-    },
-    "outcomes": {
-        "value": "number", "value_max": "number", "unit": "unit", "comparator": "enum:comparator", "measure": "enum:measure",
-        "direction": "enum:direction", "mechanism": "ref:mechanism", "subject": "ref:subject",
-        "event": "ref:event", "period": "text2", "same_measure_as": "ref:outcome",
-    },
-    "claims": {
-        "direction": "enum:direction", "mechanism": "ref:mechanism", "subject": "ref:subject",
-        "event": "ref:event", "period": "text2",
-    },
-    "responses": {"event": "ref:event", "kinds": "kinds", "kind_basis": "kindmap", "kind_inferred": "kindmap",
-                  "description": "text2", "area_served": "refs:place", "use_inferred": "str"},
-    "events": {
-        "type": "enum:event", "date": "date", "date_as_stated": "str", "date_basis": "str",
-        "visited": "refs:place",
-    },
-    "redirects": {"from": "str", "to": "str", "reason": "str"},
-}
+COMMON_FIELDS = set(_SCHEMAS["data"]["$defs"]["common"]["properties"])
+#: The kind of value of each common field (but those the loader checks by its own rules: id, zh, en, evidence, note).
+COMMON_KINDS: dict[str, str] = _T["common_kinds"]
+#: field -> kind of value, by section (an accepted entry's kind: see ``DRAFT_KINDS``).
+FIELDS: dict[str, dict[str, str]] = _T["fields"]
 #: Fields a ``status: draft`` entry may leave out for the reviewer (the report did not state the
 #: places above the site, or its words do not justify a kind); accepting the entry needs them.
-DRAFT_MAY_LEAVE = {"site": ("within",), "mechanisms": ("kinds",)}
-REQUIRED = {
-    "site": ("type", "within"),
-    "areas": ("type",),
-    "organizations": ("type",),
-    "mechanisms": ("kinds",),
-    "outcomes": ("value", "unit"),
-    "claims": (),
-    "responses": ("event",),
-    "events": ("type",),
-    "redirects": ("from", "reason"),
-}
+DRAFT_MAY_LEAVE: dict[str, tuple[str, ...]] = _T["draft_may_leave"]
+#: Kinds a ``status: draft`` entry's field takes instead of ``FIELDS``' (a report that names no community
+#: or village: its facts are drafted at the area it names, typed as any place, for the reviewer to move).
+DRAFT_KINDS: dict[str, dict[str, str]] = _T["draft_kinds"]
+#: Fields an entry must have, by section, labels included (``id`` and ``evidence`` are checked by the
+#: loader's own rules, with their own messages).
+REQUIRED: dict[str, tuple[str, ...]] = _T["required"]
 #: Fields a ``use`` entry (a mechanism or site defined in another file) may carry.
-USE_FIELDS = {
-    "mechanisms": {"use", "evidence", "note", "source", "status", "confidence", "inferred",
-                   "led_by", "run_by", "role", "since", "parts", "area_served"},
-    "site": {"use", "evidence", "note", "source", "status", "confidence", "inferred"},
-}
+USE_FIELDS: dict[str, set[str]] = _T["use_fields"]
+#: Every field an entry of a section may carry (a ``use`` entry: ``USE_FIELDS``).
+ALLOWED: dict[str, set[str]] = _T["allowed"]
+#: Fields whose value is a list, where one value may be written without the list.
+LIST_FIELDS = frozenset(n for kinds in (*FIELDS.values(), COMMON_KINDS) for n, k in kinds.items()
+                        if k.startswith("refs:") or k in ("kinds", "strs"))
 #: Sections whose entries are facts of a site (the file needs a ``site:``).
-SITE_FACTS = ("mechanisms", "outcomes", "claims", "responses")
+SITE_FACTS: tuple[str, ...] = _T["site_facts"]
+#: Values used when a field is left out, by section.
+DEFAULTS: dict[str, dict[str, Any]] = _T["defaults"]
+#: How the compiler writes each field, by section: ``{"predicate": CURIE, "kind": kind}`` and optionally
+#: ``"inverse"`` (a CURIE written from the value back), ``"lang"`` (a text as a literal in that language)
+#: and ``"node": "use"`` (written on the mechanism's use at the site, not on the mechanism).
+RDF_FIELDS: dict[str, dict[str, dict[str, str]]] = _T["rdf"]
 
-#: Fields of a report's record (``data/sources/<id>.yaml``).
-SOURCE_FIELDS = {
-    "id", "zh", "en", "publisher", "compiler", "author", "photographer", "language", "file", "about",
-    "rights", "url", "note", "title", "title_translation", "label_note", "date", "date_as_stated",
-    "date_basis", "date_earliest",
-}
+#: Fields of a report's record (``data/sources/<id>.yaml``) and the kind of value of each.
+SOURCE_KINDS = {n: kind_of(p, _SCHEMAS["source"]) for n, p in _SCHEMAS["source"]["properties"].items()}
+SOURCE_FIELDS = set(SOURCE_KINDS)
+#: Fields a report's record must have.
+SOURCE_REQUIRED: tuple[str, ...] = tuple(_SCHEMAS["source"]["required"])
 
 
 @dataclass(frozen=True)

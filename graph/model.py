@@ -10,10 +10,11 @@ from pathlib import Path
 
 from .args import as_path
 from .errors import DataError, Problem
-# the module's own short names for the format's tables and checks (they were defined here before the split)
-from .fields import COMMON_FIELDS as _COMMON, COMMON_KINDS as _COMMON_KINDS, DRAFT_MAY_LEAVE as _DRAFT_MAY_LEAVE
-from .fields import FIELDS as _FIELDS, REQUIRED as _REQUIRED, SITE_FACTS as _SITE_FACTS
-from .fields import SOURCE_FIELDS as _SOURCE_FIELDS, USE_FIELDS as _USE_FIELDS
+# the module's own short names for the format's tables (read from the schema by govkg.fields)
+from .fields import ALLOWED as _ALLOWED, COMMON_KINDS as _COMMON_KINDS, DRAFT_KINDS as _DRAFT_KINDS
+from .fields import DRAFT_MAY_LEAVE as _DRAFT_MAY_LEAVE, FIELDS as _FIELDS, LIST_FIELDS as _LIST_FIELDS
+from .fields import REQUIRED as _REQUIRED, SITE_FACTS as _SITE_FACTS, SOURCE_FIELDS as _SOURCE_FIELDS
+from .fields import SOURCE_KINDS as _SOURCE_KINDS, SOURCE_REQUIRED as _SOURCE_REQUIRED, USE_FIELDS as _USE_FIELDS
 from .fields import SECTIONS, Dataset, Entry, Source
 from .slug import is_slug, slugify
 from .values import DIGIT as _DIGIT, check_value as _check_value, control_problems as _control_problems
@@ -86,13 +87,11 @@ def _entry(section: str, raw, index: int | None, shown: str, file_source, site_i
     lines = {str(k): _line(raw, k) for k in raw}
     values = {str(k): _plain(v) for k, v in raw.items()}
     fields = {**_COMMON_KINDS, **_FIELDS[section]}
-    if section == "site" and values.get("status") == "draft":
+    if values.get("status") == "draft":
         # a report that names no community or village: its facts are drafted at the area it
         # names (a district, a town) for the reviewer to move; accepting needs a site type
-        fields["type"] = "enum:place"
-    allowed = _COMMON | set(_FIELDS[section])
-    if section == "redirects":
-        allowed = set(_FIELDS[section]) | {"note"}
+        fields.update(_DRAFT_KINDS.get(section, {}))
+    allowed = _ALLOWED[section]
     bad = False
     for name in values:
         if name not in allowed:
@@ -107,10 +106,8 @@ def _entry(section: str, raw, index: int | None, shown: str, file_source, site_i
             problems.append(Problem(shown, lines[extra[0]], extra[0], f"a 'use' entry takes only {', '.join(sorted(_USE_FIELDS[section]))} (labels, kinds and organizations stay where it is defined)"))
             return None
         required: tuple = ("use",)
-    elif section == "redirects":
-        required = _REQUIRED[section]
     else:
-        required = ("zh", "en", *_REQUIRED[section])
+        required = _REQUIRED[section]
         if values.get("status") == "draft":  # left for the reviewer when the report does not state it
             required = tuple(r for r in required if r not in _DRAFT_MAY_LEAVE.get(section, ()))
     for name in required:
@@ -144,7 +141,7 @@ def _entry(section: str, raw, index: int | None, shown: str, file_source, site_i
         bad = True
     if bad:
         return None
-    for name in ("members", "active_at", "realized_by", "kinds", "visited", "parts", "led_by", "run_by", "aka", "area_served"):
+    for name in _LIST_FIELDS:
         if isinstance(values.get(name), str):
             values[name] = [values[name]]
     if section == "redirects":
@@ -254,21 +251,21 @@ def load_source(path: str | Path, *, root: str | Path | None = None) -> Source:
     for name in values:
         if name not in _SOURCE_FIELDS:
             problems.append(Problem(shown, lines[name], name, f"unknown field (allowed: {', '.join(sorted(_SOURCE_FIELDS))})"))
-    for name in ("id", "zh", "en", "publisher", "language"):
+    for name in _SOURCE_REQUIRED:
         if not values.get(name):
             problems.append(Problem(shown, 1, name, f"missing required field '{name}'"))
     if values.get("id") and not is_slug(str(values["id"])):
         problems.append(Problem(shown, lines["id"], "id", f"not a slug: {values['id']!r}"))
-    for name in ("publisher", "compiler", "author", "photographer"):
+    for name in _kinds("agent"):
         v = values.get(name)
         if v is not None and not (isinstance(v, dict) and v.get("zh") and v.get("en")):
             problems.append(Problem(shown, lines[name], name, "expected a mapping with 'zh' and 'en' (and optionally 'id')"))
-    for name in ("date", "date_earliest"):
+    for name in _kinds("date"):
         if name in values and (not isinstance(values[name], _dt.date) or isinstance(values[name], _dt.datetime)):
             problems.append(Problem(shown, lines[name], name, f"expected an ISO date (YYYY-MM-DD), got {values[name]!r}"))
     if "date" in values and "date_earliest" in values:
         problems.append(Problem(shown, lines["date_earliest"], "date_earliest", "give 'date' when the date is known, 'date_earliest' only when it is not"))
-    for name in ("title", "title_translation"):
+    for name in _kinds("titles"):
         v = values.get(name)
         if v is not None and not (isinstance(v, dict) and v and all(isinstance(t, str) and t.strip() for t in v.values())):
             problems.append(Problem(shown, lines[name], name, "expected a mapping of language code to title, e.g. {zh: …}"))
@@ -277,6 +274,11 @@ def load_source(path: str | Path, *, root: str | Path | None = None) -> Source:
     if problems:
         raise DataError(problems)
     return Source(str(values["id"]), values, shown, 1, lines)
+
+
+def _kinds(kind: str) -> list[str]:
+    """The fields of a report's record that take values of ``kind``."""
+    return [name for name, k in _SOURCE_KINDS.items() if k == kind]
 
 
 def _no_data_files(data_dir: Path, empty: bool) -> None:

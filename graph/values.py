@@ -8,6 +8,7 @@ import re
 from pathlib import Path
 
 from .errors import Problem
+from .fields import SOURCE_KINDS
 from .slug import is_slug
 from .vocab import ENUMS
 
@@ -147,8 +148,9 @@ def control_problems(values: dict, lines: dict, shown: str) -> list[Problem]:
     return out
 
 
-_SOURCE_TEXTS = ("id", "zh", "en", "language", "file", "about", "rights", "url", "note", "label_note",
-                 "date_as_stated", "date_basis")
+#: The fields of a report's record that hold a text (all but its people, titles and dates).
+_SOURCE_TEXTS = tuple(name for name, kind in SOURCE_KINDS.items() if kind not in ("agent", "titles", "date"))
+_SOURCE_AGENTS = tuple(name for name, kind in SOURCE_KINDS.items() if kind == "agent")
 _IRI_FORBIDDEN = set(' <>"{}|\\^`')
 
 
@@ -162,7 +164,7 @@ def source_value_problems(values: dict, lines: dict, shown: str) -> list[Problem
         v = values.get(name)
         if v is not None and not isinstance(v, str):
             problems.append(Problem(shown, lines[name], name, f"expected a text, got {type(v).__name__} {v!r}"))
-    for name in ("publisher", "compiler", "author", "photographer"):
+    for name in _SOURCE_AGENTS:
         v = values.get(name)
         if isinstance(v, dict):
             for k, sub in v.items():

@@ -1,6 +1,6 @@
-"""The data format is declared once (``govkg.fields``); the compiler's table of how each field becomes
-triples (``govkg.compile._EMIT``) must name only declared fields, each with the kind the format declares,
-until it is read from the format itself (issue 22: the data format lives in two places)."""
+"""The data format is declared once (the schema ``ontology/govkg-data.schema.json``, read by ``govkg.fields``);
+the compiler's table of how each field becomes triples (``govkg.compile._EMIT``), read from the schema's
+``x-govkg-rdf``, names only declared fields, each with the kind the format declares (issue 22)."""
 
 from __future__ import annotations
 

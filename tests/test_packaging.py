@@ -34,7 +34,7 @@ def test_wheel_holds_the_data_and_the_ontology(wheel):
     for p in (ROOT / "data").rglob("*.yaml"):
         assert f"govkg/data/{p.relative_to(ROOT / 'data').as_posix()}" in names
     for p in (ROOT / "ontology").rglob("*"):
-        if p.suffix in (".ttl", ".rq"):
+        if p.suffix in (".ttl", ".rq") or p.name.endswith(".schema.json"):
             assert f"govkg/ontology/{p.relative_to(ROOT / 'ontology').as_posix()}" in names
     assert {"govkg/data/__init__.py", "govkg/cli.py", "govkg/visualize/html.py"} <= names
     assert not [n for n in names if n.endswith(".txt") and "/data/" in n], "source texts must not be shipped"

@@ -18,7 +18,7 @@ from .numbers import Amount, Skipped, clause_of, find_amounts
 from .organizations import ORG_SUFFIXES, find_organizations
 from .places import Place, Section, find_sections
 from .sections import guess_single_site, sections_from_text
-from .sentences import Sentence, split_sentences
+from ..sentences import Sentence, split_sentences
 from .vocab import Vocabulary, vocabulary
 
 __all__ = ["Draft", "SiteDraft", "draft_text", "curly_quotes"]

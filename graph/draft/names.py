@@ -437,7 +437,7 @@ def _list_mates(sentence: str, found: list[Name], vocab: Vocabulary, free) -> li
 
 
 def _clause(sentence: str, a: int, b: int) -> str:
-    from .sentences import clause_of
+    from ..sentences import clause_of
 
     x, y = clause_of(sentence, a, b)
     return sentence[x:y]

@@ -14,7 +14,7 @@ from bisect import bisect_left
 
 from ..numbers import numerals, parse_numeral
 from .quotes import in_quotes, quote_marks
-from .sentences import clause_of
+from ..sentences import clause_of
 from .vocab import Vocabulary
 
 __all__ = ["Amount", "Skipped", "find_amounts", "clause_of", "to_number", "PERIODS"]

@@ -5,7 +5,7 @@ from __future__ import annotations
 import re
 from dataclasses import dataclass
 
-from .sentences import Sentence
+from ..sentences import Sentence
 
 __all__ = ["Place", "Section", "parse_places", "find_sections", "PLACE_SUFFIXES", "SITE_TYPES"]
 

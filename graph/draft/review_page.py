@@ -11,7 +11,7 @@ from pathlib import Path
 from ..errors import GovkgError
 from ..writers import write_atomic
 from .numbers import find_amounts
-from .sentences import split_sentences
+from ..sentences import split_sentences
 from .vocab import vocabulary
 
 __all__ = ["review_payload", "review_page", "write_review", "opener_page", "choices", "source_gaps", "EDITABLE",

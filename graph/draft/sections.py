@@ -5,7 +5,7 @@ from __future__ import annotations
 import re
 
 from .places import Place, Section
-from .sentences import Sentence
+from ..sentences import Sentence
 
 __all__ = ["sections_from_text", "places_named", "guess_single_site"]
 

@@ -7,7 +7,7 @@ from dataclasses import dataclass, field
 from functools import lru_cache
 
 from .places import Place
-from .sentences import Sentence
+from ..sentences import Sentence
 
 __all__ = ["SiteMention", "find_sites", "area_fallback", "parse_chain", "AREA_SUFFIXES", "segmenter",
            "function_word_inside"]
@@ -260,7 +260,7 @@ def find_sites(sentences: list[Sentence]) -> list[SiteMention]:
 
     Examples
     --------
-    >>> from govkg.draft.sentences import split_sentences
+    >>> from govkg.sentences import split_sentences
     >>> ss = split_sentences("近日,西安市碑林区张家村街道科研社区召开会议。科研社区居民参加。\\n七星台镇沈家店村修路。")
     >>> [(m.name, [p.zh for p in m.chain]) for m in find_sites(ss)]
     [('科研社区', ['西安市', '碑林区', '张家村街道']), ('沈家店村', ['七星台镇'])]
