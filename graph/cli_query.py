@@ -13,6 +13,8 @@ __all__ = ["register"]
 
 from .exports import FORMATS as _NETWORK_FORMATS, RDF_FORMATS
 
+from .query import FORMATS as _QUERY_FORMATS
+
 _RDF_FORMATS = tuple(RDF_FORMATS)
 
 
@@ -56,8 +58,9 @@ def register(cli: click.Group) -> None:
     @click.argument("query", required=False)
     @click.option("--example", metavar="NAME", help="Run a shipped example query (see --examples).")
     @click.option("--examples", "list_examples", is_flag=True, help="List the shipped example queries.")
-    @click.option("-f", "--format", "fmt", type=click.Choice(["table", "csv", "tsv", "json"]), default="table",
-                  show_default=True, help="json = SPARQL 1.1 Query Results JSON; csv and tsv rows are streamed.")
+    @click.option("-f", "--format", "fmt", type=click.Choice(_QUERY_FORMATS), default="table", show_default=True,
+                  help="table for people; the others (SPARQL 1.1 results json, xml, csv, tsv; for CONSTRUCT turtle, nt, "
+                       "json-ld, xml) are written as the endpoint writes them, streamed.")
     @click.option("--timeout", type=click.FloatRange(min=0), default=60, show_default=True, metavar="SECONDS",
                   callback=finite_seconds,
                   help="Stop the query after this long (0: no limit). Ctrl-C stops it at once.")
@@ -82,7 +85,7 @@ def register(cli: click.Group) -> None:
         govkg query --timeout 5 --max-rows 1000 -f tsv 'SELECT * WHERE { ?s ?p ?o }'
         """
         from .build import load_store
-        from .query import format_json, format_table, run_query, stream_query
+        from .query import format_table, run_query, stream_query
         from .resources import example_queries, example_query
 
         if list_examples:
@@ -120,22 +123,23 @@ def register(cli: click.Group) -> None:
         bindings = dict(_parse_binding(b) for b in binds)
         store = load_store(ctx.obj["data_dir"], ctx.obj["build_dir"])
         limit = timeout or None
-        if fmt in ("csv", "tsv"):
+        if fmt != "table":
             out = click.get_binary_stream("stdout")
+            last = [b"\n"]
 
             def write(chunk: bytes) -> None:
                 out.write(chunk)
                 out.flush()
+                last[0] = chunk[-1:] or last[0]
 
             written = stream_query(store, text, fmt, write, bindings=bindings, timeout=limit, max_rows=max_rows,
                                    excel_safe=excel_safe)
+            if last[0] != b"\n":  # JSON and XML end without a line break: the shell's prompt on a line of its own
+                write(b"\n")
             truncated, n = written.truncated, written.rows
         else:
             result = run_query(store, text, bindings=bindings, timeout=limit, max_rows=max_rows, isolated=True)
-            if fmt == "json":
-                click.echo(format_json(result))
-            else:
-                click.echo(format_table(result, max_width=None if full else 60))
+            click.echo(format_table(result, max_width=None if full else 60))
             truncated, n = result.truncated, max_rows
         if truncated:
             click.echo(f"note: the answer was cut at {n} rows (--max-rows {max_rows}); more rows matched", err=True)

@@ -1,5 +1,6 @@
-"""HTTP/1.1 on one connection of a pool worker: requests parsed by httptools (llhttp: strict framing,
-chunked bodies) within limits of size, and the responses framed (``http_response``)."""
+"""HTTP/1.1 on one connection: requests parsed by httptools (llhttp: strict framing, chunked bodies) within
+limits of size, and the responses framed (``http_response``); the one HTTP layer of the pool's workers and
+of the review server."""
 
 from __future__ import annotations
 
@@ -80,14 +81,19 @@ class Connection:
     where it began is not known, and the connection then stays with its worker).
 
     The parser calls the ``on_*`` methods. Each answer is written by ``http_response``: the status
-    line, our own headers (never a client's text) and the length are all it holds.
+    line, our own headers (never a client's text) and the length are all it holds. A body longer
+    than ``max_body`` bytes (default ``MAX_BODY``) is refused (413) before it is read. A pool worker feeds the
+    connection from its event loop (``feed``); a server with a thread per connection waits for
+    each request with ``read_request``.
     """
 
     __slots__ = ("sock", "fd", "buf", "known", "parser", "url", "headers", "body", "ready", "in_message",
-                 "head_done", "head_bytes", "continued", "expects", "since", "closing", "began", "completed", "pending")
+                 "head_done", "head_bytes", "head_size", "continued", "expects", "since", "closing", "began", "completed", "pending",
+                 "max_body")
     headers: list[tuple[str, str]]
 
-    def __init__(self, sock: socket.socket, buf: bytes = b""):
+    def __init__(self, sock: socket.socket, buf: bytes = b"", *, max_body: int | None = None):
+        self.max_body = MAX_BODY if max_body is None else max_body  # the module's limit as it is now
         self.sock, self.fd, self.buf, self.known = sock, sock.fileno(), bytearray(), True
         self.since = time.monotonic()  # when the current request began, or the connection went idle
         self.closing = 0.0  # when a lingering connection is closed for good (0: not lingering)
@@ -95,19 +101,28 @@ class Connection:
         self.url, self.headers, self.body = b"", [], bytearray()
         self.ready: collections.deque = collections.deque()
         self.in_message = self.head_done = self.continued = self.expects = False
-        self.head_bytes = self.began = self.completed = 0
+        self.head_bytes = self.head_size = self.began = self.completed = 0
         self.pending = bytes(buf)
 
     # -- parser callbacks ------------------------------------------------------------------
     def on_message_begin(self) -> None:
         self.url, self.headers, self.body = b"", [], bytearray()
         self.in_message, self.head_done, self.continued, self.expects = True, False, False, False
+        self.head_size = 0
         self.began += 1
 
+    def _grow_head(self, n: int) -> None:
+        """Count ``n`` more bytes of the request head: 431 past ``MAX_HEAD``, however the head came in reads."""
+        self.head_size += n
+        if self.head_size > MAX_HEAD:
+            raise BadRequest(431, f"The request head is larger than {MAX_HEAD >> 10} KiB.")
+
     def on_url(self, url: bytes) -> None:
+        self._grow_head(len(url))
         self.url += url
 
     def on_header(self, name: bytes, value: bytes) -> None:
+        self._grow_head(len(name) + len(value) + 4)
         self.headers.append((name.decode("latin-1").lower(), value.decode("latin-1")))
 
     def on_headers_complete(self) -> None:
@@ -116,14 +131,14 @@ class Connection:
         if self.parser.get_http_version() == "1.1" and "host" not in fields:
             raise BadRequest(400, "Bad request: an HTTP/1.1 request must name its Host.")
         length = fields.get("content-length")
-        if length is not None and int(length) > MAX_BODY:
-            raise BadRequest(413, f"The request body is larger than {MAX_BODY:,} bytes.")
+        if length is not None and int(length) > self.max_body:
+            raise BadRequest(413, f"The request body is larger than {self.max_body:,} bytes.")
         self.expects = fields.get("expect", "").lower() == "100-continue"
 
     def on_body(self, body: bytes) -> None:
         self.body += body
-        if len(self.body) > MAX_BODY:
-            raise BadRequest(413, f"The request body is larger than {MAX_BODY:,} bytes.")
+        if len(self.body) > self.max_body:
+            raise BadRequest(413, f"The request body is larger than {self.max_body:,} bytes.")
 
     def on_message_complete(self) -> None:
         headers: dict[str, str] = {}
@@ -172,3 +187,34 @@ class Connection:
             self.buf += data  # the current request from its first byte (a read begins or continues it)
         else:
             self.buf, self.known = bytearray(), False  # it began after another one inside this read
+
+    def read_request(self, *, timeout: float, deadline: float) -> tuple[Request, bool] | None:
+        """Wait (blocking) for the next request to come whole: ``(request, close)``, or ``None`` when
+        the client closed the connection, sent nothing for ``timeout`` seconds, or had not sent the
+        whole request by ``deadline`` (a ``time.monotonic()`` value: a client sending a byte now and
+        then is cut off). ``close`` is true when the client asked to close the connection after
+        the answer. A client waiting for ``100 Continue`` gets it. ``BadRequest`` when what came
+        is not HTTP/1.1 or is over a limit.
+        """
+        if self.pending:
+            data, self.pending = self.pending, b""
+            self.feed(data)
+        while not self.ready:
+            left = deadline - time.monotonic()
+            if left <= 0:
+                return None
+            try:
+                self.sock.settimeout(min(timeout, left))
+                data = self.sock.recv(RECV_BYTES)
+            except OSError:  # a timeout (TimeoutError is an OSError) or a reset
+                return None
+            if not data:
+                return None
+            self.feed(data)
+            if self.expects and self.head_done and not self.continued and not self.ready:
+                self.continued = True
+                try:
+                    self.sock.sendall(b"HTTP/1.1 100 Continue\r\n\r\n")
+                except OSError:
+                    return None
+        return self.ready.popleft()

@@ -1,10 +1,7 @@
-"""Read-only, guarded SPARQL over the graph (Oxigraph's engine) with our prefixes predeclared; results as rows, table, CSV or JSON, or streamed."""
+"""Read-only, guarded SPARQL over the graph (Oxigraph's engine) with our prefixes predeclared; results as rows or a table, or streamed by ``govkg.results.write_result``."""
 
 from __future__ import annotations
 
-import csv
-import io
-import json
 import re
 from dataclasses import dataclass
 
@@ -12,11 +9,13 @@ from rdflib import BNode, Graph, Literal, URIRef
 
 from .errors import QueryError
 from .namespace import PREFIXES
+from .results import GRAPH_TYPES, SOLUTION_TYPES
 
-__all__ = ["QueryResult", "to_store", "run_query", "stream_query", "binding_terms", "format_table", "format_csv",
-           "format_json", "FORMATS"]
+__all__ = ["QueryResult", "to_store", "run_query", "stream_query", "binding_terms", "format_table", "FORMATS"]
 
-FORMATS = ("table", "csv", "tsv", "json")
+#: What ``govkg query -f`` offers: the table (for people), then every format of ``govkg.results``
+#: (for programs; ``json`` and ``xml`` of a CONSTRUCT are JSON-LD and RDF/XML, as ``format=`` on the endpoint).
+FORMATS = ("table", *SOLUTION_TYPES, *(k for k in GRAPH_TYPES if k not in SOLUTION_TYPES))
 
 
 @dataclass(frozen=True)
@@ -148,14 +147,50 @@ def _evaluate(store, text: str, bindings: dict | None):
         raise QueryError(syntax_error(exc)) from None
 
 
-def _collect(store, text, bindings, max_rows, send=None):
+def _answer(store, text: str, readings: list[dict], max_rows: int | None):
+    """Oxigraph's answer for one reading of the bindings; for several, one answer made of theirs.
+
+    Several readings (a text value read as plain, ``@zh`` and ``@en``): the rows of each answer
+    in order, each row once, cut after ``max_rows + 1`` (so that a cut is still seen), made
+    a ``QuerySolutions`` again (``govkg.results.as_solutions``); ASK answers true when one
+    does; graph answers are their triples, each once. Either way ``write_result`` takes it.
+    """
+    import itertools
+
+    import pyoxigraph as ox
+
+    from .results import as_boolean, as_solutions
+
+    if len(readings) == 1:
+        return _evaluate(store, text, readings[0])
+    parts = [_evaluate(store, text, r) for r in readings]
+    if isinstance(parts[0], ox.QueryBoolean):
+        return as_boolean(any(bool(p) for p in parts))
+    limit = None if max_rows is None else max_rows + 1
+    once = list(itertools.islice(_each_once(tuple(x) if isinstance(x, ox.QuerySolution) else x
+                                            for p in parts for x in p), limit))
+    if isinstance(parts[0], ox.QuerySolutions):
+        return as_solutions([v.value for v in parts[0].variables], once)
+    return iter(once)
+
+
+def _each_once(items):
+    """``items`` in order, without the ones seen before."""
+    seen = set()
+    for x in items:
+        if x not in seen:
+            seen.add(x)
+            yield x
+
+
+def _collect(store, text, readings, max_rows, send=None):
     """Run the query and gather its answer as plain data (picklable across a process boundary)."""
     import itertools
 
     import pyoxigraph as ox
 
-    res = _evaluate(store, text, bindings)
     try:
+        res = _answer(store, text, readings, max_rows)
         if isinstance(res, ox.QueryBoolean):
             return ("ask", bool(res))
         limit = None if max_rows is None else max_rows + 1
@@ -249,17 +284,12 @@ def run_query(graph_or_store, text: str, *, bindings: dict | None = None, timeou
         raise QueryError(f"a query is text, not {type(text).__name__}")
     store = graph_or_store if isinstance(graph_or_store, ox.Store) else to_store(graph_or_store)
     readings = _readings(bindings)
-    if len(readings) > 1:
-        parts = [run_query(store, text, bindings=r, timeout=timeout, max_rows=max_rows, isolated=isolated)
-                 for r in readings]
-        return _merge(parts, max_rows)
-    bindings = readings[0]
     if timeout is None and not isolated and "service" not in text.lower():
-        return _as_result(_collect(store, text, bindings, max_rows))
+        return _as_result(_collect(store, text, readings, max_rows))
     # a text that mentions SERVICE runs in a child without network even when the check passed it
     from .guard import run_in_child
 
-    return _as_result(run_in_child(lambda send: _collect(store, text, bindings, max_rows), timeout=timeout))
+    return _as_result(run_in_child(lambda send: _collect(store, text, readings, max_rows), timeout=timeout))
 
 
 def _check_limits(timeout, max_rows) -> None:
@@ -306,36 +336,20 @@ def _readings(bindings: dict | None) -> list[dict]:
 _MAX_READINGS = 27
 
 
-def _merge(parts: list, max_rows: int | None = None) -> QueryResult:
-    """One answer from the answers to each reading of the bindings: rows in order, each once."""
-    first = parts[0]
-    cut = any(p.truncated for p in parts)
-    if first.kind == "ask":
-        return QueryResult("ask", boolean=any(p.boolean for p in parts))
-    if first.kind == "select":
-        rows = tuple(dict.fromkeys(row for p in parts for row in p.rows))
-        if max_rows is not None and len(rows) > max_rows:
-            rows, cut = rows[:max_rows], True
-        return QueryResult("select", first.variables, rows, truncated=cut)
-    g = Graph()
-    for prefix, ns in PREFIXES.items():
-        g.bind(prefix, ns)
-    for p in parts:
-        for t in p.graph:
-            g.add(t)
-    return QueryResult("construct", graph=g, truncated=cut)
-
-
 def stream_query(store, text: str, fmt: str, write, *, bindings: dict | None = None, timeout: float | None = None,
                  max_rows: int | None = None, excel_safe: bool = False):
     """Run a query in a child process and hand its serialized answer to ``write(bytes)`` as it comes.
 
-    Rows are written in chunks while the query runs (nothing is collected), in ``fmt``: a
+    The answer is written by ``govkg.results.write_result`` (pyoxigraph's serializers, as the
+    endpoint writes it), in chunks while the query runs (nothing is collected), in ``fmt``: a
     short name of ``govkg.results.SOLUTION_TYPES`` (``json``, ``xml``, ``csv``, ``tsv``) or
-    ``GRAPH_TYPES`` (``turtle``, ``nt``, ``json-ld``). The child is killed at the deadline and
-    on Ctrl-C. Returns a ``govkg.results.Written`` (kind, rows, whether they were cut).
-    ``excel_safe`` neutralises CSV cells a spreadsheet would run as formulas (see
-    ``govkg.results.write_result``); without it CSV is exact SPARQL 1.1 CSV results.
+    ``GRAPH_TYPES`` (``turtle``, ``nt``, ``json-ld``, ``xml``); ``QueryError`` when it does not
+    suit the kind of query. ``bindings`` are read as ``run_query`` reads them; a text value
+    with several readings runs the query once per reading, and their answers, merged in the
+    child, are written as one. The child is killed at the deadline and on Ctrl-C. Returns a
+    ``govkg.results.Written`` (kind, rows, whether they were cut). ``excel_safe`` neutralises
+    CSV cells a spreadsheet would run as formulas (see ``govkg.results.write_result``);
+    without it CSV is exact SPARQL 1.1 CSV results.
 
     Examples
     --------
@@ -347,33 +361,19 @@ def stream_query(store, text: str, fmt: str, write, *, bindings: dict | None = N
     (3, True, 4)
     """
     from .guard import run_in_child
-    from .results import SOLUTION_TYPES, Written, write_result
+    from .results import write_result
 
     _check_limits(timeout, max_rows)
     readings = _readings(bindings)
-    if len(readings) > 1:  # several readings of a text value: merged answers, collected first
-        r = run_query(store, text, bindings=bindings, timeout=timeout, max_rows=max_rows, isolated=True)
-        if r.kind != "select" or fmt not in ("csv", "tsv"):
-            raise QueryError("a text value with several readings streams as csv or tsv from a SELECT; "
-                             "write it as text@zh, text@en or <iri>")
-        write((format_csv(r, excel_safe=excel_safe, lineterminator="\r\n") if fmt == "csv" else _format_tsv(r)).encode("utf-8"))
-        return Written("select", fmt, SOLUTION_TYPES[fmt], len(r.rows), r.truncated)
-    bindings = readings[0]
 
     def child(send):
-        res = _evaluate(store, text, bindings)
         try:
+            res = _answer(store, text, readings, max_rows)
             return write_result(res, fmt, send, max_rows=max_rows, excel_safe=excel_safe)
-        except (RuntimeError, OSError) as exc:
-            raise QueryError(str(exc)) from None
+        except (RuntimeError, OSError, ValueError, SyntaxError) as exc:  # solutions are computed while they are read
+            raise QueryError(f"the query failed while its results were read: {exc}") from None
 
     return run_in_child(child, timeout=timeout, on_message=write)
-
-
-def _format_tsv(result: QueryResult) -> str:
-    lines = ["\t".join(f"?{v}" for v in result.variables)]
-    lines += ["\t".join("" if t is None else t.n3() for t in row) for row in result.rows]
-    return "\n".join(lines) + "\n"
 
 
 def _short(term, ns_pairs) -> str:
@@ -446,55 +446,3 @@ def format_table(result: QueryResult, max_width: int | None = 60) -> str:
     n = len(rows)
     out.append(f"({n} row{'s' if n != 1 else ''})")
     return "\n".join(out)
-
-
-def format_csv(result: QueryResult, *, excel_safe: bool = False, lineterminator: str = "\n") -> str:
-    """CSV with a header row (SPARQL 1.1 CSV results: plain values, empty when unbound).
-
-    ``excel_safe`` prefixes ``'`` to a cell a spreadsheet would run as a formula
-    (``govkg.exports.safe_cell``); the default keeps every value exact.
-    """
-    _check_result(result)
-    from .results import safe_cell
-
-    if result.kind != "select":
-        raise QueryError("CSV output is for SELECT queries; use --format table or json")
-    buf = io.StringIO()
-    w = csv.writer(buf, lineterminator=lineterminator)
-    w.writerow(result.variables)
-    cell = safe_cell if excel_safe else (lambda v: v)
-    for row in result.rows:
-        w.writerow([cell("" if t is None else str(t)) for t in row])
-    return buf.getvalue()
-
-
-def _json_term(t) -> dict:
-    if isinstance(t, URIRef):
-        return {"type": "uri", "value": str(t)}
-    if isinstance(t, BNode):
-        return {"type": "bnode", "value": str(t)}
-    d = {"type": "literal", "value": str(t)}
-    if t.language:
-        d["xml:lang"] = t.language
-    elif t.datatype:
-        d["datatype"] = str(t.datatype)
-    return d
-
-
-def format_json(result: QueryResult) -> str:
-    """SPARQL 1.1 Query Results JSON (for ASK: ``{"head": {}, "boolean": …}``).
-
-    Examples
-    --------
-    >>> r = QueryResult("select", ("s",), ((URIRef("urn:x"),),))
-    >>> json.loads(format_json(r))["results"]["bindings"]
-    [{'s': {'type': 'uri', 'value': 'urn:x'}}]
-    """
-    _check_result(result)
-    if result.kind == "ask":
-        return json.dumps({"head": {}, "boolean": result.boolean})
-    if result.kind == "construct":
-        raise QueryError("JSON results are for SELECT and ASK; CONSTRUCT prints Turtle with --format table")
-    bindings = [{v: _json_term(t) for v, t in zip(result.variables, row) if t is not None} for row in result.rows]
-    return json.dumps({"head": {"vars": list(result.variables)}, "results": {"bindings": bindings}},
-                      ensure_ascii=False, indent=1)

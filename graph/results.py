@@ -11,7 +11,8 @@ from typing import Any
 from .errors import QueryError
 from .namespace import PREFIXES
 
-__all__ = ["SOLUTION_TYPES", "GRAPH_TYPES", "Written", "negotiate", "format_names", "write_result", "safe_cell"]
+__all__ = ["SOLUTION_TYPES", "GRAPH_TYPES", "Written", "negotiate", "format_names", "write_result", "safe_cell",
+           "as_solutions", "as_boolean"]
 
 #: What a spreadsheet program reads as the start of a formula.
 _FORMULA_START = ("=", "+", "-", "@", "\t", "\r")
@@ -213,18 +214,37 @@ def _xml_fix(data: bytes) -> bytes:
     return data.replace(b"\r", b"&#13;")
 
 
-def _rebuilt(variables: list, rows: list):
-    """``rows`` (pyoxigraph solutions) as a new ``QuerySolutions`` over ``variables``.
+def as_solutions(variables, rows):
+    """``rows`` (tuples of pyoxigraph terms, ``None`` where unbound) as a new ``QuerySolutions`` over ``variables``.
 
-    pyoxigraph serializes a whole ``QuerySolutions`` and can neither cut it nor say how many
-    rows it wrote, so the solutions are taken here a batch at a time, written as TSV results
-    (each term in its N-Triples form, pyoxigraph's own ``str``) and read back with
-    ``parse_query_results``.
+    What ``write_result`` takes for rows that are not one query's answer as it came (rows
+    merged from several answers, or a batch of an answer). pyoxigraph has no constructor for
+    ``QuerySolutions``: the rows are written as TSV results (each term in its N-Triples form,
+    pyoxigraph's own ``str``) and read back with ``parse_query_results``.
+
+    Examples
+    --------
+    >>> import pyoxigraph as ox
+    >>> list(as_solutions(["s", "n"], [(ox.NamedNode("urn:a"), None)]))
+    [<QuerySolution s=<NamedNode value=urn:a>>]
     """
     ox = _ox()
     lines = ["\t".join("?" + v for v in variables)]
     lines += ["\t".join([_tsv_term(t) for t in sol]) for sol in rows]
     return ox.parse_query_results(("\n".join(lines) + "\n").encode("utf-8"), format=ox.QueryResultsFormat.TSV)
+
+
+def as_boolean(value: bool):
+    """``value`` as a pyoxigraph ``QueryBoolean`` (the answer to an ASK query), which ``write_result`` takes.
+
+    Examples
+    --------
+    >>> as_boolean(True)
+    <QueryBoolean true>
+    """
+    ox = _ox()
+    return ox.parse_query_results(b'{"head":{},"boolean":%s}' % (b"true" if value else b"false"),
+                                  format=ox.QueryResultsFormat.JSON)
 
 
 # Where the rows are in each serialization of a batch: (end of the part before them, the part
@@ -235,7 +255,12 @@ _FRAMING = {"json": (b'"bindings":[', b"]}}", b","), "xml": (b"<results>", b"</r
 
 
 def _write_solutions(res, chosen: str, emit, max_rows, batch: int = 500) -> tuple[int, bool]:
-    """Serialize ``res`` in batches of ``batch`` rows, emitted as they come; ``(rows, truncated)``."""
+    """Serialize ``res`` in batches of ``batch`` rows, emitted as they come; ``(rows, truncated)``.
+
+    pyoxigraph serializes a whole ``QuerySolutions`` and can neither cut it nor say how many
+    rows it wrote, so each batch is made a ``QuerySolutions`` of its own (``as_solutions``),
+    serialized, and its rows spliced between one header and one footer (``_FRAMING``).
+    """
     rfmt = _results_formats()[chosen]
     start, end, between = _FRAMING[chosen]
     variables = [v.value for v in res.variables]
@@ -243,7 +268,7 @@ def _write_solutions(res, chosen: str, emit, max_rows, batch: int = 500) -> tupl
     n, first = 0, True
     while True:
         rows = list(itertools.islice(it, batch))
-        doc = _rebuilt(variables, rows).serialize(format=rfmt)
+        doc = as_solutions(variables, rows).serialize(format=rfmt)
         if chosen == "xml":
             doc = _xml_fix(doc)
         if first and len(rows) < batch:  # the whole answer in one document
@@ -290,6 +315,8 @@ def write_result(res, fmt: str | None, emit, *, max_rows: int | None = None, acc
     Parameters
     ----------
     res : pyoxigraph.QuerySolutions, QueryBoolean or QueryTriples
+        Or what ``as_solutions`` and ``as_boolean`` make, or an iterator of ``pyoxigraph.Triple``
+        (a graph answer).
     fmt : str, list of str or None
         A short format name (see ``SOLUTION_TYPES``/``GRAPH_TYPES``) or media type, or several
         (the first that suits the answer wins); ``None`` negotiates with ``accept``.

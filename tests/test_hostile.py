@@ -37,7 +37,7 @@ def test_query_csv_excel_safe_neutralises_formulas(built_data):
 
 
 def test_query_csv_excel_safe_with_a_text_binding_of_several_readings(built_data):
-    # a plain-text --bind value has several readings: the rows are merged then written by format_csv
+    # a plain-text --bind value has several readings: the rows are merged then written by results.write_result
     q = 'SELECT ?x ?l WHERE { VALUES ?x { "=cmd" } ?s rdfs:label ?l }'
     r = _invoke("--data", built_data, "query", q, "-f", "csv", "--excel-safe", "--bind", "l=高新社区")
     assert r.exit_code == 0, r.output
@@ -387,7 +387,7 @@ def _hostile_library_calls(graph, tmp):
 
     import govkg
     from govkg.exports import serialize
-    from govkg.query import format_csv, format_json, format_table, run_query, to_store
+    from govkg.query import format_table, run_query, stream_query, to_store
     from govkg.shared import shared_mechanisms
     from govkg.writers import write_set
 
@@ -419,8 +419,8 @@ def _hostile_library_calls(graph, tmp):
         "write_set(list)": lambda: write_set([tmp / "a.txt"]),
         "to_store(None)": lambda: to_store(None),
         "format_table(None)": lambda: format_table(None),
-        "format_csv(5)": lambda: format_csv(5),
-        "format_json('x')": lambda: format_json("x"),
+        "stream_query(store, q, 'html')": lambda: stream_query(to_store(graph), q, "html", lambda b: None, timeout=30),
+        "stream_query(store, ASK, 'turtle')": lambda: stream_query(to_store(graph), "ASK {}", "turtle", lambda b: None),
     }
 
 

@@ -10,7 +10,7 @@ import pytest
 from rdflib import Literal, URIRef
 
 from govkg.errors import QueryError
-from govkg.query import QueryResult, format_csv, format_json, format_table, run_query
+from govkg.query import QueryResult, format_table, run_query, stream_query
 from govkg.resources import example_queries
 
 
@@ -51,20 +51,46 @@ def test_ask_and_construct(store):
     assert len(g) == 16
 
 
+def _streamed(store, text, fmt, **kw):
+    chunks: list[bytes] = []
+    w = stream_query(store, text, fmt, chunks.append, timeout=30, **kw)
+    return w, b"".join(chunks)
+
+
 def test_json_is_sparql_results_json(store):
-    r = run_query(store, "SELECT ?s ?l WHERE { site:jiangyuancun rdfs:label ?l BIND(site:jiangyuancun AS ?s) } ORDER BY ?l")
-    doc = json.loads(format_json(r))
+    q = "SELECT ?s ?l WHERE { site:jiangyuancun rdfs:label ?l BIND(site:jiangyuancun AS ?s) } ORDER BY ?l"
+    w, out = _streamed(store, q, "json")
+    doc = json.loads(out)
+    assert (w.kind, w.fmt, w.media_type, w.rows) == ("select", "json", "application/sparql-results+json", 2)
     assert doc["head"]["vars"] == ["s", "l"]
     b = doc["results"]["bindings"]
     assert b[0]["s"] == {"type": "uri", "value": "https://w3id.org/govkg/id/site/jiangyuancun"}
     assert {x["l"]["xml:lang"]: x["l"]["value"] for x in b} == {"zh": "江源村", "en": "Jiangyuan Village"}
-    assert json.loads(format_json(QueryResult("ask", boolean=False))) == {"head": {}, "boolean": False}
+    assert json.loads(_streamed(store, "ASK { site:nowhere ?p ?o }", "json")[1]) == {"head": {}, "boolean": False}
 
 
 def test_csv_round_trips(store):
-    r = run_query(store, "SELECT ?site WHERE { ?s a gk:DemonstrationSite ; rdfs:label ?site FILTER(LANG(?site)='zh') }")
-    rows = list(csv.reader(io.StringIO(format_csv(r))))
+    q = "SELECT ?site WHERE { ?s a gk:DemonstrationSite ; rdfs:label ?site FILTER(LANG(?site)='zh') }"
+    out = _streamed(store, q, "csv")[1].decode("utf-8")
+    assert out.count("\r\n") == 9  # RFC 4180 line ends, as the SPARQL 1.1 CSV results format says
+    rows = list(csv.reader(io.StringIO(out, newline="")))
     assert rows[0] == ["site"] and len(rows) == 9 and ["高新社区"] in rows
+
+
+def test_a_text_value_of_several_readings_is_written_once_in_every_format(store):
+    """Plain text is read as text, text@zh and text@en: the answers of the three readings are merged
+    (each row once) and written by the one writer, in any format, with the row cut counted."""
+    q = "SELECT ?s ?name WHERE { ?s a gk:DemonstrationSite ; rdfs:label ?name }"
+    for fmt in ("json", "xml", "csv", "tsv"):
+        w, out = _streamed(store, q, fmt, bindings={"name": "江源村"})
+        assert w.rows == 1 and not w.truncated and out.count(b"jiangyuancun") == 1, (fmt, out)
+    w, out = _streamed(store, "SELECT ?l WHERE { ?s rdfs:label ?l }", "json", bindings={"l": "江源村"}, max_rows=0)
+    assert w.rows == 0 and w.truncated and json.loads(out)["results"]["bindings"] == []
+    assert json.loads(_streamed(store, "ASK { ?s rdfs:label ?l }", "json", bindings={"l": "Jiangyuan Village"})[1])["boolean"]
+    w, out = _streamed(store, "CONSTRUCT { ?s rdfs:label ?l } WHERE { ?s rdfs:label ?l }", "nt", bindings={"l": "江源村"})
+    assert (w.kind, w.rows) == ("construct", 1) and out.count(b"\n") == 1
+    with pytest.raises(QueryError, match="a CONSTRUCT query answers in one of"):
+        _streamed(store, "CONSTRUCT WHERE { ?s rdfs:label ?l }", "csv", bindings={"l": "江源村"})
 
 
 def test_table_lines_up_cjk_text():

@@ -152,7 +152,7 @@ def test_timeouts_body_cap_and_connection_cap(server):
     idle = [socket.create_connection(("127.0.0.1", port), timeout=10) for _ in range(4)]
     time.sleep(0.2)
     extra = socket.create_connection(("127.0.0.1", port), timeout=10)
-    assert extra.recv(100).startswith(b"HTTP/1.0 503")
+    assert extra.recv(100).startswith(b"HTTP/1.1 503")
     for c in idle + [extra]:
         c.close()
     time.sleep(1.5)
@@ -218,3 +218,56 @@ def test_draft_force_never_replaces_a_reviewed_file(drafted):
     assert (drafted / SITE).read_bytes() == before
     with pytest.raises(GovkgError, match="holds review decisions"):
         write_draft(draft_report(LANHU, source_id="lanhu-test"), drafted, text_path=LANHU, force=True)
+
+
+def _raw(server, data: bytes) -> bytes:
+    """What the server answers ``data`` sent as it is on a new connection, until it closes."""
+    s = socket.create_connection(("127.0.0.1", server.httpd.server_address[1]), timeout=10)
+    s.sendall(data)
+    out = b""
+    while chunk := s.recv(65536):
+        out += chunk
+    s.close()
+    return out
+
+
+def test_http_is_parsed_by_the_endpoints_parser_with_its_limits(server):
+    """One HTTP layer (govkg.poolhttp, httptools) for the endpoint and the review server (issue 22)."""
+    host = f"127.0.0.1:{server.httpd.server_address[1]}".encode()
+    tok = server.token.encode()
+    # a head over 64 KiB is refused, however it arrives
+    big = _raw(server, b"GET / HTTP/1.1\r\nHost: " + host + b"\r\nX-Big: " + b"a" * 70_000 + b"\r\n\r\n")
+    assert big.startswith(b"HTTP/1.1 431 "), big[:100]
+    # not HTTP: 400 with the parser's reason; an HTTP/1.1 request without Host: 400
+    assert _raw(server, b"\x16\x03\x01 hello\r\n\r\n").startswith(b"HTTP/1.1 400 ")
+    assert _raw(server, b"GET / HTTP/1.1\r\n\r\n").startswith(b"HTTP/1.1 400 ")
+    # a chunked body over the cap: 413 while it is read; under the cap: refused, decisions need a Content-Length
+    post = b"POST /decisions HTTP/1.1\r\nHost: " + host + b"\r\nX-Govkg-Token: " + tok + (
+        b"\r\nContent-Type: application/json\r\nTransfer-Encoding: chunked\r\n\r\n")
+    chunks = b"".join(b"%x\r\n%s\r\n" % (5000, b" " * 5000) for _ in range(3)) + b"0\r\n\r\n"
+    assert _raw(server, post + chunks).startswith(b"HTTP/1.1 413 ")
+    small = _raw(server, post + b"2\r\n{}\r\n0\r\n\r\n")
+    assert small.startswith(b"HTTP/1.1 400 ") and b"no chunked bodies" in small
+    # a client waiting for 100 Continue gets it; HEAD gets the head only; other methods 501
+    s = socket.create_connection(("127.0.0.1", server.httpd.server_address[1]), timeout=10)
+    s.sendall(b"POST /decisions HTTP/1.1\r\nHost: " + host + b"\r\nX-Govkg-Token: " + tok
+              + b"\r\nContent-Type: application/json\r\nContent-Length: 2\r\nExpect: 100-continue\r\n\r\n")
+    assert s.recv(100) == b"HTTP/1.1 100 Continue\r\n\r\n"
+    s.sendall(b"x]")  # not JSON: the body was read and judged
+    assert s.recv(100).startswith(b"HTTP/1.1 400 ")
+    s.close()
+    head = _raw(server, b"HEAD / HTTP/1.1\r\nHost: " + host + b"\r\n\r\n")
+    assert head.startswith(b"HTTP/1.1 200 ") and head.endswith(b"\r\n\r\n") and b"Content-Security-Policy" in head
+    assert _raw(server, b"DELETE / HTTP/1.1\r\nHost: " + host + b"\r\n\r\n").startswith(b"HTTP/1.1 501 ")
+
+
+def test_stop_ends_open_connections_at_once(drafted):
+    s = ReviewServer(drafted, timeout=30.0, deadline=60.0)
+    s.start()
+    idle = [socket.create_connection(("127.0.0.1", s.httpd.server_address[1]), timeout=10) for _ in range(3)]
+    time.sleep(0.2)
+    t0 = time.monotonic()
+    s.stop()
+    assert time.monotonic() - t0 < 2 and all(c.recv(10) == b"" for c in idle)
+    for c in idle:
+        c.close()

@@ -1,4 +1,4 @@
-"""The review server: one loopback HTTP server (``http.server``) for one review of a drafted folder."""
+"""The review server: one loopback HTTP server for one review of a drafted folder (HTTP by ``govkg.poolhttp``)."""
 
 from __future__ import annotations
 
@@ -6,26 +6,38 @@ import hmac
 import json
 import re
 import secrets
+import socket
+import socketserver
 import threading
+import time
 from dataclasses import dataclass
-from http.server import BaseHTTPRequestHandler, ThreadingHTTPServer
 from pathlib import Path
 
 from ..errors import GovkgError
+from ..poolhttp import LINGER, BadRequest, Connection, Request, http_response, plain_response
 
 __all__ = ["ReviewServer"]
 
 _LENGTH = re.compile(r"[0-9]{1,12}")
+_PLAIN = "text/plain; charset=utf-8"
+_JSON = "application/json; charset=utf-8"
 
 
-class _Server(ThreadingHTTPServer):
-    """``ThreadingHTTPServer`` with a cap on the connections served at once: one more is answered
-    503 and closed at once, so a flood of idle or half-sent connections cannot pile up threads."""
+class _Server(socketserver.ThreadingTCPServer):
+    """A thread per connection (``socketserver``: accepting and threads only; the HTTP is
+    ``govkg.poolhttp``'s, the parser of the SPARQL endpoint too), with a cap on the connections
+    served at once: one more is answered 503 and closed at once, so a flood of idle or half-sent
+    connections cannot pile up threads. ``server_close`` ends the connections still open and
+    waits for their threads (a decision being written is finished first)."""
 
-    daemon_threads = True
+    allow_reuse_address = True
+    daemon_threads = False
+    block_on_close = True
 
     def __init__(self, address, handler, limit: int):
         self._slots = threading.BoundedSemaphore(limit)
+        self.open: set[socket.socket] = set()
+        self.open_lock = threading.Lock()
         super().__init__(address, handler)
 
     def handle_error(self, request, client_address):
@@ -34,22 +46,53 @@ class _Server(ThreadingHTTPServer):
     def process_request(self, request, client_address):
         if not self._slots.acquire(blocking=False):
             try:
-                request.sendall(b"HTTP/1.0 503 Service Unavailable\r\nContent-Length: 0\r\nConnection: close\r\n\r\n")
+                request.sendall(plain_response(503, "The review server is serving as many connections as it takes; try again."))
             except OSError:
                 pass
             self.shutdown_request(request)
             return
+        with self.open_lock:
+            self.open.add(request)
         try:
             super().process_request(request, client_address)
         except BaseException:
-            self._slots.release()
+            self._done(request)
             raise
 
     def process_request_thread(self, request, client_address):
         try:
             super().process_request_thread(request, client_address)
         finally:
-            self._slots.release()
+            self._done(request)
+
+    def _done(self, request) -> None:
+        with self.open_lock:
+            self.open.discard(request)
+        self._slots.release()
+
+    def server_close(self):
+        with self.open_lock:
+            still = list(self.open)
+        for sock in still:  # unblocks their threads' reads and writes
+            try:
+                sock.shutdown(socket.SHUT_RDWR)
+            except OSError:
+                pass
+        super().server_close()
+
+
+def _linger(sock: socket.socket) -> None:
+    """After an error answer: stop sending, then read and drop what the client still sends for up to
+    ``LINGER`` s, so that closing does not reset the connection before the client has read the answer."""
+    try:
+        sock.shutdown(socket.SHUT_WR)
+        end = time.monotonic() + LINGER
+        while (left := end - time.monotonic()) > 0:
+            sock.settimeout(left)
+            if not sock.recv(65536):
+                break
+    except OSError:
+        pass
 
 
 @dataclass
@@ -57,8 +100,8 @@ class ReviewServer:
     """A loopback server for one review of ``data_dir``.
 
     Routes: ``GET /`` the page (a shell without data or token), ``GET /data`` the review's
-    data, ``POST /decisions`` applies decisions (``apply_decisions``). The HTTP parsing is
-    ``http.server``'s.
+    data, ``POST /decisions`` applies decisions (``apply_decisions``). HTTP is parsed by
+    ``govkg.poolhttp`` (httptools, as for the SPARQL endpoint), one request per connection.
 
     Who may use it:
 
@@ -74,9 +117,9 @@ class ReviewServer:
 
     Limits: ``timeout`` seconds for each read of a request (head or body) and for an idle
     connection, ``deadline`` seconds for a whole request to arrive (a client sending a byte now
-    and then is cut off), bodies of at most ``max_body`` bytes (413 beyond, with a strict
-    ``Content-Length`` and no chunked bodies), at most ``max_connections`` connections at once.
-    ``/data`` is built once per state of the folder's files (not per request).
+    and then is cut off), bodies of at most ``max_body`` bytes (413 before the body is read;
+    decisions need one strict ``Content-Length``, no chunked body), at most ``max_connections``
+    connections at once. ``/data`` is built once per state of the folder's files (not per request).
     """
 
     data_dir: Path
@@ -89,137 +132,18 @@ class ReviewServer:
 
     def start(self) -> str:
         """Start serving in a background thread; returns the server's address (without the token)."""
-        from .review_page import review_page, review_payload
+        from .review_page import review_page
 
         self.token = secrets.token_urlsafe(24)
         self.lock = threading.Lock()
         self._cache: tuple | None = None
         self._data_json()  # fail early, with a clear error
-        shell = review_page({"serve": True, "report": Path(self.data_dir).name, "sentences": [], "facts": []}).encode()
+        self._shell = review_page({"serve": True, "report": Path(self.data_dir).name, "sentences": [], "facts": []}).encode()
         server = self
 
-        class Handler(BaseHTTPRequestHandler):
-            timeout = server.timeout
-            protocol_version = "HTTP/1.0"
-
-            def log_message(self, *args):  # the library never prints
-                pass
-
-            def setup(self):
-                super().setup()
-                self._timer = threading.Timer(server.deadline, self._expire)
-                self._timer.daemon = True
-                self._timer.start()
-
-            def _expire(self):
-                """The request did not arrive within the deadline: end the connection (unblocks its read)."""
-                import socket
-
-                try:
-                    self.connection.shutdown(socket.SHUT_RDWR)
-                except OSError:
-                    pass
-
-            def _arrived(self):
-                """The whole request is in: the deadline no longer applies (the answer may take longer)."""
-                self._timer.cancel()
-
-            def finish(self):
-                self._timer.cancel()
-                super().finish()
-
-            def _send(self, code: int, body: bytes, ctype: str, extra: dict | None = None):
-                self.send_response(code)
-                self.send_header("Content-Type", ctype)
-                self.send_header("Content-Length", str(len(body)))
-                self.send_header("Cache-Control", "no-store")
-                self.send_header("X-Content-Type-Options", "nosniff")
-                self.send_header("Referrer-Policy", "no-referrer")
-                for k, v in (extra or {}).items():
-                    self.send_header(k, v)
-                self.end_headers()
-                if self.command != "HEAD":
-                    self.wfile.write(body)
-
-            def _json(self, code: int, obj) -> None:
-                self._send(code, json.dumps(obj, ensure_ascii=False).encode("utf-8"), "application/json; charset=utf-8")
-
-            def _allowed(self, same_origin: bool = True) -> bool:
-                """Host is this server's loopback name; with ``same_origin``, Origin and Sec-Fetch-Site
-                (when sent) are its own (a top-level navigation to the page may come from anywhere)."""
-                port = server.httpd.server_address[1]
-                hosts = (f"127.0.0.1:{port}", f"localhost:{port}")
-                origin = self.headers.get("Origin")
-                site = self.headers.get("Sec-Fetch-Site")
-                if self.headers.get("Host") not in hosts or len(self.headers.get_all("Host") or []) != 1:
-                    self._send(421, b"misdirected request: this review server answers only to 127.0.0.1 and localhost",
-                               "text/plain; charset=utf-8")
-                    return False
-                if same_origin and ((origin is not None and origin not in tuple(f"http://{h}" for h in hosts))
-                                    or site not in (None, "same-origin", "none")):
-                    self._json(403, {"error": "refused: another site's page"})
-                    return False
-                return True
-
-            def _token_ok(self) -> bool:
-                sent = self.headers.get("X-Govkg-Token") or ""
-                return hmac.compare_digest(sent.encode("utf-8", "replace"), server.token.encode())
-
-            def do_GET(self):
-                self._arrived()
-                if not self._allowed(same_origin=self.path == "/data"):
-                    return
-                if self.path in ("/", "/index.html"):
-                    return self._send(200, shell, "text/html; charset=utf-8",
-                                      {"Content-Security-Policy": "default-src 'none'; style-src 'unsafe-inline'; "
-                                       "script-src 'unsafe-inline'; connect-src 'self'; img-src data:; "
-                                       "frame-ancestors 'none'"})
-                if self.path == "/data":
-                    if not self._token_ok():
-                        return self._json(403, {"error": "refused"})
-                    try:
-                        body = server._data_json()
-                    except GovkgError as exc:
-                        return self._json(500, {"error": str(exc)})
-                    return self._send(200, body, "application/json; charset=utf-8")
-                self._send(404, b"not found", "text/plain")
-
-            do_HEAD = do_GET
-
-            def do_POST(self):
-                from ..errors import ReviewError
-                from .decisions import apply_decisions
-
-                if not self._allowed():
-                    return
-                if self.path != "/decisions":
-                    return self._send(404, b"not found", "text/plain")
-                if not self._token_ok() or not self.headers.get("Content-Type", "").startswith("application/json"):
-                    return self._json(403, {"error": "refused"})
-                length = self.headers.get_all("Content-Length") or []
-                if self.headers.get("Transfer-Encoding") is not None or len(length) != 1 or not _LENGTH.fullmatch(length[0]):
-                    return self._json(400, {"error": "bad Content-Length (one, in digits; no chunked bodies)"})
-                n = int(length[0])
-                if n > server.max_body:
-                    self.close_connection = True
-                    return self._json(413, {"error": f"too large (at most {server.max_body} bytes)"})
-                raw = self.rfile.read(n)
-                if len(raw) != n:  # the client stopped sending: nothing to decide
-                    self.close_connection = True
-                    return
-                self._arrived()
-                try:
-                    try:
-                        body = json.loads(raw.decode("utf-8"))
-                    except RecursionError:
-                        raise ValueError("the decisions are nested too deep") from None
-                    with server.lock:
-                        result = apply_decisions(server.data_dir, body)
-                except ReviewError as exc:
-                    return self._json(400, {"error": str(exc), "problems": exc.problems})
-                except (ValueError, GovkgError) as exc:
-                    return self._json(400, {"error": str(exc)})
-                self._json(200, result)
+        class Handler(socketserver.BaseRequestHandler):
+            def handle(self):
+                server._serve(self.request)
 
         try:
             self.httpd = _Server(("127.0.0.1", self.port), Handler, self.max_connections)
@@ -228,6 +152,103 @@ class ReviewServer:
         self.thread = threading.Thread(target=self.httpd.serve_forever, daemon=True)
         self.thread.start()
         return self.url
+
+    def _serve(self, sock: socket.socket) -> None:
+        """One connection: read one request within the limits, answer it, close."""
+        conn = Connection(sock, max_body=self.max_body)
+        try:
+            got = conn.read_request(timeout=self.timeout, deadline=time.monotonic() + self.deadline)
+        except BadRequest as exc:
+            body = json.dumps({"error": str(exc)}, ensure_ascii=False).encode("utf-8")
+            try:
+                sock.sendall(http_response(exc.status, self._headers(_JSON), body, close=True))
+            except OSError:
+                return
+            return _linger(sock)
+        if got is None:  # closed, silent, or too slow: nothing to answer
+            return
+        req = got[0]
+        try:
+            status, ctype, body, extra = self._answer(req)
+        except Exception as exc:  # noqa: BLE001 - a request is answered, whatever happens
+            status, ctype, extra = 500, _JSON, {}
+            body = json.dumps({"error": f"internal error: {type(exc).__name__}: {exc}"}, ensure_ascii=False).encode("utf-8")
+        try:
+            sock.settimeout(self.timeout)
+            sock.sendall(http_response(status, self._headers(ctype, extra), body, head_only=req.method == "HEAD",
+                                       close=True))
+        except OSError:
+            pass
+
+    @staticmethod
+    def _headers(ctype: str, extra: dict | None = None) -> dict:
+        return {"Content-Type": ctype, "Cache-Control": "no-store", "X-Content-Type-Options": "nosniff",
+                "Referrer-Policy": "no-referrer", **(extra or {})}
+
+    def _refusal(self, req: Request, same_origin: bool) -> tuple | None:
+        """The answer refusing ``req``, or ``None``: Host must be this server's loopback name; with
+        ``same_origin``, Origin and Sec-Fetch-Site (when sent) its own (a top-level navigation to
+        the page may come from anywhere)."""
+        port = self.httpd.server_address[1]
+        hosts = (f"127.0.0.1:{port}", f"localhost:{port}")
+        origin, site = req.headers.get("origin"), req.headers.get("sec-fetch-site")
+        if req.headers.get("host") not in hosts:  # two Host headers come joined by ", ": refused too
+            return (421, _PLAIN, b"misdirected request: this review server answers only to 127.0.0.1 and localhost", {})
+        if same_origin and ((origin is not None and origin not in tuple(f"http://{h}" for h in hosts))
+                            or site not in (None, "same-origin", "none")):
+            return _json(403, {"error": "refused: another site's page"})
+        return None
+
+    def _token_ok(self, req: Request) -> bool:
+        sent = req.headers.get("x-govkg-token") or ""
+        return hmac.compare_digest(sent.encode("utf-8", "replace"), self.token.encode())
+
+    def _answer(self, req: Request) -> tuple:
+        """``(status, content type, body, extra headers)`` for ``req``."""
+        target = req.path + ("?" + req.query if req.query else "")
+        if req.method in ("GET", "HEAD"):
+            refused = self._refusal(req, same_origin=target == "/data")
+            if refused:
+                return refused
+            if target in ("/", "/index.html"):
+                return (200, "text/html; charset=utf-8", self._shell,
+                        {"Content-Security-Policy": "default-src 'none'; style-src 'unsafe-inline'; "
+                         "script-src 'unsafe-inline'; connect-src 'self'; img-src data:; frame-ancestors 'none'"})
+            if target == "/data":
+                if not self._token_ok(req):
+                    return _json(403, {"error": "refused"})
+                try:
+                    return 200, _JSON, self._data_json(), {}
+                except GovkgError as exc:
+                    return _json(500, {"error": str(exc)})
+            return 404, "text/plain", b"not found", {}
+        if req.method == "POST":
+            return self._refusal(req, same_origin=True) or self._post(req, target)
+        return 501, _PLAIN, b"unsupported method: GET, HEAD and POST are served", {"Allow": "GET, HEAD, POST"}
+
+    def _post(self, req: Request, target: str) -> tuple:
+        from ..errors import ReviewError
+        from .decisions import apply_decisions
+
+        if target != "/decisions":
+            return 404, "text/plain", b"not found", {}
+        if not self._token_ok(req) or not req.headers.get("content-type", "").startswith("application/json"):
+            return _json(403, {"error": "refused"})
+        length = req.headers.get("content-length")  # several come joined by ", ": refused too
+        if "transfer-encoding" in req.headers or length is None or not _LENGTH.fullmatch(length):
+            return _json(400, {"error": "bad Content-Length (one, in digits; no chunked bodies)"})
+        try:
+            try:
+                body = json.loads(req.body.decode("utf-8"))
+            except RecursionError:
+                raise ValueError("the decisions are nested too deep") from None
+            with self.lock:
+                result = apply_decisions(self.data_dir, body)
+        except ReviewError as exc:
+            return _json(400, {"error": str(exc), "problems": exc.problems})
+        except (ValueError, GovkgError) as exc:
+            return _json(400, {"error": str(exc)})
+        return _json(200, result)
 
     def _data_json(self) -> bytes:
         """The review's data as JSON, made again only when a file of the folder changed."""
@@ -257,3 +278,7 @@ class ReviewServer:
         self.httpd.shutdown()
         self.httpd.server_close()
         self.thread.join(timeout=5)
+
+
+def _json(status: int, obj) -> tuple:
+    return status, _JSON, json.dumps(obj, ensure_ascii=False).encode("utf-8"), {}
