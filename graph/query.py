@@ -203,9 +203,9 @@ def _collect(store, text, readings, max_rows, send=None):
                    for t in itertools.islice(res, limit)]
         cut = max_rows is not None and len(triples) > max_rows
         return ("construct", triples[:max_rows] if cut else triples, cut)
-    except (RuntimeError, OSError, ValueError, SyntaxError) as exc:
-        # solutions are computed while they are read: errors can come now
-        raise QueryError(f"the query failed while its results were read: {exc}") from None
+    except (RuntimeError, OSError, ValueError, SyntaxError) as exc:  # solutions are computed while read
+        failed, res = str(exc), None  # raised below with no traceback holding res: freed on this thread (unsendable)
+    raise QueryError(f"the query failed while its results were read: {failed}")
 
 
 def _as_result(data) -> QueryResult:

@@ -100,10 +100,14 @@ def _parallel(fn, items):
 
 
 def _check_jobs(store, rules: dict[str, str]) -> list:
-    """One job (a function returning violations) per quality rule, run on ``store``."""
+    """One job (a function returning violations) per quality rule, run on ``store``: the .rq
+    text, or for a rule of ``govkg.pyrules.IN_PYTHON`` its Python version (same rows)."""
+    from .pyrules import IN_PYTHON
     from .query import run_query
 
     def job(name, text):
+        if name in IN_PYTHON:
+            return lambda: [Violation(name, entity, message) for entity, message in IN_PYTHON[name](store)]
         return lambda: [Violation(name, d.get("entity", ""), d.get("message", "violation"))
                         for d in run_query(store, text).as_dicts()]
 
@@ -122,6 +126,7 @@ def run_checks(graph: Graph | None, rules: dict[str, str] | None = None, *, stor
 
     The rules run on Oxigraph's SPARQL engine (see ``govkg.query``), on ``store`` when given
     (an Oxigraph store holding ``graph``), else on a new one; several at once on several cores.
+    A rule named in ``govkg.pyrules.IN_PYTHON`` runs in Python instead (same rows, faster).
     """
     from .query import to_store
 
