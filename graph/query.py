@@ -167,11 +167,14 @@ def _answer(store, text: str, readings: list[dict], max_rows: int | None):
     if isinstance(parts[0], ox.QueryBoolean):
         return as_boolean(any(bool(p) for p in parts))
     limit = None if max_rows is None else max_rows + 1
-    once = list(itertools.islice(_each_once(tuple(x) if isinstance(x, ox.QuerySolution) else x
-                                            for p in parts for x in p), limit))
-    if isinstance(parts[0], ox.QuerySolutions):
-        return as_solutions([v.value for v in parts[0].variables], once)
-    return iter(once)
+    try:
+        once = list(itertools.islice(_each_once(tuple(x) if isinstance(x, ox.QuerySolution) else x
+                                                for p in parts for x in p), limit))
+        if isinstance(parts[0], ox.QuerySolutions):
+            return as_solutions([v.value for v in parts[0].variables], once)
+        return iter(once)
+    finally:
+        parts.clear()  # freed on this thread even if this frame outlives the call (see ``_collect``)
 
 
 def _each_once(items):
@@ -189,6 +192,10 @@ def _collect(store, text, readings, max_rows, send=None):
 
     import pyoxigraph as ox
 
+    # Oxigraph's answers are unsendable: one freed on another thread is an error pyo3 prints. So ``res``
+    # is dropped here, on its own thread, however the call ends: this frame can outlive it (a library
+    # imported on first use in this thread, such as pyparsing, may keep a frame of its import, and with
+    # it every caller's), and an error raised while reading is raised with no traceback holding it.
     try:
         res = _answer(store, text, readings, max_rows)
         if isinstance(res, ox.QueryBoolean):
@@ -204,7 +211,9 @@ def _collect(store, text, readings, max_rows, send=None):
         cut = max_rows is not None and len(triples) > max_rows
         return ("construct", triples[:max_rows] if cut else triples, cut)
     except (RuntimeError, OSError, ValueError, SyntaxError) as exc:  # solutions are computed while read
-        failed, res = str(exc), None  # raised below with no traceback holding res: freed on this thread (unsendable)
+        failed = str(exc)
+    finally:
+        res = None
     raise QueryError(f"the query failed while its results were read: {failed}")
 
 
