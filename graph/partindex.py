@@ -3,6 +3,8 @@
 from __future__ import annotations
 
 import copy
+import os
+from collections.abc import MutableMapping
 from dataclasses import dataclass, field
 from pathlib import Path
 
@@ -11,7 +13,7 @@ from rdflib import RDF, RDFS
 from .errors import DataError
 from .namespace import ID
 
-__all__ = ["PartIndex", "index_parts", "compile_indexed", "node_iri", "rel_path"]
+__all__ = ["PartIndex", "Spill", "index_parts", "compile_indexed", "node_iri", "rel_path"]
 
 _DATA = str(ID)
 _TYPE, _LABEL = str(RDF.type), str(RDFS.label)
@@ -20,12 +22,66 @@ _eq, _starts = str.__eq__, str.startswith
 _LABELLED = ("site", "areas", "organizations", "mechanisms", "events")
 
 
+class Spill(MutableMapping):
+    """``{file: bytes}`` kept in an anonymous temporary file in ``folder``, only offsets in memory.
+
+    A large build's parts (430 MB of N-Triples at 20,000 generated sites, 4.3 GB at 200,000)
+    wait here between the compile and the writing of ``parts.sqlite`` and the store, instead of
+    in memory (issue 17). Reads are positional (``os.pread``), so threads may read at once; the
+    file is gone when the mapping is (or the process ends).
+
+    Examples
+    --------
+    >>> s = Spill()
+    >>> s["a.yaml"] = b"<a> <b> <c> .\\n"; s["b.yaml"] = b""
+    >>> s["a.yaml"], len(s), list(s)
+    (b'<a> <b> <c> .\\n', 2, ['a.yaml', 'b.yaml'])
+    """
+
+    def __init__(self, folder: str | Path | None = None):
+        import tempfile
+        import threading
+
+        self._file = tempfile.TemporaryFile(dir=folder)
+        self._at: dict[str, tuple[int, int]] = {}
+        self._end = 0
+        self._lock = threading.Lock()
+
+    def __setitem__(self, key: str, value: bytes) -> None:
+        from .errors import GovkgError
+
+        with self._lock:
+            view, at = memoryview(value), self._end
+            try:
+                while view:
+                    n = os.pwrite(self._file.fileno(), view, at)
+                    view, at = view[n:], at + n
+            except OSError as exc:  # a full disk
+                raise GovkgError(f"cannot keep the compiled parts in {self._file.name}: "
+                                 f"{exc.strerror or exc}") from None
+            self._at[key] = (self._end, len(value))
+            self._end = at
+
+    def __getitem__(self, key: str) -> bytes:
+        at, n = self._at[key]
+        return os.pread(self._file.fileno(), n, at) if n else b""
+
+    def __delitem__(self, key: str) -> None:
+        del self._at[key]
+
+    def __iter__(self):
+        return iter(self._at)
+
+    def __len__(self) -> int:
+        return len(self._at)
+
+
 @dataclass
 class PartIndex:
     """The parts of a compilation, keyed by data file (path relative to the data folder)."""
 
-    #: sorted N-Triples of each file
-    blobs: dict[str, bytes] = field(default_factory=dict)
+    #: sorted N-Triples of each file (a ``Spill`` for a forked compile)
+    blobs: MutableMapping[str, bytes] = field(default_factory=dict)
     #: entries per section and evidence sentences checked, of each file
     counts: dict[str, dict] = field(default_factory=dict)
     #: the file defining each node (typed by exactly one file)
@@ -135,9 +191,11 @@ def _local(parts: dict[str, set], mentions: dict, data_dir: Path, labelled: bool
     return out
 
 
-def _merge(locals_: list[_Local], entries, texts, data_dir: Path, defined=None, unowned=None) -> PartIndex:
-    """The index of every part: who defines each node, who names whose, which lines are shared."""
-    index = PartIndex()
+def _merge(locals_: list[_Local], entries, texts, data_dir: Path, defined=None, unowned=None,
+           blobs: MutableMapping[str, bytes] | None = None) -> PartIndex:
+    """The index of every part: who defines each node, who names whose, which lines are shared.
+    ``blobs``: where the parts go (holding those already taken out of ``locals_``)."""
+    index = PartIndex() if blobs is None else PartIndex(blobs=blobs)
     owner: dict[str, str] = {}
     multi: set[str] = set()
     mentions: dict[str, set[str]] = {}
@@ -231,8 +289,50 @@ def _evidence_owners(dataset, sources) -> dict[str, str]:
     return owners
 
 
+def _batches(entries, size: int) -> list[list]:
+    """``entries`` (less the redirects) in batches of whole files, each of about ``size`` entries."""
+    batches: list[list] = []
+    for e in entries:
+        if e.section == "redirects":
+            continue
+        if not batches or (len(batches[-1]) >= size and batches[-1][-1].file != e.file):
+            batches.append([])
+        batches[-1].append(e)
+    return batches
+
+
+def _forked(c, batches, data_dir: Path, redirects: bool, cores: int, sink, spilled: Spill) -> list | None:
+    """Each batch compiled by the compiler ``c`` in a forked worker, in order (its parts moved into
+    ``spilled`` as it comes back, after going to ``sink``); None when a worker died or there is no fork."""
+    import multiprocessing as mp
+    from concurrent.futures import ProcessPoolExecutor
+    from concurrent.futures.process import BrokenProcessPool
+
+    global _JOB
+    _JOB = (c, batches, data_dir, redirects)
+    try:
+        with ProcessPoolExecutor(cores, mp_context=mp.get_context("fork")) as pool:
+            done = []
+            for d in pool.map(_compile_batch, range(len(batches))):
+                done.append(d)
+                if sink is not None:
+                    sink(b"".join(d[3].blobs.values()))
+                spilled.update(d[3].blobs)
+                d[3].blobs = {}
+            return done
+    except (BrokenProcessPool, OSError):  # a worker killed (out of memory) or no fork: compile here instead
+        return None
+    finally:
+        _JOB = None
+
+
+#: The most entries a forked worker compiles at once: its rdflib graph of them is what it holds (about
+#: 2,000 generated sites; without a cap, an eighth of 200,000 sites took gigabytes in each worker).
+BATCH_ENTRIES = 20_000
+
+
 def compile_indexed(dataset, data_dir: str | Path, *, ontology, texts: dict[str, str], processes: int | None = None,
-                    sink=None, compiled=None):
+                    sink=None, compiled=None, spill: str | Path | None = None):
     """``compile_parts`` and ``index_parts`` of a whole dataset: ``(PartIndex, BuildReport)``.
 
     From ``model.PARALLEL_FILES`` data files on (and when forking is safe), the entries are
@@ -241,7 +341,9 @@ def compile_indexed(dataset, data_dir: str | Path, *, ontology, texts: dict[str,
     ``sink``, when given, is called with the N-Triples of each batch as soon as it is compiled
     (the build loads them into its validation store meanwhile); lines may come more than once.
     ``compiled``, when given, is called once every chunk has gone to ``sink`` and the data have
-    no problem, before the index is made (the build starts validating then).
+    no problem, before the index is made (the build starts validating then). A forked compile
+    keeps the parts' N-Triples in a ``Spill`` in the folder ``spill`` (default: the temporary
+    folder), not in memory.
 
     Raises
     ------
@@ -265,33 +367,15 @@ def compile_indexed(dataset, data_dir: str | Path, *, ontology, texts: dict[str,
     c.ev_owner = _evidence_owners(dataset, c.sources)
     cores = processes or os.cpu_count() or 1
     batches: list[list] = []
-    if cores > 1 and len(dataset.files) >= model.PARALLEL_FILES and model.can_fork():
-        size = max(1, len(entries) // (cores * 4))
-        for e in entries:
-            if e.section == "redirects":
-                continue
-            if not batches or (len(batches[-1]) >= size and batches[-1][-1].file != e.file):
-                batches.append([])
-            batches[-1].append(e)
+    spilled: Spill | None = None
     done: list | None = None
+    if cores > 1 and len(dataset.files) >= model.PARALLEL_FILES and model.can_fork():
+        batches = _batches(entries, max(1, min(len(entries) // (cores * 4), BATCH_ENTRIES)))
     if len(batches) > 1:
-        import multiprocessing as mp
-        from concurrent.futures import ProcessPoolExecutor
-        from concurrent.futures.process import BrokenProcessPool
-
-        _JOB = (c, batches, data_dir, bool(redirects))
-        try:
-            with ProcessPoolExecutor(cores, mp_context=mp.get_context("fork")) as pool:
-                done = []
-                for d in pool.map(_compile_batch, range(len(batches))):
-                    done.append(d)
-                    if sink is not None:
-                        sink(b"".join(d[3].blobs.values()))
-        except (BrokenProcessPool, OSError):  # a worker killed (out of memory) or no fork: compile here instead
-            done = None
-        finally:
-            _JOB = None
-    if done is None:
+        spilled = Spill(spill)
+        done = _forked(c, batches, data_dir, bool(redirects), cores, sink, spilled)
+    if done is None:  # one batch here (a small dataset; or no fork, or a worker died): its parts in memory
+        spilled = None
         _JOB = (c, [[e for e in entries if e.section != "redirects"]], data_dir, bool(redirects))
         try:
             done = [_compile_batch(0)]
@@ -318,7 +402,7 @@ def compile_indexed(dataset, data_dir: str | Path, *, ontology, texts: dict[str,
         sink(b"".join(locals_[-1].blobs.values()))
     if compiled is not None:
         compiled()
-    index = _merge(locals_, entries, texts, data_dir)
+    index = _merge(locals_, entries, texts, data_dir, blobs=spilled)
     checked = sum(d[1] for d in done)
     unchecked = set().union(*(d[2] for d in done))
     report = BuildReport([], 0, counts, checked, sorted(unchecked))

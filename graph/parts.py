@@ -6,6 +6,7 @@ import json
 import os
 import re
 import sqlite3
+from collections.abc import Mapping
 from pathlib import Path
 
 from .errors import GovkgError
@@ -103,7 +104,7 @@ class Parts:
     # --- making one ----------------------------------------------------------------------------
 
     @classmethod
-    def create(cls, path: str | Path, *, generation: str, ontology: bytes, parts: dict[str, bytes],
+    def create(cls, path: str | Path, *, generation: str, ontology: bytes, parts: Mapping[str, bytes],
                counts: dict[str, dict], nodes: dict[str, str], refs, labels, shared: dict[bytes, int]) -> Path:
         """Write a new database at ``path`` (which must not exist) and return ``path``."""
         path = Path(path)
@@ -114,8 +115,9 @@ class Parts:
             conn.executescript(_SCHEMA)
             conn.execute("BEGIN")
             conn.executemany("INSERT INTO meta VALUES (?, ?)", [("generation", generation), ("ontology", ontology)])
-            conn.executemany("INSERT INTO parts VALUES (?, ?, ?)", [(f, nt, json.dumps(counts.get(f, {}), sort_keys=True))
-                                                               for f, nt in parts.items()])
+            # a generator: the parts may wait on disk (``partindex.Spill``) and are read one at a time
+            conn.executemany("INSERT INTO parts VALUES (?, ?, ?)", ((f, nt, json.dumps(counts.get(f, {}), sort_keys=True))
+                                                               for f, nt in parts.items()))
             conn.executemany("INSERT INTO nodes VALUES (?, ?)", nodes.items())
             conn.executemany("INSERT OR IGNORE INTO refs VALUES (?, ?)", refs)
             conn.executemany("INSERT INTO labels VALUES (?, ?, ?, ?, ?, ?)", labels)

@@ -254,3 +254,53 @@ def test_a_rebuild_with_nothing_changed_keeps_the_store(data_copy, sources_dirs)
     m3 = json.loads((out / "manifest.json").read_text(encoding="utf-8"))
     assert m3["generation"] != m1["generation"] and _store_dirs(out) == [m3["store"]]
     assert govkg.open(out, data_dir=data).shared("椰智荟")["mechanisms"]
+
+
+def _quads(out):
+    """Every quad of the store of the build in ``out``, as N-Quads lines."""
+    from govkg.store import read_only
+
+    generation = json.loads((out / "manifest.json").read_text(encoding="utf-8"))["generation"]
+    dump = read_only(out, generation).dump(format=ox.RdfFormat.N_QUADS)
+    return set(dump.splitlines())
+
+
+@pytest.mark.parametrize("forked", [False, True])
+def test_a_build_validated_on_disk_keeps_that_store_and_equals_one_validated_in_memory(
+        data_copy, sources_dirs, monkeypatch, forked):
+    """A large build validates in the generation's on-disk store (no in-memory copy of the graph)
+    and keeps it: the same store, dumps, counts and answers as a build validated in memory."""
+    from govkg import model
+
+    if forked:  # the compile in batches, its parts kept in a Spill on disk
+        monkeypatch.setattr(model, "PARALLEL_FILES", 2)
+        monkeypatch.setattr(model, "can_fork", lambda: True)  # other tests may have left a thread running
+    mem, disk = data_copy.parent / "mem", data_copy.parent / "disk"
+    a = build(data_copy, mem, sources_dirs=sources_dirs, validate_on_disk=False)
+    b = build(data_copy, disk, sources_dirs=sources_dirs, validate_on_disk=True)
+    assert (b.batches > 1) is forked
+    assert _quads(mem) == _quads(disk) and len(_quads(disk)) == b.triples == a.triples
+    assert (mem / "govkg.nt").read_bytes() == (disk / "govkg.nt").read_bytes()
+    assert (mem / "parts.sqlite").exists() and (disk / "parts.sqlite").exists()
+    assert govkg.open(disk).shared() == govkg.open(mem).shared()
+    assert _store_dirs(disk) == [json.loads((disk / "manifest.json").read_text(encoding="utf-8"))["store"]]
+
+
+def test_a_graph_invalid_on_disk_leaves_the_previous_build_and_no_store(data_copy, sources_dirs, monkeypatch):
+    """A violation found in the on-disk store fails the build; that store is removed and the
+    previous build (files and store) is left as it was."""
+    from govkg import model
+    from govkg.errors import ValidationError
+
+    monkeypatch.setattr(model, "PARALLEL_FILES", 2)
+    monkeypatch.setattr(model, "can_fork", lambda: True)
+    out = data_copy.parent / "build"
+    build(data_copy, out, sources_dirs=sources_dirs, validate_on_disk=True)
+    before = {p.name: p.read_bytes() for p in out.iterdir() if p.is_file()}
+    stores, quads = _store_dirs(out), _quads(out)
+    site = data_copy / "sites" / "poxiangshequ.yaml"
+    site.write_text(site.read_text(encoding="utf-8").replace("Party members", "party members", 1), encoding="utf-8")
+    with pytest.raises(ValidationError, match="lowercase-party"):
+        build(data_copy, out, sources_dirs=sources_dirs, incremental=False, validate_on_disk=True)
+    assert {p.name: p.read_bytes() for p in out.iterdir() if p.is_file()} == before
+    assert _store_dirs(out) == stores and _quads(out) == quads
