@@ -183,8 +183,9 @@ class _Overlap:
     thread makes the index; and writing the new parts database (on another; so does SQLite).
 The in-memory store is dropped once validated (``validation``), before the build writes the
 on-disk one, so the graph is never held by both (issue 17: peak memory). With ``disk`` (a
-large build, ``DISK_VALIDATION_FILES``), there is no in-memory store: the chunks are
-bulk-loaded into the generation's on-disk store, validated there, and that store is kept.
+large build, ``DISK_VALIDATION_FILES``), there is no in-memory store: once compiled, the
+parts are bulk-loaded (``fill``) into the generation's on-disk store, validated there, and
+that store is kept.
 
     The chunks are parsed leniently (IRIs and language tags are not checked again): they
     are this build's own serialization of IRIs the loader checked (slugs, ``url`` fields),
@@ -227,7 +228,21 @@ bulk-loaded into the generation's on-disk store, validated there, and that store
         """Queue ``nt`` for the store (bulk-loaded on disk: RocksDB's transactions are slow to fill)."""
         assert self._store is not None, "made without checks: no store to load"
         fill = self._store.bulk_load if self.disk is not None else self._store.load
+        # at most two chunks wait: a compile faster than the loading would otherwise queue the whole graph
+        waiting = [f for f in self._loads if not f.done()]
+        if len(waiting) > 2:
+            waiting[0].result()
         self._loads.append(self._loader.submit(fill, nt, format=self._format, lenient=True))
+
+    def fill(self, chunks) -> None:
+        """Queue the N-Triples ``chunks`` (an iterable of ``bytes``, read one at a time) for the store, in one bulk load."""
+        from typing import IO, cast
+
+        from .store import ChunkReader
+
+        assert self._store is not None, "made without checks: no store to fill"
+        reader = cast("IO[bytes]", ChunkReader(chunks))
+        self._loads.append(self._loader.submit(self._store.bulk_load, reader, format=self._format, lenient=True))
 
     def validate(self, onto: Graph) -> None:
         """Queue the ontology ``onto``, then the validation of the whole store (``validation``)."""
@@ -294,9 +309,9 @@ bulk-loaded into the generation's on-disk store, validated there, and that store
 
 #: A full build of more data files than this validates on disk, in the generation's store, instead of in
 #: memory: an in-memory Oxigraph store takes about 370 bytes a triple (1.2 GB at 20,000 generated sites,
-#: 12 GB at 200,000), the on-disk one about 0.5 GB at any size, for validation about 10 times slower
-#: (11 s in memory, 113 s on disk at 20,000 sites; issue 17).
-DISK_VALIDATION_FILES = 40_000
+#: 12 GB at 200,000). Measured (benchmarks/bench_build.py's data): at 2,000 sites 8.6 s and 300 MB on
+#: disk against 7.3 s and 544 MB in memory; at 20,000 sites 86 s and 1.8 GB against 76 s and 3.2 GB.
+DISK_VALIDATION_FILES = 2_000
 
 #: Graphs of at most this many triples get the single-file dumps ``govkg.ttl`` and ``govkg.nt``
 #: by default (``build(dumps=None)``); larger ones only when asked, since rewriting them would
@@ -395,8 +410,14 @@ def build(data_dir: str | Path | None = None, out_dir: str | Path | None = None,
         if validate_on_disk is None:
             validate_on_disk = len(inputs) > DISK_VALIDATION_FILES
         with _Overlap(check, store_path(out_dir, generation) if validate_on_disk else None) as work:
+            # the in-memory store fills while the compile runs; the on-disk one from the parts after it, so that
+            # no thread runs while the compile forks its workers (a fresh pair for every two batches)
             onto, index, report, texts = _compile_indexed(data_dir, sources_dirs, include_drafts, None, lap,
-                                                          overlap=work if check else None, spill=out_dir)
+                                                          overlap=work if check and work.disk is None else None,
+                                                          spill=out_dir)
+            if check and work.disk is not None:
+                work.fill(index.blobs.values())
+                work.validate(onto)
             onto_nt = work.onto_nt if check else ntriples(onto)
             from .parts import NAME, Parts
             from .writers import TEMP_PREFIX, check_target, finish_interrupted

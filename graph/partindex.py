@@ -308,18 +308,24 @@ def _forked(c, batches, data_dir: Path, redirects: bool, cores: int, sink, spill
     from concurrent.futures import ProcessPoolExecutor
     from concurrent.futures.process import BrokenProcessPool
 
+    from . import model
+
     global _JOB
     _JOB = (c, batches, data_dir, redirects)
+    # Without a sink (no thread runs), a fresh worker for every batch: a long-lived one keeps what it touched
+    # of the dataset (reference counts write to every object read, so the pages are copied) and its heap.
+    step = cores if sink is None and model.can_fork() else len(batches)
+    done: list = []
     try:
-        with ProcessPoolExecutor(cores, mp_context=mp.get_context("fork")) as pool:
-            done = []
-            for d in pool.map(_compile_batch, range(len(batches))):
-                done.append(d)
-                if sink is not None:
-                    sink(b"".join(d[3].blobs.values()))
-                spilled.update(d[3].blobs)
-                d[3].blobs = {}
-            return done
+        for start in range(0, len(batches), step):
+            with ProcessPoolExecutor(cores, mp_context=mp.get_context("fork")) as pool:
+                for d in pool.map(_compile_batch, range(start, min(start + step, len(batches)))):
+                    done.append(d)
+                    if sink is not None:
+                        sink(b"".join(d[3].blobs.values()))
+                    spilled.update(d[3].blobs)
+                    d[3].blobs = {}
+        return done
     except (BrokenProcessPool, OSError):  # a worker killed (out of memory) or no fork: compile here instead
         return None
     finally:

@@ -43,9 +43,9 @@ def index_paths(build_dir: str | Path, generation: str) -> tuple[Path, Path]:
     return Path(build_dir) / f"index-{generation}.npz", Path(build_dir) / f"index-{generation}.json"
 
 
-class _Chunks(io.RawIOBase):
+class ChunkReader(io.RawIOBase):
     """A binary reader over a sequence of ``bytes`` chunks, so Oxigraph's bulk loader streams
-    them without their being joined into one copy first."""
+    them without their being joined into one copy first (internal, shared with ``govkg.build``)."""
 
     def __init__(self, chunks):
         self._it = iter(chunks)
@@ -98,7 +98,7 @@ def write_store(build_dir: str | Path, generation: str, chunks) -> Path:
     try:
         store = ox.Store(str(path))
         # a binary file object, though not typing.IO (which names methods a reader never needs)
-        store.bulk_load(cast("IO[bytes]", _Chunks(chunks)), format=ox.RdfFormat.N_TRIPLES, lenient=True)
+        store.bulk_load(cast("IO[bytes]", ChunkReader(chunks)), format=ox.RdfFormat.N_TRIPLES, lenient=True)
         store.flush()
         del store  # closes the database
     except (OSError, SyntaxError, ValueError) as exc:
