@@ -7,6 +7,7 @@ from __future__ import annotations
 
 import datetime as _dt
 import re
+from collections.abc import MutableMapping
 from dataclasses import dataclass, field
 from decimal import Decimal
 from pathlib import Path
@@ -223,7 +224,7 @@ class Compiler:
         self.mentions: dict[str, set] = {}
         self.checked = 0
         self.unchecked: set[str] = set()
-        self.ev_owner: dict[str, str] = {}
+        self.ev_owner: MutableMapping[str, str] = {}
         self.places: dict  # site id -> IRI (read with Entry.site, set on every entry at a site)
         if tables is not None:  # id tables answered by someone else (an incremental rebuild: the built store)
             self.places, self.spaces, self.labels = tables["places"], tables["spaces"], tables["labels"]

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import collections
 import copy
 import os
 from collections.abc import MutableMapping
@@ -262,7 +263,9 @@ def _compile_batch(i: int):
     template, batches, data_dir, labelled = _JOB
     c = copy.copy(template)
     c.parts, c.mentions, c.problems, c.checked, c.unchecked = {}, {}, [], 0, set()
-    c.ev_owner = dict(template.ev_owner)
+    # the batch's own owners over the shared ones, not a copy: copying reads (and so, through reference
+    # counts, writes) every key, and a forked worker would copy every page holding one (issue 17: memory)
+    c.ev_owner = collections.ChainMap({}, template.ev_owner)
     for e in batches[i]:
         c.part(e.file)
         c.entry(e)
@@ -332,9 +335,9 @@ def _forked(c, batches, data_dir: Path, redirects: bool, cores: int, sink, spill
         _JOB = None
 
 
-#: The most entries a forked worker compiles at once: its rdflib graph of them is what it holds (about
-#: 2,000 generated sites; without a cap, an eighth of 200,000 sites took gigabytes in each worker).
-BATCH_ENTRIES = 20_000
+#: The most entries a forked worker compiles at once: its rdflib graph of them is most of what it holds
+#: (about 500 generated sites; 20,000 entries took about 1 GB in each worker at 200,000 sites).
+BATCH_ENTRIES = 5_000
 
 
 def compile_indexed(dataset, data_dir: str | Path, *, ontology, texts: dict[str, str], processes: int | None = None,
