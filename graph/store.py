@@ -759,14 +759,21 @@ def open_build(build_dir: str | Path, data_dir: str | Path | None = None) -> Ope
 
     path = as_path(build_dir, "build_dir")
     check_own_folder(path)
-    m = manifest.read_manifest(path)
+    return _open_read(path, manifest.read_manifest(path), data_dir)
+
+
+def _open_read(path: Path, m: dict | None, data_dir: str | Path | None = None) -> OpenBuild:
+    """``open_build`` of ``path``, its manifest ``m`` read (once: it is large for a large build)."""
+    from . import manifest
+    from .args import as_path
+
     if m is None:
         raise GovkgError(f"{path} holds no build (no readable manifest.json): run `govkg build`")
     if m.get("format") != manifest.FORMAT or m.get("govkg") != manifest.govkg_version():
         raise GovkgError(f"{path} was built by govkg {m.get('govkg')} (manifest format {m.get('format')}); "
                          f"this is govkg {manifest.govkg_version()}: run `govkg build`")
     if data_dir is not None:
-        why = manifest.stale_reason(path, as_path(data_dir, "data_dir"))
+        why = manifest.stale_reason(path, as_path(data_dir, "data_dir"), m)
         if why is not None:
             raise GovkgError(f"the build in {path} is not a build of {data_dir} now ({why}): run `govkg build`")
     gen = m.get("generation")
@@ -782,10 +789,11 @@ def open_fresh(data_dir: str | Path, build_dir: str | Path) -> OpenBuild | None:
     """The build in ``build_dir`` when it is a fresh build of ``data_dir`` with a store, else None
     (the caller compiles in memory); a fresh build whose store is damaged or foreign raises ``GovkgError``."""
     from . import manifest
+    from .args import as_path
 
-    if manifest.stale_reason(build_dir, data_dir) is not None:
+    path = as_path(build_dir, "build_dir")
+    check_own_folder(path)
+    m = manifest.read_manifest(path)
+    if m is None or manifest.stale_reason(path, data_dir, m) is not None or not m.get("store"):
         return None
-    m = manifest.read_manifest(build_dir)
-    if not m or not m.get("store"):
-        return None
-    return open_build(build_dir)
+    return _open_read(path, m)
