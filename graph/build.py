@@ -309,9 +309,9 @@ that store is kept.
 
 #: A full build of more data files than this validates on disk, in the generation's store, instead of in
 #: memory: an in-memory Oxigraph store takes about 370 bytes a triple (1.2 GB at 20,000 generated sites,
-#: 12 GB at 200,000). Measured (benchmarks/bench_build.py's data): at 2,000 sites 8.6 s and 300 MB on
-#: disk against 7.3 s and 544 MB in memory; at 20,000 sites 86 s and 1.8 GB against 76 s and 3.2 GB.
-DISK_VALIDATION_FILES = 2_000
+#: 12 GB at 200,000). Measured at 20,000 sites: 97 s and 3.3 GB in memory, 145 s and 2.6 GB on disk;
+#: at 200,000 sites on disk 1,650 s and 9.0 GB (README, "Build memory and national scale").
+DISK_VALIDATION_FILES = 50_000
 
 #: Graphs of at most this many triples get the single-file dumps ``govkg.ttl`` and ``govkg.nt``
 #: by default (``build(dumps=None)``); larger ones only when asked, since rewriting them would
