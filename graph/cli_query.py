@@ -189,12 +189,16 @@ def register(cli: click.Group) -> None:
     @click.option("--kind", is_flag=True, help="Match NAME against mechanism kinds only.")
     @click.option("--min-sites", type=click.IntRange(min=1), help="Keep entries used at this many sites or more "
                   "(default 2; 1 when NAME is given).")
-    @click.option("--json", "as_json", is_flag=True, help='Print {"mechanisms": [...], "kinds": [...]} with the '
-                  "evidence of each site–mechanism link.")
+    @click.option("--top", type=click.IntRange(min=1), help=f"Show the N mechanisms and the N kinds used at the "
+                  f"most sites (default {SHARED_TOP} without NAME, all with NAME).")
+    @click.option("--all", "show_all", is_flag=True, help=f"Show every entry and every site of each (by default an "
+                  f"entry lists its first {SHARED_SITES} sites and says how many more there are).")
+    @click.option("--json", "as_json", is_flag=True, help='Print {"mechanisms": [...], "kinds": [...], "total": '
+                  '{...}} with the evidence of each site–mechanism link shown.')
     @click.option("--lang", type=click.Choice(["auto", "zh", "en"]), default="auto", show_default=True,
                   help="Language of the answer; auto: the language NAME is written in (zh without NAME).")
     @click.pass_context
-    def shared(ctx, name, kind, min_sites, as_json, lang):
+    def shared(ctx, name, kind, min_sites, top, show_all, as_json, lang):
         """Mechanisms and kinds used at two or more sites, or the ones matching NAME.
 
         NAME is matched against the zh and en labels of mechanisms (every exact, prefix and
@@ -208,11 +212,21 @@ def register(cli: click.Group) -> None:
         govkg shared                      named mechanisms and kinds shared by sites
         govkg shared 椰智荟               the sites running the Yezhihui hall
         govkg shared mediation --kind     sites with a mediation kind
+        govkg shared --all                every shared mechanism and kind, every site
+
+        Without NAME the 50 mechanisms and the 50 kinds used at the most sites are shown, each with at
+        most 20 of its sites (a national graph shares thousands); the last line says how many
+        there are in all.
         """
         from .analysis.matching import text_lang
         from .shared import shared_mechanisms
 
-        result = shared_mechanisms(opened_from(ctx), name, kind=kind, min_sites=min_sites)
+        if show_all and top is not None:
+            raise click.UsageError("--top and --all cannot be used together")
+        if top is None and not show_all and name is None:
+            top = SHARED_TOP
+        result = shared_mechanisms(opened_from(ctx), name, kind=kind, min_sites=min_sites, top=top,
+                                   site_limit=None if show_all else SHARED_SITES)
         if as_json:
             echo_json(result)
             return
@@ -270,25 +284,39 @@ _WHY = {"word": ("(名称中的词)", " (a word of its name)"), "definition": ("
         "narrower": ("(下位类型)", " (a narrower kind)")}
 
 
+#: ``govkg shared`` without NAME: how many entries of each section are shown (``--top``).
+SHARED_TOP = 50
+#: ``govkg shared``: how many sites an entry lists unless ``--all``.
+SHARED_SITES = 20
+
+
 def shared_text(result: dict, lang: str = "zh") -> str:
     """The ``govkg shared`` answer as text: labels only (no IRI), each link with its evidence."""
     sep = "、" if lang == "zh" else ", "
     titles = {"mechanisms": ("具体机制", "Named mechanisms"), "kinds": ("机制类型", "Kinds")}
     out = []
+    total = result.get("total") or {}
     for key in ("mechanisms", "kinds"):
         entries = result[key]
-        out.append(f"{titles[key][lang == 'en']} ({len(entries)}):")
+        n, t = len(entries), total.get(key, len(entries))
+        shown = str(n) if t == n else (f"显示 {n} 个,共 {t} 个" if lang == "zh" else f"{n} of {t:,}")
+        out.append(f"{titles[key][lang == 'en']} ({shown}):")
         if not entries:
             out.append("  无" if lang == "zh" else "  none")
         for e in entries:
             n = e["site_count"]
             count = f"{n} 个示范点" if lang == "zh" else f"{n} site{'s' if n != 1 else ''}"
             why = _WHY.get(e.get("match"), ("", ""))[lang == "en"]
-            out.append(f"  {_name(e, lang)}{why} — {count}: {sep.join(_name(s, lang) + _mark(s, lang) for s in e['sites'])}")
+            more = e.get("sites_omitted", 0)
+            more = (f"{sep}等另外 {more} 个" if lang == "zh" else f"{sep}and {more} more") if more else ""
+            out.append(f"  {_name(e, lang)}{why} — {count}: {sep.join(_name(s, lang) + _mark(s, lang) for s in e['sites'])}{more}")
             for s in e["sites"]:
                 if s.get("evidence"):
                     out.append(f"      {_name(s, lang)}:")
                     out += _evidence_lines(s["evidence"], lang, "        ")
+    if any(total.get(key, len(result[key])) > len(result[key]) for key in ("mechanisms", "kinds")) or \
+            any(e.get("sites_omitted") for key in ("mechanisms", "kinds") for e in result[key]):
+        out.append("(--top N 或 --all 显示更多)" if lang == "zh" else "(--top N or --all shows more)")
     if any(s.get("inferred") for key in ("mechanisms", "kinds") for e in result[key] for s in e["sites"]):
         out.append("(推断):该示范点仅经整理者的推断与之相联(推断的使用、机制或类型)。" if lang == "zh" else
                    "(inferred): the site is linked only through the curators' inferences (an inferred use, mechanism or kind).")

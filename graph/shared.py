@@ -113,7 +113,8 @@ def _inferred(graph, index):
     return mech, kind
 
 
-def shared_mechanisms(graph: GraphOrBuild, name: str | None = None, *, kind: bool = False, min_sites: int | None = None) -> dict:
+def shared_mechanisms(graph: GraphOrBuild, name: str | None = None, *, kind: bool = False, min_sites: int | None = None,
+                      top: int | None = None, site_limit: int | None = None) -> dict:
     """Mechanisms (named instances) and kinds used at several sites, or the ones matching ``name``.
 
     Parameters
@@ -129,20 +130,28 @@ def shared_mechanisms(graph: GraphOrBuild, name: str | None = None, *, kind: boo
         Match ``name`` against kinds only.
     min_sites : int, optional
         Keep entries used at this many sites or more (default 2 without ``name``, 1 with).
+    top : int, optional
+        Keep the first ``top`` mechanisms and the first ``top`` kinds (in the order below);
+        None: all. Only the entries kept are assembled (their evidence read), so a national
+        graph answers "the 20 most shared mechanisms" without reading every link.
+    site_limit : int, optional
+        List at most this many sites of an entry (the first by IRI); ``site_count`` stays the
+        whole count and ``sites_omitted`` says how many were left out. None: every site.
 
     Returns
     -------
     dict
-        ``{"mechanisms": [...], "kinds": [...]}``; each entry ``{"iri", "label": {"zh", "en"},
-        "sites": [{"iri", "label"}], "site_count"}`` (and ``"match"`` when ``name`` is given: for
-        a mechanism ``exact``, ``prefix`` or ``substring``; for a kind one of
-        ``govkg.analysis.matching.KIND_MATCH``: ``exact``, ``alt``, ``prefix``, ``substring``,
-        ``word``, ``definition`` or ``narrower``); a mechanism's sites carry ``evidence``
-        (``[{"text", "source"}]``: the sentence that puts it there and its report) and it
-        lists its ``kinds``; a kind lists its ``mechanisms`` and ``broader``. With an RDF graph
-        every site also says whether its link is ``inferred``: true when only the curators'
-        inferences put the mechanism or kind there (an inferred use, mechanism or kind;
-        ``govkg.analysis.inference``). Sorted by match, site count, then IRI.
+        ``{"mechanisms": [...], "kinds": [...], "total": {"mechanisms": n, "kinds": n}}``; each
+        entry ``{"iri", "label": {"zh", "en"}, "sites": [{"iri", "label"}], "site_count"}`` (and
+        ``"match"`` when ``name`` is given: for a mechanism ``exact``, ``prefix`` or
+        ``substring``; for a kind one of ``govkg.analysis.matching.KIND_MATCH``: ``exact``,
+        ``alt``, ``prefix``, ``substring``, ``word``, ``definition`` or ``narrower``); a
+        mechanism's sites carry ``evidence`` (``[{"text", "source"}]``: the sentence that puts it
+        there and its report) and it lists its ``kinds``; a kind lists its ``mechanisms`` and
+        ``broader``. With an RDF graph every site also says whether its link is ``inferred``:
+        true when only the curators' inferences put the mechanism or kind there (an inferred
+        use, mechanism or kind; ``govkg.analysis.inference``). Sorted by match, site count,
+        then IRI; ``total`` counts the entries before ``top``.
 
     Raises
     ------
@@ -158,14 +167,14 @@ def shared_mechanisms(graph: GraphOrBuild, name: str | None = None, *, kind: boo
     """
     if name is not None and not isinstance(name, str):
         raise GovkgError(f"name must be text (a mechanism or kind), not {type(name).__name__}")
+    for what, v in (("min_sites", min_sites), ("top", top), ("site_limit", site_limit)):
+        if v is not None and (isinstance(v, bool) or not isinstance(v, int) or v < 1):
+            raise GovkgError(f"{what} must be a whole number, 1 or more, got {v!r}")
     index = site_index(graph)
-    mech_inc, kind_inc = index.mechanisms, index.kinds
-    if min_sites is None:
-        min_sites = 1 if name else 2
-    if isinstance(min_sites, bool) or not isinstance(min_sites, int) or min_sites < 1:
-        raise GovkgError(f"min_sites must be a whole number, 1 or more, got {min_sites!r}")
+    min_sites = min_sites if min_sites is not None else 1 if name else 2
+    mechs, kinds = list(index.mechanisms.columns), list(index.kinds.columns)
     score: dict = {}
-    mechs, kinds = list(mech_inc.columns), list(kind_inc.columns)
+    kscore: dict = {}
     if name is not None:
         ranked = [] if kind else rank_matches(name, mechs, lambda c: index.labels.get(c, {}))
         ranked_k = kind_matches(name, index)
@@ -173,59 +182,82 @@ def shared_mechanisms(graph: GraphOrBuild, name: str | None = None, *, kind: boo
             pool = ([] if kind else mechs) + kinds
             names = [t for c in pool for t in index.labels.get(c, {}).values() if t]
             raise NotFoundError("kind" if kind else "mechanism or kind", name, closest(name, names))
-        score = {c: sc for sc, c in ranked}
-        kscore = {c: sc for sc, c in ranked_k}
-        mechs = [m for m in mechs if m in score]
-        kinds = [k for k in kinds if k in kscore]
+        score, kscore = {c: sc for sc, c in ranked}, {c: sc for sc, c in ranked_k}
+        mechs, kinds = [m for m in mechs if m in score], [k for k in kinds if k in kscore]
+    M, K = index.csc("mechanism"), index.csc("kind")
+    mechs, n_m = _ranked(mechs, index.mechanisms.columns, M.getnnz(axis=0), score, min_sites, top)
+    kinds, n_k = _ranked(kinds, index.kinds.columns, K.getnnz(axis=0), kscore, min_sites, top)
     marks: tuple = _inferred(graph, index) or (lambda m, s: {}, lambda k, s: {})
-    M, MK = mech_inc.matrix.tocsc(), index.mechanism_kinds.tocsr()
-    K = kind_inc.matrix.tocsc()
-    mcol = {m: j for j, m in enumerate(mech_inc.columns)}
-    kcol = {k: j for j, k in enumerate(kind_inc.columns)}
-    counts = M.getnnz(axis=0)
-    wanted = [m for m in mechs if counts[mcol[m]] >= min_sites]
-    evidence = _link_evidence(graph, wanted)
-    direct = {}
+    out_m = _mechanism_entries(graph, index, mechs, M, site_limit, marks[0], score if name is not None else None)
+    out_k = _kind_entries(index, kinds, K, site_limit, marks[1], kscore if name is not None else None)
+    return {"mechanisms": out_m, "kinds": out_k, "total": {"mechanisms": n_m, "kinds": n_k}}
+
+
+def _ranked(wanted, columns, counts, score: dict, min_sites: int, top: int | None) -> tuple[list, int]:
+    """``([(term, column)], n)``: the terms of ``wanted`` used at ``min_sites`` sites or more, sorted by
+    match score, site count and IRI, the first ``top`` of them; ``n`` counts them before the cut."""
+    col = {c: j for j, c in enumerate(columns)}
+    keep = [(c, col[c]) for c in wanted if counts[col[c]] >= min_sites]
+    keep.sort(key=lambda cj: (-score.get(cj[0], 0), -int(counts[cj[1]]), str(cj[0])))
+    return (keep if top is None else keep[:top]), len(keep)
+
+
+def _column(index, A, j: int, site_limit: int | None) -> tuple[list, int]:
+    """``(sites, count)``: the sites of column ``j`` of the CSC matrix ``A`` (the first ``site_limit``
+    by IRI) and how many there are."""
+    rows = sorted(A.indices[A.indptr[j]:A.indptr[j + 1]].tolist())
+    return [index.sites[i] for i in (rows if site_limit is None else rows[:site_limit])], len(rows)
+
+
+def _sites_of(index, sites: list, count: int, link, evidence=None, m=None) -> dict:
+    """The ``sites`` (with ``site_count``, and ``sites_omitted`` when cut) of one entry."""
+    out = {"site_count": count,
+           "sites": [entry(index, s, **({"evidence": evidence.get((m, s), [])} if evidence is not None else {}),
+                           **link(s)) for s in sites]}
+    if count > len(sites):
+        out["sites_omitted"] = count - len(sites)
+    return out
+
+
+def _mechanism_entries(graph, index, mechs: list, M, site_limit: int | None, mark, score: dict | None) -> list:
+    """The entries of the mechanisms ``mechs`` (``[(iri, column)]``), their shown sites' evidence read
+    for these links only."""
+    evidence = _link_evidence(graph, [m for m, _ in mechs])
+    direct: dict = {}
     if _is_open_build(graph):
-        direct = graph.direct_kinds(wanted)
+        direct = graph.direct_kinds([m for m, _ in mechs])
     elif isinstance(graph, Graph):
         from .namespace import GK
 
-        direct = {m: sorted(graph.objects(m, GK.mechanismKind)) for m in mechs}
-
-    def sort(out):
-        return sorted(out, key=lambda d: (-d.pop("_score"), -d["site_count"], d["iri"]))
-
-    out_m = []
-    for m in mechs:
-        j = mcol[m]
-        used = [index.sites[i] for i in sorted(M.indices[M.indptr[j]:M.indptr[j + 1]].tolist())]
-        if len(used) < min_sites:
-            continue
-        ks = direct.get(m) or [kind_inc.columns[c] for c in MK[j].indices.tolist()]
-        e = entry(index, m, site_count=len(used), _score=score.get(m, 0),
-                  sites=[entry(index, s, evidence=evidence.get((m, s), []), **marks[0](m, s)) for s in used],
+        direct = {m: sorted(graph.objects(m, GK.mechanismKind)) for m, _ in mechs}
+    MK = index.mechanism_kinds.tocsr()
+    out = []
+    for m, j in mechs:
+        sites, count = _column(index, M, j, site_limit)
+        ks = direct.get(m) or [index.kinds.columns[c] for c in MK[j].indices.tolist()]
+        e = entry(index, m, **_sites_of(index, sites, count, lambda s: mark(m, s), evidence, m),
                   kinds=[entry(index, k) for k in sorted(ks)])
-        if name is not None:
+        if score is not None:
             e["match"] = _MATCH[score[m]]
-        out_m.append(e)
-    out_k = []
+        out.append(e)
+    return out
+
+
+def _kind_entries(index, kinds: list, K, site_limit: int | None, mark, score: dict | None) -> list:
+    """The entries of the kinds ``kinds`` (``[(iri, column)]``), each with its mechanisms and broader kinds."""
     MKc = index.mechanism_kinds.tocsc()
-    for k in kinds:
-        j = kcol[k]
-        rows = sorted(K.indices[K.indptr[j]:K.indptr[j + 1]].tolist())
-        if len(rows) < min_sites:
-            continue
-        its = set(MKc.indices[MKc.indptr[j]:MKc.indptr[j + 1]].tolist())
-        ms = sorted(mech_inc.columns[c] for c in its)
-        parents = sorted(p for p in index.broader.get(k, ()) if not any(p in index.broader.get(q, ()) for q in index.broader.get(k, ())))
-        e = entry(index, k, site_count=len(rows), _score=kscore.get(k, 0) if name is not None else 0,
-                  sites=[entry(index, index.sites[i], **marks[1](k, index.sites[i])) for i in rows],
+    out = []
+    for k, j in kinds:
+        sites, count = _column(index, K, j, site_limit)
+        ms = sorted(index.mechanisms.columns[c] for c in set(MKc.indices[MKc.indptr[j]:MKc.indptr[j + 1]].tolist()))
+        up = index.broader.get(k, ())
+        parents = sorted(p for p in up if not any(p in index.broader.get(q, ()) for q in up))
+        e = entry(index, k, **_sites_of(index, sites, count, lambda s: mark(k, s)),
                   mechanisms=[entry(index, m) for m in ms], broader=[entry(index, b) for b in parents])
-        if name is not None:
-            e["match"] = KIND_MATCH[kscore[k]]
-        out_k.append(e)
-    return {"mechanisms": sort(out_m), "kinds": sort(out_k)}
+        if score is not None:
+            e["match"] = KIND_MATCH[score[k]]
+        out.append(e)
+    return out
 
 
 def most_specific(index, columns) -> list:
@@ -268,8 +300,6 @@ def similar_sites(graph: GraphOrBuild, site: str, *, top: int | None = None, by:
     >>> len(res["similar"]), res["similar"][0]["label"]["zh"]
     (7, '江源村')
     """
-    from collections import Counter
-
     import numpy as np
 
     from .analysis.similarity import feature_weights, features, similarity_scores
@@ -285,6 +315,14 @@ def similar_sites(graph: GraphOrBuild, site: str, *, top: int | None = None, by:
     x[X.indices[X.indptr[i]:X.indptr[i + 1]]] = 1.0
     s, count = similarity_scores(X, x, "jaccard", w)
     s = np.round(s, 4)
+    # order and ties from the scores alone (rows are in IRI order: a stable sort keeps it within a
+    # score), then only the sites shown are assembled: at 200,000 sites an entry for every site cost 6 s
+    rows = np.delete(np.arange(len(index.sites)), i)
+    order = rows[np.argsort(-s[rows], kind="stable")]
+    values, freq = np.unique(s[rows], return_counts=True)
+    tied = dict(zip(values.tolist(), (freq > 1).tolist()))
+    if top is not None:
+        order = order[:top]
     M, K = index.mechanisms.matrix, index.kinds.matrix.tocsr()
     mine = M.indices[M.indptr[i]:M.indptr[i + 1]].tolist()
     evidence = _link_evidence(graph, [index.mechanisms.columns[c] for c in mine])
@@ -293,9 +331,8 @@ def similar_sites(graph: GraphOrBuild, site: str, *, top: int | None = None, by:
         return set(A.indices[A.indptr[r]:A.indptr[r + 1]].tolist())
 
     out = []
-    for j, other in enumerate(index.sites):
-        if j == i:
-            continue
+    for j in order.tolist():
+        other = index.sites[j]
         common_m = sorted(cols(M, i) & cols(M, j))
         common_k = most_specific(index, cols(K, i) & cols(K, j))
         mechs = []
@@ -304,11 +341,6 @@ def similar_sites(graph: GraphOrBuild, site: str, *, top: int | None = None, by:
             mechs.append(entry(index, m, evidence={str(me): evidence.get((m, me), []),
                                                    str(other): evidence.get((m, other), [])}))
         out.append(entry(index, other, similarity=float(s[j]), shared_count=int(count[j]),
-                         shared={"mechanisms": mechs, "kinds": [entry(index, k) for k in common_k]}))
-    out.sort(key=lambda d: (-d["similarity"], d["iri"]))
-    freq = Counter(d["similarity"] for d in out)  # list.count per site was quadratic (5.6 s at 20,000 sites)
-    for d in out:
-        d["tied"] = freq[d["similarity"]] > 1
-    if top is not None:
-        out = out[:top]
+                         shared={"mechanisms": mechs, "kinds": [entry(index, k) for k in common_k]},
+                         tied=tied[float(s[j])]))
     return {"site": entry(index, me), "by": by, "weight": weight, "similar": out}

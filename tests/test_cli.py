@@ -116,7 +116,8 @@ def test_export_to_stdout(run, graph):
 def test_shared_json(run):
     code, out, _ = run("shared", "--json")
     doc = json.loads(out)
-    assert set(doc) == {"mechanisms", "kinds"}
+    assert set(doc) == {"mechanisms", "kinds", "total"}
+    assert doc["total"] == {"mechanisms": len(doc["mechanisms"]), "kinds": len(doc["kinds"])}  # fewer than --top
     got = {m["label"]["zh"]: sorted(s["label"]["zh"] for s in m["sites"]) for m in doc["mechanisms"]}
     assert got == {"“椰智荟”议事堂": ["江源村", "高新社区"], "“社区合伙人”": ["光阳社区", "坡巷社区"]}
 
@@ -126,6 +127,20 @@ def test_shared_name_and_unknown_name(run):
     assert code == 0 and "Guangyang Community" in out and "Poxiang Community" in out
     code, _, err = run("shared", "社区伙伴人")
     assert code == 1 and "Did you mean" in err
+
+
+def test_shared_top_and_all(run):
+    code, out, _ = run("shared", "--top", "2", "--lang", "en")
+    assert code == 0
+    heads = [line for line in out.splitlines() if not line.startswith(" ")]
+    assert heads[0] == "Named mechanisms (2):" and heads[1].startswith("Kinds (2 of ")
+    assert "(--top N or --all shows more)" in out.splitlines()
+    doc = json.loads(run("shared", "--top", "1", "--json")[1])
+    assert len(doc["mechanisms"]) == 1 and doc["total"]["mechanisms"] == 2
+    whole = json.loads(run("shared", "--all", "--json")[1])
+    assert doc["mechanisms"] == whole["mechanisms"][:1] and len(whole["kinds"]) == whole["total"]["kinds"]
+    code, _, err = run("shared", "--top", "2", "--all")
+    assert code == 2 and "--top and --all cannot be used together" in err
 
 
 def test_similar(run):

@@ -169,3 +169,34 @@ def test_answer_language_follows_the_question(data_copy):
     assert both.startswith("Sites most like Guangyang Community")
     help_text = r.invoke(cli, ["similar", "--help"]).stdout
     assert "ln((n + 1) / df(f))" in " ".join(help_text.split())
+
+
+@pytest.mark.parametrize("by", ["kinds", "mechanisms"])
+def test_similar_top_is_the_head_of_the_full_ranking(graph, by):
+    for site in ("高新社区", "江源村", "文山村"):
+        full = similar_sites(graph, site, by=by)["similar"]
+        for top in (1, 3, 7):
+            assert similar_sites(graph, site, by=by, top=top)["similar"] == full[:top]
+
+
+def test_shared_top_and_site_limit_cut_the_full_answer(graph):
+    full = shared_mechanisms(graph, min_sites=1)
+    assert full["total"] == {"mechanisms": len(full["mechanisms"]), "kinds": len(full["kinds"])}
+    cut = shared_mechanisms(graph, min_sites=1, top=3, site_limit=2)
+    assert cut["total"] == full["total"]
+    for key in ("mechanisms", "kinds"):
+        assert [e["iri"] for e in cut[key]] == [e["iri"] for e in full[key][:3]]
+        for short, whole in zip(cut[key], full[key]):
+            assert short["site_count"] == whole["site_count"] == len(whole["sites"])
+            assert short["sites"] == whole["sites"][:2]
+            assert short.get("sites_omitted", 0) == max(0, whole["site_count"] - 2)
+            assert "sites_omitted" not in whole
+
+
+@pytest.mark.parametrize("bad", [0, -1, True, 2.5, "3"])
+def test_shared_top_and_site_limit_must_be_whole_numbers(graph, bad):
+    from govkg.errors import GovkgError
+
+    for kw in ({"top": bad}, {"site_limit": bad}):
+        with pytest.raises(GovkgError, match="whole number, 1 or more"):
+            shared_mechanisms(graph, **kw)
