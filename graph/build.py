@@ -30,7 +30,8 @@ from .writers import write_atomic, write_set
 
 __all__ = [
     "BuildReport", "bundled_data_dir", "default_data_dir", "default_sources_dirs", "compile_graph", "build_graph",
-    "build", "write_atomic", "serialize", "load_graph", "load_store", "is_fresh",
+    "build", "write_atomic", "serialize", "load_graph", "load_store", "is_fresh", "MEMORY_FALLBACK_FILES",
+    "check_memory_fallback",
     "ntriples", "nt_lines", "turtle_from_ntriples", "DUMP_TRIPLES", "dump_ntriples",
 ]
 
@@ -572,6 +573,7 @@ def load_store(data_dir: str | Path | None = None, build_dir: str | Path | None 
             pass
     from .query import to_store
 
+    check_memory_fallback(data_dir, build_dir)
     return to_store(build_graph(data_dir))
 
 
@@ -590,6 +592,24 @@ def dump_ntriples(data_dir: str | Path | None = None, build_dir: str | Path | No
     if nt is None:
         return ntriples(build_graph(data_dir))
     return b"".join(sorted(set(nt.splitlines(keepends=True))))
+
+
+#: A read command compiles the data in memory when there is no fresh build, up to this many data files;
+#: above, it asks for ``govkg build`` (at 200,000 files the in-memory compile ran for minutes, unasked).
+MEMORY_FALLBACK_FILES = 2_000
+
+
+def check_memory_fallback(data_dir: Path, build_dir: Path) -> None:
+    """Raise ``GovkgError`` when ``data_dir`` is too large to compile in memory for one command
+    (more than ``MEMORY_FALLBACK_FILES`` data files), saying why the build in ``build_dir`` is not used."""
+    from . import manifest
+
+    n = len(manifest.input_files(data_dir))
+    if n > MEMORY_FALLBACK_FILES:
+        why = manifest.stale_reason(build_dir, data_dir) or "its store cannot be used"
+        raise GovkgError(f"the build in {build_dir} is not a fresh build of {data_dir} ({why}); {n:,} data files "
+                         f"are too many to compile for one command (more than {MEMORY_FALLBACK_FILES:,}): "
+                         f"run `govkg build` first")
 
 
 def load_graph(data_dir: str | Path | None = None, build_dir: str | Path | None = None) -> Graph:
@@ -611,4 +631,5 @@ def load_graph(data_dir: str | Path | None = None, build_dir: str | Path | None 
             return g
         except (ParseError, UnicodeDecodeError):  # a damaged parts database: built in memory instead
             pass
+    check_memory_fallback(data_dir, build_dir)
     return build_graph(data_dir)

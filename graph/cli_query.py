@@ -241,7 +241,8 @@ def register(cli: click.Group) -> None:
         Ties are marked "=". Each shared named mechanism is shown with the sentence that puts
         it at each site.""")
     @click.argument("site")
-    @click.option("--top", type=click.IntRange(min=1), help="Show only the N most similar sites.")
+    @click.option("--top", type=click.IntRange(min=1), default=20, show_default=True,
+                  help="Show the N most similar sites.")
     @click.option("--by", type=click.Choice(BY), default="kinds", show_default=True,
                   help="Features compared: kinds with their broader kinds, or named mechanisms.")
     @click.option("--weight", type=click.Choice(WEIGHTS), default="idf", show_default=True,

@@ -17,8 +17,9 @@ __all__ = ["STORE_FORMAT", "check_own_folder", "store_path", "store_identity", "
            "write_evidence", "write_store", "read_only", "write_index", "index_from_store", "prune", "OpenBuild",
            "open_build", "open_fresh"]
 
-#: Version of the store layout (the store and the index files); a build of another layout is refused.
-STORE_FORMAT = 1
+#: Version of the store layout (the store and the index files; 2: site and organization labels in the
+#: evidence file's label table); a build of another layout is refused.
+STORE_FORMAT = 2
 
 
 
@@ -190,6 +191,9 @@ def write_index(build_dir: str | Path, generation: str, store) -> tuple[Path, Pa
     from .writers import write_atomic
 
     idx = index_from_store(store)
+    # the labels of sites and organizations (600,000 at 200,000 sites) go to the evidence file's label
+    # table, read a term at a time (LabelTable); mechanisms and kinds stay in the JSON (searched by name)
+    apart = set(idx.sites) | set(idx.organizations.columns)
     mats = {"mechanisms": idx.mechanisms.matrix, "kinds": idx.kinds.matrix, "specific": idx.specific.matrix,
             "organizations": idx.organizations.matrix, "mechanism_kinds": idx.mechanism_kinds}
     arrays = {}
@@ -206,13 +210,13 @@ def write_index(build_dir: str | Path, generation: str, store) -> tuple[Path, Pa
         "sites": [str(s) for s in idx.sites], "mechanisms": [str(c) for c in idx.mechanisms.columns],
         "kinds": [str(c) for c in idx.kinds.columns], "organizations": [str(c) for c in idx.organizations.columns],
         "broader": {str(k): sorted(str(x) for x in v) for k, v in sorted(idx.broader.items())},
-        "labels": {str(k): v for k, v in sorted(idx.labels.items())},
+        "labels": {str(k): v for k, v in sorted(idx.labels.items()) if k not in apart},
         "kind_texts": _kind_texts(store),
     }
     npz, js = index_paths(build_dir, generation)
     write_atomic(npz, buf.getvalue())
     write_atomic(js, (json.dumps(tables, ensure_ascii=False, sort_keys=True) + "\n").encode("utf-8"))
-    write_evidence(build_dir, generation, store)
+    write_evidence(build_dir, generation, store, {k: v for k, v in idx.labels.items() if k in apart})
     return npz, js
 
 
@@ -252,14 +256,16 @@ def _scan_rows(store, want=None):
     return pairs, rows
 
 
-def write_evidence(build_dir: str | Path, generation: str, store) -> Path:
+def write_evidence(build_dir: str | Path, generation: str, store, labels: dict | None = None) -> Path:
     """Write the evidence of every ``gk:usedAt`` link of ``store`` (``_scan_rows``) as
     ``evidence-<generation>.sqlite``: tables ``pairs(m, s)`` and ``quotes(m, s, u, text, src, prim)``
     indexed by mechanism, so ``shared`` reads the quotes it shows without decoding them from the
-    store (~25 µs a quad). Written to a temporary file, then renamed."""
+    store (~25 µs a quad), and the table ``labels`` of ``labels`` (``govkg.labeltable``). Written to
+    a temporary file, then renamed."""
     import os
     import sqlite3
 
+    from .labeltable import write_labels
     from .writers import TEMP_PREFIX
 
     path = evidence_path(build_dir, generation)
@@ -274,6 +280,7 @@ def write_evidence(build_dir: str | Path, generation: str, store) -> Path:
                                "src TEXT, prim TEXT);")
             conn.executemany("INSERT INTO pairs VALUES (?, ?)", pairs)
             conn.executemany("INSERT INTO quotes VALUES (?, ?, ?, ?, ?, ?)", rows)
+            write_labels(conn, labels or {})
             conn.executescript("CREATE INDEX pairs_m ON pairs (m); CREATE INDEX quotes_m ON quotes (m);")
             conn.commit()
         finally:
@@ -348,7 +355,7 @@ class OpenBuild:
     def site_index(self):
         """The ``SiteIndex`` persisted by the build (read once, then kept)."""
         if self._index is None:
-            self._index = _load_index(self.path, self.generation, self._read_tables())
+            self._index = _load_index(self.path, self.generation, self._read_tables(), self.store)
         return self._index
 
     def query(self, text: str, *, bindings: dict | None = None, timeout: float | None = None,
@@ -642,7 +649,7 @@ def _graph():
     return Graph()
 
 
-def _load_index(path: Path, generation: str, tables: dict):
+def _load_index(path: Path, generation: str, tables: dict, store=None):
     import zipfile
 
     import numpy as np
@@ -650,6 +657,7 @@ def _load_index(path: Path, generation: str, tables: dict):
     from scipy import sparse
 
     from .analysis.index import Incidence, SiteIndex
+    from .labeltable import LabelTable, trusted_iri
 
     npz, _js = index_paths(path, generation)
     try:
@@ -663,7 +671,7 @@ def _load_index(path: Path, generation: str, tables: dict):
         raise GovkgError(f"the site index {npz} cannot be read ({exc}): run `govkg build --full`") from None
 
     def iris(values):
-        return [URIRef(v) for v in values]
+        return [trusted_iri(v) for v in values]
 
     sites, mechs, kinds, orgs = (iris(tables[k]) for k in ("sites", "mechanisms", "kinds", "organizations"))
     want = {"mechanisms": (len(sites), len(mechs)), "kinds": (len(sites), len(kinds)),
@@ -672,7 +680,7 @@ def _load_index(path: Path, generation: str, tables: dict):
     if any(mats[k].shape != v for k, v in want.items()):
         raise GovkgError(f"the site index {npz} does not match its tables: run `govkg build --full`")
     broader = {URIRef(k): frozenset(URIRef(x) for x in v) for k, v in tables["broader"].items()}
-    labels = {URIRef(k): v for k, v in tables["labels"].items()}
+    labels = LabelTable(tables["labels"], evidence_path(path, generation), store)
     texts: dict = {}  # the search texts of kinds (SiteIndex.texts), from the kind texts the index persisted
     for k, fields in tables.get("kind_texts", {}).items():
         d: dict[str, dict[str, list]] = {"alt": {"zh": [], "en": []}, "definition": {"zh": [], "en": []}}

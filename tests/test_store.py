@@ -80,6 +80,35 @@ def test_evidence_file_read_whole_or_by_mechanism(built, graph, monkeypatch):
     assert h.similar("高新社区", by="mechanisms") == similar_sites(graph, "高新社区", by="mechanisms")
 
 
+def test_labels_of_sites_and_organizations_are_read_a_term_at_a_time(built, graph):
+    """The opened index holds mechanism and kind labels; the others come from the label table on demand."""
+    import sqlite3
+
+    from rdflib import URIRef
+
+    _data, out = built
+    want = site_index(graph).labels
+    labels = govkg.open(out).site_index().labels
+    site = next(s for s in site_index(graph).sites if str(s).endswith("/gaoxinshequ"))
+    assert labels[site] == labels[str(site)] == want[site] and site in labels and str(site) in labels
+    assert URIRef("https://w3id.org/govkg/id/site/nowhere") not in labels
+    assert dict(labels) == want and len(labels) == len(want)
+    assert all(type(k) is URIRef for k in labels)
+    rows = sqlite3.connect(next(out.glob("evidence-*.sqlite"))).execute("SELECT iri FROM labels").fetchall()
+    assert str(site) in {r[0] for r in rows} and len(rows) < len(want)  # mechanisms and kinds stay in the JSON
+
+
+def test_a_damaged_label_table_is_a_clear_error(built):
+    import sqlite3
+
+    _data, out = built
+    db = next(out.glob("evidence-*.sqlite"))
+    with sqlite3.connect(db) as conn:
+        conn.execute("UPDATE labels SET zh = x'00ff'")  # a blob: TEXT affinity would turn a number into text
+    with pytest.raises(GovkgError, match="label table .* wrong kind: run `govkg build --full`"):
+        govkg.open(out).similar("高新社区")
+
+
 def test_evidence_from_the_store_when_the_evidence_file_is_absent(built, graph, monkeypatch):
     """Without the build's evidence file, the store is read (look-ups for few mechanisms, scans for many)."""
     _data, out = built
@@ -304,3 +333,20 @@ def test_a_graph_invalid_on_disk_leaves_the_previous_build_and_no_store(data_cop
         build(data_copy, out, sources_dirs=sources_dirs, incremental=False, validate_on_disk=True)
     assert {p.name: p.read_bytes() for p in out.iterdir() if p.is_file()} == before
     assert _store_dirs(out) == stores and _quads(out) == quads
+
+
+@pytest.mark.parametrize("command", [["shared"], ["query", "SELECT * WHERE { ?s a gk:DemonstrationSite }"],
+                                     ["similar", "高新社区"], ["validate"]])
+def test_a_large_data_folder_without_a_fresh_build_is_not_compiled_in_memory(built, monkeypatch, command):
+    """A stale build of many files: the read command says why and asks for `govkg build` (no in-memory
+    compile for minutes); a small folder is still compiled in memory."""
+    data, _out = built
+    (data / "sites" / "gaoxinshequ.yaml").write_text(
+        (data / "sites" / "gaoxinshequ.yaml").read_text(encoding="utf-8") + "\n", encoding="utf-8")
+    code, out, _err = _run(data, *command)
+    assert code in (0, 1) and out  # stale, small: compiled in memory and answered
+    monkeypatch.setattr(sys.modules["govkg.build"], "MEMORY_FALLBACK_FILES", 3)
+    code, _out2, err = _run(data, *command)
+    assert code == 1 and "not a fresh build" in err and "data changed since the build: sites/gaoxinshequ.yaml" in err
+    assert "too many to compile for one command (more than 3): run `govkg build` first" in err
+    assert "Traceback" not in err
