@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import sqlite3
 import threading
 from collections.abc import Iterator, Mapping
 from pathlib import Path
@@ -74,11 +75,10 @@ class LabelTable(Mapping):
         self._db, self._store = db, store
         self._read: dict = {}
         self._all = False
-        self._conn = None
+        self._conn: sqlite3.Connection | None = None
         self._lock = threading.Lock()
 
     def _rows(self, sql: str, args: tuple = ()) -> list:
-        import sqlite3
         from urllib.parse import quote
 
         if self._store is not None and not self._db.exists():

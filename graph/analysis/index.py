@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+from collections.abc import Mapping
 from dataclasses import dataclass, field
 from typing import Any
 
@@ -72,7 +73,7 @@ class SiteIndex:
     organizations: Incidence
     mechanism_kinds: Any  # scipy.sparse.csr_matrix
     broader: dict
-    labels: dict
+    labels: Mapping  # a dict, or the label table of an opened build (govkg.labeltable.LabelTable)
     specific: Incidence | None = None
     texts: dict | None = None
     _cache: dict = field(default_factory=dict, repr=False, compare=False)
