@@ -385,8 +385,9 @@ def build(data_dir: str | Path | None = None, out_dir: str | Path | None = None,
             clock = now
 
         old = manifest.read_manifest(out_dir) if out_dir.is_dir() else None
+        known = manifest.read_inputs(out_dir, old) if old is not None else None
         try:
-            inputs, stamps = manifest.input_state(data_dir, old) if data_dir.is_dir() else ({}, {})
+            inputs, stamps = manifest.input_state(data_dir, known) if data_dir.is_dir() else ({}, {})
         except OSError as exc:  # a file removed (or made unreadable) while the folder was read
             raise GovkgError(f"cannot read the data folder {data_dir}: {exc.strerror or exc} "
                              f"({exc.filename}); was it changed during the build?") from None
@@ -398,7 +399,8 @@ def build(data_dir: str | Path | None = None, out_dir: str | Path | None = None,
         if incremental and not include_drafts and dumps is not True and old is not None:
             from .incremental import rebuild
 
-            done = rebuild(data_dir, out_dir, old, fields, stamps, sources_dirs, check=check, timings=timings)
+            done = rebuild(data_dir, out_dir, old, fields, stamps, sources_dirs, check=check, timings=timings,
+                           before=known[0] if known is not None else None)
             if done.report is not None:
                 return done.report
             why_full = done.full_because
@@ -473,7 +475,7 @@ def build(data_dir: str | Path | None = None, out_dir: str | Path | None = None,
         files[out_dir / manifest.MANIFEST] = manifest.manifest_bytes(
             fields, blobs, validated=check, generation=generation, store=store_path(out_dir, generation).name,
             store_id=store_identity(store_path(out_dir, generation)), format_store=STORE_FORMAT,
-            stamps=stamps, triples=report.triples,
+            **manifest.write_inputs(out_dir, inputs, stamps), triples=report.triples,
             texts=manifest.text_hashes(texts), warnings=report.warnings,
             counts={**report.entries, "evidence": report.evidence_checked}, unchecked=report.evidence_unchecked)
         report.outputs = write_set(files)[: len(blobs)] + [real, store_path(out_dir, generation)]

@@ -166,7 +166,7 @@ class Rebuilt:
 
 
 def rebuild(data_dir: Path, out_dir: Path, old: dict, fields: dict, stamps: dict, sources_dirs, *,
-            check: bool = True, timings: dict | None = None) -> Rebuilt:
+            check: bool = True, timings: dict | None = None, before: dict[str, str] | None = None) -> Rebuilt:
     """Rebuild ``out_dir`` for the data files changed since the build ``old`` (its manifest) described.
 
     Returns a ``Rebuilt``: the ``BuildReport`` of the rebuild, or the reason why this rebuild cannot be done
@@ -181,13 +181,16 @@ def rebuild(data_dir: Path, out_dir: Path, old: dict, fields: dict, stamps: dict
     DataError
         A changed file has a problem of its own (its YAML, a field, evidence that is not in
         the report, a number not written in its sentence): reported at once, without a full build.
+
+    ``before``: the content hash of every data file at the build ``old`` (``manifest.read_inputs``,
+    read here when not given); ``fields["inputs"]`` and ``stamps``: the same now (``manifest.input_state``).
     """
-    done = _attempt(data_dir, out_dir, old, fields, stamps, sources_dirs, check,
+    done = _attempt(data_dir, out_dir, old, before, fields, stamps, sources_dirs, check,
                     timings if timings is not None else {})
     return Rebuilt(None, done) if isinstance(done, str) else Rebuilt(done)
 
 
-def _attempt(data_dir, out_dir, old, fields, stamps, sources_dirs, check, timings):
+def _attempt(data_dir, out_dir, old, before, fields, stamps, sources_dirs, check, timings):
     """``rebuild``'s work: the ``BuildReport``, or the reason (a string) to build in full."""
     from .parts import Parts
 
@@ -197,7 +200,14 @@ def _attempt(data_dir, out_dir, old, fields, stamps, sources_dirs, check, timing
         return why
     if check and old.get("validated") is not True:
         return "the previous build was not validated"
-    before, now = old.get("inputs") or {}, fields["inputs"]
+    if before is None:
+        from . import manifest
+
+        known = manifest.read_inputs(out_dir, old)
+        if known is None:
+            return f"the previous build's table of data files ({manifest.INPUTS}) is missing or damaged"
+        before = known[0]
+    now = fields["inputs"]
     changed = sorted(f for f in now if before.get(f) != now[f])
     if any(f not in now for f in before) or any(f.startswith("sources/") for f in changed):
         return "a data file was removed, or a report (sources/) changed"
@@ -365,7 +375,8 @@ def _rebuild(parts, changed, data_dir, out_dir, old, fields, stamps, sources_dir
             p.unlink(missing_ok=True)
         raise
     parts.replace(generation, rows, unowned)
-    m = manifest.manifest_bytes(fields, {}, validated=check, generation=generation, stamps=stamps, triples=triples,
+    m = manifest.manifest_bytes(fields, {}, validated=check, generation=generation, triples=triples,
+                                **manifest.write_inputs(out_dir, now, stamps),
                                 store=store_path(out_dir, generation).name, format_store=STORE_FORMAT,
                                 store_id=store_identity(store_path(out_dir, generation)),
                                 texts=old["texts"], warnings=warnings, counts=counts,

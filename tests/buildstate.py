@@ -7,6 +7,7 @@ import sqlite3
 import sys
 from pathlib import Path
 
+from govkg import manifest
 from govkg.parts import NAME
 
 __all__ = ["state", "generate_realistic"]
@@ -23,7 +24,8 @@ def state(out) -> dict:
         found = {t: set(c.execute(f"SELECT * FROM {t}").fetchall())  # noqa: S608 - fixed names
                  for t in ("parts", "nodes", "refs", "labels", "shared")}
     m = json.loads((Path(out) / "manifest.json").read_text(encoding="utf-8"))
-    found.update({k: m.get(k) for k in ("triples", "counts", "inputs", "texts", "unchecked")})
+    found.update({k: m.get(k) for k in ("triples", "counts", "texts", "unchecked")})
+    found["inputs"] = (manifest.read_inputs(out, m) or (None,))[0]
     found["warnings"] = sorted(m["warnings"])
     return found
 

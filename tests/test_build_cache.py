@@ -40,7 +40,9 @@ def test_fresh_after_build_and_manifest_names_every_input(built):
     data, out = built
     assert is_fresh(out, data)
     m = json.loads((out / "manifest.json").read_text(encoding="utf-8"))
-    assert set(m["inputs"]) == {p.relative_to(data).as_posix() for p in data.rglob("*.yaml")}
+    hashes, stamps = manifest.read_inputs(out, m)
+    assert set(hashes) == set(stamps) == {p.relative_to(data).as_posix() for p in data.rglob("*.yaml")}
+    assert "inputs" not in m and "stamps" not in m and m["stamps_digest"] == manifest.stamps_digest(stamps)
     assert m["govkg"] == govkg.__version__ and m["data_dir"] == str(data.resolve())
     assert set(m["outputs"]) == {"govkg.nt", "govkg.ttl"}
     assert m["ontology"] == manifest.ontology_hash()

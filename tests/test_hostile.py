@@ -196,6 +196,31 @@ def test_a_tampered_build_manifest_is_not_trusted_and_not_a_traceback(built_data
         assert "椰智荟" in r.output
 
 
+def test_a_damaged_table_of_inputs_is_not_trusted_and_not_a_traceback(data_copy, tmp_path):
+    import json
+
+    from govkg import manifest
+
+    build = tmp_path / "build"
+    args = ["--data", str(data_copy), "--build-dir", str(build)]
+    assert CliRunner().invoke(cli, [*args, "build"]).exit_code == 0
+    table = build / manifest.INPUTS
+    good = json.loads(table.read_text(encoding="utf-8"))
+    site = data_copy / "sites" / "gaoxinshequ.yaml"
+    site.write_text(site.read_text(encoding="utf-8") + "\n", encoding="utf-8")  # the slow path reads the table
+    bodies = [b"[" * 100_000 + b"]" * 100_000, b"null", b"\xff\xfe", json.dumps({**good, "inputs": "x"}).encode(),
+              json.dumps({"inputs": good["inputs"], "stamps": {}}).encode()]  # well formed, but not the table built
+    for body in bodies:
+        table.write_bytes(body)
+        assert manifest.read_inputs(build, manifest.read_manifest(build)) is None, body[:40]
+        r = CliRunner().invoke(cli, [*args, "shared", "椰智荟"])
+        assert r.exit_code == 0 and r.exception is None, (body[:60], r.output[-500:])
+        assert "椰智荟" in r.output
+    r = CliRunner().invoke(cli, [*args, "build"])  # a full build, not an incremental one from a foreign table
+    assert r.exit_code == 0 and r.exception is None, r.output[-500:]
+    assert manifest.stale_reason(build, data_copy) is None
+
+
 def test_a_source_text_that_is_not_utf8_is_a_clean_error(data_copy, tmp_path, monkeypatch):
     sources = tmp_path / "src"
     sources.mkdir()

@@ -11,7 +11,7 @@ SITE = "sites/gaoxinshequ.yaml"
 
 def _rebuild(data, out):
     old = manifest.read_manifest(out)
-    inputs, stamps = manifest.input_state(data, old)
+    inputs, stamps = manifest.input_state(data, manifest.read_inputs(out, old))
     fields = manifest.expected(data, inputs=inputs)
     return rebuild(data, out, old, fields, stamps, default_sources_dirs(data), check=False)
 
