@@ -1,20 +1,29 @@
-"""The labels of a build's sites and organizations, kept in its evidence file and read one term at a time."""
+"""The terms of an opened site index made on demand: IRIs as text until read, labels read one term at a time."""
 
 from __future__ import annotations
 
 import sqlite3
 import threading
-from collections.abc import Iterator, Mapping
+from collections.abc import Iterator, Mapping, Sequence
 from pathlib import Path
 
 from rdflib import URIRef
 
 from .errors import GovkgError
 
-__all__ = ["LabelTable", "write_labels", "trusted_iri"]
+__all__ = ["LabelTable", "IriList", "write_labels", "trusted_iri"]
 
-#: The SQL of the label table (in ``evidence-<generation>.sqlite``): one row a term, zh/en NULL when absent.
-SCHEMA = "CREATE TABLE labels (iri TEXT PRIMARY KEY, zh TEXT, en TEXT) WITHOUT ROWID"
+#: The SQL of the label table (in ``evidence-<generation>.sqlite``): one row a term, zh/en NULL when absent;
+#: ``nzh``/``nen`` the labels as a search compares them (``matching.normalize``), ``slug`` the IRI's last
+#: segment case-folded, ``kind`` the index's table the term is a row or column of (``site``, ``organization``).
+SCHEMA = ("CREATE TABLE labels (iri TEXT PRIMARY KEY, zh TEXT, en TEXT, nzh TEXT, nen TEXT, slug TEXT NOT NULL, "
+          "kind TEXT NOT NULL) WITHOUT ROWID")
+
+#: ``match_score`` in SQL (3 exact label or id, 2 a label starts with it, 1 a label holds it), ``:n`` the
+#: normalized name; SQLite's ``substr``, ``length`` and ``instr`` count characters, as Python does.
+_SCORE = ("CASE WHEN nzh = :n OR nen = :n OR slug = :n THEN 3 "
+          "WHEN substr(nzh, 1, length(:n)) = :n OR substr(nen, 1, length(:n)) = :n THEN 2 "
+          "WHEN instr(nzh, :n) > 0 OR instr(nen, :n) > 0 THEN 1 ELSE 0 END")
 
 
 def trusted_iri(value: str) -> URIRef:
@@ -33,21 +42,71 @@ def trusted_iri(value: str) -> URIRef:
     return str.__new__(URIRef, value)
 
 
-def write_labels(conn, labels: Mapping) -> None:
+class IriList(Sequence):
+    """The IRIs ``texts`` as a read-only list of ``URIRef``, each made when read (``trusted_iri``).
+
+    The rows and columns of an opened site index: 650,000 IRIs at 200,000 sites, of which a
+    question about one mechanism reads a few hundred. Equal to a list of the same ``URIRef``s.
+
+    Examples
+    --------
+    >>> iris = IriList(["https://x/a", "https://x/b"])
+    >>> iris[1], URIRef("https://x/a") in iris, "https://x/a" in iris, iris == [URIRef("https://x/a"), URIRef("https://x/b")]
+    (rdflib.term.URIRef('https://x/b'), True, False, True)
+    """
+
+    __slots__ = ("_texts",)
+
+    def __init__(self, texts: list[str]):
+        self._texts = texts
+
+    def __len__(self) -> int:
+        return len(self._texts)
+
+    def __getitem__(self, i):  # type: ignore[override]
+        if isinstance(i, slice):
+            return [trusted_iri(t) for t in self._texts[i]]
+        return trusted_iri(self._texts[i])
+
+    def __iter__(self) -> Iterator[URIRef]:
+        return map(trusted_iri, self._texts)
+
+    def __contains__(self, value) -> bool:
+        return isinstance(value, URIRef) and str(value) in self._texts  # a URIRef never equals a plain str
+
+    def __eq__(self, other) -> bool:
+        if isinstance(other, IriList):
+            return self._texts == other._texts
+        if isinstance(other, (list, tuple)):
+            return len(other) == len(self) and all(a == b for a, b in zip(self, other))
+        return NotImplemented
+
+    def __repr__(self) -> str:
+        return f"IriList({len(self)} IRIs)"
+
+
+def write_labels(conn, labels: Mapping, kinds: Mapping) -> None:
     """Create the label table in the open sqlite connection ``conn`` and fill it with ``labels``
-    (``{iri: {"zh"?, "en"?}}``).
+    (``{iri: {"zh"?, "en"?}}``), each term of the index table ``kinds[iri]``.
 
     Examples
     --------
     >>> import sqlite3
     >>> conn = sqlite3.connect(":memory:")
-    >>> write_labels(conn, {"https://x/a": {"zh": "甲", "en": "A"}})
+    >>> write_labels(conn, {"https://x/a": {"zh": "“甲”村", "en": "A"}}, {"https://x/a": "site"})
     >>> conn.execute("SELECT * FROM labels").fetchall()
-    [('https://x/a', '甲', 'A')]
+    [('https://x/a', '“甲”村', 'A', '甲村', 'a', 'a', 'site')]
     """
+    from .analysis.matching import normalize
+
+    def norm(text):
+        return normalize(text) if text else None
+
     conn.execute(SCHEMA)
-    conn.executemany("INSERT INTO labels VALUES (?, ?, ?)",
-                     ((str(k), v.get("zh"), v.get("en")) for k, v in sorted(labels.items(), key=lambda kv: str(kv[0]))))
+    conn.executemany("INSERT INTO labels VALUES (?, ?, ?, ?, ?, ?, ?)",
+                     ((str(k), v.get("zh"), v.get("en"), norm(v.get("zh")), norm(v.get("en")),
+                       str(k).rsplit("/", 1)[-1].casefold(), kinds[k])
+                      for k, v in sorted(labels.items(), key=lambda kv: str(kv[0]))))
 
 
 class LabelTable(Mapping):
@@ -78,11 +137,11 @@ class LabelTable(Mapping):
         self._conn: sqlite3.Connection | None = None
         self._lock = threading.Lock()
 
-    def _rows(self, sql: str, args: tuple = ()) -> list:
+    def _rows(self, sql: str, args: tuple | dict = ()) -> list:
         from urllib.parse import quote
 
         if self._store is not None and not self._db.exists():
-            return self._store_rows(args[0] if args else None)
+            return self._store_rows(args[0] if isinstance(args, tuple) and args else None)
         with self._lock:
             try:
                 if self._conn is None:
@@ -95,7 +154,7 @@ class LabelTable(Mapping):
                 rows = self._conn.execute(sql, args).fetchall()
             except sqlite3.Error as exc:
                 raise GovkgError(f"the label table of {self._db} cannot be read ({exc}): run `govkg build --full`") from None
-        if not all(isinstance(r[0], str) and all(x is None or isinstance(x, str) for x in r[1:]) for r in rows):
+        if not all(isinstance(r[0], str) and all(x is None or isinstance(x, (str, int)) for x in r[1:]) for r in rows):
             raise GovkgError(f"the label table of {self._db} holds values of the wrong kind: run `govkg build --full`")
         return rows
 
@@ -150,6 +209,38 @@ class LabelTable(Mapping):
         except KeyError:
             return False
         return True
+
+    def rank(self, name: str, kind: str) -> list[tuple[int, URIRef]] | None:
+        """``govkg.analysis.matching.rank_matches`` of ``name`` over the terms of ``kind``, computed by
+        SQLite over the label table (200,000 sites in 0.1 s, not 200,000 look-ups); None when this
+        table cannot (labels read from the store)."""
+        from .analysis.matching import normalize
+
+        if self._store is not None and not self._db.exists():
+            return None
+        n = normalize(name)
+        if not n:
+            return []
+        rows = self._rows(f"SELECT iri, {_SCORE} AS sc FROM labels WHERE kind = :k AND sc > 0 "
+                          f"ORDER BY sc DESC, iri", {"n": n, "k": kind})
+        return [(int(sc), trusted_iri(iri)) for iri, sc in rows]
+
+    def near(self, name: str, kind: str, limit: int = 2_000) -> list[str]:
+        """Labels of ``kind`` sharing pairs of characters with ``name``, those sharing the most first (at
+        most ``limit`` terms): the texts a "Did you mean" hint compares ``name`` with (``difflib`` over
+        200,000 labels took 10 s)."""
+        from .analysis.matching import normalize
+
+        n = normalize(name)
+        grams = sorted({n[i:i + 2] for i in range(max(1, len(n) - 1))} - {""})[:16]
+        if not grams or (self._store is not None and not self._db.exists()):
+            return []
+        shared = " + ".join(f"(instr(coalesce(nzh, '') || ' ' || coalesce(nen, ''), :g{i}) > 0)"
+                            for i in range(len(grams)))
+        rows = self._rows(f"SELECT iri, zh, en, {shared} AS hits FROM labels WHERE kind = :k AND hits > 0 "
+                          f"ORDER BY hits DESC, iri LIMIT :lim",
+                          {"k": kind, "lim": limit, **{f"g{i}": g for i, g in enumerate(grams)}})
+        return [t for _iri, zh, en, _hits in rows for t in (zh, en) if t]
 
     def close(self) -> None:
         """Close the sqlite connection (it is also closed when the table is garbage)."""

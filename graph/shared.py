@@ -60,11 +60,11 @@ def _is_open_build(graph) -> bool:
     return type(graph).__name__ == "OpenBuild"
 
 
-def _link_evidence(graph, mechanisms=()):
+def _link_evidence(graph, mechanisms=(), sites=None):
     """The evidence of the site links of a graph; of an opened build (``govkg.open``), read from its
-    store for ``mechanisms`` only."""
+    store for ``mechanisms`` only (and their links to ``sites`` when given)."""
     if _is_open_build(graph):
-        return graph.link_evidence(mechanisms)
+        return graph.link_evidence(mechanisms, sites)
     if not isinstance(graph, Graph):
         return {}
     from .analysis.provenance import link_evidence
@@ -205,8 +205,10 @@ def _ranked(wanted, columns, counts, score: dict, min_sites: int, top: int | Non
 def _column(index, A, j: int, site_limit: int | None) -> tuple[list, int]:
     """``(sites, count)``: the sites of column ``j`` of the CSC matrix ``A`` (the first ``site_limit``
     by IRI) and how many there are."""
-    rows = sorted(A.indices[A.indptr[j]:A.indptr[j + 1]].tolist())
-    return [index.sites[i] for i in (rows if site_limit is None else rows[:site_limit])], len(rows)
+    import numpy as np
+
+    rows = np.sort(A.indices[A.indptr[j]:A.indptr[j + 1]])
+    return [index.sites[i] for i in (rows if site_limit is None else rows[:site_limit]).tolist()], len(rows)
 
 
 def _sites_of(index, sites: list, count: int, link, evidence=None, m=None) -> dict:
@@ -222,7 +224,8 @@ def _sites_of(index, sites: list, count: int, link, evidence=None, m=None) -> di
 def _mechanism_entries(graph, index, mechs: list, M, site_limit: int | None, mark, score: dict | None) -> list:
     """The entries of the mechanisms ``mechs`` (``[(iri, column)]``), their shown sites' evidence read
     for these links only."""
-    evidence = _link_evidence(graph, [m for m, _ in mechs])
+    shown = {m: _column(index, M, j, site_limit) for m, j in mechs}
+    evidence = _link_evidence(graph, [m for m, _ in mechs], {s for sites, _n in shown.values() for s in sites})
     direct: dict = {}
     if _is_open_build(graph):
         direct = graph.direct_kinds([m for m, _ in mechs])
@@ -233,7 +236,7 @@ def _mechanism_entries(graph, index, mechs: list, M, site_limit: int | None, mar
     MK = index.mechanism_kinds.tocsr()
     out = []
     for m, j in mechs:
-        sites, count = _column(index, M, j, site_limit)
+        sites, count = shown[m]
         ks = direct.get(m) or [index.kinds.columns[c] for c in MK[j].indices.tolist()]
         e = entry(index, m, **_sites_of(index, sites, count, lambda s: mark(m, s), evidence, m),
                   kinds=[entry(index, k) for k in sorted(ks)])
@@ -325,7 +328,8 @@ def similar_sites(graph: GraphOrBuild, site: str, *, top: int | None = None, by:
         order = order[:top]
     M, K = index.mechanisms.matrix, index.kinds.matrix.tocsr()
     mine = M.indices[M.indptr[i]:M.indptr[i + 1]].tolist()
-    evidence = _link_evidence(graph, [index.mechanisms.columns[c] for c in mine])
+    evidence = _link_evidence(graph, [index.mechanisms.columns[c] for c in mine],
+                              {me, *(index.sites[j] for j in order.tolist())})
 
     def cols(A, r):
         return set(A.indices[A.indptr[r]:A.indptr[r + 1]].tolist())

@@ -193,7 +193,8 @@ def write_index(build_dir: str | Path, generation: str, store) -> tuple[Path, Pa
     idx = index_from_store(store)
     # the labels of sites and organizations (600,000 at 200,000 sites) go to the evidence file's label
     # table, read a term at a time (LabelTable); mechanisms and kinds stay in the JSON (searched by name)
-    apart = set(idx.sites) | set(idx.organizations.columns)
+    kinds = {**{o: "organization" for o in idx.organizations.columns}, **{s: "site" for s in idx.sites}}
+    apart = kinds.keys()
     mats = {"mechanisms": idx.mechanisms.matrix, "kinds": idx.kinds.matrix, "specific": idx.specific.matrix,
             "organizations": idx.organizations.matrix, "mechanism_kinds": idx.mechanism_kinds}
     arrays = {}
@@ -216,7 +217,7 @@ def write_index(build_dir: str | Path, generation: str, store) -> tuple[Path, Pa
     npz, js = index_paths(build_dir, generation)
     write_atomic(npz, buf.getvalue())
     write_atomic(js, (json.dumps(tables, ensure_ascii=False, sort_keys=True) + "\n").encode("utf-8"))
-    write_evidence(build_dir, generation, store, {k: v for k, v in idx.labels.items() if k in apart})
+    write_evidence(build_dir, generation, store, {k: v for k, v in idx.labels.items() if k in apart}, kinds)
     return npz, js
 
 
@@ -256,12 +257,13 @@ def _scan_rows(store, want=None):
     return pairs, rows
 
 
-def write_evidence(build_dir: str | Path, generation: str, store, labels: dict | None = None) -> Path:
+def write_evidence(build_dir: str | Path, generation: str, store, labels: dict | None = None,
+                   kinds: dict | None = None) -> Path:
     """Write the evidence of every ``gk:usedAt`` link of ``store`` (``_scan_rows``) as
     ``evidence-<generation>.sqlite``: tables ``pairs(m, s)`` and ``quotes(m, s, u, text, src, prim)``
     indexed by mechanism, so ``shared`` reads the quotes it shows without decoding them from the
-    store (~25 µs a quad), and the table ``labels`` of ``labels`` (``govkg.labeltable``). Written to
-    a temporary file, then renamed."""
+    store (~25 µs a quad), and the table ``labels`` of ``labels``, each term of the index table
+    ``kinds[iri]`` (``govkg.labeltable``). Written to a temporary file, then renamed."""
     import os
     import sqlite3
 
@@ -280,7 +282,7 @@ def write_evidence(build_dir: str | Path, generation: str, store, labels: dict |
                                "src TEXT, prim TEXT);")
             conn.executemany("INSERT INTO pairs VALUES (?, ?)", pairs)
             conn.executemany("INSERT INTO quotes VALUES (?, ?, ?, ?, ?, ?)", rows)
-            write_labels(conn, labels or {})
+            write_labels(conn, labels or {}, kinds or {})
             conn.executescript("CREATE INDEX pairs_m ON pairs (m); CREATE INDEX quotes_m ON quotes (m);")
             conn.commit()
         finally:
@@ -472,10 +474,21 @@ class OpenBuild:
                                        self.store.quads_for_pattern(ox.NamedNode(str(m)), p, None, dg))
                 for m in mechanisms}
 
-    def _evidence_rows(self, mechanisms):
+    def _evidence_rows(self, mechanisms, sites=None):
         """``(pairs, rows)`` of ``mechanisms``: their ``gk:usedAt`` ``(mechanism, site)`` pairs and, for each
         quote of a ``gk:MechanismUse`` of theirs, ``(mechanism, site, use, text, quoted from, primary
-        source)`` as strings (None where absent), as the join of ``link_evidence``'s query gives them."""
+        source)`` as strings (None where absent), as the join of ``link_evidence``'s query gives them;
+        only the links to ``sites`` (IRI texts) when given."""
+        db = evidence_path(self.path, self.generation)
+        if sites is None or not db.is_file() or db.is_symlink():
+            pairs, rows = self._all_evidence_rows(mechanisms)
+            if sites is None:
+                return pairs, rows
+            return [x for x in pairs if x[1] in sites], [r for r in rows if r[1] in sites]
+        return self._evidence_file(sorted({str(m) for m in mechanisms}), sorted(sites))
+
+    def _all_evidence_rows(self, mechanisms):
+        """``_evidence_rows`` of every link of ``mechanisms``."""
         import pyoxigraph as ox
         from rdflib.namespace import PROV, RDF
 
@@ -522,9 +535,10 @@ class OpenBuild:
                                     rows.append((m, s.value, u.value, text.value, val(src), val(pr)))
         return pairs, rows
 
-    def _evidence_file(self, ms):
-        """``(pairs, rows)`` of the mechanisms ``ms`` (None: all) from the build's evidence file, or None
-        when there is none (a store made otherwise): see ``write_evidence``."""
+    def _evidence_file(self, ms, sites=None):
+        """``(pairs, rows)`` of the mechanisms ``ms`` (None: all), their links to ``sites`` only when given,
+        from the build's evidence file, or None when there is none (a store made otherwise): see
+        ``write_evidence``."""
         import sqlite3
         from urllib.parse import quote
 
@@ -540,10 +554,15 @@ class OpenBuild:
                     rows = conn.execute("SELECT m, s, u, text, src, prim FROM quotes ORDER BY rowid").fetchall()
                 else:
                     pairs, rows = [], []
+                    # the sites as bound values, at most 500 a statement (SQLite's limit may be 999)
+                    chunks = [None] if sites is None else [sites[i:i + 500] for i in range(0, len(sites), 500)]
                     for m in ms:
-                        pairs += conn.execute("SELECT m, s FROM pairs WHERE m = ? ORDER BY rowid", (m,)).fetchall()
-                        rows += conn.execute("SELECT m, s, u, text, src, prim FROM quotes WHERE m = ? ORDER BY rowid",
-                                             (m,)).fetchall()
+                        for chunk in chunks:
+                            where = "m = ?" if chunk is None else f"m = ? AND s IN ({','.join('?' * len(chunk))})"
+                            args = (m,) if chunk is None else (m, *chunk)
+                            pairs += conn.execute(f"SELECT m, s FROM pairs WHERE {where} ORDER BY rowid", args).fetchall()
+                            rows += conn.execute(f"SELECT m, s, u, text, src, prim FROM quotes WHERE {where} "
+                                                 f"ORDER BY rowid", args).fetchall()
             finally:
                 conn.close()
         except sqlite3.Error as exc:
@@ -553,11 +572,12 @@ class OpenBuild:
             raise GovkgError(f"the evidence file {db} holds values of the wrong kind: run `govkg build --full`")
         return pairs, rows
 
-    def link_evidence(self, mechanisms) -> dict:
+    def link_evidence(self, mechanisms, sites=None) -> dict:
         """``govkg.analysis.provenance.link_evidence`` for the ``gk:usedAt`` links of ``mechanisms``:
         ``{(mechanism, site): [{"text", "source"}]}``, read from the store (``_evidence_rows``) instead
-        of an rdflib graph. A graph without ``gk:MechanismUse`` (schema v1) is read through
-        ``subgraph`` and the rdflib code."""
+        of an rdflib graph; with ``sites``, only their links (a national mechanism has thousands of
+        sites, of which an answer shows twenty). A graph without ``gk:MechanismUse`` (schema v1) is
+        read through ``subgraph`` and the rdflib code."""
         from rdflib import URIRef
 
         from .analysis.outcomes import sources
@@ -566,7 +586,7 @@ class OpenBuild:
 
         if not self.store.query("ASK { ?u a gk:MechanismUse }", prefixes=PREFIXES):
             return link_evidence(self.subgraph(mechanisms))
-        pairs, rows = self._evidence_rows(mechanisms)
+        pairs, rows = self._evidence_rows(mechanisms, None if sites is None else {str(x) for x in sites})
         out: dict[tuple, list] = {(URIRef(m), URIRef(s)): [] for m, s in pairs}
         cited = {x for r in rows for x in r[4:] if x is not None}
         srcs = sources(self._nodes_graph(cited))
@@ -657,9 +677,9 @@ def _load_index(path: Path, generation: str, tables: dict, store=None):
     from scipy import sparse
 
     from .analysis.index import Incidence, SiteIndex
-    from .labeltable import LabelTable, trusted_iri
+    from .labeltable import IriList, LabelTable
 
-    npz, _js = index_paths(path, generation)
+    npz, js = index_paths(path, generation)
     try:
         with np.load(npz, allow_pickle=False) as z:
             mats = {}
@@ -671,7 +691,9 @@ def _load_index(path: Path, generation: str, tables: dict, store=None):
         raise GovkgError(f"the site index {npz} cannot be read ({exc}): run `govkg build --full`") from None
 
     def iris(values):
-        return [trusted_iri(v) for v in values]
+        if not isinstance(values, list) or not all(isinstance(v, str) for v in values):
+            raise GovkgError(f"the site index {js} is damaged (a row or column is not an IRI): run `govkg build --full`")
+        return IriList(values)
 
     sites, mechs, kinds, orgs = (iris(tables[k]) for k in ("sites", "mechanisms", "kinds", "organizations"))
     want = {"mechanisms": (len(sites), len(mechs)), "kinds": (len(sites), len(kinds)),

@@ -350,3 +350,41 @@ def test_a_large_data_folder_without_a_fresh_build_is_not_compiled_in_memory(bui
     assert code == 1 and "not a fresh build" in err and "data changed since the build: sites/gaoxinshequ.yaml" in err
     assert "too many to compile for one command (more than 3): run `govkg build` first" in err
     assert "Traceback" not in err
+
+
+@pytest.mark.parametrize("evidence_file", [True, False])
+def test_evidence_of_some_sites_is_the_whole_evidence_cut_to_them(built, evidence_file):
+    _data, out = built
+    if not evidence_file:
+        next(out.glob("evidence-*.sqlite")).unlink()
+    h = govkg.open(out)
+    index = h.site_index()
+    ms = list(index.mechanisms.columns)
+    whole = h.link_evidence(ms)
+    assert whole and all(v for v in whole.values())
+    for sites in ([], index.sites[:1], index.sites[2:5], list(index.sites)):
+        assert h.link_evidence(ms, sites) == {k: v for k, v in whole.items() if k[1] in set(sites)}
+
+
+def test_site_search_in_sql_ranks_as_the_python_search(built, graph):
+    """The label table's ranking (``LabelTable.rank``) equals ``rank_matches`` over the same labels, for names
+    cut from every label and id (exact, prefixes, inner parts, other case, quotes added) and misses."""
+    from govkg.analysis.matching import rank_matches
+
+    _data, out = built
+    index = govkg.open(out).site_index()
+    labels = site_index(graph).labels
+    names = {"", " ", "“", "nowhere", "社区", "Community", "village", "村", "COMMUNITY", "gaoxin"}
+    for s in index.sites:
+        for text in (*labels[s].values(), str(s).rsplit("/", 1)[-1]):
+            names |= {text, text.upper(), f"“{text}”", text[:2], text[1:-1], text[len(text) // 2:]}
+    for name in sorted(names):
+        assert index.labels.rank(name, "site") == rank_matches(name, index.sites, lambda c: labels.get(c, {})), name
+
+
+def test_an_unknown_site_gets_close_labels_from_the_label_table(built):
+    _data, out = built
+    from govkg.errors import NotFoundError
+
+    with pytest.raises(NotFoundError, match="Did you mean: 高新社区"):
+        govkg.open(out).similar("高新杜区")

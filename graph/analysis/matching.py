@@ -129,11 +129,18 @@ def find_site(graph, name):
     def labels_of(s):
         return index.labels.get(s, {})
 
-    found = best_matches(str(name), index.sites, labels_of)
+    rank = getattr(index.labels, "rank", None)  # an opened build's label table ranks in SQL
+    ranked = rank(str(name), "site") if rank is not None else None
+    if ranked is None:
+        found = best_matches(str(name), index.sites, labels_of)
+    else:
+        found = [c for sc, c in ranked if sc == ranked[0][0]]
     if len(found) == 1:
         return found[0]
     if not found:
-        names = [t for s in index.sites for t in index.labels.get(s, {}).values() if t]
+        near = getattr(index.labels, "near", None)
+        names = near(str(name), "site") if near is not None else \
+            [t for s in index.sites for t in index.labels.get(s, {}).values() if t]
         lang = text_lang(str(name), "en")
         fallback = [index.label(s, lang) for s in index.sites[:5]]
         raise NotFoundError("site", str(name), closest(str(name), names) or fallback)
