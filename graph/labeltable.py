@@ -63,7 +63,7 @@ class IriList(Sequence):
     def __len__(self) -> int:
         return len(self._texts)
 
-    def __getitem__(self, i):  # type: ignore[override]
+    def __getitem__(self, i):
         if isinstance(i, slice):
             return [trusted_iri(t) for t in self._texts[i]]
         return trusted_iri(self._texts[i])
