@@ -606,7 +606,7 @@ def check_memory_fallback(data_dir: Path, build_dir: Path) -> None:
     (more than ``MEMORY_FALLBACK_FILES`` data files), saying why the build in ``build_dir`` is not used."""
     from . import manifest
 
-    n = len(manifest.input_files(data_dir))
+    n = manifest.input_count(data_dir)
     if n > MEMORY_FALLBACK_FILES:
         why = manifest.stale_reason(build_dir, data_dir) or "its store cannot be used"
         raise GovkgError(f"the build in {build_dir} is not a fresh build of {data_dir} ({why}); {n:,} data files "

@@ -11,7 +11,7 @@ from .writers import write_atomic
 
 __all__ = ["FORMAT", "MANIFEST", "INPUTS", "input_hashes", "ontology_hash", "code_hash", "govkg_version", "expected",
            "input_state", "read_manifest", "stale_reason", "verified_bytes", "manifest_bytes", "write_manifest", "digest",
-           "text_hashes", "stamps_digest", "data_digest", "write_inputs", "read_inputs"]
+           "text_hashes", "stamps_digest", "data_digest", "write_inputs", "read_inputs", "input_count"]
 
 #: Version of the manifest and of the build layout; a change makes every older build stale.
 #: 3: the per-file tables (content hash and stamp of every data file) moved to ``INPUTS``.
@@ -34,9 +34,18 @@ def digest(data: bytes) -> str:
     return "sha256:" + hashlib.sha256(data).hexdigest()
 
 
-def input_files(data_dir: str | Path) -> list[Path]:
-    """The files ``load_data`` reads: every ``*.yaml`` below ``data_dir``, sorted."""
-    return sorted(p for p in Path(data_dir).rglob("*.yaml") if p.is_file())
+def input_count(data_dir: str | Path) -> int:
+    """How many files ``load_data`` reads: the regular ``*.yaml`` files below ``data_dir``.
+
+    Examples
+    --------
+    >>> import tempfile, pathlib
+    >>> d = pathlib.Path(tempfile.mkdtemp())
+    >>> _ = (d / "a.yaml").write_text("x: 1"), (d / "b.txt").write_text("")
+    >>> input_count(d)
+    1
+    """
+    return sum(1 for _ in _walk(str(Path(data_dir))))
 
 
 def input_hashes(data_dir: str | Path) -> dict[str, str]:
