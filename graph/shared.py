@@ -135,8 +135,9 @@ def shared_mechanisms(graph: GraphOrBuild, name: str | None = None, *, kind: boo
         None: all. Only the entries kept are assembled (their evidence read), so a national
         graph answers "the 20 most shared mechanisms" without reading every link.
     site_limit : int, optional
-        List at most this many sites of an entry (the first by IRI); ``site_count`` stays the
-        whole count and ``sites_omitted`` says how many were left out. None: every site.
+        List at most this many sites of an entry (the first by IRI), and of a kind at most this
+        many mechanisms; ``site_count`` stays the whole count, and ``sites_omitted`` and
+        ``mechanisms_omitted`` say how many were left out. None: every site and mechanism.
 
     Returns
     -------
@@ -248,15 +249,21 @@ def _mechanism_entries(graph, index, mechs: list, M, site_limit: int | None, mar
 
 def _kind_entries(index, kinds: list, K, site_limit: int | None, mark, score: dict | None) -> list:
     """The entries of the kinds ``kinds`` (``[(iri, column)]``), each with its mechanisms and broader kinds."""
+    import numpy as np
+
     MKc = index.mechanism_kinds.tocsc()
     out = []
     for k, j in kinds:
         sites, count = _column(index, K, j, site_limit)
-        ms = sorted(index.mechanisms.columns[c] for c in set(MKc.indices[MKc.indptr[j]:MKc.indptr[j + 1]].tolist()))
+        cols = np.unique(MKc.indices[MKc.indptr[j]:MKc.indptr[j + 1]])  # sorted column numbers = IRI order
         up = index.broader.get(k, ())
         parents = sorted(p for p in up if not any(p in index.broader.get(q, ()) for q in up))
+        shown = cols if site_limit is None else cols[:site_limit]
         e = entry(index, k, **_sites_of(index, sites, count, lambda s: mark(k, s)),
-                  mechanisms=[entry(index, m) for m in ms], broader=[entry(index, b) for b in parents])
+                  mechanisms=[entry(index, index.mechanisms.columns[c]) for c in shown.tolist()],
+                  broader=[entry(index, b) for b in parents])
+        if len(shown) < len(cols):
+            e["mechanisms_omitted"] = len(cols) - len(shown)
         if score is not None:
             e["match"] = KIND_MATCH[score[k]]
         out.append(e)

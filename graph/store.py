@@ -283,7 +283,7 @@ def write_evidence(build_dir: str | Path, generation: str, store, labels: dict |
             conn.executemany("INSERT INTO pairs VALUES (?, ?)", pairs)
             conn.executemany("INSERT INTO quotes VALUES (?, ?, ?, ?, ?, ?)", rows)
             write_labels(conn, labels or {}, kinds or {})
-            conn.executescript("CREATE INDEX pairs_m ON pairs (m); CREATE INDEX quotes_m ON quotes (m);")
+            conn.executescript("CREATE INDEX pairs_m ON pairs (m, s); CREATE INDEX quotes_m ON quotes (m, s);")
             conn.commit()
         finally:
             conn.close()

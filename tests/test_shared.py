@@ -191,6 +191,10 @@ def test_shared_top_and_site_limit_cut_the_full_answer(graph):
             assert short["sites"] == whole["sites"][:2]
             assert short.get("sites_omitted", 0) == max(0, whole["site_count"] - 2)
             assert "sites_omitted" not in whole
+    for short, whole in zip(cut["kinds"], full["kinds"]):  # a kind lists its mechanisms, cut alike
+        assert short["mechanisms"] == whole["mechanisms"][:2]
+        assert short.get("mechanisms_omitted", 0) == max(0, len(whole["mechanisms"]) - 2)
+    assert any(k.get("mechanisms_omitted") for k in cut["kinds"])
 
 
 @pytest.mark.parametrize("bad", [0, -1, True, 2.5, "3"])
