@@ -30,7 +30,7 @@ def cite(ctx, name, fmt, lang):
     from .cite import as_bibtex, as_csl_json, as_text, citation
     from .cli_common import opened_from
 
-    c = citation(opened_from(ctx), name)
+    c = citation(opened_from(ctx, prefetch=False), name)
     if fmt == "bibtex":
         click.echo(as_bibtex(c), nl=False)
     elif fmt == "csl-json":

@@ -19,12 +19,13 @@ def graph_from(ctx):
     return load_graph(ctx.obj["data_dir"], ctx.obj["build_dir"])
 
 
-def opened_from(ctx):
+def opened_from(ctx, *, prefetch: bool = True):
     """The fresh build's store and site index opened read-only (``govkg.open``), else the graph
-    compiled in memory (no fresh build with a store)."""
+    compiled in memory (no fresh build with a store). ``prefetch``: read the site index while the
+    build's freshness is checked (for the commands that read it)."""
     from .store import open_fresh
 
-    opened = open_fresh(ctx.obj["data_dir"], ctx.obj["build_dir"])
+    opened = open_fresh(ctx.obj["data_dir"], ctx.obj["build_dir"], prefetch=prefetch)
     return opened if opened is not None else graph_from(ctx)
 
 
