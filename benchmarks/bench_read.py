@@ -180,6 +180,7 @@ def main() -> None:
                                   shape=tuple(z["mechanisms_shape"]))
         per_mech = np.asarray(M.getnnz(axis=0))
         j = int(np.argsort(-per_mech)[len(per_mech) // 10])  # a mechanism at the 90th percentile of use
+        tables = {k: tables[k].split("\n") if k in ("sites", "mechanisms") else tables[k] for k in tables}
         mech = tables["mechanisms"][j]
         mech_label = tables["labels"][mech]["zh"]
         site = tables["sites"][len(tables["sites"]) // 2]
