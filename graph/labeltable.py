@@ -55,10 +55,17 @@ class IriList(Sequence):
     (rdflib.term.URIRef('https://x/b'), True, False, True)
     """
 
-    __slots__ = ("_texts",)
+    __slots__ = ("_texts", "_positions")
 
     def __init__(self, texts: list[str]):
         self._texts = texts
+        self._positions: dict[str, int] | None = None
+
+    def positions(self) -> dict[str, int]:
+        """``{IRI text: position}``, made once (from the texts: no ``URIRef`` made)."""
+        if self._positions is None:
+            self._positions = dict(zip(self._texts, range(len(self._texts))))
+        return self._positions
 
     def __len__(self) -> int:
         return len(self._texts)

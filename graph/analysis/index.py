@@ -79,17 +79,21 @@ class SiteIndex:
     _cache: dict = field(default_factory=dict, repr=False, compare=False)
 
     @property
-    def row(self) -> dict:
+    def row(self) -> Mapping:
         """``{site IRI: row}``."""
         if "row" not in self._cache:
-            self._cache["row"] = {s: i for i, s in enumerate(self.sites)}
+            positions = getattr(self.sites, "positions", None)  # an opened build's IriList: by text, no URIRef made
+            self._cache["row"] = _ByText(positions()) if positions is not None else \
+                {s: i for i, s in enumerate(self.sites)}
         return self._cache["row"]
 
     @property
     def row_by_text(self) -> dict:
         """``{site IRI as str: row}`` (look-ups by text never build a ``URIRef``)."""
         if "row_text" not in self._cache:
-            self._cache["row_text"] = {str(s): i for i, s in enumerate(self.sites)}
+            positions = getattr(self.sites, "positions", None)
+            self._cache["row_text"] = positions() if positions is not None else \
+                {str(s): i for i, s in enumerate(self.sites)}
         return self._cache["row_text"]
 
     def csc(self, level: str = "mechanism"):
@@ -102,6 +106,24 @@ class SiteIndex:
     def label(self, iri, lang: str = "zh") -> str:
         """The label of ``iri`` in ``lang``, falling back to the other language, then the IRI."""
         return pick(self.labels.get(iri, {}), lang, str(iri))
+
+
+class _ByText(Mapping):
+    """``{URIRef: row}`` over a ``{IRI text: row}`` dict (``SiteIndex.row`` of an opened build)."""
+
+    def __init__(self, by_text: dict):
+        self._d = by_text
+
+    def __getitem__(self, iri):
+        if not isinstance(iri, URIRef):
+            raise KeyError(iri)
+        return self._d[str(iri)]
+
+    def __iter__(self):
+        return (URIRef(k) for k in self._d)
+
+    def __len__(self) -> int:
+        return len(self._d)
 
 
 def incidence_of(index: SiteIndex, level: str) -> Incidence:
