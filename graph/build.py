@@ -21,6 +21,7 @@ from .compile import BuildReport, compile_graph, compile_triples
 from .args import as_path
 from .errors import GovkgError, ValidationError
 from .exports import serialize
+from .heap import release_memory
 from .model import load_data
 from .ntriples import nt_lines, ntriples, turtle_from_ntriples  # nt_lines: named here too (govkg.build.nt_lines)
 from .paths import bundled_data_dir, default_build_dir  # bundled_data_dir: named here too
@@ -177,29 +178,6 @@ def _build_lock(out_dir: Path):
         raise
 
 
-def release_memory() -> None:
-    """Give the memory the process has freed back to the system (glibc's ``malloc_trim``; elsewhere
-    nothing). Freed blocks stay in the allocator's arenas, counted in the process's memory, until
-    trimmed: after a bulk load of 3.2 million triples 340 MB stayed, 61 MB once trimmed.
-
-    Hand-written (``ctypes``) for a reason: no maintained package exposes ``malloc_trim``.
-
-    Examples
-    --------
-    >>> release_memory()
-    """
-    import ctypes
-    import ctypes.util
-
-    name = ctypes.util.find_library("c")
-    try:
-        trim = ctypes.CDLL(name).malloc_trim if name else None
-    except (OSError, AttributeError):
-        trim = None
-    if trim is not None:
-        trim(0)
-
-
 class _Overlap:
     """What a full build does beside its main thread: filling the validation store with
     N-Triples chunks as the compile hands them over, then validating it (in order, on one
@@ -278,7 +256,7 @@ that store is kept.
     def _validate(self):
         """``(triples, ValidationReport)`` of the store, run on the loading thread once it is filled. An
         on-disk store is closed and opened again first: RocksDB's bulk load leaves its buffers in the
-        allocator's arenas (3 GB at 200,000 sites, 0.3 GB at 20,000), which ``release_memory`` then
+        allocator's arenas (340 MB after 3.2 million triples, 61 MB once trimmed), which ``release_memory`` then
         gives back before the rules run."""
         import pyoxigraph as ox
 
