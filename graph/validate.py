@@ -87,27 +87,16 @@ def run_shacl(graph: Graph) -> list[Violation]:
 
 def _parallel(fn, items):
     """``[fn(x) for x in items]``, on as many threads as there are cores: Oxigraph releases
-    Python's lock while it evaluates a query, so the rules run side by side. After each item the
-    memory it freed is given back (``heap.release_memory``): a query's hash tables stay in its
-    thread's allocator arena otherwise, and the arenas of two threads kept the largest two
-    (2.7 GB for one rule at 200,000 sites) for the rest of the validation."""
+    Python's lock while it evaluates a query, so the rules run side by side."""
     import os
     from concurrent.futures import ThreadPoolExecutor
-
-    from .heap import release_memory
-
-    def run(x):
-        try:
-            return fn(x)
-        finally:
-            release_memory()
 
     items = list(items)
     workers = min(len(items), os.cpu_count() or 1)
     if workers <= 1:
-        return [run(x) for x in items]
+        return [fn(x) for x in items]
     with ThreadPoolExecutor(workers) as pool:
-        return list(pool.map(run, items))
+        return list(pool.map(fn, items))
 
 
 def _check_jobs(store, rules: dict[str, str]) -> list:
