@@ -184,7 +184,10 @@ def main() -> None:
         mech = tables["mechanisms"][j]
         mech_label = tables["labels"][mech]["zh"]
         site = tables["sites"][len(tables["sites"]) // 2]
-        site_label = tables["labels"][site]["zh"]
+        import sqlite3  # site labels live in the evidence file's label table (store layout 2)
+
+        with sqlite3.connect(build_dir / f"evidence-{m['generation']}.sqlite") as conn:
+            site_label = conn.execute("SELECT zh FROM labels WHERE iri = ?", (site,)).fetchone()[0]
         cases = [
             ("query (sites of one mechanism)",
              base + ["query", "--timeout", "0", "SELECT ?m ?site WHERE { ?m gk:usedAt ?site }", "--bind", f"m=<{mech}>"],
