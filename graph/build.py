@@ -255,12 +255,10 @@ that store is kept.
 
     def _validate(self):
         """``(triples, ValidationReport)`` of the store, run on the loading thread once it is filled. An
-        on-disk store is closed and opened again first: RocksDB's bulk load leaves its buffers in the
-        allocator's arenas (340 MB after 3.2 million triples, 61 MB once trimmed), which ``release_memory`` then
-        gives back before the rules run."""
-        import pyoxigraph as ox
-
-        from .validate import validate
+        on-disk store is closed first and validated by processes of their own (``validate_store``):
+        RocksDB's bulk load leaves its buffers in the allocator's arenas (340 MB after 3.2 million
+        triples, 61 MB once trimmed), which ``release_memory`` then gives back."""
+        from .validate import validate, validate_store
 
         if self.disk is not None:
             assert self._store is not None
@@ -268,7 +266,7 @@ that store is kept.
             self._store = None
             gc.collect()
             release_memory()
-            self._store = ox.Store(str(self.disk))
+            return validate_store(self.disk)
         store = self._store
         assert store is not None, "made without checks: no store to validate"
         return len(store), validate(store=store)

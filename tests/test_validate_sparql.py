@@ -124,3 +124,48 @@ def test_a_draft_may_leave_area_and_kind_for_review(graph):
     g.add((SITE, GK.curationStatus, GK.Draft))
     g.add((MECH, GK.curationStatus, GK.Draft))
     assert _same(g) == []
+
+
+def test_validate_store_in_processes_equals_validate(graph, monkeypatch, tmp_path):
+    """``validate_store`` (each query in a spawned process of its own, on the store opened read-only; what
+    large builds use) finds the same violations, warnings and rules as ``validate`` on the same store."""
+    import pyoxigraph as ox
+
+    import govkg.validate as v
+    from govkg.build import ntriples
+    from govkg.validate import validate_store
+
+    g = bind_prefixes(Graph())
+    for t in graph:
+        g.add(t)
+    BREAKS["two parents"](g)  # a SHACL violation
+    BREAKS["inferred without reason"](g)  # and a quality rule's
+    folder = tmp_path / "store"
+    ox.Store(str(folder)).bulk_load(ntriples(g), format=ox.RdfFormat.N_TRIPLES)
+    monkeypatch.setattr(v, "SHACL_SPARQL_ABOVE", 0)  # decided in this process: the workers run the SPARQL shapes
+    monkeypatch.setattr(v, "run_shacl", lambda graph: pytest.fail("pySHACL ran on a large graph"))
+    triples, apart = validate_store(folder, processes=2)
+    together = validate(store=ox.Store.read_only(str(folder)))
+    assert triples == len(g)
+    assert not apart.conforms
+    assert "inferred-without-reason" in {x.rule for x in apart.violations}
+    assert any(x.rule.startswith("shacl") for x in apart.violations)
+    assert apart.violations == together.violations
+    assert apart.warnings == together.warnings
+    assert apart.rules_run == together.rules_run
+
+
+def test_validate_store_reports_a_failed_worker_as_a_govkg_error(graph, monkeypatch, tmp_path):
+    """A worker process that fails (here: a rule that is not SPARQL) is a ``GovkgError`` naming the rule, not a hang."""
+    import pyoxigraph as ox
+
+    import govkg.validate as v
+    from govkg.build import ntriples
+    from govkg.errors import GovkgError
+
+    folder = tmp_path / "store"
+    ox.Store(str(folder)).bulk_load(ntriples(graph), format=ox.RdfFormat.N_TRIPLES)
+    monkeypatch.setattr(v, "SHACL_SPARQL_ABOVE", 0)
+    monkeypatch.setattr(v, "checks", lambda: {"broken-rule": "SELECT nothing WHERE"})
+    with pytest.raises(GovkgError, match="broken-rule"):
+        v.validate_store(folder, processes=1)
