@@ -11,7 +11,7 @@ from .writers import write_atomic
 
 __all__ = ["FORMAT", "MANIFEST", "INPUTS", "input_hashes", "ontology_hash", "code_hash", "govkg_version", "expected",
            "input_state", "read_manifest", "stale_reason", "verified_bytes", "manifest_bytes", "write_manifest", "digest",
-           "text_hashes", "stamps_digest", "data_digest", "write_inputs", "read_inputs", "input_count"]
+           "text_hashes", "stamps_digest", "data_digest", "DigestApart", "write_inputs", "read_inputs", "input_count"]
 
 #: Version of the manifest and of the build layout; a change makes every older build stale.
 #: 3: the per-file tables (content hash and stamp of every data file) moved to ``INPUTS``.
@@ -160,6 +160,99 @@ def data_digest(data_dir: str | Path) -> str:
                           for rel, st in _walk(str(Path(data_dir)))])
 
 
+class DigestApart:
+    """``data_digest(data_dir)`` computed in a forked process while this one goes on; ``result()`` waits for it.
+
+    A read command's freshness check is one ``stat`` of every data file (0.9 s at 200,000
+    files), most of it Python's loop, which holds Python's lock: on a thread it only takes turns
+    with the store's opening and the index's reading. A child forked for it runs on another core.
+    It is forked only where that is safe: on Linux (``/proc/self/task`` lists the threads), when
+    this process has no thread but its main one (a fork copies the locks other threads hold, held
+    for ever in the child). Otherwise, or when the child fails, ``result()`` computes the digest
+    here. The child only walks the folder and writes the digest to a pipe, then leaves with
+    ``os._exit`` (no exit handlers, no buffers of the parent flushed). ``close()`` ends a child
+    whose answer is no longer wanted.
+
+    Examples
+    --------
+    >>> import tempfile, pathlib
+    >>> d = pathlib.Path(tempfile.mkdtemp())
+    >>> _ = (d / "a.yaml").write_text("x: 1")
+    >>> DigestApart(d).result() == data_digest(d)
+    True
+    """
+
+    def __init__(self, data_dir: str | Path):
+        import os
+
+        self._dir, self._value, self._pid, self._read = data_dir, None, None, -1
+        #: Whether a child was forked to compute the digest (False: ``result()`` computes it here).
+        self.forked = hasattr(os, "fork") and _alone()
+        if not self.forked:
+            return
+        r, w = os.pipe()
+        try:
+            pid = os.fork()
+        except OSError:  # no process to be had (a limit reached): computed here
+            os.close(r)
+            os.close(w)
+            self.forked = False
+            return
+        if pid == 0:  # the child
+            code = 1
+            try:
+                os.close(r)
+                os.write(w, data_digest(data_dir).encode("ascii"))  # ~71 bytes: one write (PIPE_BUF ≥ 512)
+                code = 0
+            finally:
+                os._exit(code)
+        os.close(w)
+        self._pid, self._read = pid, r
+
+    def result(self) -> str:
+        """The digest: the child's answer, or computed here when there was no child or it failed."""
+        import os
+
+        if self._value is None and self._pid is not None:
+            chunks = []
+            while chunk := os.read(self._read, 256):
+                chunks.append(chunk)
+            os.close(self._read)
+            _, status = os.waitpid(self._pid, 0)
+            self._pid = None
+            text = b"".join(chunks).decode("ascii", "replace")
+            if os.waitstatus_to_exitcode(status) == 0 and text.startswith("sha256:"):
+                self._value = text
+        if self._value is None:
+            self._value = data_digest(self._dir)
+        return self._value
+
+    def close(self) -> None:
+        """End the child, if it still runs (its answer is not wanted)."""
+        import os
+        import signal
+
+        if self._pid is not None:
+            os.close(self._read)
+            try:
+                os.kill(self._pid, signal.SIGKILL)
+            except ProcessLookupError:
+                pass
+            os.waitpid(self._pid, 0)
+            self._pid = None
+
+
+def _alone() -> bool:
+    """Whether this process runs one thread only (Linux: as the system counts them, native threads too)."""
+    import os
+    import threading
+
+    try:
+        return threading.active_count() == 1 and len(os.listdir("/proc/self/task")) == 1
+    except OSError:
+        return False
+
+
 def _lines_digest(lines: list[str]) -> str:
     """The hash of ``lines`` sorted (a path ends at NUL, which sorts first: the order of the paths)."""
     lines.sort()
@@ -285,7 +378,8 @@ def read_inputs(build_dir: str | Path, manifest: dict | None) -> tuple[dict[str,
     return hashes, stamps
 
 
-def stale_reason(build_dir: str | Path, data_dir: str | Path, manifest: dict | None = None) -> str | None:
+def stale_reason(build_dir: str | Path, data_dir: str | Path, manifest: dict | None = None,
+                 digest: DigestApart | None = None) -> str | None:
     """Why ``build_dir`` cannot be trusted for ``data_dir`` now, or None when it can.
 
     Compares the manifest with the data folder (its resolved path and every file's content
@@ -294,6 +388,7 @@ def stale_reason(build_dir: str | Path, data_dir: str | Path, manifest: dict | N
     from ``build_dir``. When every data file has the stamp it had at the build (``data_digest``
     equals the manifest's ``stamps_digest``) the content is the same and the table of
     inputs is not read; otherwise the files whose stamp changed are hashed and compared.
+    ``digest``: that digest already started (``DigestApart``).
     """
     m = manifest if manifest is not None else read_manifest(build_dir)
     if m is None:
@@ -310,7 +405,7 @@ def stale_reason(build_dir: str | Path, data_dir: str | Path, manifest: dict | N
         return f"build made from another data folder ({m.get('data_dir')})"
     if m.get("ontology") != ontology_hash():
         return "ontology changed since the build"
-    if data_digest(data_dir) != m.get("stamps_digest"):
+    if (digest.result() if digest is not None else data_digest(data_dir)) != m.get("stamps_digest"):
         why = _inputs_changed(build_dir, data_dir, m)
         if why is not None:
             return why

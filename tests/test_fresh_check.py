@@ -91,3 +91,63 @@ def test_the_walk_lists_what_rglob_lists(tmp_path):
     assert list(hashes) == list(stamps) == want == ["link.yaml", "sites/a.yaml", "sites/deep/b.yaml"]
     assert manifest.data_digest(data) == manifest.stamps_digest(stamps)
     assert manifest.data_digest(tmp_path / "absent") == manifest.stamps_digest({})
+
+
+
+_CHILD = """
+import sys
+from govkg import manifest
+data = sys.argv[1]
+if sys.argv[2] == "fail":  # the child inherits the patch and fails; this process then uses the real function
+    real, manifest.data_digest = manifest.data_digest, lambda d: 1 / 0
+    apart = manifest.DigestApart(data)
+    manifest.data_digest = real
+else:
+    apart = manifest.DigestApart(data)
+if sys.argv[2] == "close":  # the child's answer not wanted: it is killed and reaped; result() still answers
+    apart.close()
+print(apart.forked, apart.result())
+"""
+
+
+@pytest.mark.skipif(not os.path.isdir("/proc/self/task") or not hasattr(os, "fork"),
+                    reason="the digest is forked on Linux only (the thread path is tested below)")
+@pytest.mark.parametrize("child", ["ok", "fail", "close"])
+def test_a_fresh_process_forks_the_digest_and_gets_the_same_answer(built, child):
+    """In a fresh process (this one runs RocksDB's threads once a store was opened: it would not fork),
+    the digest comes from a forked child, or from the process itself when the child fails or was ended."""
+    import subprocess
+    import sys
+
+    data, _ = built
+    out = subprocess.run([sys.executable, "-c", _CHILD, str(data), child], capture_output=True, text=True, check=True)
+    assert out.stdout.split() == ["True", manifest.data_digest(data)]
+    assert out.stderr == ""
+
+
+def test_with_a_thread_running_the_digest_is_computed_here(built):
+    import threading
+
+    data, _ = built
+    stop = threading.Event()
+    t = threading.Thread(target=stop.wait)
+    t.start()
+    try:
+        apart = manifest.DigestApart(data)
+        assert not apart.forked
+        assert apart.result() == manifest.data_digest(data)
+    finally:
+        stop.set()
+        t.join()
+
+
+def test_an_edit_is_seen_through_open_fresh(built):
+    from govkg.store import open_fresh
+
+    data, out = built
+    opened = open_fresh(data, out)
+    assert opened is not None
+    opened.close()
+    path = data / SITE
+    path.write_text(path.read_text(encoding="utf-8").replace("高新社区", "高新社区甲", 1), encoding="utf-8")
+    assert open_fresh(data, out) is None  # stale: the caller compiles in memory
