@@ -103,8 +103,20 @@ def build(ctx, out_dir, include_drafts, dumps, full):
     previous build is left untouched. When only some data files changed since the last build
     without dumps, only they (and the files that refer to them) are recompiled and checked.
     """
+    from .build import DISK_VALIDATION_FILES
     from .build import build as run_build
 
+    if _ARGV is not None:
+        import os
+
+        from .heap import malloc_restart
+        from .manifest import input_count
+
+        restart = malloc_restart(_ARGV) if input_count(ctx.obj["data_dir"]) > DISK_VALIDATION_FILES else None
+        if restart is not None:  # a national build: the memory its parse frees goes back to the system
+            sys.stdout.flush()
+            sys.stderr.flush()
+            os.execve(restart[0][0], restart[0], restart[1])
     report = run_build(ctx.obj["data_dir"], out_dir or ctx.obj["build_dir"], include_drafts=include_drafts,
                        dumps=dumps, incremental=not full)
     for p in report.outputs:
@@ -166,8 +178,16 @@ def _register_commands() -> None:
 _register_commands()
 
 
+#: The interpreter's arguments (``sys.orig_argv[1:]``) when ``main`` runs the process's own command line
+#: (None: called otherwise, e.g. by click's test runner): a command may then start itself again
+#: (``heap.malloc_restart``).
+_ARGV: list[str] | None = None
+
+
 def main(argv=None) -> None:
     """Entry point of the ``govkg`` console script."""
+    global _ARGV
+    _ARGV = list(sys.orig_argv[1:]) if argv is None else None
     cli.main(args=argv, prog_name="govkg")
 
 

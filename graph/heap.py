@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-__all__ = ["release_memory"]
+__all__ = ["release_memory", "malloc_restart"]
 
 
 def release_memory() -> None:
@@ -26,3 +26,35 @@ def release_memory() -> None:
         trim = None
     if trim is not None:
         trim(0)
+
+
+def malloc_restart(args: list[str], environ=None) -> tuple[list[str], dict] | None:
+    """``(argv, environment)`` to start this Python again with the arguments ``args`` (``sys.orig_argv[1:]``)
+    and its objects allocated by the C library (``PYTHONMALLOC=malloc``), or None where that gains
+    nothing (not glibc, or already so).
+
+    For a national build (``govkg build`` of more than ``build.DISK_VALIDATION_FILES`` data
+    files): Python's own allocator takes memory from the system in 1 MiB arenas and gives an arena
+    back only when every object in it is gone. The parsed data files die, but the tables the
+    build keeps were allocated among them, so at 200,000 sites the process kept 5.4 GB, of
+    which 0.3 GB was in use by Python objects (``malloc_stats``). With the C library's allocator,
+    ``release_memory`` gives back every free page (at 20,000 sites, once the parts are written:
+    223 MB held instead of 450 MB). Its cost is a slower allocation of small objects.
+
+    Examples
+    --------
+    >>> cmd, env = malloc_restart(["-m", "govkg", "build"], {"PATH": "/bin"}) or (None, {})
+    >>> env.get("PYTHONMALLOC") in ("malloc", None)
+    True
+    >>> malloc_restart(["-m", "govkg", "build"], {"PYTHONMALLOC": "pymalloc"}) is None
+    True
+    """
+    import os
+    import platform
+    import sys
+
+    env = dict(os.environ if environ is None else environ)
+    if env.get("PYTHONMALLOC") or platform.libc_ver()[0] != "glibc":
+        return None
+    env["PYTHONMALLOC"] = "malloc"
+    return [sys.executable, *args], env

@@ -284,3 +284,40 @@ def test_source_text_that_is_not_utf8_names_the_source_file(data_copy, tmp_path)
 
 def _line_of(path, marker):
     return next(i for i, line in enumerate(path.read_text(encoding="utf-8").splitlines(), 1) if line.startswith(marker))
+
+
+_NATIONAL = """
+import importlib, os, sys
+importlib.import_module("govkg.build").DISK_VALIDATION_FILES = 0  # every build counts as national here
+from govkg.cli import main
+try:
+    main()
+finally:
+    print("PYTHONMALLOC", os.environ.get("PYTHONMALLOC"))
+"""
+
+
+@pytest.mark.skipif(__import__("platform").libc_ver()[0] != "glibc", reason="the restart is for glibc's allocator")
+def test_a_national_build_on_the_command_line_starts_again_with_the_c_allocator(data_copy, tmp_path):
+    """``govkg build`` of more than DISK_VALIDATION_FILES files runs in the same process started again
+    with PYTHONMALLOC=malloc (heap.malloc_restart); the build then completes as any other."""
+    import subprocess
+    import sys
+
+    env = {k: v for k, v in os.environ.items() if k != "PYTHONMALLOC"}
+    out = tmp_path / "out"
+    r = subprocess.run([sys.executable, "-c", _NATIONAL, "--data", str(data_copy), "--build-dir", str(out), "build"],
+                       capture_output=True, text=True, env=env)
+    assert r.returncode == 0, r.stderr
+    assert "PYTHONMALLOC malloc" in r.stdout  # printed by the process started again, not the first
+    assert "PYTHONMALLOC None" not in r.stdout
+    assert "triples" in r.stdout and is_fresh(out, data_copy)
+
+
+def test_a_build_through_the_library_or_the_test_runner_does_not_start_again(data_copy, tmp_path):
+    from click.testing import CliRunner
+    from govkg import cli as cli_module
+
+    assert cli_module._ARGV is None  # main() was not how this process started: nothing to start again
+    r = CliRunner().invoke(cli_module.cli, ["--data", str(data_copy), "--build-dir", str(tmp_path / "b"), "build"])
+    assert r.exit_code == 0, r.output
