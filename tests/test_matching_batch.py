@@ -30,3 +30,14 @@ def test_rank_matches_scores_every_candidate_as_match_score(labels, name):
 
 def test_a_name_equal_to_an_id_matches_exactly():
     assert rank_matches("M1", ["https://w3id.org/govkg/id/m1"], lambda c: {}) == [(3, "https://w3id.org/govkg/id/m1")]
+
+
+@settings(max_examples=200, deadline=None)
+@given(st.lists(st.integers(0, 6), max_size=30), st.integers(1, 4), st.one_of(st.none(), st.integers(1, 10)))
+def test_ranking_every_column_in_numpy_equals_ranking_them_as_terms(counts, min_sites, top):
+    """``shared`` without a name ranks the columns by count in numpy (``shared._ranked(None, …)``):
+    the same order and total as ranking each term by (count, IRI) in Python."""
+    from govkg.shared import _ranked
+
+    cols = sorted(f"https://w3id.org/govkg/id/m{i}" for i in range(len(counts)))
+    assert _ranked(None, cols, counts, {}, min_sites, top) == _ranked(list(cols), cols, counts, {}, min_sites, top)
