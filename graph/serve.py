@@ -528,14 +528,16 @@ def make_server(*, host: str = "127.0.0.1", port: int = 7878, settings: Settings
     if store is None:  # the fresh build's on-disk store, opened read-only: nothing to load (issue 17)
         from .store import open_fresh
 
-        opened = open_fresh(data_dir, build_dir)
+        # rdflib's SPARQL grammar built now (0.2 s), not in each worker's first refused update: while the
+        # freshness check runs
+        opened = open_fresh(data_dir, build_dir, meanwhile=lambda: is_update("ASK {}"))
         if opened is not None:
             store, triples = opened.store, opened.manifest.get("triples")
         else:
             store = load_store(data_dir, build_dir)
     if not isinstance(triples, int):
         triples = len(store)
-    is_update("ASK {}")  # builds rdflib's SPARQL grammar now, not in each worker's first refused update
+    is_update("ASK {}")  # (built once: at once when open_fresh built it)
     hosts: frozenset | set | None
     if is_loopback(host):
         hosts = _LOOPBACK_NAMES | set(settings.allow_hosts)

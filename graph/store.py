@@ -824,13 +824,15 @@ def _open_read(path: Path, m: dict | None, data_dir: str | Path | None = None) -
     return OpenBuild(path, gen, _open_store(store_path(path, gen), m.get("store_id")), m)
 
 
-def open_fresh(data_dir: str | Path, build_dir: str | Path, *, prefetch: bool = False) -> OpenBuild | None:
+def open_fresh(data_dir: str | Path, build_dir: str | Path, *, prefetch: bool = False,
+               meanwhile=None) -> OpenBuild | None:
     """The build in ``build_dir`` when it is a fresh build of ``data_dir`` with a store, else None
     (the caller compiles in memory); a fresh build whose store is damaged or foreign raises ``GovkgError``.
 
     The freshness check (a ``stat`` of every data file: 1 s at 200,000 files) runs in a forked
     process where it can (``manifest.DigestApart``), the rest of it on a thread, while the store
-    is opened and, with ``prefetch``, the site index read. Nothing of a stale build is used.
+    is opened and, with ``prefetch``, the site index read, and ``meanwhile()`` (if given: the caller's
+    own start-up work) runs. Nothing of a stale build is used.
     """
     from concurrent.futures import ThreadPoolExecutor
 
@@ -850,6 +852,8 @@ def open_fresh(data_dir: str | Path, build_dir: str | Path, *, prefetch: bool = 
                 opened = _open_read(path, m)
                 if prefetch:
                     opened.site_index()
+                if meanwhile is not None:
+                    meanwhile()
             except GovkgError:
                 if check.result() is not None:  # a stale build: what is wrong with it does not matter
                     return None
