@@ -36,10 +36,12 @@ def malloc_restart(args: list[str], environ=None) -> tuple[list[str], dict] | No
     For a national build (``govkg build`` of more than ``build.DISK_VALIDATION_FILES`` data
     files): Python's own allocator takes memory from the system in 1 MiB arenas and gives an arena
     back only when every object in it is gone. The parsed data files die, but the tables the
-    build keeps were allocated among them, so at 200,000 sites the process kept 5.4 GB, of
-    which 0.3 GB was in use by Python objects (``malloc_stats``). With the C library's allocator,
-    ``release_memory`` gives back every free page (at 20,000 sites, once the parts are written:
-    223 MB held instead of 450 MB). Its cost is a slower allocation of small objects.
+    build keeps were allocated among them, so at 200,000 sites the process kept 5.5 GB after
+    the compile, of which the C library's allocator held 0.8 GB (``malloc_stats``): the rest were
+    Python's arenas. With the C library's allocator, ``release_memory`` gives back every free
+    page (at 20,000 sites, the tables let go: 223 MB held instead of 450 MB). Its cost: each
+    object takes a little more memory (at 200,000 sites 6.5 GB after the compile) and is
+    slower to allocate.
 
     Examples
     --------
