@@ -185,7 +185,9 @@ class DigestApart:
     def __init__(self, data_dir: str | Path):
         import os
 
-        self._dir, self._value, self._pid, self._read = data_dir, None, None, -1
+        self._dir, self._read = data_dir, -1
+        self._value: str | None = None
+        self._pid: int | None = None
         #: Whether a child was forked to compute the digest (False: ``result()`` computes it here).
         self.forked = hasattr(os, "fork") and _alone()
         if not self.forked:

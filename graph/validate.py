@@ -1,6 +1,8 @@
 """Validate a graph with pySHACL and the SPARQL quality rules in ``ontology/checks/``.
 
 Long function ``_shape_tasks``: a branch per SHACL constraint translated to SPARQL, sharing nested helpers.
+Long module: the three ways a graph is validated (pySHACL, the shapes as SPARQL on Oxigraph, and
+an on-disk store checked a query per process) share the rules' jobs and one report (issue 17).
 """
 
 from __future__ import annotations

@@ -45,9 +45,17 @@ def test_installed_wheel_never_builds_into_site_packages(wheel, tmp_path):
     """Installed from the wheel: the library's default build folder is the user cache, the CLI's ./build."""
     import os
 
+    import site
+
     venv = tmp_path / "venv"
-    subprocess.run([sys.executable, "-m", "venv", "--system-site-packages", str(venv)], check=True)
+    subprocess.run([sys.executable, "-m", "venv", str(venv)], check=True)
     py = venv / "bin" / "python"
+    # the dependencies from the environment running the tests (no network): its site folders appended
+    # to the new one's path, after it, so the wheel's govkg comes first (an editable install of the
+    # checkout there is a .pth hook, which a plain path line does not run)
+    ours = subprocess.run([str(py), "-c", "import site; print(site.getsitepackages()[0])"], capture_output=True,
+                          text=True, check=True).stdout.strip()
+    (Path(ours) / "_test_deps.pth").write_text("\n".join(site.getsitepackages()) + "\n", encoding="utf-8")
     r = subprocess.run([str(py), "-m", "pip", "install", "-q", "--no-deps", "--disable-pip-version-check", wheel.filename],
                        capture_output=True, text=True)
     assert r.returncode == 0, r.stderr[-2000:]
