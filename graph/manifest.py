@@ -171,7 +171,8 @@ class DigestApart:
     for ever in the child). Otherwise, or when the child fails, ``result()`` computes the digest
     here. The child only walks the folder and writes the digest to a pipe, then leaves with
     ``os._exit`` (no exit handlers, no buffers of the parent flushed). ``close()`` ends a child
-    whose answer is no longer wanted.
+    whose answer is no longer wanted. ``fork=False``: computed here (a small folder, whose walk
+    costs less than a process).
 
     Examples
     --------
@@ -182,14 +183,14 @@ class DigestApart:
     True
     """
 
-    def __init__(self, data_dir: str | Path):
+    def __init__(self, data_dir: str | Path, fork: bool = True):
         import os
 
         self._dir, self._read = data_dir, -1
         self._value: str | None = None
         self._pid: int | None = None
         #: Whether a child was forked to compute the digest (False: ``result()`` computes it here).
-        self.forked = hasattr(os, "fork") and _alone()
+        self.forked = fork and hasattr(os, "fork") and _alone()
         if not self.forked:
             return
         r, w = os.pipe()

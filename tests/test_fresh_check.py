@@ -125,6 +125,17 @@ def test_a_fresh_process_forks_the_digest_and_gets_the_same_answer(built, child)
     assert out.stderr == ""
 
 
+def test_a_small_folder_is_walked_here(built):
+    """``open_fresh`` forks only for builds of more than ``FORK_DIGEST_SITES`` sites: the bundled 8 are walked
+    in this process (a query's own worker is then its only child, as ``govkg query`` tests expect)."""
+    from govkg.store import FORK_DIGEST_SITES
+
+    data, out = built
+    assert json.loads((out / manifest.MANIFEST).read_text(encoding="utf-8"))["counts"]["site"] <= FORK_DIGEST_SITES
+    apart = manifest.DigestApart(data, fork=False)
+    assert not apart.forked and apart.result() == manifest.data_digest(data)
+
+
 def test_with_a_thread_running_the_digest_is_computed_here(built):
     import threading
 
