@@ -371,6 +371,10 @@ def _kill(proc) -> None:
     proc.join(5)
 
 
+#: Seconds ``run_in_child`` waits for its child at a time (see there).
+_SLICE = 0.2
+
+
 def run_in_child(target, args=(), *, timeout: float | None, on_message=None):
     """Run ``target(send, *args)`` in a forked child and return its final value, within ``timeout`` seconds.
 
@@ -413,7 +417,11 @@ def run_in_child(target, args=(), *, timeout: float | None, on_message=None):
     try:
         while True:
             left = None if deadline is None else max(0.0, deadline - time.monotonic())
-            if not recv.poll(left):
+            # waited in slices: Ctrl-C may reach another thread of this process (an open store's RocksDB
+            # threads), which leaves this one's wait unbroken; Python runs the handler when the slice ends
+            if not recv.poll(_SLICE if left is None else min(left, _SLICE)):
+                if left is None or left > _SLICE:
+                    continue
                 raise QueryTimeout(f"the query ran longer than {timeout:g} s and was stopped")
             try:
                 msg = recv.recv()

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import contextlib
 import csv
 import io
 import json
@@ -217,13 +218,23 @@ def test_cli_query_guard(tmp_path):
                        capture_output=True, text=True, timeout=30)
     assert r.returncode == 0 and len(r.stdout.splitlines()) == 3 and "cut at 2 rows" in r.stderr
     p = subprocess.Popen([govkg, "query", "--timeout", "0", RUNAWAY], stderr=subprocess.PIPE, text=True)
-    deadline = time.monotonic() + 20
-    while not psutil.Process(p.pid).children() and time.monotonic() < deadline:
-        time.sleep(0.05)
-    child = psutil.Process(p.pid).children()[0].pid
-    time.sleep(0.3)
-    t = time.monotonic()
-    p.send_signal(signal.SIGINT)
-    assert p.wait(5) == 1
-    assert time.monotonic() - t < 1.5
-    assert "Aborted" in p.stderr.read() and not _alive(child)
+    kids: list = []
+    try:
+        deadline = time.monotonic() + 20
+        while not psutil.Process(p.pid).children() and time.monotonic() < deadline:
+            time.sleep(0.05)
+        kids = psutil.Process(p.pid).children()
+        child = kids[0].pid
+        time.sleep(0.3)
+        t = time.monotonic()
+        p.send_signal(signal.SIGINT)
+        assert p.wait(5) == 1
+        assert time.monotonic() - t < 1.5
+        assert "Aborted" in p.stderr.read() and not _alive(child)
+    finally:  # a failure leaves no runaway query burning a core for the rest of the run
+        for k in kids:
+            with contextlib.suppress(psutil.Error):
+                k.kill()
+        if p.poll() is None:
+            p.kill()
+            p.wait()
