@@ -363,6 +363,8 @@ def limit_memory(nbytes: int) -> int | None:
 
 
 def _kill(proc) -> None:
+    if proc.pid is None:  # never started (Ctrl-C came before the fork)
+        return
     if proc.is_alive():
         try:
             os.kill(proc.pid, signal.SIGKILL)
@@ -412,9 +414,9 @@ def run_in_child(target, args=(), *, timeout: float | None, on_message=None):
 
     proc = ctx.Process(target=child, daemon=True)
     deadline = None if timeout is None else time.monotonic() + timeout
-    proc.start()
-    send.close()
     try:
+        proc.start()  # inside the try: a Ctrl-C during the fork still ends the child
+        send.close()
         while True:
             left = None if deadline is None else max(0.0, deadline - time.monotonic())
             # waited in slices: Ctrl-C may reach another thread of this process (an open store's RocksDB
