@@ -851,7 +851,8 @@ def open_fresh(data_dir: str | Path, build_dir: str | Path, *, prefetch: bool = 
         return None
     # forked before any thread starts, for a large folder only (the last build's sites, a file each): a small
     # one is walked in less time than a process takes to start
-    sites = (m.get("counts") or {}).get("site", 0) if isinstance(m.get("counts"), dict) else 0
+    counts = m.get("counts")
+    sites = counts.get("site", 0) if isinstance(counts, dict) else 0
     digest = manifest.DigestApart(data_dir, fork=isinstance(sites, int) and sites > FORK_DIGEST_SITES)
     try:
         with ThreadPoolExecutor(1, thread_name_prefix="govkg-fresh") as pool:
