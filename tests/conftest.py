@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import os
 import shutil
+import signal
 import threading
 import time
 from pathlib import Path
@@ -11,6 +12,13 @@ from pathlib import Path
 import pytest
 
 from components import CHROMIUM, IN_CI, require
+
+# A test run started in the background by a non-interactive shell (`pytest &`, a CI runner) inherits SIGINT
+# ignored (POSIX: an asynchronous command ignores SIGINT and SIGQUIT), and every process the tests start would
+# inherit it through exec: Python then installs no KeyboardInterrupt handler, and the tests of Ctrl-C (a query,
+# a server stopped with SIGINT) would wait for ever. Handled as in a terminal; exec resets a handler to default.
+if signal.getsignal(signal.SIGINT) == signal.SIG_IGN:
+    signal.signal(signal.SIGINT, signal.default_int_handler)
 
 ROOT = Path(__file__).resolve().parent.parent
 DATA = ROOT / "data"
@@ -184,3 +192,28 @@ def _no_leaked_threads(request):
     if left:
         pytest.fail(f"{request.node.nodeid} left {len(left)} thread(s) running: "
                     + ", ".join(f"{t.name} ({getattr(t, '_target', None)})" for t in left), pytrace=False)
+
+
+# --- no test leaves the signals changed ---------------------------------------------------------
+
+def _signal_state() -> tuple:
+    """This process's ignored and (main thread's) blocked signals, from the kernel, and Python's SIGINT,
+    SIGTERM and SIGCHLD handlers: what a process started next inherits (an ignored SIGINT stays
+    ignored through exec, and Python then installs no KeyboardInterrupt handler)."""
+    kernel = ()
+    if os.path.exists("/proc/self/status"):
+        with open(f"/proc/self/task/{threading.get_native_id()}/status", encoding="ascii") as f:
+            kernel = tuple(line.split()[1] for line in f if line.startswith(("SigIgn:", "SigBlk:")))
+    return kernel, tuple(signal.getsignal(s) for s in (signal.SIGINT, signal.SIGTERM, signal.SIGCHLD))
+
+
+@pytest.fixture(autouse=True)
+def _no_changed_signals(request):
+    """Fail a test that leaves a signal ignored, blocked or handled otherwise than it found it: every
+    process the later tests start would inherit it (a Ctrl-C test then waits for ever)."""
+    before = _signal_state()
+    yield
+    after = _signal_state()
+    if after != before:
+        pytest.fail(f"{request.node.nodeid} changed the signals (ignored/blocked masks, SIGINT/SIGTERM/SIGCHLD "
+                    f"handlers) from {before} to {after}", pytrace=False)

@@ -26,12 +26,22 @@ def test_probe(request):
     if probe == "thread":
         stop = threading.Event()
         threading.Thread(target=stop.wait, args=(5,), name="probe-leak", daemon=True).start()
+    if probe == "signal":
+        import signal
+
+        signal.signal(signal.SIGTERM, signal.SIG_IGN)  # left so: the policy must fail it
+    if probe == "sigint":  # a process this test starts takes Ctrl-C as in a terminal
+        r = subprocess.run([sys.executable, "-c", "import signal; print(signal.getsignal(signal.SIGINT).__name__)"],
+                           capture_output=True, text=True, check=True)
+        assert r.stdout.strip() == "default_int_handler", r.stdout
 
 
-def _child(probe: str, ci: str) -> subprocess.CompletedProcess:
+def _child(probe: str, ci: str, *, sigint_ignored: bool = False) -> subprocess.CompletedProcess:
     env = {**os.environ, "GOVKG_PROBE": probe, "CI": ci}
-    return subprocess.run([sys.executable, "-m", "pytest", "-q", "-p", "no:cacheprovider", f"{ME}::test_probe"],
-                          cwd=ROOT, env=env, capture_output=True, text=True, timeout=300)
+    cmd = [sys.executable, "-m", "pytest", "-q", "-p", "no:cacheprovider", f"{ME}::test_probe"]
+    if sigint_ignored:  # as a shell starts `pytest &`: SIGINT ignored, and so in whatever it starts
+        cmd = ["sh", "-c", "trap '' INT; exec \"$@\"", "sh", *cmd]
+    return subprocess.run(cmd, cwd=ROOT, env=env, capture_output=True, text=True, timeout=300)
 
 
 def test_a_skip_fails_in_ci_and_is_a_skip_elsewhere():
@@ -44,6 +54,18 @@ def test_a_skip_fails_in_ci_and_is_a_skip_elsewhere():
 def test_a_test_that_leaves_a_thread_running_fails():
     r = _child("thread", "")
     assert r.returncode == 1 and "left 1 thread(s) running: probe-leak" in r.stdout, r.stdout
+
+
+def test_a_test_that_leaves_a_signal_changed_fails():
+    r = _child("signal", "")
+    assert r.returncode == 1 and "changed the signals" in r.stdout, r.stdout
+
+
+def test_a_run_started_in_the_background_still_gives_its_processes_ctrl_c():
+    """A CI runner or `pytest &` starts the run with SIGINT ignored: the processes the tests start must
+    not inherit it, or every test of Ctrl-C hangs (test_cli_query_guard did, in CI)."""
+    r = _child("sigint", "", sigint_ignored=True)
+    assert r.returncode == 0 and "1 passed" in r.stdout, r.stdout
 
 
 def test_a_build_of_the_scratch_data_checks_the_evidence(data_copy, sources_dirs):
