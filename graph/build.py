@@ -435,6 +435,9 @@ def build(data_dir: str | Path | None = None, out_dir: str | Path | None = None,
                                                           overlap=work if check and work.disk is None else None,
                                                           spill=out_dir)
             on_disk = check and work.disk is not None
+            if on_disk:  # what the compile freed, given back before the parts are written (see below)
+                gc.collect()
+                release_memory()
             onto_nt = work.onto_nt if check and not on_disk else ntriples(onto)
             from .parts import NAME, Parts
             from .writers import TEMP_PREFIX, check_target, finish_interrupted

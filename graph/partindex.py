@@ -192,10 +192,18 @@ def _local(parts: dict[str, set], mentions: dict, data_dir: Path, labelled: bool
     return out
 
 
-def _merge(locals_: list[_Local], entries, texts, data_dir: Path, defined=None, unowned=None,
+def _drain(queue):
+    """The items of ``queue`` (a deque), each removed as it is handed over."""
+    while queue:
+        yield queue.popleft()
+
+
+def _merge(locals_, entries, texts, data_dir: Path, defined=None, unowned=None,
            blobs: MutableMapping[str, bytes] | None = None) -> PartIndex:
     """The index of every part: who defines each node, who names whose, which lines are shared.
-    ``blobs``: where the parts go (holding those already taken out of ``locals_``)."""
+    ``locals_``: an iterable of ``_Local``, read once (``compile_indexed`` hands them over one at a time, so each is
+    let go once read: at 200,000 sites they held about a gigabyte). ``blobs``: where the parts go (holding those
+    already taken out of ``locals_``)."""
     index = PartIndex() if blobs is None else PartIndex(blobs=blobs)
     owner: dict[str, str] = {}
     multi: set[str] = set()
@@ -210,8 +218,11 @@ def _merge(locals_: list[_Local], entries, texts, data_dir: Path, defined=None, 
             for s in typed:
                 if owner.setdefault(s, f) != f:
                     multi.add(s)
+        del loc
     shared_nodes = multi | {s for s in owner if unowned is not None and unowned(s)}
-    index.nodes = {s: f for s, f in owner.items() if s not in shared_nodes}
+    for s in shared_nodes:  # the owner table becomes the index's (no second table of every node)
+        del owner[s]
+    index.nodes = owner
     outside = {n for nodes in mentions.values() for n in nodes if n not in index.nodes}
     elsewhere = defined(outside) if defined is not None and outside else {}
     for f, nodes in mentions.items():
@@ -219,11 +230,15 @@ def _merge(locals_: list[_Local], entries, texts, data_dir: Path, defined=None, 
             o = index.nodes.get(n) or elsewhere.get(n)
             if o is not None and o != f:
                 index.refs.append((n, f))
-    owned = {f"<{s}>".encode() for s in index.nodes} | {f"<{s}>".encode() for s in elsewhere}
+    del mentions
     for f, lines in loose.items():
         for line in lines:
-            if line[: line.index(b" ")] not in owned:
+            # the subject of ``<iri> <p> <o> .``, looked up as text (not a set of every node's ``<iri>`` bytes)
+            head = line[: line.index(b" ")]
+            s = head[1:-1].decode("utf-8") if head[:1] == b"<" else ""
+            if s not in index.nodes and s not in elsewhere:
                 index.unowned[line] = index.unowned.get(line, 0) + 1
+    del loose
     if shared_nodes:  # typed by several files: every line about them is counted
         heads = tuple(f"<{s}> ".encode() for s in shared_nodes)
         for f, blob in index.blobs.items():
@@ -402,6 +417,7 @@ def compile_indexed(dataset, data_dir: str | Path, *, ontology, texts: dict[str,
         c.part(e.file)
         c.redirect(e)
     problems += c.finish(typed=typed, labelled=labelled)
+    del typed, labelled  # every node of the graph: not needed again
     if problems:
         raise DataError(problems)
     for part in c.parts.values():
@@ -411,10 +427,14 @@ def compile_indexed(dataset, data_dir: str | Path, *, ontology, texts: dict[str,
         sink(b"".join(locals_[-1].blobs.values()))
     if compiled is not None:
         compiled()
-    index = _merge(locals_, entries, texts, data_dir, blobs=spilled)
     checked = sum(d[1] for d in done)
     unchecked = set().union(*(d[2] for d in done))
+    batched = len(done) if len(done) > 1 else 0
+    # the locals handed to the merge one at a time, each let go once read
+    queue = collections.deque(locals_)
+    del done, locals_
+    index = _merge(_drain(queue), entries, texts, data_dir, blobs=spilled)
     report = BuildReport([], 0, counts, checked, sorted(unchecked))
     #: how many batches were compiled in forked processes (0: all here)
-    report.batches = len(done) if len(done) > 1 else 0
+    report.batches = batched
     return index, report
