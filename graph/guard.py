@@ -10,7 +10,7 @@ import time
 from .errors import GovkgError, QueryError, QueryTimeout, WorkerDied
 
 __all__ = ["QueryTimeout", "WorkerDied", "MAX_DEPTH", "MAX_CHAIN", "check_query", "find_service", "refuse_service",
-           "refuse_deep", "deny_network", "is_update", "syntax_error", "limit_memory", "run_in_child"]
+           "refuse_deep", "deny_network", "die_with_parent", "is_update", "syntax_error", "limit_memory", "run_in_child"]
 
 
 MAX_DEPTH = 64
@@ -371,6 +371,23 @@ def _kill(proc) -> None:
         except ProcessLookupError:
             pass
     proc.join(5)
+
+
+def die_with_parent() -> None:
+    """Ask Linux to SIGKILL this process when its parent ends (no effect elsewhere): a server's workers, and
+    the validation workers of a build that was killed, stop instead of running on.
+
+    Hand-written (``ctypes``, ``prctl(PR_SET_PDEATHSIG)``) for a reason: the standard library has no binding.
+    No example runs here: it would bind the test process to its own parent (tests/test_validate_sparql.py
+    runs it in a process of its own).
+    """
+    try:
+        import ctypes
+
+        libc = ctypes.CDLL(None, use_errno=True)
+        libc.prctl(1, signal.SIGKILL)  # PR_SET_PDEATHSIG
+    except (OSError, AttributeError):  # pragma: no cover - not Linux
+        pass
 
 
 #: Seconds ``run_in_child`` waits for its child at a time (see there).

@@ -16,7 +16,7 @@ import threading
 import time
 from typing import Any
 
-from .guard import deny_network, limit_memory
+from .guard import deny_network, die_with_parent, limit_memory  # die_with_parent: named here too
 from .poolhttp import (BadRequest, Connection, HEAD_TIMEOUT, IDLE_TIMEOUT, LINGER, PLAIN_TYPE, RECV_BYTES,
                        REQUEST_TIMEOUT, Request, http_response, plain_response)
 from .poolstate import (DEBUG, HANDOVER_MAX, IDLE, LONG, MAX_BUFFERED, MAX_CONNECTIONS, QUERY, REPEAT_COOLDOWN,
@@ -88,17 +88,6 @@ def open_files_for(connections: int) -> int:
         except (ValueError, OSError):  # pragma: no cover
             pass
     return connections if soft == resource.RLIM_INFINITY else max(8, min(connections, soft - 64))
-
-
-def die_with_parent() -> None:
-    """Ask Linux to SIGKILL this process when its parent ends (no effect elsewhere)."""
-    try:
-        import ctypes
-
-        libc = ctypes.CDLL(None, use_errno=True)
-        libc.prctl(1, signal.SIGKILL)  # PR_SET_PDEATHSIG
-    except (OSError, AttributeError):  # pragma: no cover - not Linux
-        pass
 
 
 class Worker:

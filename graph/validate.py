@@ -226,8 +226,10 @@ def _worker() -> None:
 
     import pyoxigraph as ox
 
+    from .guard import die_with_parent
     from .resources import bind_prefixes
 
+    die_with_parent()  # a build killed (Ctrl-C, out of memory) leaves no rule running on
     job = json.load(sys.stdin)
     store = ox.Store.read_only(job["store"])
     if "task" in job:

@@ -169,3 +169,38 @@ def test_validate_store_reports_a_failed_worker_as_a_govkg_error(graph, monkeypa
     monkeypatch.setattr(v, "checks", lambda: {"broken-rule": "SELECT nothing WHERE"})
     with pytest.raises(GovkgError, match="broken-rule"):
         v.validate_store(folder, processes=1)
+
+
+def test_a_worker_stops_when_the_process_that_started_it_is_killed():
+    """``guard.die_with_parent``, called first by every validation worker: a build killed mid-validation
+    (Ctrl-C, out of memory) leaves no rule running on a core."""
+    import signal
+    import subprocess
+    import sys
+    import time
+
+    import psutil
+
+    worker = "from govkg.guard import die_with_parent; import time; die_with_parent(); print('ready', flush=True); time.sleep(60)"
+    parent = ("import subprocess, sys; p = subprocess.Popen([sys.executable, '-c', sys.argv[1]], stdout=subprocess.PIPE, "
+              "text=True); p.stdout.readline(); print(p.pid, flush=True); p.wait()")
+    mid = subprocess.Popen([sys.executable, "-c", parent, worker], stdout=subprocess.PIPE, text=True)
+    try:
+        pid = int(mid.stdout.readline())
+        assert psutil.pid_exists(pid)
+        mid.send_signal(signal.SIGKILL)
+        mid.wait(10)
+        deadline = time.monotonic() + 10
+        while time.monotonic() < deadline:
+            try:
+                if psutil.Process(pid).status() == psutil.STATUS_ZOMBIE:
+                    break
+            except psutil.NoSuchProcess:
+                break
+            time.sleep(0.05)
+        else:
+            psutil.Process(pid).kill()
+            raise AssertionError("the worker ran on after its parent was killed")
+    finally:
+        if mid.poll() is None:
+            mid.kill()
