@@ -133,10 +133,6 @@ def read_only(build_dir: str | Path, generation: str):
     return ox.Store.read_only(str(store_path(build_dir, generation)))
 
 
-def _term_value(t) -> str:
-    return t.value
-
-
 def index_from_store(store):
     """The ``SiteIndex`` of a pyoxigraph store, read one predicate at a time from the default graph
     (the same assembly as ``govkg.analysis.index.index_from_triples``)."""
