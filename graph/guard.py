@@ -390,10 +390,6 @@ def die_with_parent() -> None:
         pass
 
 
-#: Seconds ``run_in_child`` waits for its child at a time (see there).
-_SLICE = 0.2
-
-
 def run_in_child(target, args=(), *, timeout: float | None, on_message=None):
     """Run ``target(send, *args)`` in a forked child and return its final value, within ``timeout`` seconds.
 
@@ -436,11 +432,7 @@ def run_in_child(target, args=(), *, timeout: float | None, on_message=None):
         send.close()
         while True:
             left = None if deadline is None else max(0.0, deadline - time.monotonic())
-            # waited in slices: Ctrl-C may reach another thread of this process (an open store's RocksDB
-            # threads), which leaves this one's wait unbroken; Python runs the handler when the slice ends
-            if not recv.poll(_SLICE if left is None else min(left, _SLICE)):
-                if left is None or left > _SLICE:
-                    continue
+            if not recv.poll(left):
                 raise QueryTimeout(f"the query ran longer than {timeout:g} s and was stopped")
             try:
                 msg = recv.recv()
